@@ -1,0 +1,63 @@
+# complaints-report: `make help` lists the targets.
+# Everything runs inside .venv, created on first use from pyproject.toml (the one place where
+# versions are pinned). Only python3 (3.11+) and make are needed on the machine.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+# The reporting year; empty means the latest year held under data/raw/.
+YEAR   ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help setup setup-dev report clean-data validate test test-fast lint format docs lab clean
+
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@echo "  Variables: YEAR=2022-23 (default: the latest year held)"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.dev: pyproject.toml $(VENV)/.runtime
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+setup: $(VENV)/.runtime ## Create .venv with what the pipeline needs to run
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+
+setup-dev: setup $(VENV)/.dev ## Add developer tools (pytest, ruff, nbstripout, pre-commit)
+
+report: setup ## Produce the report for YEAR (default: latest year held)
+	$(BIN)/complaints run $(if $(YEAR),--year $(YEAR),)
+
+clean-data: setup ## Only extract YEAR's raw input into data/clean/YEAR/
+	$(BIN)/complaints clean $(if $(YEAR),--year $(YEAR),)
+
+test: setup-dev ## Set up and run every test
+	$(BIN)/python -m pytest
+
+test-fast: setup-dev ## Run the fast tier only (no notebook execution)
+	$(BIN)/python -m pytest -m "not slow"
+
+lint: setup-dev ## Check code and notebooks with ruff, and that notebooks carry no outputs
+	$(BIN)/ruff check src tests notebooks
+	$(BIN)/ruff format --check src tests
+
+format: setup-dev ## Format code with ruff
+	$(BIN)/ruff format src tests
+	$(BIN)/ruff check --fix src tests
+
+docs: setup ## Regenerate docs/data_dictionary.md from the schema
+	$(BIN)/complaints docs
+
+lab: setup ## Install JupyterLab (analysts' extra) and open it on the notebooks
+	$(BIN)/python -m pip install --quiet -e ".[lab]"
+	$(BIN)/jupyter lab notebooks/
+
+clean: ## Remove generated data and reports (never data/raw)
+	rm -rf data/clean/*/ reports/*/

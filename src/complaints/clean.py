@@ -1,0 +1,101 @@
+"""Build, write and read a year's clean tables (``data/clean/<year>/<table_id>.csv``)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from complaints import paths, schema
+from complaints.errors import InputError
+from complaints.rawtext import read_raw_text
+from complaints.report_text import extract_tables
+from complaints.years import ReportingYear
+
+
+def find_raw_report(year: ReportingYear, raw_root: Path = paths.RAW_DIR) -> Path:
+    """The year's raw report text: the one ``*.txt`` file in ``data/raw/<year>/``."""
+    folder = paths.raw_dir(year, raw_root)
+    if not folder.is_dir():
+        held = ", ".join(str(y) for y in paths.years_held(raw_root)) or "none"
+        raise InputError(
+            f"no raw data for {year}: folder {paths.relative_to_project(folder)} does not exist",
+            hint=f"years held: {held}",
+        )
+    candidates = sorted(folder.glob("*.txt"))
+    if len(candidates) != 1:
+        raise InputError(
+            f"expected exactly one report text file (*.txt), found {len(candidates)}",
+            file=paths.relative_to_project(folder),
+        )
+    return candidates[0]
+
+
+def extract_year(year: ReportingYear, raw_root: Path = paths.RAW_DIR) -> dict[str, pd.DataFrame]:
+    """Read a year's raw input and return its clean tables (nothing is written)."""
+    raw_file = find_raw_report(year, raw_root)
+    doc = read_raw_text(raw_file, label=paths.relative_to_project(raw_file))
+    return extract_tables(doc, year)
+
+
+def write_tables(tables: dict[str, pd.DataFrame], out_dir: Path) -> dict[str, Path]:
+    """Write every table as CSV into ``out_dir``, all or nothing.
+
+    The files are written to a staging folder next to ``out_dir`` and swapped in only when all
+    are written, so a failure never leaves a half-written year.
+    """
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
+    try:
+        for table_id, frame in tables.items():
+            frame = schema.conform(table_id, frame)
+            frame.to_csv(staging / f"{table_id}.csv", index=False, lineterminator="\n")
+        old = None
+        if out_dir.exists():
+            old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
+            out_dir.rename(old)
+        staging.rename(out_dir)
+        if old is not None:
+            shutil.rmtree(old)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
+    return {t: out_dir / f"{t}.csv" for t in tables}
+
+
+def build_clean(
+    year: ReportingYear,
+    raw_root: Path = paths.RAW_DIR,
+    clean_root: Path = paths.CLEAN_DIR,
+) -> dict[str, Path]:
+    """Extract a year's raw input and write its clean tables; returns the files written."""
+    tables = extract_year(year, raw_root)
+    return write_tables(tables, paths.clean_dir(year, clean_root))
+
+
+def read_table(
+    year: ReportingYear, table_id: str, clean_root: Path = paths.CLEAN_DIR
+) -> pd.DataFrame:
+    """Read one clean table with the types the schema declares."""
+    table = schema.TABLES[table_id]
+    path = paths.clean_dir(year, clean_root) / f"{table_id}.csv"
+    if not path.is_file():
+        raise InputError(
+            "clean table not found",
+            file=paths.relative_to_project(path),
+            table=table_id,
+            hint=f"run `complaints clean --year {year}` first",
+        )
+    frame = pd.read_csv(
+        path, dtype={c.name: "string" for c in table.columns if c.dtype == "string"}
+    )
+    return schema.conform(table_id, frame)
+
+
+def read_tables(year: ReportingYear, clean_root: Path = paths.CLEAN_DIR) -> dict[str, pd.DataFrame]:
+    """Every clean table of a year, keyed by table id."""
+    return {t: read_table(year, t, clean_root) for t in schema.TABLES}

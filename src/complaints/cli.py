@@ -1,0 +1,75 @@
+"""Command line: ``complaints clean --year 2022-23`` and friends."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from complaints import paths
+from complaints.errors import InputError
+from complaints.years import ReportingYear
+
+
+def _year(text: str) -> ReportingYear:
+    try:
+        return ReportingYear.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _latest_year() -> ReportingYear:
+    held = paths.years_held()
+    if not held:
+        raise InputError("no reporting year held under data/raw/", hint="add a year's input")
+    return held[-1]
+
+
+def _cmd_clean(args: argparse.Namespace) -> int:
+    from complaints.clean import build_clean
+
+    year = args.year or _latest_year()
+    written = build_clean(year)
+    folder = paths.relative_to_project(paths.clean_dir(year))
+    print(f"{year}: wrote {len(written)} clean tables to {folder}/")
+    return 0
+
+
+def _cmd_docs(args: argparse.Namespace) -> int:
+    from complaints.dictionary import render_data_dictionary
+
+    target = paths.DOCS_DIR / "data_dictionary.md"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(render_data_dictionary(), encoding="utf-8")
+    print(f"wrote {paths.relative_to_project(target)}")
+    return 0
+
+
+def _cmd_latest_year(args: argparse.Namespace) -> int:
+    print(_latest_year())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="complaints", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    clean = sub.add_parser("clean", help="extract a year's raw input into clean tables")
+    clean.add_argument("--year", type=_year, help="reporting year, e.g. 2022-23 (default: latest)")
+    clean.set_defaults(func=_cmd_clean)
+    docs = sub.add_parser("docs", help="regenerate docs/data_dictionary.md from the schema")
+    docs.set_defaults(func=_cmd_docs)
+    latest = sub.add_parser("latest-year", help="print the latest reporting year held")
+    latest.set_defaults(func=_cmd_latest_year)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,257 @@
+"""Reading the raw report text: page furniture, cells and figures as printed.
+
+Every helper here is pure: it takes text and returns values, never modifying its input.
+Parsing artefacts (page footers, running headers, HTML tags, markdown bold, rows broken by a
+page break) are removed here; published figures are returned exactly as printed.
+"""
+
+from __future__ import annotations
+
+import bisect
+import html
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from complaints.errors import InputError
+
+# Lines that belong to the page layout, not to the content: the running header, the banner
+# and footer words of the performance pages and the year stamp printed on them.
+_FURNITURE = [
+    re.compile(r"^Annual Complaints Report \d{4}-\d{2}$"),
+    re.compile(r"^dorsetcomplaints$"),
+    re.compile(r"^performance$"),
+    re.compile(r"^\d{4}/\d{2}$"),
+]
+_TAG = re.compile(r"</?p\s*>", re.IGNORECASE)
+_PARAGRAPH_BREAK = re.compile(r"</p>\s*<p>", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class RawLine:
+    """One line of a raw file, with its 1-based line number."""
+
+    number: int
+    text: str
+
+    @property
+    def cells(self) -> list[str]:
+        """The tab-separated cells of the line, cleaned of tags and markup."""
+        return [clean_cell(cell) for cell in self.text.split("\t")]
+
+    @property
+    def is_blank(self) -> bool:
+        return not self.text.strip()
+
+
+@dataclass(frozen=True)
+class RawDocument:
+    """A raw text file as a list of numbered lines."""
+
+    path: Path
+    label: str  # how the file is named in messages and in clean data (relative to the project)
+    lines: tuple[RawLine, ...]
+
+    def line(self, number: int) -> RawLine:
+        return self.lines[number - 1]
+
+    def error(self, message: str, *, table: str, line: int | None = None, hint: str | None = None):
+        return InputError(message, file=self.label, table=table, line=line, hint=hint)
+
+
+def read_raw_text(path: Path, label: str | None = None) -> RawDocument:
+    """Read a raw text file as UTF-8, failing with the file and line of any undecodable byte."""
+    path = Path(path)
+    label = label or path.as_posix()
+    if not path.is_file():
+        raise InputError(
+            "raw file not found",
+            file=label,
+            hint="copy the year's source file into data/raw/<year>/",
+        )
+    data = path.read_bytes()
+    if not data.strip():
+        raise InputError("raw file is empty", file=label, hint="check the file was copied whole")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line_no = data[: exc.start].count(b"\n") + 1
+        raise InputError(
+            f"byte 0x{data[exc.start]:02x} is not valid UTF-8",
+            file=label,
+            line=line_no,
+            hint="save the file as UTF-8 (it may be Windows-1252, where '£' is 0xa3)",
+        ) from None
+    if "\x00" in text:
+        raise InputError(
+            "file contains NUL bytes: it is binary, not text", file=label, hint="check the input"
+        )
+    lines = tuple(RawLine(i, t) for i, t in enumerate(text.split("\n"), start=1))
+    return RawDocument(path=path, label=label, lines=lines)
+
+
+def is_furniture(text: str) -> bool:
+    """True for running headers, footers and banners that interrupt content at page breaks."""
+    stripped = strip_markup(text).strip()
+    return any(p.match(stripped) for p in _FURNITURE)
+
+
+def strip_markup(text: str) -> str:
+    """Remove markdown bold markers."""
+    return text.replace("**", "")
+
+
+def clean_cell(text: str) -> str:
+    """Clean one printed cell: paragraphs on their own lines, no tags, entities decoded,
+    runs of spaces collapsed."""
+    text = _PARAGRAPH_BREAK.sub("\n", text)
+    text = _TAG.sub("", text)
+    text = strip_markup(text)
+    text = html.unescape(text)
+    parts = [re.sub(r"[ \t\u00a0]+", " ", part).strip() for part in text.split("\n")]
+    return "\n".join(p for p in parts if p)
+
+
+# ---------------------------------------------------------------------------------------------
+# Figures as printed
+# ---------------------------------------------------------------------------------------------
+
+
+def parse_count(cell: str) -> int:
+    """``"34"`` -> 34. Raises ``ValueError`` for anything that is not a whole number."""
+    text = cell.strip().replace(",", "")
+    if not re.fullmatch(r"\d+", text):
+        raise ValueError(f"{cell!r} is not a whole number")
+    return int(text)
+
+
+def parse_percent(cell: str) -> int | float:
+    """``"18%"`` -> 18 (``"12.5%"`` -> 12.5). The sign is required."""
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*%", cell.strip())
+    if not match:
+        raise ValueError(f"{cell!r} is not a percentage like '18%'")
+    number = match.group(1)
+    return float(number) if "." in number else int(number)
+
+
+def parse_ratio(cell: str) -> tuple[int, int]:
+    """``"1/5"`` -> (1, 5): upheld out of received, as printed (not checked here)."""
+    match = re.fullmatch(r"(\d+)\s*/\s*(\d+)", cell.strip())
+    if not match:
+        raise ValueError(f"{cell!r} is not a ratio like '0/1'")
+    return int(match.group(1)), int(match.group(2))
+
+
+def parse_upheld_phrase(cell: str) -> tuple[int, int]:
+    """``"5 with 1 upheld"`` -> (5, 1); ``"4 none upheld"`` -> (4, 0); ``"3 all upheld"`` -> (3, 3).
+
+    Returns (approaches, upheld) as printed.
+    """
+    text = re.sub(r"\s+", " ", cell.strip().lower())
+    if match := re.fullmatch(r"(\d+) with (\d+) upheld", text):
+        return int(match.group(1)), int(match.group(2))
+    if match := re.fullmatch(r"(\d+),? none upheld", text):
+        return int(match.group(1)), 0
+    if match := re.fullmatch(r"(\d+),? all upheld", text):
+        return int(match.group(1)), int(match.group(1))
+    raise ValueError(f"{cell!r} is not a phrase like '5 with 1 upheld' or '4 none upheld'")
+
+
+def parse_money(cell: str) -> int | float:
+    """``"£43,230"`` -> 43230 (pounds)."""
+    match = re.fullmatch(r"£\s*(\d{1,3}(?:,\d{3})*|\d+)(\.\d{2})?", cell.strip())
+    if not match:
+        raise ValueError(f"{cell!r} is not an amount of money like '£43,230'")
+    pounds = int(match.group(1).replace(",", ""))
+    return pounds + float(match.group(2)) if match.group(2) else pounds
+
+
+# ---------------------------------------------------------------------------------------------
+# Tables and prose
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TableRow:
+    """A row of a tab-separated table; ``after_page_break`` is set when page furniture came
+    between it and the previous row."""
+
+    line: RawLine
+    cells: tuple[str, ...]
+    after_page_break: bool
+
+
+def read_tab_block(doc: RawDocument, start: int) -> list[TableRow]:
+    """The rows of the tab-separated table whose first row is on line ``start``.
+
+    A table runs over blank lines and page furniture (a page break) and ends at the first line
+    of text without a tab.
+    """
+    rows: list[TableRow] = []
+    broken = False
+    for raw in doc.lines[start - 1 :]:
+        if raw.is_blank:
+            continue
+        if is_furniture(raw.text):
+            broken = True
+            continue
+        if "\t" not in raw.text:
+            break
+        rows.append(TableRow(raw, tuple(raw.cells), broken and bool(rows)))
+        broken = False
+    return rows
+
+
+def find_line(
+    doc: RawDocument, pattern: str, *, table: str, start: int = 1, what: str | None = None
+) -> RawLine:
+    """The first line at or after ``start`` whose text matches ``pattern`` (a regex)."""
+    regex = re.compile(pattern)
+    for raw in doc.lines[start - 1 :]:
+        if regex.search(strip_markup(raw.text)):
+            return raw
+    raise doc.error(
+        f"could not find {what or 'the line'} (looked for text matching {pattern!r} "
+        f"from line {start})",
+        table=table,
+        hint="is the file complete, and is it this report's text?",
+    )
+
+
+class Prose:
+    """The document's running text with page furniture removed, searchable by regex, with every
+    match position mapped back to its raw line number."""
+
+    def __init__(self, doc: RawDocument, start: int = 1, end: int | None = None) -> None:
+        self.doc = doc
+        pieces: list[str] = []
+        self._offsets: list[int] = []
+        self._numbers: list[int] = []
+        offset = 0
+        for raw in doc.lines[start - 1 : end]:
+            if is_furniture(raw.text):
+                continue
+            text = clean_cell(raw.text.replace("\t", " "))
+            self._offsets.append(offset)
+            self._numbers.append(raw.number)
+            pieces.append(text)
+            offset += len(text) + 1
+        self.text = "\n".join(pieces)
+
+    def line_at(self, position: int) -> int:
+        """Raw line number of a character position in :attr:`text`."""
+        return self._numbers[bisect.bisect_right(self._offsets, position) - 1]
+
+    def finditer(self, pattern: str, flags: int = 0) -> Iterator[re.Match[str]]:
+        return re.finditer(pattern, self.text, flags)
+
+    def search(self, pattern: str, *, table: str, what: str, flags: int = 0) -> re.Match[str]:
+        match = re.search(pattern, self.text, flags)
+        if not match:
+            raise self.doc.error(
+                f"could not find {what} in the prose (looked for text matching {pattern!r})",
+                table=table,
+                hint="the sentence may have been reworded; update the extraction pattern",
+            )
+        return match
