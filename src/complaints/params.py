@@ -1,0 +1,63 @@
+"""Notebook parameters: the plain literals of a notebook's ``parameters`` cell, resolved once.
+
+Every notebook's parameters cell holds the same typed literals::
+
+    year: str = "2022-23"  # reporting year, April to March
+    raw_root: str = ""  # folder of raw inputs, one sub-folder a year ("" = data/raw)
+    clean_root: str = ""  # folder of clean tables, one sub-folder a year ("" = data/clean)
+    output_dir: str = ""  # this year's outputs ("" = reports/<year>)
+
+and the next cell derives everything else with ``run = resolve(year, raw_root, clean_root,
+output_dir)``. Papermill injects new literals; the derived values follow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from complaints import paths
+from complaints.years import ReportingYear
+
+#: The parameters every notebook accepts, with their types (the runner rejects any other).
+NOTEBOOK_PARAMETERS: dict[str, type] = {
+    "year": str,
+    "raw_root": str,
+    "clean_root": str,
+    "output_dir": str,
+}
+
+
+@dataclass(frozen=True)
+class RunParams:
+    year: ReportingYear
+    raw_root: Path
+    clean_root: Path
+    output_dir: Path
+
+    @property
+    def clean_dir(self) -> Path:
+        return paths.clean_dir(self.year, self.clean_root)
+
+    @property
+    def tables_dir(self) -> Path:
+        return self.output_dir / "tables"
+
+    @property
+    def charts_dir(self) -> Path:
+        return self.output_dir / "charts"
+
+    @property
+    def validation_dir(self) -> Path:
+        return self.output_dir / "validation"
+
+
+def resolve(year: str, raw_root: str = "", clean_root: str = "", output_dir: str = "") -> RunParams:
+    """Validate the notebook parameters and derive the folders a notebook works with."""
+    parsed = ReportingYear.parse(year)
+    return RunParams(
+        year=parsed,
+        raw_root=Path(raw_root) if raw_root else paths.RAW_DIR,
+        clean_root=Path(clean_root) if clean_root else paths.CLEAN_DIR,
+        output_dir=Path(output_dir) if output_dir else paths.report_dir(parsed),
+    )

@@ -1,0 +1,49 @@
+"""Shared fixtures. The real 2022-23 input is read from data/raw (never written)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from complaints import paths
+from complaints.rawtext import read_raw_text
+from complaints.report_text import extract_tables
+from complaints.years import ReportingYear
+
+YEAR = ReportingYear.parse("2022-23")
+RAW_FILE = paths.RAW_DIR / "2022-23" / "dorset-childrens-complaints-2022-23.txt"
+
+
+@pytest.fixture(scope="session")
+def year() -> ReportingYear:
+    return YEAR
+
+
+@pytest.fixture(scope="session")
+def raw_file() -> Path:
+    return RAW_FILE
+
+
+@pytest.fixture(scope="session")
+def raw_lines() -> list[str]:
+    """The raw 2022-23 text as lines (index 0 is line 1)."""
+    return RAW_FILE.read_text(encoding="utf-8").split("\n")
+
+
+@pytest.fixture(scope="session")
+def tables() -> dict[str, pd.DataFrame]:
+    """Every clean table extracted from the real 2022-23 input (read-only: copy before editing)."""
+    doc = read_raw_text(RAW_FILE, label=paths.relative_to_project(RAW_FILE))
+    return extract_tables(doc, YEAR)
+
+
+@pytest.fixture
+def raw_copy(tmp_path: Path) -> Path:
+    """A raw root in tmp_path holding a copy of the 2022-23 input, safe to corrupt."""
+    target = tmp_path / "raw" / "2022-23"
+    target.mkdir(parents=True)
+    shutil.copy2(RAW_FILE, target / RAW_FILE.name)
+    return tmp_path / "raw"
