@@ -99,3 +99,21 @@ def read_table(
 def read_tables(year: ReportingYear, clean_root: Path = paths.CLEAN_DIR) -> dict[str, pd.DataFrame]:
     """Every clean table of a year, keyed by table id."""
     return {t: read_table(year, t, clean_root) for t in schema.TABLES}
+
+
+def summarise(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """One line per clean table: its title, rows, and the raw lines it was read from."""
+    records = []
+    for table_id, frame in tables.items():
+        lines = frame["source_line"]
+        end = frame.get("source_line_end", lines)
+        records.append(
+            {
+                "table": table_id,
+                "title": schema.TABLES[table_id].title,
+                "rows": len(frame),
+                "raw lines": f"{lines.min()}-{end.max()}",
+                "years described": ", ".join(sorted(frame["year"].unique(), reverse=True)),
+            }
+        )
+    return pd.DataFrame(records)

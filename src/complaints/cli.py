@@ -34,6 +34,31 @@ def _cmd_clean(args: argparse.Namespace) -> int:
     return 0
 
 
+def _parse_params(items: list[str]) -> dict[str, object]:
+    params: dict[str, object] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise InputError(f"parameter {item!r} is not of the form KEY=VALUE")
+        params[key] = value
+    return params
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from complaints.runner import RunError, run_year
+
+    year = args.year or _latest_year()
+    if not paths.raw_dir(year).is_dir():
+        held = ", ".join(str(y) for y in paths.years_held()) or "none"
+        raise InputError(f"no data held for {year}", hint=f"years held: {held}")
+    try:
+        run_year(year, parameters=_parse_params(args.param), kernel_name=args.kernel)
+    except RunError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _cmd_docs(args: argparse.Namespace) -> int:
     from complaints.dictionary import render_data_dictionary
 
@@ -55,6 +80,18 @@ def build_parser() -> argparse.ArgumentParser:
     clean = sub.add_parser("clean", help="extract a year's raw input into clean tables")
     clean.add_argument("--year", type=_year, help="reporting year, e.g. 2022-23 (default: latest)")
     clean.set_defaults(func=_cmd_clean)
+    run = sub.add_parser("run", help="run every notebook for a year and publish reports/<year>/")
+    run.add_argument("--year", type=_year, help="reporting year, e.g. 2022-23 (default: latest)")
+    run.add_argument(
+        "-p",
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra notebook parameter (raw_root, clean_root); unknown ones are refused",
+    )
+    run.add_argument("--kernel", default="python3", help="Jupyter kernel (default: python3)")
+    run.set_defaults(func=_cmd_run)
     docs = sub.add_parser("docs", help="regenerate docs/data_dictionary.md from the schema")
     docs.set_defaults(func=_cmd_docs)
     latest = sub.add_parser("latest-year", help="print the latest reporting year held")
@@ -66,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except InputError as exc:
+    except (InputError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

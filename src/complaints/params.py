@@ -3,9 +3,9 @@
 Every notebook's parameters cell holds the same typed literals::
 
     year: str = "2022-23"  # reporting year, April to March
-    raw_root: str = ""  # folder of raw inputs, one sub-folder a year ("" = data/raw)
-    clean_root: str = ""  # folder of clean tables, one sub-folder a year ("" = data/clean)
-    output_dir: str = ""  # this year's outputs ("" = reports/<year>)
+    raw_root: str = ""  # raw inputs, one folder a year; empty means data/raw
+    clean_root: str = ""  # clean tables, one folder a year; empty means data/clean
+    output_dir: str = ""  # this year's outputs; empty means reports/<year>
 
 and the next cell derives everything else with ``run = resolve(year, raw_root, clean_root,
 output_dir)``. Papermill injects new literals; the derived values follow.
