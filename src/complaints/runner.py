@@ -144,6 +144,8 @@ def _strip_volatile_metadata(notebook_path: Path) -> None:
     ):
         pm.pop(key, None)
     for cell in nb.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.id = "injected-parameters"  # papermill gives it a random id
         cell.metadata.pop("execution", None)
         cell_pm = cell.metadata.get("papermill")
         if cell_pm is not None:

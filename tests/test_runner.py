@@ -1,0 +1,210 @@
+"""The runner: parameters refused before anything runs, atomic publishing, failures kept for
+diagnosis, offline HTML, a manifest that verifies, deterministic outputs.
+
+Most tests drive the runner with small notebooks written here (one kernel start each); the
+full pipeline on the real notebooks is in test_pipeline.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from complaints import cli
+from complaints.errors import InputError
+from complaints.runner import RunError, export_html, list_notebooks, run_year
+from complaints.years import ReportingYear
+
+YEAR = ReportingYear.parse("2022-23")
+PARAMETERS_CELL = (
+    'year: str = "2022-23"  # reporting year, April to March\n'
+    'raw_root: str = ""  # raw inputs, one folder a year; empty means data/raw\n'
+    'clean_root: str = ""  # clean tables, one folder a year; empty means data/clean\n'
+    'output_dir: str = ""  # this year\'s outputs; empty means reports/<year>'
+)
+
+# Resource-loading references to the internet: src/href attributes, CSS url() and @import.
+EXTERNAL = re.compile(
+    r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//|url\(\s*["']?\s*(?:https?:)?//|@import\s+["']?(?:https?:)?//""",
+    re.IGNORECASE,
+)
+
+
+def make_notebook(path: Path, body: str) -> Path:
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell(PARAMETERS_CELL)
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# A test notebook"),
+        params,
+        nbformat.v4.new_code_cell(
+            "from pathlib import Path\n"
+            "out = Path(output_dir)\n"
+            "(out / 'tables').mkdir(parents=True, exist_ok=True)"
+        ),
+        nbformat.v4.new_code_cell(body),
+    ]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture
+def good_notebook(tmp_path: Path) -> Path:
+    return make_notebook(
+        tmp_path / "01_write.ipynb",
+        "(out / 'tables' / 'answer.csv').write_text('year,value\\n' + year + ',42\\n')\n"
+        "print(year)",
+    )
+
+
+@pytest.fixture
+def failing_notebook(tmp_path: Path) -> Path:
+    return make_notebook(tmp_path / "02_fail.ipynb", "raise ValueError('the data is broken')")
+
+
+def tree_hashes(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_notebooks_run_in_their_numbered_order():
+    names = [p.name for p in list_notebooks()]
+    assert names[0] == "01_clean.ipynb"
+    assert names == sorted(names)
+    assert all(re.match(r"\d\d_", n) for n in names)
+
+
+@pytest.mark.parametrize(
+    ("parameters", "message"),
+    [
+        ({"colour": "red"}, "unknown parameter(s): colour"),
+        ({"year": "2022"}, "malformed"),
+        ({"year": "2022-24"}, "malformed"),
+        ({"raw_root": 3}, "must be of type str"),
+    ],
+)
+def test_bad_parameters_are_refused_before_any_notebook_runs(
+    tmp_path, good_notebook, parameters, message
+):
+    reports = tmp_path / "reports"
+    with pytest.raises((InputError, ValueError), match=re.escape(message)):
+        run_year(YEAR, parameters=parameters, reports_root=reports, notebooks=[good_notebook])
+    assert not reports.exists(), "nothing may be written when parameters are refused"
+
+
+def test_cli_refuses_malformed_year_and_unknown_year(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["run", "--year", "22-23"])
+    assert exit_info.value.code == 2
+    assert "malformed" in capsys.readouterr().err
+    assert cli.main(["run", "--year", "1999-00"]) == 2
+    err = capsys.readouterr().err
+    assert "no data held for 1999-00" in err and "2022-23" in err
+
+
+def test_cli_refuses_unknown_parameter(capsys):
+    assert cli.main(["run", "--year", "2022-23", "-p", "colour=red"]) == 2
+    assert "unknown parameter(s): colour" in capsys.readouterr().err
+
+
+def test_a_run_publishes_outputs_manifest_and_index(tmp_path, good_notebook):
+    reports = tmp_path / "reports"
+    result = run_year(
+        YEAR, reports_root=reports, notebooks=[good_notebook], progress=lambda m: None
+    )
+    out = reports / "2022-23"
+    assert result.output_dir == out
+    assert (out / "tables" / "answer.csv").read_text() == "year,value\n2022-23,42\n"
+    assert (out / "notebooks" / "01_write.ipynb").is_file()
+    assert (out / "html" / "01_write.html").is_file()
+    assert (out / "html" / "01_write.audit.html").is_file()
+    assert not (reports / ".staging").exists()
+    # The injected parameters are recorded in the executed notebook.
+    executed = nbformat.read(out / "notebooks" / "01_write.ipynb", as_version=4)
+    injected = [c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert len(injected) == 1 and 'year = "2022-23"' in injected[0].source
+    assert executed.metadata.papermill["parameters"]["year"] == "2022-23"
+    # The manifest verifies with sha256sum, from the year's folder.
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["parameters"]["year"] == "2022-23"
+    assert set(manifest["outputs"]) == set(tree_hashes(out)) - {"manifest.json", "manifest.sha256"}
+    assert manifest["inputs"], "the raw inputs' hashes are recorded"
+    assert {"commit", "dirty"} <= set(manifest["git"])
+    assert manifest["versions"]["papermill"]
+    check = subprocess.run(
+        ["sha256sum", "-c", "manifest.sha256"], cwd=out, capture_output=True, text=True
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+    # The index links every notebook's HTML and states the parameters.
+    index = (out / "index.html").read_text()
+    assert 'href="html/01_write.html"' in index and 'href="html/01_write.audit.html"' in index
+    assert "2022-23" in index
+
+
+def test_html_loads_nothing_from_the_internet(tmp_path, good_notebook):
+    reports = tmp_path / "reports"
+    run_year(YEAR, reports_root=reports, notebooks=[good_notebook], progress=lambda m: None)
+    pages = list((reports / "2022-23").rglob("*.html"))
+    assert len(pages) == 3
+    for page in pages:
+        text = page.read_text()
+        assert not EXTERNAL.search(text), f"{page.name} loads {EXTERNAL.search(text).group(0)}"
+        assert "<script src" not in text
+
+
+def test_readers_html_has_no_code_and_audit_html_has_it(tmp_path, good_notebook):
+    nb_path = tmp_path / "executed.ipynb"
+    nb = nbformat.read(good_notebook, as_version=4)
+    nbformat.write(nb, nb_path)
+    readers, audit = sorted(export_html(nb_path, tmp_path / "html"), key=lambda p: len(p.name))
+    assert "mkdir" not in readers.read_text()
+    assert "mkdir" in audit.read_text()
+
+
+def test_two_runs_on_the_same_inputs_give_the_same_outputs(tmp_path, good_notebook):
+    reports = tmp_path / "reports"
+    run_year(YEAR, reports_root=reports, notebooks=[good_notebook], progress=lambda m: None)
+    first = tree_hashes(reports / "2022-23")
+    run_year(YEAR, reports_root=reports, notebooks=[good_notebook], progress=lambda m: None)
+    second = tree_hashes(reports / "2022-23")
+    first.pop("manifest.json")  # it records the run's start and end times
+    second.pop("manifest.json")
+    assert first == second
+
+
+def test_a_failed_run_names_notebook_and_cell_and_keeps_previous_outputs(
+    tmp_path, good_notebook, failing_notebook
+):
+    reports = tmp_path / "reports"
+    run_year(YEAR, reports_root=reports, notebooks=[good_notebook], progress=lambda m: None)
+    before = tree_hashes(reports / "2022-23")
+    with pytest.raises(RunError) as failure:
+        run_year(
+            YEAR,
+            reports_root=reports,
+            notebooks=[good_notebook, failing_notebook],
+            progress=lambda m: None,
+        )
+    message = str(failure.value)
+    assert "02_fail.ipynb" in message
+    assert "cell [" in message and "ValueError: the data is broken" in message
+    assert tree_hashes(reports / "2022-23") == before, "previous outputs must be untouched"
+    failed = reports / "2022-23.failed"
+    assert (failed / "notebooks" / "02_fail.ipynb").is_file()
+    assert (failed / "html" / "02_fail.audit.html").is_file()
+    assert "the data is broken" in (failed / "html" / "02_fail.audit.html").read_text()
+    assert not (reports / ".staging").exists()
