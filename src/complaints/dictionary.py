@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from complaints.schema import TABLES
+from complaints.schema import KEYS, TABLES, YEARS_SHOWN
 
 _PREAMBLE = """\
 # Data dictionary
@@ -45,6 +45,12 @@ def render_data_dictionary() -> str:
     for table in TABLES.values():
         parts.append(f"\n## `{table.id}` — {table.title}\n")
         parts.append(f"One row is {table.grain}. Source: {table.source}\n")
+        key = ", ".join(f"`{k}`" for k in KEYS[table.id]) or "none (free text, not compared)"
+        shown = YEARS_SHOWN.get(table.id, 1)
+        parts.append(
+            f"\nKey across reports: {key}. The published table shows {shown} "
+            f"year{'s' if shown > 1 else ''}.\n"
+        )
         parts.append("\n| column | type | unit | description |\n|---|---|---|---|\n")
         for c in table.columns:
             nullable = " May be empty." if c.nullable else ""

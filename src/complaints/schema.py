@@ -336,6 +336,39 @@ TABLES: dict[str, Table] = {
 }
 
 
+#: Columns that identify a figure across reports: two rows with the same key describe the same
+#: figure (from the same or from different reports). Empty for free-text tables, whose rows are
+#: not compared across reports.
+KEYS: dict[str, tuple[str, ...]] = {
+    "social_care_quarterly": ("year", "measure", "period"),
+    "non_social_care_quarterly": ("year", "measure", "period"),
+    "statutory_social_care": ("year", "measure"),
+    "statutory_whole_authority": ("year", "measure"),
+    "complainant_groups": ("year", "group"),
+    "complaint_themes": ("year", "theme"),
+    "complaint_outcomes": ("year", "outcome"),
+    "children_in_care_by_year": ("year",),
+    "children_in_care_by_quarter": ("year", "period"),
+    "children_in_care_cases": (),
+    "stage1_timescales": ("year", "band"),
+    "learning_from_complaints": (),
+    "equality_monitoring": ("year", "characteristic", "group"),
+    "key_facts": ("year", "fact"),
+}
+
+#: How many reporting years the published table shows, the report's own year first (the
+#: statutory tables compare three years, children in care five, ...).
+YEARS_SHOWN: dict[str, int] = {
+    "statutory_social_care": 3,
+    "statutory_whole_authority": 3,
+    "complaint_outcomes": 2,
+    "children_in_care_by_year": 5,
+    "stage1_timescales": 3,
+    "equality_monitoring": 2,
+    "key_facts": 2,
+}
+
+
 def empty_frame(table_id: str) -> pd.DataFrame:
     """An empty frame with the table's columns, in order."""
     return pd.DataFrame(columns=TABLES[table_id].column_names)

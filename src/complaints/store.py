@@ -1,0 +1,159 @@
+"""The multi-year store: every year's clean tables side by side, and the figures a report
+needs for the years it compares.
+
+Each year's input (the report text, or a workbook filled in by the complaints team) is cleaned
+into ``data/clean/<year>/``. Every row knows the year it describes (``year``) and the report it
+was taken from (``report_year``): the 2022-23 report restates figures for 2021-22 and earlier,
+and those rows are held as such.
+
+When the report for year Y compares years, each earlier year's figures come from the store, by
+this preference:
+
+1. the report being produced (Y), if it states them: rerunning a published report reproduces
+   exactly what it published;
+2. otherwise the report of that year itself;
+3. otherwise the most recent other report that states them.
+
+Where two reports give different values for the same figure, :func:`conflicts` lists them and the
+validation step reports a warning naming both.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from complaints import paths, schema
+from complaints.clean import read_table
+from complaints.years import ReportingYear
+
+
+def years_in_store(clean_root: Path = paths.CLEAN_DIR) -> list[ReportingYear]:
+    """Reports held in the store (one clean folder each), oldest first."""
+    return paths.years_held(clean_root)
+
+
+def load_store(clean_root: Path = paths.CLEAN_DIR) -> dict[str, pd.DataFrame]:
+    """Every table of every report held, concatenated (``report_year`` tells them apart)."""
+    frames: dict[str, list[pd.DataFrame]] = {t: [] for t in schema.TABLES}
+    for report in years_in_store(clean_root):
+        for table_id in schema.TABLES:
+            if (paths.clean_dir(report, clean_root) / f"{table_id}.csv").is_file():
+                frames[table_id].append(read_table(report, table_id, clean_root))
+    return {
+        t: schema.conform(t, pd.concat(f, ignore_index=True)) if f else schema.empty_frame(t)
+        for t, f in frames.items()
+    }
+
+
+def years_described(store: dict[str, pd.DataFrame]) -> list[ReportingYear]:
+    """Every reporting year any held report gives a figure for, oldest first."""
+    years: set[str] = set()
+    for frame in store.values():
+        years.update(frame["year"].dropna().unique())
+    return sorted(ReportingYear.parse(y) for y in years)
+
+
+def _preference(report_year: pd.Series, year: pd.Series, current: ReportingYear) -> pd.Series:
+    """Sort key: 0 for the current report, 1 for the figure's own report, then most recent."""
+    starts = report_year.map(lambda y: ReportingYear.parse(y).start)
+    rank = starts.rsub(10_000) + 2  # later reports first among the others
+    rank = rank.where(report_year != year, 1)
+    return rank.where(report_year != str(current), 0)
+
+
+def select_figures(
+    frame: pd.DataFrame, table_id: str, years: list[ReportingYear], current: ReportingYear
+) -> pd.DataFrame:
+    """The rows of ``frame`` for ``years``, one per figure, chosen by the store's preference."""
+    wanted = frame[frame["year"].isin([str(y) for y in years])]
+    key = list(schema.KEYS[table_id])
+    if not key:  # free text: taken whole from the current report only
+        return wanted[wanted["report_year"] == str(current)].reset_index(drop=True)
+    ranked = wanted.assign(
+        _rank=_preference(wanted["report_year"], wanted["year"], current),
+        _pos=range(len(wanted)),
+    )
+    ranked = ranked.sort_values("_rank", kind="stable").drop_duplicates(key, keep="first")
+    # The current report's rows first, in their source order; then the others, newest first.
+    ranked = ranked.assign(_report=(ranked["report_year"] != str(current)).astype(int))
+    ranked = ranked.sort_values(["_report", "report_year", "_pos"], ascending=[True, False, True])
+    return schema.conform(table_id, ranked.drop(columns=["_rank", "_pos", "_report"]))
+
+
+@dataclass(frozen=True)
+class Unavailable:
+    table_id: str
+    reason: str
+
+
+def tables_for_report(
+    year: ReportingYear, clean_root: Path = paths.CLEAN_DIR
+) -> tuple[dict[str, pd.DataFrame], list[Unavailable]]:
+    """The figures the report for ``year`` needs, table by table, from the store.
+
+    Returns the tables that can be produced and, for the others, why they cannot: a table needs
+    figures for ``year`` itself; earlier comparison years that no held report gives are simply
+    absent (and named in the reason list as partial).
+    """
+    store = load_store(clean_root)
+    tables: dict[str, pd.DataFrame] = {}
+    missing: list[Unavailable] = []
+    for table_id, frame in store.items():
+        shown = schema.YEARS_SHOWN.get(table_id, 1)
+        years = [year.previous(n) for n in range(shown)]
+        selected = select_figures(frame, table_id, years, year)
+        if not (selected["year"] == str(year)).any():
+            held = sorted(frame["year"].dropna().unique())
+            missing.append(
+                Unavailable(
+                    table_id,
+                    f"no figures for {year} are held (this table holds "
+                    f"{', '.join(held) if held else 'no year'}); the {year} report's input is "
+                    "not in data/raw and no later report restates this table for that year",
+                )
+            )
+            continue
+        absent = [str(y) for y in years if not (selected["year"] == str(y)).any()]
+        if absent:
+            missing.append(
+                Unavailable(
+                    table_id,
+                    f"partial: no figures held for {', '.join(absent)}, so those years are "
+                    "left out of the comparison",
+                )
+            )
+        tables[table_id] = selected
+    return tables, missing
+
+
+def conflicts(clean_root: Path = paths.CLEAN_DIR) -> pd.DataFrame:
+    """Figures given by two reports with different values: one row per disagreement, with both
+    values and where each came from."""
+    store = load_store(clean_root)
+    records = []
+    for table_id, frame in store.items():
+        key = list(schema.KEYS[table_id])
+        if not key or frame.empty:
+            continue
+        for _, group in frame.groupby(key, sort=True, dropna=False):
+            if group["report_year"].nunique() < 2:
+                continue
+            rows = group.sort_values("report_year").to_dict("records")
+            for left, right in itertools.pairwise(rows):
+                if left["value"] != right["value"]:
+                    records.append(
+                        {
+                            "table": table_id,
+                            "figure": ", ".join(f"{k}={left[k]}" for k in key),
+                            "left_value": left["value"],
+                            "left_source": f"{left['source_file']}:{left['source_line']}",
+                            "right_value": right["value"],
+                            "right_source": f"{right['source_file']}:{right['source_line']}",
+                        }
+                    )
+    columns = ["table", "figure", "left_value", "left_source", "right_value", "right_source"]
+    return pd.DataFrame(records, columns=columns)
