@@ -16,19 +16,21 @@ from complaints.report_text import extract_tables
 from complaints.years import ReportingYear
 
 
-def find_raw_report(year: ReportingYear, raw_root: Path = paths.RAW_DIR) -> Path:
-    """The year's raw report text: the one ``*.txt`` file in ``data/raw/<year>/``."""
+def find_raw_input(year: ReportingYear, raw_root: Path = paths.RAW_DIR) -> Path:
+    """The year's raw input in ``data/raw/<year>/``: the report's text (``*.txt``) or a
+    workbook filled in by the complaints team (``*.xlsx``), exactly one of them."""
     folder = paths.raw_dir(year, raw_root)
     if not folder.is_dir():
         held = ", ".join(str(y) for y in paths.years_held(raw_root)) or "none"
         raise InputError(
             f"no raw data for {year}: folder {paths.relative_to_project(folder)} does not exist",
-            hint=f"years held: {held}",
+            hint=f"years held: {held}; scaffold a new year with `complaints new-year {year}`",
         )
-    candidates = sorted(folder.glob("*.txt"))
+    candidates = sorted([*folder.glob("*.txt"), *folder.glob("*.xlsx")])
     if len(candidates) != 1:
+        found = ", ".join(p.name for p in candidates) or "nothing"
         raise InputError(
-            f"expected exactly one report text file (*.txt), found {len(candidates)}",
+            f"expected exactly one input (a report text *.txt or a workbook *.xlsx), found {found}",
             file=paths.relative_to_project(folder),
         )
     return candidates[0]
@@ -36,9 +38,13 @@ def find_raw_report(year: ReportingYear, raw_root: Path = paths.RAW_DIR) -> Path
 
 def extract_year(year: ReportingYear, raw_root: Path = paths.RAW_DIR) -> dict[str, pd.DataFrame]:
     """Read a year's raw input and return its clean tables (nothing is written)."""
-    raw_file = find_raw_report(year, raw_root)
-    doc = read_raw_text(raw_file, label=paths.relative_to_project(raw_file))
-    return extract_tables(doc, year)
+    raw_file = find_raw_input(year, raw_root)
+    label = paths.relative_to_project(raw_file)
+    if raw_file.suffix == ".xlsx":
+        from complaints.workbook import read_workbook
+
+        return read_workbook(raw_file, year, label=label)
+    return extract_tables(read_raw_text(raw_file, label=label), year)
 
 
 def write_tables(tables: dict[str, pd.DataFrame], out_dir: Path) -> dict[str, Path]:

@@ -59,6 +59,22 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_new_year(args: argparse.Namespace) -> int:
+    from complaints.clean import extract_year
+    from complaints.workbook import scaffold
+
+    earlier = [y for y in paths.years_held() if y < args.year]
+    if not earlier:
+        raise InputError(f"no year before {args.year} is held to take the row labels from")
+    previous = extract_year(earlier[-1])
+    target = scaffold(args.year, previous)
+    print(
+        f"{args.year}: created {paths.relative_to_project(target)} with the row labels of "
+        f"{earlier[-1]}; fill it in, then run `make report YEAR={args.year}`"
+    )
+    return 0
+
+
 def _cmd_docs(args: argparse.Namespace) -> int:
     from complaints.dictionary import render_data_dictionary
 
@@ -92,6 +108,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--kernel", default="python3", help="Jupyter kernel (default: python3)")
     run.set_defaults(func=_cmd_run)
+    new_year = sub.add_parser(
+        "new-year", help="scaffold data/raw/<year>/ with a workbook to fill in for a new year"
+    )
+    new_year.add_argument("year", type=_year, help="the new reporting year, e.g. 2023-24")
+    new_year.set_defaults(func=_cmd_new_year)
     docs = sub.add_parser("docs", help="regenerate docs/data_dictionary.md from the schema")
     docs.set_defaults(func=_cmd_docs)
     latest = sub.add_parser("latest-year", help="print the latest reporting year held")

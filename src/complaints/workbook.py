@@ -1,0 +1,264 @@
+"""New-year input: a workbook a complaints officer fills in, one sheet per table.
+
+``complaints new-year 2023-24`` scaffolds ``data/raw/2023-24/complaints-2023-24.xlsx`` with the
+row labels of the latest year held already in place and the figures left blank, plus a README.
+:func:`read_workbook` turns the filled-in workbook into the same clean tables as the text
+extraction, so later notebooks cannot tell the two routes apart. A mistake gets a message naming
+the sheet and the cell.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from complaints import paths, schema
+from complaints.errors import InputError
+from complaints.years import ReportingYear
+
+QUARTERS = ("Q1", "Q2", "Q3", "Q4", "Total")
+_QUARTERLY = ("social_care_quarterly", "non_social_care_quarterly")
+
+#: Per sheet: the columns filled in from the previous year (labels), then the columns the
+#: officer fills in. Quarterly sheets have one column per quarter and the total.
+SHEETS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "social_care_quarterly": (("measure", "label", "unit"), QUARTERS),
+    "non_social_care_quarterly": (("measure", "label", "unit"), QUARTERS),
+    "statutory_social_care": (("measure", "label", "unit"), ("value",)),
+    "statutory_whole_authority": (("measure", "label", "unit"), ("value",)),
+    "complainant_groups": (("group",), ("value",)),
+    "complaint_themes": (("theme",), ("value",)),
+    "complaint_outcomes": (("outcome",), ("value",)),
+    "children_in_care_by_year": (("label",), ("value",)),
+    "children_in_care_by_quarter": (("period",), ("value",)),
+    "children_in_care_cases": ((), ("period", "case_ref", "summary")),
+    "stage1_timescales": (("band", "label"), ("value",)),
+    "learning_from_complaints": ((), ("case_id", "learned", "action")),
+    "equality_monitoring": (("characteristic", "group"), ("value",)),
+    "key_facts": (("fact", "label", "unit"), ("value",)),
+}
+#: Units of the sheets whose rows do not say it themselves.
+SHEET_UNITS = {
+    "complainant_groups": "count",
+    "complaint_themes": "percent",
+    "complaint_outcomes": "percent",
+    "children_in_care_by_year": "count",
+    "children_in_care_by_quarter": "count",
+    "stage1_timescales": "percent",
+    "equality_monitoring": "percent",
+}
+_TEXT_SHEETS = ("children_in_care_cases", "learning_from_complaints")
+
+README_SHEET = "README"
+INSTRUCTIONS = """\
+How to fill in this workbook
+
+One sheet per table of the annual report. The grey columns are the row labels of the last year
+held: keep them, add rows where a new group or theme appears, delete rows that no longer apply.
+Type each figure in the white columns:
+- counts as whole numbers (0 if none);
+- percentages as numbers from 0 to 100 (18 for 18%; a cell formatted as a percentage also works);
+- money in pounds, without the £ sign (43230).
+Sheets children_in_care_cases and learning_from_complaints are free text: one row per case.
+Do not rename sheets or header cells: the pipeline checks them and names the sheet and cell of
+any mistake. Earlier years are not asked for: the comparisons come from the years already held.
+"""
+
+
+def workbook_name(year: ReportingYear) -> str:
+    return f"complaints-{year}.xlsx"
+
+
+def _template_rows(previous: dict[str, pd.DataFrame], table_id: str, year: ReportingYear):
+    prefill, _ = SHEETS[table_id]
+    if not prefill:
+        return []
+    frame = previous.get(table_id, schema.empty_frame(table_id))
+    own = frame[frame["year"] == frame["report_year"]] if not frame.empty else frame
+    if table_id == "children_in_care_by_year":
+        return [{"label": f"Children in Care {year}"}]
+    if table_id in _QUARTERLY:
+        own = own.drop_duplicates("measure")
+    if table_id == "children_in_care_by_quarter" and own.empty:
+        return [{"period": q} for q in QUARTERS[:4]]
+    return own.loc[:, list(prefill)].drop_duplicates().to_dict("records")
+
+
+def scaffold(
+    year: ReportingYear,
+    previous: dict[str, pd.DataFrame],
+    raw_root: Path = paths.RAW_DIR,
+) -> Path:
+    """Create ``raw_root/<year>/`` with a blank workbook and a README; never overwrites."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+
+    folder = paths.raw_dir(year, raw_root)
+    if folder.exists() and any(folder.iterdir()):
+        raise InputError(
+            f"inputs for {year} already exist",
+            file=paths.relative_to_project(folder),
+            hint="raw inputs are never overwritten; remove the folder yourself to start again",
+        )
+    grey = PatternFill("solid", fgColor="DDDDDD")
+    book = Workbook()
+    readme = book.active
+    readme.title = README_SHEET
+    for row, line in enumerate(INSTRUCTIONS.splitlines(), start=1):
+        readme.cell(row=row, column=1, value=line)
+    readme.cell(row=1, column=1).font = Font(bold=True)
+    readme.column_dimensions["A"].width = 100
+    for table_id, (prefill, inputs) in SHEETS.items():
+        sheet = book.create_sheet(table_id)
+        header = [*prefill, *inputs]
+        for col, name in enumerate(header, start=1):
+            sheet.cell(row=1, column=col, value=name).font = Font(bold=True)
+            sheet.column_dimensions[sheet.cell(row=1, column=col).column_letter].width = (
+                60 if name in ("label", "learned", "action", "summary", "group", "theme") else 14
+            )
+        for r, record in enumerate(_template_rows(previous, table_id, year), start=2):
+            for c, name in enumerate(prefill, start=1):
+                cell = sheet.cell(row=r, column=c, value=record[name])
+                cell.fill = grey
+            if record.get("measure") == "total_complaints":
+                for c in range(len(prefill) + 1, len(header)):
+                    sheet.cell(row=r, column=c, value="n/a").fill = grey
+        if table_id in SHEET_UNITS:
+            note = len(header) + 2
+            sheet.cell(row=1, column=note, value=f"unit: {SHEET_UNITS[table_id]}")
+        sheet.freeze_panes = "A2"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / workbook_name(year)
+    staging = target.with_suffix(".xlsx.partial")
+    book.save(staging)
+    staging.rename(target)
+    (folder / "README.md").write_text(_folder_readme(year), encoding="utf-8")
+    return target
+
+
+def _folder_readme(year: ReportingYear) -> str:
+    return f"""# Inputs for {year}
+
+`{workbook_name(year)}` holds the figures for the {year} annual complaints report, one sheet per
+table. It was created by `complaints new-year {year}` with the previous year's row labels.
+
+{INSTRUCTIONS}
+When it is filled in, run `make report YEAR={year}` from the project folder. Nothing in the
+pipeline writes to this folder again.
+"""
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading a filled-in workbook
+# ---------------------------------------------------------------------------------------------
+
+
+def _number(raw: object, fmt: str, where: str, label: str, sheet: str) -> int | float:
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        raise InputError(
+            f"cell {where} is empty", file=label, table=sheet, hint="enter the figure (0 if none)"
+        )
+    if isinstance(raw, bool):
+        raise InputError(f"cell {where} holds {raw!r}, not a number", file=label, table=sheet)
+    if isinstance(raw, int | float):
+        value = raw * 100 if "%" in (fmt or "") else raw
+    else:
+        text = str(raw).strip().replace(",", "").replace("£", "")
+        match = re.fullmatch(r"(-?\d+(?:\.\d+)?)\s*%?", text)
+        if not match:
+            raise InputError(
+                f"cell {where} holds {raw!r}, which is not a number",
+                file=label,
+                table=sheet,
+                hint="type the figure as a number, e.g. 12 or 18 for 18%",
+            )
+        value = float(match.group(1))
+    value = round(float(value), 6)
+    return int(value) if value.is_integer() else value
+
+
+def _text(raw: object) -> str | None:
+    if raw is None:
+        return None
+    text = str(raw).strip()
+    return text or None
+
+
+def read_workbook(
+    path: Path, year: ReportingYear, label: str | None = None
+) -> dict[str, pd.DataFrame]:
+    """Read a filled-in workbook into the clean tables (same schema as the text extraction)."""
+    from openpyxl import load_workbook
+
+    label = label or paths.relative_to_project(path)
+    try:
+        book = load_workbook(path, data_only=True, read_only=False)
+    except Exception as exc:  # openpyxl raises several types for a file that is not a workbook
+        raise InputError(
+            f"cannot be opened as an .xlsx workbook ({type(exc).__name__})",
+            file=label,
+            hint="save it from Excel as .xlsx",
+        ) from None
+    tables: dict[str, pd.DataFrame] = {}
+    for table_id, (prefill, inputs) in SHEETS.items():
+        if table_id not in book.sheetnames:
+            raise InputError(
+                f"sheet {table_id!r} is missing",
+                file=label,
+                table=table_id,
+                hint=f"the workbook needs one sheet per table: {', '.join(SHEETS)}",
+            )
+        sheet = book[table_id]
+        expected = [*prefill, *inputs]
+        for col, name in enumerate(expected, start=1):
+            cell = sheet.cell(row=1, column=col)
+            if _text(cell.value) != name:
+                raise InputError(
+                    f"sheet {table_id!r}, cell {cell.coordinate}: header should be {name!r}, "
+                    f"found {cell.value!r}",
+                    file=label,
+                    table=table_id,
+                    hint="do not rename or move the header cells",
+                )
+        rows = []
+        source = f"{label}#{table_id}"
+        for cells in sheet.iter_rows(min_row=2, max_col=len(expected)):
+            values = {name: cell for name, cell in zip(expected, cells, strict=True)}
+            if all(_text(c.value) is None for c in cells):
+                continue
+            rows.extend(_rows_from_sheet_row(table_id, values, year, source, label))
+        tables[table_id] = (
+            schema.conform(table_id, pd.DataFrame(rows)) if rows else schema.empty_frame(table_id)
+        )
+    return tables
+
+
+def _rows_from_sheet_row(table_id, cells, year, source, label) -> list[dict[str, object]]:
+    first = next(iter(cells.values()))
+    line = first.row
+    base = {"year": str(year), "report_year": str(year), "source_file": source, "source_line": line}
+    keys = {k: _text(cells[k].value) for k in SHEETS[table_id][0]}
+    if table_id in _TEXT_SHEETS:
+        texts = {k: _text(c.value) for k, c in cells.items()}
+        return [{**base, **texts, "source_line_end": line}]
+
+    def number(name: str) -> int | float:
+        cell = cells[name]
+        where = f"{cell.coordinate} ({name})"
+        return _number(cell.value, cell.number_format, f"{table_id}!{where}", label, table_id)
+
+    def text_of(name: str) -> str:
+        return str(cells[name].value).strip()
+
+    if table_id in _QUARTERLY:
+        periods = ["Total"] if keys["measure"] == "total_complaints" else list(QUARTERS)
+        return [
+            {**base, **keys, "period": p, "value": number(p), "source_text": text_of(p)}
+            for p in periods
+        ]
+    unit = keys.pop("unit", None) or SHEET_UNITS.get(table_id, "count")
+    return [
+        {**base, **keys, "value": number("value"), "unit": unit, "source_text": text_of("value")}
+    ]
