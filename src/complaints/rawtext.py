@@ -56,7 +56,9 @@ class RawDocument:
     def line(self, number: int) -> RawLine:
         return self.lines[number - 1]
 
-    def error(self, message: str, *, table: str, line: int | None = None, hint: str | None = None):
+    def error(
+        self, message: str, *, table: str | None, line: int | None = None, hint: str | None = None
+    ):
         return InputError(message, file=self.label, table=table, line=line, hint=hint)
 
 

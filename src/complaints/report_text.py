@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from complaints import schema
+from complaints.errors import InputError
 from complaints.rawtext import (
     Prose,
     RawDocument,
@@ -102,14 +103,14 @@ def check_report_year(ctx: Context) -> None:
     if not printed:
         raise ctx.doc.error(
             "no 'Annual Complaints Report YYYY-YY' running header found",
-            table="(document)",
+            table=None,
             hint="is this the text of an annual complaints report?",
         )
     if printed != {str(ctx.year)}:
         raise ctx.doc.error(
             f"the file is the report for {', '.join(sorted(printed))}, "
             f"but it is being processed as {ctx.year}",
-            table="(document)",
+            table=None,
             hint=f"put it under data/raw/{min(printed)}/ or pass the right --year",
         )
 
@@ -164,7 +165,7 @@ def extract_quarterly(ctx: Context) -> dict[str, pd.DataFrame]:
     while True:
         try:
             header_line = find_line(ctx.doc, _QUARTERLY_HEADER, table="quarterly", start=start)
-        except Exception:
+        except InputError:  # no further quarterly table
             break
         block = read_tab_block(ctx.doc, header_line.number)
         header, body = block[0], block[1:]
@@ -653,7 +654,11 @@ def _cases_in_quarter(ctx, period, sentence, body) -> list[dict[str, object]]:
             )
         elif cases:
             current = cases[-1]
-            joiner = "\n" if current["summary"] and current["summary"][-1] in ".!?" else " "
+            # A paragraph that a page break cut in two is joined with a space (a parsing
+            # artefact); separate paragraphs are kept on separate lines.
+            between = ctx.doc.lines[current["source_line_end"] : r.number - 1]
+            broken = any(is_furniture(b.text) for b in between)
+            joiner = " " if broken else "\n"
             current["summary"] = f"{current['summary']}{joiner}{text}".strip()
             current["source_line_end"] = r.number
         else:
