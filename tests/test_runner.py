@@ -208,3 +208,26 @@ def test_a_failed_run_names_notebook_and_cell_and_keeps_previous_outputs(
     assert (failed / "html" / "02_fail.audit.html").is_file()
     assert "the data is broken" in (failed / "html" / "02_fail.audit.html").read_text()
     assert not (reports / ".staging").exists()
+
+
+def test_bad_raw_input_is_refused_in_one_line_before_any_notebook_runs(
+    tmp_path, raw_copy, good_notebook
+):
+    raw_file = next((raw_copy / "2022-23").glob("*.txt"))
+    lines = raw_file.read_text(encoding="utf-8").split("\n")
+    lines[17] = lines[17].replace("\t9\t", "\tnine\t")
+    raw_file.write_text("\n".join(lines), encoding="utf-8")
+    reports = tmp_path / "reports"
+    with pytest.raises(InputError) as error:
+        run_year(
+            YEAR,
+            parameters={"raw_root": str(raw_copy)},
+            reports_root=reports,
+            notebooks=[good_notebook],
+        )
+    message = str(error.value)
+    assert "\n" not in message
+    assert "dorset-childrens-complaints-2022-23.txt" in message
+    assert "table social_care_quarterly" in message and "line 18" in message
+    assert "'nine'" in message
+    assert not reports.exists()

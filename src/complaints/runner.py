@@ -181,10 +181,29 @@ def export_html(notebook_path: Path, html_dir: Path) -> list[Path]:
     return written
 
 
+def _project_path(value: object, default: Path) -> Path:
+    """A folder parameter as the notebooks will see it (relative paths are from the project)."""
+    if not value:
+        return default
+    path = Path(str(value))
+    return path if path.is_absolute() else paths.PROJECT_ROOT / path
+
+
+def _check_input(year: ReportingYear, params: dict[str, object]) -> None:
+    """Read the year's raw input before any notebook starts, so that bad input is refused with
+    one line naming the file, table and line or cell, and nothing is written."""
+    from complaints.clean import extract_year
+
+    raw_root = _project_path(params.get("raw_root"), paths.RAW_DIR)
+    if paths.raw_dir(year, raw_root).is_dir():
+        extract_year(year, raw_root)
+
+
 def _failed_cell(exc: Exception) -> str:
     count = getattr(exc, "exec_count", None)
     ename = getattr(exc, "ename", type(exc).__name__)
-    evalue = getattr(exc, "evalue", str(exc))
+    evalue = str(getattr(exc, "evalue", exc)).strip().splitlines()
+    evalue = evalue[0] if evalue else ""
     cell = f"cell [{count}]" if count is not None else "a cell"
     return f"{cell}: {ename}: {evalue}"
 
@@ -216,6 +235,7 @@ def run_year(
     output_param = os.path.relpath(staging, paths.PROJECT_ROOT)
     params = {"year": str(year), **(parameters or {}), "output_dir": output_param}
     check_parameters(params, notebooks)
+    _check_input(year, params)
 
     started = datetime.now(UTC)
     if staging.exists():
@@ -274,7 +294,7 @@ def run_year(
         started=started,
         finished=finished,
         timings=timings,
-        raw_root=Path(str(params.get("raw_root") or paths.RAW_DIR)),
+        raw_root=_project_path(params.get("raw_root"), paths.RAW_DIR),
     )
     _swap_in(staging, final_dir)
     if not any(staging.parent.iterdir()):
@@ -318,9 +338,7 @@ def write_manifest(
     Output paths are relative to ``out_dir`` so that ``sha256sum -c manifest.sha256`` run from
     the year's folder verifies them.
     """
-    raw_folder = paths.raw_dir(
-        year, raw_root if raw_root.is_absolute() else paths.PROJECT_ROOT / raw_root
-    )
+    raw_folder = paths.raw_dir(year, raw_root)
     inputs = {_relative(p): _sha256(p) for p in sorted(raw_folder.rglob("*")) if p.is_file()}
     code_inputs = {
         _relative(p): _sha256(p)
