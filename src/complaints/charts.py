@@ -1,0 +1,1013 @@
+"""The report's charts, drawn with seaborn in the Analysis Function style, from the clean tables.
+
+Every chart follows the UK Government Analysis Function guidance on accessible charts:
+
+* the afcharts style and palette, restricted to colours with at least 3:1 contrast against the
+  white background (WCAG 2.2 AA, non-text contrast), checked by ``check_contrast``;
+* colour is never the only cue: every bar carries its value, and series are told apart by
+  hatching as well as colour (the legend shows both);
+* a title that states the main finding, worded by code comparing the numbers (never typed);
+* labelled axes, a source line built from the clean data's provenance, and a text alternative
+  (``alt_text``) with the figures, returned with each chart and embedded in the SVG as
+  ``<title>``/``<desc>``.
+
+Output is deterministic: figures are drawn without pyplot (no GUI backend; the Agg renderer
+writes the PNG), with a fixed SVG hash salt, text kept as text in the SVG and no dates or
+software versions in the files' metadata, so two runs give byte-identical PNG and SVG files.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import re
+import textwrap
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from html import escape
+from itertools import pairwise
+from pathlib import Path
+from xml.sax.saxutils import escape as xml_escape
+from xml.sax.saxutils import quoteattr
+
+import afcharts
+import matplotlib.style
+import pandas as pd
+import seaborn as sns
+from afcharts.af_colours import get_af_colours
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from complaints.report_tables import format_number, period_key, source_note
+from complaints.years import ReportingYear
+
+#: The Analysis Function matplotlib style shipped with afcharts.
+AF_STYLE = Path(afcharts.__file__).parent / "afcharts.mplstyle"
+BACKGROUND = "#FFFFFF"
+#: WCAG 2.2 AA non-text contrast (SC 1.4.11) for graphical objects.
+MIN_GRAPHIC_CONTRAST = 3.0
+#: Text colour (WCAG 1.4.3 needs 4.5:1 for text).
+TEXT_COLOUR = "#0B0C0C"
+PNG_DPI = 110
+#: Height kept free under every chart for its source line.
+SOURCE_BAND_INCHES = 0.4
+#: Hatch patterns telling series apart without colour, one per series.
+HATCHES = ("", "//", "..", "xx", "\\\\", "++")
+SERVICES = {
+    "social_care_quarterly": "Children's Social Care",
+    "non_social_care_quarterly": "Children's Non Social Care",
+}
+
+#: Settings on top of the afcharts style: a font shipped with matplotlib (same glyph metrics on
+#: every machine) and deterministic SVG output.
+RC_OVERRIDES: dict[str, object] = {
+    "font.family": "sans-serif",
+    "font.sans-serif": ["DejaVu Sans"],
+    "font.size": 12,
+    "text.color": TEXT_COLOUR,
+    "axes.labelcolor": TEXT_COLOUR,
+    "xtick.labelcolor": TEXT_COLOUR,
+    "ytick.labelcolor": TEXT_COLOUR,
+    "axes.titlesize": 13,
+    "svg.hashsalt": "complaints-report",
+    "svg.fonttype": "none",
+    "figure.facecolor": BACKGROUND,
+    "axes.facecolor": BACKGROUND,
+    "savefig.facecolor": BACKGROUND,
+    "hatch.linewidth": 1.5,
+}
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart as written: its id, title (the finding), text alternative, files and source."""
+
+    id: str
+    title: str
+    alt_text: str
+    png: Path
+    svg: Path
+    source: str
+    colours: tuple[str, ...] = field(default=())
+
+
+@dataclass
+class _Draft:
+    id: str
+    title: str
+    alt_text: str
+    source: str
+    figure: Figure
+    colours: tuple[str, ...]
+
+
+# Colour and contrast ----------------------------------------------------------------------------
+
+
+def relative_luminance(colour: str) -> float:
+    """WCAG 2.2 relative luminance of a ``#RRGGBB`` colour."""
+    text = colour.lstrip("#")
+    channels = [int(text[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast_ratio(first: str, second: str = BACKGROUND) -> float:
+    """WCAG 2.2 contrast ratio of two colours (1 to 21)."""
+    lighter, darker = sorted((relative_luminance(first), relative_luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def check_contrast(colours: Sequence[str], minimum: float = MIN_GRAPHIC_CONTRAST) -> None:
+    """Raise ``ValueError`` naming any colour with less than ``minimum`` contrast on white."""
+    weak = {c: round(contrast_ratio(c), 2) for c in colours if contrast_ratio(c) < minimum}
+    if weak:
+        raise ValueError(f"colours below {minimum}:1 contrast against white: {weak}")
+
+
+def palette(n: int) -> list[str]:
+    """``n`` Analysis Function colours, in the guidance's order, all at least 3:1 on white."""
+    if n <= 1:
+        colours = get_af_colours("duo")[:1]
+    elif n == 2:
+        colours = get_af_colours("duo")
+    else:
+        colours = get_af_colours("categorical", number_of_colours=n)
+    colours = [c.upper() for c in colours]
+    check_contrast(colours)
+    return colours
+
+
+# Words from numbers -----------------------------------------------------------------------------
+
+
+def join_words(items: Sequence[str], conjunction: str = "and") -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {conjunction} {items[-1]}"
+
+
+def _n(value: object) -> str:
+    return format_number(value)
+
+
+def _pct(value: object) -> str:
+    return f"{format_number(value)}%"
+
+
+def _peaks(values: Mapping[str, float]) -> list[str]:
+    top = max(values.values())
+    return [k for k, v in values.items() if v == top]
+
+
+def _change(label: str, before: float, after: float, fmt: Callable[[object], str] = _n) -> str:
+    if after > before:
+        return f"{label} rose from {fmt(before)} to {fmt(after)}"
+    if after < before:
+        return f"{label} fell from {fmt(before)} to {fmt(after)}"
+    return f"{label} was unchanged at {fmt(after)}"
+
+
+def _direction(before: float, after: float) -> str:
+    return "up" if after > before else "down" if after < before else "unchanged"
+
+
+def _series_text(name: str, labels: Sequence[str], values: Sequence[float], fmt=_n) -> str:
+    pairs = ", ".join(f"{lab} {fmt(v)}" for lab, v in zip(labels, values, strict=True))
+    return f"{name}: {pairs}."
+
+
+def _years_oldest_first(frame: pd.DataFrame) -> list[str]:
+    return sorted(
+        {str(y) for y in frame["year"].dropna()}, key=lambda y: ReportingYear.from_label(y).start
+    )
+
+
+def _this_and_previous(frame: pd.DataFrame, year: ReportingYear) -> tuple[str, str | None]:
+    """The reporting year, and the latest earlier year held in the table (if any)."""
+    years = _years_oldest_first(frame)
+    this = str(year) if str(year) in years else years[-1]
+    earlier = [y for y in years if ReportingYear.from_label(y) < ReportingYear.from_label(this)]
+    return this, (earlier[-1] if earlier else None)
+
+
+# Drawing helpers --------------------------------------------------------------------------------
+
+
+def _figure(width: float, height: float, **subplots: object) -> tuple[Figure, object]:
+    figure = Figure(figsize=(width, height), layout="constrained")
+    axes = figure.subplots(**subplots)
+    return figure, axes
+
+
+def _bars(
+    ax: Axes,
+    data: pd.DataFrame,
+    *,
+    category: str,
+    value: str,
+    order: Sequence[str],
+    series: str | None = None,
+    series_order: Sequence[str] = (),
+    colours: Sequence[str] = (),
+    horizontal: bool = False,
+    fmt: Callable[[object], str] = _n,
+) -> None:
+    """Seaborn bars with a value on every bar and hatching per series."""
+    x, y = (value, category) if horizontal else (category, value)
+    if series is None:
+        sns.barplot(
+            data=data,
+            x=x,
+            y=y,
+            order=list(order),
+            color=colours[0],
+            errorbar=None,
+            saturation=1,
+            edgecolor=BACKGROUND,
+            linewidth=1,
+            orient="h" if horizontal else "v",
+            ax=ax,
+        )
+    else:
+        sns.barplot(
+            data=data,
+            x=x,
+            y=y,
+            order=list(order),
+            hue=series,
+            hue_order=list(series_order),
+            palette=dict(zip(series_order, colours, strict=True)),
+            errorbar=None,
+            saturation=1,
+            edgecolor=BACKGROUND,
+            linewidth=1,
+            orient="h" if horizontal else "v",
+            legend=False,
+            ax=ax,
+        )
+    for index, container in enumerate(ax.containers):
+        for bar in container:
+            bar.set_hatch(HATCHES[index % len(HATCHES)])
+            bar.set_hatchcolor(BACKGROUND)
+        ax.bar_label(
+            container,
+            labels=[fmt(v) for v in container.datavalues],
+            padding=3,
+            fontsize=10,
+            color=TEXT_COLOUR,
+        )
+    ax.margins(**({"x": 0.12} if horizontal else {"y": 0.12}))
+    if horizontal:
+        ax.grid(False)
+        ax.grid(True, axis="x")
+
+
+def _legend(ax: Axes, labels: Sequence[str], colours: Sequence[str]) -> None:
+    """A legend showing colour and hatching, in a row above the plot (or filling a key axes)."""
+    handles = [
+        Patch(
+            facecolor=colour,
+            edgecolor=BACKGROUND,
+            hatch=HATCHES[i % len(HATCHES)],
+            hatchcolor=BACKGROUND,
+            label=label,
+        )
+        for i, (label, colour) in enumerate(zip(labels, colours, strict=True))
+    ]
+    ax.legend(
+        handles=handles,
+        ncols=len(handles),
+        frameon=False,
+        handlelength=2.5,
+        handleheight=1.5,
+        loc="lower left",
+        bbox_to_anchor=(0, 0 if not ax.axison else 1.02),
+        borderaxespad=0,
+    )
+
+
+def _panels(
+    width: float, height: float, height_ratios: Sequence[float], ncols: int = 1
+) -> tuple[Figure, Axes, list[Axes]]:
+    """A figure with a key row (for the legend) above panels sharing their value axis."""
+    figure = Figure(figsize=(width, height), layout="constrained")
+    nrows = len(height_ratios)
+    # The key row is about half an inch tall, whatever the panels' heights.
+    key_ratio = 0.5 / max(height - 1.6, 1.0) * sum(height_ratios)
+    grid = figure.add_gridspec(nrows + 1, ncols, height_ratios=[key_ratio, *height_ratios])
+    key = figure.add_subplot(grid[0, :])
+    key.axis("off")
+    panels: list[Axes] = []
+    for index in range(nrows * ncols):
+        row, col = divmod(index, ncols)
+        share = {"sharey" if ncols > 1 else "sharex": panels[0]} if panels else {}
+        panels.append(figure.add_subplot(grid[row + 1, col], **share))
+    return figure, key, panels
+
+
+def _title(figure: Figure, title: str, width: int = 70) -> None:
+    figure.suptitle(
+        textwrap.fill(title, width),
+        x=0.01,
+        ha="left",
+        fontsize=14,
+        fontweight="bold",
+        color=TEXT_COLOUR,
+    )
+
+
+def _wrap(label: str, width: int = 28) -> str:
+    return textwrap.fill(str(label), width, break_long_words=False)
+
+
+# The charts -------------------------------------------------------------------------------------
+
+_COMPLAINT_TYPES = {"formal_complaints": "Formal", "informal_complaints": "Informal"}
+
+
+def _quarters(frame: pd.DataFrame) -> list[str]:
+    return sorted(
+        {str(p) for p in frame["period"].dropna() if period_key(p)[0] != 99}, key=period_key
+    )
+
+
+def _quarterly_values(frame: pd.DataFrame, measure: str, quarters: Sequence[str]) -> list[float]:
+    rows = frame[frame["measure"].astype(str) == measure]
+    by_period = {str(r["period"]): float(r["value"]) for _, r in rows.iterrows()}
+    return [by_period.get(q, float("nan")) for q in quarters]
+
+
+def _complaints_by_quarter(table_id: str) -> Callable[..., _Draft]:
+    service = SERVICES[table_id]
+
+    def draw(tables: Mapping[str, pd.DataFrame], year: ReportingYear) -> _Draft:
+        clean = tables[table_id]
+        quarters = _quarters(clean)
+        used = clean[clean["measure"].astype(str).isin(_COMPLAINT_TYPES)]
+        values = {m: _quarterly_values(clean, m, quarters) for m in _COMPLAINT_TYPES}
+        formal, informal = values["formal_complaints"], values["informal_complaints"]
+        totals = {q: f + i for q, f, i in zip(quarters, formal, informal, strict=True)}
+        peak = join_words(_peaks(totals))
+        if all(i > f for f, i in zip(formal, informal, strict=True)):
+            title = (
+                f"{service} received more informal than formal complaints in every quarter "
+                f"of {year}, and the most in {peak}"
+            )
+        elif all(f > i for f, i in zip(formal, informal, strict=True)):
+            title = (
+                f"{service} received more formal than informal complaints in every quarter "
+                f"of {year}, and the most in {peak}"
+            )
+        else:
+            title = f"Complaints to {service}, formal and informal together, peaked in {peak}"
+
+        data = pd.DataFrame(
+            [
+                {"quarter": q, "type": name, "value": v}
+                for measure, name in _COMPLAINT_TYPES.items()
+                for q, v in zip(quarters, values[measure], strict=True)
+            ]
+        )
+        colours = palette(2)
+        names = list(_COMPLAINT_TYPES.values())
+        figure, ax = _figure(9, 5.5)
+        _bars(
+            ax,
+            data,
+            category="quarter",
+            value="value",
+            order=quarters,
+            series="type",
+            series_order=names,
+            colours=colours,
+        )
+        ax.set_xlabel(f"Quarter of {year}")
+        ax.set_ylabel("Number of complaints")
+        _legend(ax, [f"{n} complaints" for n in names], colours)
+        _title(figure, title)
+        alt = (
+            f"Bar chart of formal and informal complaints to {service} in each quarter of "
+            f"{year}. {title}. "
+            + _series_text("Formal complaints", quarters, formal)
+            + " "
+            + _series_text("Informal complaints", quarters, informal)
+        )
+        return _Draft(
+            table_id.replace("_quarterly", "_complaints_by_quarter"),
+            title,
+            alt,
+            source_note(used, year),
+            figure,
+            tuple(colours),
+        )
+
+    return draw
+
+
+def _ombudsman_by_quarter(tables: Mapping[str, pd.DataFrame], year: ReportingYear) -> _Draft:
+    measures = {"ombudsman_received": "Received", "ombudsman_upheld": "Upheld"}
+    colours = palette(2)
+    names = list(measures.values())
+    figure, key, axes = _panels(11, 6, [1.0], ncols=len(SERVICES))
+    phrases, alt_parts, used = [], [], []
+    for ax, (table_id, service) in zip(axes, SERVICES.items(), strict=True):
+        clean = tables[table_id]
+        quarters = _quarters(clean)
+        rows = clean[clean["measure"].astype(str).isin(measures)]
+        used.append(rows)
+        values = {m: _quarterly_values(clean, m, quarters) for m in measures}
+        totals = {}
+        for measure in measures:
+            total = rows[
+                (rows["measure"].astype(str) == measure)
+                & (rows["period"].map(lambda p: period_key(p)[0]) == 99)
+            ]["value"]
+            totals[measure] = float(total.iloc[0]) if len(total) else sum(values[measure])
+        phrases.append(
+            f"{_n(totals['ombudsman_upheld'])} of {_n(totals['ombudsman_received'])} "
+            f"approaches about {service}"
+        )
+        data = pd.DataFrame(
+            [
+                {"quarter": q, "decision": name, "value": v}
+                for measure, name in measures.items()
+                for q, v in zip(quarters, values[measure], strict=True)
+            ]
+        )
+        _bars(
+            ax,
+            data,
+            category="quarter",
+            value="value",
+            order=quarters,
+            series="decision",
+            series_order=names,
+            colours=colours,
+        )
+        ax.set_title(service, loc="left")
+        ax.set_xlabel(f"Quarter of {year}")
+        ax.set_ylabel("Number of Ombudsman approaches" if ax is axes[0] else "")
+        alt_parts.append(
+            f"{service}. "
+            + _series_text("Received", quarters, values["ombudsman_received"])
+            + " "
+            + _series_text("Upheld", quarters, values["ombudsman_upheld"])
+        )
+    title = f"In {year} the Ombudsman upheld {phrases[0]} and {phrases[1]}"
+    _legend(key, [f"{n} approaches" for n in names], colours)
+    _title(figure, title, width=90)
+    alt = (
+        "Two bar charts, side by side, of approaches to the Local Government and Social Care "
+        f"Ombudsman received and upheld in each quarter of {year}. {title}. " + " ".join(alt_parts)
+    )
+    combined = pd.concat(used)
+    return _Draft(
+        "ombudsman_by_quarter", title, alt, source_note(combined, year), figure, tuple(colours)
+    )
+
+
+def _statutory(table_id: str, service: str) -> Callable[..., _Draft]:
+    def draw(tables: Mapping[str, pd.DataFrame], year: ReportingYear) -> _Draft:
+        clean = tables[table_id].sort_values("source_line", kind="stable")
+        this, previous = _this_and_previous(clean, year)
+        years = _years_oldest_first(clean)
+        data = clean.assign(
+            item=[
+                f"{label} upheld" if str(m) == "lgsco_upheld" else str(label)
+                for label, m in zip(clean["label"], clean["measure"], strict=True)
+            ],
+            value=clean["value"].astype(float),
+            year=clean["year"].astype(str),
+        )
+        items = list(dict.fromkeys(data["item"]))
+        by_item = {
+            item: {str(r["year"]): float(r["value"]) for _, r in g.iterrows()}
+            for item, g in data.groupby("item", sort=False)
+        }
+        current = {i: v.get(this, float("nan")) for i, v in by_item.items()}
+        largest = sorted(items, key=lambda i: -current[i])
+        top = by_item[largest[0]]
+        series = [top.get(y) for y in years]
+        steps = list(pairwise(series))
+        if len(years) > 2 and None not in series and all(b > a for a, b in steps):
+            title = (
+                f"{service}: {largest[0]} rose every year, from {_n(series[0])} in {years[0]} "
+                f"to {_n(series[-1])} in {years[-1]}"
+            )
+        elif len(years) > 2 and None not in series and all(b < a for a, b in steps):
+            title = (
+                f"{service}: {largest[0]} fell every year, from {_n(series[0])} in {years[0]} "
+                f"to {_n(series[-1])} in {years[-1]}"
+            )
+        elif previous is not None:
+            changes = [
+                _change(i, by_item[i].get(previous, float("nan")), current[i]) for i in largest[:2]
+            ]
+            title = f"{service}: {join_words(changes)} between {previous} and {this}"
+        else:
+            title = f"{service}: {largest[0]} was the largest figure in {this}"
+
+        colours_newest_first = palette(len(years))
+        colours = list(reversed(colours_newest_first))  # oldest to newest, newest darkest
+        figure, ax = _figure(10, 5.5)
+        _bars(
+            ax,
+            data,
+            category="item",
+            value="value",
+            order=items,
+            series="year",
+            series_order=years,
+            colours=colours,
+        )
+        ax.set_xticks(range(len(items)), [_wrap(i, 14) for i in items])
+        ax.set_xlabel("Stage of the complaints process")
+        ax.set_ylabel("Number of cases")
+        _legend(ax, years, colours)
+        _title(figure, title)
+        alt = (
+            f"Bar chart of {service} statutory complaints figures in {join_words(years)}. "
+            f"{title}. "
+            + " ".join(
+                _series_text(i, years, [by_item[i].get(y, float("nan")) for y in years])
+                for i in items
+            )
+        )
+        return _Draft(table_id, title, alt, source_note(clean, year), figure, tuple(colours))
+
+    return draw
+
+
+def _stage1_timescales(tables: Mapping[str, pd.DataFrame], year: ReportingYear) -> _Draft:
+    clean = tables["stage1_timescales"].sort_values("source_line", kind="stable")
+    years = _years_oldest_first(clean)
+    this, previous = _this_and_previous(clean, year)
+    bands = list(dict.fromkeys(clean["label"].astype(str)))
+    values = {
+        b: {str(r["year"]): float(r["value"]) for _, r in g.iterrows()}
+        for b, g in clean.groupby(clean["label"].astype(str), sort=False)
+    }
+    first = bands[0]
+    now = values[first].get(this, float("nan"))
+    title = (
+        f"{_pct(now)} of Children's Social Care Stage 1 complaints were answered in "
+        f"{first.lower()} in {this}"
+    )
+    if previous is not None and previous in values[first]:
+        before = values[first][previous]
+        word = _direction(before, now)
+        title += (
+            f", unchanged from {previous}"
+            if word == "unchanged"
+            else f", {word} from {_pct(before)} in {previous}"
+        )
+    colours = palette(len(bands))
+    data = clean.assign(
+        band=clean["label"].astype(str), year=clean["year"].astype(str), value=clean["value"]
+    )
+    figure, ax = _figure(9, 5.5)
+    _bars(
+        ax,
+        data,
+        category="year",
+        value="value",
+        order=years,
+        series="band",
+        series_order=bands,
+        colours=colours,
+        fmt=_pct,
+    )
+    ax.set_ylim(0, 105)
+    ax.set_xlabel("Reporting year")
+    ax.set_ylabel("Percentage of Stage 1 complaints")
+    _legend(ax, bands, colours)
+    _title(figure, title)
+    alt = f"Bar chart of Stage 1 response times, {join_words(years)}. {title}. " + " ".join(
+        _series_text(b, years, [values[b].get(y, float("nan")) for y in years], _pct) for b in bands
+    )
+    return _Draft("stage1_timescales", title, alt, source_note(clean, year), figure, tuple(colours))
+
+
+def _ranked(
+    table_id: str,
+    key: str,
+    *,
+    xlabel: str,
+    ylabel: str,
+    fmt: Callable[[object], str],
+    title_of: Callable[[list[tuple[str, float]], ReportingYear], str],
+    what: str,
+) -> Callable[..., _Draft]:
+    """A horizontal bar chart, largest first, of one value per group."""
+
+    def draw(tables: Mapping[str, pd.DataFrame], year: ReportingYear) -> _Draft:
+        clean = tables[table_id]
+        data = clean.assign(item=clean[key].astype(str), value=clean["value"].astype(float))
+        data = data.sort_values("value", ascending=False, kind="stable")
+        ranked = list(zip(data["item"], data["value"], strict=True))
+        title = title_of(ranked, year)
+        colours = palette(1)
+        figure, ax = _figure(9, 1.6 + 0.5 * len(ranked))
+        _bars(
+            ax,
+            data,
+            category="item",
+            value="value",
+            order=[i for i, _ in ranked],
+            colours=colours,
+            horizontal=True,
+            fmt=fmt,
+        )
+        ax.set_yticks(range(len(ranked)), [_wrap(i) for i, _ in ranked])
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        _title(figure, title)
+        alt = (
+            f"Horizontal bar chart of {what} in {year}, largest first. {title}. "
+            + "; ".join(f"{i} {fmt(v)}" for i, v in ranked)
+            + "."
+        )
+        return _Draft(table_id, title, alt, source_note(clean, year), figure, tuple(colours))
+
+    return draw
+
+
+def _groups_title(ranked: list[tuple[str, float]], year: ReportingYear) -> str:
+    total = sum(v for _, v in ranked)
+    top = [i for i, v in ranked if v == ranked[0][1]]
+    share = " – more than half" if ranked[0][1] * 2 > total and len(top) == 1 else ""
+    verb = "was the largest group" if len(top) == 1 else "were the largest groups"
+    return (
+        f"{join_words(top)} {verb} of complainants to Children's Social Care in {year}: "
+        f"{_n(ranked[0][1])} of {_n(total)}{share}"
+    )
+
+
+def _themes_title(ranked: list[tuple[str, float]], year: ReportingYear) -> str:
+    top = [i for i, v in ranked if v == ranked[0][1]]
+    noun = "theme" if len(top) == 1 else "themes"
+    return (
+        f"{join_words(top)} {'was the' if len(top) == 1 else 'were each the'} {noun} of "
+        f"{_pct(ranked[0][1])} of Children's Social Care complaints in {year}"
+    )
+
+
+def _outcomes(tables: Mapping[str, pd.DataFrame], year: ReportingYear) -> _Draft:
+    clean = tables["complaint_outcomes"].sort_values("source_line", kind="stable")
+    this, previous = _this_and_previous(clean, year)
+    years = [y for y in (previous, this) if y is not None]
+    outcomes = list(dict.fromkeys(clean["outcome"].astype(str)))
+    values = {
+        o: {str(r["year"]): float(r["value"]) for _, r in g.iterrows()}
+        for o, g in clean.groupby(clean["outcome"].astype(str), sort=False)
+    }
+    if previous is None:
+        top = max(outcomes, key=lambda o: values[o].get(this, 0))
+        title = f"Most Children's Social Care complaints were found {top.lower()} in {this}"
+    else:
+        rose = [o.lower() for o in outcomes if values[o][this] > values[o][previous]]
+        fell = [o.lower() for o in outcomes if values[o][this] < values[o][previous]]
+        parts = []
+        if rose:
+            parts.append(f"the share found {join_words(rose, 'or')} rose")
+        if fell:
+            parts.append(f"the share found {join_words(fell, 'or')} fell")
+        title = (
+            f"In {this}, {join_words(parts)} compared with {previous}"
+            if parts
+            else f"Outcomes of Children's Social Care complaints were unchanged from {previous}"
+        )
+        title = title.replace(f"In {this}, the share", f"In {this} the share of complaints", 1)
+    colours = list(reversed(palette(len(years))))  # newest darkest
+    data = clean[clean["year"].astype(str).isin(years)].assign(
+        item=clean["outcome"].astype(str), year=clean["year"].astype(str)
+    )
+    figure, ax = _figure(9, 5)
+    _bars(
+        ax,
+        data,
+        category="item",
+        value="value",
+        order=outcomes,
+        series="year",
+        series_order=years,
+        colours=colours,
+        horizontal=True,
+        fmt=_pct,
+    )
+    ax.set_xlabel("Percentage of Children's Social Care complaints")
+    ax.set_ylabel("Outcome")
+    _legend(ax, years, colours)
+    _title(figure, title)
+    alt = f"Horizontal bar chart of complaint outcomes, {join_words(years)}. {title}. " + " ".join(
+        _series_text(o, years, [values[o].get(y, float("nan")) for y in years], _pct)
+        for o in outcomes
+    )
+    return _Draft(
+        "complaint_outcomes", title, alt, source_note(clean, year), figure, tuple(colours)
+    )
+
+
+def _children_in_care_by_year(tables: Mapping[str, pd.DataFrame], year: ReportingYear) -> _Draft:
+    clean = tables["children_in_care_by_year"]
+    years = _years_oldest_first(clean)
+    this, previous = _this_and_previous(clean, year)
+    values = {str(r["year"]): float(r["value"]) for _, r in clean.iterrows()}
+    subject = "Complaints from children in care"
+    if previous is not None:
+        title = f"{_change(subject, values[previous], values[this])}"
+        title = title.replace(
+            f"from {_n(values[previous])} to {_n(values[this])}",
+            f"from {_n(values[previous])} in {previous} to {_n(values[this])} in {this}",
+        ).replace(f"unchanged at {_n(values[this])}", f"unchanged at {_n(values[this])} in {this}")
+    else:
+        title = f"{subject} numbered {_n(values[this])} in {this}"
+    highest = max(values.values())
+    if values[this] < highest:
+        peak_years = [y for y in years if values[y] == highest]
+        title += f", below the {_n(highest)} of {join_words(peak_years)}"
+    elif len(years) > 1:
+        title += f", the most in the {len(years)} years shown"
+    colours = palette(1)
+    data = pd.DataFrame({"year": years, "value": [values[y] for y in years]})
+    figure, ax = _figure(9, 5)
+    _bars(ax, data, category="year", value="value", order=years, colours=colours)
+    ax.set_xlabel("Reporting year")
+    ax.set_ylabel("Number of complaints")
+    _title(figure, title)
+    alt = (
+        f"Bar chart of complaints from children in care, {years[0]} to {years[-1]}. {title}. "
+        + _series_text("Complaints", years, [values[y] for y in years])
+    )
+    return _Draft(
+        "children_in_care_by_year", title, alt, source_note(clean, year), figure, tuple(colours)
+    )
+
+
+def _children_in_care_by_quarter(tables: Mapping[str, pd.DataFrame], year: ReportingYear) -> _Draft:
+    clean = tables["children_in_care_by_quarter"]
+    quarters = _quarters(clean)
+    values = {str(r["period"]): float(r["value"]) for _, r in clean.iterrows()}
+    peaks = _peaks({q: values[q] for q in quarters})
+    title = (
+        f"Complaints and contacts from children in care peaked in {join_words(peaks)} of {year}, "
+        f"at {_n(values[peaks[0]])}"
+    )
+    colours = palette(1)
+    data = pd.DataFrame({"quarter": quarters, "value": [values[q] for q in quarters]})
+    figure, ax = _figure(9, 5)
+    _bars(ax, data, category="quarter", value="value", order=quarters, colours=colours)
+    ax.set_xlabel(f"Quarter of {year}")
+    ax.set_ylabel("Complaints or contacts")
+    _title(figure, title)
+    alt = f"Bar chart of complaints and contacts from children in care by quarter. {title}. " + (
+        _series_text("Complaints or contacts", quarters, [values[q] for q in quarters])
+    )
+    return _Draft(
+        "children_in_care_by_quarter", title, alt, source_note(clean, year), figure, tuple(colours)
+    )
+
+
+def _equality(tables: Mapping[str, pd.DataFrame], year: ReportingYear) -> _Draft:
+    clean = tables["equality_monitoring"].sort_values("source_line", kind="stable")
+    this, previous = _this_and_previous(clean, year)
+    years = [y for y in (previous, this) if y is not None]
+    data = clean[clean["year"].astype(str).isin(years)].assign(
+        characteristic=clean["characteristic"].astype(str),
+        item=clean["group"].astype(str),
+        year=clean["year"].astype(str),
+        value=clean["value"].astype(float),
+    )
+    sections = list(dict.fromkeys(data["characteristic"]))
+    groups = {s: list(dict.fromkeys(data[data["characteristic"] == s]["item"])) for s in sections}
+    lookup = {(r.characteristic, r.item, r.year): r.value for r in data.itertuples()}
+
+    if previous is not None:
+        changes = [
+            (s, g, lookup.get((s, g, previous)), lookup.get((s, g, this)))
+            for s in sections
+            for g in groups[s]
+            if (s, g, previous) in lookup and (s, g, this) in lookup
+        ]
+        biggest = max(changes, key=lambda c: abs(c[3] - c[2]))
+        s, g, before, after = biggest
+        title = (
+            f"The biggest year-on-year change in equality monitoring was {s.lower()} group {g}, "
+            f"{_direction(before, after)} from {_pct(before)} in {previous} "
+            f"to {_pct(after)} in {this}"
+        )
+    else:
+        title = f"Equality monitoring of complainants, {this}"
+
+    colours = list(reversed(palette(len(years))))
+    figure, key, axes = _panels(
+        10,
+        2.4 + 0.42 * sum(len(g) + 1.2 for g in groups.values()),
+        [len(groups[s]) + 0.6 for s in sections],
+    )
+    for ax, section in zip(axes, sections, strict=True):
+        _bars(
+            ax,
+            data[data["characteristic"] == section],
+            category="item",
+            value="value",
+            order=groups[section],
+            series="year",
+            series_order=years,
+            colours=colours,
+            horizontal=True,
+            fmt=_pct,
+        )
+        ax.set_yticks(range(len(groups[section])), [_wrap(g, 45) for g in groups[section]])
+        ax.set_title(section, loc="left", fontweight="bold")
+        ax.set_ylabel("")
+        ax.set_xlabel("")
+        ax.tick_params(axis="x", labelbottom=True)
+    axes[-1].set_xlabel("Percentage of complainants who completed the monitoring form")
+    figure.supylabel("Group", fontsize=12)
+    _legend(key, years, colours)
+    _title(figure, title, width=80)
+    alt = (
+        f"Horizontal bar charts, one per characteristic ({join_words(sections)}), comparing "
+        f"the equality monitoring of complainants in {join_words(years)}. {title}. "
+        + " ".join(
+            f"{s}: "
+            + "; ".join(
+                f"{g} "
+                + ", ".join(
+                    f"{_pct(lookup[(s, g, y)])} in {y}" for y in years if (s, g, y) in lookup
+                )
+                for g in groups[s]
+            )
+            + "."
+            for s in sections
+        )
+    )
+    return _Draft(
+        "equality_monitoring", title, alt, source_note(clean, year), figure, tuple(colours)
+    )
+
+
+#: chart id -> drawing function, in the report's order.
+CHARTS: dict[str, Callable[[Mapping[str, pd.DataFrame], ReportingYear], _Draft]] = {
+    "social_care_complaints_by_quarter": _complaints_by_quarter("social_care_quarterly"),
+    "non_social_care_complaints_by_quarter": _complaints_by_quarter("non_social_care_quarterly"),
+    "ombudsman_by_quarter": _ombudsman_by_quarter,
+    "statutory_social_care": _statutory("statutory_social_care", "Children's Social Care"),
+    "statutory_whole_authority": _statutory(
+        "statutory_whole_authority", "Children's Whole Authority"
+    ),
+    "complainant_groups": _ranked(
+        "complainant_groups",
+        "group",
+        xlabel="Number of complainants",
+        ylabel="Complainant group",
+        fmt=_n,
+        title_of=_groups_title,
+        what="complainants to Children's Social Care by group",
+    ),
+    "complaint_themes": _ranked(
+        "complaint_themes",
+        "theme",
+        xlabel="Percentage of Children's Social Care complaints",
+        ylabel="Theme",
+        fmt=_pct,
+        title_of=_themes_title,
+        what="Children's Social Care complaints by theme",
+    ),
+    "complaint_outcomes": _outcomes,
+    "children_in_care_by_year": _children_in_care_by_year,
+    "children_in_care_by_quarter": _children_in_care_by_quarter,
+    "stage1_timescales": _stage1_timescales,
+    "equality_monitoring": _equality,
+}
+
+
+# Saving -----------------------------------------------------------------------------------------
+
+
+_SVG_ID = re.compile(r'\bid="([^"]+)"')
+
+
+def _stable_ids(svg: str, chart_id: str) -> str:
+    """Rename matplotlib's hashed element ids to ``<chart_id>-<n>`` in order of appearance.
+
+    matplotlib hashes clip rectangles' float coordinates into ids; the layout solver can differ
+    in the last bits between processes, which changes an id but no drawing. Sequential ids make
+    the file depend only on what is drawn (and stay unique when several SVGs share a page).
+    """
+    names = {old: f"{chart_id}-{n}" for n, old in enumerate(dict.fromkeys(_SVG_ID.findall(svg)))}
+    if not names:
+        return svg
+    pattern = re.compile(
+        r'(?P<lead>id="|#)(?P<name>' + "|".join(re.escape(k) for k in names) + r')(?=[")])'
+    )
+    return pattern.sub(lambda m: m.group("lead") + names[m.group("name")], svg)
+
+
+def _accessible_svg(svg: str, chart_id: str, title: str, description: str) -> str:
+    """Give the SVG a ``<title>`` and ``<desc>`` that screen readers announce."""
+    svg = _stable_ids(svg, chart_id)
+    title_id, desc_id = f"{chart_id}-title", f"{chart_id}-desc"
+    opening = re.search(r"<svg\b[^>]*>", svg)
+    if opening is None:
+        raise ValueError("matplotlib wrote no <svg> element")
+    tag = opening.group(0)
+    new_tag = (
+        tag[:-1] + f' role="img" aria-labelledby={quoteattr(f"{title_id} {desc_id}")}>'
+        f"\n <title id={quoteattr(title_id)}>{xml_escape(title)}</title>"
+        f"\n <desc id={quoteattr(desc_id)}>{xml_escape(description)}</desc>"
+    )
+    return svg[: opening.start()] + new_tag + svg[opening.end() :]
+
+
+def _save(draft: _Draft, charts_dir: Path) -> Chart:
+    check_contrast(draft.colours)
+    png = charts_dir / f"{draft.id}.png"
+    svg = charts_dir / f"{draft.id}.svg"
+    common = {"facecolor": BACKGROUND}
+    # The source line sits in a band kept free at the bottom of the figure.
+    height = draft.figure.get_figheight()
+    band = SOURCE_BAND_INCHES / height
+    draft.figure.get_layout_engine().set(rect=(0, band, 1, 1 - band))
+    draft.figure.text(
+        0.01, 0.12 / height, draft.source, ha="left", va="bottom", fontsize=10, color=TEXT_COLOUR
+    )
+    draft.figure.savefig(
+        png,
+        format="png",
+        dpi=PNG_DPI,
+        metadata={"Software": None, "Title": draft.title, "Description": draft.alt_text},
+        **common,
+    )
+    buffer = io.StringIO()
+    draft.figure.savefig(
+        buffer,
+        format="svg",
+        metadata={"Date": None, "Creator": None},
+        **common,
+    )
+    svg.write_text(
+        _accessible_svg(buffer.getvalue(), draft.id, draft.title, draft.alt_text),
+        encoding="utf-8",
+    )
+    return Chart(draft.id, draft.title, draft.alt_text, png, svg, draft.source, draft.colours)
+
+
+def draw_chart(
+    tables: Mapping[str, pd.DataFrame],
+    chart_id: str,
+    year: ReportingYear | str,
+    charts_dir: Path | str,
+) -> Chart:
+    """Draw one chart and write ``<charts_dir>/<chart_id>.png`` and ``.svg``."""
+    year = ReportingYear.parse(str(year))
+    charts_dir = Path(charts_dir)
+    charts_dir.mkdir(parents=True, exist_ok=True)
+    # Copies: the drawing code never sees (or changes) the caller's frames.
+    copies = {k: v.copy() for k, v in tables.items()}
+    with matplotlib.style.context([AF_STYLE, RC_OVERRIDES]):
+        draft = CHARTS[chart_id](copies, year)
+        return _save(draft, charts_dir)
+
+
+def draw_all_charts(
+    tables: Mapping[str, pd.DataFrame], year: ReportingYear | str, charts_dir: Path | str
+) -> list[Chart]:
+    """Draw every chart into ``charts_dir`` and list them in ``charts.json`` (id, title,
+    alt_text, source, png, svg) for the index page."""
+    charts = [draw_chart(tables, chart_id, year, charts_dir) for chart_id in CHARTS]
+    listing = [
+        {
+            "id": c.id,
+            "title": c.title,
+            "alt_text": c.alt_text,
+            "source": c.source,
+            "png": c.png.name,
+            "svg": c.svg.name,
+        }
+        for c in charts
+    ]
+    (Path(charts_dir) / "charts.json").write_text(
+        json.dumps(listing, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    return charts
+
+
+def chart_html(chart: Chart) -> str:
+    """A self-contained ``<figure>``: the PNG embedded as base64 with its alt text, the title,
+    the source and a visible text description. All text is HTML-escaped."""
+    data = base64.b64encode(chart.png.read_bytes()).decode("ascii")
+    return (
+        f'<figure id="{escape(chart.id)}">'
+        f'<img src="data:image/png;base64,{data}" alt="{escape(chart.alt_text, quote=True)}" '
+        'style="max-width:100%;height:auto">'
+        f"<figcaption><strong>{escape(chart.title)}</strong><br><small>{escape(chart.source)}"
+        "</small><details><summary>Text description of the chart</summary>"
+        f"<p>{escape(chart.alt_text)}</p></details></figcaption></figure>"
+    )

@@ -1,0 +1,439 @@
+"""Every table of the annual report, rebuilt from the clean tables as the report shows it.
+
+Each builder turns one tidy clean table into the published layout: rows and columns labelled as
+published (row labels come from the clean data's ``label`` columns; year columns from its
+``year`` column), figures rendered as printed (``9``, ``0/1``, ``18%``, ``5 with 1 upheld``,
+``£43,230``). No figure is typed here: every cell is computed from the clean data.
+
+``write_report_tables`` writes one CSV per table (byte-identical for the same input) and
+``style_table`` renders a table as an HTML-safe pandas Styler with its caption, source and
+data-quality notes.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+
+import pandas as pd
+from pandas.io.formats.style import Styler
+
+from complaints import schema
+from complaints.years import ReportingYear
+
+#: Publisher named in every source line.
+PUBLISHER = "Dorset Council Annual Complaints Report"
+
+#: Columns of the data-quality notes file written by the validation step.
+NOTES_COLUMNS = ("table_id", "severity", "message")
+NOTES_FILE = "notes.csv"
+NOT_VALIDATED = "validation has not been run for this output folder"
+
+#: Column heading of the quarterly tables' "Total" period, as published.
+TOTALS_HEADING = "Totals"
+
+
+@dataclass(frozen=True)
+class ReportTable:
+    """One published table: its id, caption, the table as published and where it comes from."""
+
+    id: str
+    caption: str
+    frame: pd.DataFrame
+    source: str
+
+
+# Formatting -------------------------------------------------------------------------------------
+
+
+def format_number(value: object) -> str:
+    """A number as printed: integers without decimals, others without trailing zeros."""
+    if value is None or pd.isna(value):
+        return ""
+    number = float(value)
+    if math.isfinite(number) and number == int(number):
+        return str(int(number))
+    return f"{number:g}"
+
+
+def format_value(value: object, unit: str) -> str:
+    """A figure in its unit as the report prints it: ``9``, ``18%``, ``£43,230``."""
+    if value is None or pd.isna(value):
+        return ""
+    if unit == "percent":
+        return f"{format_number(value)}%"
+    if unit == "GBP":
+        number = float(value)
+        return f"£{number:,.0f}" if number == int(number) else f"£{number:,.2f}"
+    return format_number(value)
+
+
+def format_lgsco(approaches: object, upheld: object) -> str:
+    """The statutory tables' LGSCO phrase: ``5 with 1 upheld`` or ``4 none upheld``."""
+    if approaches is None or pd.isna(approaches):
+        return ""
+    if upheld is None or pd.isna(upheld):
+        return format_number(approaches)
+    if float(upheld) == 0:
+        return f"{format_number(approaches)} none upheld"
+    return f"{format_number(approaches)} with {format_number(upheld)} upheld"
+
+
+# Ordering helpers -------------------------------------------------------------------------------
+
+
+def _year_key(label: str) -> int:
+    return ReportingYear.from_label(label).start
+
+
+def years_newest_first(frame: pd.DataFrame) -> list[str]:
+    """The distinct years of a clean table, newest first (the report's column order)."""
+    return sorted({str(y) for y in frame["year"].dropna()}, key=_year_key, reverse=True)
+
+
+def period_key(period: str) -> tuple[int, str]:
+    """Sort key for periods: Q1..Q4, then the year's Total."""
+    text = str(period)
+    if text.upper().startswith("Q") and text[1:].isdigit():
+        return (int(text[1:]), text)
+    return (99, text)
+
+
+def _in_source_order(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows in the order they were printed (stable, so ties keep their clean order)."""
+    return frame.sort_values("source_line", kind="stable")
+
+
+def _cell(group: pd.DataFrame, **match: str) -> pd.DataFrame:
+    mask = pd.Series(True, index=group.index)
+    for column, value in match.items():
+        mask &= group[column].astype("string") == value
+    return group[mask]
+
+
+def _first(rows: pd.DataFrame, column: str = "value") -> object:
+    return rows[column].iloc[0] if len(rows) else None
+
+
+def _text_frame(rows: list[dict[str, str]], columns: list[str]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=columns, dtype=object)
+    return frame.fillna("").astype(str)
+
+
+# Source lines -----------------------------------------------------------------------------------
+
+
+def line_spans(lines: list[int], gap: int = 5) -> str:
+    """Line numbers as spans: ``18-28`` or ``20, 51``. Lines at most ``gap`` apart join one span
+    (a table's header rows and page footers do not break it)."""
+    spans: list[list[int]] = []
+    for line in sorted(set(lines)):
+        if spans and line - spans[-1][1] <= gap:
+            spans[-1][1] = line
+        else:
+            spans.append([line, line])
+    return ", ".join(f"{a}" if a == b else f"{a}-{b}" for a, b in spans)
+
+
+def source_note(frame: pd.DataFrame, year: ReportingYear | str) -> str:
+    """``Source: Dorset Council Annual Complaints Report 2022-23, <file>:<lines>``.
+
+    The report year, file and lines are the clean rows' provenance (``report_year``,
+    ``source_file``, ``source_line`` and, where present, ``source_line_end``).
+    """
+    report_years = sorted({str(y) for y in frame.get("report_year", pd.Series()).dropna()})
+    report_year = ", ".join(report_years) if report_years else str(year)
+    if frame.empty or "source_file" not in frame:
+        return f"Source: {PUBLISHER} {report_year}"
+    places = []
+    for source_file, rows in frame.groupby("source_file", sort=True):
+        lines: list[int] = []
+        for _, row in rows.iterrows():
+            first = int(row["source_line"])
+            end = row.get("source_line_end")
+            last = first if end is None or pd.isna(end) else int(end)
+            lines.extend(range(first, last + 1))
+        places.append(f"{source_file}:{line_spans(lines)}")
+    return f"Source: {PUBLISHER} {report_year}, {'; '.join(places)}"
+
+
+# Builders ---------------------------------------------------------------------------------------
+
+#: Measures printed together in one cell as ``upheld/received``.
+_FRACTION_MEASURES = ("ombudsman_upheld", "ombudsman_received")
+
+
+def _quarterly(clean: pd.DataFrame) -> pd.DataFrame:
+    """Quarterly performance: one row per published label, Q1-Q4 and Totals as columns."""
+    ordered = _in_source_order(clean)
+    periods = sorted({str(p) for p in ordered["period"].dropna()}, key=period_key)
+    headings = [TOTALS_HEADING if period_key(p)[0] == 99 else p for p in periods]
+    columns = ["", *headings]
+    body = ordered[ordered["measure"] != "total_complaints"]
+    rows = []
+    for label, group in body.groupby("label", sort=False):
+        row = {"": str(label)}
+        measures = set(group["measure"].astype(str))
+        for period, heading in zip(periods, headings, strict=True):
+            cells = _cell(group, period=period)
+            if set(_FRACTION_MEASURES) <= measures:
+                upheld, received = (_first(_cell(cells, measure=m)) for m in _FRACTION_MEASURES)
+                text = (
+                    ""
+                    if upheld is None and received is None
+                    else f"{format_number(upheld)}/{format_number(received)}"
+                )
+            else:
+                text = format_value(_first(cells), str(_first(cells, "unit")))
+            row[heading] = text
+        rows.append(row)
+    # The figure stated under the table ("Total Complaints = N"): a last row, in the Totals column.
+    for _, fact in ordered[ordered["measure"] == "total_complaints"].iterrows():
+        heading = TOTALS_HEADING if TOTALS_HEADING in columns else columns[-1]
+        rows.append({"": str(fact["label"]), heading: format_value(fact["value"], fact["unit"])})
+    return _text_frame(rows, columns)
+
+
+def _statutory(heading: str) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    def build(clean: pd.DataFrame) -> pd.DataFrame:
+        ordered = _in_source_order(clean)
+        years = years_newest_first(ordered)
+        rows = []
+        for label, group in ordered.groupby("label", sort=False):
+            row = {heading: str(label)}
+            measures = set(group["measure"].astype(str))
+            for year in years:
+                cells = _cell(group, year=year)
+                if "lgsco_approaches" in measures:
+                    row[year] = format_lgsco(
+                        _first(_cell(cells, measure="lgsco_approaches")),
+                        _first(_cell(cells, measure="lgsco_upheld")),
+                    )
+                else:
+                    row[year] = format_value(_first(cells), str(_first(cells, "unit")))
+            rows.append(row)
+        return _text_frame(rows, [heading, *years])
+
+    return build
+
+
+def _by_year(heading: str, key: str) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    """One row per ``key`` (label, outcome...), one column per year, newest first."""
+
+    def build(clean: pd.DataFrame) -> pd.DataFrame:
+        ordered = _in_source_order(clean)
+        years = years_newest_first(ordered)
+        rows = []
+        for label, group in ordered.groupby(key, sort=False):
+            row = {heading: str(label)}
+            for year in years:
+                cells = _cell(group, year=year)
+                row[year] = format_value(_first(cells), str(_first(cells, "unit")))
+            rows.append(row)
+        return _text_frame(rows, [heading, *years])
+
+    return build
+
+
+def _two_columns(key: str, headings: tuple[str, str]) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    """A label column and a value column, in the order printed."""
+
+    def build(clean: pd.DataFrame) -> pd.DataFrame:
+        ordered = _in_source_order(clean)
+        rows = [
+            {headings[0]: str(r[key]), headings[1]: format_value(r["value"], r["unit"])}
+            for _, r in ordered.iterrows()
+        ]
+        return _text_frame(rows, list(headings))
+
+    return build
+
+
+def _children_in_care_by_quarter(clean: pd.DataFrame) -> pd.DataFrame:
+    ordered = clean.assign(_key=clean["period"].map(period_key)).sort_values("_key", kind="stable")
+    headings = ("Quarter", "Complaints or contacts from children in care")
+    rows = [
+        {headings[0]: str(r["period"]), headings[1]: format_value(r["value"], r["unit"])}
+        for _, r in ordered.iterrows()
+    ]
+    return _text_frame(rows, list(headings))
+
+
+def _equality(clean: pd.DataFrame) -> pd.DataFrame:
+    """Sections (Gender, Sexuality...) as heading rows, then their groups; years as columns."""
+    ordered = _in_source_order(clean)
+    years = years_newest_first(ordered)
+    rows = []
+    for characteristic, section in ordered.groupby("characteristic", sort=False):
+        rows.append({"": str(characteristic)})
+        for group, cells_of_group in section.groupby("group", sort=False):
+            row = {"": str(group)}
+            for year in years:
+                cells = _cell(cells_of_group, year=year)
+                row[year] = format_value(_first(cells), str(_first(cells, "unit")))
+            rows.append(row)
+    return _text_frame(rows, ["", *years])
+
+
+_LEARNING_HEADINGS = (
+    "Case ID",
+    "What we have learned from Complaints",
+    "What we have done as a result to improve practice",
+)
+
+
+def _learning(clean: pd.DataFrame) -> pd.DataFrame:
+    ordered = _in_source_order(clean)
+    rows = [
+        dict(
+            zip(
+                _LEARNING_HEADINGS,
+                ("" if pd.isna(r[c]) else str(r[c]) for c in ("case_id", "learned", "action")),
+                strict=True,
+            )
+        )
+        for _, r in ordered.iterrows()
+    ]
+    return _text_frame(rows, list(_LEARNING_HEADINGS))
+
+
+#: table id -> builder. The order is the report's.
+_BUILDERS: dict[str, Callable[[pd.DataFrame], pd.DataFrame]] = {
+    "social_care_quarterly": _quarterly,
+    "non_social_care_quarterly": _quarterly,
+    "statutory_social_care": _statutory("Children's Social Care"),
+    "statutory_whole_authority": _statutory("Children's Whole Authority"),
+    "complainant_groups": _two_columns("group", ("Complainant group", "Complaints")),
+    "complaint_themes": _two_columns("theme", ("Themes", "Children's Social Care")),
+    "complaint_outcomes": _by_year("Outcome", "outcome"),
+    "children_in_care_by_year": _two_columns("label", ("Year", "Number of Complaints")),
+    "children_in_care_by_quarter": _children_in_care_by_quarter,
+    "stage1_timescales": _by_year("Timescales", "label"),
+    "learning_from_complaints": _learning,
+    "equality_monitoring": _equality,
+    "key_facts": _by_year("Fact", "label"),
+}
+
+#: The report tables, in the report's order.
+REPORT_TABLE_IDS: tuple[str, ...] = tuple(_BUILDERS)
+
+
+def build_report_table(
+    tables: Mapping[str, pd.DataFrame], table_id: str, year: ReportingYear | str
+) -> ReportTable:
+    """One published table from the clean table of the same id (the input is not modified)."""
+    clean = tables[table_id].copy()
+    return ReportTable(
+        id=table_id,
+        caption=schema.TABLES[table_id].title,
+        frame=_BUILDERS[table_id](clean),
+        source=source_note(clean, year),
+    )
+
+
+def build_report_tables(
+    tables: Mapping[str, pd.DataFrame], year: ReportingYear | str
+) -> dict[str, ReportTable]:
+    """Every published table, keyed by id, in the report's order."""
+    year = ReportingYear.parse(str(year))
+    return {t: build_report_table(tables, t, year) for t in REPORT_TABLE_IDS}
+
+
+def write_report_tables(
+    report_tables: Mapping[str, ReportTable], tables_dir: Path | str
+) -> dict[str, Path]:
+    """Write ``<tables_dir>/<table_id>.csv`` for every table, and ``tables.json`` listing them
+    (id, caption, source, file). Same input, byte-identical files."""
+    tables_dir = Path(tables_dir)
+    tables_dir.mkdir(parents=True, exist_ok=True)
+    written: dict[str, Path] = {}
+    listing = []
+    for table_id, table in report_tables.items():
+        path = tables_dir / f"{table_id}.csv"
+        table.frame.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+        written[table_id] = path
+        listing.append(
+            {"id": table_id, "caption": table.caption, "source": table.source, "file": path.name}
+        )
+    (tables_dir / "tables.json").write_text(
+        json.dumps(listing, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    return written
+
+
+# Data-quality notes and HTML --------------------------------------------------------------------
+
+
+def read_notes(validation_dir: Path | str) -> pd.DataFrame | None:
+    """The validation step's data-quality notes (``<validation_dir>/notes.csv``: table_id,
+    severity, message), or ``None`` when validation has not been run for this output folder."""
+    path = Path(validation_dir) / NOTES_FILE
+    if not path.is_file():
+        return None
+    notes = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = [c for c in NOTES_COLUMNS if c not in notes.columns]
+    if missing:
+        raise ValueError(f"{path}: missing columns {missing}; expected {list(NOTES_COLUMNS)}")
+    return notes.loc[:, list(NOTES_COLUMNS)]
+
+
+def notes_status(notes: pd.DataFrame | None) -> str:
+    """One plain sentence on the data-quality notes available."""
+    if notes is None:
+        return f"Data-quality notes: {NOT_VALIDATED}."
+    if notes.empty:
+        return "Data-quality notes: validation ran and reported nothing."
+    return (
+        f"Data-quality notes: validation reported {len(notes)} note(s); "
+        "each is shown with its table."
+    )
+
+
+def table_notes(table_id: str, notes: pd.DataFrame | None) -> list[str]:
+    """The notes about one table, as ``severity: message`` lines."""
+    if notes is None or notes.empty:
+        return []
+    mine = notes[notes["table_id"].astype(str) == table_id]
+    return [f"{r['severity']}: {r['message']}" for _, r in mine.iterrows()]
+
+
+def _caption_html(table: ReportTable, notes: pd.DataFrame | None) -> str:
+    parts = [
+        f"<strong>{escape(table.caption)}</strong>",
+        f"<br><small>{escape(table.source)}</small>",
+    ]
+    if notes is None:
+        parts.append(f"<br><small>Data-quality notes: {escape(NOT_VALIDATED)}.</small>")
+    else:
+        lines = table_notes(table.id, notes)
+        if lines:
+            items = "".join(f"<li>{escape(line)}</li>" for line in lines)
+            parts.append(f"<br><small>Data-quality notes:</small><ul>{items}</ul>")
+        else:
+            parts.append("<br><small>Data-quality notes: none for this table.</small>")
+    return "".join(parts)
+
+
+def style_table(table: ReportTable, notes: pd.DataFrame | None = None) -> Styler:
+    """The table as HTML: caption, source, its data-quality notes; every text from data escaped."""
+    styler = Styler(table.frame, uuid=table.id.replace("_", "-"), cell_ids=False)
+    styler = (
+        styler.format(escape="html", na_rep="")
+        .format_index(escape="html", axis=1)
+        .hide(axis="index")
+        .set_caption(_caption_html(table, notes))
+        .set_table_styles(
+            [
+                {"selector": "caption", "props": "caption-side: top; text-align: left;"},
+                {
+                    "selector": "td, th",
+                    "props": "text-align: left; vertical-align: top; white-space: pre-line;",
+                },
+            ]
+        )
+    )
+    return styler
