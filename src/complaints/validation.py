@@ -1,0 +1,936 @@
+"""Check a year's clean tables with Great Expectations: errors stop the run, the source's own
+inconsistencies are reported.
+
+Every clean table has a hand-written expectation suite, ``expectations/<table_id>.json``; the
+cross-table identities (:mod:`complaints.reconcile`) have ``expectations/reconciliation.json``.
+Each expectation carries its severity in ``meta``:
+
+* ``error``: the data cannot be right (missing or extra columns, wrong types, empty required
+  values, negative counts, percentages outside 0-100, more Ombudsman complaints upheld than
+  received, malformed years or case ids, an empty table). The run stops with a message naming
+  the table, the expectation, the offending values and their source lines.
+* ``warning``: the data as published disagrees with itself (quarters that do not add up to the
+  printed total, percentages that do not make 100, a figure stated differently in two places,
+  duplicated case ids, a section cut off). Warnings never stop the run; each becomes a plain
+  sentence, a *data-quality note*, with both numbers computed from the data.
+
+Great Expectations runs quietly and offline: an ephemeral context (nothing written to disk),
+analytics off, no progress bars. It is imported lazily, so importing this module is cheap.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import warnings
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from complaints import paths, reconcile, schema
+from complaints.errors import InputError
+from complaints.years import ReportingYear
+
+if TYPE_CHECKING:
+    from pandas.io.formats.style import Styler
+
+    from complaints.params import RunParams
+
+SEVERITIES = ("error", "warning")
+RECONCILIATION_SUITE = "reconciliation"
+RESULTS_FILE = "validation_results.json"
+SUMMARY_FILE = "summary.csv"
+RECONCILIATION_FILE = "reconciliation.csv"
+NOTES_FILE = "notes.csv"
+NOTES_COLUMNS = ("table_id", "severity", "message")
+SUMMARY_COLUMNS = (
+    "suite",
+    "table",
+    "related_table",
+    "expectation",
+    "expectation_type",
+    "column",
+    "check",
+    "severity",
+    "success",
+    "observed",
+    "unexpected_count",
+    "unexpected_values",
+    "source_lines",
+    "note",
+)
+#: How many years before the report's own year a row may describe.
+YEARS_BACK = 20
+#: How many offending values a message lists before saying how many there are in all.
+MAX_VALUES = 10
+#: Observed text of an expectation that could not run because a column is missing or mistyped.
+NOT_CHECKED = "not checked"
+
+_GX: dict[str, Any] = {}
+
+
+class ValidationFailed(InputError):
+    """An error-severity expectation failed: the clean data cannot be right."""
+
+    def __init__(self, result: ValidationResult, *, where: str | None = None) -> None:
+        self.result = result
+        errors = result.errors
+        tables = list(dict.fromkeys(errors["table"]))
+        skipped = errors["observed"].str.startswith(NOT_CHECKED)
+        lines = [f"{result.year}: {len(errors)} error(s) in the clean tables; the run stops here."]
+        lines += [f"  - {_error_line(row)}" for _, row in errors[~skipped].iterrows()]
+        for table, count in errors[skipped].groupby("table", sort=False).size().items():
+            lines.append(
+                f"  - table {table}: {count} more expectation(s) could not run on its missing "
+                "or mistyped columns"
+            )
+        super().__init__(
+            "\n".join(lines),
+            table=tables[0] if len(tables) == 1 else None,
+            hint=f"full results in {where}" if where else None,
+        )
+
+
+# Great Expectations, quietly ------------------------------------------------------------------
+
+
+def _gx() -> dict[str, Any]:
+    """One ephemeral GX context per process: analytics off, no progress bars, nothing on disk."""
+    if not _GX:
+        os.environ["GX_ANALYTICS_ENABLED"] = "False"
+        import great_expectations as gx
+
+        context = gx.get_context(mode="ephemeral", project_config=_context_config())
+        batch_definition = (
+            context.data_sources.add_pandas("clean_tables")
+            .add_dataframe_asset("table")
+            .add_batch_definition_whole_dataframe("whole_table")
+        )
+        _GX.update(gx=gx, context=context, batch_definition=batch_definition)
+    return _GX
+
+
+def _context_config():
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
+
+    return DataContextConfig(
+        store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
+        analytics_enabled=False,
+        progress_bars=ProgressBarsConfig(globally=False, metric_calculations=False),
+        data_docs_sites={},
+    )
+
+
+def load_suite_json(name: str, expectations_dir: Path = paths.EXPECTATIONS_DIR) -> dict:
+    """The committed suite ``expectations/<name>.json`` as plain JSON."""
+    path = Path(expectations_dir) / f"{name}.json"
+    if not path.is_file():
+        raise InputError(
+            "expectation suite not found", file=paths.relative_to_project(path), table=name
+        )
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def load_suite(name: str, expectations_dir: Path = paths.EXPECTATIONS_DIR):
+    """The suite as a ``gx.ExpectationSuite``; refuses a suite GX would silently shorten."""
+    spec = load_suite_json(name, expectations_dir)
+    gx = _gx()["gx"]
+    suite = gx.ExpectationSuite(**spec)
+    where = paths.relative_to_project(Path(expectations_dir) / f"{name}.json")
+    if len(suite.expectations) != len(spec.get("expectations", [])):
+        raise InputError("GX rejected some expectations of the suite (see the log)", file=where)
+    for expectation in suite.expectations:
+        if (expectation.meta or {}).get("severity") not in SEVERITIES:
+            raise InputError(
+                f"expectation {expectation.description or expectation.expectation_type!r} has no "
+                f"severity in its meta (one of {', '.join(SEVERITIES)})",
+                file=where,
+            )
+    return suite
+
+
+def _validate_frame(suite, frame: pd.DataFrame, parameters: Mapping[str, object]):
+    batch = _gx()["batch_definition"].get_batch(batch_parameters={"dataframe": frame})
+    with warnings.catch_warnings():
+        # The year regex uses a named group for its back-reference; pandas warns about groups.
+        warnings.filterwarnings("ignore", message=".*has match groups.*", category=UserWarning)
+        return batch.validate(
+            suite,
+            result_format={"result_format": "COMPLETE"},
+            expectation_parameters=dict(parameters),
+        )
+
+
+# Reading the clean tables ---------------------------------------------------------------------
+
+
+def load_clean_tables(
+    year: ReportingYear, clean_root: Path = paths.CLEAN_DIR
+) -> dict[str, pd.DataFrame]:
+    """Every clean CSV of a year, typed as the schema says where the values allow it.
+
+    Unlike :func:`complaints.clean.read_tables`, nothing is refused here: a column that does not
+    parse keeps its text, a missing or extra column stays missing or extra, so that the
+    expectations see the problem and name it.
+    """
+    tables = {}
+    for table_id, table in schema.TABLES.items():
+        path = paths.clean_dir(year, clean_root) / f"{table_id}.csv"
+        if not path.is_file():
+            raise InputError(
+                "clean table not found",
+                file=paths.relative_to_project(path),
+                table=table_id,
+                hint=f"run `complaints clean --year {year}` first",
+            )
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+        dtypes = {c.name: c.dtype for c in table.columns}
+        for column in frame.columns:
+            frame[column] = _typed(frame[column].astype("string"), dtypes.get(column, "string"))
+        tables[table_id] = frame
+    return tables
+
+
+def _typed(text: pd.Series, dtype: str) -> pd.Series:
+    if dtype == "string":
+        return text
+    numbers = pd.to_numeric(text, errors="coerce")
+    if (numbers.isna() & text.notna()).any():
+        return text  # the type expectation reports the values that are not numbers
+    if dtype == "integer":
+        whole = numbers.dropna()
+        if not (whole == whole.round()).all():
+            return text
+        return numbers.astype("Int64")
+    return numbers
+
+
+def _normalise(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy with a clean positional index; pandas' default ``str`` columns become ``string``."""
+    out = frame.reset_index(drop=True).copy()
+    for column in out.columns:
+        if isinstance(out[column].dtype, pd.StringDtype):
+            out[column] = out[column].astype("string")
+    return out
+
+
+# Results --------------------------------------------------------------------------------------
+
+
+@dataclass
+class ValidationResult:
+    """Every expectation of every suite, tidy: one row per expectation (one per broken identity
+    for the reconciliation), with what was observed, the offending values and source lines."""
+
+    year: str
+    summary: pd.DataFrame
+    reconciliation: pd.DataFrame
+    gx_results: dict[str, dict] = field(default_factory=dict, repr=False)
+    _raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def failures(self) -> pd.DataFrame:
+        return self.summary[~self.summary["success"].astype(bool)]
+
+    @property
+    def errors(self) -> pd.DataFrame:
+        return self.failures[self.failures["severity"] == "error"]
+
+    @property
+    def warnings(self) -> pd.DataFrame:
+        return self.failures[self.failures["severity"] == "warning"]
+
+    @property
+    def success(self) -> bool:
+        """True when no error-severity expectation failed (warnings do not count)."""
+        return self.errors.empty
+
+    def statistics(self) -> dict[str, int]:
+        checked = self.summary.drop_duplicates(["suite", "expectation", "expectation_type"])
+        return {
+            "suites": int(self.summary["suite"].nunique()),
+            "expectations": len(checked),
+            "identities_reconciled": len(self.reconciliation),
+            "errors": len(self.errors),
+            "warnings": len(self.warnings),
+        }
+
+    def raise_for_errors(self, where: str | None = None) -> None:
+        """Raise :class:`ValidationFailed` if any error-severity expectation failed."""
+        if not self.success:
+            raise ValidationFailed(self, where=where)
+
+    def to_json(self, path: Path | str) -> Path:
+        """Write the full results (summary, reconciliation, notes and GX's own results).
+
+        Times and run ids are left out, so the same data always gives the same bytes.
+        """
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        document = {
+            "year": self.year,
+            "success": self.success,
+            "statistics": self.statistics(),
+            "notes": _records(quality_notes(self)),
+            "summary": _records(self.summary),
+            "reconciliation": _records(self.reconciliation),
+            "great_expectations": self.gx_results,
+        }
+        text = json.dumps(_jsonable(document), indent=2, sort_keys=True, ensure_ascii=False)
+        path.write_text(text + "\n", encoding="utf-8")
+        return path
+
+    def save(self, validation_dir: Path | str) -> dict[str, Path]:
+        """Write results JSON, ``summary.csv``, ``reconciliation.csv`` and ``notes.csv``."""
+        folder = Path(validation_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        written = {"results": self.to_json(folder / RESULTS_FILE)}
+        for key, name, frame in (
+            ("summary", SUMMARY_FILE, self.summary),
+            ("reconciliation", RECONCILIATION_FILE, self.reconciliation),
+            ("notes", NOTES_FILE, quality_notes(self)),
+        ):
+            frame.to_csv(folder / name, index=False, lineterminator="\n")
+            written[key] = folder / name
+        return written
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    return [
+        {k: (None if _missing(v) else v) for k, v in row.items()}
+        for row in frame.astype(object).to_dict(orient="records")
+    ]
+
+
+def _missing(value: object) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        return _jsonable(value.item())
+    if value is pd.NA:
+        return None
+    return value
+
+
+#: Keys of GX's results that change from run to run (times, ids, load markers).
+_VOLATILE = {"run_id", "validation_time", "batch_markers", "validation_id", "checkpoint_id", "id"}
+
+
+def _stable(gx_dict: object) -> object:
+    if isinstance(gx_dict, Mapping):
+        return {k: _stable(v) for k, v in gx_dict.items() if k not in _VOLATILE}
+    if isinstance(gx_dict, list):
+        return [_stable(v) for v in gx_dict]
+    return gx_dict
+
+
+# Summarising GX results -----------------------------------------------------------------------
+
+
+def _format(value: object) -> str:
+    if isinstance(value, Mapping):
+        return "(" + ", ".join(_format(v) for v in value.values()) + ")"
+    if isinstance(value, (list, tuple)):
+        return "(" + ", ".join(_format(v) for v in value) + ")"
+    if value is None or _missing(value):
+        return "empty"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _values_text(values: Iterable[object]) -> str:
+    distinct = list(dict.fromkeys(_format(v) for v in values))
+    shown = ", ".join(distinct[:MAX_VALUES])
+    if len(distinct) > MAX_VALUES:
+        shown += f", … ({len(distinct)} distinct in all)"
+    return shown
+
+
+def _source_lines(frame: pd.DataFrame, index: Iterable[object]) -> str:
+    if "source_line" not in frame.columns:
+        return ""
+    positions = [i for i in index if isinstance(i, int) and 0 <= i < len(frame)]
+    lines = pd.to_numeric(frame["source_line"].iloc[positions], errors="coerce").dropna()
+    return reconcile.format_lines(int(n) for n in lines)
+
+
+def _exception_message(info: object) -> str:
+    if isinstance(info, Mapping):
+        if info.get("raised_exception") and info.get("exception_message"):
+            return str(info["exception_message"])
+        for value in info.values():
+            found = _exception_message(value)
+            if found:
+                return found
+    return ""
+
+
+def _type_offenders(series: pd.Series, type_list: list[str]) -> list[int]:
+    """Positions of values that are not of the declared kind (text or number)."""
+    if any("String" in t for t in type_list):
+        bad = series.map(lambda v: not _missing(v) and not isinstance(v, str))
+    else:
+        as_text = series.astype("string")
+        bad = pd.to_numeric(as_text, errors="coerce").isna() & as_text.notna()
+        if "Int64Dtype" in type_list and "float64" not in type_list:
+            numbers = pd.to_numeric(as_text, errors="coerce")
+            bad |= numbers.notna() & (numbers != numbers.round())
+    return [i for i, flag in enumerate(bad.tolist()) if flag]
+
+
+_STRUCTURE = (
+    "expect_table_columns_to_match_ordered_list",
+    "expect_column_values_to_be_in_type_list",
+)
+
+
+def _columns_of(kwargs: Mapping[str, object]) -> list[str]:
+    if kwargs.get("column"):
+        return [str(kwargs["column"])]
+    if kwargs.get("column_list"):
+        return [str(c) for c in kwargs["column_list"]]
+    return [str(kwargs[k]) for k in ("column_A", "column_B") if kwargs.get(k)]
+
+
+def _unsound_columns(frame: pd.DataFrame, results: list) -> dict[str, str]:
+    """Columns later expectations cannot check: missing ones and those of the wrong type."""
+    unsound = {}
+    for r in results:
+        cfg = r.expectation_config
+        for column in _columns_of(cfg.kwargs):
+            if column not in frame.columns:
+                unsound[column] = "is missing"
+            elif cfg.type == "expect_column_values_to_be_in_type_list" and not r.success:
+                unsound[column] = "has the wrong type"
+    return unsound
+
+
+def _summarise(
+    suite: str, table_id: str, frame: pd.DataFrame, r, unsound: Mapping[str, str]
+) -> dict[str, object]:
+    cfg = r.expectation_config
+    kwargs = dict(cfg.kwargs)
+    result = dict(r.result or {})
+    column = "" if cfg.type == _STRUCTURE[0] else ", ".join(_columns_of(kwargs))
+    observed = result.get("observed_value")
+    values: list[object] = list(result.get("unexpected_list") or [])
+    index: list[object] = list(result.get("unexpected_index_list") or [])
+    count = result.get("unexpected_count")
+    error = _exception_message(r.exception_info)
+    blocked = [c for c in _columns_of(kwargs) if c in unsound]
+    if blocked and not r.success and cfg.type not in _STRUCTURE:
+        observed = "; ".join(f"{NOT_CHECKED}: column {c} {unsound[c]}" for c in blocked)
+        values, index, count = [], [], 0
+    elif blocked and not r.success and cfg.type != _STRUCTURE[0] and blocked[0] not in frame:
+        observed = f"{NOT_CHECKED}: column {blocked[0]} is missing"
+        values, index, count = [], [], 0
+    elif error:
+        observed = error
+    elif cfg.type == "expect_table_columns_to_match_ordered_list":
+        expected, found = list(kwargs["column_list"]), list(observed or [])
+        values = [f"missing column {c}" for c in expected if c not in found]
+        values += [f"unexpected column {c}" for c in found if c not in expected]
+        if not values and expected != found:
+            values = ["columns out of order: " + ", ".join(found)]
+        count = len(values)
+    elif cfg.type == "expect_column_values_to_be_in_type_list" and not r.success:
+        series = frame[column]
+        found = _type_offenders(series, list(kwargs.get("type_list") or []))
+        if found:  # the values that are not of the declared kind
+            index = found
+        elif not values:  # the values are fine but stored as the wrong type: show a sample
+            index = list(range(min(len(series), MAX_VALUES)))
+        values = [repr(v) if isinstance(v, str) else v for v in series.iloc[index]]
+        observed = f"dtype {series.dtype}"
+        count = len(values)
+    elif cfg.type == "expect_table_row_count_to_be_between":
+        observed = f"{observed} rows"
+    if not r.success and count is None:
+        count = len(values)
+    return {
+        "suite": suite,
+        "table": table_id,
+        "related_table": "",
+        "expectation": cfg.description or cfg.type,
+        "expectation_type": cfg.type,
+        "column": column,
+        "check": "",
+        "severity": (cfg.meta or {}).get("severity"),
+        "success": bool(r.success),
+        "observed": _format(observed) if observed is not None else "",
+        "unexpected_count": int(count or 0),
+        "unexpected_values": _values_text(values),
+        "source_lines": _source_lines(frame, index),
+        "note": "" if r.success else _note(table_id, cfg, frame, values, index, observed),
+    }
+
+
+def _note(table_id, cfg, frame, values, index, observed) -> str:
+    """A plain-English sentence for a failed expectation of a clean table."""
+    title = schema.TABLES[table_id].title if table_id in schema.TABLES else table_id
+    if cfg.type == "expect_column_values_to_be_unique" and values:
+        column = cfg.kwargs["column"]
+        parts = []
+        for value in dict.fromkeys(_format(v) for v in values):
+            at = [i for i, v in zip(index, values, strict=False) if _format(v) == value]
+            lines = _source_lines(frame, at).replace(", ", " and ")
+            times = len(at) or sum(1 for v in values if _format(v) == value)
+            where = f" (lines {lines})" if lines and not lines.isdigit() else ""
+            parts.append(f"{column.replace('_', ' ')} {value} appears {times} times{where}")
+        return f"{title}: " + "; ".join(parts) + "."
+    shown = _values_text(values) or _format(observed)
+    lines = _source_lines(frame, index)
+    where = f" (source lines {lines})" if lines else ""
+    return f"{title}: '{cfg.description or cfg.type}' fails for {shown}{where}."
+
+
+def _reconciliation_rows(rec: pd.DataFrame, r) -> list[dict[str, object]]:
+    """One summary row per broken identity (or one for the whole expectation when it holds)."""
+    cfg = r.expectation_config
+    severity = (cfg.meta or {}).get("severity")
+    base = {
+        "suite": RECONCILIATION_SUITE,
+        "related_table": "",
+        "check": _condition_parameter(cfg.kwargs.get("row_condition")),
+        "expectation": cfg.description or cfg.type,
+        "expectation_type": cfg.type,
+        "severity": severity,
+    }
+    check = _condition_parameter(cfg.kwargs.get("row_condition"))
+    column = ", ".join(c for c in (cfg.kwargs.get(k) for k in ("column_A", "column_B")) if c)
+    error = _exception_message(r.exception_info)
+    index = list((r.result or {}).get("unexpected_index_list") or [])
+    if (
+        r.success
+        or error
+        or not index
+        or cfg.type != ("expect_column_pair_values_a_to_be_greater_than_b")
+    ):
+        held = int((rec["check"] == check).sum()) if check else len(rec)
+        values = list((r.result or {}).get("unexpected_list") or [])
+        return [
+            {
+                **base,
+                "table": RECONCILIATION_SUITE,
+                "column": column or cfg.kwargs.get("column", ""),
+                "success": bool(r.success),
+                "observed": error or f"{held} identities checked",
+                "unexpected_count": len(values),
+                "unexpected_values": _values_text(values),
+                "source_lines": "",
+                "note": "" if r.success else f"Reconciliation: '{base['expectation']}' fails.",
+            }
+        ]
+    rows = []
+    for i in index:
+        row = rec.iloc[int(i)]
+        unit = row["unit"]
+        left = reconcile.format_value(row["left_value"], unit)
+        right = reconcile.format_value(row["right_value"], unit)
+        related = row["right_table"] if row["right_table"] != row["left_table"] else ""
+        if row["right_table"] == row["left_table"] or not row["right_lines"]:
+            merged = [
+                *reconcile.parse_lines(row["left_lines"]),
+                *reconcile.parse_lines(row["right_lines"]),
+            ]
+            sources = f"{row['left_table']} {reconcile.format_lines(merged)}".strip()
+        else:
+            sources = (
+                f"{row['left_table']} {row['left_lines']}; "
+                f"{row['right_table']} {row['right_lines']}"
+            )
+        rows.append(
+            {
+                **base,
+                "table": row["left_table"],
+                "related_table": related,
+                "column": row["identity"],
+                "success": False,
+                "observed": f"{left} {row['relation']} {right}",
+                "unexpected_count": 1,
+                "unexpected_values": f"{left} vs {right} (discrepancy "
+                f"{reconcile.format_value(row['discrepancy'])}, tolerance "
+                f"{reconcile.format_value(row['tolerance'])})",
+                "source_lines": sources,
+                "note": reconcile.describe(row),
+            }
+        )
+    return rows
+
+
+def _condition_parameter(condition: object) -> str:
+    """The value a ``column == value`` row condition selects (the reconciliation's check id)."""
+    if isinstance(condition, Mapping):
+        return str(condition.get("parameter") or "")
+    return str(getattr(condition, "parameter", "") or "")
+
+
+def _error_line(row: Mapping[str, object]) -> str:
+    what = f"table {row['table']}"
+    if row.get("related_table"):
+        what += f" (and {row['related_table']})"
+    text = f"{what}, expectation '{row['expectation']}' ({row['expectation_type']}"
+    text += f" on {row['column']})" if row.get("column") else ")"
+    if row.get("unexpected_values"):
+        text += f": offending values {row['unexpected_values']}"
+    elif row.get("observed"):
+        text += f": observed {row['observed']}"
+    if row.get("source_lines"):
+        text += f" (source lines {row['source_lines']})"
+    return text
+
+
+# Validating -----------------------------------------------------------------------------------
+
+
+def expectation_parameters(year: ReportingYear) -> dict[str, list[str]]:
+    """Values the suites refer to with ``{"$PARAMETER": ...}``."""
+    return {
+        "report_year": [str(year)],
+        "years_up_to_report": [str(year.previous(n)) for n in range(YEARS_BACK + 1)],
+    }
+
+
+def validate_tables(
+    tables: Mapping[str, pd.DataFrame],
+    year: ReportingYear | str,
+    *,
+    expectations_dir: Path = paths.EXPECTATIONS_DIR,
+) -> ValidationResult:
+    """Run every table's suite, then reconcile the tables that passed and run that suite too.
+
+    A table missing from ``tables`` is validated as an empty frame (so it fails as empty).
+    Tables with a failed error-severity expectation are left out of the reconciliation: their
+    errors already stop the run, and their figures cannot be trusted to compare.
+    """
+    year = year if isinstance(year, ReportingYear) else ReportingYear.parse(str(year))
+    parameters = expectation_parameters(year)
+    rows: list[dict[str, object]] = []
+    gx_results: dict[str, dict] = {}
+    raw: dict[str, Any] = {}
+    sound: dict[str, pd.DataFrame] = {}
+    for table_id in schema.TABLES:
+        frame = _normalise(tables.get(table_id, pd.DataFrame()))
+        table_rows, gx_results[table_id], raw[table_id] = _run_suite(
+            table_id, frame, parameters, expectations_dir
+        )
+        rows.extend(table_rows)
+        if not any(not r["success"] and r["severity"] == "error" for r in table_rows):
+            sound[table_id] = frame
+
+    rec = reconcile.build_reconciliation(sound)
+    rec_rows, gx_results[RECONCILIATION_SUITE], raw[RECONCILIATION_SUITE] = _run_suite(
+        RECONCILIATION_SUITE, rec, parameters, expectations_dir
+    )
+    rows.extend(rec_rows)
+    summary = pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
+    summary["success"] = summary["success"].astype(bool)
+    summary["unexpected_count"] = summary["unexpected_count"].astype(int)
+    return ValidationResult(str(year), summary, rec, gx_results, raw)
+
+
+#: Results of recent suite runs, by a hash of (suite file, parameters, the frame's columns, dtypes
+#: and values): validating a table that has not changed does not run GX again in this process.
+_RESULTS_CACHE: OrderedDict[str, tuple[list[dict], dict, Any]] = OrderedDict()
+_CACHE_SIZE = 128
+
+
+def _fingerprint(name: str, spec_text: str, frame: pd.DataFrame, parameters: Mapping) -> str | None:
+    digest = hashlib.sha256()
+    for part in (name, spec_text, json.dumps(parameters, sort_keys=True)):
+        digest.update(part.encode("utf-8") + b"\0")
+    digest.update(repr([(str(c), str(t)) for c, t in frame.dtypes.items()]).encode("utf-8"))
+    try:
+        digest.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+    except TypeError:  # unhashable cells (lists, dicts): just run the suite
+        return None
+    return digest.hexdigest()
+
+
+def _run_suite(
+    name: str, frame: pd.DataFrame, parameters: Mapping, expectations_dir: Path
+) -> tuple[list[dict], dict, Any]:
+    """Validate ``frame`` with suite ``name``: summary rows, stable JSON and GX's result."""
+    path = Path(expectations_dir) / f"{name}.json"
+    spec_text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    key = _fingerprint(name, spec_text, frame, parameters)
+    if key is not None and key in _RESULTS_CACHE:
+        _RESULTS_CACHE.move_to_end(key)
+        rows, gx_json, result = _RESULTS_CACHE[key]
+        return [dict(r) for r in rows], gx_json, result
+    suite = load_suite(name, expectations_dir)
+    result = _validate_frame(suite, frame, parameters)
+    ordered = _ordered(result, suite)
+    if name == RECONCILIATION_SUITE:
+        rows = [row for r in ordered for row in _reconciliation_rows(frame, r)]
+    else:
+        unsound = _unsound_columns(frame, ordered)
+        rows = [_summarise(name, name, frame, r, unsound) for r in ordered]
+    gx_json = _stable(result.to_json_dict())
+    gx_json["results"] = [_stable(r.to_json_dict()) for r in ordered]
+    if key is not None:
+        _RESULTS_CACHE[key] = (rows, gx_json, result)
+        while len(_RESULTS_CACHE) > _CACHE_SIZE:
+            _RESULTS_CACHE.popitem(last=False)
+    return [dict(r) for r in rows], gx_json, result
+
+
+def _ordered(suite_result, suite) -> list:
+    """GX does not keep the suite's order; restore it (expectations are told apart by type and
+    description, which a test keeps unique within a suite)."""
+    position = {(e.expectation_type, e.description): i for i, e in enumerate(suite.expectations)}
+    return sorted(
+        suite_result.results,
+        key=lambda r: position.get(
+            (r.expectation_config.type, r.expectation_config.description), len(position)
+        ),
+    )
+
+
+def check_year(params: RunParams, *, raise_on_error: bool = True) -> ValidationResult:
+    """Validate a year's clean tables and write the results under ``params.validation_dir``.
+
+    Writes ``validation_results.json`` (everything), ``summary.csv``, ``reconciliation.csv`` and
+    ``notes.csv`` (table_id, severity, message) even when errors are found, then raises
+    :class:`ValidationFailed` naming the table, expectation and offending values (unless
+    ``raise_on_error`` is false: the notebook raises in its last cell instead).
+    """
+    tables = load_clean_tables(params.year, params.clean_root)
+    result = validate_tables(tables, params.year)
+    result.save(params.validation_dir)
+    if raise_on_error:
+        result.raise_for_errors(where=paths.relative_to_project(params.validation_dir))
+    return result
+
+
+# Notes ----------------------------------------------------------------------------------------
+
+
+def quality_notes(result: ValidationResult) -> pd.DataFrame:
+    """Each failed expectation as a plain sentence: ``table_id``, ``severity``, ``message``.
+
+    A note about two tables (a figure that disagrees between them) is listed under both. A group
+    of percentages that looks cut off is reported once, as cut off, not also as not adding up.
+    """
+    failed = result.failures
+    cut_off = set(failed.loc[failed["check"] == "section_complete", "column"])
+    notes = []
+    for _, row in failed.iterrows():
+        if row["check"] == "percentages_add_up_to_100" and row["column"] in cut_off:
+            continue
+        for table in (row["table"], row["related_table"]):
+            if table:
+                notes.append(
+                    {"table_id": table, "severity": row["severity"], "message": row["note"]}
+                )
+    frame = pd.DataFrame(notes, columns=list(NOTES_COLUMNS))
+    order = {s: i for i, s in enumerate(SEVERITIES)}
+    frame = frame.drop_duplicates().reset_index(drop=True)
+    return frame.sort_values("severity", key=lambda s: s.map(order), kind="stable").reset_index(
+        drop=True
+    )
+
+
+def read_quality_notes(validation_dir: Path | str) -> pd.DataFrame | None:
+    """The notes written by :func:`check_year` (``<validation_dir>/notes.csv``), or ``None`` when
+    validation has not been run for that folder."""
+    path = Path(validation_dir) / NOTES_FILE
+    if not path.is_file():
+        return None
+    notes = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = [c for c in NOTES_COLUMNS if c not in notes.columns]
+    if missing:
+        raise InputError(f"missing columns {missing}", file=paths.relative_to_project(path))
+    return notes.loc[:, list(NOTES_COLUMNS)]
+
+
+def notes_text(result: ValidationResult) -> str:
+    """The notes as a bulleted plain-text list (one line each)."""
+    notes = quality_notes(result)
+    if notes.empty:
+        return "No data-quality notes: the clean tables agree with themselves."
+    unique = notes.drop_duplicates("message")
+    return "\n".join(f"- [{r.severity}] {r.message}" for r in unique.itertuples())
+
+
+# Display --------------------------------------------------------------------------------------
+
+_SHOWN = {
+    "table": "table",
+    "expectation": "expectation",
+    "severity": "severity",
+    "result": "result",
+    "unexpected_values": "unexpected values",
+    "source_lines": "source lines",
+}
+
+
+def summary_frame(result: ValidationResult, *, failures_only: bool = False) -> pd.DataFrame:
+    """The summary for reading: table, expectation, severity, result, values, source lines."""
+    summary = result.failures if failures_only else result.summary
+    shown = summary.assign(
+        result=summary["success"].map({True: "passed", False: "FAILED"}),
+        expectation=[
+            f"{e} [{c}]" if c and s == RECONCILIATION_SUITE and not ok else e
+            for e, c, s, ok in zip(
+                summary["expectation"],
+                summary["column"],
+                summary["suite"],
+                summary["success"],
+                strict=True,
+            )
+        ],
+    )
+    return shown.loc[:, list(_SHOWN)].rename(columns=_SHOWN).reset_index(drop=True)
+
+
+def summary_table(result: ValidationResult, *, failures_only: bool = False) -> Styler:
+    """The summary as a styled table (HTML-safe, no random ids, so reruns give the same HTML):
+    failed errors in red, failed warnings in amber."""
+    from pandas.io.formats.style import Styler
+
+    frame = summary_frame(result, failures_only=failures_only)
+    colours = {"error": "#f8d7da", "warning": "#fff3cd"}
+
+    def shade(row: pd.Series) -> list[str]:
+        colour = colours.get(row["severity"]) if row["result"] == "FAILED" else None
+        return [f"background-color: {colour}" if colour else ""] * len(row)
+
+    return (
+        Styler(frame, uuid="validation-summary", cell_ids=False)
+        .apply(shade, axis=1)
+        .format(escape="html", na_rep="")
+        .hide(axis="index")
+        .set_caption(
+            escape(
+                f"{result.year}: {result.statistics()['expectations']} expectations, "
+                f"{len(result.errors)} error(s), {len(result.warnings)} warning(s)"
+            )
+        )
+        .set_table_styles(
+            [{"selector": "td, th", "props": "text-align: left; vertical-align: top;"}]
+        )
+    )
+
+
+_RECONCILIATION_SHOWN = {
+    "identity": "identity",
+    "check": "check",
+    "left": "left figure",
+    "right": "right figure",
+    "tolerance": "tolerance",
+    "discrepancy": "discrepancy",
+    "holds": "holds",
+}
+
+
+def reconciliation_table(result: ValidationResult) -> Styler:
+    """The reconciliation as a styled table: each identity, both figures with their table and
+    source lines, the tolerance and whether it holds (broken identities shaded)."""
+    from pandas.io.formats.style import Styler
+
+    rec = result.reconciliation
+
+    def side(prefix: str) -> list[str]:
+        return [
+            f"{reconcile.format_value(v, u)} ({t}, {'line' if n.isdigit() else 'lines'} {n})"
+            if n
+            else reconcile.format_value(v, u)
+            for v, u, t, n in zip(
+                rec[f"{prefix}_value"],
+                rec["unit"],
+                rec[f"{prefix}_table"],
+                rec[f"{prefix}_lines"],
+                strict=True,
+            )
+        ]
+
+    frame = rec.assign(
+        left=side("left"),
+        right=side("right"),
+        holds=(rec["discrepancy"] <= rec["tolerance"]).map({True: "yes", False: "NO"}),
+    )
+    frame = frame.loc[:, list(_RECONCILIATION_SHOWN)].rename(columns=_RECONCILIATION_SHOWN)
+
+    def shade(row: pd.Series) -> list[str]:
+        return ["background-color: #fff3cd" if row["holds"] == "NO" else ""] * len(row)
+
+    return (
+        Styler(frame, uuid="reconciliation", cell_ids=False)
+        .apply(shade, axis=1)
+        .format(escape="html", na_rep="", precision=1)
+        .hide(axis="index")
+        .set_table_styles(
+            [{"selector": "td, th", "props": "text-align: left; vertical-align: top;"}]
+        )
+    )
+
+
+# Data Docs (optional) -------------------------------------------------------------------------
+
+
+def build_data_docs(result: ValidationResult, target_dir: Path | str) -> Path:
+    """Render GX Data Docs for ``result`` into ``target_dir`` (a throwaway ephemeral context with
+    a filesystem site there); returns the index page.
+
+    Not part of the published report: the pages load Bootstrap, jQuery and Vega from CDNs (they
+    do not display properly offline) and embed the run's time. The summary in the validation
+    notebook and the results JSON are the record.
+    """
+    gx = _gx()["gx"]
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
+
+    target = Path(target_dir).resolve()
+    context = gx.get_context(mode="ephemeral", project_config=_context_config())
+    site = "validation"
+    context.add_data_docs_site(
+        site_name=site,
+        site_config={
+            "class_name": "SiteBuilder",
+            "show_how_to_buttons": False,
+            "store_backend": {
+                "class_name": "TupleFilesystemStoreBackend",
+                "base_directory": str(target),
+            },
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        },
+    )
+    run_id = RunIdentifier(run_name=f"complaints-{result.year}")
+    for name, suite_result in result._raw.items():
+        suite_id = ExpectationSuiteIdentifier(name=name)
+        context.validation_results_store.store_validation_results(
+            suite_validation_result=suite_result,
+            suite_validation_result_identifier=ValidationResultIdentifier(
+                expectation_suite_identifier=suite_id, run_id=run_id, batch_identifier=name
+            ),
+            expectation_suite_identifier=suite_id,
+        )
+    urls = context.build_data_docs(site_names=[site])
+    return Path(urls[site].removeprefix("file://"))
