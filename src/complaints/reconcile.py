@@ -324,13 +324,6 @@ def _norm(text: object) -> str:
     return " ".join(str(text).split()).casefold()
 
 
-def _select(frame: pd.DataFrame, where: Mapping[str, str]) -> pd.DataFrame:
-    mask = pd.Series(True, index=frame.index)
-    for column, wanted in where.items():
-        mask &= frame[column].map(_norm) == _norm(wanted)
-    return frame[mask]
-
-
 def _row(
     check: str,
     identity: str,
@@ -544,23 +537,27 @@ def _percent_groups(tables: Mapping[str, pd.DataFrame]) -> list[dict[str, object
     return rows
 
 
-def _ref_by_year(tables: Mapping[str, pd.DataFrame], ref: Ref) -> dict[str, pd.DataFrame]:
+def _ref_by_year(
+    tables: Mapping[str, pd.DataFrame], ref: Ref, normalised: dict[tuple[str, str], pd.Series]
+) -> dict[str, pd.DataFrame]:
     frame = tables.get(ref.table)
-    if frame is None:
+    if frame is None or any(c not in frame.columns for c in (*ref.where, "year")):
         return {}
-    try:
-        chosen = _select(frame, ref.where)
-    except KeyError:
-        return {}
-    return {str(year): group for year, group in chosen.groupby("year", sort=False)}
+    mask = pd.Series(True, index=frame.index)
+    for column, wanted in ref.where.items():
+        if (ref.table, column) not in normalised:
+            normalised[ref.table, column] = frame[column].map(_norm)
+        mask &= normalised[ref.table, column] == _norm(wanted)
+    return {str(year): group for year, group in frame[mask].groupby("year", sort=False)}
 
 
 def _links(tables: Mapping[str, pd.DataFrame]) -> list[dict[str, object]]:
     """The same figure stated in two places agrees, for every year both places hold."""
     rows = []
+    normalised: dict[tuple[str, str], pd.Series] = {}
     for link in LINKS:
-        left_years = _ref_by_year(tables, link.left)
-        right_years = _ref_by_year(tables, link.right)
+        left_years = _ref_by_year(tables, link.left, normalised)
+        right_years = _ref_by_year(tables, link.right, normalised)
         for year, left in left_years.items():
             right = right_years.get(year)
             if right is None or len(left) != 1 or len(right) != 1:
@@ -728,14 +725,15 @@ def build_reconciliation(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 def _where(row: Mapping[str, object]) -> str:
-    """Where both figures are printed: ``(line 50)``, ``(lines 125-131)``, ``(lines 82 and 50)``."""
-    left, right = str(row["left_lines"] or ""), str(row["right_lines"] or "")
-    if left and right and left != right:
-        return f" (lines {left} and {right})"
-    lines = left or right
-    if not lines:
+    """Where the figures are printed: ``(line 50)``, ``(lines 125-131)``, ``(lines 82 and 50)``,
+    ``(line 59 and lines 49-50)``."""
+    sides = [str(row[k] or "") for k in ("left_lines", "right_lines")]
+    sides = list(dict.fromkeys(s for s in sides if s))
+    if not sides:
         return ""
-    return f" (line {lines})" if lines.isdigit() else f" (lines {lines})"
+    if len(sides) == 2 and all(s.isdigit() for s in sides):
+        return f" (lines {sides[0]} and {sides[1]})"
+    return " (" + " and ".join(f"line {s}" if s.isdigit() else f"lines {s}" for s in sides) + ")"
 
 
 def describe(row: Mapping[str, object]) -> str:

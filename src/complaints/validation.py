@@ -213,7 +213,10 @@ def _typed(text: pd.Series, dtype: str) -> pd.Series:
         if not (whole == whole.round()).all():
             return text
         return numbers.astype("Int64")
-    return numbers
+    # as ``complaints.clean.read_table`` reads a number column: int64, or float64 if needed
+    if numbers.notna().all() and (numbers == numbers.round()).all():
+        return numbers.astype("int64")
+    return numbers.astype("float64")
 
 
 def _normalise(frame: pd.DataFrame) -> pd.DataFrame:
@@ -336,6 +339,12 @@ def _jsonable(value: object) -> object:
 
 #: Keys of GX's results that change from run to run (times, ids, load markers).
 _VOLATILE = {"run_id", "validation_time", "batch_markers", "validation_id", "checkpoint_id", "id"}
+
+
+def _jsonable_gx(value: object) -> object:
+    from great_expectations.util import convert_to_json_serializable
+
+    return convert_to_json_serializable(value)
 
 
 def _stable(gx_dict: object) -> object:
@@ -492,19 +501,31 @@ def _note(table_id, cfg, frame, values, index, observed) -> str:
     """A plain-English sentence for a failed expectation of a clean table."""
     title = schema.TABLES[table_id].title if table_id in schema.TABLES else table_id
     if cfg.type == "expect_column_values_to_be_unique" and values:
-        column = cfg.kwargs["column"]
-        parts = []
+        # one sentence (one line) per duplicated value, naming each line it is printed on
+        column = cfg.kwargs["column"].replace("_", " ")
+        sentences = []
         for value in dict.fromkeys(_format(v) for v in values):
             at = [i for i, v in zip(index, values, strict=False) if _format(v) == value]
-            lines = _source_lines(frame, at).replace(", ", " and ")
-            times = len(at) or sum(1 for v in values if _format(v) == value)
-            where = f" (lines {lines})" if lines and not lines.isdigit() else ""
-            parts.append(f"{column.replace('_', ' ')} {value} appears {times} times{where}")
-        return f"{title}: " + "; ".join(parts) + "."
+            lines = (
+                sorted(
+                    int(n) for n in pd.to_numeric(frame["source_line"].iloc[at], errors="coerce")
+                )
+                if "source_line" in frame.columns
+                else []
+            )
+            where = f" (lines {_and_list(lines)})" if lines else ""
+            sentences.append(f"{title}: {column} {value} appears {len(at)} times{where}.")
+        return "\n".join(sentences)
     shown = _values_text(values) or _format(observed)
     lines = _source_lines(frame, index)
     where = f" (source lines {lines})" if lines else ""
     return f"{title}: '{cfg.description or cfg.type}' fails for {shown}{where}."
+
+
+def _and_list(items: Iterable[object]) -> str:
+    """``[264, 279]`` -> ``"264 and 279"``; ``[1, 2, 3]`` -> ``"1, 2 and 3"``."""
+    words = [str(i) for i in items]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def _reconciliation_rows(rec: pd.DataFrame, r) -> list[dict[str, object]]:
@@ -689,8 +710,14 @@ def _run_suite(
     else:
         unsound = _unsound_columns(frame, ordered)
         rows = [_summarise(name, name, frame, r, unsound) for r in ordered]
-    gx_json = _stable(result.to_json_dict())
-    gx_json["results"] = [_stable(r.to_json_dict()) for r in ordered]
+    gx_json = {
+        "success": bool(result.success),
+        "statistics": _stable(dict(result.statistics)),
+        "suite_name": result.suite_name,
+        "suite_parameters": _stable(dict(result.suite_parameters or {})),
+        "meta": _stable(_jsonable_gx(result.meta)),
+        "results": [_stable(r.to_json_dict()) for r in ordered],
+    }
     if key is not None:
         _RESULTS_CACHE[key] = (rows, gx_json, result)
         while len(_RESULTS_CACHE) > _CACHE_SIZE:
@@ -734,6 +761,7 @@ def quality_notes(result: ValidationResult) -> pd.DataFrame:
 
     A note about two tables (a figure that disagrees between them) is listed under both. A group
     of percentages that looks cut off is reported once, as cut off, not also as not adding up.
+    Each duplicated value is a note of its own.
     """
     failed = result.failures
     cut_off = set(failed.loc[failed["check"] == "section_complete", "column"])
