@@ -14,6 +14,7 @@ output_dir)``. Papermill injects new literals; the derived values follow.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 
 from complaints import paths
@@ -34,6 +35,25 @@ class RunParams:
     raw_root: Path
     clean_root: Path
     output_dir: Path
+
+    def describe(self) -> dict[str, str]:
+        """The run's parameters as a reader sees them (paths relative to the project)."""
+        return {
+            "reporting year": str(self.year),
+            "raw inputs": paths.relative_to_project(paths.raw_dir(self.year, self.raw_root)),
+            "clean tables": paths.relative_to_project(self.clean_dir),
+            "outputs": paths.relative_to_project(self.output_dir),
+        }
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><th>{escape(k)}</th><td><code>{escape(v)}</code></td></tr>"
+            for k, v in self.describe().items()
+        )
+        return f"<table>{rows}</table>"
+
+    def __str__(self) -> str:
+        return "\n".join(f"{k}: {v}" for k, v in self.describe().items())
 
     @property
     def clean_dir(self) -> Path:
