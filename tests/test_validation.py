@@ -442,6 +442,22 @@ def test_an_error_stops_the_run_naming_table_expectation_and_value(
     assert value in message, message
 
 
+def test_the_first_line_of_the_error_says_it_all(tables, year):
+    """Runners show the first line of an exception: it names table, expectation and values."""
+    mutate = set_where(2, measure="ombudsman_upheld", period="Q1")
+    result = validate_tables(corrupt(tables, "social_care_quarterly", mutate), year)
+    with pytest.raises(ValidationFailed) as raised:
+        result.raise_for_errors()
+    first = str(raised.value).splitlines()[0]
+    assert first == (
+        "2022-23: table social_care_quarterly, expectation 'no more Ombudsman complaints are "
+        "upheld than were received' (expect_column_pair_values_a_to_be_greater_than_b on Social "
+        "Care Ombudsman complaints, Q1 2022-23): offending values 2 vs 1 (discrepancy 1, "
+        "tolerance 0) (source lines social_care_quarterly 20)"
+    )
+    assert raised.value.table == "social_care_quarterly"
+
+
 def test_errors_in_one_table_keep_it_out_of_the_reconciliation(tables, year):
     """A table that fails an error is not compared: its figures cannot be trusted."""
     result = validate_tables(
@@ -509,6 +525,7 @@ def test_check_year_fails_on_text_in_a_count_column(clean_root, tmp_path, year):
     with pytest.raises(ValidationFailed) as raised:
         check_year(run)
     message = str(raised.value)
+    assert message.endswith(f"(full results in {paths.relative_to_project(run.validation_dir)})")
     assert "table complainant_groups" in message
     assert "expectation 'value is a whole number'" in message
     assert "'lots' (source lines 114)" in message

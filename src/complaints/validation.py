@@ -82,20 +82,22 @@ class ValidationFailed(InputError):
     def __init__(self, result: ValidationResult, *, where: str | None = None) -> None:
         self.result = result
         errors = result.errors
-        tables = list(dict.fromkeys(errors["table"]))
         skipped = errors["observed"].str.startswith(NOT_CHECKED)
-        lines = [f"{result.year}: {len(errors)} error(s) in the clean tables; the run stops here."]
-        lines += [f"  - {_error_line(row)}" for _, row in errors[~skipped].iterrows()]
+        shown = [_error_line(row) for _, row in errors[~skipped].iterrows()]
         for table, count in errors[skipped].groupby("table", sort=False).size().items():
-            lines.append(
-                f"  - table {table}: {count} more expectation(s) could not run on its missing "
-                "or mistyped columns"
+            shown.append(
+                f"table {table}: {count} more expectation(s) could not run on its missing or "
+                "mistyped columns"
             )
-        super().__init__(
-            "\n".join(lines),
-            table=tables[0] if len(tables) == 1 else None,
-            hint=f"full results in {where}" if where else None,
-        )
+        # The first line says it all (runners show only the first line of an error).
+        first = f"{result.year}: {shown[0]}"
+        if len(shown) > 1:
+            first += f" (and {len(errors) - 1} more error(s), below)"
+        lines = [first, *[f"  - {line}" for line in shown[1:]]]
+        lines.append("Errors mean the clean data cannot be right: the run stops here.")
+        super().__init__("\n".join(lines), hint=f"full results in {where}" if where else None)
+        tables = list(dict.fromkeys(errors["table"]))
+        self.table = tables[0] if len(tables) == 1 else None
 
 
 # Great Expectations, quietly ------------------------------------------------------------------
@@ -241,6 +243,8 @@ class ValidationResult:
     reconciliation: pd.DataFrame
     gx_results: dict[str, dict] = field(default_factory=dict, repr=False)
     _raw: dict[str, Any] = field(default_factory=dict, repr=False)
+    #: The folder :meth:`save` last wrote to (named in the error message).
+    saved_to: Path | None = None
 
     @property
     def failures(self) -> pd.DataFrame:
@@ -271,6 +275,8 @@ class ValidationResult:
 
     def raise_for_errors(self, where: str | None = None) -> None:
         """Raise :class:`ValidationFailed` if any error-severity expectation failed."""
+        if where is None and self.saved_to is not None:
+            where = paths.relative_to_project(self.saved_to)
         if not self.success:
             raise ValidationFailed(self, where=where)
 
@@ -306,6 +312,7 @@ class ValidationResult:
         ):
             frame.to_csv(folder / name, index=False, lineterminator="\n")
             written[key] = folder / name
+        self.saved_to = folder
         return written
 
 
@@ -381,7 +388,11 @@ def _values_text(values: Iterable[object]) -> str:
 def _source_lines(frame: pd.DataFrame, index: Iterable[object]) -> str:
     if "source_line" not in frame.columns:
         return ""
-    positions = [i for i in index if isinstance(i, int) and 0 <= i < len(frame)]
+    positions = [
+        int(i)
+        for i in index
+        if hasattr(i, "__index__") and not isinstance(i, bool) and 0 <= int(i) < len(frame)
+    ]
     lines = pd.to_numeric(frame["source_line"].iloc[positions], errors="coerce").dropna()
     return reconcile.format_lines(int(n) for n in lines)
 
@@ -749,7 +760,7 @@ def check_year(params: RunParams, *, raise_on_error: bool = True) -> ValidationR
     result = validate_tables(tables, params.year)
     result.save(params.validation_dir)
     if raise_on_error:
-        result.raise_for_errors(where=paths.relative_to_project(params.validation_dir))
+        result.raise_for_errors()
     return result
 
 
