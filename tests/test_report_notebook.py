@@ -83,6 +83,6 @@ def test_notebook_writes_every_table_and_chart(tmp_path, year):
     markdown = "\n".join(o.get("data", {}).get("text/markdown", "") for o in outputs)
     assert NOT_VALIDATED in markdown  # no validation ran into this output folder
     assert html.count('src="data:image/png;base64,') == len(CHARTS)
-    assert html.count("<table") == len(REPORT_TABLE_IDS)
+    assert html.count("<caption") == len(REPORT_TABLE_IDS)  # one captioned table each
     for entry in listing:
         assert entry["title"].replace("'", "&#x27;") in html

@@ -46,11 +46,16 @@ def _parse_params(items: list[str]) -> dict[str, object]:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from complaints.runner import RunError, run_year
+    from complaints.store import held_years, year_is_held
 
     year = args.year or _latest_year()
-    if not paths.raw_dir(year).is_dir():
-        held = ", ".join(str(y) for y in paths.years_held()) or "none"
-        raise InputError(f"no data held for {year}", hint=f"years held: {held}")
+    if not year_is_held(year):
+        raise InputError(
+            f"no data held for {year}: no input in data/raw/{year}/ and no held report gives "
+            "figures for it",
+            hint=f"years held: {', '.join(held_years()) or 'none'}; "
+            f"start a new year with `complaints new-year {year}`",
+        )
     try:
         run_year(year, parameters=_parse_params(args.param), kernel_name=args.kernel)
     except RunError as exc:

@@ -157,3 +157,18 @@ def conflicts(clean_root: Path = paths.CLEAN_DIR) -> pd.DataFrame:
                     )
     columns = ["table", "figure", "left_value", "left_source", "right_value", "right_source"]
     return pd.DataFrame(records, columns=columns)
+
+
+def year_is_held(
+    year: ReportingYear, raw_root: Path = paths.RAW_DIR, clean_root: Path = paths.CLEAN_DIR
+) -> bool:
+    """True when the year has its own input, or a held report gives figures for it."""
+    if paths.raw_dir(year, raw_root).is_dir():
+        return True
+    return year in years_described(load_store(clean_root))
+
+
+def held_years(raw_root: Path = paths.RAW_DIR, clean_root: Path = paths.CLEAN_DIR) -> list[str]:
+    """Every year that can be run, oldest first: years with an input or described in the store."""
+    years = set(paths.years_held(raw_root)) | set(years_described(load_store(clean_root)))
+    return [str(y) for y in sorted(years)]
