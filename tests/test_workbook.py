@@ -5,11 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
-from synthetic import fill_workbook
 
 from complaints import schema
 from complaints.clean import extract_year
 from complaints.errors import InputError
+from complaints.synthetic import fill_workbook
 from complaints.workbook import read_workbook, scaffold
 from complaints.years import ReportingYear
 
