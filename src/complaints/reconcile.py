@@ -706,10 +706,46 @@ def discrepancy(relation: pd.Series, left: pd.Series, right: pd.Series) -> pd.Se
     return out.astype(float) + 0.0  # no negative zeros
 
 
-def build_reconciliation(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
-    """Every identity computable from ``tables`` (missing tables are skipped), one row each."""
+def _report_conflicts(conflicts: pd.DataFrame | None) -> list[dict[str, object]]:
+    """The same figure given by two reports (the multi-year store): one identity each, from
+    :func:`complaints.store.conflicts`."""
+    if conflicts is None:
+        return []
+    rows = []
+    for record in conflicts.to_dict("records"):
+        sides = []
+        for side in ("left", "right"):
+            what = f"the {record[f'{side}_report']} report ({record[f'{side}_file']}) gives"
+            sides.append(
+                Side(
+                    float(record[f"{side}_value"]),
+                    record["table"],
+                    what,
+                    (int(record[f"{side}_line"]),),
+                )
+            )
+        rows.append(
+            _row(
+                "same_figure_in_two_reports",
+                f"{SUBJECT.get(record['table'], record['table'])} {record['figure']}, "
+                f"{record['year']}",
+                record["year"],
+                sides[0],
+                sides[1],
+                unit=str(record["unit"]),
+            )
+        )
+    return rows
+
+
+def build_reconciliation(
+    tables: Mapping[str, pd.DataFrame], conflicts: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Every identity computable from ``tables`` (missing tables are skipped), one row each,
+    and one for each figure two held reports disagree on (``conflicts``, from the store)."""
     known = {t: f for t, f in tables.items() if t in schema.TABLES}
     rows = [row for build in BUILDERS for row in build(known)]
+    rows.extend(_report_conflicts(conflicts))
     frame = pd.DataFrame(rows, columns=[c for c in RECONCILIATION_COLUMNS if c != "discrepancy"])
     frame["discrepancy"] = discrepancy(
         frame["relation"], frame["left_value"].astype(float), frame["right_value"].astype(float)

@@ -130,9 +130,31 @@ def tables_for_report(
     return tables, missing
 
 
-def conflicts(clean_root: Path = paths.CLEAN_DIR) -> pd.DataFrame:
-    """Figures given by two reports with different values: one row per disagreement, with both
-    values and where each came from."""
+CONFLICT_COLUMNS = (
+    "table",
+    "figure",
+    "year",
+    "unit",
+    "left_report",
+    "left_value",
+    "left_file",
+    "left_line",
+    "right_report",
+    "right_value",
+    "right_file",
+    "right_line",
+)
+
+
+def conflicts(
+    clean_root: Path = paths.CLEAN_DIR, concerning: ReportingYear | None = None
+) -> pd.DataFrame:
+    """Figures that two held reports give with different values: one row per disagreement, with
+    both values and where each came from.
+
+    With ``concerning``, only the disagreements that matter to that year's report: figures for
+    that year, or figures that year's report gives.
+    """
     store = load_store(clean_root)
     records = []
     for table_id, frame in store.items():
@@ -144,19 +166,33 @@ def conflicts(clean_root: Path = paths.CLEAN_DIR) -> pd.DataFrame:
                 continue
             rows = group.sort_values("report_year").to_dict("records")
             for left, right in itertools.pairwise(rows):
-                if left["value"] != right["value"]:
-                    records.append(
-                        {
-                            "table": table_id,
-                            "figure": ", ".join(f"{k}={left[k]}" for k in key),
-                            "left_value": left["value"],
-                            "left_source": f"{left['source_file']}:{left['source_line']}",
-                            "right_value": right["value"],
-                            "right_source": f"{right['source_file']}:{right['source_line']}",
-                        }
-                    )
-    columns = ["table", "figure", "left_value", "left_source", "right_value", "right_source"]
-    return pd.DataFrame(records, columns=columns)
+                if left["value"] == right["value"]:
+                    continue
+                if concerning is not None and str(concerning) not in (
+                    left["year"],
+                    left["report_year"],
+                    right["report_year"],
+                ):
+                    continue
+                records.append(
+                    {
+                        "table": table_id,
+                        "figure": ", ".join(f"{left[k]}" for k in key if k != "year"),
+                        "year": left["year"],
+                        "unit": left.get("unit") or "count",
+                        **{
+                            f"{side}_{name}": row[column]
+                            for side, row in (("left", left), ("right", right))
+                            for name, column in (
+                                ("report", "report_year"),
+                                ("value", "value"),
+                                ("file", "source_file"),
+                                ("line", "source_line"),
+                            )
+                        },
+                    }
+                )
+    return pd.DataFrame(records, columns=list(CONFLICT_COLUMNS))
 
 
 def year_is_held(

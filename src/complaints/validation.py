@@ -646,25 +646,46 @@ def expectation_parameters(year: ReportingYear) -> dict[str, list[str]]:
     }
 
 
+def store_parameters(tables: Mapping[str, pd.DataFrame]) -> dict[str, list[str]]:
+    """Suite parameters for figures taken from several reports (a year run from the store):
+    each row's report year, and the years each of those reports may describe."""
+    reports: set[str] = set()
+    for frame in tables.values():
+        if "report_year" in frame.columns:
+            reports.update(str(y) for y in frame["report_year"].dropna().unique())
+    years: set[str] = set()
+    for report in reports:
+        years.update(expectation_parameters(ReportingYear.parse(report))["years_up_to_report"])
+    return {"report_year": sorted(reports), "years_up_to_report": sorted(years)}
+
+
 def validate_tables(
     tables: Mapping[str, pd.DataFrame],
     year: ReportingYear | str,
     *,
     expectations_dir: Path = paths.EXPECTATIONS_DIR,
+    conflicts: pd.DataFrame | None = None,
+    from_store: bool = False,
 ) -> ValidationResult:
     """Run every table's suite, then reconcile the tables that passed and run that suite too.
 
-    A table missing from ``tables`` is validated as an empty frame (so it fails as empty).
-    Tables with a failed error-severity expectation are left out of the reconciliation: their
-    errors already stop the run, and their figures cannot be trusted to compare.
+    A table missing from ``tables`` is validated as an empty frame (so it fails as empty),
+    unless ``from_store``: the year is run from figures restated in other reports, only the
+    tables the store can give are checked, each row against its own report's year. ``conflicts``
+    (from :func:`complaints.store.conflicts`) adds one identity per figure that two held
+    reports give differently. Tables with a failed error-severity expectation are left out of
+    the reconciliation: their errors already stop the run, and their figures cannot be trusted
+    to compare.
     """
     year = year if isinstance(year, ReportingYear) else ReportingYear.parse(str(year))
-    parameters = expectation_parameters(year)
+    parameters = store_parameters(tables) if from_store else expectation_parameters(year)
     rows: list[dict[str, object]] = []
     gx_results: dict[str, dict] = {}
     raw: dict[str, Any] = {}
     sound: dict[str, pd.DataFrame] = {}
     for table_id in schema.TABLES:
+        if from_store and table_id not in tables:
+            continue
         frame = _normalise(tables.get(table_id, pd.DataFrame()))
         table_rows, gx_results[table_id], raw[table_id] = _run_suite(
             table_id, frame, parameters, expectations_dir
@@ -673,7 +694,7 @@ def validate_tables(
         if not any(not r["success"] and r["severity"] == "error" for r in table_rows):
             sound[table_id] = frame
 
-    rec = reconcile.build_reconciliation(sound)
+    rec = reconcile.build_reconciliation(sound, conflicts)
     rec_rows, gx_results[RECONCILIATION_SUITE], raw[RECONCILIATION_SUITE] = _run_suite(
         RECONCILIATION_SUITE, rec, parameters, expectations_dir
     )
@@ -751,13 +772,28 @@ def _ordered(suite_result, suite) -> list:
 def check_year(params: RunParams, *, raise_on_error: bool = True) -> ValidationResult:
     """Validate a year's clean tables and write the results under ``params.validation_dir``.
 
+    A year without an input of its own is validated on the figures the store holds for it.
+    Figures that two held reports give differently are reported as warnings naming both.
+
     Writes ``validation_results.json`` (everything), ``summary.csv``, ``reconciliation.csv`` and
     ``notes.csv`` (table_id, severity, message) even when errors are found, then raises
     :class:`ValidationFailed` naming the table, expectation and offending values (unless
     ``raise_on_error`` is false: the notebook raises in its last cell instead).
     """
-    tables = load_clean_tables(params.year, params.clean_root)
-    result = validate_tables(tables, params.year)
+    from complaints import store
+
+    own_input = paths.clean_dir(params.year, params.clean_root).is_dir()
+    if own_input:
+        tables = load_clean_tables(params.year, params.clean_root)
+    else:  # a year held only as figures restated in later reports
+        tables, _ = store.tables_for_report(params.year, params.clean_root)
+    try:
+        conflicts = store.conflicts(params.clean_root, concerning=params.year)
+    except (ValueError, TypeError, InputError):
+        # A clean table that does not even parse: its own suite names the problem below, and
+        # figures that cannot be read cannot be compared across reports.
+        conflicts = None
+    result = validate_tables(tables, params.year, conflicts=conflicts, from_store=not own_input)
     result.save(params.validation_dir)
     if raise_on_error:
         result.raise_for_errors()
