@@ -28,6 +28,7 @@ import pandas as pd
 
 from complaints import paths, schema
 from complaints.clean import read_table
+from complaints.errors import InputError
 from complaints.years import ReportingYear
 
 
@@ -208,3 +209,34 @@ def held_years(raw_root: Path = paths.RAW_DIR, clean_root: Path = paths.CLEAN_DI
     """Every year that can be run, oldest first: years with an input or described in the store."""
     years = set(paths.years_held(raw_root)) | set(years_described(load_store(clean_root)))
     return [str(y) for y in sorted(years)]
+
+
+def prepare_year(
+    year: ReportingYear, raw_root: Path = paths.RAW_DIR, clean_root: Path = paths.CLEAN_DIR
+) -> tuple[dict[str, pd.DataFrame], str]:
+    """Clean the year's own input into the store, or, for a year held only as figures restated
+    in later reports, gather those. Returns the year's tables and a sentence saying which."""
+    from complaints.clean import build_clean, find_raw_input, read_tables
+
+    if paths.raw_dir(year, raw_root).is_dir():
+        build_clean(year, raw_root, clean_root)
+        source = paths.relative_to_project(find_raw_input(year, raw_root))
+        return (
+            read_tables(year, clean_root),
+            f"{year}: every table extracted from `{source}` into "
+            f"`{paths.relative_to_project(paths.clean_dir(year, clean_root))}/`.",
+        )
+    tables, _ = tables_for_report(year, clean_root)
+    if not tables:
+        raise InputError(
+            f"no data held for {year}: no input in "
+            f"{paths.relative_to_project(paths.raw_dir(year, raw_root))}/ and no held report "
+            "gives figures for it",
+            hint=f"years held: {', '.join(held_years(raw_root, clean_root)) or 'none'}",
+        )
+    reports = sorted({r for f in tables.values() for r in f["report_year"].unique()})
+    return (
+        tables,
+        f"{year}: there is no input for this year; its figures are those restated in the "
+        f"{', '.join(reports)} report(s) held. Nothing is written to the store.",
+    )

@@ -24,7 +24,7 @@ def fill_workbook(path: Path, seed: int = 7) -> dict[tuple[str, int, str], int]:
         header = [*prefill, *inputs]
         if table_id == "learning_from_complaints":
             for r in range(2, 5):
-                values = (f"SYN/{seed:02d}{r:04d}", f"Learning {r}", f"Action {r}")
+                values = (f"COM/{(seed * 1000 + r) % 10**8:08d}", f"Learning {r}", f"Action {r}")
                 for c, v in enumerate(values, start=1):
                     sheet.cell(row=r, column=c, value=v)
             continue

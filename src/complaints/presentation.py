@@ -1,0 +1,129 @@
+"""The report notebook's view of a year: the tables and charts the store can give for it,
+written to the year's output folder and shown section by section with their data-quality notes.
+
+A year whose report is held gets every table. A year held only through figures restated in
+later reports (e.g. 2021-22, from the 2022-23 report) gets the tables those figures support, and
+every other table is named with the reason it cannot be produced: nothing is invented.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from complaints import store
+from complaints.params import RunParams
+from complaints.years import ReportingYear
+
+#: The clean tables each chart is drawn from.
+CHART_TABLES: dict[str, tuple[str, ...]] = {
+    "social_care_complaints_by_quarter": ("social_care_quarterly",),
+    "non_social_care_complaints_by_quarter": ("non_social_care_quarterly",),
+    "ombudsman_by_quarter": ("social_care_quarterly", "non_social_care_quarterly"),
+    "statutory_social_care": ("statutory_social_care",),
+    "statutory_whole_authority": ("statutory_whole_authority",),
+    "complainant_groups": ("complainant_groups",),
+    "complaint_themes": ("complaint_themes",),
+    "complaint_outcomes": ("complaint_outcomes",),
+    "children_in_care_by_year": ("children_in_care_by_year",),
+    "children_in_care_by_quarter": ("children_in_care_by_quarter",),
+    "stage1_timescales": ("stage1_timescales",),
+    "equality_monitoring": ("equality_monitoring",),
+}
+NOT_PRODUCED_FILE = "not_produced.csv"
+
+
+@dataclass
+class ReportView:
+    year: ReportingYear
+    report: dict[str, object]  # table id -> ReportTable
+    charts: dict[str, object]  # chart id -> Chart
+    notes: pd.DataFrame | None
+    reasons: dict[str, str] = field(default_factory=dict)  # table id -> why missing or partial
+
+    def status(self) -> str:
+        """What this run could produce, in a few plain sentences (markdown)."""
+        from complaints.report_tables import notes_status
+
+        lines = [notes_status(self.notes)]
+        missing = {t: r for t, r in self.reasons.items() if t not in self.report}
+        partial = {t: r for t, r in self.reasons.items() if t in self.report}
+        if missing:
+            lines.append(f"\n**{len(missing)} table(s) cannot be produced for {self.year}:**\n")
+            lines.extend(f"- `{t}`: {r}" for t, r in missing.items())
+        if partial:
+            lines.append("\n**Tables with fewer years than published:**\n")
+            lines.extend(f"- `{t}`: {r}" for t, r in partial.items())
+        return "\n".join(lines)
+
+    def show(self, table_id: str | None = None, charts: Iterable[str] | str = ()) -> None:
+        """Display one section: the styled table with its notes, then its charts."""
+        from IPython.display import HTML, Markdown, display
+
+        from complaints.charts import chart_html
+        from complaints.report_tables import style_table
+
+        if table_id is not None:
+            if table_id in self.report:
+                display(style_table(self.report[table_id], self.notes))
+                if table_id in self.reasons:
+                    display(Markdown(f"*Note: {self.reasons[table_id]}.*"))
+            else:
+                reason = self.reasons.get(table_id, "no figures are held")
+                display(Markdown(f"**Not produced for {self.year}:** {reason}."))
+        for chart_id in [charts] if isinstance(charts, str) else charts:
+            if chart_id in self.charts:
+                display(HTML(chart_html(self.charts[chart_id])))
+
+
+def _draw_charts(tables: dict[str, pd.DataFrame], year: ReportingYear, charts_dir: Path):
+    from complaints.charts import draw_chart
+
+    charts = {
+        chart_id: draw_chart(tables, chart_id, year, charts_dir)
+        for chart_id, needed in CHART_TABLES.items()
+        if all(t in tables for t in needed)
+    }
+    listing = [
+        {
+            "id": c.id,
+            "title": c.title,
+            "alt_text": c.alt_text,
+            "source": c.source,
+            "png": c.png.name,
+            "svg": c.svg.name,
+        }
+        for c in charts.values()
+    ]
+    (charts_dir / "charts.json").write_text(
+        json.dumps(listing, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    return charts
+
+
+def build_report(run: RunParams) -> ReportView:
+    """Take the year's figures from the store, write every table CSV and chart it supports
+    (and ``tables/not_produced.csv`` naming the others), and return the view to show."""
+    from complaints.report_tables import (
+        REPORT_TABLE_IDS,
+        build_report_table,
+        read_notes,
+        write_report_tables,
+    )
+
+    tables, unavailable = store.tables_for_report(run.year, run.clean_root)
+    reasons = {u.table_id: u.reason for u in unavailable}
+    report = {t: build_report_table(tables, t, run.year) for t in REPORT_TABLE_IDS if t in tables}
+    write_report_tables(report, run.tables_dir)
+    missing = [(t, r) for t, r in reasons.items() if t not in tables]
+    if missing:
+        pd.DataFrame(missing, columns=["table_id", "reason"]).to_csv(
+            run.tables_dir / NOT_PRODUCED_FILE, index=False, lineterminator="\n"
+        )
+    run.charts_dir.mkdir(parents=True, exist_ok=True)
+    charts = _draw_charts(tables, run.year, run.charts_dir)
+    return ReportView(run.year, report, charts, read_notes(run.validation_dir), reasons)
