@@ -75,6 +75,9 @@ def read_raw_text(path: Path, label: str | None = None) -> RawDocument:
     data = path.read_bytes()
     if not data.strip():
         raise InputError("raw file is empty", file=label, hint="check the file was copied whole")
+    _refuse_binary(data, label)
+    if data.startswith(_UTF8_BOM):  # Notepad's "UTF-8 with BOM": the mark is not content
+        data = data[len(_UTF8_BOM) :]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -85,12 +88,47 @@ def read_raw_text(path: Path, label: str | None = None) -> RawDocument:
             line=line_no,
             hint="save the file as UTF-8 (it may be Windows-1252, where '£' is 0xa3)",
         ) from None
-    if "\x00" in text:
-        raise InputError(
-            "file contains NUL bytes: it is binary, not text", file=label, hint="check the input"
-        )
     lines = tuple(RawLine(i, t) for i, t in enumerate(text.split("\n"), start=1))
     return RawDocument(path=path, label=label, lines=lines)
+
+
+_UTF8_BOM = b"\xef\xbb\xbf"
+# Leading bytes of the files most often saved or copied by mistake in place of the report text.
+_BINARY_SIGNATURES = {
+    b"PK\x03\x04": "a zip archive (an .xlsx or .docx file is one)",
+    b"\x1f\x8b": "a gzip archive",
+    b"%PDF": "a PDF document",
+    b"\xd0\xcf\x11\xe0": "an old Office document (.xls or .doc)",
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+}
+
+
+def _refuse_binary(data: bytes, label: str) -> None:
+    """Refuse a file that is not UTF-8 text, saying what it looks like and what to do."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError(
+            "the file is UTF-16 text (it starts with a UTF-16 byte-order mark), not UTF-8",
+            file=label,
+            line=1,
+            hint="save it again as UTF-8 (in Notepad: Save As, Encoding 'UTF-8')",
+        )
+    for signature, kind in _BINARY_SIGNATURES.items():
+        if data.startswith(signature):
+            raise InputError(
+                f"the file is {kind}, not text",
+                file=label,
+                hint="put the report's text, saved as UTF-8 .txt, in this folder "
+                "(a workbook must be named *.xlsx)",
+            )
+    if b"\x00" in data:
+        line_no = data[: data.index(b"\x00")].count(b"\n") + 1
+        raise InputError(
+            "file contains NUL bytes: it is binary, not text",
+            file=label,
+            line=line_no,
+            hint="check that the right file was copied, and that it was copied whole",
+        )
 
 
 def is_furniture(text: str) -> bool:
@@ -123,6 +161,8 @@ def clean_cell(text: str) -> str:
 def parse_count(cell: str) -> int:
     """``"34"`` -> 34. Raises ``ValueError`` for anything that is not a whole number."""
     text = cell.strip().replace(",", "")
+    if re.fullmatch(r"[-\u2212]\s*\d+", text):
+        raise ValueError(f"{cell!r} is negative: a count cannot be below 0")
     if not re.fullmatch(r"\d+", text):
         raise ValueError(f"{cell!r} is not a whole number")
     return int(text)
@@ -215,9 +255,9 @@ def find_line(
             return raw
     raise doc.error(
         f"could not find {what or 'the line'} (looked for text matching {pattern!r} "
-        f"from line {start})",
+        f"from line {start} to the end of the file, line {len(doc.lines)})",
         table=table,
-        hint="is the file complete, and is it this report's text?",
+        hint="is the file complete (was it cut short?), and is it this report's text?",
     )
 
 

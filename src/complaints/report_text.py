@@ -86,7 +86,30 @@ def _years_in_header(ctx: Context, table: str, header: TableRow, cells: list[str
 def _frame(table_id: str, rows: list[dict[str, object]], ctx: Context) -> pd.DataFrame:
     if not rows:
         raise ctx.doc.error("no rows found", table=table_id, hint="is the table missing?")
+    _check_unique(ctx, table_id, rows)
     return schema.conform(table_id, pd.DataFrame(rows))
+
+
+def _check_unique(ctx: Context, table_id: str, rows: list[dict[str, object]]) -> None:
+    """Each figure may be printed once: a repeated row (pasted twice, or two rows with labels
+    that mean the same) is refused, naming the line of the repeat and of the first."""
+    key = schema.KEYS[table_id]
+    if not key:  # free-text tables: a repeated case id is reported by the validation step
+        return
+    first: dict[tuple[object, ...], int] = {}
+    for row in rows:
+        values = tuple(row[k] for k in key)
+        line = int(row["source_line"])
+        if values in first and first[values] != line:
+            what = ", ".join(f"{k} {v}" for k, v in zip(key, values, strict=True))
+            raise ctx.doc.error(
+                f"duplicate row: the figure for {what} is given on line {first[values]} and "
+                f"again on line {line}",
+                table=table_id,
+                line=line,
+                hint="remove the repeated row (each figure is printed once)",
+            )
+        first.setdefault(values, line)
 
 
 # -------------------------------------------------------------------------------------------
@@ -338,9 +361,27 @@ def extract_complainant_groups(ctx: Context) -> pd.DataFrame:
         table=table,
         what="the heading 'Which customer groups made the complaints'",
     )
-    first = next((r for r in ctx.doc.lines[intro.number :] if "\t" in r.text), None)
+    # The table lies between its heading and the next section ('The types of complaints made',
+    # whose table is the 'Themes' table): a table found further on is not this one.
+    after = ctx.doc.lines[intro.number :]
+    end = next(
+        (
+            r.number
+            for r in after
+            if re.match(r"The types of complaints made|Themes\t", strip_markup(r.text))
+        ),
+        len(ctx.doc.lines) + 1,
+    )
+    first = next((r for r in after if "\t" in r.text and r.number < end), None)
     if first is None:
-        raise ctx.doc.error("table not found after its heading", table=table, line=intro.number)
+        raise ctx.doc.error(
+            f"table not found between its heading (line {intro.number}) and the next section "
+            f"(line {min(end, len(ctx.doc.lines))})",
+            table=table,
+            line=intro.number,
+            hint="the rows 'group<TAB>count' follow the heading 'Which customer groups made the "
+            "complaints'",
+        )
     block = read_tab_block(ctx.doc, first.number)
     _check_width(ctx, table, block, 2)
     rows = [

@@ -229,10 +229,31 @@ def read_workbook(
             if all(_text(c.value) is None for c in cells):
                 continue
             rows.extend(_rows_from_sheet_row(table_id, values, year, source, label))
+        _check_unique(table_id, rows, label)
         tables[table_id] = (
             schema.conform(table_id, pd.DataFrame(rows)) if rows else schema.empty_frame(table_id)
         )
     return tables
+
+
+def _check_unique(table_id: str, rows: list[dict[str, object]], label: str) -> None:
+    """A row typed (or pasted) twice is refused, naming both rows of the sheet."""
+    key = [k for k in schema.KEYS[table_id] if k != "year"]
+    if not key:  # free text: a repeated case id is reported by the validation step
+        return
+    first: dict[tuple[object, ...], int] = {}
+    for row in rows:
+        values = tuple(row[k] for k in key)
+        line = int(row["source_line"])
+        if values in first and first[values] != line:
+            what = ", ".join(f"{k} {v!r}" for k, v in zip(key, values, strict=True))
+            raise InputError(
+                f"sheet {table_id!r}, row {line} repeats row {first[values]} ({what})",
+                file=label,
+                table=table_id,
+                hint="delete the repeated row (each figure is entered once)",
+            )
+        first.setdefault(values, line)
 
 
 def _rows_from_sheet_row(table_id, cells, year, source, label) -> list[dict[str, object]]:
