@@ -1,0 +1,261 @@
+"""Trends across every year held: the headline series an analyst follows over time.
+
+Each series is taken from the multi-year store with the store's preference (a year's own report
+first, otherwise the latest report restating it), looking only at reports up to the year being
+run, so adding a later year never changes an earlier year's outputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib.style
+import pandas as pd
+from matplotlib.axes import Axes
+
+from complaints import paths, store
+from complaints.years import ReportingYear
+
+
+@dataclass(frozen=True)
+class Series:
+    id: str
+    label: str  # how the series is named in tables and charts
+    table: str
+    match: dict[str, str]
+    unit: str
+
+
+#: The headline series: which clean figures make each.
+SERIES: tuple[Series, ...] = (
+    Series("social_care_formal", "Children's Social Care formal complaints (Stage 1)",
+           "statutory_social_care", {"measure": "stage_1"}, "count"),
+    Series("social_care_informal", "Children's Social Care informal complaints (representations)",
+           "statutory_social_care", {"measure": "representations"}, "count"),
+    Series("whole_authority_formal", "Children's Whole Authority formal complaints",
+           "statutory_whole_authority", {"measure": "formal_complaints"}, "count"),
+    Series("whole_authority_informal", "Children's Whole Authority representations",
+           "statutory_whole_authority", {"measure": "representations"}, "count"),
+    Series("social_care_ombudsman", "Children's Social Care approaches to the Ombudsman",
+           "statutory_social_care", {"measure": "lgsco_approaches"}, "count"),
+    Series("social_care_ombudsman_upheld", "Children's Social Care Ombudsman cases upheld",
+           "statutory_social_care", {"measure": "lgsco_upheld"}, "count"),
+    Series("whole_authority_ombudsman", "Children's Whole Authority approaches to the Ombudsman",
+           "statutory_whole_authority", {"measure": "lgsco_approaches"}, "count"),
+    Series("whole_authority_ombudsman_upheld", "Children's Whole Authority Ombudsman cases upheld",
+           "statutory_whole_authority", {"measure": "lgsco_upheld"}, "count"),
+    Series("stage1_within_20_days", "Stage 1 complaints answered within 20 working days",
+           "stage1_timescales", {"band": "0_20_working_days"}, "percent"),
+    Series("children_in_care", "Complaints from children in care",
+           "children_in_care_by_year", {}, "count"),
+    Series("social_care_compliments", "Children's Social Care compliments",
+           "social_care_quarterly", {"measure": "compliments", "period": "Total"}, "count"),
+    Series("non_social_care_compliments", "Children's Non Social Care compliments",
+           "non_social_care_quarterly", {"measure": "compliments", "period": "Total"}, "count"),
+)  # fmt: skip
+
+#: Derived series: (id, label, first, second) — the sum of two series.
+TOTALS: tuple[tuple[str, str, str, str], ...] = (
+    ("social_care_total", "Children's Social Care complaints (formal and informal together)",
+     "social_care_formal", "social_care_informal"),
+)  # fmt: skip
+#: Derived series: (id, label, upheld, approaches) — upheld as a percentage of approaches.
+UPHELD_RATES: tuple[tuple[str, str, str, str], ...] = (
+    ("social_care_ombudsman_upheld_rate", "Children's Social Care Ombudsman upheld rate",
+     "social_care_ombudsman_upheld", "social_care_ombudsman"),
+    ("whole_authority_ombudsman_upheld_rate", "Children's Whole Authority Ombudsman upheld rate",
+     "whole_authority_ombudsman_upheld", "whole_authority_ombudsman"),
+)  # fmt: skip
+COLUMNS = ["year", "series", "label", "value", "unit", "report_year", "source"]
+
+
+def headline_series(up_to: ReportingYear, clean_root: Path = paths.CLEAN_DIR) -> pd.DataFrame:
+    """Every headline series for every year held up to ``up_to``: one row per series and year,
+    with the report each figure came from (``source`` is file:line; derived series name their
+    parts)."""
+    held = store.load_store(clean_root)
+    rows = []
+    for series in SERIES:
+        frame = held[series.table]
+        frame = frame[frame["report_year"].map(lambda y: ReportingYear.parse(y) <= up_to)]
+        for column, wanted in series.match.items():
+            frame = frame[frame[column] == wanted]
+        years = sorted({ReportingYear.parse(y) for y in frame["year"]})
+        years = [y for y in years if y <= up_to]
+        chosen = store.select_figures(frame, series.table, years, up_to)
+        for record in chosen.to_dict("records"):
+            rows.append(
+                {
+                    "year": record["year"],
+                    "series": series.id,
+                    "label": series.label,
+                    "value": float(record["value"]),
+                    "unit": series.unit,
+                    "report_year": record["report_year"],
+                    "source": f"{record['source_file']}:{record['source_line']}",
+                }
+            )
+    out = pd.DataFrame(rows, columns=COLUMNS)
+    derived = [_sum(out, *spec) for spec in TOTALS] + [_rate(out, *spec) for spec in UPHELD_RATES]
+    out = pd.concat([out, *derived], ignore_index=True)
+    order = {s: i for i, s in enumerate(out["series"].drop_duplicates())}
+    out = out.sort_values(
+        ["series", "year"], key=lambda c: c.map(order) if c.name == "series" else c
+    )
+    return out.reset_index(drop=True)
+
+
+def _pair(frame: pd.DataFrame, first: str, second: str) -> pd.DataFrame:
+    a = frame[frame["series"] == first]
+    b = frame[frame["series"] == second]
+    return a.merge(b, on="year", how="inner", suffixes=("_a", "_b")).set_index("year")
+
+
+def _derived(joined, series_id, label, values, unit) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "year": joined.index,
+            "series": series_id,
+            "label": label,
+            "value": values,
+            "unit": unit,
+            "report_year": joined["report_year_a"].values,
+            "source": (joined["source_a"] + " + " + joined["source_b"]).values,
+        },
+        columns=COLUMNS,
+    )
+
+
+def _sum(frame, series_id, label, first, second) -> pd.DataFrame:
+    joined = _pair(frame, first, second)
+    return _derived(joined, series_id, label, joined["value_a"] + joined["value_b"], "count")
+
+
+def _rate(frame, series_id, label, upheld, approaches) -> pd.DataFrame:
+    joined = _pair(frame, upheld, approaches)
+    joined = joined[joined["value_b"] > 0]
+    rate = (100 * joined["value_a"] / joined["value_b"]).round(1)
+    return _derived(joined, series_id, label, rate, "percent")
+
+
+# Charts -------------------------------------------------------------------------------------
+
+#: One chart per question an analyst asks: (chart id, series shown, y-axis label).
+TREND_CHARTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("trend_social_care_complaints",
+     ("social_care_total", "social_care_informal", "social_care_formal"), "Number of complaints"),
+    ("trend_whole_authority_complaints",
+     ("whole_authority_formal", "whole_authority_informal"), "Number of complaints"),
+    ("trend_ombudsman_upheld_rate",
+     ("social_care_ombudsman_upheld_rate", "whole_authority_ombudsman_upheld_rate"),
+     "Upheld, % of approaches"),
+    ("trend_stage1_timeliness", ("stage1_within_20_days",), "% within 20 working days"),
+    ("trend_children_in_care", ("children_in_care",), "Number of complaints"),
+    ("trend_compliments", ("social_care_compliments", "non_social_care_compliments"),
+     "Number of compliments"),
+)  # fmt: skip
+_MARKERS = ("o", "s", "^", "D")
+_LINESTYLES = ("-", "--", ":", "-.")
+
+
+def _fmt(value: float, unit: str) -> str:
+    text = f"{value:g}"
+    return f"{text}%" if unit == "percent" else text
+
+
+def _finding(frame: pd.DataFrame) -> str:
+    """The title: how the first series moved between its first and last year held."""
+    first = frame[frame["series"] == frame["series"].iloc[0]].sort_values("year")
+    label, unit = first["label"].iloc[0], first["unit"].iloc[0]
+    start, end = first.iloc[0], first.iloc[-1]
+    if len(first) == 1:
+        return f"{label}: {_fmt(end['value'], unit)} in {end['year']}"
+    if end["value"] == start["value"]:
+        verb = "the same"
+    else:
+        verb = "rose" if end["value"] > start["value"] else "fell"
+    if verb == "the same":
+        return f"{label} was {_fmt(end['value'], unit)} in {start['year']} and {end['year']}"
+    return (
+        f"{label} {verb} from {_fmt(start['value'], unit)} in {start['year']} "
+        f"to {_fmt(end['value'], unit)} in {end['year']}"
+    )
+
+
+def _line(ax: Axes, data: pd.DataFrame, years: Sequence[str], colour, marker, style) -> None:
+    xs = [years.index(y) for y in data["year"]]
+    ax.plot(xs, data["value"], color=colour, marker=marker, linestyle=style, linewidth=2.5,
+            markersize=8, label=data["label"].iloc[0])  # fmt: skip
+    unit = data["unit"].iloc[0]
+    for x, v in zip(xs, data["value"], strict=True):
+        ax.annotate(_fmt(v, unit), (x, v), textcoords="offset points", xytext=(0, 8),
+                    ha="center", fontsize=10)  # fmt: skip
+
+
+def draw_trend_charts(series: pd.DataFrame, charts_dir: Path) -> list:
+    """Line charts of the headline series (a series held for one year only is still shown as a
+    point), in the report charts' accessible style; returns the charts written."""
+    from complaints import charts as style
+
+    charts_dir = Path(charts_dir)
+    charts_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for chart_id, ids, ylabel in TREND_CHARTS:
+        data = series[series["series"].isin(ids)]
+        if data.empty:
+            continue
+        data = data.assign(_order=data["series"].map({s: i for i, s in enumerate(ids)}))
+        data = data.sort_values(["_order", "year"]).drop(columns="_order")
+        years = sorted(data["year"].unique())
+        present = [s for s in ids if s in set(data["series"])]
+        colours = style.palette(len(present))
+        with matplotlib.style.context([style.AF_STYLE, style.RC_OVERRIDES]):
+            figure, ax = style._figure(9, 5)
+            for i, sid in enumerate(present):
+                _line(ax, data[data["series"] == sid], years, colours[i], _MARKERS[i],
+                      _LINESTYLES[i])  # fmt: skip
+            ax.set_xticks(range(len(years)), years)
+            ax.set_xlim(-0.5, len(years) - 0.5)
+            ax.set_ylim(bottom=0, top=max(data["value"]) * 1.2 or 1)
+            ax.set_xlabel("Reporting year")
+            ax.set_ylabel(ylabel)
+            if len(present) > 1:
+                ax.legend(loc="upper left", bbox_to_anchor=(0, -0.15), frameon=False)
+            title = _finding(data)
+            style._title(figure, title)
+            described = "; ".join(
+                f"{g['label'].iloc[0]}: "
+                + ", ".join(
+                    f"{y} {_fmt(v, g['unit'].iloc[0])}"
+                    for y, v in zip(g["year"], g["value"], strict=True)
+                )
+                for _, g in data.groupby("series", sort=False)
+            )
+            alt = f"Line chart, {years[0]} to {years[-1]}. {title}. {described}."
+            reports = sorted(data["report_year"].unique())
+            source = (
+                "Source: Dorset Council Annual Complaints Reports "
+                f"{', '.join(reports)} (figures for each year from its own report where held)"
+            )
+            draft = style._Draft(chart_id, title, alt, source, figure, tuple(colours))
+            written.append(style._save(draft, charts_dir))
+    return written
+
+
+def write_trends(series: pd.DataFrame, out_dir: Path) -> Path:
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / "headline_series.csv"
+    series.to_csv(target, index=False, lineterminator="\n", float_format="%g")
+    return target
+
+
+def wide(series: pd.DataFrame) -> pd.DataFrame:
+    """The series as a table an analyst reads: one row per series, one column per year."""
+    table = series.pivot_table(index="label", columns="year", values="value", aggfunc="first",
+                               sort=False)  # fmt: skip
+    table = table.loc[:, sorted(table.columns)]
+    table.columns.name = None
+    return table.reset_index().rename(columns={"label": "Series"})
