@@ -13,27 +13,14 @@ from xml.etree import ElementTree
 import pytest
 
 from complaints import paths
+from complaints.report_tables import REPORT_TABLE_IDS
 from complaints.runner import run_year
 from complaints.years import ReportingYear
 
 pytestmark = pytest.mark.slow
 
 YEAR = ReportingYear.parse("2022-23")
-TABLE_IDS = [
-    "social_care_quarterly",
-    "non_social_care_quarterly",
-    "statutory_social_care",
-    "statutory_whole_authority",
-    "complainant_groups",
-    "complaint_themes",
-    "complaint_outcomes",
-    "children_in_care_by_year",
-    "children_in_care_by_quarter",
-    "stage1_timescales",
-    "learning_from_complaints",
-    "equality_monitoring",
-    "key_facts",
-]
+TABLE_IDS = REPORT_TABLE_IDS
 EXTERNAL = re.compile(
     r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//|url\(\s*["']?\s*(?:https?:)?//""",
     re.IGNORECASE,

@@ -83,11 +83,10 @@ def build_clean(
     return write_tables(tables, paths.clean_dir(year, clean_root))
 
 
-def read_table(
+def clean_table_path(
     year: ReportingYear, table_id: str, clean_root: Path = paths.CLEAN_DIR
-) -> pd.DataFrame:
-    """Read one clean table with the types the schema declares."""
-    table = schema.TABLES[table_id]
+) -> Path:
+    """The CSV file of one clean table; a missing file is an error saying how to make it."""
     path = paths.clean_dir(year, clean_root) / f"{table_id}.csv"
     if not path.is_file():
         raise InputError(
@@ -96,6 +95,15 @@ def read_table(
             table=table_id,
             hint=f"run `complaints clean --year {year}` first",
         )
+    return path
+
+
+def read_table(
+    year: ReportingYear, table_id: str, clean_root: Path = paths.CLEAN_DIR
+) -> pd.DataFrame:
+    """Read one clean table with the types the schema declares."""
+    table = schema.TABLES[table_id]
+    path = clean_table_path(year, table_id, clean_root)
     frame = pd.read_csv(
         path, dtype={c.name: "string" for c in table.columns if c.dtype == "string"}
     )

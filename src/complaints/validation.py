@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from complaints import paths, reconcile, schema
+from complaints.clean import clean_table_path
 from complaints.errors import InputError
 from complaints.years import ReportingYear
 
@@ -188,14 +189,7 @@ def load_clean_tables(
     """
     tables = {}
     for table_id, table in schema.TABLES.items():
-        path = paths.clean_dir(year, clean_root) / f"{table_id}.csv"
-        if not path.is_file():
-            raise InputError(
-                "clean table not found",
-                file=paths.relative_to_project(path),
-                table=table_id,
-                hint=f"run `complaints clean --year {year}` first",
-            )
+        path = clean_table_path(year, table_id, clean_root)
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
         dtypes = {c.name: c.dtype for c in table.columns}
         for column in frame.columns:
