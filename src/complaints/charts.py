@@ -11,6 +11,13 @@ Every chart follows the UK Government Analysis Function guidance on accessible c
   (``alt_text``) with the figures, returned with each chart and embedded in the SVG as
   ``<title>``/``<desc>``.
 
+Charts of the public edition (:mod:`complaints.disclosure`) are drawn from the suppressed
+figures: a suppressed figure has no value, so its bar is not drawn and its label (and its place
+in the text alternative) says ``c``, which the text alternative then explains. Titles state and
+compare published figures only: a finding that needs a suppressed figure (a peak, a rise, a
+total, "the largest") falls back to a title that describes the chart without figures, and a
+ranking puts suppressed bars last, in the order printed, never by their hidden value.
+
 Output is deterministic: figures are drawn without pyplot (no GUI backend; the Agg renderer
 writes the PNG), with a fixed SVG hash salt, text kept as text in the SVG and no dates or
 software versions in the files' metadata, so two runs give byte-identical PNG and SVG files.
@@ -21,6 +28,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import math
 import re
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
@@ -39,7 +47,9 @@ from afcharts.af_colours import get_af_colours
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
 
+from complaints.disclosure import LEGEND, SUPPRESSED
 from complaints.report_tables import format_number, period_key, source_note
 from complaints.years import ReportingYear
 
@@ -151,12 +161,21 @@ def join_words(items: Sequence[str], conjunction: str = "and") -> str:
     return f"{', '.join(items[:-1])} {conjunction} {items[-1]}"
 
 
+def _hidden(value: object) -> bool:
+    """True for a figure without a value: suppressed in the public edition."""
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
 def _n(value: object) -> str:
-    return format_number(value)
+    return SUPPRESSED if _hidden(value) else format_number(value)
 
 
 def _pct(value: object) -> str:
-    return f"{format_number(value)}%"
+    return SUPPRESSED if _hidden(value) else f"{format_number(value)}%"
+
+
+def _shown(values: Mapping[str, float]) -> dict[str, float]:
+    return {k: v for k, v in values.items() if not _hidden(v)}
 
 
 def _peaks(values: Mapping[str, float]) -> list[str]:
@@ -217,8 +236,16 @@ def _bars(
     horizontal: bool = False,
     fmt: Callable[[object], str] = _n,
 ) -> None:
-    """Seaborn bars with a value on every bar and hatching per series."""
+    """Seaborn bars with a value on every bar and hatching per series. A suppressed figure (no
+    value) gets no bar, and ``c`` as its label."""
     x, y = (value, category) if horizontal else (category, value)
+    missing = data[value].isna()
+    hidden = {
+        (str(r[category]), str(r[series]) if series is not None else None)
+        for _, r in data[missing].iterrows()
+    }
+    if hidden:
+        data = data.assign(**{value: data[value].fillna(0)})
     if series is None:
         sns.barplot(
             data=data,
@@ -254,14 +281,22 @@ def _bars(
         for bar in container:
             bar.set_hatch(HATCHES[index % len(HATCHES)])
             bar.set_hatchcolor(BACKGROUND)
-        ax.bar_label(
-            container,
-            labels=[fmt(v) for v in container.datavalues],
-            padding=3,
-            fontsize=10,
-            color=TEXT_COLOUR,
-        )
+        name = str(series_order[index]) if series is not None else None
+        labels = [fmt(v) for v in container.datavalues]
+        if hidden:
+            if len(container) != len(order):
+                raise ValueError("every category needs a bar to label suppressed figures")
+            labels = [
+                SUPPRESSED if (str(cat), name) in hidden else text
+                for cat, text in zip(order, labels, strict=True)
+            ]
+        ax.bar_label(container, labels=labels, padding=3, fontsize=10, color=TEXT_COLOUR)
     ax.margins(**({"x": 0.12} if horizontal else {"y": 0.12}))
+    if hidden and not (data[value] > 0).any():
+        # Nothing drawn: let the value axis reach 1 (shared axes still follow their data).
+        ax.update_datalim([(1, 0)] if horizontal else [(0, 1)])
+        ax.autoscale_view()
+        (ax.xaxis if horizontal else ax.yaxis).set_major_locator(MaxNLocator(integer=True))
     if horizontal:
         ax.grid(False)
         ax.grid(True, axis="x")
@@ -352,19 +387,23 @@ def _complaints_by_quarter(table_id: str) -> Callable[..., _Draft]:
         values = {m: _quarterly_values(clean, m, quarters) for m in _COMPLAINT_TYPES}
         formal, informal = values["formal_complaints"], values["informal_complaints"]
         totals = {q: f + i for q, f, i in zip(quarters, formal, informal, strict=True)}
-        peak = join_words(_peaks(totals))
-        if all(i > f for f, i in zip(formal, informal, strict=True)):
+        if any(_hidden(v) for v in formal + informal):
+            title = f"Formal and informal complaints to {service} in each quarter of {year}"
+        elif all(i > f for f, i in zip(formal, informal, strict=True)):
             title = (
                 f"{service} received more informal than formal complaints in every quarter "
-                f"of {year}, and the most in {peak}"
+                f"of {year}, and the most in {join_words(_peaks(totals))}"
             )
         elif all(f > i for f, i in zip(formal, informal, strict=True)):
             title = (
                 f"{service} received more formal than informal complaints in every quarter "
-                f"of {year}, and the most in {peak}"
+                f"of {year}, and the most in {join_words(_peaks(totals))}"
             )
         else:
-            title = f"Complaints to {service}, formal and informal together, peaked in {peak}"
+            title = (
+                f"Complaints to {service}, formal and informal together, peaked in "
+                f"{join_words(_peaks(totals))}"
+            )
 
         data = pd.DataFrame(
             [
@@ -414,7 +453,7 @@ def _ombudsman_by_quarter(tables: Mapping[str, pd.DataFrame], year: ReportingYea
     colours = palette(2)
     names = list(measures.values())
     figure, key, axes = _panels(11, 6, [1.0], ncols=len(SERVICES))
-    phrases, alt_parts, used = [], [], []
+    phrases, alt_parts, used, withheld = [], [], [], []
     for ax, (table_id, service) in zip(axes, SERVICES.items(), strict=True):
         clean = tables[table_id]
         quarters = _quarters(clean)
@@ -428,10 +467,13 @@ def _ombudsman_by_quarter(tables: Mapping[str, pd.DataFrame], year: ReportingYea
                 & (rows["period"].map(lambda p: period_key(p)[0]) == 99)
             ]["value"]
             totals[measure] = float(total.iloc[0]) if len(total) else sum(values[measure])
-        phrases.append(
-            f"{_n(totals['ombudsman_upheld'])} of {_n(totals['ombudsman_received'])} "
-            f"approaches about {service}"
-        )
+        if any(_hidden(v) for v in totals.values()):
+            withheld.append(service)
+        else:
+            phrases.append(
+                f"{_n(totals['ombudsman_upheld'])} of {_n(totals['ombudsman_received'])} "
+                f"approaches about {service}"
+            )
         data = pd.DataFrame(
             [
                 {"quarter": q, "decision": name, "value": v}
@@ -458,7 +500,18 @@ def _ombudsman_by_quarter(tables: Mapping[str, pd.DataFrame], year: ReportingYea
             + " "
             + _series_text("Upheld", quarters, values["ombudsman_upheld"])
         )
-    title = f"In {year} the Ombudsman upheld {phrases[0]} and {phrases[1]}"
+    if not withheld:
+        title = f"In {year} the Ombudsman upheld {join_words(phrases)}"
+    elif phrases:
+        title = (
+            f"In {year} the Ombudsman upheld {join_words(phrases)}; the figures for "
+            f"{join_words(withheld)} are suppressed"
+        )
+    else:
+        title = (
+            f"Approaches to the Ombudsman received and upheld in each quarter of {year}; the "
+            "year's totals are suppressed"
+        )
     _legend(key, [f"{n} approaches" for n in names], colours)
     _title(figure, title, width=90)
     alt = (
@@ -490,25 +543,31 @@ def _statutory(table_id: str, service: str) -> Callable[..., _Draft]:
             for item, g in data.groupby("item", sort=False)
         }
         current = {i: v.get(this, float("nan")) for i, v in by_item.items()}
-        largest = sorted(items, key=lambda i: -current[i])
-        top = by_item[largest[0]]
+        largest = sorted((i for i in items if not _hidden(current[i])), key=lambda i: -current[i])
+        top = by_item[largest[0]] if largest else {}
         series = [top.get(y) for y in years]
         steps = list(pairwise(series))
-        if len(years) > 2 and None not in series and all(b > a for a, b in steps):
+        complete = bool(largest) and not any(_hidden(v) for v in series)
+        comparable = [
+            i for i in largest if previous is not None and not _hidden(by_item[i].get(previous))
+        ]
+        if not largest:
+            title = f"{service}: statutory complaints figures, {years[0]} to {years[-1]}"
+        elif len(years) > 2 and complete and all(b > a for a, b in steps):
             title = (
                 f"{service}: {largest[0]} rose every year, from {_n(series[0])} in {years[0]} "
                 f"to {_n(series[-1])} in {years[-1]}"
             )
-        elif len(years) > 2 and None not in series and all(b < a for a, b in steps):
+        elif len(years) > 2 and complete and all(b < a for a, b in steps):
             title = (
                 f"{service}: {largest[0]} fell every year, from {_n(series[0])} in {years[0]} "
                 f"to {_n(series[-1])} in {years[-1]}"
             )
-        elif previous is not None:
-            changes = [
-                _change(i, by_item[i].get(previous, float("nan")), current[i]) for i in largest[:2]
-            ]
+        elif comparable:
+            changes = [_change(i, by_item[i][previous], current[i]) for i in comparable[:2]]
             title = f"{service}: {join_words(changes)} between {previous} and {this}"
+        elif previous is not None:
+            title = f"{service}: statutory complaints figures, {years[0]} to {years[-1]}"
         else:
             title = f"{service}: {largest[0]} was the largest figure in {this}"
 
@@ -558,7 +617,11 @@ def _stage1_timescales(tables: Mapping[str, pd.DataFrame], year: ReportingYear) 
         f"{_pct(now)} of Children's Social Care Stage 1 complaints were answered in "
         f"{first.lower()} in {this}"
     )
-    if previous is not None and previous in values[first]:
+    if _hidden(now):
+        title = (
+            f"Children's Social Care Stage 1 complaints by response time, {years[0]} to {years[-1]}"
+        )
+    elif previous is not None and not _hidden(values[first].get(previous)):
         before = values[first][previous]
         word = _direction(before, now)
         title += (
@@ -627,8 +690,11 @@ def _ranked(
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
         _title(figure, title)
+        order = "largest first" + (
+            ", suppressed figures last" if any(_hidden(v) for _, v in ranked) else ""
+        )
         alt = (
-            f"Horizontal bar chart of {what} in {year}, largest first. {title}. "
+            f"Horizontal bar chart of {what} in {year}, {order}. {title}. "
             + "; ".join(f"{i} {fmt(v)}" for i, v in ranked)
             + "."
         )
@@ -638,6 +704,16 @@ def _ranked(
 
 
 def _groups_title(ranked: list[tuple[str, float]], year: ReportingYear) -> str:
+    shown = [(i, v) for i, v in ranked if not _hidden(v)]
+    if not shown:
+        return f"Complainants to Children's Social Care in {year}, by group"
+    if len(shown) < len(ranked):
+        top = [i for i, v in shown if v == shown[0][1]]
+        verb = "was the largest group" if len(top) == 1 else "were the largest groups"
+        return (
+            f"{join_words(top)} {verb} of complainants to Children's Social Care in {year} "
+            f"among the groups that can be published: {_n(shown[0][1])}"
+        )
     total = sum(v for _, v in ranked)
     top = [i for i, v in ranked if v == ranked[0][1]]
     share = " – more than half" if ranked[0][1] * 2 > total and len(top) == 1 else ""
@@ -649,6 +725,9 @@ def _groups_title(ranked: list[tuple[str, float]], year: ReportingYear) -> str:
 
 
 def _themes_title(ranked: list[tuple[str, float]], year: ReportingYear) -> str:
+    ranked = [(i, v) for i, v in ranked if not _hidden(v)]
+    if not ranked:
+        return f"Children's Social Care complaints by theme, {year}"
     top = [i for i, v in ranked if v == ranked[0][1]]
     noun = "theme" if len(top) == 1 else "themes"
     return (
@@ -666,22 +745,31 @@ def _outcomes(tables: Mapping[str, pd.DataFrame], year: ReportingYear) -> _Draft
         o: {str(r["year"]): float(r["value"]) for _, r in g.iterrows()}
         for o, g in clean.groupby(clean["outcome"].astype(str), sort=False)
     }
-    if previous is None:
+    withheld = any(_hidden(values[o].get(y)) for o in outcomes for y in years)
+    if previous is None and withheld:
+        title = f"Outcomes of Children's Social Care complaints in {this}"
+    elif previous is None:
         top = max(outcomes, key=lambda o: values[o].get(this, 0))
         title = f"Most Children's Social Care complaints were found {top.lower()} in {this}"
     else:
-        rose = [o.lower() for o in outcomes if values[o][this] > values[o][previous]]
-        fell = [o.lower() for o in outcomes if values[o][this] < values[o][previous]]
+        pairs = {
+            o: (values[o].get(previous), values[o].get(this))
+            for o in outcomes
+            if not _hidden(values[o].get(previous)) and not _hidden(values[o].get(this))
+        }
+        rose = [o.lower() for o, (before, now) in pairs.items() if now > before]
+        fell = [o.lower() for o, (before, now) in pairs.items() if now < before]
         parts = []
         if rose:
             parts.append(f"the share found {join_words(rose, 'or')} rose")
         if fell:
             parts.append(f"the share found {join_words(fell, 'or')} fell")
-        title = (
-            f"In {this}, {join_words(parts)} compared with {previous}"
-            if parts
-            else f"Outcomes of Children's Social Care complaints were unchanged from {previous}"
-        )
+        if parts:
+            title = f"In {this}, {join_words(parts)} compared with {previous}"
+        elif withheld:
+            title = f"Outcomes of Children's Social Care complaints, {previous} and {this}"
+        else:
+            title = f"Outcomes of Children's Social Care complaints were unchanged from {previous}"
         title = title.replace(f"In {this}, the share", f"In {this} the share of complaints", 1)
     colours = list(reversed(palette(len(years))))  # newest darkest
     data = clean[clean["year"].astype(str).isin(years)].assign(
@@ -719,7 +807,10 @@ def _children_in_care_by_year(tables: Mapping[str, pd.DataFrame], year: Reportin
     this, previous = _this_and_previous(clean, year)
     values = {str(r["year"]): float(r["value"]) for _, r in clean.iterrows()}
     subject = "Complaints from children in care"
-    if previous is not None:
+    withheld = any(_hidden(v) for v in values.values())
+    if _hidden(values[this]) or (previous is not None and _hidden(values[previous])):
+        title = f"{subject}, {years[0]} to {years[-1]}"
+    elif previous is not None:
         title = f"{_change(subject, values[previous], values[this])}"
         title = title.replace(
             f"from {_n(values[previous])} to {_n(values[this])}",
@@ -728,7 +819,9 @@ def _children_in_care_by_year(tables: Mapping[str, pd.DataFrame], year: Reportin
     else:
         title = f"{subject} numbered {_n(values[this])} in {this}"
     highest = max(values.values())
-    if values[this] < highest:
+    if withheld:
+        pass  # a peak or "the most" would compare with suppressed figures
+    elif values[this] < highest:
         peak_years = [y for y in years if values[y] == highest]
         title += f", below the {_n(highest)} of {join_words(peak_years)}"
     elif len(years) > 1:
@@ -753,11 +846,14 @@ def _children_in_care_by_quarter(tables: Mapping[str, pd.DataFrame], year: Repor
     clean = tables["children_in_care_by_quarter"]
     quarters = _quarters(clean)
     values = {str(r["period"]): float(r["value"]) for _, r in clean.iterrows()}
-    peaks = _peaks({q: values[q] for q in quarters})
-    title = (
-        f"Complaints and contacts from children in care peaked in {join_words(peaks)} of {year}, "
-        f"at {_n(values[peaks[0]])}"
-    )
+    if any(_hidden(values[q]) for q in quarters):
+        title = f"Complaints and contacts from children in care in each quarter of {year}"
+    else:
+        peaks = _peaks({q: values[q] for q in quarters})
+        title = (
+            f"Complaints and contacts from children in care peaked in {join_words(peaks)} of "
+            f"{year}, at {_n(values[peaks[0]])}"
+        )
     colours = palette(1)
     data = pd.DataFrame({"quarter": quarters, "value": [values[q] for q in quarters]})
     figure, ax = _figure(9, 5)
@@ -794,6 +890,8 @@ def _equality(tables: Mapping[str, pd.DataFrame], year: ReportingYear) -> _Draft
             for g in groups[s]
             if (s, g, previous) in lookup and (s, g, this) in lookup
         ]
+        changes = [c for c in changes if not _hidden(c[2]) and not _hidden(c[3])]
+    if previous is not None and changes:
         biggest = max(changes, key=lambda c: abs(c[3] - c[2]))
         s, g, before, after = biggest
         title = (
@@ -801,6 +899,8 @@ def _equality(tables: Mapping[str, pd.DataFrame], year: ReportingYear) -> _Draft
             f"{_direction(before, after)} from {_pct(before)} in {previous} "
             f"to {_pct(after)} in {this}"
         )
+    elif previous is not None:
+        title = f"Equality monitoring of complainants, {previous} and {this}"
     else:
         title = f"Equality monitoring of complainants, {this}"
 
@@ -969,11 +1069,25 @@ def draw_chart(
     year = ReportingYear.parse(str(year))
     charts_dir = Path(charts_dir)
     charts_dir.mkdir(parents=True, exist_ok=True)
-    # Copies: the drawing code never sees (or changes) the caller's frames.
-    copies = {k: v.copy() for k, v in tables.items()}
+    # Copies: the drawing code never sees (or changes) the caller's frames. Figures as floats,
+    # a suppressed one (public edition) as NaN.
+    copies = {k: _as_floats(v) for k, v in tables.items()}
     with matplotlib.style.context([AF_STYLE, RC_OVERRIDES]):
         draft = CHARTS[chart_id](copies, year)
+        if _C_TOKEN.search(draft.alt_text):
+            draft.alt_text = f"{draft.alt_text} {LEGEND}"
         return _save(draft, charts_dir)
+
+
+#: ``c`` standing alone: a suppressed figure in a text alternative.
+_C_TOKEN = re.compile(r"(?<![\w'’])c(?![\w'’])")
+
+
+def _as_floats(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.copy()
+    if "value" in frame.columns:
+        frame["value"] = pd.to_numeric(frame["value"]).astype("float64")
+    return frame
 
 
 def draw_all_charts(

@@ -23,6 +23,7 @@ import pandas as pd
 from pandas.io.formats.style import Styler
 
 from complaints import schema
+from complaints.disclosure import LEGEND, SUPPRESSED, is_suppressed_row, suppressed_mask
 from complaints.years import ReportingYear
 
 #: Publisher named in every source line.
@@ -39,19 +40,24 @@ TOTALS_HEADING = "Totals"
 
 @dataclass(frozen=True)
 class ReportTable:
-    """One published table: its id, caption, the table as published and where it comes from."""
+    """One published table: its id, caption, the table as published and where it comes from
+    (``suppressed``: how many of its figures the public edition prints as ``c``)."""
 
     id: str
     caption: str
     frame: pd.DataFrame
     source: str
+    suppressed: int = 0
 
 
 # Formatting -------------------------------------------------------------------------------------
 
 
 def format_number(value: object) -> str:
-    """A number as printed: integers without decimals, others without trailing zeros."""
+    """A number as printed: integers without decimals, others without trailing zeros; a figure
+    suppressed in the public edition as ``c``."""
+    if isinstance(value, str) and value == SUPPRESSED:
+        return SUPPRESSED
     if value is None or pd.isna(value):
         return ""
     number = float(value)
@@ -61,7 +67,10 @@ def format_number(value: object) -> str:
 
 
 def format_value(value: object, unit: str) -> str:
-    """A figure in its unit as the report prints it: ``9``, ``18%``, ``£43,230``."""
+    """A figure in its unit as the report prints it: ``9``, ``18%``, ``£43,230`` (``c`` when
+    suppressed)."""
+    if isinstance(value, str) and value == SUPPRESSED:
+        return SUPPRESSED
     if value is None or pd.isna(value):
         return ""
     if unit == "percent":
@@ -74,8 +83,10 @@ def format_value(value: object, unit: str) -> str:
 
 def format_lgsco(approaches: object, upheld: object) -> str:
     """The statutory tables' LGSCO phrase: ``5 with 1 upheld`` or ``4 none upheld``."""
-    if approaches is None or pd.isna(approaches):
+    if approaches is None or (not isinstance(approaches, str) and pd.isna(approaches)):
         return ""
+    if isinstance(upheld, str) and upheld == SUPPRESSED:
+        return f"{format_number(approaches)} with {SUPPRESSED} upheld"
     if upheld is None or pd.isna(upheld):
         return format_number(approaches)
     if float(upheld) == 0:
@@ -116,7 +127,17 @@ def _cell(group: pd.DataFrame, **match: str) -> pd.DataFrame:
 
 
 def _first(rows: pd.DataFrame, column: str = "value") -> object:
-    return rows[column].iloc[0] if len(rows) else None
+    """The first row's ``column``; for ``value``, ``c`` if the public edition suppressed it."""
+    if not len(rows):
+        return None
+    if column == "value":
+        return _shown(rows.iloc[0])
+    return rows[column].iloc[0]
+
+
+def _shown(row: pd.Series) -> object:
+    """A clean row's figure, or ``c`` where the public edition suppressed it."""
+    return SUPPRESSED if is_suppressed_row(row) else row["value"]
 
 
 def _text_frame(rows: list[dict[str, str]], columns: list[str]) -> pd.DataFrame:
@@ -194,7 +215,7 @@ def _quarterly(clean: pd.DataFrame) -> pd.DataFrame:
     # The figure stated under the table ("Total Complaints = N"): a last row, in the Totals column.
     for _, fact in ordered[ordered["measure"] == "total_complaints"].iterrows():
         heading = TOTALS_HEADING if TOTALS_HEADING in columns else columns[-1]
-        rows.append({"": str(fact["label"]), heading: format_value(fact["value"], fact["unit"])})
+        rows.append({"": str(fact["label"]), heading: format_value(_shown(fact), fact["unit"])})
     return _text_frame(rows, columns)
 
 
@@ -245,7 +266,7 @@ def _two_columns(key: str, headings: tuple[str, str]) -> Callable[[pd.DataFrame]
     def build(clean: pd.DataFrame) -> pd.DataFrame:
         ordered = _in_source_order(clean)
         rows = [
-            {headings[0]: str(r[key]), headings[1]: format_value(r["value"], r["unit"])}
+            {headings[0]: str(r[key]), headings[1]: format_value(_shown(r), r["unit"])}
             for _, r in ordered.iterrows()
         ]
         return _text_frame(rows, list(headings))
@@ -257,7 +278,7 @@ def _children_in_care_by_quarter(clean: pd.DataFrame) -> pd.DataFrame:
     ordered = clean.assign(_key=clean["period"].map(period_key)).sort_values("_key", kind="stable")
     headings = ("Quarter", "Complaints or contacts from children in care")
     rows = [
-        {headings[0]: str(r["period"]), headings[1]: format_value(r["value"], r["unit"])}
+        {headings[0]: str(r["period"]), headings[1]: format_value(_shown(r), r["unit"])}
         for _, r in ordered.iterrows()
     ]
     return _text_frame(rows, list(headings))
@@ -287,6 +308,8 @@ _LEARNING_HEADINGS = (
 
 
 def _learning(clean: pd.DataFrame) -> pd.DataFrame:
+    """The learning table; without its Case ID column when no row has one (the public edition
+    removes them)."""
     ordered = _in_source_order(clean)
     rows = [
         dict(
@@ -298,7 +321,11 @@ def _learning(clean: pd.DataFrame) -> pd.DataFrame:
         )
         for _, r in ordered.iterrows()
     ]
-    return _text_frame(rows, list(_LEARNING_HEADINGS))
+    headings = list(_LEARNING_HEADINGS)
+    if len(ordered) and ordered["case_id"].isna().all():
+        headings = headings[1:]
+        rows = [{h: r[h] for h in headings} for r in rows]
+    return _text_frame(rows, headings)
 
 
 #: table id -> builder. The order is the report's.
@@ -332,6 +359,7 @@ def build_report_table(
         caption=schema.TABLES[table_id].title,
         frame=_BUILDERS[table_id](clean),
         source=source_note(clean, year),
+        suppressed=int(suppressed_mask(clean).sum()),
     )
 
 
@@ -406,6 +434,8 @@ def _caption_html(table: ReportTable, notes: pd.DataFrame | None) -> str:
         f"<strong>{escape(table.caption)}</strong>",
         f"<br><small>{escape(table.source)}</small>",
     ]
+    if table.suppressed:
+        parts.append(f"<br><small>{escape(LEGEND)}</small>")
     if notes is None:
         parts.append(f"<br><small>Data-quality notes: {escape(NOT_VALIDATED)}.</small>")
     else:

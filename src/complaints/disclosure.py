@@ -1,0 +1,841 @@
+"""Editions of the report: the full internal edition, and a public edition under disclosure control.
+
+The **internal** edition is the report as published: every figure, every case id. The **public**
+edition applies the disclosure control used for the Department for Education's children's social
+care statistics to the tidy clean tables, so the report tables and the charts drawn from them
+show only what may be released. :func:`apply_edition` gives either; :func:`apply_public_edition`
+never modifies its input and keeps every table's clean-schema columns and types.
+
+How a suppressed figure is held
+-------------------------------
+The row stays (so tables keep their shape and every figure its provenance); its ``value`` is
+missing and its ``source_text`` is ``c``, the symbol the public tables print. Keeping the row
+rather than dropping it lets the report builders print ``c`` in the right cell without knowing
+anything about disclosure, and keeps ``source_file``/``source_line`` for auditors. Where one
+printed cell holds two figures (the Ombudsman's ``upheld/received``, the statutory tables'
+``5 with 1 upheld``), ``source_text`` of both rows becomes the public cell (``c/2``,
+``c with c upheld``), so no row's text states a suppressed figure. :func:`suppressed_mask` finds
+the suppressed rows of a table.
+
+Counts of people or cases (unit ``count``)
+------------------------------------------
+* **Primary**: every count from 1 to 5 is suppressed. Zeros are shown, and are never chosen for
+  secondary suppression, so a reader knows every ``c`` is at least 1 (the checks below assume a
+  reader who knows this).
+* **Same figure**: a figure printed in two places is suppressed in both. The links are: the
+  statutory Children's Social Care Stage 1 and Representations and the quarterly formal and
+  informal totals; the statutory LGSCO approaches and upheld (both statutory tables) and the
+  quarterly Ombudsman received and upheld totals, and the key facts that restate them
+  (investigated / maladministration, heard / upheld); Whole Authority formal complaints and
+  representations and the Non Social Care formal and informal totals; Stage 2 and the key fact
+  'Cases accepted at Stage 2'; the key facts on learnings and the quarterly learnings totals;
+  the children-in-care key fact and the current year of the by-year table. Rows of different
+  reports with the same key are the same figure too.
+* **Secondary**, in every additive relationship the tables expose: Q1-Q4 = Totals for every
+  count measure of both quarterly tables; formal + informal = Total Complaints; children in care
+  by quarter = the year's figure; and the bounds upheld <= received (each quarter and the total,
+  the statutory LGSCO phrases and their key facts), Stage 3 <= Stage 2 <= Stage 1, and the
+  complainant groups adding up to at most the Social Care total complaints. First, the DfE rule:
+  wherever exactly one cell of a relationship is suppressed, the smallest non-zero published cell
+  of that relationship is suppressed too. Then an audit: for every suppressed figure, integer
+  linear programs (``scipy.optimize.linprog`` with HiGHS) find the smallest and largest value it
+  can take given every published count, every relationship that holds in the data, and every
+  ``c`` being at least 1; a figure pinned to one value gets the smallest non-zero published cell
+  of its relationships suppressed as well, until none is. (Relationships that the published
+  figures themselves break, such as Non Social Care informal complaints, still get the DfE rule
+  but cannot pin a value, so the audit leaves them out.)
+
+Percentages (unit ``percent``)
+------------------------------
+A percentage of a small number re-discloses it (14% of 7 is one complaint). A percentage is
+suppressed when its base (the count it is a share of) is suppressed, not published, or below 10,
+or when the count it stands for, ``percentage x base / 100`` rounded (at least 1 when the
+percentage is not 0), is from 1 to 5. 0% is shown. The bases are the counts the report publishes
+for what the percentage is a share of: formal complaints of the same quarter for the quarterly
+percentages (overdue, fully and part justified); Stage 1 complaints of the same year for the
+Stage 1 timescales, the complaint outcomes, the themes (the report does not say; Stage 1 is the
+smallest count they could be a share of, so the rule errs towards suppressing) and the key fact
+on fully justified complaints; the key fact on equality monitoring records for equality
+monitoring. Then, as for counts, a percentage printed in two places is suppressed in both
+(quarterly fully/part justified totals = the current year's outcomes = the key fact; quarterly
+overdue total = the Stage 1 '20+ days' share), and a group that adds up (a quarterly row's
+quarters and total, whose counts add up; the shares of one year's timescale bands, outcomes or
+themes, or of one equality characteristic, which add up to about 100) never has exactly one
+suppressed: the smallest non-zero other one is suppressed too (a 0% only if nothing else is left).
+
+Money (unit ``GBP``) and text
+-----------------------------
+Money is not a count of people, so it is not suppressed for being small; but an amount paid on a
+suppressed number of cases describes those few cases (for one case, it is that family's payment),
+so it follows its count: the Stage 2 remedy follows 'Cases accepted at Stage 2', the Ombudsman
+penalties follow the upheld Non Social Care complaints. A label that states a suppressed count in
+words ('the Stage 2 case') is reworded. Case identifiers are removed from the learning table
+(``case_id`` missing; the report table drops the column). The children-in-care case descriptions
+are withheld (no rows): each quarter's rows number its complaints (the suppressed by-quarter
+counts), two of them are the quarter's own sentence stating the count ('In Q2 we identified 1
+complaint/contact'), their source lines place them in their quarter, and they describe individual
+children in care; removing only the case references would leave all of that.
+
+Not covered: free text beyond case ids (names of staff in the learning table's text are kept),
+and the data-quality notes, for which :func:`public_notes` withholds any note stating a
+suppressed figure or a case id.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+from complaints import schema
+
+#: The editions a report can be produced in. ``internal`` is the default and the published report.
+EDITIONS: tuple[str, ...] = ("internal", "public")
+#: What a public table prints for a suppressed figure (the DfE symbol).
+SUPPRESSED = "c"
+#: Counts from ``PRIMARY_MIN`` to ``PRIMARY_MAX`` are suppressed.
+PRIMARY_MIN, PRIMARY_MAX = 1, 5
+#: A percentage of fewer than this many is suppressed.
+MIN_BASE = 10
+#: One sentence explaining ``c``, for captions and text alternatives.
+LEGEND = (
+    "c: suppressed to protect confidentiality (a small number, or a figure that would reveal one)."
+)
+
+#: Labels that state a suppressed count in words, reworded in the public edition.
+PUBLIC_LABELS = {
+    ("key_facts", "stage2_remedy_paid"): "Back payment made to resolve Stage 2 cases",
+}
+
+Cell = tuple[str, int]  # (table id, row position)
+
+_QUARTERLY = ("social_care_quarterly", "non_social_care_quarterly")
+_COUNT_MEASURES = (
+    "formal_complaints",
+    "informal_complaints",
+    "ombudsman_upheld",
+    "ombudsman_received",
+    "compliments",
+    "learnings",
+)
+_PERCENT_MEASURES = ("overdue_pct", "fully_justified_pct", "part_justified_pct")
+_FRACTION = ("ombudsman_upheld", "ombudsman_received")
+_LGSCO = ("lgsco_approaches", "lgsco_upheld")
+#: Money key fact -> the count key fact it was paid on.
+_MONEY_FOLLOWS = {
+    "stage2_remedy_paid": "stage2_cases_accepted",
+    "ombudsman_non_social_care_penalties": "ombudsman_non_social_care_upheld",
+}
+
+
+def apply_edition(
+    tables: Mapping[str, pd.DataFrame], edition: str = "internal"
+) -> dict[str, pd.DataFrame]:
+    """The clean tables of ``edition``: copies for ``internal``, disclosure-controlled for
+    ``public``. The input is never modified."""
+    if edition not in EDITIONS:
+        raise ValueError(f"unknown edition {edition!r}; expected one of {', '.join(EDITIONS)}")
+    if edition == "internal":
+        return {t: f.copy() for t, f in tables.items()}
+    return apply_public_edition(tables)
+
+
+def apply_public_edition(tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The public edition of a report's clean tables (the rules are in the module docstring).
+
+    Returns new frames with the same keys, columns and types; the input is never modified.
+    """
+    data = _Data(tables)
+    plan = _plan(data)
+    out: dict[str, pd.DataFrame] = {}
+    for table_id, frame in data.frames.items():
+        frame = frame.copy()
+        hidden = [pos for (t, pos) in plan if t == table_id]
+        if hidden and "value" in frame.columns:
+            frame.loc[hidden, "value"] = pd.NA
+            frame.loc[hidden, "source_text"] = SUPPRESSED
+        if table_id in _QUARTERLY:
+            _rewrite_pairs(frame, ["year", "period"], _FRACTION, set(hidden), _fraction_text)
+        elif table_id in ("statutory_social_care", "statutory_whole_authority"):
+            _rewrite_pairs(frame, ["year"], _LGSCO, set(hidden), _lgsco_text)
+        elif table_id == "key_facts":
+            for (tid, fact), label in PUBLIC_LABELS.items():
+                if tid == table_id:
+                    frame.loc[frame["fact"].astype(str) == fact, "label"] = label
+        elif table_id == "learning_from_complaints":
+            frame["case_id"] = pd.NA
+        elif table_id == "children_in_care_cases":
+            frame = frame.iloc[0:0]
+        out[table_id] = schema.conform(table_id, frame) if table_id in schema.TABLES else frame
+    return out
+
+
+def suppressed_mask(frame: pd.DataFrame) -> pd.Series:
+    """True for the rows of a clean table whose figure the public edition suppressed."""
+    if "value" not in frame.columns or "source_text" not in frame.columns:
+        return pd.Series(False, index=frame.index)
+    text = frame["source_text"].astype("string").fillna("")
+    return (frame["value"].isna() & text.str.contains(r"(?<![\w])c(?![\w])", regex=True)).astype(
+        bool
+    )
+
+
+def is_suppressed_row(row: Mapping[str, object]) -> bool:
+    """True when one clean row (a mapping of column to value) holds a suppressed figure."""
+    value = row.get("value")
+    text = row.get("source_text")
+    missing = value is None or (not isinstance(value, str) and pd.isna(value))
+    return bool(
+        missing and isinstance(text, str) and re.search(r"(?<![\w])c(?![\w])", text) is not None
+    )
+
+
+def suppression_plan(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """Every figure the public edition suppresses, with its true value and the reason
+    (``primary``, ``same figure``, ``secondary``, ``percentage``, ``money``).
+
+    For auditors of the internal edition only: it holds the suppressed values.
+    """
+    data = _Data(tables)
+    plan = _plan(data)
+    records = []
+    for (table_id, pos), reason in sorted(plan.items(), key=lambda kv: data.order(kv[0])):
+        row = data.frames[table_id].loc[pos]
+        key = ", ".join(str(row[k]) for k in schema.KEYS.get(table_id, ()))
+        records.append(
+            {
+                "table_id": table_id,
+                "row": pos,
+                "key": key,
+                "unit": str(row["unit"]),
+                "value": row["value"],
+                "reason": reason,
+            }
+        )
+    return pd.DataFrame(records, columns=["table_id", "row", "key", "unit", "value", "reason"])
+
+
+def public_notes(
+    notes: pd.DataFrame | None, tables: Mapping[str, pd.DataFrame]
+) -> pd.DataFrame | None:
+    """The data-quality notes (``table_id, severity, message``) fit for the public edition.
+
+    ``tables`` are the internal clean tables the notes were written about. A note whose message
+    names a case id, or states a figure the public edition suppresses (as a number in the
+    suppressed figure's unit, or as the suppressed cell's printed text), is withheld; one
+    ``info`` note per table says how many were. ``None`` (validation not run) stays ``None``.
+    """
+    if notes is None:
+        return None
+    data = _Data(tables)
+    plan = _plan(data)
+    numbers: set[str] = set()
+    phrases: set[str] = set()
+    for table_id, pos in plan:
+        row = data.frames[table_id].loc[pos]
+        value = _number_text(row["value"])
+        numbers.add(f"{value}%" if row["unit"] == "percent" else value)
+        if row["unit"] == "GBP":
+            phrases.add(f"£{float(row['value']):,.0f}")
+        phrases.add(str(row["source_text"]))
+    ids: set[str] = set()
+    for table_id, column in (
+        ("learning_from_complaints", "case_id"),
+        ("children_in_care_cases", "case_ref"),
+    ):
+        if table_id in data.frames:
+            ids.update(str(v) for v in data.frames[table_id][column].dropna() if str(v).strip())
+
+    def discloses(message: str) -> bool:
+        tokens = set(re.findall(r"(?<![\w.])\d+(?:\.\d+)?%?(?![\w.])", message))
+        if tokens & numbers:
+            return True
+        return any(p and p in message for p in phrases | ids)
+
+    keep = ~notes["message"].astype(str).map(discloses)
+    kept = notes[keep]
+    withheld = notes[~keep].groupby("table_id", sort=False).size()
+    extra = pd.DataFrame(
+        [
+            {
+                "table_id": table_id,
+                "severity": "info",
+                "message": (
+                    f"{count} data-quality note(s) withheld from the public edition: they state "
+                    "a suppressed figure or a case id."
+                ),
+            }
+            for table_id, count in withheld.items()
+        ],
+        columns=notes.columns,
+    )
+    return pd.concat([kept, extra], ignore_index=True)
+
+
+# The data: cells, keys and relationships --------------------------------------------------------
+
+
+def _number_text(value: object) -> str:
+    number = float(value)
+    return str(int(number)) if number.is_integer() else f"{number:g}"
+
+
+def _is_quarter(period: object) -> bool:
+    return re.fullmatch(r"Q[1-4]", str(period)) is not None
+
+
+def _is_total(period: object) -> bool:
+    return str(period).strip().lower() == "total"
+
+
+@dataclass(frozen=True)
+class _Relation:
+    """``parts`` add up to ``total`` (kind ``sum``) or to at most ``total`` (kind ``bound``)."""
+
+    name: str
+    parts: tuple[Cell, ...]
+    total: Cell
+    kind: str = "sum"
+
+    @property
+    def cells(self) -> tuple[Cell, ...]:
+        return (*self.parts, self.total)
+
+
+class _Data:
+    """The clean tables with positional rows, an index by key, and the relationships."""
+
+    def __init__(self, tables: Mapping[str, pd.DataFrame]) -> None:
+        self.frames = {t: f.reset_index(drop=True).copy() for t, f in tables.items()}
+        self._table_order = {t: i for i, t in enumerate(self.frames)}
+        self.index: dict[str, dict[tuple[str, ...], list[int]]] = {}
+        for table_id, frame in self.frames.items():
+            key = schema.KEYS.get(table_id, ())
+            by_key: dict[tuple[str, ...], list[int]] = {}
+            if key and all(k in frame.columns for k in key):
+                for pos, values in enumerate(frame.loc[:, list(key)].astype(str).itertuples()):
+                    by_key.setdefault(tuple(values[1:]), []).append(pos)
+            self.index[table_id] = by_key
+        self.values: dict[Cell, float] = {}
+        self.units: dict[Cell, str] = {}
+        for table_id, frame in self.frames.items():
+            if "value" not in frame.columns or "unit" not in frame.columns:
+                continue
+            for pos, (value, unit) in enumerate(zip(frame["value"], frame["unit"], strict=True)):
+                if value is not None and not pd.isna(value):
+                    self.values[(table_id, pos)] = float(value)
+                    self.units[(table_id, pos)] = str(unit)
+        self.sums, self.bounds, self.links = self._count_relations()
+        self.percent_groups, self.percent_links = self._percent_relations()
+
+    def order(self, cell: Cell) -> tuple[int, int]:
+        return (self._table_order[cell[0]], cell[1])
+
+    def cells(self, table_id: str, *key: str) -> list[Cell]:
+        """Every row of ``table_id`` with this key that holds a figure."""
+        found = self.index.get(table_id, {}).get(tuple(str(k) for k in key), [])
+        return [(table_id, p) for p in found if (table_id, p) in self.values]
+
+    def cell(self, table_id: str, *key: str) -> Cell | None:
+        found = self.cells(table_id, *key)
+        return found[0] if found else None
+
+    def years(self, table_id: str) -> list[str]:
+        frame = self.frames.get(table_id)
+        if frame is None or "year" not in frame.columns:
+            return []
+        return sorted({str(y) for y in frame["year"].dropna()})
+
+    def where(self, table_id: str, **match: str) -> list[Cell]:
+        frame = self.frames.get(table_id)
+        if frame is None:
+            return []
+        mask = pd.Series(True, index=frame.index)
+        for column, wanted in match.items():
+            mask &= frame[column].astype(str) == wanted
+        return [(table_id, p) for p in frame.index[mask] if (table_id, p) in self.values]
+
+    def is_count(self, cell: Cell) -> bool:
+        return self.units.get(cell) == "count"
+
+    # Relationships -----------------------------------------------------------------------------
+
+    def _count_relations(self):
+        sums: list[_Relation] = []
+        bounds: list[_Relation] = []
+        links: list[tuple[Cell, ...]] = []
+
+        def link(*cells: Cell | None) -> None:
+            present = tuple(c for c in cells if c is not None)
+            if len(present) > 1:
+                links.append(present)
+
+        def bound(name: str, parts: Iterable[Cell | None], total: Cell | None) -> None:
+            parts = tuple(p for p in parts if p is not None)
+            if parts and total is not None:
+                bounds.append(_Relation(name, parts, total, "bound"))
+
+        # Rows of different reports with the same key are the same figure.
+        for table_id, by_key in self.index.items():
+            for positions in by_key.values():
+                link(*[(table_id, p) for p in positions if (table_id, p) in self.values])
+
+        for table_id in _QUARTERLY:
+            frame = self.frames.get(table_id)
+            if frame is None:
+                continue
+            for year in self.years(table_id):
+                periods = sorted(
+                    {str(p) for p in frame.loc[frame["year"].astype(str) == year, "period"]}
+                )
+                quarters = [p for p in periods if _is_quarter(p)]
+                total = next((p for p in periods if _is_total(p)), None)
+                for measure in _COUNT_MEASURES:
+                    parts = [self.cell(table_id, year, measure, q) for q in quarters]
+                    whole = self.cell(table_id, year, measure, total) if total else None
+                    if whole is not None and parts and None not in parts:
+                        sums.append(_Relation(f"{table_id} {measure} {year}", tuple(parts), whole))
+                for period in periods:
+                    bound(
+                        f"{table_id} Ombudsman {year} {period}",
+                        [self.cell(table_id, year, "ombudsman_upheld", period)],
+                        self.cell(table_id, year, "ombudsman_received", period),
+                    )
+                if total:
+                    formal = self.cell(table_id, year, "formal_complaints", total)
+                    informal = self.cell(table_id, year, "informal_complaints", total)
+                    overall = self.cell(table_id, year, "total_complaints", total)
+                    if None not in (formal, informal, overall):
+                        sums.append(
+                            _Relation(f"{table_id} total {year}", (formal, informal), overall)
+                        )
+
+        for year in self.years("statutory_social_care"):
+            stat = "statutory_social_care"
+            total = "Total"
+            sc = "social_care_quarterly"
+            link(self.cell(stat, year, "stage_1"), self.cell(sc, year, "formal_complaints", total))
+            link(
+                self.cell(stat, year, "representations"),
+                self.cell(sc, year, "informal_complaints", total),
+            )
+            link(
+                self.cell(stat, year, "lgsco_approaches"),
+                self.cell(sc, year, "ombudsman_received", total),
+                self.cell("key_facts", year, "ombudsman_social_care_investigated"),
+            )
+            link(
+                self.cell(stat, year, "lgsco_upheld"),
+                self.cell(sc, year, "ombudsman_upheld", total),
+                self.cell("key_facts", year, "ombudsman_social_care_maladministration"),
+            )
+            link(
+                self.cell(stat, year, "stage_2"),
+                self.cell("key_facts", year, "stage2_cases_accepted"),
+            )
+            bound(
+                f"{stat} LGSCO {year}",
+                [self.cell(stat, year, "lgsco_upheld")],
+                self.cell(stat, year, "lgsco_approaches"),
+            )
+            bound(
+                f"{stat} stage 3 {year}",
+                [self.cell(stat, year, "stage_3")],
+                self.cell(stat, year, "stage_2"),
+            )
+            bound(
+                f"{stat} stage 2 {year}",
+                [self.cell(stat, year, "stage_2")],
+                self.cell(stat, year, "stage_1"),
+            )
+        for year in self.years("statutory_whole_authority"):
+            whole = "statutory_whole_authority"
+            nsc = "non_social_care_quarterly"
+            link(
+                self.cell(whole, year, "formal_complaints"),
+                self.cell(nsc, year, "formal_complaints", "Total"),
+            )
+            link(
+                self.cell(whole, year, "representations"),
+                self.cell(nsc, year, "informal_complaints", "Total"),
+            )
+            link(
+                self.cell(whole, year, "lgsco_approaches"),
+                self.cell(nsc, year, "ombudsman_received", "Total"),
+                self.cell("key_facts", year, "ombudsman_non_social_care_heard"),
+            )
+            link(
+                self.cell(whole, year, "lgsco_upheld"),
+                self.cell(nsc, year, "ombudsman_upheld", "Total"),
+                self.cell("key_facts", year, "ombudsman_non_social_care_upheld"),
+            )
+            bound(
+                f"{whole} LGSCO {year}",
+                [self.cell(whole, year, "lgsco_upheld")],
+                self.cell(whole, year, "lgsco_approaches"),
+            )
+        for year in self.years("key_facts"):
+            facts = "key_facts"
+            link(
+                self.cell(facts, year, "social_care_learnings"),
+                self.cell("social_care_quarterly", year, "learnings", "Total"),
+            )
+            link(
+                self.cell(facts, year, "non_social_care_learnings"),
+                self.cell("non_social_care_quarterly", year, "learnings", "Total"),
+            )
+            link(
+                self.cell(facts, year, "children_in_care_cases"),
+                self.cell("children_in_care_by_year", year),
+            )
+            bound(
+                f"{facts} Social Care Ombudsman {year}",
+                [self.cell(facts, year, "ombudsman_social_care_maladministration")],
+                self.cell(facts, year, "ombudsman_social_care_investigated"),
+            )
+            bound(
+                f"{facts} Non Social Care Ombudsman {year}",
+                [self.cell(facts, year, "ombudsman_non_social_care_upheld")],
+                self.cell(facts, year, "ombudsman_non_social_care_heard"),
+            )
+        for year in self.years("children_in_care_by_quarter"):
+            frame = self.frames["children_in_care_by_quarter"]
+            periods = {str(p) for p in frame.loc[frame["year"].astype(str) == year, "period"]}
+            parts = [self.cell("children_in_care_by_quarter", year, q) for q in sorted(periods)]
+            quarters = [c for c, p in zip(parts, sorted(periods), strict=True) if _is_quarter(p)]
+            stated = [c for c, p in zip(parts, sorted(periods), strict=True) if _is_total(p)]
+            whole = self.cell("children_in_care_by_year", year)
+            link(whole, *stated)
+            if whole is not None and quarters and None not in quarters:
+                sums.append(_Relation(f"children in care {year}", tuple(quarters), whole))
+        for year in self.years("complainant_groups"):
+            groups = self.where("complainant_groups", year=year)
+            bound(
+                f"complainant groups {year}",
+                groups,
+                self.cell("social_care_quarterly", year, "total_complaints", "Total"),
+            )
+        # Links only between counts; sums and bounds of counts only.
+        links = [tuple(c for c in group if self.is_count(c)) for group in links]
+        links = [g for g in links if len(g) > 1]
+        sums = [r for r in sums if all(self.is_count(c) for c in r.cells)]
+        bounds = [r for r in bounds if all(self.is_count(c) for c in r.cells)]
+        return sums, bounds, links
+
+    def _percent_relations(self):
+        groups: list[tuple[Cell, ...]] = []
+        links: list[tuple[Cell, ...]] = []
+        for table_id in _QUARTERLY:
+            for year in self.years(table_id):
+                for measure in _PERCENT_MEASURES:
+                    groups.append(tuple(self.where(table_id, year=year, measure=measure)))
+        for table_id, column in (
+            ("stage1_timescales", None),
+            ("complaint_outcomes", None),
+            ("complaint_themes", None),
+            ("equality_monitoring", "characteristic"),
+        ):
+            frame = self.frames.get(table_id)
+            if frame is None:
+                continue
+            for year in self.years(table_id):
+                if column is None:
+                    groups.append(tuple(self.where(table_id, year=year)))
+                else:
+                    for section in dict.fromkeys(frame[column].astype(str)):
+                        groups.append(tuple(self.where(table_id, year=year, **{column: section})))
+        for year in self.years("social_care_quarterly"):
+            sc = "social_care_quarterly"
+            outcomes = self.where("complaint_outcomes", year=year)
+            fully = [c for c in outcomes if self._outcome(c).startswith("fully")]
+            part = [c for c in outcomes if self._outcome(c).startswith("part")]
+            links.append(
+                (
+                    self.cell(sc, year, "fully_justified_pct", "Total"),
+                    *fully,
+                    self.cell("key_facts", year, "social_care_fully_justified_pct"),
+                )
+            )
+            links.append((self.cell(sc, year, "part_justified_pct", "Total"), *part))
+            links.append(
+                (
+                    self.cell(sc, year, "overdue_pct", "Total"),
+                    self.cell("stage1_timescales", year, "over_20_days"),
+                )
+            )
+        for table_id, by_key in self.index.items():
+            for positions in by_key.values():
+                links.append(tuple((table_id, p) for p in positions))
+
+        def percent(cells: Iterable[Cell | None]) -> tuple[Cell, ...]:
+            return tuple(c for c in cells if c is not None and self.units.get(c) == "percent")
+
+        groups = [g for g in (percent(g) for g in groups) if len(g) > 1]
+        links = [g for g in (percent(g) for g in links) if len(g) > 1]
+        return groups, links
+
+    def _outcome(self, cell: Cell) -> str:
+        return str(self.frames[cell[0]].loc[cell[1], "outcome"]).strip().lower()
+
+    def base(self, cell: Cell) -> Cell | None:
+        """The count a percentage is a share of (``None`` when the report does not give it)."""
+        table_id, pos = cell
+        row = self.frames[table_id].loc[pos]
+        year = str(row["year"])
+        if table_id in _QUARTERLY:
+            return self.cell(table_id, year, "formal_complaints", str(row["period"]))
+        if table_id in ("stage1_timescales", "complaint_outcomes", "complaint_themes"):
+            return self.cell("statutory_social_care", year, "stage_1")
+        if table_id == "equality_monitoring":
+            return self.cell("key_facts", year, "equality_records")
+        if table_id == "key_facts" and str(row["fact"]) == "social_care_fully_justified_pct":
+            return self.cell("statutory_social_care", year, "stage_1")
+        return None
+
+
+# Planning the suppression -----------------------------------------------------------------------
+
+
+def _plan(data: _Data) -> dict[Cell, str]:
+    """Every cell to suppress, with the reason."""
+    plan: dict[Cell, str] = {}
+    counts = [c for c in data.values if data.is_count(c)]
+    for cell in counts:
+        if PRIMARY_MIN <= data.values[cell] <= PRIMARY_MAX:
+            plan[cell] = "primary"
+    while True:
+        if _propagate(data, plan, data.links, data.sums, zeros=False):
+            continue
+        exposed = _exposed(data, plan)
+        if not exposed:
+            break
+        plan[_protector(data, plan, exposed[0])] = "secondary"
+
+    for cell, unit in data.units.items():
+        if unit == "percent" and cell not in plan and _percentage_discloses(data, plan, cell):
+            plan[cell] = "percentage"
+    groups = [_Relation("percent group", g[:-1], g[-1]) for g in data.percent_groups]
+    while _propagate(data, plan, data.percent_links, groups, zeros=True):
+        pass
+
+    for fact, count_fact in _MONEY_FOLLOWS.items():
+        for money in data.where("key_facts", fact=fact):
+            year = str(data.frames["key_facts"].loc[money[1], "year"])
+            count = data.cell("key_facts", year, count_fact)
+            if data.units.get(money) == "GBP" and count is not None and count in plan:
+                plan[money] = "money"
+    return plan
+
+
+def _propagate(
+    data: _Data,
+    plan: dict[Cell, str],
+    links: list[tuple[Cell, ...]],
+    relations: list[_Relation],
+    zeros: bool,
+) -> bool:
+    """Apply the same-figure links and the DfE rule once; True if anything was added."""
+    changed = False
+    for group in links:
+        if any(c in plan for c in group):
+            for cell in group:
+                if cell not in plan and data.values[cell] != 0:
+                    plan[cell] = "same figure"
+                    changed = True
+    for relation in relations:
+        hidden = [c for c in relation.cells if c in plan]
+        if len(hidden) != 1:
+            continue
+        choice = _smallest(data, [c for c in relation.cells if c not in plan], zeros=zeros)
+        if choice is not None:
+            plan[choice] = "secondary"
+            changed = True
+    return changed
+
+
+def _smallest(data: _Data, cells: Iterable[Cell], zeros: bool = False) -> Cell | None:
+    """The smallest non-zero cell (a zero only if ``zeros`` and nothing else is left)."""
+    cells = list(cells)
+    nonzero = [c for c in cells if data.values[c] != 0]
+    pool = nonzero or (cells if zeros else [])
+    return min(pool, key=lambda c: (data.values[c], data.order(c))) if pool else None
+
+
+def _percentage_discloses(data: _Data, plan: dict[Cell, str], cell: Cell) -> bool:
+    percent = data.values[cell]
+    if percent == 0:
+        return False
+    base = data.base(cell)
+    if base is None or base in plan:
+        return True
+    size = data.values[base]
+    if size < MIN_BASE:
+        return True
+    stands_for = max(1, math.floor(percent * size / 100 + 0.5))
+    return PRIMARY_MIN <= stands_for <= PRIMARY_MAX
+
+
+# The audit: can a suppressed count be worked out? -----------------------------------------------
+
+
+def _figures(data: _Data) -> dict[Cell, int]:
+    """Count cells grouped into figures: linked cells with the same value are one figure."""
+    parent: dict[Cell, Cell] = {c: c for c in data.values if data.is_count(c)}
+
+    def find(c: Cell) -> Cell:
+        while parent[c] != c:
+            parent[c] = parent[parent[c]]
+            c = parent[c]
+        return c
+
+    for group in data.links:
+        for i, a in enumerate(group):
+            for b in group[i + 1 :]:
+                if data.values[a] == data.values[b]:
+                    parent[find(a)] = find(b)
+    roots: dict[Cell, int] = {}
+    return {c: roots.setdefault(find(c), len(roots)) for c in sorted(parent, key=data.order)}
+
+
+def _feasible_ranges(data: _Data, plan: Mapping[Cell, str]) -> dict[int, tuple[float, float]]:
+    """For every suppressed count figure in a relationship: the smallest and largest whole value
+    it can take given the published counts and the relationships that hold in the data."""
+    import numpy as np
+    from scipy.optimize import linprog
+
+    figure_of = _figures(data)
+    unknown: dict[int, int] = {}
+    known: dict[int, float] = {}
+    for cell, figure in figure_of.items():
+        if cell in plan:
+            unknown.setdefault(figure, len(unknown))
+        else:
+            known[figure] = data.values[cell]
+    for figure in list(unknown):
+        if figure in known:  # published elsewhere: no range to compute, it is exposed
+            del unknown[figure]
+    columns = {figure: i for i, figure in enumerate(unknown)}
+    n = len(columns)
+    if n == 0:
+        return {}
+    rows_eq, rhs_eq, rows_ub, rhs_ub = [], [], [], []
+    involved: set[int] = set()
+    for relation in [*data.sums, *data.bounds]:
+        truth = sum(data.values[c] for c in relation.parts)
+        holds = (
+            truth == data.values[relation.total]
+            if relation.kind == "sum"
+            else (truth <= data.values[relation.total])
+        )
+        if not holds:
+            continue
+        row = np.zeros(n)
+        constant = 0.0
+        for cell, sign in [*((p, 1.0) for p in relation.parts), (relation.total, -1.0)]:
+            figure = figure_of[cell]
+            if figure in columns:
+                row[columns[figure]] += sign
+            else:
+                constant += sign * known[figure]
+        if not row.any():
+            continue
+        involved.update(int(i) for i in np.flatnonzero(row))
+        if relation.kind == "sum":
+            rows_eq.append(row)
+            rhs_eq.append(-constant)
+        else:
+            rows_ub.append(row)
+            rhs_ub.append(-constant)
+    ranges: dict[int, tuple[float, float]] = {}
+    bounds = [(1, None)] * n
+    problem = {
+        "A_eq": np.array(rows_eq) if rows_eq else None,
+        "b_eq": np.array(rhs_eq) if rhs_eq else None,
+        "A_ub": np.array(rows_ub) if rows_ub else None,
+        "b_ub": np.array(rhs_ub) if rhs_ub else None,
+        "bounds": bounds,
+        "integrality": np.ones(n),
+        "method": "highs",
+    }
+    for figure, i in columns.items():
+        if i not in involved:
+            ranges[figure] = (1.0, math.inf)
+            continue
+        objective = np.zeros(n)
+        objective[i] = 1.0
+        low = linprog(objective, **problem)
+        high = linprog(-objective, **problem)
+        lo = low.fun if low.status == 0 else -math.inf
+        hi = -high.fun if high.status == 0 else math.inf
+        ranges[figure] = (lo, hi)
+    return ranges
+
+
+def _exposed(data: _Data, plan: Mapping[Cell, str]) -> list[Cell]:
+    """Suppressed count cells that could be worked out exactly, in table order."""
+    figure_of = _figures(data)
+    published = {figure_of[c] for c in figure_of if c not in plan}
+    ranges = _feasible_ranges(data, plan)
+    exposed = []
+    for cell in sorted((c for c in plan if c in figure_of), key=data.order):
+        figure = figure_of[cell]
+        lo, hi = ranges.get(figure, (1.0, math.inf))
+        if figure in published or hi - lo < 1 - 1e-6:
+            exposed.append(cell)
+    return exposed
+
+
+def _protector(data: _Data, plan: Mapping[Cell, str], cell: Cell) -> Cell:
+    """The published count to suppress next to protect ``cell``: the smallest non-zero one in
+    its relationships, else in the relationships of the cells those share."""
+    figure_of = _figures(data)
+    same = {c for c in figure_of if figure_of[c] == figure_of[cell]}
+    relations = [*data.sums, *data.bounds]
+    reach = same
+    for _ in range(len(relations) + 1):
+        touching = [r for r in relations if reach & set(r.cells)]
+        candidates = {c for r in touching for c in r.cells if c not in plan}
+        choice = _smallest(data, candidates)
+        if choice is not None:
+            return choice
+        wider = reach | {c for r in touching for c in r.cells}
+        if wider == reach:
+            break
+        reach = wider
+    raise RuntimeError(f"cannot protect {cell}: no published count left around it")
+
+
+# Public text of cells that print two figures ----------------------------------------------------
+
+
+def _shown(value: object, hidden: bool) -> str:
+    return SUPPRESSED if hidden else _number_text(value)
+
+
+def _fraction_text(upheld: tuple[object, bool], received: tuple[object, bool]) -> str:
+    return f"{_shown(*upheld)}/{_shown(*received)}"
+
+
+def _lgsco_text(approaches: tuple[object, bool], upheld: tuple[object, bool]) -> str:
+    value, hidden = upheld
+    if not hidden and float(value) == 0:
+        return f"{_shown(*approaches)} none upheld"
+    return f"{_shown(*approaches)} with {_shown(*upheld)} upheld"
+
+
+def _rewrite_pairs(frame, by, measures, hidden, render) -> None:
+    """Give both rows of a two-figure cell the cell's public text, where either is hidden."""
+    first, second = measures
+    for _, group in frame.groupby(by, sort=False, dropna=False):
+        rows = {str(frame.loc[p, "measure"]): p for p in group.index}
+        if first not in rows or second not in rows:
+            continue
+        a, b = rows[first], rows[second]
+        if a not in hidden and b not in hidden:
+            continue
+        # The true values of the hidden rows are already gone; only their flags matter.
+        text = render((frame.loc[a, "value"], a in hidden), (frame.loc[b, "value"], b in hidden))
+        frame.loc[[a, b], "source_text"] = text
