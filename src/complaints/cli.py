@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from complaints import paths
 from complaints.errors import InputError
@@ -45,23 +46,96 @@ def _parse_params(items: list[str]) -> dict[str, object]:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from complaints.runner import RunError, run_year
+    from complaints.runner import run_years
     from complaints.store import held_years, year_is_held
 
-    year = args.year or _latest_year()
-    if not year_is_held(year):
-        raise InputError(
-            f"no data held for {year}: no input in data/raw/{year}/ and no held report gives "
-            "figures for it",
-            hint=f"years held: {', '.join(held_years()) or 'none'}; "
-            f"start a new year with `complaints new-year {year}`",
+    params = _parse_params(args.param)
+    raw_root = _root(params.get("raw_root"), paths.RAW_DIR)
+    clean_root = _root(params.get("clean_root"), paths.CLEAN_DIR)
+    years = args.year or [_latest_year()]
+    for year in years:
+        if not year_is_held(year, raw_root, clean_root):
+            raise InputError(
+                f"no data held for {year}: no input in data/raw/{year}/ and no held report "
+                "gives figures for it",
+                hint=f"years held: {', '.join(held_years(raw_root, clean_root)) or 'none'}; "
+                f"start a new year with `complaints new-year {year}`",
+            )
+    summary = run_years(
+        years,
+        parameters=params,
+        reports_root=args.reports_root,
+        kernel_name=args.kernel,
+        jobs=args.jobs,
+        force=args.force,
+    )
+    for failure in summary.failures.values():
+        print(f"error: {failure}", file=sys.stderr)
+    if summary.failures:
+        print(
+            f"error: {len(summary.failures)} of {len(years)} year(s) failed: "
+            f"{', '.join(summary.failures)}",
+            file=sys.stderr,
         )
-    try:
-        run_year(year, parameters=_parse_params(args.param), kernel_name=args.kernel)
-    except RunError as exc:
-        print(f"error: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def _root(value: object, default: Path) -> Path:
+    """A folder parameter as the notebooks see it (relative paths are from the project)."""
+    if not value:
+        return default
+    path = Path(str(value))
+    return path if path.is_absolute() else paths.PROJECT_ROOT / path
+
+
+def _jobs(text: str) -> int:
+    try:
+        jobs = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if jobs < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return jobs
+
+
+def _add_run_arguments(run: argparse.ArgumentParser) -> None:
+    run.add_argument(
+        "--year",
+        type=_year,
+        action="append",
+        help="reporting year, e.g. 2022-23; repeat to run several years together "
+        "(default: the latest year held)",
+    )
+    run.add_argument(
+        "-p",
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra notebook parameter (raw_root, clean_root); unknown ones are refused",
+    )
+    run.add_argument(
+        "-j",
+        "--jobs",
+        type=_jobs,
+        default=None,
+        help="notebooks run at once, across years (default: one per core)",
+    )
+    run.add_argument(
+        "--force",
+        action="store_true",
+        help="execute every notebook, even those whose inputs, code and parameters are unchanged "
+        "since the published report",
+    )
+    run.add_argument("--kernel", default="python3", help="Jupyter kernel (default: python3)")
+    run.add_argument(
+        "--reports-root",
+        type=Path,
+        default=paths.REPORTS_DIR,
+        metavar="DIR",
+        help="where the reports are published (default: reports/)",
+    )
 
 
 def _cmd_new_year(args: argparse.Namespace) -> int:
@@ -101,17 +175,12 @@ def build_parser() -> argparse.ArgumentParser:
     clean = sub.add_parser("clean", help="extract a year's raw input into clean tables")
     clean.add_argument("--year", type=_year, help="reporting year, e.g. 2022-23 (default: latest)")
     clean.set_defaults(func=_cmd_clean)
-    run = sub.add_parser("run", help="run every notebook for a year and publish reports/<year>/")
-    run.add_argument("--year", type=_year, help="reporting year, e.g. 2022-23 (default: latest)")
-    run.add_argument(
-        "-p",
-        "--param",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="extra notebook parameter (raw_root, clean_root); unknown ones are refused",
+    run = sub.add_parser(
+        "run",
+        help="run the notebooks for one or more years and publish reports/<year>/ "
+        "(unchanged notebooks are reused)",
     )
-    run.add_argument("--kernel", default="python3", help="Jupyter kernel (default: python3)")
+    _add_run_arguments(run)
     run.set_defaults(func=_cmd_run)
     new_year = sub.add_parser(
         "new-year", help="scaffold data/raw/<year>/ with a workbook to fill in for a new year"

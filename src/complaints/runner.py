@@ -1,23 +1,45 @@
-"""Run a reporting year: execute the notebooks in order with papermill, export them with
-nbconvert, and publish ``reports/<year>/`` only when the whole run has succeeded.
+"""Run reporting years: execute the notebooks in order with papermill, export them with
+nbconvert, and publish ``reports/<year>/`` only when the whole run of that year has succeeded.
 
-A run writes everything into ``reports/.staging/<year>/``. When every notebook has run, the
-index page and the manifest are written there and the folder is swapped into
+A year's run writes everything into ``reports/.staging/<year>/``. When every notebook has run,
+the index page and the manifest are written there and the folder is swapped into
 ``reports/<year>/``. When a notebook fails, the executed notebooks (the failed one included) and
 their HTML are moved to ``reports/<year>.failed/`` for diagnosis, and the previous complete
 outputs are left exactly as they were.
+
+Incremental rebuilds. A notebook is executed again only when something it depends on has
+changed; otherwise its executed notebook, its HTML and the files it wrote are copied from the
+previous published ``reports/<year>/`` (which must still match its manifest). What a notebook
+depends on is its *cache key*: the hash of its own source, its parameters, the kernel, the
+package code (every file under ``src/complaints/``), the package versions, and the inputs it
+reads, declared once in :data:`NOTEBOOK_READS` and hashed by content. ``force=True`` executes
+everything. The manifest records, per notebook, the key, whether it was executed or reused, and
+why.
+
+Parallel runs. :func:`run_years` runs several years at once, up to ``jobs`` notebooks at a time
+(one kernel each). Within a year the notebooks run in their numbered order; a notebook that
+reads the multi-year store (every year's clean tables) starts only when every notebook of the
+run that writes clean tables has finished, so it sees the same store whatever the timing. A
+failure in one year leaves the other years' outputs alone.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
+import queue
 import shutil
+import signal
 import subprocess
 import sys
+import tempfile
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
@@ -30,7 +52,9 @@ from complaints.years import ReportingYear
 
 KERNEL = "python3"
 TEMPLATES_DIR = Path(__file__).parent / "templates"
-# Packages whose versions the manifest records.
+#: The package's code: a change to any file here re-executes every notebook.
+PACKAGE_DIR = Path(__file__).resolve().parent
+# Packages whose versions the manifest records (and the cache key holds).
 RECORDED_PACKAGES = (
     "complaints",
     "pandas",
@@ -43,10 +67,54 @@ RECORDED_PACKAGES = (
     "nbclient",
     "ipykernel",
 )
+#: Folders of a report that hold every notebook's executed copy and HTML (not data outputs).
+_NOTEBOOK_FOLDERS = ("notebooks", "html")
+
+
+# What each notebook reads ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reads:
+    """What a notebook reads, besides what every cache key holds: the notebook's own source,
+    its parameters, the kernel, the package code and the package versions.
+
+    ``outputs_of`` names earlier notebooks of the same year whose files in the output folder
+    it reads (``"*"``: every earlier notebook). ``writes_clean``: the notebook writes
+    ``clean_root/<year>/`` (outside the report folder); when it is reused, those files must
+    still be the ones it wrote, and notebooks that read the store wait for it.
+    """
+
+    raw: bool = False  # raw_root/<year>/, every file
+    store: bool = False  # clean_root/<every year>/, every file (complaints.store.load_store)
+    store_without_raw: bool = False  # the store, when the year has no raw input of its own
+    expectations: bool = False  # expectations/*.json
+    outputs_of: tuple[str, ...] = ()
+    writes_clean: bool = False
+
+
+#: The one place the notebooks' inputs are declared (by notebook stem).
+NOTEBOOK_READS: dict[str, Reads] = {
+    # Cleans raw_root/<year>/ into clean_root/<year>/; a year with no input of its own is
+    # gathered from the figures other reports restate (complaints.store.prepare_year).
+    "01_clean": Reads(raw=True, store_without_raw=True, writes_clean=True),
+    # Validates the year against the whole store (figures two reports give differently).
+    "02_validate": Reads(store=True, expectations=True),
+    # Tables and charts from the store; the data-quality notes 02 wrote (validation/notes.csv).
+    "03_report": Reads(store=True, expectations=True, outputs_of=("02_validate",)),
+}
+#: A notebook not declared above is assumed to read everything, earlier outputs included.
+READS_EVERYTHING = Reads(raw=True, store=True, expectations=True, outputs_of=("*",))
+
+
+def reads_of(notebook: Path, declared: dict[str, Reads] | None = None) -> Reads:
+    declared = NOTEBOOK_READS if declared is None else declared
+    return declared.get(notebook.stem, READS_EVERYTHING)
 
 
 class RunError(Exception):
-    """A notebook failed. The message names the notebook, the cell and where the evidence is."""
+    """A notebook failed. The message names the year, the notebook, the cell and where the
+    evidence is."""
 
 
 @dataclass
@@ -55,6 +123,20 @@ class RunResult:
     output_dir: Path
     notebooks: list[Path] = field(default_factory=list)
     manifest: Path | None = None
+    executed: list[str] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RunSummary:
+    """What :func:`run_years` did: the published years and, by year, the failures."""
+
+    results: list[RunResult] = field(default_factory=list)
+    failures: dict[str, RunError] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
 
 
 def list_notebooks(notebooks_dir: Path = paths.NOTEBOOKS_DIR) -> list[Path]:
@@ -68,8 +150,6 @@ def check_parameters(parameters: dict[str, object], notebooks: list[Path]) -> di
     Every notebook must declare every parameter passed (papermill itself only warns), values
     must have the declared type, and the year must be a well-formed reporting year.
     """
-    import papermill
-
     unknown = sorted(set(parameters) - set(NOTEBOOK_PARAMETERS))
     if unknown:
         raise InputError(
@@ -84,14 +164,19 @@ def check_parameters(parameters: dict[str, object], notebooks: list[Path]) -> di
             )
     ReportingYear.parse(str(parameters.get("year", "")))  # raises ValueError if malformed
     for notebook in notebooks:
-        declared = papermill.inspect_notebook(str(notebook))
-        missing = sorted(set(parameters) - set(declared))
+        missing = sorted(set(parameters) - _declared_parameters(notebook))
         if missing:
             raise InputError(
                 f"notebook {notebook.name} does not declare parameter(s) {', '.join(missing)}",
                 hint="add them to its cell tagged 'parameters'",
             )
     return parameters
+
+
+def _declared_parameters(notebook: Path) -> set[str]:
+    import papermill
+
+    return set(papermill.inspect_notebook(str(notebook)))
 
 
 def _sha256(path: Path) -> str:
@@ -154,17 +239,19 @@ def _strip_volatile_metadata(notebook_path: Path) -> None:
     nbformat.write(nb, notebook_path)
 
 
-def export_html(notebook_path: Path, html_dir: Path) -> list[Path]:
-    """Export an executed notebook twice, with code (for auditors) and without (for readers),
-    with a template that loads nothing from the internet."""
-    import nbformat
-    from nbconvert import HTMLExporter
+_EXPORTERS = threading.local()
 
-    nb = nbformat.read(notebook_path, as_version=4)
-    html_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for suffix, exclude_code in ((".audit.html", False), (".html", True)):
-        exporter = HTMLExporter(
+
+def _exporter(exclude_code: bool):
+    """One HTML exporter per thread and kind: compiling nbconvert's templates costs more than a
+    small notebook's export, so it is done once, not twice per notebook."""
+    cache = getattr(_EXPORTERS, "cache", None)
+    if cache is None:
+        cache = _EXPORTERS.cache = {}
+    if exclude_code not in cache:
+        from nbconvert import HTMLExporter
+
+        cache[exclude_code] = HTMLExporter(
             template_name="offline",
             extra_template_basedirs=[str(TEMPLATES_DIR)],
             exclude_input=exclude_code,
@@ -172,7 +259,19 @@ def export_html(notebook_path: Path, html_dir: Path) -> list[Path]:
             exclude_output_prompt=exclude_code,
             embed_images=True,
         )
-        body, _ = exporter.from_notebook_node(
+    return cache[exclude_code]
+
+
+def export_html(notebook_path: Path, html_dir: Path) -> list[Path]:
+    """Export an executed notebook twice, with code (for auditors) and without (for readers),
+    with a template that loads nothing from the internet."""
+    import nbformat
+
+    nb = nbformat.read(notebook_path, as_version=4)
+    html_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for suffix, exclude_code in ((".audit.html", False), (".html", True)):
+        body, _ = _exporter(exclude_code).from_notebook_node(
             nb, resources={"metadata": {"name": notebook_path.stem}}
         )
         target = html_dir / f"{notebook_path.stem}{suffix}"
@@ -212,6 +311,499 @@ def _relative(path: Path) -> str:
     return paths.relative_to_project(path)
 
 
+# Content hashes --------------------------------------------------------------------------------
+
+
+def _folder_hashes(folder: Path, *, skip_top: Iterable[str] = ()) -> dict[str, str]:
+    """Every file under ``folder`` (relative POSIX path: sha256); empty if there is no folder."""
+    skip = set(skip_top)
+    if not folder.is_dir():
+        return {}
+    return {
+        rel: _sha256(p)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and (rel := p.relative_to(folder).as_posix()).split("/")[0] not in skip
+    }
+
+
+def package_code_hash(root: Path | None = None) -> str:
+    """One hash of every file of the package (``src/complaints/**``, compiled files aside)."""
+    root = PACKAGE_DIR if root is None else root
+    digest = hashlib.sha256()
+    for p in sorted(root.rglob("*")):
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc":
+            digest.update(p.relative_to(root).as_posix().encode() + b"\0")
+            digest.update(_sha256(p).encode() + b"\n")
+    return digest.hexdigest()
+
+
+def _store_hashes(clean_root: Path) -> dict[str, str]:
+    """Every file of every year's clean folder: what :func:`complaints.store.load_store` reads."""
+    hashes: dict[str, str] = {}
+    for year in paths.years_held(clean_root):
+        folder = paths.clean_dir(year, clean_root)
+        hashes.update({f"{year}/{k}": v for k, v in _folder_hashes(folder).items()})
+    return hashes
+
+
+def _digest(value: object) -> str:
+    text = json.dumps(value, sort_keys=True, ensure_ascii=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def verify_report(report_dir: Path) -> tuple[dict | None, str]:
+    """The manifest of a published report if every file still matches it (and no file was
+    added), else ``None``, with a sentence saying why."""
+    manifest_path = report_dir / "manifest.json"
+    if not manifest_path.is_file():
+        return None, "no previous report"
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        recorded = dict(manifest["outputs"])
+    except (ValueError, KeyError, TypeError):
+        return None, "the previous report's manifest cannot be read"
+    found = _folder_hashes(report_dir)
+    for name in ("manifest.json", "manifest.sha256"):
+        found.pop(name, None)
+    if found != recorded:
+        changed = sorted(set(found) ^ set(recorded)) or sorted(
+            k for k in found if found[k] != recorded[k]
+        )
+        return None, (
+            f"the previous report no longer matches its manifest ({changed[0]}"
+            f"{f' and {len(changed) - 1} more' if len(changed) > 1 else ''})"
+        )
+    return manifest, "previous report intact"
+
+
+# Kernels ---------------------------------------------------------------------------------------
+
+_LIVE_KERNELS: set = set()
+_LIVE_LOCK = threading.Lock()
+
+
+def _kernel_manager_class(log_path: Path):
+    """A kernel manager whose kernel writes its own log (ipykernel's warnings) to ``log_path``
+    rather than to the terminal, where parallel runs would interleave it with the progress."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class QuietKernelManager(AsyncKernelManager):
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            with log_path.open("ab") as log:
+                kw.setdefault("stdout", log)
+                kw.setdefault("stderr", log)
+                await super()._async_launch_kernel(kernel_cmd, **kw)
+            with _LIVE_LOCK:
+                _LIVE_KERNELS.add(self)
+
+        async def _async_cleanup_resources(self, restart: bool = False) -> None:
+            with _LIVE_LOCK:
+                _LIVE_KERNELS.discard(self)
+            await super()._async_cleanup_resources(restart=restart)
+
+    return QuietKernelManager
+
+
+def _kill_live_kernels() -> None:
+    with _LIVE_LOCK:
+        managers = list(_LIVE_KERNELS)
+    for km in managers:
+        process = getattr(km.provisioner, "process", None)
+        if process is not None:
+            with contextlib.suppress(OSError):
+                process.send_signal(signal.SIGKILL)
+
+
+# Planning and running --------------------------------------------------------------------------
+
+
+def default_jobs() -> int:
+    """Notebooks run at once by default: one per core available to this process."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover (not Linux)
+        return max(1, os.cpu_count() or 1)
+
+
+@dataclass
+class _YearRun:
+    """One year of a run: its folders, its notebooks' records, where it stands."""
+
+    year: ReportingYear
+    params: dict[str, object]
+    notebooks: list[Path]
+    reads: list[Reads]
+    final_dir: Path
+    staging: Path
+    failed_dir: Path
+    raw_root: Path
+    clean_root: Path
+    has_raw: bool
+    records: dict[str, dict] = field(default_factory=dict)
+    executed: list[bool] = field(default_factory=list)
+    next_index: int = 0
+    in_flight: int = 0
+    done: int = 0
+    failure: RunError | None = None
+    finished: bool = False
+    started: datetime | None = None
+    _previous: tuple[dict | None, str] | None = None
+
+    def previous(self) -> tuple[dict | None, str]:
+        if self._previous is None:
+            self._previous = verify_report(self.final_dir)
+        return self._previous
+
+    def writes_clean(self, index: int) -> bool:
+        return self.reads[index].writes_clean and self.has_raw
+
+    def reads_store(self, index: int) -> bool:
+        reads = self.reads[index]
+        return reads.store or (reads.store_without_raw and not self.has_raw)
+
+    def label(self, index: int) -> str:
+        return f"{self.year} [{index + 1}/{len(self.notebooks)}] {self.notebooks[index].name}"
+
+
+class _Runner:
+    def __init__(
+        self,
+        runs: list[_YearRun],
+        *,
+        kernel_name: str,
+        jobs: int,
+        force: bool,
+        progress: Callable[[str], None],
+        log_dir: Path,
+    ) -> None:
+        self.runs = runs
+        self.kernel_name = kernel_name
+        self.jobs = jobs
+        self.force = force
+        self._progress = progress
+        self._progress_lock = threading.Lock()
+        self.log_dir = log_dir
+        self.events: queue.Queue = queue.Queue()
+        self.code_hash = package_code_hash()
+        self.versions = _versions()
+        self.git = _git_state()
+        self.summary = RunSummary()
+
+    def progress(self, message: str) -> None:
+        with self._progress_lock:
+            self._progress(message)
+
+    # Dependencies and the cache -------------------------------------------------------------
+
+    def dependencies(self, run: _YearRun, index: int) -> dict[str, object]:
+        """Everything notebook ``index`` of ``run`` depends on, by kind, read now."""
+        notebook, reads = run.notebooks[index], run.reads[index]
+        deps: dict[str, object] = {
+            "notebook": _sha256(notebook),
+            "parameters": run.params,
+            "kernel": self.kernel_name,
+            "package code": self.code_hash,
+            "environment": self.versions,
+        }
+        if reads.raw:
+            deps["raw input"] = _folder_hashes(paths.raw_dir(run.year, run.raw_root))
+        if run.reads_store(index):
+            deps["clean tables"] = _store_hashes(run.clean_root)
+        if reads.expectations:
+            deps["expectations"] = {
+                p.name: _sha256(p) for p in sorted(paths.EXPECTATIONS_DIR.glob("*.json"))
+            }
+        for earlier in run.notebooks[:index]:
+            if "*" in reads.outputs_of or earlier.stem in reads.outputs_of:
+                outputs = run.records[earlier.name]["outputs"]
+                deps[f"outputs of {earlier.stem}"] = {
+                    rel: _sha256(run.staging / rel)
+                    for rel in outputs
+                    if rel.split("/")[0] not in _NOTEBOOK_FOLDERS
+                }
+        return deps
+
+    def decide(
+        self, run: _YearRun, index: int, key: str, digests: dict[str, str]
+    ) -> tuple[dict | None, str]:
+        """The previous record to reuse, or ``None`` and why the notebook must be executed."""
+        if self.force:
+            return None, "forced"
+        previous, why = run.previous()
+        if previous is None:
+            return None, why
+        record = (previous.get("notebooks") or {}).get(run.notebooks[index].name)
+        if not isinstance(record, dict) or "cache_key" not in record:
+            return None, "not in the previous report's cache"
+        if record["cache_key"] != key:
+            before = record.get("depends") or {}
+            changed = sorted(
+                k for k in set(digests) | set(before) if digests.get(k) != before.get(k)
+            )
+            return None, f"{', '.join(changed) or 'cache key'} changed"
+        outputs = record.get("outputs") or []
+        if not outputs or any(o not in previous["outputs"] for o in outputs):
+            return None, "the previous report lacks its outputs"
+        if run.writes_clean(index):
+            clean = _folder_hashes(paths.clean_dir(run.year, run.clean_root))
+            if clean != record.get("clean"):
+                where = _relative(paths.clean_dir(run.year, run.clean_root))
+                return None, f"{where}/ changed since it was written"
+        return record, "unchanged"
+
+    # Tasks (worker threads) ----------------------------------------------------------------
+
+    def task(self, run: _YearRun, index: int) -> None:
+        notebook = run.notebooks[index]
+        try:
+            tick = time.perf_counter()
+            deps = self.dependencies(run, index)
+            digests = {kind: _digest(value) for kind, value in deps.items()}
+            key = _digest(digests)
+            previous, reason = self.decide(run, index, key, digests)
+            if previous is not None:
+                self.reuse(run, index, previous)
+                run.records[notebook.name] = {
+                    **previous,
+                    "status": "reused",
+                    "reason": reason,
+                    "seconds": round(time.perf_counter() - tick, 2),
+                }
+                self.progress(f"{run.label(index)}: reused ({reason})")
+                self.events.put(("executed", run, index, None))
+            else:
+                self.execute(run, index, key, digests, reason, tick)
+            self.events.put(("finished", run, index, None))
+        except RunError as exc:
+            self.events.put(("finished", run, index, exc))
+        except Exception as exc:  # a bug or an OS error: the year fails, the others go on
+            error = RunError(f"{run.year}: {notebook.name}: {type(exc).__name__}: {exc}")
+            error.__cause__ = exc
+            self.events.put(("finished", run, index, error))
+
+    def reuse(self, run: _YearRun, index: int, record: dict) -> None:
+        for rel in record["outputs"]:
+            target = run.staging / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(run.final_dir / rel, target)
+
+    def execute(
+        self,
+        run: _YearRun,
+        index: int,
+        key: str,
+        digests: dict[str, str],
+        reason: str,
+        tick: float,
+    ) -> None:
+        import papermill
+
+        notebook = run.notebooks[index]
+        target = run.staging / "notebooks" / notebook.name
+        self.progress(f"{run.label(index)}: running ({reason})")
+        before = _folder_hashes(run.staging, skip_top=_NOTEBOOK_FOLDERS)
+        log = self.log_dir / f"{run.year}-{notebook.stem}.log"
+        try:
+            papermill.execute_notebook(
+                str(notebook),
+                str(target),
+                parameters=run.params,
+                kernel_name=self.kernel_name,
+                progress_bar=False,
+                log_output=False,
+                report_mode=False,
+                # Not papermill's cwd=, which changes the whole process's directory (threads
+                # share it): nbclient starts the kernel in the project root instead.
+                resources={"metadata": {"path": str(paths.PROJECT_ROOT)}},
+                kernel_manager_class=_kernel_manager_class(log),
+            )
+        except Exception as exc:
+            if target.exists():
+                _strip_volatile_metadata(target)
+                export_html(target, run.staging / "html")
+            if log.is_file():  # the kernel's own log, in case it died
+                shutil.copyfile(log, target.with_suffix(".kernel.log"))
+            kept = _relative(run.failed_dir / "notebooks" / notebook.name)
+            self.progress(f"{run.label(index)}: failed in {_failed_cell(exc)}")
+            raise RunError(
+                f"{run.year}: notebook {notebook.name} failed in {_failed_cell(exc)}\n"
+                f"  the executed notebook is kept at {kept} (and its HTML next to it);\n"
+                f"  the previous outputs in {_relative(run.final_dir)}/ were not touched"
+            ) from exc
+        _strip_volatile_metadata(target)
+        after = _folder_hashes(run.staging, skip_top=_NOTEBOOK_FOLDERS)
+        written = sorted(rel for rel, digest in after.items() if before.get(rel) != digest)
+        record: dict[str, object] = {
+            "status": "executed",
+            "reason": reason,
+            "cache_key": key,
+            "depends": digests,
+            "outputs": [
+                f"notebooks/{notebook.name}",
+                f"html/{notebook.stem}.html",
+                f"html/{notebook.stem}.audit.html",
+                *written,
+            ],
+        }
+        if run.writes_clean(index):
+            record["clean"] = _folder_hashes(paths.clean_dir(run.year, run.clean_root))
+        run.records[notebook.name] = record
+        # The next notebook of the year may start while this one is exported.
+        self.events.put(("executed", run, index, None))
+        export_html(target, run.staging / "html")
+        record["seconds"] = round(time.perf_counter() - tick, 2)
+        self.progress(f"{run.label(index)}: executed in {record['seconds']:.1f}s")
+
+    # Scheduling (main thread) ----------------------------------------------------------------
+
+    def _writers_settled(self, reader: _YearRun, position: int) -> bool:
+        """True when no notebook of this run that writes clean tables is still to finish (the
+        reader's own later notebooks aside: they run after it)."""
+        for run in self.runs:
+            if run.failure is not None:
+                continue
+            for index in range(len(run.notebooks)):
+                if run is reader and index > position:
+                    break
+                if run.writes_clean(index) and not run.executed[index]:
+                    return False
+        return True
+
+    def _ready(self) -> list[tuple[_YearRun, int]]:
+        ready = []
+        for run in self.runs:
+            index = run.next_index
+            if run.failure is not None or run.finished or index >= len(run.notebooks):
+                continue
+            if index > 0 and not run.executed[index - 1]:
+                continue
+            if run.reads_store(index) and not self._writers_settled(run, index):
+                continue
+            ready.append((run, index))
+        return ready
+
+    def run(self) -> RunSummary:
+        for run in self.runs:
+            run.executed = [False] * len(run.notebooks)
+            run.started = datetime.now(UTC)
+            if run.staging.exists():
+                shutil.rmtree(run.staging)
+            (run.staging / "notebooks").mkdir(parents=True)
+        active = 0
+        pool = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="notebook")
+        try:
+            while True:
+                for run, index in self._ready():
+                    if active >= self.jobs:
+                        break
+                    run.next_index += 1
+                    run.in_flight += 1
+                    active += 1
+                    pool.submit(self.task, run, index)
+                if active == 0:
+                    break
+                kind, run, index, error = self.events.get()
+                if kind == "executed":
+                    run.executed[index] = True
+                    continue
+                active -= 1
+                run.in_flight -= 1
+                if error is not None and run.failure is None:
+                    run.failure = error
+                elif error is None:
+                    run.done += 1
+                if run.in_flight == 0 and (
+                    run.failure is not None or run.done == len(run.notebooks)
+                ):
+                    self.finish(run)
+        except BaseException:
+            _kill_live_kernels()
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
+        for run in self.runs:  # a year whose notebooks could not start (never expected)
+            if not run.finished:
+                run.failure = run.failure or RunError(f"{run.year}: the run did not complete")
+                self.finish(run)
+        return self.summary
+
+    def finish(self, run: _YearRun) -> None:
+        run.finished = True
+        if run.failure is None:
+            try:
+                self.summary.results.append(self.publish(run))
+                return
+            except Exception as exc:
+                run.failure = RunError(f"{run.year}: publishing failed: {exc}")
+                run.failure.__cause__ = exc
+        if run.failed_dir.exists():
+            shutil.rmtree(run.failed_dir)
+        if run.staging.exists():
+            run.staging.rename(run.failed_dir)
+        _remove_if_empty(run.staging.parent)
+        self.summary.failures[str(run.year)] = run.failure
+        self.progress(f"{run.year}: failed, not published; see {_relative(run.failed_dir)}/")
+
+    def publish(self, run: _YearRun) -> RunResult:
+        from complaints.publish import write_index
+
+        write_index(run.staging, run.year, run.params, run.notebooks)
+        manifest = write_manifest(
+            run.staging,
+            year=run.year,
+            parameters=run.params,
+            notebooks=run.notebooks,
+            started=run.started or datetime.now(UTC),
+            finished=datetime.now(UTC),
+            timings={nb.name: run.records[nb.name].get("seconds", 0.0) for nb in run.notebooks},
+            raw_root=run.raw_root,
+            records={nb.name: run.records[nb.name] for nb in run.notebooks},
+            cache={"force": self.force, "package_code": self.code_hash},
+            kernel=self.kernel_name,
+            git=self.git,
+            versions=self.versions,
+        )
+        _swap_in(run.staging, run.final_dir)
+        _remove_if_empty(run.staging.parent)
+        if run.failed_dir.exists():
+            shutil.rmtree(run.failed_dir)
+        statuses = {nb.name: run.records[nb.name]["status"] for nb in run.notebooks}
+        self.progress(
+            f"{run.year}: report written to {_relative(run.final_dir)}/ (open index.html)"
+        )
+        return RunResult(
+            year=run.year,
+            output_dir=run.final_dir,
+            notebooks=[run.final_dir / "notebooks" / p.name for p in run.notebooks],
+            manifest=run.final_dir / manifest.name,
+            executed=[n for n, s in statuses.items() if s == "executed"],
+            reused=[n for n, s in statuses.items() if s == "reused"],
+        )
+
+
+def _remove_if_empty(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+
+
+@contextlib.contextmanager
+def _exclusive(reports_root: Path, progress: Callable[[str], None]):
+    """One run at a time per reports folder: two runs of a year would share its staging folder
+    (and the clean store), so a second run waits for the first to finish."""
+    reports_root.mkdir(parents=True, exist_ok=True)
+    fd = os.open(reports_root, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            progress(f"waiting for another run using {_relative(reports_root)}/ to finish ...")
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
 def run_year(
     year: ReportingYear,
     *,
@@ -220,94 +812,105 @@ def run_year(
     notebooks: list[Path] | None = None,
     kernel_name: str = KERNEL,
     progress: Callable[[str], None] = print,
+    force: bool = False,
+    jobs: int | None = None,
 ) -> RunResult:
-    """Execute every notebook for ``year`` and publish ``reports_root/<year>/`` atomically."""
-    import papermill
+    """Execute (or reuse) every notebook for ``year`` and publish ``reports_root/<year>/``
+    atomically; raises :class:`RunError` if a notebook fails."""
+    summary = run_years(
+        [year],
+        parameters=parameters,
+        reports_root=reports_root,
+        notebooks=notebooks,
+        kernel_name=kernel_name,
+        progress=progress,
+        force=force,
+        jobs=jobs,
+    )
+    if summary.failures:
+        raise summary.failures[str(year)]
+    return summary.results[0]
 
+
+def run_years(
+    years: Iterable[ReportingYear],
+    *,
+    parameters: dict[str, object] | None = None,
+    reports_root: Path = paths.REPORTS_DIR,
+    notebooks: list[Path] | None = None,
+    kernel_name: str = KERNEL,
+    progress: Callable[[str], None] = print,
+    force: bool = False,
+    jobs: int | None = None,
+    reads: dict[str, Reads] | None = None,
+) -> RunSummary:
+    """Run several years, up to ``jobs`` notebooks at a time (default: one per core).
+
+    Parameters and raw inputs of every year are checked before anything runs (bad ones raise
+    :class:`~complaints.errors.InputError`). A year whose notebook fails is not published and
+    is listed in the summary's ``failures``; the other years go on.
+    """
+    years = sorted(set(years))
+    if not years:
+        raise InputError("no reporting year to run")
     notebooks = notebooks if notebooks is not None else list_notebooks()
     if not notebooks:
         raise InputError("no notebooks found", file=_relative(paths.NOTEBOOKS_DIR))
-    final_dir = reports_root / str(year)
-    staging = reports_root / ".staging" / str(year)
-    failed_dir = reports_root / f"{year}.failed"
-    # Paths handed to notebooks are relative to the project root (the kernel's working
-    # directory), so the executed notebooks record the same parameters on every machine.
-    output_param = os.path.relpath(staging, paths.PROJECT_ROOT)
-    params = {"year": str(year), **(parameters or {}), "output_dir": output_param}
-    check_parameters(params, notebooks)
-    _check_input(year, params)
-
-    started = datetime.now(UTC)
-    if staging.exists():
-        shutil.rmtree(staging)
-    (staging / "notebooks").mkdir(parents=True)
-    executed: list[Path] = []
-    timings: dict[str, float] = {}
-    for index, notebook in enumerate(notebooks, start=1):
-        target = staging / "notebooks" / notebook.name
-        progress(f"[{index}/{len(notebooks)}] {year}: running {notebook.name} ...")
-        tick = time.perf_counter()
-        try:
-            papermill.execute_notebook(
-                str(notebook),
-                str(target),
-                parameters=params,
-                kernel_name=kernel_name,
-                cwd=str(paths.PROJECT_ROOT),
-                progress_bar=False,
-                log_output=False,
-                report_mode=False,
+    jobs = default_jobs() if jobs is None else jobs
+    if jobs < 1:
+        raise InputError(f"jobs must be at least 1, not {jobs}")
+    runs = []
+    for year in years:
+        staging = reports_root / ".staging" / str(year)
+        # Paths handed to notebooks are relative to the project root (the kernel's working
+        # directory), so the executed notebooks record the same parameters on every machine.
+        output_param = os.path.relpath(staging, paths.PROJECT_ROOT)
+        params = {"year": str(year), **(parameters or {}), "output_dir": output_param}
+        check_parameters(params, notebooks)
+        raw_root = _project_path(params.get("raw_root"), paths.RAW_DIR)
+        runs.append(
+            _YearRun(
+                year=year,
+                params=params,
+                notebooks=list(notebooks),
+                reads=[reads_of(nb, reads) for nb in notebooks],
+                final_dir=reports_root / str(year),
+                staging=staging,
+                failed_dir=reports_root / f"{year}.failed",
+                raw_root=raw_root,
+                clean_root=_project_path(params.get("clean_root"), paths.CLEAN_DIR),
+                has_raw=paths.raw_dir(year, raw_root).is_dir(),
             )
-        except Exception as exc:
-            if target.exists():
-                _strip_volatile_metadata(target)
-                export_html(target, staging / "html")
-            if failed_dir.exists():
-                shutil.rmtree(failed_dir)
-            staging.rename(failed_dir)
-            if not any(staging.parent.iterdir()):
-                staging.parent.rmdir()
-            kept = _relative(failed_dir / "notebooks" / notebook.name)
-            raise RunError(
-                f"{year}: notebook {notebook.name} failed in {_failed_cell(exc)}\n"
-                f"  the executed notebook is kept at {kept} (and its HTML next to it);\n"
-                f"  the previous outputs in {_relative(final_dir)}/ were not touched"
-            ) from exc
-        _strip_volatile_metadata(target)
-        export_html(target, staging / "html")
-        executed.append(target)
-        timings[notebook.name] = round(time.perf_counter() - tick, 2)
-        progress(
-            f"[{index}/{len(notebooks)}] {year}: {notebook.name} done in "
-            f"{timings[notebook.name]:.1f}s"
         )
+    with tempfile.TemporaryDirectory(prefix="complaints-run-") as log_dir:
+        runner = _Runner(
+            runs,
+            kernel_name=kernel_name,
+            jobs=jobs,
+            force=force,
+            progress=progress,
+            log_dir=Path(log_dir),
+        )
+        for run in runs:
+            if not _input_already_read(runner, run):
+                _check_input(run.year, run.params)
+        with _exclusive(reports_root, runner.progress):
+            return runner.run()
 
-    from complaints.publish import write_index
 
-    write_index(staging, year, params, notebooks)
-    finished = datetime.now(UTC)
-    manifest = write_manifest(
-        staging,
-        year=year,
-        parameters=params,
-        notebooks=notebooks,
-        started=started,
-        finished=finished,
-        timings=timings,
-        raw_root=_project_path(params.get("raw_root"), paths.RAW_DIR),
-    )
-    _swap_in(staging, final_dir)
-    if not any(staging.parent.iterdir()):
-        staging.parent.rmdir()
-    if failed_dir.exists():
-        shutil.rmtree(failed_dir)
-    progress(f"{year}: report written to {_relative(final_dir)}/ (open index.html)")
-    return RunResult(
-        year=year,
-        output_dir=final_dir,
-        notebooks=[final_dir / "notebooks" / p.name for p in executed],
-        manifest=final_dir / manifest.name,
-    )
+def _input_already_read(runner: _Runner, run: _YearRun) -> bool:
+    """True when the previous run of the year read this very input with this very code (its
+    cleaning notebook will be reused): it was good then, so it is not read again."""
+    if runner.force or not run.notebooks or not run.writes_clean(0):
+        return False
+    manifest_path = run.final_dir / "manifest.json"
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        record = manifest["notebooks"][run.notebooks[0].name]
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    digests = {k: _digest(v) for k, v in runner.dependencies(run, 0).items()}
+    return record.get("cache_key") == _digest(digests)
 
 
 def _swap_in(staging: Path, final_dir: Path) -> None:
@@ -332,8 +935,14 @@ def write_manifest(
     finished: datetime,
     timings: dict[str, float],
     raw_root: Path,
+    records: dict[str, dict] | None = None,
+    cache: dict[str, object] | None = None,
+    git: dict[str, object] | None = None,
+    versions: dict[str, str] | None = None,
+    kernel: str = KERNEL,
 ) -> Path:
-    """``manifest.json``: inputs and outputs with their sha256, code version, parameters, times.
+    """``manifest.json``: inputs and outputs with their sha256, code version, parameters, times,
+    and per notebook its cache key, whether it was executed or reused, and why.
 
     Output paths are relative to ``out_dir`` so that ``sha256sum -c manifest.sha256`` run from
     the year's folder verifies them.
@@ -352,14 +961,16 @@ def write_manifest(
     manifest = {
         "year": str(year),
         "parameters": parameters,
-        "kernel": KERNEL,
+        "kernel": kernel,
         "started": started.isoformat(timespec="seconds"),
         "finished": finished.isoformat(timespec="seconds"),
         "seconds_per_notebook": timings,
-        "git": _git_state(),
-        "versions": _versions(),
+        "git": git if git is not None else _git_state(),
+        "versions": versions if versions is not None else _versions(),
         "inputs": inputs,
         "code": code_inputs,
+        "cache": cache or {},
+        "notebooks": records or {},
         "outputs": outputs,
     }
     target = out_dir / "manifest.json"
