@@ -80,9 +80,14 @@ class Reads:
     its parameters, the kernel, the package code and the package versions.
 
     ``outputs_of`` names earlier notebooks of the same year whose files in the output folder
-    it reads (``"*"``: every earlier notebook). ``writes_clean``: the notebook writes
-    ``clean_root/<year>/`` (outside the report folder); when it is reused, those files must
-    still be the ones it wrote, and notebooks that read the store wait for it.
+    it reads (``"*"``: every earlier notebook). ``writes``: the folders of the output folder it
+    writes into (``None``: unknown, so it runs alone, after every earlier notebook of its year
+    and before every later one). ``writes_clean``: it writes ``clean_root/<year>/`` (outside
+    the report folder); when it is reused, those files must still be the ones it wrote, and
+    notebooks that read the store wait for it.
+
+    Notebooks of a year that do not depend on each other (neither reads what the other writes)
+    may run at the same time.
     """
 
     raw: bool = False  # raw_root/<year>/, every file
@@ -90,6 +95,7 @@ class Reads:
     store_without_raw: bool = False  # the store, when the year has no raw input of its own
     expectations: bool = False  # expectations/*.json
     outputs_of: tuple[str, ...] = ()
+    writes: tuple[str, ...] | None = None
     writes_clean: bool = False
 
 
@@ -97,14 +103,18 @@ class Reads:
 NOTEBOOK_READS: dict[str, Reads] = {
     # Cleans raw_root/<year>/ into clean_root/<year>/; a year with no input of its own is
     # gathered from the figures other reports restate (complaints.store.prepare_year).
-    "01_clean": Reads(raw=True, store_without_raw=True, writes_clean=True),
+    "01_clean": Reads(raw=True, store_without_raw=True, writes_clean=True, writes=()),
     # Validates the year against the whole store (figures two reports give differently).
-    "02_validate": Reads(store=True, expectations=True),
+    "02_validate": Reads(store=True, expectations=True, writes=("validation",)),
     # Tables and charts from the store; the data-quality notes 02 wrote (validation/notes.csv).
-    "03_report": Reads(store=True, expectations=True, outputs_of=("02_validate",)),
+    "03_report": Reads(
+        store=True, expectations=True, outputs_of=("02_validate",), writes=("tables", "charts")
+    ),
+    # Every year's headline series, from the store.
+    "04_trends": Reads(store=True, writes=("trends",)),
 }
 #: A notebook not declared above is assumed to read everything, earlier outputs included.
-READS_EVERYTHING = Reads(raw=True, store=True, expectations=True, outputs_of=("*",))
+READS_EVERYTHING = Reads(raw=True, store=True, expectations=True, outputs_of=("*",), writes=None)
 
 
 def reads_of(notebook: Path, declared: dict[str, Reads] | None = None) -> Reads:
@@ -346,6 +356,15 @@ def _store_hashes(clean_root: Path) -> dict[str, str]:
     return hashes
 
 
+def unclaimed_outputs(manifest: dict) -> list[str]:
+    """Files of a published report that no notebook's record claims (the index page aside):
+    they would be lost if every notebook were reused, so nothing is reused."""
+    claimed = {"index.html"}
+    for record in (manifest.get("notebooks") or {}).values():
+        claimed.update(record.get("outputs") or [])
+    return sorted(set(manifest.get("outputs") or {}) - claimed)
+
+
 def _digest(value: object) -> str:
     text = json.dumps(value, sort_keys=True, ensure_ascii=True, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -441,8 +460,12 @@ class _YearRun:
     has_raw: bool
     records: dict[str, dict] = field(default_factory=dict)
     executed: list[bool] = field(default_factory=list)
-    next_index: int = 0
+    started_tasks: set[int] = field(default_factory=set)
     in_flight: int = 0
+    # Notebooks whose kernels are running, and those that ran while another of the year did.
+    executing: set[int] = field(default_factory=set)
+    overlapped: set[int] = field(default_factory=set)
+    lock: threading.Lock = field(default_factory=threading.Lock)
     done: int = 0
     failure: RunError | None = None
     finished: bool = False
@@ -463,6 +486,36 @@ class _YearRun:
 
     def label(self, index: int) -> str:
         return f"{self.year} [{index + 1}/{len(self.notebooks)}] {self.notebooks[index].name}"
+
+    def predecessors(self, index: int) -> set[int]:
+        """The earlier notebooks of the year this one must wait for."""
+        mine = self.reads[index]
+        if mine.writes is None:
+            return set(range(index))
+        before = set()
+        for earlier in range(index):
+            theirs = self.reads[earlier]
+            if (
+                theirs.writes is None
+                or "*" in mine.outputs_of
+                or self.notebooks[earlier].stem in mine.outputs_of
+                or (self.reads_store(index) and self.writes_clean(earlier))
+                or set(theirs.writes) & set(mine.writes)
+            ):
+                before.add(earlier)
+        return before
+
+    def begin(self, index: int) -> None:
+        with self.lock:
+            if self.executing:
+                self.overlapped.update({*self.executing, index})
+            self.executing.add(index)
+
+    def end(self, index: int) -> bool:
+        """Mark the kernel of ``index`` finished; True if it ran alone in its year."""
+        with self.lock:
+            self.executing.discard(index)
+            return index not in self.overlapped
 
 
 class _Runner:
@@ -544,6 +597,8 @@ class _Runner:
         outputs = record.get("outputs") or []
         if not outputs or any(o not in previous["outputs"] for o in outputs):
             return None, "the previous report lacks its outputs"
+        if unclaimed_outputs(previous):
+            return None, "the previous report has files no notebook claims"
         if run.writes_clean(index):
             clean = _folder_hashes(paths.clean_dir(run.year, run.clean_root))
             if clean != record.get("clean"):
@@ -582,10 +637,14 @@ class _Runner:
             self.events.put(("finished", run, index, error))
 
     def reuse(self, run: _YearRun, index: int, record: dict) -> None:
-        for rel in record["outputs"]:
-            target = run.staging / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(run.final_dir / rel, target)
+        run.begin(index)  # a sibling executing meanwhile must not claim these files
+        try:
+            for rel in record["outputs"]:
+                target = run.staging / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(run.final_dir / rel, target)
+        finally:
+            run.end(index)
 
     def execute(
         self,
@@ -601,38 +660,35 @@ class _Runner:
         notebook = run.notebooks[index]
         target = run.staging / "notebooks" / notebook.name
         self.progress(f"{run.label(index)}: running ({reason})")
-        before = _folder_hashes(run.staging, skip_top=_NOTEBOOK_FOLDERS)
         log = self.log_dir / f"{run.year}-{notebook.stem}.log"
+        run.begin(index)
         try:
-            papermill.execute_notebook(
-                str(notebook),
-                str(target),
-                parameters=run.params,
-                kernel_name=self.kernel_name,
-                progress_bar=False,
-                log_output=False,
-                report_mode=False,
-                # Not papermill's cwd=, which changes the whole process's directory (threads
-                # share it): nbclient starts the kernel in the project root instead.
-                resources={"metadata": {"path": str(paths.PROJECT_ROOT)}},
-                kernel_manager_class=_kernel_manager_class(log),
-            )
-        except Exception as exc:
-            if target.exists():
-                _strip_volatile_metadata(target)
-                export_html(target, run.staging / "html")
-            if log.is_file():  # the kernel's own log, in case it died
-                shutil.copyfile(log, target.with_suffix(".kernel.log"))
-            kept = _relative(run.failed_dir / "notebooks" / notebook.name)
-            self.progress(f"{run.label(index)}: failed in {_failed_cell(exc)}")
-            raise RunError(
-                f"{run.year}: notebook {notebook.name} failed in {_failed_cell(exc)}\n"
-                f"  the executed notebook is kept at {kept} (and its HTML next to it);\n"
-                f"  the previous outputs in {_relative(run.final_dir)}/ were not touched"
-            ) from exc
+            before = _folder_hashes(run.staging, skip_top=_NOTEBOOK_FOLDERS)
+            try:
+                papermill.execute_notebook(
+                    str(notebook),
+                    str(target),
+                    parameters=run.params,
+                    kernel_name=self.kernel_name,
+                    progress_bar=False,
+                    log_output=False,
+                    report_mode=False,
+                    # Not papermill's cwd=, which changes the whole process's directory
+                    # (threads share it): nbclient starts the kernel in the project root.
+                    resources={"metadata": {"path": str(paths.PROJECT_ROOT)}},
+                    kernel_manager_class=_kernel_manager_class(log),
+                )
+            except Exception as exc:
+                raise self._failure(run, index, exc, log) from exc
+            after = _folder_hashes(run.staging, skip_top=_NOTEBOOK_FOLDERS)
+        finally:
+            alone = run.end(index)
         _strip_volatile_metadata(target)
-        after = _folder_hashes(run.staging, skip_top=_NOTEBOOK_FOLDERS)
         written = sorted(rel for rel, digest in after.items() if before.get(rel) != digest)
+        declared = run.reads[index].writes
+        if not alone and declared is not None:
+            # Another notebook of the year ran meanwhile: only the declared folders are ours.
+            written = [rel for rel in written if rel.split("/")[0] in declared]
         record: dict[str, object] = {
             "status": "executed",
             "reason": reason,
@@ -648,11 +704,28 @@ class _Runner:
         if run.writes_clean(index):
             record["clean"] = _folder_hashes(paths.clean_dir(run.year, run.clean_root))
         run.records[notebook.name] = record
-        # The next notebook of the year may start while this one is exported.
+        self.progress(f"{run.label(index)}: executed in {time.perf_counter() - tick:.1f}s")
+        # The notebooks that wait for this one may start while it is exported.
         self.events.put(("executed", run, index, None))
         export_html(target, run.staging / "html")
         record["seconds"] = round(time.perf_counter() - tick, 2)
-        self.progress(f"{run.label(index)}: executed in {record['seconds']:.1f}s")
+
+    def _failure(self, run: _YearRun, index: int, exc: Exception, log: Path) -> RunError:
+        """Keep the failed notebook, its HTML and its kernel's log; say where it failed."""
+        notebook = run.notebooks[index]
+        target = run.staging / "notebooks" / notebook.name
+        if target.exists():
+            _strip_volatile_metadata(target)
+            export_html(target, run.staging / "html")
+        if log.is_file():  # the kernel's own log, in case the kernel died
+            shutil.copyfile(log, target.with_suffix(".kernel.log"))
+        kept = _relative(run.failed_dir / "notebooks" / notebook.name)
+        self.progress(f"{run.label(index)}: failed in {_failed_cell(exc)}")
+        return RunError(
+            f"{run.year}: notebook {notebook.name} failed in {_failed_cell(exc)}\n"
+            f"  the executed notebook is kept at {kept} (and its HTML next to it);\n"
+            f"  the previous outputs in {_relative(run.final_dir)}/ were not touched"
+        )
 
     # Scheduling (main thread) ----------------------------------------------------------------
 
@@ -670,16 +743,19 @@ class _Runner:
         return True
 
     def _ready(self) -> list[tuple[_YearRun, int]]:
+        """Notebooks that may start now, by year then number."""
         ready = []
         for run in self.runs:
-            index = run.next_index
-            if run.failure is not None or run.finished or index >= len(run.notebooks):
+            if run.failure is not None or run.finished:
                 continue
-            if index > 0 and not run.executed[index - 1]:
-                continue
-            if run.reads_store(index) and not self._writers_settled(run, index):
-                continue
-            ready.append((run, index))
+            for index in range(len(run.notebooks)):
+                if index in run.started_tasks:
+                    continue
+                if not all(run.executed[p] for p in run.predecessors(index)):
+                    continue
+                if run.reads_store(index) and not self._writers_settled(run, index):
+                    continue
+                ready.append((run, index))
         return ready
 
     def run(self) -> RunSummary:
@@ -696,7 +772,7 @@ class _Runner:
                 for run, index in self._ready():
                     if active >= self.jobs:
                         break
-                    run.next_index += 1
+                    run.started_tasks.add(index)
                     run.in_flight += 1
                     active += 1
                     pool.submit(self.task, run, index)
@@ -763,6 +839,13 @@ class _Runner:
             git=self.git,
             versions=self.versions,
         )
+        unclaimed = unclaimed_outputs(json.loads(manifest.read_text(encoding="utf-8")))
+        if unclaimed:
+            self.progress(
+                f"{run.year}: {len(unclaimed)} file(s) written outside the folders their notebook "
+                f"declares in runner.NOTEBOOK_READS (e.g. {unclaimed[0]}): the next run will "
+                "execute every notebook"
+            )
         _swap_in(run.staging, run.final_dir)
         _remove_if_empty(run.staging.parent)
         if run.failed_dir.exists():
