@@ -38,7 +38,8 @@ print(line)
 VALIDATE = """
 held = sorted(p.parent.name for p in Path(clean_root).glob('*/figures.csv'))
 (out / 'validation').mkdir(exist_ok=True)
-(out / 'validation' / 'notes.csv').write_text('table_id,message\\nfigures,' + ' '.join(held) + '\\n')
+notes = 'table_id,message\\nfigures,' + ' '.join(held) + '\\n'
+(out / 'validation' / 'notes.csv').write_text(notes)
 print(held)
 """
 REPORT = """
