@@ -117,17 +117,29 @@ def _check_unique(ctx: Context, table_id: str, rows: list[dict[str, object]]) ->
 # -------------------------------------------------------------------------------------------
 
 
-def check_report_year(ctx: Context) -> None:
-    """The running header names the report's year; it must be the year being processed."""
+def _printed_years(ctx: Context) -> set[str]:
     printed = set()
     for raw in ctx.doc.lines:
         if m := re.fullmatch(r"Annual Complaints Report (\d{4}-\d{2})", raw.text.strip()):
             printed.add(m.group(1))
+    return printed
+
+
+def check_report_year(ctx: Context, *, require: bool = True) -> None:
+    """The running header names the report's year; it must be the year being processed.
+
+    With ``require=False`` a file without any running header passes (a file cut short before
+    the first one is better told by the table that is missing).
+    """
+    printed = _printed_years(ctx)
     if not printed:
+        if not require:
+            return
         raise ctx.doc.error(
-            "no 'Annual Complaints Report YYYY-YY' running header found",
+            "no 'Annual Complaints Report YYYY-YY' running header found "
+            f"in the file's {len(ctx.doc.lines)} lines",
             table=None,
-            hint="is this the text of an annual complaints report?",
+            hint="is this the text of an annual complaints report, and is it complete?",
         )
     if printed != {str(ctx.year)}:
         raise ctx.doc.error(
@@ -173,6 +185,15 @@ def _quarterly_caption(ctx: Context, after: int) -> tuple[str, int, int, str]:
             service = m.group(1)
         elif (m := _TOTAL.search(text)) and service:
             return service, parse_count(m.group(1)), raw.number, m.group(1)
+    last = len(ctx.doc.lines)
+    if all(r.is_blank for r in ctx.doc.lines[after:]):
+        raise ctx.doc.error(
+            f"the file ends (line {last}) in the quarterly table, before its caption "
+            "'People - Children's - ... / Total Complaints = N'",
+            table="quarterly performance",
+            line=after,
+            hint="the file was cut short: copy the whole report text again",
+        )
     raise ctx.doc.error(
         "no caption 'People - Children's - ... / Total Complaints = N' after the quarterly table",
         table="quarterly performance",
@@ -826,7 +847,7 @@ def extract_key_facts(ctx: Context) -> pd.DataFrame:
 def extract_tables(doc: RawDocument, year: ReportingYear) -> dict[str, pd.DataFrame]:
     """Every table of the report, keyed by table id, in the order of :data:`schema.TABLES`."""
     ctx = Context(doc, year)
-    check_report_year(ctx)
+    check_report_year(ctx, require=False)  # a report of another year is refused at once
     tables: dict[str, pd.DataFrame] = {}
     tables.update(extract_quarterly(ctx))
     tables.update(extract_statutory(ctx))
@@ -841,4 +862,5 @@ def extract_tables(doc: RawDocument, year: ReportingYear) -> dict[str, pd.DataFr
     tables["learning_from_complaints"] = extract_learning(ctx)
     tables["equality_monitoring"] = extract_equality(ctx)
     tables["key_facts"] = extract_key_facts(ctx)
+    check_report_year(ctx)  # every table is there: the header must be too
     return {t: tables[t] for t in schema.TABLES}
