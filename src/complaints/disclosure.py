@@ -240,7 +240,9 @@ def public_notes(
         numbers.add(f"{value}%" if row["unit"] == "percent" else value)
         if row["unit"] == "GBP":
             phrases.add(f"£{float(row['value']):,.0f}")
-        phrases.add(str(row["source_text"]))
+        printed = str(row["source_text"])
+        if not re.fullmatch(r"\d+(?:\.\d+)?%?", printed):  # a number alone is a token above
+            phrases.add(printed)
     ids: set[str] = set()
     for table_id, column in (
         ("learning_from_complaints", "case_id"),
