@@ -343,3 +343,39 @@ def test_files_land_in_the_charts_dir(drawn):
     names = sorted(p.name for p in Path(drawn["dir"]).iterdir())
     expected = sorted([f"{c}.png" for c in CHARTS] + [f"{c}.svg" for c in CHARTS] + ["charts.json"])
     assert names == expected
+
+
+# The public edition: a suppressed figure ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("chart_id", "table_id", "match"),
+    [p[:3] for p in PERTURBATIONS],
+    ids=[p[0] for p in PERTURBATIONS],
+)
+def test_a_suppressed_figure_is_labelled_c_and_kept_out_of_the_title(
+    drawn, tables, year, tmp_path, chart_id, table_id, match
+):
+    from complaints.disclosure import LEGEND
+
+    changed = copy_tables(tables)
+    frame = changed[table_id]
+    mask = pd.Series(True, index=frame.index)
+    for column, wanted in match.items():
+        mask &= frame[column] == wanted
+    hidden = frame.loc[mask, "value"].item()
+    frame.loc[mask, "value"] = pd.NA
+    frame.loc[mask, "source_text"] = "c"
+    chart = draw_chart(changed, chart_id, year, tmp_path)
+    # A bar's figure is c in the text alternative, explained at its end; a total that is not
+    # a bar (the Ombudsman's) is said to be suppressed in the title.
+    shows_c = re.search(r"(?<![\w'])c(?![\w'])", chart.alt_text.replace(LEGEND, ""))
+    assert shows_c or "suppressed" in chart.title
+    assert chart.alt_text.endswith(LEGEND) == bool(shows_c)
+    assert chart.title in chart.alt_text
+    figure = re.compile(rf"(?<![\d.]){re.escape(f'{hidden:g}')}(?![\d.])")
+    if figure.search(drawn["charts"][chart_id].title):
+        assert chart.title != drawn["charts"][chart_id].title
+    svg = ET.fromstring(chart.svg.read_bytes())
+    labels = ["".join(t.itertext()).strip() for t in svg.iter(f"{SVG_NS}text")]
+    assert ("c" in labels) == bool(shows_c)

@@ -211,3 +211,52 @@ def test_notes_are_read_from_the_validation_folder(report, tmp_path):
 def test_styled_html_is_deterministic(report):
     table = report["equality_monitoring"]
     assert style_table(table).to_html() == style_table(table).to_html()
+
+
+# The public edition's suppressed figures ------------------------------------------------------
+
+
+def test_suppressed_figures_print_as_c():
+    from complaints.report_tables import format_lgsco, format_number, format_value
+
+    assert format_number("c") == "c"
+    assert format_value("c", "percent") == "c"
+    assert format_value("c", "GBP") == "c"
+    assert format_lgsco("c", 0) == "c none upheld"
+    assert format_lgsco("c", "c") == "c with c upheld"
+    assert format_lgsco(6, "c") == "6 with c upheld"
+    assert format_lgsco(4, 0) == "4 none upheld"
+
+
+def test_a_suppressed_row_prints_c_in_its_cell_and_the_caption_explains(tables, year):
+    from complaints.disclosure import LEGEND
+
+    changed = copy_tables(tables)
+    groups = changed["complainant_groups"]
+    parent = groups["group"] == "Parent"
+    groups.loc[parent, "value"] = pd.NA
+    groups.loc[parent, "source_text"] = "c"
+    quarterly = changed["social_care_quarterly"]
+    q4 = (quarterly["measure"] == "ombudsman_received") & (quarterly["period"] == "Q4")
+    quarterly.loc[q4, "value"] = float("nan")
+    report = build_report_tables(changed, year)
+    table = report["complainant_groups"]
+    assert table.frame.set_index("Complainant group").loc["Parent", "Complaints"] == "c"
+    assert table.suppressed == 1
+    assert LEGEND.replace("(", "") in style_table(table).to_html().replace("(", "")
+    # A missing value without the suppression mark is not a c.
+    label = "Upheld approaches to the LGSCO Ombudsman compared to total received"
+    assert report["social_care_quarterly"].frame.set_index("").loc[label, "Q4"] == "1/"
+    assert report["social_care_quarterly"].suppressed == 0
+    assert "suppressed" not in style_table(report["key_facts"]).to_html()
+
+
+def test_learning_table_without_case_ids_drops_the_column(tables, year):
+    changed = copy_tables(tables)
+    changed["learning_from_complaints"]["case_id"] = pd.NA
+    frame = build_report_tables(changed, year)["learning_from_complaints"].frame
+    assert list(frame.columns) == [
+        "What we have learned from Complaints",
+        "What we have done as a result to improve practice",
+    ]
+    assert len(frame) == len(tables["learning_from_complaints"])
