@@ -646,25 +646,27 @@ def test_case_ids_are_removed(tables, public, public_report):
     assert not re.search(r"COM/\d+", text)
 
 
-def test_public_notes_withhold_what_names_a_case_or_a_hidden_figure(tables):
+def test_public_notes_withhold_what_names_a_case_or_concerns_a_hidden_figure(tables):
     notes = pd.DataFrame(
         {
-            "table_id": ["learning_from_complaints", NSC, STAT_SC, "complaint_themes"],
+            "table_id": ["learning_from_complaints", NSC, "equality_monitoring", "key_facts"],
             "severity": ["warning"] * 4,
             "message": [
                 "Learning from complaints: case id COM/00001496 appears 2 times (lines 264 and "
                 "279).",
                 "Non Social Care informal complaints, 2022-23: the quarters add up to 122 but the "
                 "printed total is 38 (line 50).",
-                "Stage 2, 2022-23: 1 case, against 1 the year before.",
-                "Social Care complaint themes, 2022-23: the percentages add up to 95%.",
+                "Equality monitoring, Disability, 2022-23: the percentages add up to only 14%.",
+                "Stage 2, 2022-23: 1 case.",
             ],
         }
     )
     kept = public_notes(notes, tables)
-    assert kept["message"].tolist()[:2] == notes["message"].tolist()[1:4:2]
+    assert kept["message"].tolist()[0] == notes["message"][2]
     withheld = kept[kept["severity"] == "info"]
-    assert withheld["table_id"].tolist() == ["learning_from_complaints", STAT_SC]
+    assert withheld["table_id"].tolist() == ["learning_from_complaints", NSC, "key_facts"]
+    assert all("withheld from the public edition" in m for m in withheld["message"])
+    assert len(kept) == 4
     assert public_notes(None, tables) is None
 
 

@@ -20,7 +20,7 @@ the suppressed rows of a table.
 Counts of people or cases (unit ``count``)
 ------------------------------------------
 * **Primary**: every count from 1 to 5 is suppressed. Zeros are shown, and are never chosen for
-  secondary suppression, so a reader knows every ``c`` is at least 1 (the checks below assume a
+  secondary suppression, so a reader knows every ``c`` is at least 1 (the audit below assumes a
   reader who knows this).
 * **Same figure**: a figure printed in two places is suppressed in both. The links are: the
   statutory Children's Social Care Stage 1 and Representations and the quarterly formal and
@@ -38,10 +38,11 @@ Counts of people or cases (unit ``count``)
   complainant groups adding up to at most the Social Care total complaints. First, the DfE rule:
   wherever exactly one cell of a relationship is suppressed, the smallest non-zero published cell
   of that relationship is suppressed too. Then an audit: for every suppressed figure, integer
-  linear programs (``scipy.optimize.linprog`` with HiGHS) find the smallest and largest value it
-  can take given every published count, every relationship that holds in the data, and every
-  ``c`` being at least 1; a figure pinned to one value gets the smallest non-zero published cell
-  of its relationships suppressed as well, until none is. (Relationships that the published
+  linear programs (``scipy.optimize.linprog`` with HiGHS; scipy comes with great-expectations)
+  find the smallest and largest value it can take given every published count, every
+  relationship that holds in the data, and every ``c`` being at least 1; a figure pinned to one
+  value gets the smallest non-zero published cell of its relationships suppressed as well, until
+  none is. (Relationships that the published
   figures themselves break, such as Non Social Care informal complaints, still get the DfE rule
   but cannot pin a value, so the audit leaves them out.)
 
@@ -62,6 +63,7 @@ overdue total = the Stage 1 '20+ days' share), and a group that adds up (a quart
 quarters and total, whose counts add up; the shares of one year's timescale bands, outcomes or
 themes, or of one equality characteristic, which add up to about 100) never has exactly one
 suppressed: the smallest non-zero other one is suppressed too (a 0% only if nothing else is left).
+The counts behind percentages are not published, so percentages are not part of the audit.
 
 Money (unit ``GBP``) and text
 -----------------------------
@@ -76,9 +78,12 @@ counts), two of them are the quarter's own sentence stating the count ('In Q2 we
 complaint/contact'), their source lines place them in their quarter, and they describe individual
 children in care; removing only the case references would leave all of that.
 
-Not covered: free text beyond case ids (names of staff in the learning table's text are kept),
-and the data-quality notes, for which :func:`public_notes` withholds any note stating a
-suppressed figure or a case id.
+The data-quality notes are worked out from the true figures (sums of quarters, differences
+between tables): :func:`public_notes` withholds every note about a table with a suppressed
+figure, and every note naming a case id.
+
+Not covered: free text beyond case ids (names in the learning table's text are kept as
+published).
 """
 
 from __future__ import annotations
@@ -223,26 +228,16 @@ def public_notes(
 ) -> pd.DataFrame | None:
     """The data-quality notes (``table_id, severity, message``) fit for the public edition.
 
-    ``tables`` are the internal clean tables the notes were written about. A note whose message
-    names a case id, or states a figure the public edition suppresses (as a number in the
-    suppressed figure's unit, or as the suppressed cell's printed text), is withheld; one
-    ``info`` note per table says how many were. ``None`` (validation not run) stays ``None``.
+    ``tables`` are the internal clean tables the notes were written about. Notes are worked out
+    from the true figures (sums of quarters, differences between tables), so any note about a
+    table with a suppressed figure may give one away: such notes are withheld, and so is any
+    note naming a case id. One ``info`` note per table says how many were withheld. ``None``
+    (validation not run) stays ``None``.
     """
     if notes is None:
         return None
     data = _Data(tables)
-    plan = _plan(data)
-    numbers: set[str] = set()
-    phrases: set[str] = set()
-    for table_id, pos in plan:
-        row = data.frames[table_id].loc[pos]
-        value = _number_text(row["value"])
-        numbers.add(f"{value}%" if row["unit"] == "percent" else value)
-        if row["unit"] == "GBP":
-            phrases.add(f"£{float(row['value']):,.0f}")
-        printed = str(row["source_text"])
-        if not re.fullmatch(r"\d+(?:\.\d+)?%?", printed):  # a number alone is a token above
-            phrases.add(printed)
+    hidden_tables = {table_id for table_id, _ in _plan(data)}
     ids: set[str] = set()
     for table_id, column in (
         ("learning_from_complaints", "case_id"),
@@ -250,14 +245,9 @@ def public_notes(
     ):
         if table_id in data.frames:
             ids.update(str(v) for v in data.frames[table_id][column].dropna() if str(v).strip())
-
-    def discloses(message: str) -> bool:
-        tokens = set(re.findall(r"(?<![\w.])\d+(?:\.\d+)?%?(?![\w.])", message))
-        if tokens & numbers:
-            return True
-        return any(p and p in message for p in phrases | ids)
-
-    keep = ~notes["message"].astype(str).map(discloses)
+    about_hidden = notes["table_id"].astype(str).isin(hidden_tables)
+    names_case = notes["message"].astype(str).map(lambda m: any(i in m for i in ids))
+    keep = ~(about_hidden | names_case)
     kept = notes[keep]
     withheld = notes[~keep].groupby("table_id", sort=False).size()
     extra = pd.DataFrame(
@@ -266,8 +256,8 @@ def public_notes(
                 "table_id": table_id,
                 "severity": "info",
                 "message": (
-                    f"{count} data-quality note(s) withheld from the public edition: they state "
-                    "a suppressed figure or a case id."
+                    f"{count} data-quality note(s) withheld from the public edition: they concern "
+                    "figures suppressed in it, or name a case."
                 ),
             }
             for table_id, count in withheld.items()
