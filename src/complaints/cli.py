@@ -47,13 +47,16 @@ def _parse_params(items: list[str]) -> dict[str, object]:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from complaints.runner import run_years
-    from complaints.store import held_years, year_is_held
 
     params = _parse_params(args.param)
     raw_root = _root(params.get("raw_root"), paths.RAW_DIR)
     clean_root = _root(params.get("clean_root"), paths.CLEAN_DIR)
     years = args.year or [_latest_year()]
     for year in years:
+        if paths.raw_dir(year, raw_root).is_dir():
+            continue  # its own input (asking the store would read every clean table)
+        from complaints.store import held_years, year_is_held
+
         if not year_is_held(year, raw_root, clean_root):
             raise InputError(
                 f"no data held for {year}: no input in data/raw/{year}/ and no held report "
