@@ -41,7 +41,7 @@ def test_notebook_declares_the_shared_typed_parameters(path):
         assert info["inferred_type_name"] == NOTEBOOK_PARAMETERS[name].__name__, name
         assert info["help"], f"{path.name}: parameter {name} needs a comment saying what it is"
     following = nb.cells[tagged[0] + 1]
-    assert "resolve(year, raw_root, clean_root, output_dir)" in following.source
+    assert "resolve(year, raw_root, clean_root, output_dir, edition)" in following.source
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

@@ -6,6 +6,7 @@ Every notebook's parameters cell holds the same typed literals::
     raw_root: str = ""  # raw inputs, one folder a year; empty means data/raw
     clean_root: str = ""  # clean tables, one folder a year; empty means data/clean
     output_dir: str = ""  # this year's outputs; empty means reports/<year>
+    edition: str = "internal"  # internal (as published) or public (disclosure control)
 
 and the next cell derives everything else with ``run = resolve(year, raw_root, clean_root,
 output_dir)``. Papermill injects new literals; the derived values follow.
@@ -26,6 +27,7 @@ NOTEBOOK_PARAMETERS: dict[str, type] = {
     "raw_root": str,
     "clean_root": str,
     "output_dir": str,
+    "edition": str,
 }
 
 
@@ -35,6 +37,7 @@ class RunParams:
     raw_root: Path
     clean_root: Path
     output_dir: Path
+    edition: str = "internal"
 
     def describe(self) -> dict[str, str]:
         """The run's parameters as a reader sees them (paths relative to the project)."""
@@ -43,6 +46,7 @@ class RunParams:
             "raw inputs": paths.relative_to_project(paths.raw_dir(self.year, self.raw_root)),
             "clean tables": paths.relative_to_project(self.clean_dir),
             "outputs": paths.relative_to_project(self.output_dir),
+            "edition": self.edition,
         }
 
     def _repr_html_(self) -> str:
@@ -72,12 +76,23 @@ class RunParams:
         return self.output_dir / "validation"
 
 
-def resolve(year: str, raw_root: str = "", clean_root: str = "", output_dir: str = "") -> RunParams:
+def resolve(
+    year: str,
+    raw_root: str = "",
+    clean_root: str = "",
+    output_dir: str = "",
+    edition: str = "internal",
+) -> RunParams:
     """Validate the notebook parameters and derive the folders a notebook works with."""
+    from complaints.disclosure import EDITIONS
+
     parsed = ReportingYear.parse(year)
+    if edition not in EDITIONS:
+        raise ValueError(f"edition {edition!r} is unknown: expected one of {', '.join(EDITIONS)}")
     return RunParams(
         year=parsed,
         raw_root=Path(raw_root) if raw_root else paths.RAW_DIR,
         clean_root=Path(clean_root) if clean_root else paths.CLEAN_DIR,
         output_dir=Path(output_dir) if output_dir else paths.report_dir(parsed),
+        edition=edition,
     )

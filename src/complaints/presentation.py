@@ -1,6 +1,10 @@
 """The report notebook's view of a year: the tables and charts the store can give for it,
 written to the year's output folder and shown section by section with their data-quality notes.
 
+The public edition (``edition="public"``) shows the figures after disclosure control
+(:mod:`complaints.disclosure`): small counts are printed as ``c`` in tables and charts, case ids
+are removed, and data-quality notes that would reveal a suppressed figure are withheld.
+
 A year whose report is held gets every table. A year held only through figures restated in
 later reports (e.g. 2021-22, from the 2022-23 report) gets the tables those figures support, and
 every other table is named with the reason it cannot be produced: nothing is invented.
@@ -108,6 +112,7 @@ def _draw_charts(tables: dict[str, pd.DataFrame], year: ReportingYear, charts_di
 def build_report(run: RunParams) -> ReportView:
     """Take the year's figures from the store, write every table CSV and chart it supports
     (and ``tables/not_produced.csv`` naming the others), and return the view to show."""
+    from complaints.disclosure import apply_edition, public_notes
     from complaints.report_tables import (
         REPORT_TABLE_IDS,
         build_report_table,
@@ -115,7 +120,8 @@ def build_report(run: RunParams) -> ReportView:
         write_report_tables,
     )
 
-    tables, unavailable = store.tables_for_report(run.year, run.clean_root)
+    internal, unavailable = store.tables_for_report(run.year, run.clean_root)
+    tables = apply_edition(internal, run.edition)
     reasons = {u.table_id: u.reason for u in unavailable}
     report = {t: build_report_table(tables, t, run.year) for t in REPORT_TABLE_IDS if t in tables}
     write_report_tables(report, run.tables_dir)
@@ -126,4 +132,7 @@ def build_report(run: RunParams) -> ReportView:
         )
     run.charts_dir.mkdir(parents=True, exist_ok=True)
     charts = _draw_charts(tables, run.year, run.charts_dir)
-    return ReportView(run.year, report, charts, read_notes(run.validation_dir), reasons)
+    notes = read_notes(run.validation_dir)
+    if run.edition == "public" and notes is not None:
+        notes = public_notes(notes, internal)
+    return ReportView(run.year, report, charts, notes, reasons)
