@@ -7,9 +7,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 # The reporting year; empty means the latest year held under data/raw/.
 YEAR   ?=
+# Notebooks `make report` runs at once, across years; empty means one per core.
+JOBS   ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-dev report clean-data validate test test-fast lint format docs lab clean
+.PHONY: help setup setup-dev report clean-data validate test test-fast lint format docs lab clean benchmark
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -32,8 +34,8 @@ setup: $(VENV)/.runtime ## Create .venv with what the pipeline needs to run
 
 setup-dev: setup $(VENV)/.dev ## Add developer tools (pytest, ruff, nbstripout, pre-commit)
 
-report: setup ## Produce the report for YEAR (default: latest year held)
-	$(BIN)/complaints run $(if $(YEAR),--year $(YEAR),)
+report: setup ## Produce the report for YEAR (default: latest year held; several: YEAR="2022-23 2023-24" JOBS=2)
+	$(BIN)/complaints run $(foreach y,$(YEAR),--year $(y)) $(if $(JOBS),--jobs $(JOBS),)
 
 clean-data: setup ## Only extract YEAR's raw input into data/clean/YEAR/
 	$(BIN)/complaints clean $(if $(YEAR),--year $(YEAR),)
@@ -58,6 +60,9 @@ docs: setup ## Regenerate docs/data_dictionary.md from the schema
 lab: setup ## Install JupyterLab (analysts' extra) and open it on the notebooks
 	$(BIN)/python -m pip install --quiet -e ".[lab]"
 	$(BIN)/jupyter lab notebooks/
+
+benchmark: setup ## Time cold, cached and multi-year runs against the floor (~15 min); writes docs/performance.md
+	$(BIN)/python benchmarks/benchmark.py
 
 clean: ## Remove generated data and reports (never data/raw)
 	rm -rf data/clean/*/ reports/*/
