@@ -19,17 +19,6 @@ NOTEBOOK = paths.NOTEBOOKS_DIR / "03_report.ipynb"
 GROUND_TRUTH = Path(__file__).parent / "ground_truth" / "report_tables"
 
 
-def test_notebook_declares_every_parameter_and_is_committed_without_outputs():
-    declared = papermill.inspect_notebook(str(NOTEBOOK))
-    assert list(declared) == ["year", "raw_root", "clean_root", "output_dir"]
-    assert all(p["inferred_type_name"] == "str" for p in declared.values())
-    notebook = nbformat.read(NOTEBOOK, as_version=4)
-    code = [c for c in notebook.cells if c.cell_type == "code"]
-    assert "parameters" in code[0].metadata.get("tags", [])
-    assert "run = resolve(year, raw_root, clean_root, output_dir)" in code[1].source
-    assert all(not c.outputs and c.execution_count is None for c in code)
-
-
 @pytest.mark.slow
 def test_notebook_writes_every_table_and_chart(tmp_path, year):
     clean_root = tmp_path / "clean"

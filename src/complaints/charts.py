@@ -1090,12 +1090,22 @@ def _as_floats(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def draw_all_charts(
-    tables: Mapping[str, pd.DataFrame], year: ReportingYear | str, charts_dir: Path | str
-) -> list[Chart]:
-    """Draw every chart into ``charts_dir`` and list them in ``charts.json`` (id, title,
-    alt_text, source, png, svg) for the index page."""
-    charts = [draw_chart(tables, chart_id, year, charts_dir) for chart_id in CHARTS]
+#: The clean tables each chart is drawn from: a chart whose tables are not all given is not
+#: drawn (a year held only through restated figures lacks some tables).
+CHART_TABLES: dict[str, tuple[str, ...]] = {
+    "social_care_complaints_by_quarter": ("social_care_quarterly",),
+    "non_social_care_complaints_by_quarter": ("non_social_care_quarterly",),
+    "ombudsman_by_quarter": ("social_care_quarterly", "non_social_care_quarterly"),
+    **{chart_id: (chart_id,) for chart_id in CHARTS if chart_id not in (
+        "social_care_complaints_by_quarter",
+        "non_social_care_complaints_by_quarter",
+        "ombudsman_by_quarter",
+    )},
+}  # fmt: skip
+
+
+def write_chart_listing(charts: Sequence[Chart], charts_dir: Path | str) -> Path:
+    """``charts.json``: id, title, alt text, source and files of each chart, for the index."""
     listing = [
         {
             "id": c.id,
@@ -1107,9 +1117,22 @@ def draw_all_charts(
         }
         for c in charts
     ]
-    (Path(charts_dir) / "charts.json").write_text(
-        json.dumps(listing, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
+    target = Path(charts_dir) / "charts.json"
+    target.write_text(json.dumps(listing, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return target
+
+
+def draw_all_charts(
+    tables: Mapping[str, pd.DataFrame], year: ReportingYear | str, charts_dir: Path | str
+) -> list[Chart]:
+    """Draw every chart whose tables are given into ``charts_dir`` and list them in
+    ``charts.json`` for the index page."""
+    charts = [
+        draw_chart(tables, chart_id, year, charts_dir)
+        for chart_id, needed in CHART_TABLES.items()
+        if all(t in tables for t in needed)
+    ]
+    write_chart_listing(charts, charts_dir)
     return charts
 
 

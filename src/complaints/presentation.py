@@ -12,10 +12,8 @@ every other table is named with the reason it cannot be produced: nothing is inv
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pandas as pd
 
@@ -23,21 +21,6 @@ from complaints import store
 from complaints.params import RunParams
 from complaints.years import ReportingYear
 
-#: The clean tables each chart is drawn from.
-CHART_TABLES: dict[str, tuple[str, ...]] = {
-    "social_care_complaints_by_quarter": ("social_care_quarterly",),
-    "non_social_care_complaints_by_quarter": ("non_social_care_quarterly",),
-    "ombudsman_by_quarter": ("social_care_quarterly", "non_social_care_quarterly"),
-    "statutory_social_care": ("statutory_social_care",),
-    "statutory_whole_authority": ("statutory_whole_authority",),
-    "complainant_groups": ("complainant_groups",),
-    "complaint_themes": ("complaint_themes",),
-    "complaint_outcomes": ("complaint_outcomes",),
-    "children_in_care_by_year": ("children_in_care_by_year",),
-    "children_in_care_by_quarter": ("children_in_care_by_quarter",),
-    "stage1_timescales": ("stage1_timescales",),
-    "equality_monitoring": ("equality_monitoring",),
-}
 NOT_PRODUCED_FILE = "not_produced.csv"
 
 
@@ -84,34 +67,10 @@ class ReportView:
                 display(HTML(chart_html(self.charts[chart_id])))
 
 
-def _draw_charts(tables: dict[str, pd.DataFrame], year: ReportingYear, charts_dir: Path):
-    from complaints.charts import draw_chart
-
-    charts = {
-        chart_id: draw_chart(tables, chart_id, year, charts_dir)
-        for chart_id, needed in CHART_TABLES.items()
-        if all(t in tables for t in needed)
-    }
-    listing = [
-        {
-            "id": c.id,
-            "title": c.title,
-            "alt_text": c.alt_text,
-            "source": c.source,
-            "png": c.png.name,
-            "svg": c.svg.name,
-        }
-        for c in charts.values()
-    ]
-    (charts_dir / "charts.json").write_text(
-        json.dumps(listing, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
-    return charts
-
-
 def build_report(run: RunParams) -> ReportView:
     """Take the year's figures from the store, write every table CSV and chart it supports
     (and ``tables/not_produced.csv`` naming the others), and return the view to show."""
+    from complaints.charts import draw_all_charts
     from complaints.disclosure import apply_edition, public_notes
     from complaints.report_tables import (
         REPORT_TABLE_IDS,
@@ -131,7 +90,7 @@ def build_report(run: RunParams) -> ReportView:
             run.tables_dir / NOT_PRODUCED_FILE, index=False, lineterminator="\n"
         )
     run.charts_dir.mkdir(parents=True, exist_ok=True)
-    charts = _draw_charts(tables, run.year, run.charts_dir)
+    charts = {c.id: c for c in draw_all_charts(tables, run.year, run.charts_dir)}
     notes = read_notes(run.validation_dir)
     if run.edition == "public" and notes is not None:
         notes = public_notes(notes, internal)

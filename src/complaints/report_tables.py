@@ -30,8 +30,6 @@ from complaints.years import ReportingYear
 PUBLISHER = "Dorset Council Annual Complaints Report"
 
 #: Columns of the data-quality notes file written by the validation step.
-NOTES_COLUMNS = ("table_id", "severity", "message")
-NOTES_FILE = "notes.csv"
 NOT_VALIDATED = "validation has not been run for this output folder"
 
 #: Column heading of the quarterly tables' "Total" period, as published.
@@ -399,14 +397,9 @@ def write_report_tables(
 def read_notes(validation_dir: Path | str) -> pd.DataFrame | None:
     """The validation step's data-quality notes (``<validation_dir>/notes.csv``: table_id,
     severity, message), or ``None`` when validation has not been run for this output folder."""
-    path = Path(validation_dir) / NOTES_FILE
-    if not path.is_file():
-        return None
-    notes = pd.read_csv(path, dtype=str, keep_default_na=False)
-    missing = [c for c in NOTES_COLUMNS if c not in notes.columns]
-    if missing:
-        raise ValueError(f"{path}: missing columns {missing}; expected {list(NOTES_COLUMNS)}")
-    return notes.loc[:, list(NOTES_COLUMNS)]
+    from complaints.validation import read_quality_notes
+
+    return read_quality_notes(validation_dir)
 
 
 def notes_status(notes: pd.DataFrame | None) -> str:
