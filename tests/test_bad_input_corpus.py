@@ -313,7 +313,7 @@ CASES = [
         (
             f"{TXT}, table learning_from_complaints: could not find the 'Case ID' table header",
             "to the end of the file, line 243",
-            "was it cut short?",
+            "or was it cut short?",
         ),
     ),
     Case(
@@ -322,7 +322,7 @@ CASES = [
         (
             f"{TXT}, table equality_monitoring: could not find the equality monitoring heading",
             "to the end of the file, line 295",
-            "was it cut short?",
+            "or was it cut short?",
         ),
     ),
     Case(
@@ -339,7 +339,7 @@ CASES = [
         cut_within(262, "<p>Complaint upheld regarding lack"),
         (
             f"{TXT}, table learning_from_complaints, line 262: row has 2 cells, expected 3",
-            "each row needs one cell per column of the header",
+            "each row needs one cell per column of the header, separated by tabs",
         ),
     ),
     # Encodings and files that are not the report's text.
@@ -361,7 +361,7 @@ CASES = [
     Case(
         "binary-gzip",
         rewrite_bytes(lambda data: gzip.compress(data, mtime=0)),
-        (f"{TXT}: the file is a gzip archive, not text", "saved as UTF-8 .txt"),
+        (f"{TXT}: the file is a gzip archive, not text", "as a UTF-8 .txt file"),
     ),
     Case(
         "binary-zero-padded-copy",
@@ -453,7 +453,8 @@ CASES = [
         edit(75, "\t2021-22\t", "\t2021-23\t"),
         (
             f"{TXT}, table statutory_social_care, line 75: reporting year '2021-23' is malformed",
-            "the second part must be the year after the first, e.g. 2021-22",
+            "the second part must be the year after the first, e.g. 2021-22 (correct the year "
+            "in the table's header row)",
         ),
     ),
     # Rows repeated.
@@ -810,4 +811,4 @@ def test_a_run_killed_mid_way_changes_nothing_and_the_next_run_succeeds(publishe
     assert again["clean"] == before["clean"]
     assert set(again["reports"]) == set(before["reports"])
     changed = {k for k in before["reports"] if again["reports"][k] != before["reports"][k]}
-    assert changed == {"2022-23/manifest.json"}, "only the run's record may differ"
+    assert changed == {"2022-23/manifest.json"}, f"only the run's record may differ: {changed}"

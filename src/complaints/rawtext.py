@@ -86,7 +86,7 @@ def read_raw_text(path: Path, label: str | None = None) -> RawDocument:
             f"byte 0x{data[exc.start]:02x} is not valid UTF-8",
             file=label,
             line=line_no,
-            hint="save the file as UTF-8 (it may be Windows-1252, where '£' is 0xa3)",
+            hint="save the file as UTF-8; it may be Windows-1252, where '£' is 0xa3",
         ) from None
     lines = tuple(RawLine(i, t) for i, t in enumerate(text.split("\n"), start=1))
     return RawDocument(path=path, label=label, lines=lines)
@@ -111,15 +111,15 @@ def _refuse_binary(data: bytes, label: str) -> None:
             "the file is UTF-16 text (it starts with a UTF-16 byte-order mark), not UTF-8",
             file=label,
             line=1,
-            hint="save it again as UTF-8 (in Notepad: Save As, Encoding 'UTF-8')",
+            hint="save it again as UTF-8: in Notepad, Save As with Encoding 'UTF-8'",
         )
     for signature, kind in _BINARY_SIGNATURES.items():
         if data.startswith(signature):
             raise InputError(
                 f"the file is {kind}, not text",
                 file=label,
-                hint="put the report's text, saved as UTF-8 .txt, in this folder "
-                "(a workbook must be named *.xlsx)",
+                hint="put the report's text in this folder as a UTF-8 .txt file; a workbook "
+                "must be named *.xlsx",
             )
     if b"\x00" in data:
         line_no = data[: data.index(b"\x00")].count(b"\n") + 1
@@ -257,7 +257,7 @@ def find_line(
         f"could not find {what or 'the line'} (looked for text matching {pattern!r} "
         f"from line {start} to the end of the file, line {len(doc.lines)})",
         table=table,
-        hint="is the file complete (was it cut short?), and is it this report's text?",
+        hint="is the file complete, or was it cut short? Is it this report's text?",
     )
 
 

@@ -69,10 +69,10 @@ def _check_width(ctx: Context, table: str, rows: list[TableRow], width: int) -> 
     for row in rows:
         if len(row.cells) != width:
             raise ctx.doc.error(
-                f"row has {len(row.cells)} cells, expected {width} (cells are separated by tabs)",
+                f"row has {len(row.cells)} cells, expected {width}",
                 table=table,
                 line=row.line.number,
-                hint="each row needs one cell per column of the header",
+                hint="each row needs one cell per column of the header, separated by tabs",
             )
 
 
@@ -80,7 +80,12 @@ def _years_in_header(ctx: Context, table: str, header: TableRow, cells: list[str
     try:
         return [str(ReportingYear.from_label(c)) for c in cells]
     except ValueError as exc:
-        raise ctx.doc.error(str(exc), table=table, line=header.line.number) from None
+        raise ctx.doc.error(
+            str(exc),
+            table=table,
+            line=header.line.number,
+            hint="correct the year in the table's header row",
+        ) from None
 
 
 def _frame(table_id: str, rows: list[dict[str, object]], ctx: Context) -> pd.DataFrame:
@@ -107,7 +112,7 @@ def _check_unique(ctx: Context, table_id: str, rows: list[dict[str, object]]) ->
                 f"again on line {line}",
                 table=table_id,
                 line=line,
-                hint="remove the repeated row (each figure is printed once)",
+                hint="remove the repeated row: each figure is printed once",
             )
         first.setdefault(values, line)
 

@@ -251,7 +251,7 @@ def _check_unique(table_id: str, rows: list[dict[str, object]], label: str) -> N
                 f"sheet {table_id!r}, row {line} repeats row {first[values]} ({what})",
                 file=label,
                 table=table_id,
-                hint="delete the repeated row (each figure is entered once)",
+                hint="delete the repeated row: each figure is entered once",
             )
         first.setdefault(values, line)
 
