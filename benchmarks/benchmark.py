@@ -334,7 +334,7 @@ def main() -> None:
     results["benchmark_seconds"] = round(time.perf_counter() - started)
     args.output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     write_doc(args.doc, results)
-    log(f"wrote {args.output.relative_to(PROJECT)} and {args.doc.relative_to(PROJECT)}")
+    log(f"wrote {args.output} and {args.doc}")
     print(render_table(results))
 
 
@@ -395,6 +395,15 @@ def render_table(results: dict) -> str:
     if "import_seconds" in breakdown:
         lines += ["", "| fixed or per-notebook cost | seconds |", "|---|---:|"]
         lines.append(f"| kernel start (until it answers) | {breakdown['kernel_start_seconds']} |")
+        if "warm_kernel_start_seconds" in breakdown:
+            lines.append(
+                f"| kernel forked from the warm process (until it answers) | "
+                f"{breakdown['warm_kernel_start_seconds']} |"
+            )
+            lines.append(
+                f"| warm process start (imports, once per run) | "
+                f"{breakdown['warm_process_start_seconds']} |"
+            )
         for label, value in breakdown["import_seconds"].items():
             lines.append(f"| import {label} (fresh process) | {value} |")
         for label, value in breakdown["work_seconds"].items():

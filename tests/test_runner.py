@@ -18,7 +18,7 @@ import pytest
 
 from complaints import cli
 from complaints.errors import InputError
-from complaints.runner import RunError, export_html, list_notebooks, run_year
+from complaints.runner import RunError, export_html, list_notebooks, run_year, run_years
 from complaints.years import ReportingYear
 
 YEAR = ReportingYear.parse("2022-23")
@@ -231,3 +231,46 @@ def test_bad_raw_input_is_refused_in_one_line_before_any_notebook_runs(
     assert "table social_care_quarterly" in message and "line 18" in message
     assert "'nine'" in message
     assert not reports.exists()
+
+
+# Warm kernels: forked from a process that has imported the heavy libraries once -------------
+
+SENSITIVE = (
+    "import os, sys\n"
+    "import pandas as pd\n"
+    "wide = pd.DataFrame({f'column_{i}': range(3) for i in range(15)})\n"
+    "print(repr(wide))\n"
+    "print(os.getcwd(), sys.path[0] != '', os.environ.get('MPLBACKEND'))\n"
+    "wide.head(2).style.set_uuid('fixed')"
+)
+
+
+def test_warm_kernels_give_the_same_notebooks_as_fresh_kernels(tmp_path):
+    """What a notebook sees does not depend on how its kernel was started: pandas still knows
+    it runs in a kernel (it fits wide tables to a terminal otherwise), the working directory,
+    sys.path and the matplotlib backend are those of a fresh kernel; plain-text reprs carry
+    no memory address."""
+    notebook = make_notebook(tmp_path / "01_sensitive.ipynb", SENSITIVE)
+    published = {}
+    for warm in (False, True):
+        reports = tmp_path / f"reports-{warm}"
+        summary = run_years(
+            [YEAR],
+            reports_root=reports,
+            notebooks=[notebook],
+            progress=lambda m: None,
+            warm_kernels=warm,
+        )
+        assert summary.ok
+        executed = reports / "2022-23" / "notebooks" / notebook.name
+        published[warm] = executed.read_text()
+    assert published[True] == published[False].replace("reports-False", "reports-True")
+    assert "column_14" in published[True] and "  ...  " not in published[True]
+    assert "Styler at (memory address)>" in published[True]
+
+
+def test_a_kernel_that_dies_in_a_warm_process_fails_the_run(tmp_path):
+    notebook = make_notebook(tmp_path / "01_dies.ipynb", "import os\nos._exit(3)")
+    with pytest.raises(RunError, match=re.escape("01_dies.ipynb failed")):
+        run_year(YEAR, reports_root=tmp_path / "reports", notebooks=[notebook], progress=print)
+    assert (tmp_path / "reports" / "2022-23.failed" / "notebooks").is_dir()

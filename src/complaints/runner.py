@@ -31,6 +31,7 @@ import hashlib
 import json
 import os
 import queue
+import re
 import shutil
 import signal
 import subprocess
@@ -234,9 +235,13 @@ def _versions() -> dict[str, str]:
     return versions
 
 
+_ADDRESS = re.compile(r"(<[^<>\n]* at )0x[0-9a-fA-F]+>")
+
+
 def _strip_volatile_metadata(notebook_path: Path) -> None:
-    """Remove timings and machine-specific paths papermill and ipykernel record, so that two runs
-    on the same inputs give byte-identical notebooks (the times are in the manifest)."""
+    """Remove timings and machine-specific paths papermill and ipykernel record, and memory
+    addresses in plain-text reprs, so that two runs on the same inputs give byte-identical
+    notebooks (the times are in the manifest)."""
     import nbformat
 
     nb = nbformat.read(notebook_path, as_version=4)
@@ -254,6 +259,12 @@ def _strip_volatile_metadata(notebook_path: Path) -> None:
     for cell in nb.cells:
         if "injected-parameters" in cell.metadata.get("tags", []):
             cell.id = "injected-parameters"  # papermill gives it a random id
+        for output in cell.get("outputs", []):
+            data = output.get("data") or {}
+            if isinstance(data.get("text/plain"), str):
+                # A plain-text repr such as <...Styler at 0x7f...> names a memory address,
+                # which differs from run to run (its HTML, shown to readers, does not).
+                data["text/plain"] = _ADDRESS.sub(r"\1(memory address)>", data["text/plain"])
         cell.metadata.pop("execution", None)
         cell_pm = cell.metadata.get("papermill")
         if cell_pm is not None:
@@ -414,12 +425,17 @@ _LIVE_KERNELS: set = set()
 _LIVE_LOCK = threading.Lock()
 
 
-def _kernel_manager_class(log_path: Path):
+def _kernel_manager_class(log_path: Path, warm: WarmKernels | None = None):
     """A kernel manager whose kernel writes its own log (ipykernel's warnings) to ``log_path``
-    rather than to the terminal, where parallel runs would interleave it with the progress."""
+    rather than to the terminal, where parallel runs would interleave it with the progress;
+    with ``warm``, the kernel is forked from that warm process instead of started afresh."""
     from jupyter_client.manager import AsyncKernelManager
 
     class QuietKernelManager(AsyncKernelManager):
+        def format_kernel_cmd(self, extra_arguments=None):
+            cmd = super().format_kernel_cmd(extra_arguments)
+            return warm.client_command(cmd) if warm is not None else cmd
+
         async def _async_launch_kernel(self, kernel_cmd, **kw):
             with log_path.open("ab") as log:
                 kw.setdefault("stdout", log)
@@ -444,6 +460,239 @@ def _kill_live_kernels() -> None:
         if process is not None:
             with contextlib.suppress(OSError):
                 process.send_signal(signal.SIGKILL)
+
+
+#: Imported once by the warm process kernels are forked from: what the notebooks import that
+#: costs most (third-party only; the package's own modules are imported by each kernel).
+PRELOAD = (
+    "pandas",
+    "great_expectations",
+    "matplotlib",
+    "seaborn",
+    "afcharts",
+    "openpyxl",
+    "ipykernel.kernelapp",
+)
+#: Set to 0 to start every kernel afresh (``python -m ipykernel_launcher``).
+WARM_KERNELS_ENV = "COMPLAINTS_WARM_KERNELS"
+
+# What the kernel manager starts instead of ``python -m ipykernel_launcher -f <file>``: a small
+# process that asks the warm process to fork a kernel with its own standard streams, working
+# directory, environment and arguments, passes on interrupts, and exits with the kernel.
+_CLIENT = """\
+import json, os, signal, socket, struct, sys
+sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+sock.connect(sys.argv[1])
+request = json.dumps({"argv": sys.argv[2:], "cwd": os.getcwd(), "env": dict(os.environ)})
+payload = request.encode()
+socket.send_fds(sock, [struct.pack("!Q", len(payload)) + payload], [0, 1, 2])
+def forward(signum, frame):
+    sock.sendall(b"I" if signum == signal.SIGINT else b"T")
+signal.signal(signal.SIGINT, forward)
+signal.signal(signal.SIGTERM, forward)
+status = b""
+while chunk := sock.recv(16):
+    status += chunk
+sys.exit(int(status or b"1"))
+"""
+
+
+class WarmKernels:
+    """A process that has imported :data:`PRELOAD` once and forks a kernel on request, so that
+    no kernel pays for starting Python, ipykernel, pandas, great_expectations or matplotlib.
+
+    A forked kernel runs the same code in the same interpreter (with the kernel spec's options)
+    as a kernel started afresh; only the imports are shared. If the warm process cannot be
+    started, kernels are started afresh.
+    """
+
+    def __init__(self, kernel_name: str, folder: Path) -> None:
+        self.kernel_name = kernel_name
+        self.socket_path = str(folder / "warm-kernels.sock")
+        self.prefix: list[str] | None = None
+        self.process: subprocess.Popen | None = None
+        self._lock = threading.Lock()
+        self._ready = threading.Event()
+        self._usable = False
+
+    def _start(self) -> None:
+        from jupyter_client.kernelspec import KernelSpecManager
+
+        try:
+            argv = KernelSpecManager().get_kernel_spec(self.kernel_name).argv
+            at = argv.index("-m")
+        except Exception:
+            return
+        if argv[at + 1 : at + 2] != ["ipykernel_launcher"]:
+            return
+        self.prefix = argv[:at]
+        code = "from complaints.runner import _warm_serve; _warm_serve()"
+        self.process = subprocess.Popen(
+            [*self.prefix, "-c", code, self.socket_path, *PRELOAD],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            cwd=paths.PROJECT_ROOT,
+        )
+        threading.Thread(target=self._wait_ready, daemon=True).start()
+
+    def _wait_ready(self) -> None:
+        assert self.process is not None and self.process.stdout is not None
+        self._usable = self.process.stdout.readline().strip() == b"ready"
+        self._ready.set()
+
+    def start(self) -> None:
+        """Start the warm process (once), without waiting for it."""
+        with self._lock:
+            if self.process is None and self.prefix is None:
+                self._start()
+
+    def available(self) -> bool:
+        """Start the warm process on first use and wait until it is ready (or has failed)."""
+        self.start()
+        if self.process is None:
+            return False
+        self._ready.wait(timeout=300)
+        return self._usable and self.process.poll() is None
+
+    def client_command(self, cmd: list[str]) -> list[str]:
+        """The kernel command, rewritten to fork from the warm process when it applies."""
+        if self.prefix is None or cmd[: len(self.prefix) + 2] != [
+            *self.prefix,
+            "-m",
+            "ipykernel_launcher",
+        ]:
+            return cmd
+        rest = cmd[len(self.prefix) + 2 :]
+        return [self.prefix[0], "-c", _CLIENT, self.socket_path, *rest]
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            with contextlib.suppress(OSError):
+                self.process.stdin.close()  # the warm process ends its kernels and exits
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def _warm_serve() -> None:
+    """The warm process: import, then fork one kernel per request (see :class:`WarmKernels`).
+
+    Its standard input is a pipe from the runner: when it closes, every kernel still running
+    is killed and the process exits. A kernel whose client goes away is killed too.
+    """
+    import importlib
+    import select
+    import socket
+    import struct
+
+    socket_path, preload = sys.argv[1], sys.argv[2:]
+    # What ipykernel sets before any notebook can import matplotlib.
+    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    # pandas decides at import whether it prints to a terminal (then it fits tables to the
+    # terminal's width) by asking get_ipython() for a kernel: answer as a kernel would.
+    import builtins
+
+    builtins.get_ipython = lambda: type("Kernel", (), {"kernel": True})()
+    try:
+        for name in preload:
+            with contextlib.suppress(Exception):
+                importlib.import_module(name)
+    finally:
+        del builtins.get_ipython
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(socket_path)
+    server.listen(64)
+    sys.stdout.write("ready\n")
+    sys.stdout.flush()
+    clients: dict[socket.socket, int] = {}
+    kernels: dict[int, socket.socket] = {}
+
+    def shut_down() -> None:
+        for pid in kernels:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        os._exit(0)
+
+    while True:
+        readable, _, _ = select.select([server, sys.stdin, *clients], [], [], 0.1)
+        while kernels:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                break
+            conn = kernels.pop(pid, None)
+            if conn is not None:
+                clients.pop(conn, None)
+                with contextlib.suppress(OSError):
+                    conn.sendall(str(os.waitstatus_to_exitcode(status)).encode())
+                conn.close()
+        for source in readable:
+            if source is sys.stdin:
+                if not os.read(sys.stdin.fileno(), 4096):
+                    shut_down()
+            elif source is server:
+                conn, _ = server.accept()
+                data, fds, _, _ = socket.recv_fds(conn, 1 << 20, 3)
+                while len(data) < 8 or len(data) < 8 + struct.unpack("!Q", data[:8])[0]:
+                    chunk = conn.recv(1 << 20)
+                    if not chunk:
+                        break
+                    data += chunk
+                request = json.loads(data[8:])
+                pid = os.fork()
+                if pid == 0:
+                    server.close()
+                    for other in clients:
+                        other.close()
+                    conn.close()
+                    _warm_kernel(request, fds)
+                for fd in fds:
+                    os.close(fd)
+                clients[conn] = pid
+                kernels[pid] = conn
+            else:
+                data = source.recv(64)
+                pid = clients.get(source)
+                if pid is None:
+                    continue
+                signum = signal.SIGKILL if not data else signal.SIGINT
+                if data.endswith(b"T"):
+                    signum = signal.SIGTERM
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signum)
+                if not data:
+                    clients.pop(source, None)
+
+
+def _warm_kernel(request: dict, fds: list[int]) -> None:
+    """In the forked child: become the kernel ``python -m ipykernel_launcher`` would be."""
+    for target, fd in enumerate(fds):
+        os.dup2(fd, target)
+        os.close(fd)
+    os.chdir(request["cwd"])
+    os.environ.clear()
+    os.environ.update(request["env"])
+    if sys.path and sys.path[0] == "":  # as ipykernel_launcher does with the working directory
+        del sys.path[0]
+    code = 1
+    try:
+        from ipykernel import kernelapp
+
+        sys.argv = [kernelapp.__file__, *request["argv"]]
+        kernelapp.launch_new_instance()
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    finally:
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(code)
 
 
 # Planning and running --------------------------------------------------------------------------
@@ -541,6 +790,7 @@ class _Runner:
         force: bool,
         progress: Callable[[str], None],
         log_dir: Path,
+        warm_kernels: bool = True,
     ) -> None:
         self.runs = runs
         self.kernel_name = kernel_name
@@ -554,6 +804,7 @@ class _Runner:
         self.versions = _versions()
         self.git = _git_state()
         self.summary = RunSummary()
+        self.warm = WarmKernels(kernel_name, log_dir) if warm_kernels else None
 
     def progress(self, message: str) -> None:
         with self._progress_lock:
@@ -689,7 +940,7 @@ class _Runner:
                     # Not papermill's cwd=, which changes the whole process's directory
                     # (threads share it): nbclient starts the kernel in the project root.
                     resources={"metadata": {"path": str(paths.PROJECT_ROOT)}},
-                    kernel_manager_class=_kernel_manager_class(log),
+                    kernel_manager_class=_kernel_manager_class(log, self._warm()),
                 )
             except Exception as exc:
                 raise self._failure(run, index, exc, log) from exc
@@ -722,6 +973,9 @@ class _Runner:
         self.events.put(("executed", run, index, None))
         export_html(target, run.staging / "html")
         record["seconds"] = round(time.perf_counter() - tick, 2)
+
+    def _warm(self) -> WarmKernels | None:
+        return self.warm if self.warm is not None and self.warm.available() else None
 
     def _failure(self, run: _YearRun, index: int, exc: Exception, log: Path) -> RunError:
         """Keep the failed notebook, its HTML and its kernel's log; say where it failed."""
@@ -939,12 +1193,15 @@ def run_years(
     force: bool = False,
     jobs: int | None = None,
     reads: dict[str, Reads] | None = None,
+    warm_kernels: bool | None = None,
 ) -> RunSummary:
     """Run several years, up to ``jobs`` notebooks at a time (default: one per core).
 
     Parameters and raw inputs of every year are checked before anything runs (bad ones raise
     :class:`~complaints.errors.InputError`). A year whose notebook fails is not published and
-    is listed in the summary's ``failures``; the other years go on.
+    is listed in the summary's ``failures``; the other years go on. ``warm_kernels``: fork the
+    kernels from a process that has imported the heavy libraries once (default: yes, unless
+    the environment variable ``COMPLAINTS_WARM_KERNELS`` is ``0``).
     """
     years = sorted(set(years))
     if not years:
@@ -986,12 +1243,23 @@ def run_years(
             force=force,
             progress=progress,
             log_dir=Path(log_dir),
+            warm_kernels=(
+                os.environ.get(WARM_KERNELS_ENV, "1") != "0"
+                if warm_kernels is None
+                else warm_kernels
+            ),
         )
-        for run in runs:
-            if not _input_already_read(runner, run):
+        try:
+            unread = [run for run in runs if not _input_already_read(runner, run)]
+            if unread and runner.warm is not None:
+                runner.warm.start()  # notebooks will run: warm up while the inputs are read
+            for run in unread:
                 _check_input(run.year, run.params)
-        with _exclusive(reports_root, runner.progress):
-            return runner.run()
+            with _exclusive(reports_root, runner.progress):
+                return runner.run()
+        finally:
+            if runner.warm is not None:
+                runner.warm.stop()
 
 
 def _input_already_read(runner: _Runner, run: _YearRun) -> bool:
