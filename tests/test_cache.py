@@ -50,13 +50,6 @@ print(len(lines))
 """
 
 
-@pytest.fixture(autouse=True)
-def fresh_kernels(monkeypatch):
-    """These notebooks import nothing heavy: kernels started afresh are quicker here than
-    waiting for the warm process (tested in test_runner.py and the slow tests)."""
-    monkeypatch.setenv(runner.WARM_KERNELS_ENV, "0")
-
-
 def statuses(report: Path) -> dict[str, str]:
     manifest = json.loads((report / "manifest.json").read_text())
     return {name: record["status"] for name, record in manifest["notebooks"].items()}

@@ -61,13 +61,6 @@ BODIES = {
 }
 
 
-@pytest.fixture(autouse=True)
-def fresh_kernels(monkeypatch):
-    """These notebooks import nothing heavy: kernels started afresh are quicker here than
-    waiting for the warm process (tested in test_runner.py and the slow tests)."""
-    monkeypatch.setenv(runner.WARM_KERNELS_ENV, "0")
-
-
 def fail_in(body: str, year: str) -> str:
     return f"if year == {year!r}:\n    raise ValueError('the {year} data is broken')\n{body}"
 

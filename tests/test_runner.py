@@ -270,7 +270,18 @@ def test_warm_kernels_give_the_same_notebooks_as_fresh_kernels(tmp_path):
 
 
 def test_a_kernel_that_dies_in_a_warm_process_fails_the_run(tmp_path):
-    notebook = make_notebook(tmp_path / "01_dies.ipynb", "import os\nos._exit(3)")
+    """(It imports pandas, so its kernel is forked from the warm process.)"""
+    notebook = make_notebook(tmp_path / "01_dies.ipynb", "import os\nimport pandas\nos._exit(3)")
     with pytest.raises(RunError, match=re.escape("01_dies.ipynb failed")):
         run_year(YEAR, reports_root=tmp_path / "reports", notebooks=[notebook], progress=print)
     assert (tmp_path / "reports" / "2022-23.failed" / "notebooks").is_dir()
+
+
+def test_only_notebooks_that_import_heavy_libraries_wait_for_the_warm_process(tmp_path):
+    from complaints.runner import imports_heavy_libraries
+
+    light = make_notebook(tmp_path / "01_light.ipynb", "print(year)")
+    heavy = make_notebook(tmp_path / "02_heavy.ipynb", "from complaints.store import load_store")
+    assert not imports_heavy_libraries(light)
+    assert imports_heavy_libraries(heavy)
+    assert all(imports_heavy_libraries(nb) for nb in list_notebooks())

@@ -475,6 +475,28 @@ PRELOAD = (
 )
 #: Set to 0 to start every kernel afresh (``python -m ipykernel_launcher``).
 WARM_KERNELS_ENV = "COMPLAINTS_WARM_KERNELS"
+#: A notebook whose code imports one of these gains from a warm kernel; any other starts afresh
+#: (waiting for the warm process would cost it more than it saves).
+_HEAVY_IMPORT = re.compile(
+    r"^\s*(?:from|import)\s+(?:complaints|pandas|great_expectations|matplotlib|seaborn|afcharts|"
+    r"openpyxl)\b",
+    re.MULTILINE,
+)
+
+
+def imports_heavy_libraries(notebook: Path) -> bool:
+    """True when a code cell of the notebook imports the package or a preloaded library."""
+    try:
+        cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
+    except (OSError, ValueError):
+        return False
+    for cell in cells:
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else source
+        if cell.get("cell_type") == "code" and _HEAVY_IMPORT.search(source):
+            return True
+    return False
+
 
 # What the kernel manager starts instead of ``python -m ipykernel_launcher -f <file>``: a small
 # process that asks the warm process to fork a kernel with its own standard streams, working
@@ -805,6 +827,7 @@ class _Runner:
         self.git = _git_state()
         self.summary = RunSummary()
         self.warm = WarmKernels(kernel_name, log_dir) if warm_kernels else None
+        self.heavy = {nb: imports_heavy_libraries(nb) for run in runs for nb in run.notebooks}
 
     def progress(self, message: str) -> None:
         with self._progress_lock:
@@ -940,7 +963,7 @@ class _Runner:
                     # Not papermill's cwd=, which changes the whole process's directory
                     # (threads share it): nbclient starts the kernel in the project root.
                     resources={"metadata": {"path": str(paths.PROJECT_ROOT)}},
-                    kernel_manager_class=_kernel_manager_class(log, self._warm()),
+                    kernel_manager_class=_kernel_manager_class(log, self._warm(notebook)),
                 )
             except Exception as exc:
                 raise self._failure(run, index, exc, log) from exc
@@ -974,8 +997,11 @@ class _Runner:
         export_html(target, run.staging / "html")
         record["seconds"] = round(time.perf_counter() - tick, 2)
 
-    def _warm(self) -> WarmKernels | None:
-        return self.warm if self.warm is not None and self.warm.available() else None
+    def _warm(self, notebook: Path) -> WarmKernels | None:
+        """The warm process to fork this notebook's kernel from, if it gains from one."""
+        if self.warm is None or not self.heavy[notebook]:
+            return None
+        return self.warm if self.warm.available() else None
 
     def _failure(self, run: _YearRun, index: int, exc: Exception, log: Path) -> RunError:
         """Keep the failed notebook, its HTML and its kernel's log; say where it failed."""
@@ -1251,7 +1277,7 @@ def run_years(
         )
         try:
             unread = [run for run in runs if not _input_already_read(runner, run)]
-            if unread and runner.warm is not None:
+            if unread and runner.warm is not None and any(runner.heavy.values()):
                 runner.warm.start()  # notebooks will run: warm up while the inputs are read
             for run in unread:
                 _check_input(run.year, run.params)
