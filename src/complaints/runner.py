@@ -549,13 +549,16 @@ class WarmKernels:
             return
         self.prefix = argv[:at]
         code = "from complaints.runner import _warm_serve; _warm_serve()"
-        self.process = subprocess.Popen(
-            [*self.prefix, "-c", code, self.socket_path, *PRELOAD],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            cwd=paths.PROJECT_ROOT,
-        )
+        try:
+            self.process = subprocess.Popen(
+                [*self.prefix, "-c", code, self.socket_path, *PRELOAD],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                cwd=paths.PROJECT_ROOT,
+            )
+        except OSError:
+            return  # kernels are started afresh
         threading.Thread(target=self._wait_ready, daemon=True).start()
 
     def _wait_ready(self) -> None:
