@@ -285,3 +285,34 @@ def test_only_notebooks_that_import_heavy_libraries_wait_for_the_warm_process(tm
     assert not imports_heavy_libraries(light)
     assert imports_heavy_libraries(heavy)
     assert all(imports_heavy_libraries(nb) for nb in list_notebooks())
+
+
+def test_a_failed_run_leaves_the_years_clean_tables_as_they_were(tmp_path, raw_copy):
+    """Figures a failed run rejected never stay in the store that other years read."""
+    from complaints.clean import build_clean
+
+    clean_root = tmp_path / "clean"
+    build_clean(YEAR, raw_copy, clean_root)
+    before = tree_hashes(clean_root / "2022-23")
+    raw_file = next((raw_copy / "2022-23").glob("*.txt"))
+    lines = raw_file.read_text(encoding="utf-8").split("\n")
+    lines[17] = lines[17].replace("\t9\t", "\t19\t")  # a valid figure: the clean step accepts it
+    raw_file.write_text("\n".join(lines), encoding="utf-8")
+    notebooks = [
+        make_notebook(
+            tmp_path / "01_clean.ipynb",
+            "from complaints.clean import build_clean\n"
+            "from complaints.years import ReportingYear\n"
+            "build_clean(ReportingYear.parse(year), Path(raw_root), Path(clean_root))",
+        ),
+        make_notebook(tmp_path / "02_fail.ipynb", "raise ValueError('rejected')"),
+    ]
+    with pytest.raises(RunError):
+        run_year(
+            YEAR,
+            parameters={"raw_root": str(raw_copy), "clean_root": str(clean_root)},
+            reports_root=tmp_path / "reports",
+            notebooks=notebooks,
+            progress=lambda m: None,
+        )
+    assert tree_hashes(clean_root / "2022-23") == before

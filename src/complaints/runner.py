@@ -757,6 +757,9 @@ class _YearRun:
     failure: RunError | None = None
     finished: bool = False
     started: datetime | None = None
+    # A copy of clean_root/<year>/ as it was before the run: put back if the run fails, so that
+    # figures a failed run rejected never stay in the store.
+    clean_before: Path | None = None
     _previous: tuple[dict | None, str] | None = None
 
     def previous(self) -> tuple[dict | None, str]:
@@ -1061,6 +1064,7 @@ class _Runner:
             if run.staging.exists():
                 shutil.rmtree(run.staging)
             (run.staging / "notebooks").mkdir(parents=True)
+            _keep_clean_before(run)
         active = 0
         pool = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="notebook")
         try:
@@ -1112,6 +1116,7 @@ class _Runner:
             shutil.rmtree(run.failed_dir)
         if run.staging.exists():
             run.staging.rename(run.failed_dir)
+        _restore_clean_before(run)
         _remove_if_empty(run.staging.parent)
         self.summary.failures[str(run.year)] = run.failure
         self.progress(f"{run.year}: failed, not published; see {_relative(run.failed_dir)}/")
@@ -1143,6 +1148,8 @@ class _Runner:
                 "execute every notebook"
             )
         _swap_in(run.staging, run.final_dir)
+        if run.clean_before is not None and run.clean_before.exists():
+            shutil.rmtree(run.clean_before)
         _remove_if_empty(run.staging.parent)
         if run.failed_dir.exists():
             shutil.rmtree(run.failed_dir)
@@ -1158,6 +1165,30 @@ class _Runner:
             executed=[n for n, s in statuses.items() if s == "executed"],
             reused=[n for n, s in statuses.items() if s == "reused"],
         )
+
+
+def _keep_clean_before(run: _YearRun) -> None:
+    """Copy the year's clean tables aside before its cleaning notebook may rewrite them."""
+    if not run.has_raw:
+        return
+    run.clean_before = run.staging.parent / f"{run.year}.clean-before"
+    if run.clean_before.exists():
+        shutil.rmtree(run.clean_before)
+    current = paths.clean_dir(run.year, run.clean_root)
+    if current.is_dir():
+        shutil.copytree(current, run.clean_before)
+
+
+def _restore_clean_before(run: _YearRun) -> None:
+    """A failed run leaves the store as it found it: its clean tables are put back (or removed
+    when the year had none before)."""
+    if run.clean_before is None:
+        return
+    current = paths.clean_dir(run.year, run.clean_root)
+    if current.exists():
+        shutil.rmtree(current)
+    if run.clean_before.exists():
+        run.clean_before.rename(current)
 
 
 def _remove_if_empty(folder: Path) -> None:
