@@ -174,6 +174,14 @@ def check_parameters(parameters: dict[str, object], notebooks: list[Path]) -> di
                 f"parameter {name}={value!r} must be of type {expected.__name__}",
             )
     ReportingYear.parse(str(parameters.get("year", "")))  # raises ValueError if malformed
+    if parameters.get("edition", "internal") != "internal":
+        # The runner publishes the executed notebooks, the validation results and the audit
+        # HTML, which show every figure: a public edition must not go out through it.
+        raise InputError(
+            f"edition={parameters['edition']!r}: the runner publishes the internal edition only",
+            hint="run notebooks/03_report.ipynb with papermill and -p edition public into a "
+            "folder of its own for the public tables and charts",
+        )
     for notebook in notebooks:
         missing = sorted(set(parameters) - _declared_parameters(notebook))
         if missing:
