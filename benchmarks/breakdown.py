@@ -1,8 +1,8 @@
 """Where a notebook run's time goes: interpreter and import costs, kernel start, and the work
 each notebook does, each measured on its own. Run by ``benchmark.py`` (with the snapshot of the
-project first on ``PYTHONPATH``); prints one JSON object.
+project first on ``PYTHONPATH``); writes one JSON object to OUTPUT.
 
-Usage: python benchmarks/breakdown.py REPORT_DIR CLEAN_ROOT REPEAT
+Usage: python benchmarks/breakdown.py REPORT_DIR CLEAN_ROOT REPEAT OUTPUT
 """
 
 from __future__ import annotations
@@ -66,6 +66,7 @@ def timed(function, *args, **kwargs):
 
 def main() -> None:
     report_dir, clean_root, repeat = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+    output = Path(sys.argv[4])
     out: dict[str, object] = {}
     python_alone = median_of(repeat, lambda: fresh_process("pass"))
     imports = {"python start-up": python_alone}
@@ -129,7 +130,7 @@ def main() -> None:
     out["work_seconds"] = {k: round(v, 2) for k, v in work.items()}
     manifest = json.loads((report_dir / "manifest.json").read_text(encoding="utf-8"))
     out["seconds_per_notebook_in_a_cold_run"] = manifest["seconds_per_notebook"]
-    print(json.dumps(out))
+    output.write_text(json.dumps(out), encoding="utf-8")
 
 
 if __name__ == "__main__":
