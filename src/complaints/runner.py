@@ -471,16 +471,20 @@ def _kill_live_kernels() -> None:
 
 
 #: Imported once by the warm process kernels are forked from: what the notebooks import that
-#: costs most (third-party only; the package's own modules are imported by each kernel).
+#: costs most (third-party only; the package's own modules are imported by each kernel), in
+#: the order the notebooks need them. The process serves as soon as the first
+#: :data:`PRELOAD_FIRST` are imported, and imports the others between requests: a kernel
+#: forked before a library is imported imports it itself, as a fresh kernel would.
 PRELOAD = (
+    "ipykernel.kernelapp",
     "pandas",
+    "openpyxl",
     "great_expectations",
     "matplotlib",
     "seaborn",
     "afcharts",
-    "openpyxl",
-    "ipykernel.kernelapp",
 )
+PRELOAD_FIRST = 2
 #: Set to 0 to start every kernel afresh (``python -m ipykernel_launcher``).
 WARM_KERNELS_ENV = "COMPLAINTS_WARM_KERNELS"
 #: A notebook whose code imports one of these gains from a warm kernel; any other starts afresh
@@ -559,7 +563,7 @@ class WarmKernels:
         code = "from complaints.runner import _warm_serve; _warm_serve()"
         try:
             self.process = subprocess.Popen(
-                [*self.prefix, "-c", code, self.socket_path, *PRELOAD],
+                [*self.prefix, "-c", code, self.socket_path, str(PRELOAD_FIRST), *PRELOAD],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
@@ -621,37 +625,41 @@ def _warm_serve() -> None:
     import socket
     import struct
 
-    socket_path, preload = sys.argv[1], sys.argv[2:]
+    socket_path, first, pending = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
     # What ipykernel sets before any notebook can import matplotlib.
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
-    # pandas decides at import whether it prints to a terminal (then it fits tables to the
-    # terminal's width) by asking get_ipython() for a kernel: answer as a kernel would.
-    import builtins
 
-    builtins.get_ipython = lambda: type("Kernel", (), {"kernel": True})()
-    try:
-        for name in preload:
+    def preload(name: str) -> None:
+        # pandas decides at import whether it prints to a terminal (then it fits tables to
+        # the terminal's width) by asking get_ipython() for a kernel: answer as a kernel would.
+        import builtins
+
+        builtins.get_ipython = lambda: type("Kernel", (), {"kernel": True})()
+        try:
             with contextlib.suppress(Exception):
                 importlib.import_module(name)
-    finally:
-        del builtins.get_ipython
+        finally:
+            del builtins.get_ipython
+
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(socket_path)
     server.listen(64)
+    for name in pending[:first]:
+        preload(name)
+    pending = pending[first:]
     sys.stdout.write("ready\n")
     sys.stdout.flush()
     clients: dict[socket.socket, int] = {}
     kernels: dict[int, socket.socket] = {}
 
     def shut_down() -> None:
-        for pid in kernels:
+        for pid in list(kernels):
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
         os._exit(0)
 
     while True:
-        readable, _, _ = select.select([server, sys.stdin, *clients], [], [], 0.1)
-        while kernels:
+        while kernels:  # a kernel that exited: tell its client, which exits with its code
             try:
                 pid, status = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError:
@@ -664,6 +672,11 @@ def _warm_serve() -> None:
                 with contextlib.suppress(OSError):
                     conn.sendall(str(os.waitstatus_to_exitcode(status)).encode())
                 conn.close()
+        watched = [server, sys.stdin, *clients]
+        if pending and not select.select(watched, [], [], 0)[0]:
+            preload(pending.pop(0))  # nothing to serve: import the next library
+            continue
+        readable, _, _ = select.select(watched, [], [], 0.1)
         for source in readable:
             if source is sys.stdin:
                 if not os.read(sys.stdin.fileno(), 4096):
