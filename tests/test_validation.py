@@ -766,3 +766,48 @@ def test_validation_and_data_docs_make_no_network_connection_and_show_no_progres
     assert "Calculating Metrics" not in done.stderr
     assert "%|" not in done.stderr  # no tqdm bar of any kind
     assert (tmp_path / "docs" / "validations" / "reconciliation").is_dir()
+
+
+# GX Data Docs -------------------------------------------------------------------------------------
+
+
+def _site(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_data_docs_hold_every_suite_and_a_rebuild_gives_the_same_bytes(real, tmp_path):
+    first = validation.build_data_docs(real, tmp_path / "one")
+    validation.build_data_docs(real, tmp_path / "two")
+    assert first == tmp_path / "one" / "index.html"
+    pages = {p.stem for p in (tmp_path / "one" / "validations").rglob("*.html")}
+    assert pages == set(real.gx_results) and "reconciliation" in pages
+    run_folders = {p.name for p in (tmp_path / "one" / "validations").glob("*/*/*")}
+    assert run_folders == {"20230331T000000.000000Z"}  # the end of 2022-23, not the clock
+    assert _site(tmp_path / "one") == _site(tmp_path / "two")
+    index = first.read_text(encoding="utf-8")
+    assert "?d=" not in index  # no build time on GX's logo address
+    # a failed suite shows as failed in GX's own index
+    assert '"_validation_success_text": "Failed"' in index.replace("'", '"')
+
+    # building again into the same folder replaces what was there
+    stale = tmp_path / "one" / "validations" / "left-over.html"
+    stale.write_text("old")
+    validation.build_data_docs(real, tmp_path / "one")
+    assert not stale.exists()
+    assert _site(tmp_path / "one") == _site(tmp_path / "two")
+
+
+def test_data_docs_escape_hostile_text_from_the_data(tables, year, tmp_path):
+    hostile = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    broken = corrupt(tables, "learning_from_complaints", set_cell("case_id", 0, hostile))
+    result = validate_tables(broken, year)
+    assert not result.success  # the case id is malformed: an error
+    validation.build_data_docs(result, tmp_path / "docs")
+    page = next((tmp_path / "docs" / "validations").rglob("learning_from_complaints.html"))
+    text = page.read_text(encoding="utf-8")
+    assert "COM/" in text  # the page shows the table's values
+    assert "&lt;script&gt;" in text or "&#34;x&#34;" in text or "&lt;img" in text
+    for page in (tmp_path / "docs").rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert '<script>alert("x")' not in text, page.name
+        assert "<img src=x onerror" not in text, page.name

@@ -958,17 +958,74 @@ def reconciliation_table(result: ValidationResult) -> Styler:
     )
 
 
-# Data Docs (optional) -------------------------------------------------------------------------
+# Data Docs ------------------------------------------------------------------------------------
+
+#: Where the validation notebook builds GX Data Docs, inside the year's ``validation/`` folder.
+DATA_DOCS_DIR = "data_docs"
+
+
+def data_docs_run_time(year: ReportingYear):
+    """The run time recorded in Data Docs: the last day of the reporting year, not the clock.
+
+    GX files every validation under its run time and prints it; a fixed time per year makes a
+    rerun on the same inputs give the same pages. When the checks ran is not part of the record.
+    """
+    import datetime as dt
+
+    return dt.datetime(year.start + 1, 3, 31, tzinfo=dt.UTC)
+
+
+def _escape_strings(value: object) -> object:
+    if isinstance(value, str):
+        return escape(value)
+    if isinstance(value, Mapping):
+        return type(value)((k, _escape_strings(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return type(value)(_escape_strings(v) for v in value)
+    return value
+
+
+def _escaped_for_data_docs(suite_result):
+    """``suite_result`` with every string that can come from the data HTML-escaped.
+
+    GX 1.x's page renderer puts unexpected values and expectation parameters into the page
+    without escaping them (a case id ``<script>...`` in the data would run in the auditor's
+    browser; the tests prove it does not). Text that GX escapes itself may show escaped twice
+    (``&amp;lt;``): safe, if not pretty.
+    """
+    for item in suite_result.results:
+        item.result = _escape_strings(item.result)
+        item.exception_info = _escape_strings(item.exception_info)
+        config = item.expectation_config
+        for key, value in list(config.kwargs.items()):
+            config.kwargs[key] = _escape_strings(value)
+    return suite_result
 
 
 def build_data_docs(result: ValidationResult, target_dir: Path | str) -> Path:
-    """Render GX Data Docs for ``result`` into ``target_dir`` (a throwaway ephemeral context with
-    a filesystem site there); returns the index page.
+    """Render GX Data Docs for ``result`` into ``target_dir``; returns its ``index.html``.
 
-    Not part of the published report: the pages load Bootstrap, jQuery and Vega from CDNs (they
-    do not display properly offline) and embed the run's time. The summary in the validation
-    notebook and the results JSON are the record.
+    A throwaway ephemeral context with a filesystem site at ``target_dir`` stores each suite's
+    result under the run ``complaints-<year>`` at :func:`data_docs_run_time`, and GX builds the
+    site: an index, one page per suite's expectations and one per validation result. Whatever
+    ``target_dir`` held before is replaced (the site is built beside it, then swapped in).
+
+    Three things GX would make different on every build are held still, so that a rerun on the
+    same inputs gives the same bytes: the run time (:func:`data_docs_run_time`), the load markers
+    and validation times in each result's ``meta`` (left out, as in ``validation_results.json``),
+    and the HTML element ids GX draws from ``uuid4`` (numbered in order instead). GX's time stamp on
+    its logo's address is left off too. These are patched on GX's page view for the duration of
+    the build only (GX is pinned; the identical-rerun test fails if a new version moves them).
+
+    The pages are GX's own and load Bootstrap, jQuery and Vega from public CDNs, so they display
+    properly only online. The record that opens offline is the validation notebook's HTML and
+    ``validation_results.json``, which hold the same results.
     """
+    import copy
+    import shutil
+    import tempfile
+    from unittest import mock
+
     gx = _gx()["gx"]
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.resource_identifiers import (
@@ -977,29 +1034,68 @@ def build_data_docs(result: ValidationResult, target_dir: Path | str) -> Path:
     )
 
     target = Path(target_dir).resolve()
-    context = gx.get_context(mode="ephemeral", project_config=_context_config())
-    site = "validation"
-    context.add_data_docs_site(
-        site_name=site,
-        site_config={
-            "class_name": "SiteBuilder",
-            "show_how_to_buttons": False,
-            "store_backend": {
-                "class_name": "TupleFilesystemStoreBackend",
-                "base_directory": str(target),
-            },
-            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-        },
+    target.parent.mkdir(parents=True, exist_ok=True)
+    building = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    from great_expectations.render.view import view as gx_view
+    from jinja2 import pass_context
+
+    counter = iter(range(1, 1_000_000_000))
+    numbered = mock.patch.object(
+        gx_view, "uuid4", lambda: f"00000000-0000-4000-8000-{next(counter):012d}"
     )
-    run_id = RunIdentifier(run_name=f"complaints-{result.year}")
-    for name, suite_result in result._raw.items():
-        suite_id = ExpectationSuiteIdentifier(name=name)
-        context.validation_results_store.store_validation_results(
-            suite_validation_result=suite_result,
-            suite_validation_result_identifier=ValidationResultIdentifier(
-                expectation_suite_identifier=suite_id, run_id=run_id, batch_identifier=name
-            ),
-            expectation_suite_identifier=suite_id,
+    original_url = gx_view.DefaultJinjaView.add_data_context_id_to_url
+
+    @pass_context
+    def url_without_time(self, jinja_context, url, add_datetime=True):
+        return original_url(self, jinja_context, url, add_datetime=False)
+
+    undated = mock.patch.object(
+        gx_view.DefaultJinjaView, "add_data_context_id_to_url", url_without_time
+    )
+    try:
+        context = gx.get_context(mode="ephemeral", project_config=_context_config())
+        site = "validation"
+        context.add_data_docs_site(
+            site_name=site,
+            site_config={
+                "class_name": "SiteBuilder",
+                "show_how_to_buttons": False,
+                "store_backend": {
+                    "class_name": "TupleFilesystemStoreBackend",
+                    "base_directory": str(building),
+                },
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            },
         )
-    urls = context.build_data_docs(site_names=[site])
-    return Path(urls[site].removeprefix("file://"))
+        run_id = RunIdentifier(
+            run_name=f"complaints-{result.year}",
+            run_time=data_docs_run_time(ReportingYear.parse(str(result.year))),
+        )
+        for name in sorted(result._raw):
+            suite_id = ExpectationSuiteIdentifier(name=name)
+            suite_result = _escaped_for_data_docs(copy.deepcopy(result._raw[name]))
+            suite_result.meta = {k: v for k, v in suite_result.meta.items() if k not in _VOLATILE}
+            context.validation_results_store.store_validation_results(
+                suite_validation_result=suite_result,
+                suite_validation_result_identifier=ValidationResultIdentifier(
+                    expectation_suite_identifier=suite_id, run_id=run_id, batch_identifier=name
+                ),
+                expectation_suite_identifier=suite_id,
+            )
+        with numbered, undated:
+            context.build_data_docs(site_names=[site])
+        # GX logs a page it fails to render and carries on: check every page is there.
+        pages = {p.stem for p in (building / "validations").rglob("*.html")}
+        missing = sorted(set(result._raw) - pages)
+        if missing or not (building / "index.html").is_file():
+            raise RuntimeError(
+                f"GX Data Docs were not built for {', '.join(missing) or 'the index'}: "
+                "see the GX messages logged above"
+            )
+        if target.exists():
+            shutil.rmtree(target)
+        building.rename(target)
+    finally:
+        if building.exists():
+            shutil.rmtree(building, ignore_errors=True)
+    return target / "index.html"
