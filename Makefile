@@ -9,13 +9,16 @@ BIN    := $(VENV)/bin
 YEAR   ?=
 # Notebooks `make report` runs at once, across years; empty means one per core.
 JOBS   ?=
+# The edition: empty or internal (the report as published, reports/YEAR/), or public
+# (disclosure control; only the report's HTML, tables and charts, in reports/YEAR-public/).
+EDITION ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help setup setup-dev report clean-data validate test test-fast lint format docs lab clean benchmark
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
-	@echo "  Variables: YEAR=2022-23 (default: the latest year held)"
+	@echo "  Variables: YEAR=2022-23 (default: the latest year held), JOBS=2, EDITION=public"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,8 +37,8 @@ setup: $(VENV)/.runtime ## Create .venv with what the pipeline needs to run
 
 setup-dev: setup $(VENV)/.dev ## Add developer tools (pytest, ruff, nbstripout, pre-commit)
 
-report: setup ## Produce the report for YEAR (default: latest year held; several: YEAR="2022-23 2023-24" JOBS=2)
-	$(BIN)/complaints run $(foreach y,$(YEAR),--year $(y)) $(if $(JOBS),--jobs $(JOBS),)
+report: setup ## Produce the report for YEAR (default: latest year held; several: YEAR="2022-23 2023-24" JOBS=2; EDITION=public)
+	$(BIN)/complaints run $(foreach y,$(YEAR),--year $(y)) $(if $(JOBS),--jobs $(JOBS),) $(if $(EDITION),--edition $(EDITION),)
 
 clean-data: setup ## Only extract YEAR's raw input into data/clean/YEAR/
 	$(BIN)/complaints clean $(if $(YEAR),--year $(YEAR),)

@@ -49,6 +49,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from complaints.runner import run_years
 
     params = _parse_params(args.param)
+    if args.edition is not None:
+        if params.get("edition", args.edition) != args.edition:
+            raise InputError(
+                f"--edition {args.edition} and -p edition={params['edition']} disagree",
+                hint="give the edition once",
+            )
+        params["edition"] = args.edition
     raw_root = _root(params.get("raw_root"), paths.RAW_DIR)
     clean_root = _root(params.get("clean_root"), paths.CLEAN_DIR)
     years = args.year or [_latest_year()]
@@ -119,6 +126,17 @@ def _add_run_arguments(run: argparse.ArgumentParser) -> None:
         help="extra notebook parameter (raw_root, clean_root); unknown ones are refused",
     )
     run.add_argument(
+        "--edition",
+        choices=("internal", "public"),
+        default=None,
+        help="internal (default): the report as published, every figure, with the executed "
+        "notebooks, validation results and audit HTML, in reports/<year>/. public: disclosure "
+        "control (counts from 1 to 5 and figures that would reveal them shown as c, no case "
+        "ids); runs 01_clean to 03_report and publishes only the report's HTML without code, "
+        "its tables (CSV) and charts, index.html and the manifest, in reports/<year>-public/ "
+        "(reports/<year>/ is not touched)",
+    )
+    run.add_argument(
         "-j",
         "--jobs",
         type=_jobs,
@@ -180,8 +198,8 @@ def build_parser() -> argparse.ArgumentParser:
     clean.set_defaults(func=_cmd_clean)
     run = sub.add_parser(
         "run",
-        help="run the notebooks for one or more years and publish reports/<year>/ "
-        "(unchanged notebooks are reused)",
+        help="run the notebooks for one or more years and publish reports/<year>/, or "
+        "reports/<year>-public/ with --edition public (unchanged notebooks are reused)",
     )
     _add_run_arguments(run)
     run.set_defaults(func=_cmd_run)

@@ -21,6 +21,18 @@ Parallel runs. :func:`run_years` runs several years at once, up to ``jobs`` note
 reads the multi-year store (every year's clean tables) starts only when every notebook of the
 run that writes clean tables has finished, so it sees the same store whatever the timing. A
 failure in one year leaves the other years' outputs alone.
+
+The public edition (``edition="public"``). The notebooks up to the report (``01_clean``,
+``02_validate``, ``03_report``; not ``04_trends``) run as above with ``edition=public``, into
+``reports/.staging/<year>-public/``; validation errors still stop the run. Their executed
+notebooks, validation results and audit HTML show every figure, so they are not published: the
+complete run is kept as the public edition's cache, ``reports/.cache/<year>-public/`` (what the
+next public run reuses from; internal, like ``reports/<year>/``), and only the report's HTML for
+readers (no code), its tables and charts, an index page and a manifest are copied into
+``reports/<year>-public/`` (:func:`complaints.publish.build_public_edition`), checked
+(:func:`complaints.publish.check_public_edition`) and swapped in. ``reports/<year>/`` is never
+read or written by a public run. A failed public run keeps its evidence in
+``reports/<year>-public.failed/``.
 """
 
 from __future__ import annotations
@@ -70,6 +82,12 @@ RECORDED_PACKAGES = (
 )
 #: Folders of a report that hold every notebook's executed copy and HTML (not data outputs).
 _NOTEBOOK_FOLDERS = ("notebooks", "html")
+#: The editions a run can publish (those of complaints.disclosure.EDITIONS, named here so that a
+#: run that executes nothing does not import pandas). ``internal`` is the default.
+EDITIONS = ("internal", "public")
+#: The notebook the public edition publishes (its HTML for readers, tables and charts); the
+#: notebooks numbered before it run too (it reads what they write), those after it do not.
+PUBLIC_REPORT = "03_report"
 
 
 # What each notebook reads ----------------------------------------------------------------------
@@ -174,13 +192,10 @@ def check_parameters(parameters: dict[str, object], notebooks: list[Path]) -> di
                 f"parameter {name}={value!r} must be of type {expected.__name__}",
             )
     ReportingYear.parse(str(parameters.get("year", "")))  # raises ValueError if malformed
-    if parameters.get("edition", "internal") != "internal":
-        # The runner publishes the executed notebooks, the validation results and the audit
-        # HTML, which show every figure: a public edition must not go out through it.
+    if parameters.get("edition", "internal") not in EDITIONS:
         raise InputError(
-            f"edition={parameters['edition']!r}: the runner publishes the internal edition only",
-            hint="run notebooks/03_report.ipynb with papermill and -p edition public into a "
-            "folder of its own for the public tables and charts",
+            f"edition={parameters['edition']!r} is unknown",
+            hint=f"the editions are: {', '.join(EDITIONS)}",
         )
     for notebook in notebooks:
         missing = sorted(set(parameters) - _declared_parameters(notebook))
@@ -766,6 +781,8 @@ class _YearRun:
     raw_root: Path
     clean_root: Path
     has_raw: bool
+    # The public edition's folder (``final_dir`` is then its unpublished cache); None: internal.
+    public_dir: Path | None = None
     records: dict[str, dict] = field(default_factory=dict)
     executed: list[bool] = field(default_factory=list)
     started_tasks: set[int] = field(default_factory=set)
@@ -783,6 +800,18 @@ class _YearRun:
     clean_before: Path | None = None
     _previous: tuple[dict | None, str] | None = None
 
+    @property
+    def published_dir(self) -> Path:
+        """The folder readers get: ``reports/<year>/``, or ``reports/<year>-public/``."""
+        return self.public_dir if self.public_dir is not None else self.final_dir
+
+    @property
+    def public_staging(self) -> Path | None:
+        """Where the public folder is assembled before it is swapped in."""
+        if self.public_dir is None:
+            return None
+        return self.staging.with_name(f"{self.staging.name}.publish")
+
     def previous(self) -> tuple[dict | None, str]:
         if self._previous is None:
             self._previous = verify_report(self.final_dir)
@@ -796,7 +825,10 @@ class _YearRun:
         return reads.store or (reads.store_without_raw and not self.has_raw)
 
     def label(self, index: int) -> str:
-        return f"{self.year} [{index + 1}/{len(self.notebooks)}] {self.notebooks[index].name}"
+        edition = " public" if self.public_dir is not None else ""
+        return (
+            f"{self.year}{edition} [{index + 1}/{len(self.notebooks)}] {self.notebooks[index].name}"
+        )
 
     def predecessors(self, index: int) -> set[int]:
         """The earlier notebooks of the year this one must wait for."""
@@ -1044,7 +1076,7 @@ class _Runner:
         return RunError(
             f"{run.year}: notebook {notebook.name} failed in {_failed_cell(exc)}\n"
             f"  the executed notebook is kept at {kept} (and its HTML next to it);\n"
-            f"  the previous outputs in {_relative(run.final_dir)}/ were not touched"
+            f"  the previous outputs in {_relative(run.published_dir)}/ were not touched"
         )
 
     # Scheduling (main thread) ----------------------------------------------------------------
@@ -1082,8 +1114,9 @@ class _Runner:
         for run in self.runs:
             run.executed = [False] * len(run.notebooks)
             run.started = datetime.now(UTC)
-            if run.staging.exists():
-                shutil.rmtree(run.staging)
+            for folder in (run.staging, run.public_staging):
+                if folder is not None and folder.exists():
+                    shutil.rmtree(folder)
             (run.staging / "notebooks").mkdir(parents=True)
             _keep_clean_before(run)
         active = 0
@@ -1137,6 +1170,8 @@ class _Runner:
             shutil.rmtree(run.failed_dir)
         if run.staging.exists():
             run.staging.rename(run.failed_dir)
+        if run.public_staging is not None and run.public_staging.exists():
+            shutil.rmtree(run.public_staging)
         _restore_clean_before(run)
         _remove_if_empty(run.staging.parent)
         self.summary.failures[str(run.year)] = run.failure
@@ -1168,6 +1203,8 @@ class _Runner:
                 f"declares in runner.NOTEBOOK_READS (e.g. {unclaimed[0]}): the next run will "
                 "execute every notebook"
             )
+        published = self.publish_public(run, manifest) if run.public_dir is not None else None
+        run.final_dir.parent.mkdir(parents=True, exist_ok=True)
         _swap_in(run.staging, run.final_dir)
         if run.clean_before is not None and run.clean_before.exists():
             shutil.rmtree(run.clean_before)
@@ -1175,6 +1212,19 @@ class _Runner:
         if run.failed_dir.exists():
             shutil.rmtree(run.failed_dir)
         statuses = {nb.name: run.records[nb.name]["status"] for nb in run.notebooks}
+        if published is not None:
+            self.progress(
+                f"{run.year}: public edition written to {_relative(run.public_dir)}/ "
+                "(open index.html)"
+            )
+            return RunResult(
+                year=run.year,
+                output_dir=run.public_dir,
+                notebooks=[],
+                manifest=published,
+                executed=[n for n, s in statuses.items() if s == "executed"],
+                reused=[n for n, s in statuses.items() if s == "reused"],
+            )
         self.progress(
             f"{run.year}: report written to {_relative(run.final_dir)}/ (open index.html)"
         )
@@ -1186,6 +1236,40 @@ class _Runner:
             executed=[n for n, s in statuses.items() if s == "executed"],
             reused=[n for n, s in statuses.items() if s == "reused"],
         )
+
+    def publish_public(self, run: _YearRun, manifest: Path) -> Path:
+        """Copy what the public edition publishes from the complete run in ``run.staging`` into
+        ``run.public_staging``, check it, write its index and manifest, and swap it into
+        ``run.public_dir``. Returns the public manifest's path (as published)."""
+        from complaints.publish import build_public_edition, case_ids, check_public_edition
+
+        assert run.public_dir is not None and run.public_staging is not None
+        report = next(nb for nb in run.notebooks if nb.stem == PUBLIC_REPORT)
+        build_public_edition(run.staging, run.public_staging, run.year, report.stem)
+        check_public_edition(run.public_staging, report.stem, case_ids(run.clean_root))
+        internal = json.loads(manifest.read_text(encoding="utf-8"))
+        public_manifest = write_manifest(
+            run.public_staging,
+            year=run.year,
+            parameters=run.params,
+            notebooks=run.notebooks,
+            started=datetime.fromisoformat(internal["started"]),
+            finished=datetime.fromisoformat(internal["finished"]),
+            timings=internal["seconds_per_notebook"],
+            raw_root=run.raw_root,
+            # How each notebook came about, without the files it wrote (most are not published).
+            records={
+                name: {k: record[k] for k in ("status", "reason", "cache_key") if k in record}
+                for name, record in internal["notebooks"].items()
+            },
+            cache=internal["cache"],
+            kernel=internal["kernel"],
+            git=internal["git"],
+            versions=internal["versions"],
+            edition="public",
+        )
+        _swap_in(run.public_staging, run.public_dir)
+        return run.public_dir / public_manifest.name
 
 
 def _keep_clean_before(run: _YearRun) -> None:
@@ -1293,13 +1377,21 @@ def run_years(
     jobs = default_jobs() if jobs is None else jobs
     if jobs < 1:
         raise InputError(f"jobs must be at least 1, not {jobs}")
+    parameters = dict(parameters or {})
+    if parameters.get("edition") == "internal":
+        # The notebooks' default: asking for it by name gives the very same run and outputs.
+        del parameters["edition"]
+    public = parameters.get("edition") == "public"
+    if public:
+        notebooks = public_edition_notebooks(notebooks)
     runs = []
     for year in years:
-        staging = reports_root / ".staging" / str(year)
+        name = f"{year}-public" if public else str(year)
+        staging = reports_root / ".staging" / name
         # Paths handed to notebooks are relative to the project root (the kernel's working
         # directory), so the executed notebooks record the same parameters on every machine.
         output_param = os.path.relpath(staging, paths.PROJECT_ROOT)
-        params = {"year": str(year), **(parameters or {}), "output_dir": output_param}
+        params = {"year": str(year), **parameters, "output_dir": output_param}
         check_parameters(params, notebooks)
         raw_root = _project_path(params.get("raw_root"), paths.RAW_DIR)
         runs.append(
@@ -1308,12 +1400,14 @@ def run_years(
                 params=params,
                 notebooks=list(notebooks),
                 reads=[reads_of(nb, reads) for nb in notebooks],
-                final_dir=reports_root / str(year),
+                # The public edition's complete run is its cache, never published.
+                final_dir=reports_root / ".cache" / name if public else reports_root / name,
                 staging=staging,
-                failed_dir=reports_root / f"{year}.failed",
+                failed_dir=reports_root / f"{name}.failed",
                 raw_root=raw_root,
                 clean_root=_project_path(params.get("clean_root"), paths.CLEAN_DIR),
                 has_raw=paths.raw_dir(year, raw_root).is_dir(),
+                public_dir=reports_root / name if public else None,
             )
         )
     with tempfile.TemporaryDirectory(prefix="complaints-run-") as log_dir:
@@ -1341,6 +1435,17 @@ def run_years(
         finally:
             if runner.warm is not None:
                 runner.warm.stop()
+
+
+def public_edition_notebooks(notebooks: list[Path]) -> list[Path]:
+    """The notebooks a public edition runs: the report and every notebook numbered before it
+    (it reads what they write); the later ones (04_trends) are for analysts and not run."""
+    stems = [nb.stem for nb in notebooks]
+    if PUBLIC_REPORT not in stems:
+        raise InputError(
+            f"the public edition publishes {PUBLIC_REPORT}.ipynb, which is not among the notebooks"
+        )
+    return notebooks[: stems.index(PUBLIC_REPORT) + 1]
 
 
 def _input_already_read(runner: _Runner, run: _YearRun) -> bool:
@@ -1385,6 +1490,7 @@ def write_manifest(
     git: dict[str, object] | None = None,
     versions: dict[str, str] | None = None,
     kernel: str = KERNEL,
+    edition: str | None = None,
 ) -> Path:
     """``manifest.json``: inputs and outputs with their sha256, code version, parameters, times,
     and per notebook its cache key, whether it was executed or reused, and why.
@@ -1405,6 +1511,7 @@ def write_manifest(
     }
     manifest = {
         "year": str(year),
+        **({"edition": edition} if edition is not None else {}),
         "parameters": parameters,
         "kernel": kernel,
         "started": started.isoformat(timespec="seconds"),
