@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -182,8 +183,12 @@ DOM = """() => ({
 })"""
 
 
-def visit(browser, path: Path, screenshot: Path | None = None) -> Visit:
+def visit(
+    browser, path: Path, screenshot: Path | None = None, *, block_network: bool = False
+) -> Visit:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
+    if block_network:  # requests are still recorded, then refused
+        context.route(re.compile(r"^(?!file:|data:)"), lambda route: route.abort())
     page = context.new_page()
     found = Visit([], [], [], None, {})
 
@@ -361,3 +366,18 @@ def test_without_chromium_the_browser_test_fails_in_ci_and_skips_elsewhere(
     assert result.returncode == code, result.stdout + result.stderr
     assert outcome in result.stdout, result.stdout
     assert "chromium not found" in result.stdout and reason in result.stdout
+
+
+@pytest.mark.slow  # builds a report (runs the notebooks)
+def test_gx_data_docs_show_the_hostile_case_id_as_text(browser, report, artefacts):
+    """GX's Data Docs of the failed run list the bad case id among the unexpected values. GX's
+    pages load Bootstrap and jQuery from CDNs (refused here, as offline): what matters is that
+    the value from the data is text, not markup that runs."""
+    docs = report.failed / "validation" / "data_docs"
+    page = next((docs / "validations").rglob("learning_from_complaints.html"))
+    seen = visit(browser, page, artefacts / "failed-data-docs-learning.png", block_network=True)
+    assert seen.pwned is None, f"a script from the data ran (__pwned={seen.pwned})"
+    assert seen.dialogs == []
+    assert not any("__pwned" in s for s in seen.dom["scripts"])
+    assert BAD_CASE_ID in seen.dom["text"]
+    assert all(i["src"] != "x" for i in seen.dom["images"])

@@ -1074,7 +1074,8 @@ def build_data_docs(result: ValidationResult, target_dir: Path | str) -> Path:
         for name in sorted(result._raw):
             suite_id = ExpectationSuiteIdentifier(name=name)
             suite_result = _escaped_for_data_docs(copy.deepcopy(result._raw[name]))
-            suite_result.meta = {k: v for k, v in suite_result.meta.items() if k not in _VOLATILE}
+            meta = {k: v for k, v in suite_result.meta.items() if k not in _VOLATILE}
+            suite_result.meta = {**meta, "run_id": run_id}
             context.validation_results_store.store_validation_results(
                 suite_validation_result=suite_result,
                 suite_validation_result_identifier=ValidationResultIdentifier(
@@ -1098,4 +1099,4 @@ def build_data_docs(result: ValidationResult, target_dir: Path | str) -> Path:
     finally:
         if building.exists():
             shutil.rmtree(building, ignore_errors=True)
-    return target / "index.html"
+    return Path(target_dir) / "index.html"
