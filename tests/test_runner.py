@@ -95,7 +95,7 @@ def test_notebooks_run_in_their_numbered_order():
         ({"year": "2022"}, "malformed"),
         ({"year": "2022-24"}, "malformed"),
         ({"raw_root": 3}, "must be of type str"),
-        ({"edition": "public"}, "the runner publishes the internal edition only"),
+        ({"edition": "press"}, "edition='press' is unknown"),
     ],
 )
 def test_bad_parameters_are_refused_before_any_notebook_runs(
