@@ -101,20 +101,17 @@ def _check_unique(ctx: Context, table_id: str, rows: list[dict[str, object]]) ->
     key = schema.KEYS[table_id]
     if not key:  # free-text tables: a repeated case id is reported by the validation step
         return
-    first: dict[tuple[object, ...], int] = {}
-    for row in rows:
-        values = tuple(row[k] for k in key)
-        line = int(row["source_line"])
-        if values in first and first[values] != line:
-            what = ", ".join(f"{k} {v}" for k, v in zip(key, values, strict=True))
-            raise ctx.doc.error(
-                f"duplicate row: the figure for {what} is given on line {first[values]} and "
-                f"again on line {line}",
-                table=table_id,
-                line=line,
-                hint="remove the repeated row: each figure is printed once",
-            )
-        first.setdefault(values, line)
+    repeat = schema.repeated_row(rows, key)
+    if repeat is not None:
+        values, first, line = repeat
+        what = ", ".join(f"{k} {v}" for k, v in values.items())
+        raise ctx.doc.error(
+            f"duplicate row: the figure for {what} is given on line {first} and again on "
+            f"line {line}",
+            table=table_id,
+            line=line,
+            hint="remove the repeated row: each figure is printed once",
+        )
 
 
 # -------------------------------------------------------------------------------------------

@@ -390,3 +390,20 @@ def conform(table_id: str, frame: pd.DataFrame) -> pd.DataFrame:
         else:
             out[column.name] = pd.to_numeric(out[column.name])
     return out.reset_index(drop=True)
+
+
+def repeated_row(
+    rows: list[dict[str, object]], key: tuple[str, ...] | list[str]
+) -> tuple[dict[str, object], int, int] | None:
+    """The first row that gives again a figure an earlier row gave (same values of ``key``, on
+    another line), as ``(its key values, first line, repeat line)``; ``None`` when every figure
+    is given once. Both the raw-text extraction and the new-year
+    workbook refuse such a row, each naming it in its own terms (line or sheet row)."""
+    first: dict[tuple[object, ...], int] = {}
+    for row in rows:
+        values = tuple(row[k] for k in key)
+        line = int(row["source_line"])
+        if values in first and first[values] != line:
+            return dict(zip(key, values, strict=True)), first[values], line
+        first.setdefault(values, line)
+    return None

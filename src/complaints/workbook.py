@@ -241,19 +241,16 @@ def _check_unique(table_id: str, rows: list[dict[str, object]], label: str) -> N
     key = [k for k in schema.KEYS[table_id] if k != "year"]
     if not key:  # free text: a repeated case id is reported by the validation step
         return
-    first: dict[tuple[object, ...], int] = {}
-    for row in rows:
-        values = tuple(row[k] for k in key)
-        line = int(row["source_line"])
-        if values in first and first[values] != line:
-            what = ", ".join(f"{k} {v!r}" for k, v in zip(key, values, strict=True))
-            raise InputError(
-                f"sheet {table_id!r}, row {line} repeats row {first[values]} ({what})",
-                file=label,
-                table=table_id,
-                hint="delete the repeated row: each figure is entered once",
-            )
-        first.setdefault(values, line)
+    repeat = schema.repeated_row(rows, key)
+    if repeat is not None:
+        values, first, line = repeat
+        what = ", ".join(f"{k} {v!r}" for k, v in values.items())
+        raise InputError(
+            f"sheet {table_id!r}, row {line} repeats row {first} ({what})",
+            file=label,
+            table=table_id,
+            hint="delete the repeated row: each figure is entered once",
+        )
 
 
 def _rows_from_sheet_row(table_id, cells, year, source, label) -> list[dict[str, object]]:
