@@ -81,9 +81,28 @@ def test_index_links_everything_and_html_is_offline(published):
         assert f'src="charts/{png.name}"' in index
     assert 'href="html/03_report.html"' in index
     assert 'href="html/02_validate.html"' in index
-    for page in published.rglob("*.html"):
+    # GX Data Docs are linked, and are the one exception: GX's pages load Bootstrap and jQuery
+    # from CDNs (the validation notebook's HTML is the record that opens offline)
+    assert 'href="validation/data_docs/index.html"' in index
+    data_docs = published / "validation" / "data_docs"
+    pages = sorted(published.rglob("*.html"))
+    assert any(p.is_relative_to(data_docs) for p in pages)
+    for page in pages:
+        if page.is_relative_to(data_docs):
+            continue
         match = EXTERNAL.search(page.read_text())
         assert not match, f"{page.name} loads {match.group(0)} from the internet"
+
+
+def test_gx_data_docs_show_every_suite_and_are_in_the_manifest(published):
+    data_docs = published / "validation" / "data_docs"
+    suites = {p.stem for p in paths.EXPECTATIONS_DIR.glob("*.json")}
+    shown = {p.stem for p in (data_docs / "validations").rglob("*.html")}
+    assert shown == suites
+    listed = (published / "manifest.sha256").read_text()
+    assert "validation/data_docs/index.html" in listed
+    for page in (data_docs / "validations").rglob("*.html"):
+        assert page.relative_to(published).as_posix() in listed
 
 
 def test_manifest_verifies(published):
