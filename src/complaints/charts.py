@@ -26,6 +26,7 @@ software versions in the files' metadata, so two runs give byte-identical PNG an
 from __future__ import annotations
 
 import base64
+import functools
 import io
 import json
 import math
@@ -139,13 +140,18 @@ def check_contrast(colours: Sequence[str], minimum: float = MIN_GRAPHIC_CONTRAST
 
 def palette(n: int) -> list[str]:
     """``n`` Analysis Function colours, in the guidance's order, all at least 3:1 on white."""
+    return list(_palette(n))
+
+
+@functools.cache
+def _palette(n: int) -> tuple[str, ...]:
     if n <= 1:
         colours = get_af_colours("duo")[:1]
     elif n == 2:
         colours = get_af_colours("duo")
     else:
         colours = get_af_colours("categorical", number_of_colours=n)
-    colours = [c.upper() for c in colours]
+    colours = tuple(c.upper() for c in colours)
     check_contrast(colours)
     return colours
 
@@ -290,7 +296,16 @@ def _bars(
                 SUPPRESSED if (str(cat), name) in hidden else text
                 for cat, text in zip(order, labels, strict=True)
             ]
-        ax.bar_label(container, labels=labels, padding=3, fontsize=10, color=TEXT_COLOUR)
+        # Every label sits on its bar, inside the axes: no need for matplotlib to check that
+        # (at every draw) before drawing it.
+        ax.bar_label(
+            container,
+            labels=labels,
+            padding=3,
+            fontsize=10,
+            color=TEXT_COLOUR,
+            annotation_clip=False,
+        )
     ax.margins(**({"x": 0.12} if horizontal else {"y": 0.12}))
     if hidden and not (data[value] > 0).any():
         # Nothing drawn: let the value axis reach 1 (shared axes still follow their data).
@@ -1071,7 +1086,7 @@ def draw_chart(
     charts_dir.mkdir(parents=True, exist_ok=True)
     # Copies: the drawing code never sees (or changes) the caller's frames. Figures as floats,
     # a suppressed one (public edition) as NaN.
-    copies = {k: _as_floats(v) for k, v in tables.items()}
+    copies = {k: _as_floats(tables[k]) for k in CHART_TABLES[chart_id] if k in tables}
     with matplotlib.style.context([AF_STYLE, RC_OVERRIDES]):
         draft = CHARTS[chart_id](copies, year)
         if _C_TOKEN.search(draft.alt_text):
