@@ -31,6 +31,10 @@ NOTEBOOK_PARAMETERS: dict[str, type] = {
 }
 
 
+#: The folder under the reports root where ``complaints run`` stages a run.
+STAGING = ".staging"
+
+
 @dataclass(frozen=True)
 class RunParams:
     year: ReportingYear
@@ -45,9 +49,18 @@ class RunParams:
             "reporting year": str(self.year),
             "raw inputs": paths.relative_to_project(paths.raw_dir(self.year, self.raw_root)),
             "clean tables": paths.relative_to_project(self.clean_dir),
-            "outputs": paths.relative_to_project(self.output_dir),
+            "outputs": paths.relative_to_project(self.published_dir),
             "edition": self.edition,
         }
+
+    @property
+    def published_dir(self) -> Path:
+        """Where the outputs are published: ``output_dir``, except that a run of
+        ``complaints run`` writes into ``<reports>/.staging/<name>/`` and swaps the folder in as
+        ``<reports>/<name>/`` when every notebook has run."""
+        if self.output_dir.parent.name == STAGING:
+            return self.output_dir.parent.parent / self.output_dir.name
+        return self.output_dir
 
     def _repr_html_(self) -> str:
         rows = "".join(
