@@ -43,21 +43,88 @@ def _charts(out_dir: Path) -> list[dict[str, str]]:
     ]
 
 
+def _page(title: str, body: list[str]) -> str:
+    """A whole offline page: ``title`` as its title and heading, then ``body``."""
+    return "\n".join(
+        [
+            "<!DOCTYPE html>",
+            '<html lang="en"><head><meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{title}</title>",
+            f"<style>{_STYLE}</style></head><body><main>",
+            f"<h1>{title}</h1>",
+            *body,
+            "</main></body></html>\n",
+        ]
+    )
+
+
+def _manifest_note() -> str:
+    return (
+        f"<p>Check the files against {_link('manifest.sha256', 'manifest.sha256')} with "
+        "<code>sha256sum -c manifest.sha256</code> from this folder; "
+        f"{_link('manifest.json', 'manifest.json')} also records the inputs' hashes, the code "
+        "version and the package versions.</p>"
+    )
+
+
+def _tables_section(out_dir: Path) -> list[str]:
+    tables = _table_listing(out_dir)
+    if not tables:
+        return ["<h2>Tables</h2>", "<p>No tables were produced by this run.</p>"]
+    return [
+        "<h2>Tables</h2>",
+        "<ul>",
+        *(f"<li>{_link('tables/' + t['file'], t['caption'])} (CSV)</li>" for t in tables),
+        "</ul>",
+    ]
+
+
+def _charts_section(out_dir: Path) -> list[str]:
+    charts = _charts(out_dir)
+    parts = ["<h2>Charts</h2>"]
+    for chart in charts:
+        cid = chart["id"]
+        parts.append(
+            f'<figure><img src="charts/{escape(cid)}.png" alt="{escape(chart["alt_text"])}">'
+            f"<figcaption>{escape(chart['title'])} "
+            f"({_link(f'charts/{cid}.png', 'PNG')}, {_link(f'charts/{cid}.svg', 'SVG')})"
+            "</figcaption></figure>"
+        )
+    if not charts:
+        parts.append("<p>No charts were produced by this run.</p>")
+    return parts
+
+
+def _trends_section(out_dir: Path) -> list[str]:
+    """The trends notebook's outputs (its HTML, listed with the notebooks, shows them drawn)."""
+    folder = out_dir / "trends"
+    files = sorted(p for p in folder.glob("*") if p.is_file()) if folder.is_dir() else []
+    if not files:
+        return []
+    charts = sorted({p.stem for p in files if p.suffix in (".png", ".svg")})
+    other = [p for p in files if p.suffix not in (".png", ".svg")]
+    return [
+        "<h2>Trends</h2>",
+        "<p>Every year held, side by side (drawn and explained in the trends notebook's HTML "
+        "above).</p><ul>",
+        *(f"<li>{_link(f'trends/{p.name}', p.name)}</li>" for p in other),
+        *(
+            f"<li>{escape(stem)} ({_link(f'trends/{stem}.png', 'PNG')}, "
+            f"{_link(f'trends/{stem}.svg', 'SVG')})</li>"
+            for stem in charts
+        ),
+        "</ul>",
+    ]
+
+
 def render_index(
     out_dir: Path, year: ReportingYear, parameters: dict[str, object], notebooks: list[Path]
 ) -> str:
     parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>Children's services complaints report {escape(str(year))}</title>",
-        f"<style>{_STYLE}</style></head><body><main>",
-        f"<h1>Children's services complaints report {escape(str(year))}</h1>",
         "<p>Everything this run produced. Each page opens offline (except GX Data Docs, under "
-        "Checks). Check the files against "
-        f"{_link('manifest.sha256', 'manifest.sha256')} with <code>sha256sum -c manifest.sha256"
-        f"</code> from this folder; {_link('manifest.json', 'manifest.json')} also records the "
-        "inputs' hashes, the code version and the package versions.</p>",
+        "Checks).</p>",
+        _manifest_note(),
         "<h2>Run parameters</h2><table><tr><th>parameter</th><th>value</th></tr>",
         *(
             f"<tr><td>{escape(k)}</td><td><code>{escape(str(v) or '(default)')}</code></td></tr>"
@@ -105,25 +172,8 @@ def render_index(
     else:
         parts.append("<p>No validation output was produced by this run.</p>")
 
-    tables = sorted((out_dir / "tables").glob("*.csv")) if (out_dir / "tables").is_dir() else []
-    parts.append("<h2>Tables</h2><ul>")
-    parts.extend(f"<li>{_link(f'tables/{p.name}', p.stem)} (CSV)</li>" for p in tables)
-    parts.append("</ul>" if tables else "</ul><p>No tables were produced by this run.</p>")
-
-    charts = _charts(out_dir)
-    parts.append("<h2>Charts</h2>")
-    for chart in charts:
-        cid = chart["id"]
-        parts.append(
-            f'<figure><img src="charts/{escape(cid)}.png" alt="{escape(chart["alt_text"])}">'
-            f"<figcaption>{escape(chart['title'])} "
-            f"({_link(f'charts/{cid}.png', 'PNG')}, {_link(f'charts/{cid}.svg', 'SVG')})"
-            "</figcaption></figure>"
-        )
-    if not charts:
-        parts.append("<p>No charts were produced by this run.</p>")
-    parts.append("</main></body></html>\n")
-    return "\n".join(parts)
+    parts += _tables_section(out_dir) + _charts_section(out_dir) + _trends_section(out_dir)
+    return _page(f"Children's services complaints report {escape(str(year))}", parts)
 
 
 def write_index(
@@ -272,47 +322,18 @@ def _table_listing(out_dir: Path) -> list[dict[str, str]]:
 def render_public_index(out_dir: Path, year: ReportingYear, report: str) -> str:
     """The public edition's ``index.html``: the report, its tables and charts, and how to check
     the files; it names nothing that is not published."""
-    title = f"Children's services complaints report {escape(str(year))}: public edition"
     parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{title}</title>",
-        f"<style>{_STYLE}</style></head><body><main>",
-        f"<h1>{title}</h1>",
         "<p>The annual report on complaints about children's services, under disclosure "
         "control: counts from 1 to 5, and any figure that would reveal one, are shown as "
         "<strong>c</strong>; case references are removed and the charts are drawn from the "
         f"published figures. {escape(PUBLIC_LEGEND)}</p>",
         f"<p>{_link(f'html/{report}.html', 'Read the report')} (every table and chart, with "
         "its data-quality notes). Each page opens offline.</p>",
-        "<p>Check the files against "
-        f"{_link('manifest.sha256', 'manifest.sha256')} with <code>sha256sum -c manifest.sha256"
-        f"</code> from this folder; {_link('manifest.json', 'manifest.json')} also records the "
-        "inputs' hashes, the code version and the package versions.</p>",
-        "<h2>Tables</h2>",
+        _manifest_note(),
     ]
-    tables = _table_listing(out_dir)
-    if tables:
-        parts.append("<ul>")
-        parts.extend(f"<li>{_link('tables/' + t['file'], t['caption'])} (CSV)</li>" for t in tables)
-        parts.append("</ul>")
-    else:
-        parts.append("<p>No tables were produced by this run.</p>")
-    charts = _charts(out_dir)
-    parts.append("<h2>Charts</h2>")
-    for chart in charts:
-        cid = chart["id"]
-        parts.append(
-            f'<figure><img src="charts/{escape(cid)}.png" alt="{escape(chart["alt_text"])}">'
-            f"<figcaption>{escape(chart['title'])} "
-            f"({_link(f'charts/{cid}.png', 'PNG')}, {_link(f'charts/{cid}.svg', 'SVG')})"
-            "</figcaption></figure>"
-        )
-    if not charts:
-        parts.append("<p>No charts were produced by this run.</p>")
-    parts.append("</main></body></html>\n")
-    return "\n".join(parts)
+    parts += _tables_section(out_dir) + _charts_section(out_dir)
+    title = f"Children's services complaints report {escape(str(year))}: public edition"
+    return _page(title, parts)
 
 
 def write_public_index(out_dir: Path, year: ReportingYear, report: str) -> Path:
