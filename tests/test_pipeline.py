@@ -81,6 +81,10 @@ def test_index_links_everything_and_html_is_offline(published):
         assert f'src="charts/{png.name}"' in index
     assert 'href="html/03_report.html"' in index
     assert 'href="html/02_validate.html"' in index
+    trends = sorted((published / "trends").iterdir())
+    assert trends, "the trends notebook wrote its series and charts"
+    for path in trends:
+        assert f'href="trends/{path.name}"' in index
     # GX Data Docs are linked, and are the one exception: GX's pages load Bootstrap and jQuery
     # from CDNs (the validation notebook's HTML is the record that opens offline)
     assert 'href="validation/data_docs/index.html"' in index
