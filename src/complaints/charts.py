@@ -106,7 +106,11 @@ class Chart:
 
 
 @dataclass
-class _Draft:
+class Draft:
+    """A chart drawn but not yet written: its figure (from :func:`new_figure`, titled with
+    :func:`add_title`), with the title, text alternative, source line and colours that
+    :func:`save_chart` writes with it."""
+
     id: str
     title: str
     alt_text: str
@@ -224,7 +228,10 @@ def _this_and_previous(frame: pd.DataFrame, year: ReportingYear) -> tuple[str, s
 # Drawing helpers --------------------------------------------------------------------------------
 
 
-def _figure(width: float, height: float, **subplots: object) -> tuple[Figure, object]:
+def new_figure(width: float, height: float, **subplots: object) -> tuple[Figure, object]:
+    """A ``width`` x ``height`` inch figure with constrained layout (no pyplot) and its axes
+    (``Figure.subplots(**subplots)``). Draw it inside ``matplotlib.style.context([AF_STYLE,
+    RC_OVERRIDES])``."""
     figure = Figure(figsize=(width, height), layout="constrained")
     axes = figure.subplots(**subplots)
     return figure, axes
@@ -426,7 +433,8 @@ def _panels(
     return figure, key, panels
 
 
-def _title(figure: Figure, title: str, width: int = 70) -> None:
+def add_title(figure: Figure, title: str, width: int = 70) -> None:
+    """The chart's title (its finding) at the top left, bold, wrapped at ``width`` characters."""
     figure.suptitle(
         textwrap.fill(title, width),
         x=0.01,
@@ -458,10 +466,52 @@ def _quarterly_values(frame: pd.DataFrame, measure: str, quarters: Sequence[str]
     return [by_period.get(q, float("nan")) for q in quarters]
 
 
-def _complaints_by_quarter(table_id: str) -> Callable[..., _Draft]:
+def _quarterly_bars(
+    ax: Axes,
+    quarters: Sequence[str],
+    values: Mapping[str, Sequence[float]],
+    names: Mapping[str, str],
+    colours: Sequence[str],
+) -> None:
+    """Bars of several quarterly measures side by side in each quarter: ``values`` maps a
+    measure to its figure in each quarter, ``names`` a measure to its series name."""
+    data = pd.DataFrame(
+        [
+            {"quarter": q, "series": name, "value": v}
+            for measure, name in names.items()
+            for q, v in zip(quarters, values[measure], strict=True)
+        ]
+    )
+    _bars(
+        ax,
+        data,
+        category="quarter",
+        value="value",
+        order=quarters,
+        series="series",
+        series_order=list(names.values()),
+        colours=colours,
+    )
+
+
+def _single_series_chart(
+    labels: Sequence[str], values: Sequence[float], xlabel: str, ylabel: str, title: str
+) -> tuple[Figure, list[str]]:
+    """A titled 9 x 5 inch chart of one bar per label, in one colour (returned with it)."""
+    colours = palette(1)
+    data = pd.DataFrame({"label": list(labels), "value": list(values)})
+    figure, ax = new_figure(9, 5)
+    _bars(ax, data, category="label", value="value", order=labels, colours=colours)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    add_title(figure, title)
+    return figure, colours
+
+
+def _complaints_by_quarter(table_id: str) -> Callable[..., Draft]:
     service = SERVICES[table_id]
 
-    def draw(tables: Mapping[str, pd.DataFrame], year: ReportingYear) -> _Draft:
+    def draw(tables: Mapping[str, pd.DataFrame], year: ReportingYear) -> Draft:
         clean = tables[table_id]
         quarters = _quarters(clean)
         used = clean[clean["measure"].astype(str).isin(_COMPLAINT_TYPES)]
@@ -486,30 +536,14 @@ def _complaints_by_quarter(table_id: str) -> Callable[..., _Draft]:
                 f"{join_words(_peaks(totals))}"
             )
 
-        data = pd.DataFrame(
-            [
-                {"quarter": q, "type": name, "value": v}
-                for measure, name in _COMPLAINT_TYPES.items()
-                for q, v in zip(quarters, values[measure], strict=True)
-            ]
-        )
         colours = palette(2)
         names = list(_COMPLAINT_TYPES.values())
-        figure, ax = _figure(9, 5.5)
-        _bars(
-            ax,
-            data,
-            category="quarter",
-            value="value",
-            order=quarters,
-            series="type",
-            series_order=names,
-            colours=colours,
-        )
+        figure, ax = new_figure(9, 5.5)
+        _quarterly_bars(ax, quarters, values, _COMPLAINT_TYPES, colours)
         ax.set_xlabel(f"Quarter of {year}")
         ax.set_ylabel("Number of complaints")
         _legend(ax, [f"{n} complaints" for n in names], colours)
-        _title(figure, title)
+        add_title(figure, title)
         alt = (
             f"Bar chart of formal and informal complaints to {service} in each quarter of "
             f"{year}. {title}. "
@@ -517,7 +551,7 @@ def _complaints_by_quarter(table_id: str) -> Callable[..., _Draft]:
             + " "
             + _series_text("Informal complaints", quarters, informal)
         )
-        return _Draft(
+        return Draft(
             table_id.replace("_quarterly", "_complaints_by_quarter"),
             title,
             alt,
@@ -529,7 +563,7 @@ def _complaints_by_quarter(table_id: str) -> Callable[..., _Draft]:
     return draw
 
 
-def _ombudsman_by_quarter(tables: Mapping[str, pd.DataFrame], year: ReportingYear) -> _Draft:
+def _ombudsman_by_quarter(tables: Mapping[str, pd.DataFrame], year: ReportingYear) -> Draft:
     measures = {"ombudsman_received": "Received", "ombudsman_upheld": "Upheld"}
     colours = palette(2)
     names = list(measures.values())
@@ -555,23 +589,7 @@ def _ombudsman_by_quarter(tables: Mapping[str, pd.DataFrame], year: ReportingYea
                 f"{_n(totals['ombudsman_upheld'])} of {_n(totals['ombudsman_received'])} "
                 f"approaches about {service}"
             )
-        data = pd.DataFrame(
-            [
-                {"quarter": q, "decision": name, "value": v}
-                for measure, name in measures.items()
-                for q, v in zip(quarters, values[measure], strict=True)
-            ]
-        )
-        _bars(
-            ax,
-            data,
-            category="quarter",
-            value="value",
-            order=quarters,
-            series="decision",
-            series_order=names,
-            colours=colours,
-        )
+        _quarterly_bars(ax, quarters, values, measures, colours)
         ax.set_title(service, loc="left")
         ax.set_xlabel(f"Quarter of {year}")
         ax.set_ylabel("Number of Ombudsman approaches" if ax is axes[0] else "")
@@ -594,19 +612,19 @@ def _ombudsman_by_quarter(tables: Mapping[str, pd.DataFrame], year: ReportingYea
             "year's totals are suppressed"
         )
     _legend(key, [f"{n} approaches" for n in names], colours)
-    _title(figure, title, width=90)
+    add_title(figure, title, width=90)
     alt = (
         "Two bar charts, side by side, of approaches to the Local Government and Social Care "
         f"Ombudsman received and upheld in each quarter of {year}. {title}. " + " ".join(alt_parts)
     )
     combined = pd.concat(used)
-    return _Draft(
+    return Draft(
         "ombudsman_by_quarter", title, alt, source_note(combined, year), figure, tuple(colours)
     )
 
 
-def _statutory(table_id: str, service: str) -> Callable[..., _Draft]:
-    def draw(tables: Mapping[str, pd.DataFrame], year: ReportingYear) -> _Draft:
+def _statutory(table_id: str, service: str) -> Callable[..., Draft]:
+    def draw(tables: Mapping[str, pd.DataFrame], year: ReportingYear) -> Draft:
         clean = tables[table_id].sort_values("source_line", kind="stable")
         this, previous = _this_and_previous(clean, year)
         years = _years_oldest_first(clean)
@@ -654,7 +672,7 @@ def _statutory(table_id: str, service: str) -> Callable[..., _Draft]:
 
         colours_newest_first = palette(len(years))
         colours = list(reversed(colours_newest_first))  # oldest to newest, newest darkest
-        figure, ax = _figure(10, 5.5)
+        figure, ax = new_figure(10, 5.5)
         _bars(
             ax,
             data,
@@ -669,7 +687,7 @@ def _statutory(table_id: str, service: str) -> Callable[..., _Draft]:
         ax.set_xlabel("Stage of the complaints process")
         ax.set_ylabel("Number of cases")
         _legend(ax, years, colours)
-        _title(figure, title)
+        add_title(figure, title)
         alt = (
             f"Bar chart of {service} statutory complaints figures in {join_words(years)}. "
             f"{title}. "
@@ -678,12 +696,12 @@ def _statutory(table_id: str, service: str) -> Callable[..., _Draft]:
                 for i in items
             )
         )
-        return _Draft(table_id, title, alt, source_note(clean, year), figure, tuple(colours))
+        return Draft(table_id, title, alt, source_note(clean, year), figure, tuple(colours))
 
     return draw
 
 
-def _stage1_timescales(tables: Mapping[str, pd.DataFrame], year: ReportingYear) -> _Draft:
+def _stage1_timescales(tables: Mapping[str, pd.DataFrame], year: ReportingYear) -> Draft:
     clean = tables["stage1_timescales"].sort_values("source_line", kind="stable")
     years = _years_oldest_first(clean)
     this, previous = _this_and_previous(clean, year)
@@ -714,7 +732,7 @@ def _stage1_timescales(tables: Mapping[str, pd.DataFrame], year: ReportingYear) 
     data = clean.assign(
         band=clean["label"].astype(str), year=clean["year"].astype(str), value=clean["value"]
     )
-    figure, ax = _figure(9, 5.5)
+    figure, ax = new_figure(9, 5.5)
     _bars(
         ax,
         data,
@@ -730,11 +748,11 @@ def _stage1_timescales(tables: Mapping[str, pd.DataFrame], year: ReportingYear) 
     ax.set_xlabel("Reporting year")
     ax.set_ylabel("Percentage of Stage 1 complaints")
     _legend(ax, bands, colours)
-    _title(figure, title)
+    add_title(figure, title)
     alt = f"Bar chart of Stage 1 response times, {join_words(years)}. {title}. " + " ".join(
         _series_text(b, years, [values[b].get(y, float("nan")) for y in years], _pct) for b in bands
     )
-    return _Draft("stage1_timescales", title, alt, source_note(clean, year), figure, tuple(colours))
+    return Draft("stage1_timescales", title, alt, source_note(clean, year), figure, tuple(colours))
 
 
 def _ranked(
@@ -746,17 +764,17 @@ def _ranked(
     fmt: Callable[[object], str],
     title_of: Callable[[list[tuple[str, float]], ReportingYear], str],
     what: str,
-) -> Callable[..., _Draft]:
+) -> Callable[..., Draft]:
     """A horizontal bar chart, largest first, of one value per group."""
 
-    def draw(tables: Mapping[str, pd.DataFrame], year: ReportingYear) -> _Draft:
+    def draw(tables: Mapping[str, pd.DataFrame], year: ReportingYear) -> Draft:
         clean = tables[table_id]
         data = clean.assign(item=clean[key].astype(str), value=clean["value"].astype(float))
         data = data.sort_values("value", ascending=False, kind="stable")
         ranked = list(zip(data["item"], data["value"], strict=True))
         title = title_of(ranked, year)
         colours = palette(1)
-        figure, ax = _figure(9, 1.6 + 0.5 * len(ranked))
+        figure, ax = new_figure(9, 1.6 + 0.5 * len(ranked))
         _bars(
             ax,
             data,
@@ -770,7 +788,7 @@ def _ranked(
         ax.set_yticks(range(len(ranked)), [_wrap(i) for i, _ in ranked])
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
-        _title(figure, title)
+        add_title(figure, title)
         order = "largest first" + (
             ", suppressed figures last" if any(_hidden(v) for _, v in ranked) else ""
         )
@@ -779,7 +797,7 @@ def _ranked(
             + "; ".join(f"{i} {fmt(v)}" for i, v in ranked)
             + "."
         )
-        return _Draft(table_id, title, alt, source_note(clean, year), figure, tuple(colours))
+        return Draft(table_id, title, alt, source_note(clean, year), figure, tuple(colours))
 
     return draw
 
@@ -817,7 +835,7 @@ def _themes_title(ranked: list[tuple[str, float]], year: ReportingYear) -> str:
     )
 
 
-def _outcomes(tables: Mapping[str, pd.DataFrame], year: ReportingYear) -> _Draft:
+def _outcomes(tables: Mapping[str, pd.DataFrame], year: ReportingYear) -> Draft:
     clean = tables["complaint_outcomes"].sort_values("source_line", kind="stable")
     this, previous = _this_and_previous(clean, year)
     years = [y for y in (previous, this) if y is not None]
@@ -856,7 +874,7 @@ def _outcomes(tables: Mapping[str, pd.DataFrame], year: ReportingYear) -> _Draft
     data = clean[clean["year"].astype(str).isin(years)].assign(
         item=clean["outcome"].astype(str), year=clean["year"].astype(str)
     )
-    figure, ax = _figure(9, 5)
+    figure, ax = new_figure(9, 5)
     _bars(
         ax,
         data,
@@ -872,17 +890,15 @@ def _outcomes(tables: Mapping[str, pd.DataFrame], year: ReportingYear) -> _Draft
     ax.set_xlabel("Percentage of Children's Social Care complaints")
     ax.set_ylabel("Outcome")
     _legend(ax, years, colours)
-    _title(figure, title)
+    add_title(figure, title)
     alt = f"Horizontal bar chart of complaint outcomes, {join_words(years)}. {title}. " + " ".join(
         _series_text(o, years, [values[o].get(y, float("nan")) for y in years], _pct)
         for o in outcomes
     )
-    return _Draft(
-        "complaint_outcomes", title, alt, source_note(clean, year), figure, tuple(colours)
-    )
+    return Draft("complaint_outcomes", title, alt, source_note(clean, year), figure, tuple(colours))
 
 
-def _children_in_care_by_year(tables: Mapping[str, pd.DataFrame], year: ReportingYear) -> _Draft:
+def _children_in_care_by_year(tables: Mapping[str, pd.DataFrame], year: ReportingYear) -> Draft:
     clean = tables["children_in_care_by_year"]
     years = _years_oldest_first(clean)
     this, previous = _this_and_previous(clean, year)
@@ -907,23 +923,19 @@ def _children_in_care_by_year(tables: Mapping[str, pd.DataFrame], year: Reportin
         title += f", below the {_n(highest)} of {join_words(peak_years)}"
     elif len(years) > 1:
         title += f", the most in the {len(years)} years shown"
-    colours = palette(1)
-    data = pd.DataFrame({"year": years, "value": [values[y] for y in years]})
-    figure, ax = _figure(9, 5)
-    _bars(ax, data, category="year", value="value", order=years, colours=colours)
-    ax.set_xlabel("Reporting year")
-    ax.set_ylabel("Number of complaints")
-    _title(figure, title)
+    figure, colours = _single_series_chart(
+        years, [values[y] for y in years], "Reporting year", "Number of complaints", title
+    )
     alt = (
         f"Bar chart of complaints from children in care, {years[0]} to {years[-1]}. {title}. "
         + _series_text("Complaints", years, [values[y] for y in years])
     )
-    return _Draft(
+    return Draft(
         "children_in_care_by_year", title, alt, source_note(clean, year), figure, tuple(colours)
     )
 
 
-def _children_in_care_by_quarter(tables: Mapping[str, pd.DataFrame], year: ReportingYear) -> _Draft:
+def _children_in_care_by_quarter(tables: Mapping[str, pd.DataFrame], year: ReportingYear) -> Draft:
     clean = tables["children_in_care_by_quarter"]
     quarters = _quarters(clean)
     values = {str(r["period"]): float(r["value"]) for _, r in clean.iterrows()}
@@ -935,22 +947,22 @@ def _children_in_care_by_quarter(tables: Mapping[str, pd.DataFrame], year: Repor
             f"Complaints and contacts from children in care peaked in {join_words(peaks)} of "
             f"{year}, at {_n(values[peaks[0]])}"
         )
-    colours = palette(1)
-    data = pd.DataFrame({"quarter": quarters, "value": [values[q] for q in quarters]})
-    figure, ax = _figure(9, 5)
-    _bars(ax, data, category="quarter", value="value", order=quarters, colours=colours)
-    ax.set_xlabel(f"Quarter of {year}")
-    ax.set_ylabel("Complaints or contacts")
-    _title(figure, title)
+    figure, colours = _single_series_chart(
+        quarters,
+        [values[q] for q in quarters],
+        f"Quarter of {year}",
+        "Complaints or contacts",
+        title,
+    )
     alt = f"Bar chart of complaints and contacts from children in care by quarter. {title}. " + (
         _series_text("Complaints or contacts", quarters, [values[q] for q in quarters])
     )
-    return _Draft(
+    return Draft(
         "children_in_care_by_quarter", title, alt, source_note(clean, year), figure, tuple(colours)
     )
 
 
-def _equality(tables: Mapping[str, pd.DataFrame], year: ReportingYear) -> _Draft:
+def _equality(tables: Mapping[str, pd.DataFrame], year: ReportingYear) -> Draft:
     clean = tables["equality_monitoring"].sort_values("source_line", kind="stable")
     this, previous = _this_and_previous(clean, year)
     years = [y for y in (previous, this) if y is not None]
@@ -1012,7 +1024,7 @@ def _equality(tables: Mapping[str, pd.DataFrame], year: ReportingYear) -> _Draft
     axes[-1].set_xlabel("Percentage of complainants who completed the monitoring form")
     figure.supylabel("Group", fontsize=12)
     _legend(key, years, colours)
-    _title(figure, title, width=80)
+    add_title(figure, title, width=80)
     alt = (
         f"Horizontal bar charts, one per characteristic ({join_words(sections)}), comparing "
         f"the equality monitoring of complainants in {join_words(years)}. {title}. "
@@ -1029,13 +1041,13 @@ def _equality(tables: Mapping[str, pd.DataFrame], year: ReportingYear) -> _Draft
             for s in sections
         )
     )
-    return _Draft(
+    return Draft(
         "equality_monitoring", title, alt, source_note(clean, year), figure, tuple(colours)
     )
 
 
 #: chart id -> drawing function, in the report's order.
-CHARTS: dict[str, Callable[[Mapping[str, pd.DataFrame], ReportingYear], _Draft]] = {
+CHARTS: dict[str, Callable[[Mapping[str, pd.DataFrame], ReportingYear], Draft]] = {
     "social_care_complaints_by_quarter": _complaints_by_quarter("social_care_quarterly"),
     "non_social_care_complaints_by_quarter": _complaints_by_quarter("non_social_care_quarterly"),
     "ombudsman_by_quarter": _ombudsman_by_quarter,
@@ -1107,7 +1119,12 @@ def _accessible_svg(svg: str, chart_id: str, title: str, description: str) -> st
     return svg[: opening.start()] + new_tag + svg[opening.end() :]
 
 
-def _save(draft: _Draft, charts_dir: Path) -> Chart:
+def save_chart(draft: Draft, charts_dir: Path) -> Chart:
+    """Write ``<charts_dir>/<id>.png`` and ``.svg`` of a drawn chart, reproducibly: the source
+    line in a band at the bottom, the title and text alternative in the PNG's metadata and as
+    the SVG's ``<title>``/``<desc>``, no dates or software versions. Raises ``ValueError`` if a
+    colour has less than 3:1 contrast on white. Call it inside the style context the figure was
+    drawn in."""
     check_contrast(draft.colours)
     png = charts_dir / f"{draft.id}.png"
     svg = charts_dir / f"{draft.id}.svg"
@@ -1157,7 +1174,7 @@ def draw_chart(
         draft = CHARTS[chart_id](copies, year)
         if _C_TOKEN.search(draft.alt_text):
             draft.alt_text = f"{draft.alt_text} {LEGEND}"
-        return _save(draft, charts_dir)
+        return save_chart(draft, charts_dir)
 
 
 #: ``c`` standing alone: a suppressed figure in a text alternative.

@@ -189,9 +189,10 @@ def _line(ax: Axes, data: pd.DataFrame, years: Sequence[str], colour, marker, st
     ax.plot(xs, data["value"], color=colour, marker=marker, linestyle=style, linewidth=2.5,
             markersize=8, label=data["label"].iloc[0])  # fmt: skip
     unit = data["unit"].iloc[0]
+    # Every point lies inside the axes' limits: matplotlib need not check it at every draw.
     for x, v in zip(xs, data["value"], strict=True):
         ax.annotate(_fmt(v, unit), (x, v), textcoords="offset points", xytext=(0, 8),
-                    ha="center", fontsize=10)  # fmt: skip
+                    ha="center", fontsize=10, annotation_clip=False)  # fmt: skip
 
 
 def draw_trend_charts(series: pd.DataFrame, charts_dir: Path) -> list:
@@ -212,7 +213,7 @@ def draw_trend_charts(series: pd.DataFrame, charts_dir: Path) -> list:
         present = [s for s in ids if s in set(data["series"])]
         colours = style.palette(len(present))
         with matplotlib.style.context([style.AF_STYLE, style.RC_OVERRIDES]):
-            figure, ax = style._figure(9, 5)
+            figure, ax = style.new_figure(9, 5)
             for i, sid in enumerate(present):
                 _line(ax, data[data["series"] == sid], years, colours[i], _MARKERS[i],
                       _LINESTYLES[i])  # fmt: skip
@@ -224,7 +225,7 @@ def draw_trend_charts(series: pd.DataFrame, charts_dir: Path) -> list:
             if len(present) > 1:
                 ax.legend(loc="upper left", bbox_to_anchor=(0, -0.15), frameon=False)
             title = _finding(data)
-            style._title(figure, title)
+            style.add_title(figure, title)
             described = "; ".join(
                 f"{g['label'].iloc[0]}: "
                 + ", ".join(
@@ -239,8 +240,8 @@ def draw_trend_charts(series: pd.DataFrame, charts_dir: Path) -> list:
                 "Source: Dorset Council Annual Complaints Reports "
                 f"{', '.join(reports)} (figures for each year from its own report where held)"
             )
-            draft = style._Draft(chart_id, title, alt, source, figure, tuple(colours))
-            written.append(style._save(draft, charts_dir))
+            draft = style.Draft(chart_id, title, alt, source, figure, tuple(colours))
+            written.append(style.save_chart(draft, charts_dir))
     return written
 
 
