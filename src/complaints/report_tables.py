@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from pandas.io.formats.style import Styler
 
@@ -118,10 +119,18 @@ def _in_source_order(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _cell(group: pd.DataFrame, **match: str) -> pd.DataFrame:
-    mask = pd.Series(True, index=group.index)
+    """The rows whose columns, as text, equal ``match`` (a missing value matches nothing).
+
+    Compared value by value in Python: the groups are a few rows, where pandas' string
+    conversion would cost more than the comparison (this is called once per table cell)."""
+    keep = np.ones(len(group), dtype=bool)
     for column, value in match.items():
-        mask &= group[column].astype("string") == value
-    return group[mask]
+        keep &= [not _missing(v) and str(v) == value for v in group[column].to_numpy()]
+    return group[keep]
+
+
+def _missing(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
 def _first(rows: pd.DataFrame, column: str = "value") -> object:
@@ -171,9 +180,9 @@ def source_note(frame: pd.DataFrame, year: ReportingYear | str) -> str:
     places = []
     for source_file, rows in frame.groupby("source_file", sort=True):
         lines: list[int] = []
-        for _, row in rows.iterrows():
-            first = int(row["source_line"])
-            end = row.get("source_line_end")
+        ends = rows["source_line_end"] if "source_line_end" in rows else [None] * len(rows)
+        for first, end in zip(rows["source_line"].tolist(), list(ends), strict=True):
+            first = int(first)
             last = first if end is None or pd.isna(end) else int(end)
             lines.extend(range(first, last + 1))
         places.append(f"{source_file}:{line_spans(lines)}")
