@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from test_runner import make_notebook, tree_hashes
 
-from complaints import paths, runner
+from complaints import cache, paths
 from complaints.runner import run_year, unclaimed_outputs
 from complaints.years import ReportingYear
 
@@ -229,8 +229,8 @@ def test_an_expectation_suite_change_executes_validation_and_report(project):
 
 def test_a_package_code_change_executes_every_notebook(project, tmp_path, monkeypatch):
     package = tmp_path / "complaints"
-    shutil.copytree(runner.PACKAGE_DIR, package, ignore=shutil.ignore_patterns("__pycache__"))
-    monkeypatch.setattr(runner, "PACKAGE_DIR", package)
+    shutil.copytree(cache.PACKAGE_DIR, package, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(cache, "PACKAGE_DIR", package)
     project.run()
     assert executed(project.report) == [], "a copy of the same code is the same code"
     with (package / "charts.py").open("a") as handle:

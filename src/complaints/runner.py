@@ -12,9 +12,9 @@ changed; otherwise its executed notebook, its HTML and the files it wrote are co
 previous published ``reports/<year>/`` (which must still match its manifest). What a notebook
 depends on is its *cache key*: the hash of its own source, its parameters, the kernel, the
 package code (every file under ``src/complaints/``), the package versions, and the inputs it
-reads, declared once in :data:`NOTEBOOK_READS` and hashed by content. ``force=True`` executes
-everything. The manifest records, per notebook, the key, whether it was executed or reused, and
-why.
+reads, declared once in :data:`complaints.cache.NOTEBOOK_READS` and hashed by content.
+``force=True`` executes everything. The manifest records, per notebook, the key, whether it was
+executed or reused, and why.
 
 Parallel runs. :func:`run_years` runs several years at once, up to ``jobs`` notebooks at a time
 (one kernel each). Within a year the notebooks run in their numbered order; a notebook that
@@ -33,21 +33,20 @@ readers (no code), its tables and charts, an index page and a manifest are copie
 (:func:`complaints.publish.check_public_edition`) and swapped in. ``reports/<year>/`` is never
 read or written by a public run. A failed public run keeps its evidence in
 ``reports/<year>-public.failed/``.
+
+This module plans, runs and publishes; the rest is in :mod:`complaints.kernels` (starting
+kernels, warm or fresh), :mod:`complaints.cache` (what each notebook reads, content hashes,
+cache keys, manifests) and :mod:`complaints.export` (executed notebooks to HTML).
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import json
 import os
 import queue
-import re
 import shutil
-import signal
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -55,31 +54,62 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 
 from complaints import paths
+from complaints.cache import (
+    NOTEBOOK_READS,
+    Reads,
+    file_sha256,
+    folder_hashes,
+    git_state,
+    json_digest,
+    package_code_hash,
+    package_versions,
+    reads_of,
+    store_hashes,
+    unclaimed_outputs,
+    verify_report,
+    write_manifest,
+)
 from complaints.errors import InputError
+from complaints.export import export_html, strip_volatile_metadata
+from complaints.kernels import (
+    KERNEL,
+    WARM_KERNELS_ENV,
+    WarmKernels,
+    imports_heavy_libraries,
+    kernel_manager_class,
+    kill_live_kernels,
+)
 from complaints.params import NOTEBOOK_PARAMETERS
 from complaints.years import ReportingYear
 
-KERNEL = "python3"
-TEMPLATES_DIR = Path(__file__).parent / "templates"
-#: The package's code: a change to any file here re-executes every notebook.
-PACKAGE_DIR = Path(__file__).resolve().parent
-# Packages whose versions the manifest records (and the cache key holds).
-RECORDED_PACKAGES = (
-    "complaints",
-    "pandas",
-    "great-expectations",
-    "matplotlib",
-    "seaborn",
-    "afcharts",
-    "papermill",
-    "nbconvert",
-    "nbclient",
-    "ipykernel",
-)
+#: The runner's public names; those that live in the modules imported above stay importable from
+#: here, as they were before those modules were split off.
+__all__ = [
+    "EDITIONS",
+    "KERNEL",
+    "NOTEBOOK_READS",
+    "PUBLIC_REPORT",
+    "Reads",
+    "RunError",
+    "RunResult",
+    "RunSummary",
+    "WarmKernels",
+    "check_parameters",
+    "default_jobs",
+    "export_html",
+    "imports_heavy_libraries",
+    "list_notebooks",
+    "public_edition_notebooks",
+    "run_year",
+    "run_years",
+    "unclaimed_outputs",
+    "verify_report",
+    "write_manifest",
+]
+
 #: Folders of a report that hold every notebook's executed copy and HTML (not data outputs).
 _NOTEBOOK_FOLDERS = ("notebooks", "html")
 #: The editions a run can publish (those of complaints.disclosure.EDITIONS, named here so that a
@@ -88,57 +118,6 @@ EDITIONS = ("internal", "public")
 #: The notebook the public edition publishes (its HTML for readers, tables and charts); the
 #: notebooks numbered before it run too (it reads what they write), those after it do not.
 PUBLIC_REPORT = "03_report"
-
-
-# What each notebook reads ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Reads:
-    """What a notebook reads, besides what every cache key holds: the notebook's own source,
-    its parameters, the kernel, the package code and the package versions.
-
-    ``outputs_of`` names earlier notebooks of the same year whose files in the output folder
-    it reads (``"*"``: every earlier notebook). ``writes``: the folders of the output folder it
-    writes into (``None``: unknown, so it runs alone, after every earlier notebook of its year
-    and before every later one). ``writes_clean``: it writes ``clean_root/<year>/`` (outside
-    the report folder); when it is reused, those files must still be the ones it wrote, and
-    notebooks that read the store wait for it.
-
-    Notebooks of a year that do not depend on each other (neither reads what the other writes)
-    may run at the same time.
-    """
-
-    raw: bool = False  # raw_root/<year>/, every file
-    store: bool = False  # clean_root/<every year>/, every file (complaints.store.load_store)
-    store_without_raw: bool = False  # the store, when the year has no raw input of its own
-    expectations: bool = False  # expectations/*.json
-    outputs_of: tuple[str, ...] = ()
-    writes: tuple[str, ...] | None = None
-    writes_clean: bool = False
-
-
-#: The one place the notebooks' inputs are declared (by notebook stem).
-NOTEBOOK_READS: dict[str, Reads] = {
-    # Cleans raw_root/<year>/ into clean_root/<year>/; a year with no input of its own is
-    # gathered from the figures other reports restate (complaints.store.prepare_year).
-    "01_clean": Reads(raw=True, store_without_raw=True, writes_clean=True, writes=()),
-    # Validates the year against the whole store (figures two reports give differently).
-    "02_validate": Reads(store=True, expectations=True, writes=("validation",)),
-    # Tables and charts from the store; the data-quality notes 02 wrote (validation/notes.csv).
-    "03_report": Reads(
-        store=True, expectations=True, outputs_of=("02_validate",), writes=("tables", "charts")
-    ),
-    # Every year's headline series, from the store.
-    "04_trends": Reads(store=True, writes=("trends",)),
-}
-#: A notebook not declared above is assumed to read everything, earlier outputs included.
-READS_EVERYTHING = Reads(raw=True, store=True, expectations=True, outputs_of=("*",), writes=None)
-
-
-def reads_of(notebook: Path, declared: dict[str, Reads] | None = None) -> Reads:
-    declared = NOTEBOOK_READS if declared is None else declared
-    return declared.get(notebook.stem, READS_EVERYTHING)
 
 
 class RunError(Exception):
@@ -226,117 +205,6 @@ def _declared_parameters(notebook: Path) -> set[str]:
     return set()
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 16), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _git_state() -> dict[str, object]:
-    def git(*args: str) -> str:
-        return subprocess.run(
-            ["git", *args], cwd=paths.PROJECT_ROOT, capture_output=True, text=True, check=True
-        ).stdout.strip()
-
-    try:
-        commit = git("rev-parse", "HEAD")
-        dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
-    except (OSError, subprocess.CalledProcessError):
-        return {"commit": None, "dirty": None}
-    return {"commit": commit, "dirty": dirty}
-
-
-def _versions() -> dict[str, str]:
-    versions = {"python": sys.version.split()[0]}
-    for name in RECORDED_PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    return versions
-
-
-_ADDRESS = re.compile(r"(<[^<>\n]* at )0x[0-9a-fA-F]+>")
-
-
-def _strip_volatile_metadata(notebook_path: Path) -> None:
-    """Remove timings and machine-specific paths papermill and ipykernel record, and memory
-    addresses in plain-text reprs, so that two runs on the same inputs give byte-identical
-    notebooks (the times are in the manifest)."""
-    import nbformat
-
-    nb = nbformat.read(notebook_path, as_version=4)
-    pm = nb.metadata.get("papermill", {})
-    for key in (
-        "start_time",
-        "end_time",
-        "duration",
-        "input_path",
-        "output_path",
-        "environment_variables",
-        "version",
-    ):
-        pm.pop(key, None)
-    for cell in nb.cells:
-        if "injected-parameters" in cell.metadata.get("tags", []):
-            cell.id = "injected-parameters"  # papermill gives it a random id
-        for output in cell.get("outputs", []):
-            data = output.get("data") or {}
-            if isinstance(data.get("text/plain"), str):
-                # A plain-text repr such as <...Styler at 0x7f...> names a memory address,
-                # which differs from run to run (its HTML, shown to readers, does not).
-                data["text/plain"] = _ADDRESS.sub(r"\1(memory address)>", data["text/plain"])
-        cell.metadata.pop("execution", None)
-        cell_pm = cell.metadata.get("papermill")
-        if cell_pm is not None:
-            for key in ("start_time", "end_time", "duration"):
-                cell_pm.pop(key, None)
-    nbformat.write(nb, notebook_path)
-
-
-_EXPORTERS = threading.local()
-
-
-def _exporter(exclude_code: bool):
-    """One HTML exporter per thread and kind: compiling nbconvert's templates costs more than a
-    small notebook's export, so it is done once, not twice per notebook."""
-    cache = getattr(_EXPORTERS, "cache", None)
-    if cache is None:
-        cache = _EXPORTERS.cache = {}
-    if exclude_code not in cache:
-        from nbconvert import HTMLExporter
-
-        cache[exclude_code] = HTMLExporter(
-            template_name="offline",
-            extra_template_basedirs=[str(TEMPLATES_DIR)],
-            exclude_input=exclude_code,
-            exclude_input_prompt=exclude_code,
-            exclude_output_prompt=exclude_code,
-            embed_images=True,
-        )
-    return cache[exclude_code]
-
-
-def export_html(notebook_path: Path, html_dir: Path) -> list[Path]:
-    """Export an executed notebook twice, with code (for auditors) and without (for readers),
-    with a template that loads nothing from the internet."""
-    import nbformat
-
-    nb = nbformat.read(notebook_path, as_version=4)
-    html_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for suffix, exclude_code in ((".audit.html", False), (".html", True)):
-        body, _ = _exporter(exclude_code).from_notebook_node(
-            nb, resources={"metadata": {"name": notebook_path.stem}}
-        )
-        target = html_dir / f"{notebook_path.stem}{suffix}"
-        target.write_text(body, encoding="utf-8")
-        written.append(target)
-    return written
-
-
 def _project_path(value: object, default: Path) -> Path:
     """A folder parameter as the notebooks will see it (relative paths are from the project)."""
     if not value:
@@ -366,394 +234,6 @@ def _failed_cell(exc: Exception) -> str:
 
 def _relative(path: Path) -> str:
     return paths.relative_to_project(path)
-
-
-# Content hashes --------------------------------------------------------------------------------
-
-
-def _folder_hashes(folder: Path, *, skip_top: Iterable[str] = ()) -> dict[str, str]:
-    """Every file under ``folder`` (relative POSIX path: sha256); empty if there is no folder."""
-    skip = set(skip_top)
-    if not folder.is_dir():
-        return {}
-    return {
-        rel: _sha256(p)
-        for p in sorted(folder.rglob("*"))
-        if p.is_file() and (rel := p.relative_to(folder).as_posix()).split("/")[0] not in skip
-    }
-
-
-def package_code_hash(root: Path | None = None) -> str:
-    """One hash of every file of the package (``src/complaints/**``, compiled files aside)."""
-    root = PACKAGE_DIR if root is None else root
-    digest = hashlib.sha256()
-    for p in sorted(root.rglob("*")):
-        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc":
-            digest.update(p.relative_to(root).as_posix().encode() + b"\0")
-            digest.update(_sha256(p).encode() + b"\n")
-    return digest.hexdigest()
-
-
-def _store_hashes(clean_root: Path) -> dict[str, str]:
-    """Every file of every year's clean folder: what :func:`complaints.store.load_store` reads."""
-    hashes: dict[str, str] = {}
-    for year in paths.years_held(clean_root):
-        folder = paths.clean_dir(year, clean_root)
-        hashes.update({f"{year}/{k}": v for k, v in _folder_hashes(folder).items()})
-    return hashes
-
-
-def unclaimed_outputs(manifest: dict) -> list[str]:
-    """Files of a published report that no notebook's record claims (the index page aside):
-    they would be lost if every notebook were reused, so nothing is reused."""
-    claimed = {"index.html"}
-    for record in (manifest.get("notebooks") or {}).values():
-        claimed.update(record.get("outputs") or [])
-    return sorted(set(manifest.get("outputs") or {}) - claimed)
-
-
-def _digest(value: object) -> str:
-    text = json.dumps(value, sort_keys=True, ensure_ascii=True, default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def verify_report(report_dir: Path) -> tuple[dict | None, str]:
-    """The manifest of a published report if every file still matches it (and no file was
-    added), else ``None``, with a sentence saying why."""
-    manifest_path = report_dir / "manifest.json"
-    if not manifest_path.is_file():
-        return None, "no previous report"
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        recorded = dict(manifest["outputs"])
-    except (ValueError, KeyError, TypeError):
-        return None, "the previous report's manifest cannot be read"
-    found = _folder_hashes(report_dir)
-    for name in ("manifest.json", "manifest.sha256"):
-        found.pop(name, None)
-    if found != recorded:
-        changed = sorted(set(found) ^ set(recorded)) or sorted(
-            k for k in found if found[k] != recorded[k]
-        )
-        return None, (
-            f"the previous report no longer matches its manifest ({changed[0]}"
-            f"{f' and {len(changed) - 1} more' if len(changed) > 1 else ''})"
-        )
-    return manifest, "previous report intact"
-
-
-# Kernels ---------------------------------------------------------------------------------------
-
-_LIVE_KERNELS: set = set()
-_LIVE_LOCK = threading.Lock()
-
-
-def _kernel_manager_class(log_path: Path, warm: WarmKernels | None = None):
-    """A kernel manager whose kernel writes its own log (ipykernel's warnings) to ``log_path``
-    rather than to the terminal, where parallel runs would interleave it with the progress;
-    with ``warm``, the kernel is forked from that warm process instead of started afresh."""
-    from jupyter_client.manager import AsyncKernelManager
-
-    class QuietKernelManager(AsyncKernelManager):
-        def format_kernel_cmd(self, extra_arguments=None):
-            cmd = super().format_kernel_cmd(extra_arguments)
-            return warm.client_command(cmd) if warm is not None else cmd
-
-        async def _async_launch_kernel(self, kernel_cmd, **kw):
-            with log_path.open("ab") as log:
-                kw.setdefault("stdout", log)
-                kw.setdefault("stderr", log)
-                await super()._async_launch_kernel(kernel_cmd, **kw)
-            with _LIVE_LOCK:
-                _LIVE_KERNELS.add(self)
-
-        async def _async_cleanup_resources(self, restart: bool = False) -> None:
-            with _LIVE_LOCK:
-                _LIVE_KERNELS.discard(self)
-            await super()._async_cleanup_resources(restart=restart)
-
-    return QuietKernelManager
-
-
-def _kill_live_kernels() -> None:
-    with _LIVE_LOCK:
-        managers = list(_LIVE_KERNELS)
-    for km in managers:
-        process = getattr(km.provisioner, "process", None)
-        if process is not None:
-            with contextlib.suppress(OSError):
-                process.send_signal(signal.SIGKILL)
-
-
-#: Imported once by the warm process kernels are forked from: what the notebooks import that
-#: costs most (third-party only; the package's own modules are imported by each kernel), in
-#: the order the notebooks need them. The process serves as soon as the first
-#: :data:`PRELOAD_FIRST` are imported, and imports the others between requests: a kernel
-#: forked before a library is imported imports it itself, as a fresh kernel would.
-PRELOAD = (
-    "ipykernel.kernelapp",
-    "pandas",
-    "openpyxl",
-    "great_expectations",
-    "matplotlib",
-    "seaborn",
-    "afcharts",
-)
-PRELOAD_FIRST = 2
-#: Set to 0 to start every kernel afresh (``python -m ipykernel_launcher``).
-WARM_KERNELS_ENV = "COMPLAINTS_WARM_KERNELS"
-#: A notebook whose code imports one of these gains from a warm kernel; any other starts afresh
-#: (waiting for the warm process would cost it more than it saves).
-_HEAVY_IMPORT = re.compile(
-    r"^\s*(?:from|import)\s+(?:complaints|pandas|great_expectations|matplotlib|seaborn|afcharts|"
-    r"openpyxl)\b",
-    re.MULTILINE,
-)
-
-
-def imports_heavy_libraries(notebook: Path) -> bool:
-    """True when a code cell of the notebook imports the package or a preloaded library."""
-    try:
-        cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
-    except (OSError, ValueError):
-        return False
-    for cell in cells:
-        source = cell.get("source", "")
-        source = "".join(source) if isinstance(source, list) else source
-        if cell.get("cell_type") == "code" and _HEAVY_IMPORT.search(source):
-            return True
-    return False
-
-
-# What the kernel manager starts instead of ``python -m ipykernel_launcher -f <file>``: a small
-# process that asks the warm process to fork a kernel with its own standard streams, working
-# directory, environment and arguments, passes on interrupts, and exits with the kernel.
-_CLIENT = """\
-import json, os, signal, socket, struct, sys
-sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-sock.connect(sys.argv[1])
-request = json.dumps({"argv": sys.argv[2:], "cwd": os.getcwd(), "env": dict(os.environ)})
-payload = request.encode()
-socket.send_fds(sock, [struct.pack("!Q", len(payload)) + payload], [0, 1, 2])
-def forward(signum, frame):
-    sock.sendall(b"I" if signum == signal.SIGINT else b"T")
-signal.signal(signal.SIGINT, forward)
-signal.signal(signal.SIGTERM, forward)
-status = b""
-while chunk := sock.recv(16):
-    status += chunk
-sys.exit(int(status or b"1"))
-"""
-
-
-class WarmKernels:
-    """A process that has imported :data:`PRELOAD` once and forks a kernel on request, so that
-    no kernel pays for starting Python, ipykernel, pandas, great_expectations or matplotlib.
-
-    A forked kernel runs the same code in the same interpreter (with the kernel spec's options)
-    as a kernel started afresh; only the imports are shared. If the warm process cannot be
-    started, kernels are started afresh.
-    """
-
-    def __init__(self, kernel_name: str, folder: Path) -> None:
-        self.kernel_name = kernel_name
-        self.socket_path = str(folder / "warm-kernels.sock")
-        self.prefix: list[str] | None = None
-        self.process: subprocess.Popen | None = None
-        self._lock = threading.Lock()
-        self._ready = threading.Event()
-        self._usable = False
-
-    def _start(self) -> None:
-        from jupyter_client.kernelspec import KernelSpecManager
-
-        try:
-            argv = KernelSpecManager().get_kernel_spec(self.kernel_name).argv
-            at = argv.index("-m")
-        except Exception:
-            return
-        if argv[at + 1 : at + 2] != ["ipykernel_launcher"]:
-            return
-        self.prefix = argv[:at]
-        code = "from complaints.runner import _warm_serve; _warm_serve()"
-        try:
-            self.process = subprocess.Popen(
-                [*self.prefix, "-c", code, self.socket_path, str(PRELOAD_FIRST), *PRELOAD],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-                cwd=paths.PROJECT_ROOT,
-            )
-        except OSError:
-            return  # kernels are started afresh
-        threading.Thread(target=self._wait_ready, daemon=True).start()
-
-    def _wait_ready(self) -> None:
-        assert self.process is not None and self.process.stdout is not None
-        self._usable = self.process.stdout.readline().strip() == b"ready"
-        self._ready.set()
-
-    def start(self) -> None:
-        """Start the warm process (once), without waiting for it."""
-        with self._lock:
-            if self.process is None and self.prefix is None:
-                self._start()
-
-    def available(self) -> bool:
-        """Start the warm process on first use and wait until it is ready (or has failed)."""
-        self.start()
-        if self.process is None:
-            return False
-        self._ready.wait(timeout=300)
-        return self._usable and self.process.poll() is None
-
-    def client_command(self, cmd: list[str]) -> list[str]:
-        """The kernel command, rewritten to fork from the warm process when it applies."""
-        if self.prefix is None or cmd[: len(self.prefix) + 2] != [
-            *self.prefix,
-            "-m",
-            "ipykernel_launcher",
-        ]:
-            return cmd
-        rest = cmd[len(self.prefix) + 2 :]
-        return [self.prefix[0], "-c", _CLIENT, self.socket_path, *rest]
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            with contextlib.suppress(OSError):
-                self.process.stdin.close()  # the warm process ends its kernels and exits
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-
-def _warm_serve() -> None:
-    """The warm process: import, then fork one kernel per request (see :class:`WarmKernels`).
-
-    Its standard input is a pipe from the runner: when it closes, every kernel still running
-    is killed and the process exits. A kernel whose client goes away is killed too.
-    """
-    import importlib
-    import select
-    import socket
-    import struct
-
-    socket_path, first, pending = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
-    # What ipykernel sets before any notebook can import matplotlib.
-    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
-
-    def preload(name: str) -> None:
-        # pandas decides at import whether it prints to a terminal (then it fits tables to
-        # the terminal's width) by asking get_ipython() for a kernel: answer as a kernel would.
-        import builtins
-
-        builtins.get_ipython = lambda: type("Kernel", (), {"kernel": True})()
-        try:
-            with contextlib.suppress(Exception):
-                importlib.import_module(name)
-        finally:
-            del builtins.get_ipython
-
-    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    server.bind(socket_path)
-    server.listen(64)
-    for name in pending[:first]:
-        preload(name)
-    pending = pending[first:]
-    sys.stdout.write("ready\n")
-    sys.stdout.flush()
-    clients: dict[socket.socket, int] = {}
-    kernels: dict[int, socket.socket] = {}
-
-    def shut_down() -> None:
-        for pid in list(kernels):
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
-        os._exit(0)
-
-    while True:
-        while kernels:  # a kernel that exited: tell its client, which exits with its code
-            try:
-                pid, status = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                break
-            if pid == 0:
-                break
-            conn = kernels.pop(pid, None)
-            if conn is not None:
-                clients.pop(conn, None)
-                with contextlib.suppress(OSError):
-                    conn.sendall(str(os.waitstatus_to_exitcode(status)).encode())
-                conn.close()
-        watched = [server, sys.stdin, *clients]
-        if pending and not select.select(watched, [], [], 0)[0]:
-            preload(pending.pop(0))  # nothing to serve: import the next library
-            continue
-        readable, _, _ = select.select(watched, [], [], 0.1)
-        for source in readable:
-            if source is sys.stdin:
-                if not os.read(sys.stdin.fileno(), 4096):
-                    shut_down()
-            elif source is server:
-                conn, _ = server.accept()
-                data, fds, _, _ = socket.recv_fds(conn, 1 << 20, 3)
-                while len(data) < 8 or len(data) < 8 + struct.unpack("!Q", data[:8])[0]:
-                    chunk = conn.recv(1 << 20)
-                    if not chunk:
-                        break
-                    data += chunk
-                request = json.loads(data[8:])
-                pid = os.fork()
-                if pid == 0:
-                    server.close()
-                    for other in clients:
-                        other.close()
-                    conn.close()
-                    _warm_kernel(request, fds)
-                for fd in fds:
-                    os.close(fd)
-                clients[conn] = pid
-                kernels[pid] = conn
-            else:
-                data = source.recv(64)
-                pid = clients.get(source)
-                if pid is None:
-                    continue
-                signum = signal.SIGKILL if not data else signal.SIGINT
-                if data.endswith(b"T"):
-                    signum = signal.SIGTERM
-                with contextlib.suppress(OSError):
-                    os.kill(pid, signum)
-                if not data:
-                    clients.pop(source, None)
-
-
-def _warm_kernel(request: dict, fds: list[int]) -> None:
-    """In the forked child: become the kernel ``python -m ipykernel_launcher`` would be."""
-    for target, fd in enumerate(fds):
-        os.dup2(fd, target)
-        os.close(fd)
-    os.chdir(request["cwd"])
-    os.environ.clear()
-    os.environ.update(request["env"])
-    if sys.path and sys.path[0] == "":  # as ipykernel_launcher does with the working directory
-        del sys.path[0]
-    code = 1
-    try:
-        from ipykernel import kernelapp
-
-        sys.argv = [kernelapp.__file__, *request["argv"]]
-        kernelapp.launch_new_instance()
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    finally:
-        with contextlib.suppress(Exception):
-            sys.stdout.flush()
-            sys.stderr.flush()
-        os._exit(code)
 
 
 # Planning and running --------------------------------------------------------------------------
@@ -882,8 +362,8 @@ class _Runner:
         self.log_dir = log_dir
         self.events: queue.Queue = queue.Queue()
         self.code_hash = package_code_hash()
-        self.versions = _versions()
-        self.git = _git_state()
+        self.versions = package_versions()
+        self.git = git_state()
         self.summary = RunSummary()
         self.warm = WarmKernels(kernel_name, log_dir) if warm_kernels else None
         self.heavy = {nb: imports_heavy_libraries(nb) for run in runs for nb in run.notebooks}
@@ -898,25 +378,25 @@ class _Runner:
         """Everything notebook ``index`` of ``run`` depends on, by kind, read now."""
         notebook, reads = run.notebooks[index], run.reads[index]
         deps: dict[str, object] = {
-            "notebook": _sha256(notebook),
+            "notebook": file_sha256(notebook),
             "parameters": run.params,
             "kernel": self.kernel_name,
             "package code": self.code_hash,
             "environment": self.versions,
         }
         if reads.raw:
-            deps["raw input"] = _folder_hashes(paths.raw_dir(run.year, run.raw_root))
+            deps["raw input"] = folder_hashes(paths.raw_dir(run.year, run.raw_root))
         if run.reads_store(index):
-            deps["clean tables"] = _store_hashes(run.clean_root)
+            deps["clean tables"] = store_hashes(run.clean_root)
         if reads.expectations:
             deps["expectations"] = {
-                p.name: _sha256(p) for p in sorted(paths.EXPECTATIONS_DIR.glob("*.json"))
+                p.name: file_sha256(p) for p in sorted(paths.EXPECTATIONS_DIR.glob("*.json"))
             }
         for earlier in run.notebooks[:index]:
             if "*" in reads.outputs_of or earlier.stem in reads.outputs_of:
                 outputs = run.records[earlier.name]["outputs"]
                 deps[f"outputs of {earlier.stem}"] = {
-                    rel: _sha256(run.staging / rel)
+                    rel: file_sha256(run.staging / rel)
                     for rel in outputs
                     if rel.split("/")[0] not in _NOTEBOOK_FOLDERS
                 }
@@ -946,7 +426,7 @@ class _Runner:
         if unclaimed_outputs(previous):
             return None, "the previous report has files no notebook claims"
         if run.writes_clean(index):
-            clean = _folder_hashes(paths.clean_dir(run.year, run.clean_root))
+            clean = folder_hashes(paths.clean_dir(run.year, run.clean_root))
             if clean != record.get("clean"):
                 where = _relative(paths.clean_dir(run.year, run.clean_root))
                 return None, f"{where}/ changed since it was written"
@@ -959,8 +439,8 @@ class _Runner:
         try:
             tick = time.perf_counter()
             deps = self.dependencies(run, index)
-            digests = {kind: _digest(value) for kind, value in deps.items()}
-            key = _digest(digests)
+            digests = {kind: json_digest(value) for kind, value in deps.items()}
+            key = json_digest(digests)
             previous, reason = self.decide(run, index, key, digests)
             if previous is not None:
                 self.reuse(run, index, previous)
@@ -1009,7 +489,7 @@ class _Runner:
         log = self.log_dir / f"{run.year}-{notebook.stem}.log"
         run.begin(index)
         try:
-            before = _folder_hashes(run.staging, skip_top=_NOTEBOOK_FOLDERS)
+            before = folder_hashes(run.staging, skip_top=_NOTEBOOK_FOLDERS)
             try:
                 papermill.execute_notebook(
                     str(notebook),
@@ -1022,14 +502,14 @@ class _Runner:
                     # Not papermill's cwd=, which changes the whole process's directory
                     # (threads share it): nbclient starts the kernel in the project root.
                     resources={"metadata": {"path": str(paths.PROJECT_ROOT)}},
-                    kernel_manager_class=_kernel_manager_class(log, self._warm(notebook)),
+                    kernel_manager_class=kernel_manager_class(log, self._warm(notebook)),
                 )
             except Exception as exc:
                 raise self._failure(run, index, exc, log) from exc
-            after = _folder_hashes(run.staging, skip_top=_NOTEBOOK_FOLDERS)
+            after = folder_hashes(run.staging, skip_top=_NOTEBOOK_FOLDERS)
         finally:
             alone = run.end(index)
-        _strip_volatile_metadata(target)
+        strip_volatile_metadata(target)
         written = sorted(rel for rel, digest in after.items() if before.get(rel) != digest)
         declared = run.reads[index].writes
         if not alone and declared is not None:
@@ -1048,7 +528,7 @@ class _Runner:
             ],
         }
         if run.writes_clean(index):
-            record["clean"] = _folder_hashes(paths.clean_dir(run.year, run.clean_root))
+            record["clean"] = folder_hashes(paths.clean_dir(run.year, run.clean_root))
         run.records[notebook.name] = record
         self.progress(f"{run.label(index)}: executed in {time.perf_counter() - tick:.1f}s")
         # The notebooks that wait for this one may start while it is exported.
@@ -1067,7 +547,7 @@ class _Runner:
         notebook = run.notebooks[index]
         target = run.staging / "notebooks" / notebook.name
         if target.exists():
-            _strip_volatile_metadata(target)
+            strip_volatile_metadata(target)
             export_html(target, run.staging / "html")
         if log.is_file():  # the kernel's own log, in case the kernel died
             shutil.copyfile(log, target.with_suffix(".kernel.log"))
@@ -1147,7 +627,7 @@ class _Runner:
                 ):
                     self.finish(run)
         except BaseException:
-            _kill_live_kernels()
+            kill_live_kernels()
             pool.shutdown(wait=True, cancel_futures=True)
             raise
         pool.shutdown(wait=True)
@@ -1200,8 +680,8 @@ class _Runner:
         if unclaimed:
             self.progress(
                 f"{run.year}: {len(unclaimed)} file(s) written outside the folders their notebook "
-                f"declares in runner.NOTEBOOK_READS (e.g. {unclaimed[0]}): the next run will "
-                "execute every notebook"
+                f"declares in complaints.cache.NOTEBOOK_READS (e.g. {unclaimed[0]}): the next run "
+                "will execute every notebook"
             )
         published = self.publish_public(run, manifest) if run.public_dir is not None else None
         run.final_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -1459,8 +939,8 @@ def _input_already_read(runner: _Runner, run: _YearRun) -> bool:
         record = manifest["notebooks"][run.notebooks[0].name]
     except (OSError, ValueError, KeyError, TypeError):
         return False
-    digests = {k: _digest(v) for k, v in runner.dependencies(run, 0).items()}
-    return record.get("cache_key") == _digest(digests)
+    digests = {k: json_digest(v) for k, v in runner.dependencies(run, 0).items()}
+    return record.get("cache_key") == json_digest(digests)
 
 
 def _swap_in(staging: Path, final_dir: Path) -> None:
@@ -1473,62 +953,3 @@ def _swap_in(staging: Path, final_dir: Path) -> None:
     staging.rename(final_dir)
     if old is not None:
         shutil.rmtree(old)
-
-
-def write_manifest(
-    out_dir: Path,
-    *,
-    year: ReportingYear,
-    parameters: dict[str, object],
-    notebooks: list[Path],
-    started: datetime,
-    finished: datetime,
-    timings: dict[str, float],
-    raw_root: Path,
-    records: dict[str, dict] | None = None,
-    cache: dict[str, object] | None = None,
-    git: dict[str, object] | None = None,
-    versions: dict[str, str] | None = None,
-    kernel: str = KERNEL,
-    edition: str | None = None,
-) -> Path:
-    """``manifest.json``: inputs and outputs with their sha256, code version, parameters, times,
-    and per notebook its cache key, whether it was executed or reused, and why.
-
-    Output paths are relative to ``out_dir`` so that ``sha256sum -c manifest.sha256`` run from
-    the year's folder verifies them.
-    """
-    raw_folder = paths.raw_dir(year, raw_root)
-    inputs = {_relative(p): _sha256(p) for p in sorted(raw_folder.rglob("*")) if p.is_file()}
-    code_inputs = {
-        _relative(p): _sha256(p)
-        for p in [*notebooks, *sorted(paths.EXPECTATIONS_DIR.glob("*.json"))]
-    }
-    outputs = {
-        p.relative_to(out_dir).as_posix(): _sha256(p)
-        for p in sorted(out_dir.rglob("*"))
-        if p.is_file() and p.name not in ("manifest.json", "manifest.sha256")
-    }
-    manifest = {
-        "year": str(year),
-        **({"edition": edition} if edition is not None else {}),
-        "parameters": parameters,
-        "kernel": kernel,
-        "started": started.isoformat(timespec="seconds"),
-        "finished": finished.isoformat(timespec="seconds"),
-        "seconds_per_notebook": timings,
-        "git": git if git is not None else _git_state(),
-        "versions": versions if versions is not None else _versions(),
-        "inputs": inputs,
-        "code": code_inputs,
-        "cache": cache or {},
-        "notebooks": records or {},
-        "outputs": outputs,
-    }
-    target = out_dir / "manifest.json"
-    target.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    # The same output hashes in the format `sha256sum -c` reads.
-    (out_dir / "manifest.sha256").write_text(
-        "".join(f"{digest}  {name}\n" for name, digest in outputs.items()), encoding="utf-8"
-    )
-    return target
