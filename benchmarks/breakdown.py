@@ -83,7 +83,7 @@ def main() -> None:
         imports[label] = round(seconds - python_alone, 2)
     out["import_seconds"] = imports
     out["kernel_start_seconds"] = median_of(repeat, kernel_start)
-    from complaints.runner import WarmKernels
+    from complaints.kernels import WarmKernels
 
     with tempfile.TemporaryDirectory() as tmp:
         warm = WarmKernels("python3", Path(tmp))
@@ -97,7 +97,7 @@ def main() -> None:
     # The notebooks' own work, in this process (imports already paid above, except GX's first
     # validation, which loads more of GX).
     os.environ["GX_ANALYTICS_ENABLED"] = "False"
-    from complaints import charts, presentation, runner, trends, validation  # noqa: F401
+    from complaints import charts, export, presentation, trends, validation  # noqa: F401
     from complaints.clean import build_clean
     from complaints.params import resolve
     from complaints.years import ReportingYear
@@ -124,7 +124,7 @@ def main() -> None:
         exports = {}
         for notebook in sorted((report_dir / "notebooks").glob("*.ipynb")):
             exports[notebook.stem] = round(
-                timed(runner.export_html, notebook, Path(tmp) / "html")[0], 2
+                timed(export.export_html, notebook, Path(tmp) / "html")[0], 2
             )
         out["html_export_seconds"] = exports
     out["work_seconds"] = {k: round(v, 2) for k, v in work.items()}

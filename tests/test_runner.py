@@ -18,7 +18,8 @@ import pytest
 
 from complaints import cli
 from complaints.errors import InputError
-from complaints.runner import RunError, export_html, list_notebooks, run_year, run_years
+from complaints.export import export_html
+from complaints.runner import RunError, list_notebooks, run_year, run_years
 from complaints.years import ReportingYear
 
 YEAR = ReportingYear.parse("2022-23")
@@ -279,7 +280,7 @@ def test_a_kernel_that_dies_in_a_warm_process_fails_the_run(tmp_path):
 
 
 def test_only_notebooks_that_import_heavy_libraries_wait_for_the_warm_process(tmp_path):
-    from complaints.runner import imports_heavy_libraries
+    from complaints.kernels import imports_heavy_libraries
 
     light = make_notebook(tmp_path / "01_light.ipynb", "print(year)")
     heavy = make_notebook(tmp_path / "02_heavy.ipynb", "from complaints.store import load_store")
