@@ -1,5 +1,4 @@
-"""The report's charts, drawn with matplotlib in the Analysis Function style, from the clean
-tables (bars laid out exactly as seaborn's ``barplot`` lays them out).
+"""The report's charts, drawn with seaborn in the Analysis Function style, from the clean tables.
 
 Every chart follows the UK Government Analysis Function guidance on accessible charts:
 
@@ -43,8 +42,8 @@ from xml.sax.saxutils import quoteattr
 
 import afcharts
 import matplotlib.style
-import numpy as np
 import pandas as pd
+import seaborn as sns
 from afcharts.af_colours import get_af_colours
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -237,92 +236,6 @@ def new_figure(width: float, height: float, **subplots: object) -> tuple[Figure,
     return figure, axes
 
 
-#: Share of a category's slot taken by its bars (seaborn's ``barplot`` default).
-BAR_WIDTH = 0.8
-
-
-def _mean(values: pd.Series) -> float:
-    return values.mean()
-
-
-def _draw_bars(
-    ax: Axes,
-    data: pd.DataFrame,
-    *,
-    category: str,
-    value: str,
-    order: Sequence[str],
-    series: str | None,
-    series_order: Sequence[str],
-    colours: Sequence[str],
-    horizontal: bool,
-) -> None:
-    """One bar per category (and series), exactly as ``seaborn.barplot(..., errorbar=None,
-    saturation=1, edgecolor=BACKGROUND, linewidth=1, legend=False)`` draws them, without its
-    data-frame machinery (a tenth of the time).
-
-    The category axis gets matplotlib's string-category units, in ``order``, with no grid and
-    limits half a slot beyond the first and last category (the first at the top when
-    horizontal). Each series gets one ``BarContainer`` (empty when it has no figure), its bars
-    side by side in the category's slot when some category has figures of several series, each
-    bar the mean of its figures. The arithmetic is seaborn's, step by step, so every bar's edge
-    and width are the same floats and the files the same bytes.
-    """
-    x, y = (value, category) if horizontal else (category, value)
-    cat_axis = ax.yaxis if horizontal else ax.xaxis
-    order = [str(c) for c in order]
-    levels = list(series_order) if series is not None else [None]
-    # Dodge when some category holds figures of more than one series (as seaborn decides).
-    dodge = series is not None and (
-        data[category].nunique() != len(data[[category, series]].dropna().drop_duplicates())
-    )
-    # Category positions from matplotlib's string-category converter, as seaborn sets it up.
-    cat_axis.update_units(order)
-    if horizontal:
-        ax.yaxis.set_inverted(True)
-    position = {c: i for i, c in enumerate(order)}
-    rows = data[data[category].notna()]
-    rows = rows.assign(_category=rows[category].astype(str))
-    rows = rows[rows["_category"].isin(position)]
-    for index, level in enumerate(levels):
-        mine = rows if level is None else rows[rows[series] == level]
-        groups = mine[value].astype(float).groupby(mine["_category"].map(position))
-        # Each bar is the mean of its figures (one, in every chart); several are averaged the
-        # way seaborn does (Series.mean), which can differ in the last bit from groupby's.
-        figures = groups.agg(_mean) if (groups.size() > 1).any() else groups.mean()
-        centre = figures.index.to_numpy(dtype=float)
-        width = np.full(len(figures), BAR_WIDTH)
-        if dodge:
-            width = width / len(levels)
-            full = width * len(levels)
-            centre = centre + (width * index + width / 2 - full / 2)
-        half = width / 2
-        edge = centre - half
-        width = (centre + half) - edge
-        colour = colours[0] if level is None else dict(zip(levels, colours, strict=True))[level]
-        style = {
-            "align": "edge",
-            "color": colour,
-            "facecolor": colour,
-            "edgecolor": BACKGROUND,
-            "linewidth": 1,
-        }
-        if horizontal:
-            ax.barh(y=edge, width=figures.to_numpy(), height=width, **style)
-        else:
-            ax.bar(x=edge, height=figures.to_numpy(), width=width, **style)
-    if not ax.get_xlabel():
-        ax.set_xlabel(x)
-    if not ax.get_ylabel():
-        ax.set_ylabel(y)
-    cat_axis.grid(False)
-    n = len(cat_axis.get_ticklocs())
-    if horizontal:
-        ax.set_ylim(n - 0.5, -0.5, auto=None)
-    else:
-        ax.set_xlim(-0.5, n - 0.5, auto=None)
-
-
 def _bars(
     ax: Axes,
     data: pd.DataFrame,
@@ -336,8 +249,9 @@ def _bars(
     horizontal: bool = False,
     fmt: Callable[[object], str] = _n,
 ) -> None:
-    """Bars with a value on every bar and hatching per series. A suppressed figure (no value)
-    gets no bar, and ``c`` as its label."""
+    """Seaborn bars with a value on every bar and hatching per series. A suppressed figure (no
+    value) gets no bar, and ``c`` as its label."""
+    x, y = (value, category) if horizontal else (category, value)
     missing = data[value].isna()
     hidden = {
         (str(r[category]), str(r[series]) if series is not None else None)
@@ -345,17 +259,37 @@ def _bars(
     }
     if hidden:
         data = data.assign(**{value: data[value].fillna(0)})
-    _draw_bars(
-        ax,
-        data,
-        category=category,
-        value=value,
-        order=order,
-        series=series,
-        series_order=series_order,
-        colours=colours,
-        horizontal=horizontal,
-    )
+    if series is None:
+        sns.barplot(
+            data=data,
+            x=x,
+            y=y,
+            order=list(order),
+            color=colours[0],
+            errorbar=None,
+            saturation=1,
+            edgecolor=BACKGROUND,
+            linewidth=1,
+            orient="h" if horizontal else "v",
+            ax=ax,
+        )
+    else:
+        sns.barplot(
+            data=data,
+            x=x,
+            y=y,
+            order=list(order),
+            hue=series,
+            hue_order=list(series_order),
+            palette=dict(zip(series_order, colours, strict=True)),
+            errorbar=None,
+            saturation=1,
+            edgecolor=BACKGROUND,
+            linewidth=1,
+            orient="h" if horizontal else "v",
+            legend=False,
+            ax=ax,
+        )
     for index, container in enumerate(ax.containers):
         for bar in container:
             bar.set_hatch(HATCHES[index % len(HATCHES)])
