@@ -12,6 +12,7 @@ from html import escape
 from pathlib import Path
 
 from complaints import paths
+from complaints.params import STAGING
 from complaints.years import ReportingYear
 
 _STYLE = """
@@ -118,6 +119,12 @@ def _trends_section(out_dir: Path) -> list[str]:
     ]
 
 
+def _staged_note(key: str, value: object) -> str:
+    if key == "output_dir" and Path(str(value)).parent.name == STAGING:
+        return " (the staging folder the notebooks wrote into, published as this folder)"
+    return ""
+
+
 def render_index(
     out_dir: Path, year: ReportingYear, parameters: dict[str, object], notebooks: list[Path]
 ) -> str:
@@ -127,7 +134,8 @@ def render_index(
         _manifest_note(),
         "<h2>Run parameters</h2><table><tr><th>parameter</th><th>value</th></tr>",
         *(
-            f"<tr><td>{escape(k)}</td><td><code>{escape(str(v) or '(default)')}</code></td></tr>"
+            f"<tr><td>{escape(k)}</td><td><code>{escape(str(v) or '(default)')}</code>"
+            f"{_staged_note(k, v)}</td></tr>"
             for k, v in parameters.items()
         ),
         "</table>",

@@ -82,7 +82,7 @@ from complaints.kernels import (
     kernel_manager_class,
     kill_live_kernels,
 )
-from complaints.params import NOTEBOOK_PARAMETERS
+from complaints.params import NOTEBOOK_PARAMETERS, STAGING
 from complaints.years import ReportingYear
 
 #: The runner's public names; those that live in the modules imported above stay importable from
@@ -867,7 +867,7 @@ def run_years(
     runs = []
     for year in years:
         name = f"{year}-public" if public else str(year)
-        staging = reports_root / ".staging" / name
+        staging = reports_root / STAGING / name
         # Paths handed to notebooks are relative to the project root (the kernel's working
         # directory), so the executed notebooks record the same parameters on every machine.
         output_param = os.path.relpath(staging, paths.PROJECT_ROOT)
