@@ -83,6 +83,7 @@ ALLOWED_DATA: dict[str, str] = {
     "tests/ground_truth/": "figures hand-typed from the published report, for the backtests",
     "expectations/": "the hand-written Great Expectations suites (JSON)",
     "src/complaints/templates/": "the HTML export template's configuration (conf.json)",
+    "benchmarks/results.json": "the last benchmark's timings and machine (docs/performance.md)",
 }
 
 #: Besides the allowed data, what ``data/`` and ``reports/`` may hold in git: the skeleton.
