@@ -6,11 +6,11 @@ import hashlib
 import json
 import re
 import shutil
-import subprocess
 from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
+from test_runner import assert_sha256sum_verifies
 
 from complaints import paths
 from complaints.report_tables import REPORT_TABLE_IDS
@@ -113,13 +113,7 @@ def test_manifest_verifies(published):
     manifest = json.loads((published / "manifest.json").read_text())
     raw = "data/raw/2022-23/dorset-childrens-complaints-2022-23.txt"
     assert manifest["inputs"][raw] == sha(paths.PROJECT_ROOT / raw)
-    check = subprocess.run(
-        ["sha256sum", "-c", "--strict", "manifest.sha256"],
-        cwd=published,
-        capture_output=True,
-        text=True,
-    )
-    assert check.returncode == 0, check.stdout + check.stderr
+    assert_sha256sum_verifies(published)
 
 
 def test_a_raw_figure_change_reaches_table_chart_and_html(published, tmp_path):

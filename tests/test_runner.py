@@ -37,6 +37,17 @@ EXTERNAL = re.compile(
 )
 
 
+def assert_sha256sum_verifies(folder: Path) -> None:
+    """``sha256sum -c --strict manifest.sha256`` passes from ``folder``, as a user runs it."""
+    check = subprocess.run(
+        ["sha256sum", "-c", "--strict", "manifest.sha256"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
 def make_notebook(path: Path, body: str) -> Path:
     nb = nbformat.v4.new_notebook()
     params = nbformat.v4.new_code_cell(PARAMETERS_CELL)
@@ -147,10 +158,7 @@ def test_a_run_publishes_outputs_manifest_and_index(tmp_path, good_notebook):
     assert manifest["inputs"], "the raw inputs' hashes are recorded"
     assert {"commit", "dirty"} <= set(manifest["git"])
     assert manifest["versions"]["papermill"]
-    check = subprocess.run(
-        ["sha256sum", "-c", "manifest.sha256"], cwd=out, capture_output=True, text=True
-    )
-    assert check.returncode == 0, check.stdout + check.stderr
+    assert_sha256sum_verifies(out)
     # The index links every notebook's HTML and states the parameters.
     index = (out / "index.html").read_text()
     assert 'href="html/01_write.html"' in index and 'href="html/01_write.audit.html"' in index
