@@ -83,7 +83,7 @@ def main() -> None:
         imports[label] = round(seconds - python_alone, 2)
     out["import_seconds"] = imports
     out["kernel_start_seconds"] = median_of(repeat, kernel_start)
-    from complaints.kernels import WarmKernels
+    from complaints.run.kernels import WarmKernels
 
     with tempfile.TemporaryDirectory() as tmp:
         warm = WarmKernels("python3", Path(tmp))
@@ -97,9 +97,11 @@ def main() -> None:
     # The notebooks' own work, in this process (imports already paid above, except GX's first
     # validation, which loads more of GX).
     os.environ["GX_ANALYTICS_ENABLED"] = "False"
-    from complaints import charts, export, presentation, trends, validation  # noqa: F401
-    from complaints.clean import build_clean
+    from complaints import validation
+    from complaints.inputs.clean import build_clean
+    from complaints.outputs import presentation, trends
     from complaints.params import resolve
+    from complaints.run import export
     from complaints.years import ReportingYear
 
     year = ReportingYear.parse("2022-23")

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from complaints import paths
-from complaints.rawtext import read_raw_text
-from complaints.report_text import extract_tables
+from complaints.inputs.rawtext import read_raw_text
+from complaints.inputs.report_text import extract_tables
 from complaints.years import ReportingYear
 
 YEAR = ReportingYear.parse("2022-23")

@@ -15,7 +15,7 @@ import pandas.testing as pdt
 import pytest
 
 from complaints import schema
-from complaints.clean import build_clean, read_table
+from complaints.inputs.clean import build_clean, read_table
 
 GROUND_TRUTH = Path(__file__).parent / "ground_truth" / "2022-23"
 RAW_LABEL = "data/raw/2022-23/dorset-childrens-complaints-2022-23.txt"

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-import complaints.clean
+import complaints.inputs.clean
 from complaints import paths
-from complaints.clean import build_clean
 from complaints.cli import main
 from complaints.errors import InputError
+from complaints.inputs.clean import build_clean
 from complaints.years import ReportingYear
 
 RAW_NAME = "dorset-childrens-complaints-2022-23.txt"
@@ -204,7 +204,7 @@ def test_cli_reports_file_table_and_line(raw_copy, tmp_path, monkeypatch, capsys
     _edit_line(raw_copy, 18, "\t9\t", "\tnine\t")
     clean_root = tmp_path / "clean"
     monkeypatch.setattr(
-        complaints.clean,
+        complaints.inputs.clean,
         "build_clean",
         functools.partial(build_clean, raw_root=raw_copy, clean_root=clean_root),
     )

@@ -37,12 +37,12 @@ import pytest
 from openpyxl import load_workbook
 
 from complaints import cli, paths
-from complaints.clean import extract_year
-from complaints.rawtext import read_raw_text
-from complaints.report_text import extract_tables
-from complaints.runner import run_years
-from complaints.synthetic import fill_workbook
-from complaints.workbook import scaffold, workbook_name
+from complaints.inputs.clean import extract_year
+from complaints.inputs.rawtext import read_raw_text
+from complaints.inputs.report_text import extract_tables
+from complaints.inputs.synthetic import fill_workbook
+from complaints.inputs.workbook import scaffold, workbook_name
+from complaints.run.runner import run_years
 from complaints.years import ReportingYear
 
 Y2223 = ReportingYear.parse("2022-23")

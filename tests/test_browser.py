@@ -34,7 +34,7 @@ from pathlib import Path
 import pytest
 
 from complaints import paths
-from complaints.runner import RunError, list_notebooks, run_year
+from complaints.run.runner import RunError, list_notebooks, run_year
 from complaints.years import ReportingYear
 
 YEAR = ReportingYear.parse("2022-23")

@@ -18,8 +18,9 @@ from pathlib import Path
 import pytest
 from test_runner import make_notebook, tree_hashes
 
-from complaints import cache, paths
-from complaints.runner import run_year, unclaimed_outputs
+from complaints import paths
+from complaints.run import cache
+from complaints.run.runner import run_year, unclaimed_outputs
 from complaints.years import ReportingYear
 
 YEAR = ReportingYear.parse("2022-23")

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from complaints.charts import (
+from complaints.outputs.charts import (
     CHARTS,
     chart_html,
     check_contrast,
@@ -356,7 +356,7 @@ def test_files_land_in_the_charts_dir(drawn):
 def test_a_suppressed_figure_is_labelled_c_and_kept_out_of_the_title(
     drawn, tables, year, tmp_path, chart_id, table_id, match
 ):
-    from complaints.disclosure import LEGEND
+    from complaints.outputs.disclosure import LEGEND
 
     changed = copy_tables(tables)
     frame = changed[table_id]

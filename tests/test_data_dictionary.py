@@ -7,7 +7,7 @@ import re
 import pytest
 
 from complaints import paths, schema
-from complaints.dictionary import render_data_dictionary
+from complaints.outputs.dictionary import render_data_dictionary
 
 DICTIONARY = paths.DOCS_DIR / "data_dictionary.md"
 DTYPES = {"string", "integer", "number"}

@@ -21,9 +21,12 @@ import pandas as pd
 import pytest
 from scipy.optimize import linprog
 
-from complaints import disclosure, schema
-from complaints.charts import draw_all_charts
-from complaints.disclosure import (
+from complaints import schema
+from complaints.inputs.synthetic import fill_workbook
+from complaints.inputs.workbook import read_workbook, scaffold
+from complaints.outputs import disclosure
+from complaints.outputs.charts import draw_all_charts
+from complaints.outputs.disclosure import (
     EDITIONS,
     LEGEND,
     SUPPRESSED,
@@ -33,9 +36,11 @@ from complaints.disclosure import (
     suppressed_mask,
     suppression_plan,
 )
-from complaints.report_tables import REPORT_TABLE_IDS, build_report_tables, write_report_tables
-from complaints.synthetic import fill_workbook
-from complaints.workbook import read_workbook, scaffold
+from complaints.outputs.report_tables import (
+    REPORT_TABLE_IDS,
+    build_report_tables,
+    write_report_tables,
+)
 from complaints.years import ReportingYear
 
 GROUND_TRUTH = Path(__file__).parent / "ground_truth" / "report_tables"
@@ -711,7 +716,7 @@ def test_suppressed_bars_are_labelled_c_and_explained(public_charts):
 def test_a_suppressed_bar_is_not_drawn():
     from matplotlib.figure import Figure
 
-    from complaints.charts import _bars
+    from complaints.outputs.charts import _bars
 
     ax = Figure().subplots()
     data = pd.DataFrame({"q": ["Q1", "Q2", "Q3"], "value": [7.0, float("nan"), 9.0]})

@@ -11,7 +11,7 @@ import pandas.testing as pdt
 import pytest
 
 from complaints import paths, schema
-from complaints.clean import build_clean, read_tables
+from complaints.inputs.clean import build_clean, read_tables
 
 RAW_NAME = "dorset-childrens-complaints-2022-23.txt"
 

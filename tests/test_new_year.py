@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from complaints import cli
-from complaints.clean import extract_year
 from complaints.errors import InputError
-from complaints.runner import run_year
-from complaints.store import prepare_year
-from complaints.synthetic import fill_workbook
-from complaints.workbook import scaffold
+from complaints.inputs.clean import extract_year
+from complaints.inputs.store import prepare_year
+from complaints.inputs.synthetic import fill_workbook
+from complaints.inputs.workbook import scaffold
+from complaints.run.runner import run_year
 from complaints.years import ReportingYear
 
 Y2223 = ReportingYear.parse("2022-23")

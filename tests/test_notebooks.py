@@ -8,7 +8,7 @@ import papermill
 import pytest
 
 from complaints.params import NOTEBOOK_PARAMETERS
-from complaints.runner import list_notebooks
+from complaints.run.runner import list_notebooks
 
 NOTEBOOKS = list_notebooks()
 

@@ -16,11 +16,12 @@ from pathlib import Path
 import pytest
 from test_runner import make_notebook, tree_hashes
 
-from complaints import cli, paths, runner
-from complaints.clean import extract_year
-from complaints.runner import run_years
-from complaints.synthetic import fill_workbook
-from complaints.workbook import scaffold
+from complaints import cli, paths
+from complaints.inputs.clean import extract_year
+from complaints.inputs.synthetic import fill_workbook
+from complaints.inputs.workbook import scaffold
+from complaints.run import runner
+from complaints.run.runner import run_years
 from complaints.years import ReportingYear
 
 Y2223 = ReportingYear.parse("2022-23")

@@ -13,8 +13,8 @@ import pytest
 from test_runner import assert_sha256sum_verifies
 
 from complaints import paths
-from complaints.report_tables import REPORT_TABLE_IDS
-from complaints.runner import run_year
+from complaints.outputs.report_tables import REPORT_TABLE_IDS
+from complaints.run.runner import run_year
 from complaints.years import ReportingYear
 
 pytestmark = pytest.mark.slow

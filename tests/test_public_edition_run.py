@@ -30,7 +30,7 @@ from test_runner import assert_sha256sum_verifies
 
 from complaints import cli, paths
 from complaints.errors import InputError
-from complaints.runner import (
+from complaints.run.runner import (
     EDITIONS,
     RunError,
     RunResult,
@@ -82,9 +82,9 @@ def case_ids_of(tables) -> set[str]:
 
 
 def test_the_runner_knows_the_editions_disclosure_knows():
-    from complaints.disclosure import EDITIONS as DISCLOSURE_EDITIONS
-    from complaints.disclosure import LEGEND
-    from complaints.publish import PUBLIC_LEGEND
+    from complaints.outputs.disclosure import EDITIONS as DISCLOSURE_EDITIONS
+    from complaints.outputs.disclosure import LEGEND
+    from complaints.outputs.publish import PUBLIC_LEGEND
 
     assert EDITIONS == DISCLOSURE_EDITIONS
     assert PUBLIC_LEGEND == LEGEND
@@ -166,7 +166,7 @@ def _allowed_folder(root: Path) -> Path:
     ],
 )
 def test_the_check_refuses_what_may_not_go_out(tmp_path, rel, text, problem):
-    from complaints.publish import check_public_edition
+    from complaints.outputs.publish import check_public_edition
 
     folder = _allowed_folder(tmp_path / "public")
     check_public_edition(folder, "03_report", {"CIC (LB)"})  # the allowed files pass
@@ -177,7 +177,7 @@ def test_the_check_refuses_what_may_not_go_out(tmp_path, rel, text, problem):
 
 
 def test_style_sheets_naming_code_classes_are_not_code(tmp_path):
-    from complaints.publish import check_public_edition
+    from complaints.outputs.publish import check_public_edition
 
     folder = _allowed_folder(tmp_path / "public")
     (folder / "html" / "03_report.html").write_text(
@@ -365,7 +365,7 @@ def public_run(tmp_path_factory) -> PublicRun:
 
 @pytest.mark.slow
 def test_the_public_folder_holds_only_what_may_be_published(public_run):
-    from complaints.report_tables import REPORT_TABLE_IDS
+    from complaints.outputs.report_tables import REPORT_TABLE_IDS
 
     files = set(tree_hashes(public_run.public))
     tables = {f for f in files if f.startswith("tables/")}
@@ -499,9 +499,9 @@ def test_every_suppressed_figure_prints_c_in_tables_and_page(public_run, page):
     """Against the internal edition of the same store: the public tables differ from it only
     where disclosure control suppressed a figure (printed ``c``), and it prints exactly as many
     ``c`` as the disclosure module suppresses; the report page shows the same cells."""
-    from complaints import store
-    from complaints.disclosure import PUBLIC_LABELS, apply_public_edition, suppressed_mask
-    from complaints.report_tables import build_report_tables
+    from complaints.inputs import store
+    from complaints.outputs.disclosure import PUBLIC_LABELS, apply_public_edition, suppressed_mask
+    from complaints.outputs.report_tables import build_report_tables
 
     internal_tables, _ = store.tables_for_report(YEAR, public_run.clean)
     public_tables = apply_public_edition(internal_tables)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from complaints.errors import InputError
-from complaints.rawtext import (
+from complaints.inputs.rawtext import (
     Prose,
     RawDocument,
     RawLine,

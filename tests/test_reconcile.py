@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from complaints import reconcile
-from complaints.reconcile import build_reconciliation, describe, format_lines, parse_lines
+from complaints.checks import reconcile
+from complaints.checks.reconcile import build_reconciliation, describe, format_lines, parse_lines
 
 
 def copy_tables(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:

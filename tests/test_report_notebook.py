@@ -11,9 +11,9 @@ import papermill
 import pytest
 
 from complaints import paths
-from complaints.charts import CHARTS
-from complaints.clean import build_clean
-from complaints.report_tables import NOT_VALIDATED, REPORT_TABLE_IDS
+from complaints.inputs.clean import build_clean
+from complaints.outputs.charts import CHARTS
+from complaints.outputs.report_tables import NOT_VALIDATED, REPORT_TABLE_IDS
 
 NOTEBOOK = paths.NOTEBOOKS_DIR / "03_report.ipynb"
 GROUND_TRUTH = Path(__file__).parent / "ground_truth" / "report_tables"

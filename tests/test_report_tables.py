@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from complaints.report_tables import (
+from complaints.outputs.report_tables import (
     NOT_VALIDATED,
     REPORT_TABLE_IDS,
     build_report_tables,
@@ -217,7 +217,7 @@ def test_styled_html_is_deterministic(report):
 
 
 def test_suppressed_figures_print_as_c():
-    from complaints.report_tables import format_lgsco, format_number, format_value
+    from complaints.outputs.report_tables import format_lgsco, format_number, format_value
 
     assert format_number("c") == "c"
     assert format_value("c", "percent") == "c"
@@ -229,7 +229,7 @@ def test_suppressed_figures_print_as_c():
 
 
 def test_a_suppressed_row_prints_c_in_its_cell_and_the_caption_explains(tables, year):
-    from complaints.disclosure import LEGEND
+    from complaints.outputs.disclosure import LEGEND
 
     changed = copy_tables(tables)
     groups = changed["complainant_groups"]

@@ -18,8 +18,8 @@ import pytest
 
 from complaints import cli
 from complaints.errors import InputError
-from complaints.export import export_html
-from complaints.runner import RunError, list_notebooks, run_year, run_years
+from complaints.run.export import export_html
+from complaints.run.runner import RunError, list_notebooks, run_year, run_years
 from complaints.years import ReportingYear
 
 YEAR = ReportingYear.parse("2022-23")
@@ -288,10 +288,12 @@ def test_a_kernel_that_dies_in_a_warm_process_fails_the_run(tmp_path):
 
 
 def test_only_notebooks_that_import_heavy_libraries_wait_for_the_warm_process(tmp_path):
-    from complaints.kernels import imports_heavy_libraries
+    from complaints.run.kernels import imports_heavy_libraries
 
     light = make_notebook(tmp_path / "01_light.ipynb", "print(year)")
-    heavy = make_notebook(tmp_path / "02_heavy.ipynb", "from complaints.store import load_store")
+    heavy = make_notebook(
+        tmp_path / "02_heavy.ipynb", "from complaints.inputs.store import load_store"
+    )
     assert not imports_heavy_libraries(light)
     assert imports_heavy_libraries(heavy)
     assert all(imports_heavy_libraries(nb) for nb in list_notebooks())
@@ -299,7 +301,7 @@ def test_only_notebooks_that_import_heavy_libraries_wait_for_the_warm_process(tm
 
 def test_a_failed_run_leaves_the_years_clean_tables_as_they_were(tmp_path, raw_copy):
     """Figures a failed run rejected never stay in the store that other years read."""
-    from complaints.clean import build_clean
+    from complaints.inputs.clean import build_clean
 
     clean_root = tmp_path / "clean"
     build_clean(YEAR, raw_copy, clean_root)
@@ -311,7 +313,7 @@ def test_a_failed_run_leaves_the_years_clean_tables_as_they_were(tmp_path, raw_c
     notebooks = [
         make_notebook(
             tmp_path / "01_clean.ipynb",
-            "from complaints.clean import build_clean\n"
+            "from complaints.inputs.clean import build_clean\n"
             "from complaints.years import ReportingYear\n"
             "build_clean(ReportingYear.parse(year), Path(raw_root), Path(clean_root))",
         ),

@@ -6,12 +6,13 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from complaints import schema, store
-from complaints.clean import build_clean, read_tables
+from complaints import schema
+from complaints.checks.validation import check_year
+from complaints.inputs import store
+from complaints.inputs.clean import build_clean, read_tables
+from complaints.inputs.synthetic import fill_workbook
+from complaints.inputs.workbook import scaffold
 from complaints.params import resolve
-from complaints.synthetic import fill_workbook
-from complaints.validation import check_year
-from complaints.workbook import scaffold
 from complaints.years import ReportingYear
 
 Y2223 = ReportingYear.parse("2022-23")

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from complaints import paths, schema
-from complaints.rawtext import (
+from complaints.inputs.rawtext import (
     clean_cell,
     is_furniture,
     parse_count,

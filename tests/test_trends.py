@@ -8,10 +8,10 @@ import pandas as pd
 import papermill
 import pytest
 
-from complaints.clean import build_clean
-from complaints.synthetic import fill_workbook
-from complaints.trends import draw_trend_charts, headline_series, wide
-from complaints.workbook import scaffold
+from complaints.inputs.clean import build_clean
+from complaints.inputs.synthetic import fill_workbook
+from complaints.inputs.workbook import scaffold
+from complaints.outputs.trends import draw_trend_charts, headline_series, wide
 from complaints.years import ReportingYear
 
 Y2223 = ReportingYear.parse("2022-23")

@@ -10,8 +10,8 @@ import papermill
 import pytest
 
 from complaints import paths
-from complaints.clean import build_clean
-from complaints.validation import NOTES_FILE, RESULTS_FILE, read_quality_notes
+from complaints.checks.validation import NOTES_FILE, RESULTS_FILE, read_quality_notes
+from complaints.inputs.clean import build_clean
 
 pytestmark = pytest.mark.slow
 

@@ -15,17 +15,18 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from complaints import paths, schema, validation
-from complaints.clean import write_tables
-from complaints.errors import InputError
-from complaints.params import resolve
-from complaints.validation import (
+from complaints import paths, schema
+from complaints.checks import validation
+from complaints.checks.validation import (
     ValidationFailed,
     check_year,
     quality_notes,
     read_quality_notes,
     validate_tables,
 )
+from complaints.errors import InputError
+from complaints.inputs.clean import write_tables
+from complaints.params import resolve
 
 Mutation = Callable[[pd.DataFrame], pd.DataFrame | None]
 
@@ -743,9 +744,9 @@ def test_validation_and_data_docs_make_no_network_connection_and_show_no_progres
         socket.create_connection = refuse
         socket.getaddrinfo = refuse
 
-        from complaints import validation
+        from complaints.checks import validation
         assert "great_expectations" not in sys.modules  # importing the module stays cheap
-        from complaints.clean import extract_year
+        from complaints.inputs.clean import extract_year
         from complaints.years import ReportingYear
 
         year = ReportingYear.parse("2022-23")

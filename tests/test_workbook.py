@@ -7,10 +7,10 @@ import pytest
 from openpyxl import load_workbook
 
 from complaints import schema
-from complaints.clean import extract_year
 from complaints.errors import InputError
-from complaints.synthetic import fill_workbook
-from complaints.workbook import read_workbook, scaffold
+from complaints.inputs.clean import extract_year
+from complaints.inputs.synthetic import fill_workbook
+from complaints.inputs.workbook import read_workbook, scaffold
 from complaints.years import ReportingYear
 
 NEW = ReportingYear.parse("2023-24")

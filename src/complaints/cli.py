@@ -26,7 +26,7 @@ def _latest_year() -> ReportingYear:
 
 
 def _cmd_clean(args: argparse.Namespace) -> int:
-    from complaints.clean import build_clean
+    from complaints.inputs.clean import build_clean
 
     year = args.year or _latest_year()
     written = build_clean(year)
@@ -46,7 +46,7 @@ def _parse_params(items: list[str]) -> dict[str, object]:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from complaints.runner import run_years
+    from complaints.run.runner import run_years
 
     params = _parse_params(args.param)
     if args.edition is not None:
@@ -62,7 +62,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     for year in years:
         if paths.raw_dir(year, raw_root).is_dir():
             continue  # its own input (asking the store would read every clean table)
-        from complaints.store import held_years, year_is_held
+        from complaints.inputs.store import held_years, year_is_held
 
         if not year_is_held(year, raw_root, clean_root):
             raise InputError(
@@ -160,8 +160,8 @@ def _add_run_arguments(run: argparse.ArgumentParser) -> None:
 
 
 def _cmd_new_year(args: argparse.Namespace) -> int:
-    from complaints.clean import extract_year
-    from complaints.workbook import scaffold
+    from complaints.inputs.clean import extract_year
+    from complaints.inputs.workbook import scaffold
 
     earlier = [y for y in paths.years_held() if y < args.year]
     if not earlier:
@@ -176,7 +176,7 @@ def _cmd_new_year(args: argparse.Namespace) -> int:
 
 
 def _cmd_docs(args: argparse.Namespace) -> int:
-    from complaints.dictionary import render_data_dictionary
+    from complaints.outputs.dictionary import render_data_dictionary
 
     target = paths.DOCS_DIR / "data_dictionary.md"
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -97,7 +97,7 @@ def resolve(
     edition: str = "internal",
 ) -> RunParams:
     """Validate the notebook parameters and derive the folders a notebook works with."""
-    from complaints.disclosure import EDITIONS
+    from complaints.outputs.disclosure import EDITIONS
 
     parsed = ReportingYear.parse(year)
     if edition not in EDITIONS:

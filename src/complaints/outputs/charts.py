@@ -11,7 +11,7 @@ Every chart follows the UK Government Analysis Function guidance on accessible c
   (``alt_text``) with the figures, returned with each chart and embedded in the SVG as
   ``<title>``/``<desc>``.
 
-Charts of the public edition (:mod:`complaints.disclosure`) are drawn from the suppressed
+Charts of the public edition (:mod:`complaints.outputs.disclosure`) are drawn from the suppressed
 figures: a suppressed figure has no value, so its bar is not drawn and its label (and its place
 in the text alternative) says ``c``, which the text alternative then explains. Titles state and
 compare published figures only: a finding that needs a suppressed figure (a peak, a rise, a
@@ -50,8 +50,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from complaints.disclosure import LEGEND, SUPPRESSED
-from complaints.report_tables import format_number, period_key, source_note
+from complaints.outputs.disclosure import LEGEND, SUPPRESSED
+from complaints.outputs.report_tables import format_number, period_key, source_note
 from complaints.years import ReportingYear
 
 #: The Analysis Function matplotlib style shipped with afcharts.

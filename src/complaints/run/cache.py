@@ -6,7 +6,7 @@
 * A published report's manifest: written by :func:`write_manifest`, checked against the files
   by :func:`verify_report` before anything is reused from it.
 
-The runner (:mod:`complaints.runner`) builds each notebook's cache key from these and decides
+The runner (:mod:`complaints.run.runner`) builds each notebook's cache key from these and decides
 whether the notebook is executed again or reused.
 """
 
@@ -23,11 +23,11 @@ from importlib import metadata
 from pathlib import Path
 
 from complaints import paths
-from complaints.kernels import KERNEL
+from complaints.run.kernels import KERNEL
 from complaints.years import ReportingYear
 
 #: The package's code: a change to any file here re-executes every notebook.
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
 # Packages whose versions the manifest records (and the cache key holds).
 RECORDED_PACKAGES = (
     "complaints",
@@ -63,7 +63,7 @@ class Reads:
     """
 
     raw: bool = False  # raw_root/<year>/, every file
-    store: bool = False  # clean_root/<every year>/, every file (complaints.store.load_store)
+    store: bool = False  # clean_root/<every year>/, every file (complaints.inputs.store.load_store)
     store_without_raw: bool = False  # the store, when the year has no raw input of its own
     expectations: bool = False  # expectations/*.json
     outputs_of: tuple[str, ...] = ()
@@ -74,7 +74,7 @@ class Reads:
 #: The one place the notebooks' inputs are declared (by notebook stem).
 NOTEBOOK_READS: dict[str, Reads] = {
     # Cleans raw_root/<year>/ into clean_root/<year>/; a year with no input of its own is
-    # gathered from the figures other reports restate (complaints.store.prepare_year).
+    # gathered from the figures other reports restate (complaints.inputs.store.prepare_year).
     "01_clean": Reads(raw=True, store_without_raw=True, writes_clean=True, writes=()),
     # Validates the year against the whole store (figures two reports give differently).
     "02_validate": Reads(store=True, expectations=True, writes=("validation",)),
@@ -130,7 +130,8 @@ def package_code_hash(root: Path | None = None) -> str:
 
 
 def store_hashes(clean_root: Path) -> dict[str, str]:
-    """Every file of every year's clean folder: what :func:`complaints.store.load_store` reads."""
+    """Every file of every year's clean folder: what
+    :func:`complaints.inputs.store.load_store` reads."""
     hashes: dict[str, str] = {}
     for year in paths.years_held(clean_root):
         folder = paths.clean_dir(year, clean_root)

@@ -2,8 +2,9 @@
 written to the year's output folder and shown section by section with their data-quality notes.
 
 The public edition (``edition="public"``) shows the figures after disclosure control
-(:mod:`complaints.disclosure`): small counts are printed as ``c`` in tables and charts, case ids
-are removed, and data-quality notes that would reveal a suppressed figure are withheld.
+(:mod:`complaints.outputs.disclosure`): small counts are printed as ``c`` in tables and
+charts, case ids are removed, and data-quality notes that would reveal a suppressed figure are
+withheld.
 
 A year whose report is held gets every table. A year held only through figures restated in
 later reports (e.g. 2021-22, from the 2022-23 report) gets the tables those figures support, and
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from complaints import store
+from complaints.inputs import store
 from complaints.params import RunParams
 from complaints.years import ReportingYear
 
@@ -34,7 +35,7 @@ class ReportView:
 
     def status(self) -> str:
         """What this run could produce, in a few plain sentences (markdown)."""
-        from complaints.report_tables import notes_status
+        from complaints.outputs.report_tables import notes_status
 
         lines = [notes_status(self.notes)]
         missing = {t: r for t, r in self.reasons.items() if t not in self.report}
@@ -51,8 +52,8 @@ class ReportView:
         """Display one section: the styled table with its notes, then its charts."""
         from IPython.display import HTML, Markdown, display
 
-        from complaints.charts import chart_html
-        from complaints.report_tables import style_table
+        from complaints.outputs.charts import chart_html
+        from complaints.outputs.report_tables import style_table
 
         if table_id is not None:
             if table_id in self.report:
@@ -70,9 +71,9 @@ class ReportView:
 def build_report(run: RunParams) -> ReportView:
     """Take the year's figures from the store, write every table CSV and chart it supports
     (and ``tables/not_produced.csv`` naming the others), and return the view to show."""
-    from complaints.charts import draw_all_charts
-    from complaints.disclosure import apply_edition, public_notes
-    from complaints.report_tables import (
+    from complaints.outputs.charts import draw_all_charts
+    from complaints.outputs.disclosure import apply_edition, public_notes
+    from complaints.outputs.report_tables import (
         REPORT_TABLE_IDS,
         build_report_table,
         read_notes,

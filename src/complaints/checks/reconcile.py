@@ -708,7 +708,7 @@ def discrepancy(relation: pd.Series, left: pd.Series, right: pd.Series) -> pd.Se
 
 def _report_conflicts(conflicts: pd.DataFrame | None) -> list[dict[str, object]]:
     """The same figure given by two reports (the multi-year store): one identity each, from
-    :func:`complaints.store.conflicts`."""
+    :func:`complaints.inputs.store.conflicts`."""
     if conflicts is None:
         return []
     rows = []

@@ -24,7 +24,7 @@ import pandas as pd
 from pandas.io.formats.style import Styler
 
 from complaints import schema
-from complaints.disclosure import LEGEND, SUPPRESSED, is_suppressed_row, suppressed_mask
+from complaints.outputs.disclosure import LEGEND, SUPPRESSED, is_suppressed_row, suppressed_mask
 from complaints.years import ReportingYear
 
 #: Publisher named in every source line.
@@ -406,7 +406,7 @@ def write_report_tables(
 def read_notes(validation_dir: Path | str) -> pd.DataFrame | None:
     """The validation step's data-quality notes (``<validation_dir>/notes.csv``: table_id,
     severity, message), or ``None`` when validation has not been run for this output folder."""
-    from complaints.validation import read_quality_notes
+    from complaints.checks.validation import read_quality_notes
 
     return read_quality_notes(validation_dir)
 

@@ -202,7 +202,8 @@ PUBLIC_FILES: dict[str, tuple[str, ...]] = {
     "tables": ("*.csv", "tables.json"),
     "charts": ("*.png", "*.svg", "charts.json"),
 }
-#: What a public table prints for a suppressed figure, explained (complaints.disclosure.LEGEND;
+#: What a public table prints for a suppressed figure, explained
+#: (complaints.outputs.disclosure.LEGEND;
 #: written here so that publishing does not import pandas).
 PUBLIC_LEGEND = (
     "c: suppressed to protect confidentiality (a small number, or a figure that would reveal one)."

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from complaints.workbook import QUARTERS, SHEETS
+from complaints.inputs.workbook import QUARTERS, SHEETS
 
 
 def fill_workbook(path: Path, seed: int = 7) -> dict[tuple[str, int, str], int]:
@@ -94,7 +94,7 @@ def _row_of(sheet, measure: str) -> int:
 
 
 def _unit(sheet, header, row, table_id) -> str:
-    from complaints.workbook import SHEET_UNITS
+    from complaints.inputs.workbook import SHEET_UNITS
 
     if "unit" in header:
         return sheet.cell(row=row, column=header.index("unit") + 1).value

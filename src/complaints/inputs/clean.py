@@ -11,8 +11,8 @@ import pandas as pd
 
 from complaints import paths, schema
 from complaints.errors import InputError
-from complaints.rawtext import read_raw_text
-from complaints.report_text import extract_tables
+from complaints.inputs.rawtext import read_raw_text
+from complaints.inputs.report_text import extract_tables
 from complaints.years import ReportingYear
 
 
@@ -41,7 +41,7 @@ def extract_year(year: ReportingYear, raw_root: Path = paths.RAW_DIR) -> dict[st
     raw_file = find_raw_input(year, raw_root)
     label = paths.relative_to_project(raw_file)
     if raw_file.suffix == ".xlsx":
-        from complaints.workbook import read_workbook
+        from complaints.inputs.workbook import read_workbook
 
         return read_workbook(raw_file, year, label=label)
     return extract_tables(read_raw_text(raw_file, label=label), year)

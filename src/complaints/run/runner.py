@@ -12,7 +12,7 @@ changed; otherwise its executed notebook, its HTML and the files it wrote are co
 previous published ``reports/<year>/`` (which must still match its manifest). What a notebook
 depends on is its *cache key*: the hash of its own source, its parameters, the kernel, the
 package code (every file under ``src/complaints/``), the package versions, and the inputs it
-reads, declared once in :data:`complaints.cache.NOTEBOOK_READS` and hashed by content.
+reads, declared once in :data:`complaints.run.cache.NOTEBOOK_READS` and hashed by content.
 ``force=True`` executes everything. The manifest records, per notebook, the key, whether it was
 executed or reused, and why.
 
@@ -29,14 +29,15 @@ notebooks, validation results and audit HTML show every figure, so they are not 
 complete run is kept as the public edition's cache, ``reports/.cache/<year>-public/`` (what the
 next public run reuses from; internal, like ``reports/<year>/``), and only the report's HTML for
 readers (no code), its tables and charts, an index page and a manifest are copied into
-``reports/<year>-public/`` (:func:`complaints.publish.build_public_edition`), checked
-(:func:`complaints.publish.check_public_edition`) and swapped in. ``reports/<year>/`` is never
-read or written by a public run. A failed public run keeps its evidence in
+``reports/<year>-public/`` (:func:`complaints.outputs.publish.build_public_edition`), checked
+(:func:`complaints.outputs.publish.check_public_edition`) and swapped in.
+``reports/<year>/`` is never read or written by a public run. A failed public run keeps its
+evidence in
 ``reports/<year>-public.failed/``.
 
-This module plans, runs and publishes; the rest is in :mod:`complaints.kernels` (starting
-kernels, warm or fresh), :mod:`complaints.cache` (what each notebook reads, content hashes,
-cache keys, manifests) and :mod:`complaints.export` (executed notebooks to HTML).
+This module plans, runs and publishes; the rest is in :mod:`complaints.run.kernels` (starting
+kernels, warm or fresh), :mod:`complaints.run.cache` (what each notebook reads, content hashes,
+cache keys, manifests) and :mod:`complaints.run.export` (executed notebooks to HTML).
 """
 
 from __future__ import annotations
@@ -57,7 +58,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from complaints import paths
-from complaints.cache import (
+from complaints.errors import InputError
+from complaints.params import NOTEBOOK_PARAMETERS, STAGING
+from complaints.run.cache import (
     NOTEBOOK_READS,
     Reads,
     file_sha256,
@@ -72,9 +75,8 @@ from complaints.cache import (
     verify_report,
     write_manifest,
 )
-from complaints.errors import InputError
-from complaints.export import export_html, strip_volatile_metadata
-from complaints.kernels import (
+from complaints.run.export import export_html, strip_volatile_metadata
+from complaints.run.kernels import (
     KERNEL,
     WARM_KERNELS_ENV,
     WarmKernels,
@@ -82,7 +84,6 @@ from complaints.kernels import (
     kernel_manager_class,
     kill_live_kernels,
 )
-from complaints.params import NOTEBOOK_PARAMETERS, STAGING
 from complaints.years import ReportingYear
 
 #: The runner's public names; those that live in the modules imported above stay importable from
@@ -112,8 +113,8 @@ __all__ = [
 
 #: Folders of a report that hold every notebook's executed copy and HTML (not data outputs).
 _NOTEBOOK_FOLDERS = ("notebooks", "html")
-#: The editions a run can publish (those of complaints.disclosure.EDITIONS, named here so that a
-#: run that executes nothing does not import pandas). ``internal`` is the default.
+#: The editions a run can publish (those of complaints.outputs.disclosure.EDITIONS, named
+#: here so that a run that executes nothing does not import pandas). ``internal`` is the default.
 EDITIONS = ("internal", "public")
 #: The notebook the public edition publishes (its HTML for readers, tables and charts); the
 #: notebooks numbered before it run too (it reads what they write), those after it do not.
@@ -216,7 +217,7 @@ def _project_path(value: object, default: Path) -> Path:
 def _check_input(year: ReportingYear, params: dict[str, object]) -> None:
     """Read the year's raw input before any notebook starts, so that bad input is refused with
     one line naming the file, table and line or cell, and nothing is written."""
-    from complaints.clean import extract_year
+    from complaints.inputs.clean import extract_year
 
     raw_root = _project_path(params.get("raw_root"), paths.RAW_DIR)
     if paths.raw_dir(year, raw_root).is_dir():
@@ -658,7 +659,7 @@ class _Runner:
         self.progress(f"{run.year}: failed, not published; see {_relative(run.failed_dir)}/")
 
     def publish(self, run: _YearRun) -> RunResult:
-        from complaints.publish import write_index
+        from complaints.outputs.publish import write_index
 
         write_index(run.staging, run.year, run.params, run.notebooks)
         manifest = write_manifest(
@@ -680,8 +681,8 @@ class _Runner:
         if unclaimed:
             self.progress(
                 f"{run.year}: {len(unclaimed)} file(s) written outside the folders their notebook "
-                f"declares in complaints.cache.NOTEBOOK_READS (e.g. {unclaimed[0]}): the next run "
-                "will execute every notebook"
+                f"declares in complaints.run.cache.NOTEBOOK_READS (e.g. {unclaimed[0]}): "
+                "the next run will execute every notebook"
             )
         published = self.publish_public(run, manifest) if run.public_dir is not None else None
         run.final_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -721,7 +722,7 @@ class _Runner:
         """Copy what the public edition publishes from the complete run in ``run.staging`` into
         ``run.public_staging``, check it, write its index and manifest, and swap it into
         ``run.public_dir``. Returns the public manifest's path (as published)."""
-        from complaints.publish import build_public_edition, case_ids, check_public_edition
+        from complaints.outputs.publish import build_public_edition, case_ids, check_public_edition
 
         assert run.public_dir is not None and run.public_staging is not None
         report = next(nb for nb in run.notebooks if nb.stem == PUBLIC_REPORT)

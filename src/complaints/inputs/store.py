@@ -27,8 +27,8 @@ from pathlib import Path
 import pandas as pd
 
 from complaints import paths, schema
-from complaints.clean import read_table
 from complaints.errors import InputError
+from complaints.inputs.clean import read_table
 from complaints.years import ReportingYear
 
 
@@ -216,7 +216,7 @@ def prepare_year(
 ) -> tuple[dict[str, pd.DataFrame], str]:
     """Clean the year's own input into the store, or, for a year held only as figures restated
     in later reports, gather those. Returns the year's tables and a sentence saying which."""
-    from complaints.clean import build_clean, find_raw_input, read_tables
+    from complaints.inputs.clean import build_clean, find_raw_input, read_tables
 
     if paths.raw_dir(year, raw_root).is_dir():
         build_clean(year, raw_root, clean_root)

@@ -15,7 +15,8 @@ import matplotlib.style
 import pandas as pd
 from matplotlib.axes import Axes
 
-from complaints import paths, store
+from complaints import paths
+from complaints.inputs import store
 from complaints.years import ReportingYear
 
 
@@ -198,7 +199,7 @@ def _line(ax: Axes, data: pd.DataFrame, years: Sequence[str], colour, marker, st
 def draw_trend_charts(series: pd.DataFrame, charts_dir: Path) -> list:
     """Line charts of the headline series (a series held for one year only is still shown as a
     point), in the report charts' accessible style; returns the charts written."""
-    from complaints import charts as style
+    from complaints.outputs import charts as style
 
     charts_dir = Path(charts_dir)
     charts_dir.mkdir(parents=True, exist_ok=True)

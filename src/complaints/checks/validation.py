@@ -2,7 +2,8 @@
 inconsistencies are reported.
 
 Every clean table has a hand-written expectation suite, ``expectations/<table_id>.json``; the
-cross-table identities (:mod:`complaints.reconcile`) have ``expectations/reconciliation.json``.
+cross-table identities (:mod:`complaints.checks.reconcile`)
+have ``expectations/reconciliation.json``.
 Each expectation carries its severity in ``meta``:
 
 * ``error``: the data cannot be right (missing or extra columns, wrong types, empty required
@@ -34,9 +35,10 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from complaints import paths, reconcile, schema
-from complaints.clean import clean_table_path
+from complaints import paths, schema
+from complaints.checks import reconcile
 from complaints.errors import InputError
+from complaints.inputs.clean import clean_table_path
 from complaints.years import ReportingYear
 
 if TYPE_CHECKING:
@@ -183,9 +185,9 @@ def load_clean_tables(
 ) -> dict[str, pd.DataFrame]:
     """Every clean CSV of a year, typed as the schema says where the values allow it.
 
-    Unlike :func:`complaints.clean.read_tables`, nothing is refused here: a column that does not
-    parse keeps its text, a missing or extra column stays missing or extra, so that the
-    expectations see the problem and name it.
+    Unlike :func:`complaints.inputs.clean.read_tables`, nothing is refused here: a column
+    that does not parse keeps its text, a missing or extra column stays missing or extra, so
+    that the expectations see the problem and name it.
     """
     tables = {}
     for table_id, table in schema.TABLES.items():
@@ -209,7 +211,7 @@ def _typed(text: pd.Series, dtype: str) -> pd.Series:
         if not (whole == whole.round()).all():
             return text
         return numbers.astype("Int64")
-    # as ``complaints.clean.read_table`` reads a number column: int64, or float64 if needed
+    # as ``complaints.inputs.clean.read_table`` reads a number column: int64, or float64 if needed
     if numbers.notna().all() and (numbers == numbers.round()).all():
         return numbers.astype("int64")
     return numbers.astype("float64")
@@ -666,7 +668,7 @@ def validate_tables(
     A table missing from ``tables`` is validated as an empty frame (so it fails as empty),
     unless ``from_store``: the year is run from figures restated in other reports, only the
     tables the store can give are checked, each row against its own report's year. ``conflicts``
-    (from :func:`complaints.store.conflicts`) adds one identity per figure that two held
+    (from :func:`complaints.inputs.store.conflicts`) adds one identity per figure that two held
     reports give differently. Tables with a failed error-severity expectation are left out of
     the reconciliation: their errors already stop the run, and their figures cannot be trusted
     to compare.
@@ -774,7 +776,7 @@ def check_year(params: RunParams, *, raise_on_error: bool = True) -> ValidationR
     :class:`ValidationFailed` naming the table, expectation and offending values (unless
     ``raise_on_error`` is false: the notebook raises in its last cell instead).
     """
-    from complaints import store
+    from complaints.inputs import store
 
     own_input = paths.clean_dir(params.year, params.clean_root).is_dir()
     if own_input:

@@ -1,7 +1,7 @@
 """What becomes of an executed notebook: the timings, machine paths and memory addresses that
 differ from run to run are stripped from it, and it is exported to HTML twice, with code (for
 auditors) and without (for readers), with the ``offline`` template (nothing loaded from the
-internet). Used by :mod:`complaints.runner` after each notebook runs.
+internet). Used by :mod:`complaints.run.runner` after each notebook runs.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import re
 import threading
 from pathlib import Path
 
-TEMPLATES_DIR = Path(__file__).parent / "templates"
+TEMPLATES_DIR = Path(__file__).parents[1] / "templates"
 
 _ADDRESS = re.compile(r"(<[^<>\n]* at )0x[0-9a-fA-F]+>")
 

@@ -16,7 +16,7 @@ import pandas as pd
 
 from complaints import schema
 from complaints.errors import InputError
-from complaints.rawtext import (
+from complaints.inputs.rawtext import (
     Prose,
     RawDocument,
     TableRow,

@@ -156,7 +156,7 @@ class WarmKernels:
         if argv[at + 1 : at + 2] != ["ipykernel_launcher"]:
             return
         self.prefix = argv[:at]
-        code = "from complaints.kernels import _warm_serve; _warm_serve()"
+        code = "from complaints.run.kernels import _warm_serve; _warm_serve()"
         try:
             self.process = subprocess.Popen(
                 [*self.prefix, "-c", code, self.socket_path, str(PRELOAD_FIRST), *PRELOAD],

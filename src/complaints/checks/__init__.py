@@ -1,0 +1,2 @@
+"""Checks on the clean tables: the identities figures obey, reconciliation and the GX suites
+(clean -> checked)."""

@@ -1,0 +1,1 @@
+"""The runner: notebooks executed by papermill, cached, exported and published atomically."""
