@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 from complaints.checks import reconcile
-from complaints.checks.reconcile import build_reconciliation, describe, format_lines, parse_lines
+from complaints.checks.reconcile import build_reconciliation, describe
+from complaints.words import format_lines, parse_lines
 
 
 def copy_tables(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:

@@ -217,7 +217,8 @@ def test_styled_html_is_deterministic(report):
 
 
 def test_suppressed_figures_print_as_c():
-    from complaints.outputs.report_tables import format_lgsco, format_number, format_value
+    from complaints.outputs.report_tables import format_lgsco
+    from complaints.words import format_number, format_value
 
     assert format_number("c") == "c"
     assert format_value("c", "percent") == "c"

@@ -28,12 +28,13 @@ identities fail in a given year.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from complaints import schema
+from complaints.words import format_lines, format_value
 
 QUARTERS = ("Q1", "Q2", "Q3", "Q4")
 TOTAL = "Total"
@@ -273,42 +274,6 @@ class Side:
 
 
 # Formatting -------------------------------------------------------------------------------------
-
-
-def format_lines(lines: Iterable[int]) -> str:
-    """``[359, 360, 361]`` -> ``"359-361"``; ``[18, 76]`` -> ``"18, 76"``; ``[]`` -> ``""``."""
-    ordered = sorted({int(n) for n in lines if pd.notna(n)})
-    runs: list[list[int]] = []
-    for n in ordered:
-        if runs and n == runs[-1][-1] + 1:
-            runs[-1].append(n)
-        else:
-            runs.append([n])
-    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
-
-
-def parse_lines(text: str) -> list[int]:
-    """The inverse of :func:`format_lines`."""
-    out: list[int] = []
-    for part in str(text or "").split(","):
-        part = part.strip()
-        if not part:
-            continue
-        if "-" in part:
-            start, end = part.split("-")
-            out.extend(range(int(start), int(end) + 1))
-        else:
-            out.append(int(part))
-    return out
-
-
-def format_value(value: float, unit: str = "count") -> str:
-    """A figure as a reader would write it: ``122``, ``95%``, ``2.5``."""
-    if pd.isna(value):
-        return "missing"
-    number = float(value)
-    text = str(int(number)) if number.is_integer() else f"{number:g}"
-    return f"{text}%" if unit == "percent" else text
 
 
 # Building ---------------------------------------------------------------------------------------
@@ -775,8 +740,8 @@ def _where(row: Mapping[str, object]) -> str:
 def describe(row: Mapping[str, object]) -> str:
     """One plain-English sentence on a broken identity; every number comes from ``row``."""
     unit = str(row.get("unit") or "count")
-    left = format_value(row["left_value"], unit)
-    right = format_value(row["right_value"], unit)
+    left = format_value(row["left_value"], unit, "missing")
+    right = format_value(row["right_value"], unit, "missing")
     tolerance = float(row["tolerance"])
     allowance = ""
     if tolerance and row["check"] != "section_complete":

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from complaints import paths, schema
+from complaints import paths, schema, words
 from complaints.checks import reconcile
 from complaints.errors import InputError
 from complaints.inputs.clean import clean_table_path
@@ -373,6 +373,10 @@ def _format(value: object) -> str:
     return str(value)
 
 
+def _figure(value: object, unit: str = "count") -> str:
+    return words.format_value(value, unit, missing="missing")
+
+
 def _values_text(values: Iterable[object]) -> str:
     distinct = list(dict.fromkeys(_format(v) for v in values))
     shown = ", ".join(distinct[:MAX_VALUES])
@@ -390,7 +394,7 @@ def _source_lines(frame: pd.DataFrame, index: Iterable[object]) -> str:
         if hasattr(i, "__index__") and not isinstance(i, bool) and 0 <= int(i) < len(frame)
     ]
     lines = pd.to_numeric(frame["source_line"].iloc[positions], errors="coerce").dropna()
-    return reconcile.format_lines(int(n) for n in lines)
+    return words.format_lines(int(n) for n in lines)
 
 
 def _exception_message(info: object) -> str:
@@ -576,15 +580,15 @@ def _reconciliation_rows(rec: pd.DataFrame, r) -> list[dict[str, object]]:
     for i in index:
         row = rec.iloc[int(i)]
         unit = row["unit"]
-        left = reconcile.format_value(row["left_value"], unit)
-        right = reconcile.format_value(row["right_value"], unit)
+        left = _figure(row["left_value"], unit)
+        right = _figure(row["right_value"], unit)
         related = row["right_table"] if row["right_table"] != row["left_table"] else ""
         if row["right_table"] == row["left_table"] or not row["right_lines"]:
             merged = [
-                *reconcile.parse_lines(row["left_lines"]),
-                *reconcile.parse_lines(row["right_lines"]),
+                *words.parse_lines(row["left_lines"]),
+                *words.parse_lines(row["right_lines"]),
             ]
-            sources = f"{row['left_table']} {reconcile.format_lines(merged)}".strip()
+            sources = f"{row['left_table']} {words.format_lines(merged)}".strip()
         else:
             sources = (
                 f"{row['left_table']} {row['left_lines']}; "
@@ -600,8 +604,8 @@ def _reconciliation_rows(rec: pd.DataFrame, r) -> list[dict[str, object]]:
                 "observed": f"{left} {row['relation']} {right}",
                 "unexpected_count": 1,
                 "unexpected_values": f"{left} vs {right} (discrepancy "
-                f"{reconcile.format_value(row['discrepancy'])}, tolerance "
-                f"{reconcile.format_value(row['tolerance'])})",
+                f"{_figure(row['discrepancy'])}, tolerance "
+                f"{_figure(row['tolerance'])})",
                 "source_lines": sources,
                 "note": reconcile.describe(row),
             }
@@ -927,9 +931,9 @@ def reconciliation_table(result: ValidationResult) -> Styler:
 
     def side(prefix: str) -> list[str]:
         return [
-            f"{reconcile.format_value(v, u)} ({t}, {'line' if n.isdigit() else 'lines'} {n})"
+            f"{_figure(v, u)} ({t}, {'line' if n.isdigit() else 'lines'} {n})"
             if n
-            else reconcile.format_value(v, u)
+            else _figure(v, u)
             for v, u, t, n in zip(
                 rec[f"{prefix}_value"],
                 rec["unit"],

@@ -51,7 +51,8 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 from complaints.outputs.disclosure import LEGEND, SUPPRESSED
-from complaints.outputs.report_tables import format_number, period_key, source_note
+from complaints.outputs.report_tables import period_key, source_note
+from complaints.words import format_number, join_words
 from complaints.years import ReportingYear
 
 #: The Analysis Function matplotlib style shipped with afcharts.
@@ -161,14 +162,6 @@ def _palette(n: int) -> tuple[str, ...]:
 
 
 # Words from numbers -----------------------------------------------------------------------------
-
-
-def join_words(items: Sequence[str], conjunction: str = "and") -> str:
-    """``a``, ``a and b``, ``a, b and c``."""
-    items = list(items)
-    if len(items) <= 1:
-        return "".join(items)
-    return f"{', '.join(items[:-1])} {conjunction} {items[-1]}"
 
 
 def _hidden(value: object) -> bool:

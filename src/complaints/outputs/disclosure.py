@@ -96,11 +96,10 @@ from dataclasses import dataclass
 import pandas as pd
 
 from complaints import schema
+from complaints.words import SUPPRESSED, format_number
 
 #: The editions a report can be produced in. ``internal`` is the default and the published report.
 EDITIONS: tuple[str, ...] = ("internal", "public")
-#: What a public table prints for a suppressed figure (the DfE symbol).
-SUPPRESSED = "c"
 #: Counts from ``PRIMARY_MIN`` to ``PRIMARY_MAX`` are suppressed.
 PRIMARY_MIN, PRIMARY_MAX = 1, 5
 #: A percentage of fewer than this many is suppressed.
@@ -268,11 +267,6 @@ def public_notes(
 
 
 # The data: cells, keys and relationships --------------------------------------------------------
-
-
-def _number_text(value: object) -> str:
-    number = float(value)
-    return str(int(number)) if number.is_integer() else f"{number:g}"
 
 
 def _is_quarter(period: object) -> bool:
@@ -804,7 +798,7 @@ def _protector(data: _Data, plan: Mapping[Cell, str], cell: Cell) -> Cell:
 
 
 def _shown(value: object, hidden: bool) -> str:
-    return SUPPRESSED if hidden else _number_text(value)
+    return SUPPRESSED if hidden else format_number(value)
 
 
 def _fraction_text(upheld: tuple[object, bool], received: tuple[object, bool]) -> str:

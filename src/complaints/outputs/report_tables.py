@@ -24,7 +24,8 @@ import pandas as pd
 from pandas.io.formats.style import Styler
 
 from complaints import schema
-from complaints.outputs.disclosure import LEGEND, SUPPRESSED, is_suppressed_row, suppressed_mask
+from complaints.outputs.disclosure import LEGEND, is_suppressed_row, suppressed_mask
+from complaints.words import SUPPRESSED, format_number, format_value
 from complaints.years import ReportingYear
 
 #: Publisher named in every source line.
@@ -50,34 +51,6 @@ class ReportTable:
 
 
 # Formatting -------------------------------------------------------------------------------------
-
-
-def format_number(value: object) -> str:
-    """A number as printed: integers without decimals, others without trailing zeros; a figure
-    suppressed in the public edition as ``c``."""
-    if isinstance(value, str) and value == SUPPRESSED:
-        return SUPPRESSED
-    if value is None or pd.isna(value):
-        return ""
-    number = float(value)
-    if math.isfinite(number) and number == int(number):
-        return str(int(number))
-    return f"{number:g}"
-
-
-def format_value(value: object, unit: str) -> str:
-    """A figure in its unit as the report prints it: ``9``, ``18%``, ``£43,230`` (``c`` when
-    suppressed)."""
-    if isinstance(value, str) and value == SUPPRESSED:
-        return SUPPRESSED
-    if value is None or pd.isna(value):
-        return ""
-    if unit == "percent":
-        return f"{format_number(value)}%"
-    if unit == "GBP":
-        number = float(value)
-        return f"£{number:,.0f}" if number == int(number) else f"£{number:,.2f}"
-    return format_number(value)
 
 
 def format_lgsco(approaches: object, upheld: object) -> str:

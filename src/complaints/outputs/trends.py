@@ -17,6 +17,7 @@ from matplotlib.axes import Axes
 
 from complaints import paths
 from complaints.inputs import store
+from complaints.words import format_value
 from complaints.years import ReportingYear
 
 
@@ -161,27 +162,24 @@ _MARKERS = ("o", "s", "^", "D")
 _LINESTYLES = ("-", "--", ":", "-.")
 
 
-def _fmt(value: float, unit: str) -> str:
-    text = f"{value:g}"
-    return f"{text}%" if unit == "percent" else text
-
-
 def _finding(frame: pd.DataFrame) -> str:
     """The title: how the first series moved between its first and last year held."""
     first = frame[frame["series"] == frame["series"].iloc[0]].sort_values("year")
     label, unit = first["label"].iloc[0], first["unit"].iloc[0]
     start, end = first.iloc[0], first.iloc[-1]
     if len(first) == 1:
-        return f"{label}: {_fmt(end['value'], unit)} in {end['year']}"
+        return f"{label}: {format_value(end['value'], unit)} in {end['year']}"
     if end["value"] == start["value"]:
         verb = "the same"
     else:
         verb = "rose" if end["value"] > start["value"] else "fell"
     if verb == "the same":
-        return f"{label} was {_fmt(end['value'], unit)} in {start['year']} and {end['year']}"
+        return (
+            f"{label} was {format_value(end['value'], unit)} in {start['year']} and {end['year']}"
+        )
     return (
-        f"{label} {verb} from {_fmt(start['value'], unit)} in {start['year']} "
-        f"to {_fmt(end['value'], unit)} in {end['year']}"
+        f"{label} {verb} from {format_value(start['value'], unit)} in {start['year']} "
+        f"to {format_value(end['value'], unit)} in {end['year']}"
     )
 
 
@@ -192,7 +190,7 @@ def _line(ax: Axes, data: pd.DataFrame, years: Sequence[str], colour, marker, st
     unit = data["unit"].iloc[0]
     # Every point lies inside the axes' limits: matplotlib need not check it at every draw.
     for x, v in zip(xs, data["value"], strict=True):
-        ax.annotate(_fmt(v, unit), (x, v), textcoords="offset points", xytext=(0, 8),
+        ax.annotate(format_value(v, unit), (x, v), textcoords="offset points", xytext=(0, 8),
                     ha="center", fontsize=10, annotation_clip=False)  # fmt: skip
 
 
@@ -230,7 +228,7 @@ def draw_trend_charts(series: pd.DataFrame, charts_dir: Path) -> list:
             described = "; ".join(
                 f"{g['label'].iloc[0]}: "
                 + ", ".join(
-                    f"{y} {_fmt(v, g['unit'].iloc[0])}"
+                    f"{y} {format_value(v, g['unit'].iloc[0])}"
                     for y, v in zip(g["year"], g["value"], strict=True)
                 )
                 for _, g in data.groupby("series", sort=False)
