@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 from scipy.optimize import linprog
 
-from complaints import schema
+from complaints import cards
 from complaints.inputs.synthetic import fill_workbook
 from complaints.inputs.workbook import read_workbook, scaffold
 from complaints.outputs import disclosure
@@ -406,8 +406,8 @@ def test_editions_and_the_internal_default(tables):
 def test_public_edition_keeps_the_clean_schema(tables, public):
     assert list(public) == list(tables)
     for table_id, frame in public.items():
-        assert list(frame.columns) == schema.TABLES[table_id].column_names
-        pd.testing.assert_frame_equal(frame, schema.conform(table_id, frame))
+        assert list(frame.columns) == cards.CARDS[table_id].column_names
+        pd.testing.assert_frame_equal(frame, cards.conform(table_id, frame))
 
 
 def test_public_edition_is_pure(tables):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from complaints import schema
 from complaints.checks.validation import check_year
 from complaints.inputs import store
 from complaints.inputs.clean import build_clean, read_tables
@@ -118,8 +117,3 @@ def test_a_conflict_between_reports_is_a_validation_warning_naming_both(syntheti
     assert "dorset-childrens-complaints-2022-23.txt" in sentences[0]
     assert f"gives {own_stage1} but the 2022-23 report" in sentences[0]
     assert "gives 29" in sentences[0]
-
-
-def test_every_table_has_a_key_and_a_number_of_years_shown():
-    assert set(schema.KEYS) == set(schema.TABLES)
-    assert all(n >= 1 for n in schema.YEARS_SHOWN.values())

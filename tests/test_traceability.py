@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from complaints import paths, schema
+from complaints import cards, paths
 from complaints.inputs.rawtext import (
     clean_cell,
     is_furniture,
@@ -29,7 +29,7 @@ from complaints.inputs.rawtext import (
 SHARED_COPY = Path("/work/shared/data/dorset-childrens-complaints-2022-23.txt")
 RAW_README = paths.RAW_DIR / "README.md"
 
-FIGURE_TABLES = [t for t, spec in schema.TABLES.items() if "source_text" in spec.column_names]
+FIGURE_TABLES = [t for t, spec in cards.CARDS.items() if "source_text" in spec.column_names]
 # Tables printed as tab-separated tables (the others are read from prose).
 TABULAR_TABLES = [
     "social_care_quarterly",

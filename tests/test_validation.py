@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from complaints import paths, schema
+from complaints import cards, paths
 from complaints.checks import validation
 from complaints.checks.validation import (
     ValidationFailed,
@@ -84,7 +84,7 @@ SUITE_FILES = sorted(paths.EXPECTATIONS_DIR.glob("*.json"))
 
 def test_every_clean_table_has_a_suite_and_nothing_else_is_committed():
     names = {p.stem for p in SUITE_FILES}
-    assert names == {*schema.TABLES, validation.RECONCILIATION_SUITE}
+    assert names == {*cards.CARDS, validation.RECONCILIATION_SUITE}
 
 
 @pytest.mark.parametrize("path", SUITE_FILES, ids=lambda p: p.stem)
@@ -102,9 +102,9 @@ def test_suite_is_hand_written_json_that_gx_loads_whole(path):
         assert e["severity"] == native, e["description"]
 
 
-@pytest.mark.parametrize("table_id", list(schema.TABLES))
+@pytest.mark.parametrize("table_id", list(cards.CARDS))
 def test_suite_follows_the_schema(table_id):
-    table = schema.TABLES[table_id]
+    table = cards.CARDS[table_id]
     spec = validation.load_suite_json(table_id)["expectations"]
     by_type: dict[str, list[dict]] = {}
     for e in spec:
@@ -134,7 +134,7 @@ def test_the_real_report_has_no_errors(real):
 
 def test_every_expectation_of_every_suite_is_reported(real):
     per_table = real.summary[real.summary["suite"] != validation.RECONCILIATION_SUITE]
-    expected = sum(len(validation.load_suite_json(t)["expectations"]) for t in schema.TABLES)
+    expected = sum(len(validation.load_suite_json(t)["expectations"]) for t in cards.CARDS)
     assert len(per_table) == expected
     assert set(real.summary["severity"]) == {"error", "warning"}
     assert real.statistics()["identities_reconciled"] == len(real.reconciliation) > 50
@@ -501,7 +501,7 @@ def test_check_year_on_the_real_report_writes_the_same_results_and_notes_every_t
     )
     saved = json.loads((folder / validation.RESULTS_FILE).read_text())
     assert saved["success"] is True and saved["year"] == "2022-23"
-    assert set(saved["great_expectations"]) == {*schema.TABLES, "reconciliation"}
+    assert set(saved["great_expectations"]) == {*cards.CARDS, "reconciliation"}
     assert "run_id" not in json.dumps(saved)
     notes = read_quality_notes(folder)
     assert list(notes.columns) == ["table_id", "severity", "message"]

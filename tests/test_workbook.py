@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from complaints import schema
+from complaints import cards
 from complaints.errors import InputError
 from complaints.inputs.clean import extract_year
 from complaints.inputs.synthetic import fill_workbook
@@ -29,7 +29,7 @@ def filled(blank):
 
 def test_scaffold_carries_last_years_labels_and_leaves_figures_blank(blank, tables):
     book = load_workbook(blank)
-    assert set(schema.TABLES) <= set(book.sheetnames)
+    assert set(cards.CARDS) <= set(book.sheetnames)
     sheet = book["complaint_themes"]
     themes = [sheet.cell(row=r, column=1).value for r in range(2, sheet.max_row + 1)]
     assert themes == list(tables["complaint_themes"]["theme"])
@@ -45,11 +45,11 @@ def test_scaffold_never_overwrites(blank, tables):
 def test_filled_workbook_gives_the_clean_schema_with_the_typed_figures(filled, tables):
     path, typed = filled
     clean = read_workbook(path, NEW)
-    assert list(clean) == list(schema.TABLES)
+    assert list(clean) == list(cards.CARDS)
     for table_id, frame in clean.items():
-        assert list(frame.columns) == schema.TABLES[table_id].column_names
+        assert list(frame.columns) == cards.CARDS[table_id].column_names
         assert (frame["year"] == str(NEW)).all() and (frame["report_year"] == str(NEW)).all()
-        pd.testing.assert_frame_equal(frame, schema.conform(table_id, frame))
+        pd.testing.assert_frame_equal(frame, cards.conform(table_id, frame))
     themes = clean["complaint_themes"]
     for _, row in themes.iterrows():
         assert typed[("complaint_themes", row["source_line"], "value")] == row["value"]

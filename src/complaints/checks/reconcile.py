@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from complaints import schema
+from complaints import cards
 from complaints.words import format_lines, format_value
 
 QUARTERS = ("Q1", "Q2", "Q3", "Q4")
@@ -708,7 +708,7 @@ def build_reconciliation(
 ) -> pd.DataFrame:
     """Every identity computable from ``tables`` (missing tables are skipped), one row each,
     and one for each figure two held reports disagree on (``conflicts``, from the store)."""
-    known = {t: f for t, f in tables.items() if t in schema.TABLES}
+    known = {t: f for t, f in tables.items() if t in cards.CARDS}
     rows = [row for build in BUILDERS for row in build(known)]
     rows.extend(_report_conflicts(conflicts))
     frame = pd.DataFrame(rows, columns=[c for c in RECONCILIATION_COLUMNS if c != "discrepancy"])

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from complaints import paths, schema, words
+from complaints import cards, paths, words
 from complaints.checks import reconcile
 from complaints.errors import InputError
 from complaints.inputs.clean import clean_table_path
@@ -190,7 +190,7 @@ def load_clean_tables(
     that the expectations see the problem and name it.
     """
     tables = {}
-    for table_id, table in schema.TABLES.items():
+    for table_id, table in cards.CARDS.items():
         path = clean_table_path(year, table_id, clean_root)
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
         dtypes = {c.name: c.dtype for c in table.columns}
@@ -510,7 +510,7 @@ def _summarise(
 
 def _note(table_id, cfg, frame, values, index, observed) -> str:
     """A plain-English sentence for a failed expectation of a clean table."""
-    title = schema.TABLES[table_id].title if table_id in schema.TABLES else table_id
+    title = cards.CARDS[table_id].title if table_id in cards.CARDS else table_id
     if cfg.type == "expect_column_values_to_be_unique" and values:
         # one sentence (one line) per duplicated value, naming each line it is printed on
         column = cfg.kwargs["column"].replace("_", " ")
@@ -683,7 +683,7 @@ def validate_tables(
     gx_results: dict[str, dict] = {}
     raw: dict[str, Any] = {}
     sound: dict[str, pd.DataFrame] = {}
-    for table_id in schema.TABLES:
+    for table_id in cards.CARDS:
         if from_store and table_id not in tables:
             continue
         frame = _normalise(tables.get(table_id, pd.DataFrame()))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from complaints import paths, schema
+from complaints import cards, paths
 from complaints.errors import InputError
 from complaints.inputs.rawtext import read_raw_text
 from complaints.inputs.report_text import extract_tables
@@ -58,7 +58,7 @@ def write_tables(tables: dict[str, pd.DataFrame], out_dir: Path) -> dict[str, Pa
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
     try:
         for table_id, frame in tables.items():
-            frame = schema.conform(table_id, frame)
+            frame = cards.conform(table_id, frame)
             frame.to_csv(staging / f"{table_id}.csv", index=False, lineterminator="\n")
         old = None
         if out_dir.exists():
@@ -102,17 +102,17 @@ def read_table(
     year: ReportingYear, table_id: str, clean_root: Path = paths.CLEAN_DIR
 ) -> pd.DataFrame:
     """Read one clean table with the types the schema declares."""
-    table = schema.TABLES[table_id]
+    table = cards.CARDS[table_id]
     path = clean_table_path(year, table_id, clean_root)
     frame = pd.read_csv(
         path, dtype={c.name: "string" for c in table.columns if c.dtype == "string"}
     )
-    return schema.conform(table_id, frame)
+    return cards.conform(table_id, frame)
 
 
 def read_tables(year: ReportingYear, clean_root: Path = paths.CLEAN_DIR) -> dict[str, pd.DataFrame]:
     """Every clean table of a year, keyed by table id."""
-    return {t: read_table(year, t, clean_root) for t in schema.TABLES}
+    return {t: read_table(year, t, clean_root) for t in cards.CARDS}
 
 
 def summarise(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -124,7 +124,7 @@ def summarise(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         records.append(
             {
                 "table": table_id,
-                "title": schema.TABLES[table_id].title,
+                "title": cards.CARDS[table_id].title,
                 "rows": len(frame),
                 "raw lines": f"{lines.min()}-{end.max()}",
                 "years described": ", ".join(sorted(frame["year"].unique(), reverse=True)),

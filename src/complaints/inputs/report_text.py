@@ -1,7 +1,7 @@
 """Extract every table of the annual report's text (the 2022-23 input) into tidy frames.
 
 Each ``extract_*`` function reads one table of the report, found by its header or by the prose
-around it, and returns a frame in the schema of :mod:`complaints.schema`: values as printed,
+around it, and returns a frame in the schema of :mod:`complaints.cards`: values as printed,
 each row carrying its raw file and line. Problems raise :class:`~complaints.errors.InputError`
 naming the file, the table and the line.
 """
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from complaints import schema
+from complaints import cards
 from complaints.errors import InputError
 from complaints.inputs.rawtext import (
     Prose,
@@ -92,16 +92,16 @@ def _frame(table_id: str, rows: list[dict[str, object]], ctx: Context) -> pd.Dat
     if not rows:
         raise ctx.doc.error("no rows found", table=table_id, hint="is the table missing?")
     _check_unique(ctx, table_id, rows)
-    return schema.conform(table_id, pd.DataFrame(rows))
+    return cards.conform(table_id, pd.DataFrame(rows))
 
 
 def _check_unique(ctx: Context, table_id: str, rows: list[dict[str, object]]) -> None:
     """Each figure may be printed once: a repeated row (pasted twice, or two rows with labels
     that mean the same) is refused, naming the line of the repeat and of the first."""
-    key = schema.KEYS[table_id]
+    key = cards.CARDS[table_id].keys
     if not key:  # free-text tables: a repeated case id is reported by the validation step
         return
-    repeat = schema.repeated_row(rows, key)
+    repeat = cards.repeated_row(rows, key)
     if repeat is not None:
         values, first, line = repeat
         what = ", ".join(f"{k} {v}" for k, v in values.items())
@@ -847,7 +847,7 @@ def extract_key_facts(ctx: Context) -> pd.DataFrame:
 
 
 def extract_tables(doc: RawDocument, year: ReportingYear) -> dict[str, pd.DataFrame]:
-    """Every table of the report, keyed by table id, in the order of :data:`schema.TABLES`."""
+    """Every table of the report, keyed by table id, in the order of :data:`cards.CARDS`."""
     ctx = Context(doc, year)
     check_report_year(ctx, require=False)  # a report of another year is refused at once
     tables: dict[str, pd.DataFrame] = {}
@@ -865,4 +865,4 @@ def extract_tables(doc: RawDocument, year: ReportingYear) -> dict[str, pd.DataFr
     tables["equality_monitoring"] = extract_equality(ctx)
     tables["key_facts"] = extract_key_facts(ctx)
     check_report_year(ctx)  # every table is there: the header must be too
-    return {t: tables[t] for t in schema.TABLES}
+    return {t: tables[t] for t in cards.CARDS}

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from complaints import paths, schema
+from complaints import cards, paths
 from complaints.errors import InputError
 from complaints.inputs.clean import read_table
 from complaints.years import ReportingYear
@@ -39,13 +39,13 @@ def years_in_store(clean_root: Path = paths.CLEAN_DIR) -> list[ReportingYear]:
 
 def load_store(clean_root: Path = paths.CLEAN_DIR) -> dict[str, pd.DataFrame]:
     """Every table of every report held, concatenated (``report_year`` tells them apart)."""
-    frames: dict[str, list[pd.DataFrame]] = {t: [] for t in schema.TABLES}
+    frames: dict[str, list[pd.DataFrame]] = {t: [] for t in cards.CARDS}
     for report in years_in_store(clean_root):
-        for table_id in schema.TABLES:
+        for table_id in cards.CARDS:
             if (paths.clean_dir(report, clean_root) / f"{table_id}.csv").is_file():
                 frames[table_id].append(read_table(report, table_id, clean_root))
     return {
-        t: schema.conform(t, pd.concat(f, ignore_index=True)) if f else schema.empty_frame(t)
+        t: cards.conform(t, pd.concat(f, ignore_index=True)) if f else cards.empty_frame(t)
         for t, f in frames.items()
     }
 
@@ -71,7 +71,7 @@ def select_figures(
 ) -> pd.DataFrame:
     """The rows of ``frame`` for ``years``, one per figure, chosen by the store's preference."""
     wanted = frame[frame["year"].isin([str(y) for y in years])]
-    key = list(schema.KEYS[table_id])
+    key = list(cards.CARDS[table_id].keys)
     if not key:  # free text: taken whole from the current report only
         return wanted[wanted["report_year"] == str(current)].reset_index(drop=True)
     ranked = wanted.assign(
@@ -82,7 +82,7 @@ def select_figures(
     # The current report's rows first, in their source order; then the others, newest first.
     ranked = ranked.assign(_report=(ranked["report_year"] != str(current)).astype(int))
     ranked = ranked.sort_values(["_report", "report_year", "_pos"], ascending=[True, False, True])
-    return schema.conform(table_id, ranked.drop(columns=["_rank", "_pos", "_report"]))
+    return cards.conform(table_id, ranked.drop(columns=["_rank", "_pos", "_report"]))
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,7 @@ def tables_for_report(
     tables: dict[str, pd.DataFrame] = {}
     missing: list[Unavailable] = []
     for table_id, frame in store.items():
-        shown = schema.YEARS_SHOWN.get(table_id, 1)
+        shown = cards.CARDS[table_id].years_shown
         years = [year.previous(n) for n in range(shown)]
         selected = select_figures(frame, table_id, years, year)
         if not (selected["year"] == str(year)).any():
@@ -159,7 +159,7 @@ def conflicts(
     store = load_store(clean_root)
     records = []
     for table_id, frame in store.items():
-        key = list(schema.KEYS[table_id])
+        key = list(cards.CARDS[table_id].keys)
         if not key or frame.empty:
             continue
         for _, group in frame.groupby(key, sort=True, dropna=False):

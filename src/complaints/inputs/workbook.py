@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from complaints import paths, schema
+from complaints import cards, paths
 from complaints.errors import InputError
 from complaints.years import ReportingYear
 
@@ -75,7 +75,7 @@ def _template_rows(previous: dict[str, pd.DataFrame], table_id: str, year: Repor
     prefill, _ = SHEETS[table_id]
     if not prefill:
         return []
-    frame = previous.get(table_id, schema.empty_frame(table_id))
+    frame = previous.get(table_id, cards.empty_frame(table_id))
     own = frame[frame["year"] == frame["report_year"]] if not frame.empty else frame
     if table_id == "children_in_care_by_year":
         return [{"label": f"Children in Care {year}"}]
@@ -231,17 +231,17 @@ def read_workbook(
             rows.extend(_rows_from_sheet_row(table_id, values, year, source, label))
         _check_unique(table_id, rows, label)
         tables[table_id] = (
-            schema.conform(table_id, pd.DataFrame(rows)) if rows else schema.empty_frame(table_id)
+            cards.conform(table_id, pd.DataFrame(rows)) if rows else cards.empty_frame(table_id)
         )
     return tables
 
 
 def _check_unique(table_id: str, rows: list[dict[str, object]], label: str) -> None:
     """A row typed (or pasted) twice is refused, naming both rows of the sheet."""
-    key = [k for k in schema.KEYS[table_id] if k != "year"]
+    key = [k for k in cards.CARDS[table_id].keys if k != "year"]
     if not key:  # free text: a repeated case id is reported by the validation step
         return
-    repeat = schema.repeated_row(rows, key)
+    repeat = cards.repeated_row(rows, key)
     if repeat is not None:
         values, first, line = repeat
         what = ", ".join(f"{k} {v!r}" for k, v in values.items())

@@ -1,14 +1,14 @@
-"""Render the data dictionary (``docs/data_dictionary.md``) from :mod:`complaints.schema`."""
+"""Render the data dictionary (``docs/data_dictionary.md``) from :mod:`complaints.cards`."""
 
 from __future__ import annotations
 
-from complaints.schema import KEYS, TABLES, YEARS_SHOWN
+from complaints.cards import CARDS
 
 _PREAMBLE = """\
 # Data dictionary
 
-Generated from `src/complaints/schema.py` by `make docs`; do not edit by hand (a test fails if
-this file and the schema disagree).
+Generated from `src/complaints/cards.py` by `make docs`; do not edit by hand (a test fails if
+this file and the cards disagree).
 
 The clean data lives in `data/clean/<year>/<table_id>.csv`, one file per table of the annual
 report, one row per figure (tidy: one observation a row). It is derived from the raw input in
@@ -42,11 +42,11 @@ are stored as printed, on a 0-100 scale (`18%` is 18). Money is in pounds (`£43
 
 def render_data_dictionary() -> str:
     parts = [_PREAMBLE]
-    for table in TABLES.values():
+    for table in CARDS.values():
         parts.append(f"\n## `{table.id}` — {table.title}\n")
         parts.append(f"One row is {table.grain}. Source: {table.source}\n")
-        key = ", ".join(f"`{k}`" for k in KEYS[table.id]) or "none (free text, not compared)"
-        shown = YEARS_SHOWN.get(table.id, 1)
+        key = ", ".join(f"`{k}`" for k in table.keys) or "none (free text, not compared)"
+        shown = table.years_shown
         parts.append(
             f"\nKey across reports: {key}. The published table shows {shown} "
             f"year{'s' if shown > 1 else ''}.\n"

@@ -95,7 +95,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from complaints import schema
+from complaints import cards
 from complaints.words import SUPPRESSED, format_number
 
 #: The editions a report can be produced in. ``internal`` is the default and the published report.
@@ -173,7 +173,7 @@ def apply_public_edition(tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.Dat
             frame["case_id"] = pd.NA
         elif table_id == "children_in_care_cases":
             frame = frame.iloc[0:0]
-        out[table_id] = schema.conform(table_id, frame) if table_id in schema.TABLES else frame
+        out[table_id] = cards.conform(table_id, frame) if table_id in cards.CARDS else frame
     return out
 
 
@@ -208,7 +208,8 @@ def suppression_plan(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     records = []
     for (table_id, pos), reason in sorted(plan.items(), key=lambda kv: data.order(kv[0])):
         row = data.frames[table_id].loc[pos]
-        key = ", ".join(str(row[k]) for k in schema.KEYS.get(table_id, ()))
+        keys = cards.CARDS[table_id].keys if table_id in cards.CARDS else ()
+        key = ", ".join(str(row[k]) for k in keys)
         records.append(
             {
                 "table_id": table_id,
@@ -299,7 +300,7 @@ class _Data:
         self._table_order = {t: i for i, t in enumerate(self.frames)}
         self.index: dict[str, dict[tuple[str, ...], list[int]]] = {}
         for table_id, frame in self.frames.items():
-            key = schema.KEYS.get(table_id, ())
+            key = cards.CARDS[table_id].keys if table_id in cards.CARDS else ()
             by_key: dict[tuple[str, ...], list[int]] = {}
             if key and all(k in frame.columns for k in key):
                 for pos, values in enumerate(frame.loc[:, list(key)].astype(str).itertuples()):

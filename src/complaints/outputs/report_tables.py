@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from pandas.io.formats.style import Styler
 
-from complaints import schema
+from complaints import cards
 from complaints.outputs.disclosure import LEGEND, is_suppressed_row, suppressed_mask
 from complaints.words import SUPPRESSED, format_number, format_value
 from complaints.years import ReportingYear
@@ -336,7 +336,7 @@ def build_report_table(
     clean = tables[table_id].copy()
     return ReportTable(
         id=table_id,
-        caption=schema.TABLES[table_id].title,
+        caption=cards.CARDS[table_id].title,
         frame=_BUILDERS[table_id](clean),
         source=source_note(clean, year),
         suppressed=int(suppressed_mask(clean).sum()),

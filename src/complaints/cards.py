@@ -1,0 +1,666 @@
+"""One card per table: everything the project knows about a table, in one place.
+
+A card (:class:`Card`) declares a clean table's columns and types, the key that identifies a
+figure across reports, how many years the published table shows, the workbook sheet a
+complaints officer fills in, how sentences name the table and its figures, the report table's
+layout, its charts and its trend series. Code reads the card instead of keeping its own
+dictionary keyed by table id; functions are named on the card and found in the module that
+does the stage's work:
+
+=============  ======================================================================
+card field     read by
+=============  ======================================================================
+``extract``    :mod:`complaints.inputs.report_text` (the function reading the report text)
+``sheet_*``    :mod:`complaints.inputs.workbook` (the new-year workbook)
+``keys``       :mod:`complaints.inputs.store` (which figures are the same across reports)
+``suite``      :mod:`complaints.checks.validation` (``expectations/<suite>.json``)
+``subject``    :mod:`complaints.checks.reconcile` and the notes (the table in sentences)
+``layout``     :mod:`complaints.outputs.report_tables` (the published table's builder)
+``charts``     :mod:`complaints.outputs.charts` (each chart's drawing function)
+``series``     :mod:`complaints.outputs.trends` (the headline series over the years)
+=============  ======================================================================
+
+The data dictionary (``docs/data_dictionary.md``, ``make docs``) is generated from the cards;
+a test fails if the two drift apart. Adding a table is one card plus the functions it names
+(``docs/architecture.md``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+import pandas as pd
+
+
+def _frozen(**options: object) -> Mapping[str, object]:
+    return MappingProxyType(dict(options))
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    dtype: str  # "string", "integer" or "number"
+    description: str
+    unit: str = ""
+    nullable: bool = False
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart drawn from the card's table: ``draw`` names the function of
+    :mod:`complaints.outputs.charts` that draws it, called with ``options`` as keywords; it is
+    drawn only when every table of ``tables`` is held."""
+
+    id: str
+    draw: str
+    tables: tuple[str, ...] = ()  # empty: the card's own table
+    options: Mapping[str, object] = field(default_factory=_frozen)
+
+
+@dataclass(frozen=True)
+class Series:
+    """A headline series followed over the years (:mod:`complaints.outputs.trends`): the card's
+    rows matching ``match`` (column -> value)."""
+
+    id: str
+    label: str  # how the series is named in tables and charts
+    match: Mapping[str, str]
+    unit: str
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How the report prints the table: ``builder`` names the function of
+    :mod:`complaints.outputs.report_tables` that lays it out, called with ``options``."""
+
+    builder: str
+    options: Mapping[str, object] = field(default_factory=_frozen)
+
+
+@dataclass(frozen=True)
+class Card:
+    id: str
+    title: str
+    grain: str  # what one row is
+    source: str  # where in the report it comes from
+    columns: tuple[Column, ...]
+    notes: tuple[str, ...] = ()
+    #: The columns that identify a figure across reports: two rows with the same key describe
+    #: the same figure. Empty for free-text tables, whose rows are not compared across reports.
+    keys: tuple[str, ...] = ()
+    #: How many reporting years the published table shows, the report's own year first.
+    years_shown: int = 1
+    #: The function of :mod:`complaints.inputs.report_text` that reads it from the report text.
+    extract: str = ""
+    #: The workbook sheet: columns pre-filled from the last year held, columns to fill in, and
+    #: the unit of figures whose rows do not say it.
+    sheet_labels: tuple[str, ...] = ()
+    sheet_figures: tuple[str, ...] = ("value",)
+    sheet_unit: str | None = None
+    #: The table's subject in sentences ("Social Care"), and how a figure from it is introduced
+    #: ("the timescales table gives 15%").
+    subject: str = ""
+    phrase: str = ""
+    #: Measure ids in words, for tables with a ``measure`` column.
+    measures: Mapping[str, str] = field(default_factory=_frozen)
+    #: Percentages that are shares of one whole: rows sharing these columns make 100.
+    shares_of: tuple[str, ...] = ()
+    layout: Layout | None = None  # None: the table is not printed in the report
+    charts: tuple[Chart, ...] = ()
+    series: tuple[Series, ...] = ()
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def suite(self) -> str:
+        """The expectation suite: ``expectations/<suite>.json``."""
+        return self.id
+
+
+# Columns shared by many tables -------------------------------------------------------------
+YEAR = Column("year", "string", "Reporting year the figure describes (April to March), YYYY-YY.")
+REPORT_YEAR = Column(
+    "report_year", "string", "Reporting year of the report the figure was published in, YYYY-YY."
+)
+VALUE_COUNT = Column("value", "integer", "The figure as published.", unit="count")
+VALUE_PERCENT = Column("value", "number", "The figure as published.", unit="percent (0-100)")
+VALUE_ANY = Column("value", "number", "The figure as published; see `unit`.")
+UNIT = Column("unit", "string", "Unit of `value`: `count`, `percent` or `GBP`.")
+SOURCE_TEXT = Column(
+    "source_text",
+    "string",
+    "The cell or phrase exactly as printed on the source line (e.g. `0/1`, `18%`, "
+    "`5 with 1 upheld`, `£43,230`).",
+)
+SOURCE_FILE = Column(
+    "source_file", "string", "Raw file the row was read from, relative to the project."
+)
+SOURCE_LINE = Column(
+    "source_line", "integer", "1-based line number in `source_file` of the figure."
+)
+SOURCE_LINE_END = Column(
+    "source_line_end",
+    "integer",
+    "Last raw line the row's text came from (differs from `source_line` when a page break split "
+    "the row).",
+)
+PROVENANCE = (SOURCE_TEXT, SOURCE_FILE, SOURCE_LINE)
+PERIOD = Column("period", "string", "Quarter of the reporting year (`Q1`-`Q4`) or `Total`.")
+
+QUARTERS = ("Q1", "Q2", "Q3", "Q4", "Total")
+
+_QUARTERLY_MEASURES = _frozen(
+    formal_complaints="formal complaints",
+    informal_complaints="informal complaints",
+    ombudsman_upheld="Ombudsman complaints upheld",
+    ombudsman_received="Ombudsman complaints received",
+    overdue_pct="% overdue (timescales)",
+    fully_justified_pct="% fully justified",
+    part_justified_pct="% part justified",
+    compliments="compliments",
+    learnings="learnings",
+    total_complaints="total complaints",
+)
+_STATUTORY_MEASURES = _frozen(
+    representations="representations",
+    stage_1="stage 1 complaints",
+    stage_2="stage 2 complaints",
+    stage_3="stage 3 complaints",
+    lgsco_approaches="Ombudsman (LGSCO) approaches",
+    lgsco_upheld="Ombudsman (LGSCO) approaches upheld",
+)
+_WHOLE_AUTHORITY_MEASURES = _frozen(
+    representations="representations",
+    formal_complaints="formal complaints",
+    lgsco_approaches="Ombudsman (LGSCO) approaches",
+    lgsco_upheld="Ombudsman (LGSCO) approaches upheld",
+)
+
+
+def _measure_column(measures: Mapping[str, str]) -> Column:
+    ids = ", ".join(f"`{m}`" for m in measures)
+    return Column("measure", "string", f"Measure id: {ids}.")
+
+
+_QUARTERLY_COLUMNS = (
+    YEAR,
+    REPORT_YEAR,
+    _measure_column(_QUARTERLY_MEASURES),
+    Column("label", "string", "Row label as published."),
+    PERIOD,
+    VALUE_ANY,
+    UNIT,
+    *PROVENANCE,
+)
+_QUARTERLY_NOTES = (
+    "The Ombudsman row prints `upheld/received` in one cell; it becomes two measures, "
+    "`ombudsman_upheld` and `ombudsman_received`, with the same `source_text`.",
+    "`total_complaints` is the figure stated under the table's caption ('Total Complaints = N'); "
+    "it is kept as printed, not recomputed.",
+    "Totals are kept as printed even where the quarters do not add up to them (as published, "
+    "Non Social Care informal complaints do not); the validation step reports such cases.",
+)
+
+#: Every table, in the report's order (the order of the clean files, report tables and charts).
+# fmt: off
+CARDS: dict[str, Card] = {
+    t.id: t
+    for t in (
+        Card(
+            "social_care_quarterly",
+            "Children's Social Care: performance by quarter",
+            "one measure in one quarter (or the year's total)",
+            "The quarterly performance table captioned 'People - Children's - Social Care'.",
+            _QUARTERLY_COLUMNS,
+            _QUARTERLY_NOTES,
+            keys=("year", "measure", "period"),
+            extract="extract_quarterly",
+            sheet_labels=("measure", "label", "unit"),
+            sheet_figures=QUARTERS,
+            subject="Social Care",
+            phrase="the Social Care quarterly table's total",
+            measures=_QUARTERLY_MEASURES,
+            layout=Layout("quarterly"),
+            charts=(Chart("social_care_complaints_by_quarter", "complaints_by_quarter"),),
+            series=(
+                Series("social_care_compliments", "Children's Social Care compliments",
+                       {"measure": "compliments", "period": "Total"}, "count"),
+            ),
+        ),
+        Card(
+            "non_social_care_quarterly",
+            "Children's Non Social Care: performance by quarter",
+            "one measure in one quarter (or the year's total)",
+            "The quarterly performance table captioned 'People - Children's - Non Social Care' "
+            "(the caption is in markdown bold across two lines).",
+            _QUARTERLY_COLUMNS,
+            _QUARTERLY_NOTES,
+            keys=("year", "measure", "period"),
+            extract="extract_quarterly",
+            sheet_labels=("measure", "label", "unit"),
+            sheet_figures=QUARTERS,
+            subject="Non Social Care",
+            phrase="the Non Social Care quarterly table's total",
+            measures=_QUARTERLY_MEASURES,
+            layout=Layout("quarterly"),
+            charts=(
+                Chart("non_social_care_complaints_by_quarter", "complaints_by_quarter"),
+                Chart("ombudsman_by_quarter", "ombudsman_by_quarter",
+                      ("social_care_quarterly", "non_social_care_quarterly")),
+            ),
+            series=(
+                Series("non_social_care_compliments", "Children's Non Social Care compliments",
+                       {"measure": "compliments", "period": "Total"}, "count"),
+            ),
+        ),
+        Card(
+            "statutory_social_care",
+            "Children's Social Care: statutory reporting, three years",
+            "one measure in one year",
+            "The 'Children's Social Care' part of the statutory reporting requirements table.",
+            (
+                YEAR,
+                REPORT_YEAR,
+                _measure_column(_STATUTORY_MEASURES),
+                Column("label", "string", "Row label as published."),
+                VALUE_COUNT,
+                UNIT,
+                *PROVENANCE,
+            ),
+            (
+                "'LGSCO approaches' cells are phrases ('5 with 1 upheld', '4 none upheld'); each "
+                "becomes two measures, `lgsco_approaches` and `lgsco_upheld` ('none' is 0).",
+            ),
+            keys=("year", "measure"),
+            years_shown=3,
+            extract="extract_statutory",
+            sheet_labels=("measure", "label", "unit"),
+            subject="Social Care",
+            phrase="the statutory reporting table",
+            measures=_STATUTORY_MEASURES,
+            layout=Layout("statutory", _frozen(heading="Children's Social Care")),
+            charts=(
+                Chart("statutory_social_care", "statutory",
+                      options=_frozen(service="Children's Social Care")),
+            ),
+            series=(
+                Series("social_care_formal", "Children's Social Care formal complaints (Stage 1)",
+                       {"measure": "stage_1"}, "count"),
+                Series("social_care_informal",
+                       "Children's Social Care informal complaints (representations)",
+                       {"measure": "representations"}, "count"),
+                Series("social_care_ombudsman",
+                       "Children's Social Care approaches to the Ombudsman",
+                       {"measure": "lgsco_approaches"}, "count"),
+                Series("social_care_ombudsman_upheld",
+                       "Children's Social Care Ombudsman cases upheld", {"measure": "lgsco_upheld"},
+                       "count"),
+            ),
+        ),
+        Card(
+            "statutory_whole_authority",
+            "Children's Whole Authority: statutory reporting, three years",
+            "one measure in one year",
+            "The 'Children's Whole Authority' part of the statutory reporting requirements table.",
+            (
+                YEAR,
+                REPORT_YEAR,
+                _measure_column(_WHOLE_AUTHORITY_MEASURES),
+                Column("label", "string", "Row label as published."),
+                VALUE_COUNT,
+                UNIT,
+                *PROVENANCE,
+            ),
+            keys=("year", "measure"),
+            years_shown=3,
+            extract="extract_statutory",
+            sheet_labels=("measure", "label", "unit"),
+            subject="Whole Authority",
+            phrase="the statutory reporting table",
+            measures=_WHOLE_AUTHORITY_MEASURES,
+            layout=Layout("statutory", _frozen(heading="Children's Whole Authority")),
+            charts=(
+                Chart("statutory_whole_authority", "statutory",
+                      options=_frozen(service="Children's Whole Authority")),
+            ),
+            series=(
+                Series("whole_authority_formal", "Children's Whole Authority formal complaints",
+                       {"measure": "formal_complaints"}, "count"),
+                Series("whole_authority_informal", "Children's Whole Authority representations",
+                       {"measure": "representations"}, "count"),
+                Series("whole_authority_ombudsman",
+                       "Children's Whole Authority approaches to the Ombudsman",
+                       {"measure": "lgsco_approaches"}, "count"),
+                Series("whole_authority_ombudsman_upheld",
+                       "Children's Whole Authority Ombudsman cases upheld",
+                       {"measure": "lgsco_upheld"}, "count"),
+            ),
+        ),
+        Card(
+            "complainant_groups",
+            "Who complained to Children's Social Care",
+            "one complainant group",
+            "The untitled two-column table after 'Which customer groups made the complaints'.",
+            (
+                YEAR,
+                REPORT_YEAR,
+                Column("group", "string", "Complainant group as published."),
+                VALUE_COUNT,
+                UNIT,
+                *PROVENANCE,
+            ),
+            ("Only complainants who categorised themselves are counted, as the report says.",),
+            keys=("year", "group"),
+            extract="extract_complainant_groups",
+            sheet_labels=("group",),
+            sheet_unit="count",
+            subject="Social Care complainant groups",
+            layout=Layout(
+                "two_columns", _frozen(key="group", headings=("Complainant group", "Complaints"))
+            ),
+            charts=(
+                Chart("complainant_groups", "ranked",
+                      options=_frozen(key="group", unit="count", title="groups_title",
+                                      xlabel="Number of complainants",
+                                      ylabel="Complainant group",
+                                      what="complainants to Children's Social Care by group")),
+            ),
+        ),
+        Card(
+            "complaint_themes",
+            "Children's Social Care complaints by theme",
+            "one theme",
+            "The 'Themes' table.",
+            (
+                YEAR,
+                REPORT_YEAR,
+                Column("theme", "string", "Complaint theme as published."),
+                VALUE_PERCENT,
+                UNIT,
+                *PROVENANCE,
+            ),
+            ("As published, the themes' percentages do not sum to 100; they are kept as printed.",),
+            keys=("year", "theme"),
+            extract="extract_themes",
+            sheet_labels=("theme",),
+            sheet_unit="percent",
+            subject="Social Care complaint themes",
+            shares_of=("year",),
+            layout=Layout(
+                "two_columns", _frozen(key="theme", headings=("Themes", "Children's Social Care"))
+            ),
+            charts=(
+                Chart("complaint_themes", "ranked",
+                      options=_frozen(key="theme", unit="percent", title="themes_title",
+                                      xlabel="Percentage of Children's Social Care complaints",
+                                      ylabel="Theme",
+                                      what="Children's Social Care complaints by theme")),
+            ),
+        ),
+        Card(
+            "complaint_outcomes",
+            "Children's Social Care complaint outcomes, this year and last",
+            "one outcome in one year",
+            "Prose only: 'Fully Justified 7% up from 6% last year' and the two sentences after it.",
+            (
+                YEAR,
+                REPORT_YEAR,
+                Column("outcome", "string", "Outcome as published (e.g. 'Fully Justified')."),
+                VALUE_PERCENT,
+                UNIT,
+                *PROVENANCE,
+            ),
+            ("The prior year's value is the 'from N%' figure of the same sentence.",),
+            keys=("year", "outcome"),
+            years_shown=2,
+            extract="extract_outcomes",
+            sheet_labels=("outcome",),
+            sheet_unit="percent",
+            subject="Social Care complaint outcomes",
+            phrase="the outcomes paragraph",
+            shares_of=("year",),
+            layout=Layout("by_year", _frozen(heading="Outcome", key="outcome")),
+            charts=(Chart("complaint_outcomes", "outcomes"),),
+        ),
+        Card(
+            "children_in_care_by_year",
+            "Complaints from children in care, by year",
+            "one year",
+            "The 'Year / Number of Complaints' table.",
+            (
+                YEAR,
+                REPORT_YEAR,
+                Column("label", "string", "Row label as published."),
+                VALUE_COUNT,
+                UNIT,
+                *PROVENANCE,
+            ),
+            keys=("year",),
+            years_shown=5,
+            extract="extract_children_in_care_by_year",
+            sheet_labels=("label",),
+            sheet_unit="count",
+            subject="Complaints from children in care",
+            phrase="the children in care table by year",
+            layout=Layout(
+                "two_columns", _frozen(key="label", headings=("Year", "Number of Complaints"))
+            ),
+            charts=(Chart("children_in_care_by_year", "children_in_care_by_year"),),
+            series=(Series("children_in_care", "Complaints from children in care", {}, "count"),),
+        ),
+        Card(
+            "children_in_care_by_quarter",
+            "Complaints from children in care, by quarter",
+            "one quarter",
+            "Prose only: 'In Q1 we identified 3 complaint/contacts ...' and the like.",
+            (YEAR, REPORT_YEAR, PERIOD, VALUE_COUNT, UNIT, *PROVENANCE),
+            keys=("year", "period"),
+            extract="extract_children_in_care_quarters",
+            sheet_labels=("period",),
+            sheet_unit="count",
+            subject="Complaints from children in care",
+            phrase="the quarter's sentence",
+            layout=Layout("children_in_care_by_quarter"),
+            charts=(Chart("children_in_care_by_quarter", "children_in_care_by_quarter"),),
+        ),
+        Card(
+            "children_in_care_cases",
+            "Children in care cases listed in the prose",
+            "one case",
+            "Prose only: the cases described under each quarter of 'Focus on Children in Care'.",
+            (
+                YEAR,
+                REPORT_YEAR,
+                PERIOD,
+                Column(
+                    "case_ref",
+                    "string",
+                    "Reference printed above the case (e.g. 'B (CIC)'); empty when none is "
+                    "printed.",
+                    nullable=True,
+                ),
+                Column(
+                    "summary",
+                    "string",
+                    "The case as described, clean text; paragraphs separated by a newline.",
+                ),
+                SOURCE_FILE,
+                SOURCE_LINE,
+                SOURCE_LINE_END,
+            ),
+            (
+                "Where no case is listed under a quarter, the quarter's own sentence describes it "
+                "and is the summary.",
+                "Text is kept as printed, including a stray '5' at the end of the 'SP re A' "
+                "paragraph (it may be a page number, but the source does not say).",
+            ),
+            keys=(),
+            extract="extract_children_in_care_quarters",
+            sheet_labels=(),
+            sheet_figures=("period", "case_ref", "summary"),
+            subject="Children in care cases",
+        ),
+        Card(
+            "stage1_timescales",
+            "Children's Social Care stage 1 complaints by response time, three years",
+            "one time band in one year",
+            "The 'Timescales' table.",
+            (
+                YEAR,
+                REPORT_YEAR,
+                Column("band", "string", "Band id: `0_20_working_days` or `over_20_days`."),
+                Column("label", "string", "Row label as published."),
+                VALUE_PERCENT,
+                UNIT,
+                *PROVENANCE,
+            ),
+            keys=("year", "band"),
+            years_shown=3,
+            extract="extract_stage1_timescales",
+            sheet_labels=("band", "label"),
+            sheet_unit="percent",
+            subject="Stage 1 response times",
+            phrase="the timescales table",
+            shares_of=("year",),
+            layout=Layout("by_year", _frozen(heading="Timescales", key="label")),
+            charts=(Chart("stage1_timescales", "stage1_timescales"),),
+            series=(
+                Series("stage1_within_20_days",
+                       "Stage 1 complaints answered within 20 working days",
+                       {"band": "0_20_working_days"}, "percent"),
+            ),
+        ),
+        Card(
+            "learning_from_complaints",
+            "Learning from complaints",
+            "one row of the published table",
+            "The 'Case ID / What we have learned / What we have done' table.",
+            (
+                YEAR,
+                REPORT_YEAR,
+                Column("case_id", "string", "Case identifier as published (e.g. COM/00001269)."),
+                Column("learned", "string", "What we have learned, clean text.", nullable=True),
+                Column(
+                    "action", "string", "What we have done as a result, clean text.", nullable=True
+                ),
+                SOURCE_FILE,
+                SOURCE_LINE,
+                SOURCE_LINE_END,
+            ),
+            (
+                "A case id can appear more than once (as published, one does, with different "
+                "text); every row is kept.",
+                "A row split by a page break (its continuation starts with an empty case id cell) "
+                "is joined into one row: that is a parsing artefact.",
+                "HTML `<p>` tags are removed; separate paragraphs within a cell become lines.",
+            ),
+            keys=(),
+            extract="extract_learning",
+            sheet_labels=(),
+            sheet_figures=("case_id", "learned", "action"),
+            subject="Learning from complaints",
+            layout=Layout("learning"),
+        ),
+        Card(
+            "equality_monitoring",
+            "Equality monitoring of complainants (all council complaints)",
+            "one group of one characteristic in one year",
+            "The equality table after 'A summary of statistical data about the age, gender, ...'.",
+            (
+                YEAR,
+                REPORT_YEAR,
+                Column(
+                    "characteristic",
+                    "string",
+                    "Section of the table as published (Gender, Sexuality, Age, Religion, ...).",
+                ),
+                Column("group", "string", "Group as published."),
+                VALUE_PERCENT,
+                UNIT,
+                *PROVENANCE,
+            ),
+            (
+                "The table is cut off at the end of the source file: the Disability section is "
+                "incomplete as published, and is kept as printed.",
+                "The header prints '2022- 23'; it is read as 2022-23 (a parsing artefact).",
+            ),
+            keys=("year", "characteristic", "group"),
+            years_shown=2,
+            extract="extract_equality",
+            sheet_labels=("characteristic", "group"),
+            sheet_unit="percent",
+            subject="Equality monitoring",
+            shares_of=("year", "characteristic"),
+            layout=Layout("equality"),
+            charts=(Chart("equality_monitoring", "equality"),),
+        ),
+        Card(
+            "key_facts",
+            "Key facts stated in the prose",
+            "one fact in one year",
+            "Prose sentences: money amounts, Ombudsman counts, equality records, learnings counts, "
+            "the Stage 2 case.",
+            (
+                YEAR,
+                REPORT_YEAR,
+                Column("fact", "string", "Fact id, e.g. `stage2_remedy_paid`."),
+                Column("label", "string", "What the fact is, in words."),
+                VALUE_ANY,
+                UNIT,
+                *PROVENANCE,
+            ),
+            keys=("year", "fact"),
+            years_shown=2,
+            extract="extract_key_facts",
+            sheet_labels=("fact", "label", "unit"),
+            subject="Key facts",
+            phrase="the prose",
+            layout=Layout("by_year", _frozen(heading="Fact", key="label")),
+        ),
+    )
+}
+# fmt: on
+
+
+def empty_frame(table_id: str) -> pd.DataFrame:
+    """An empty frame with the table's columns, in order."""
+    return pd.DataFrame(columns=CARDS[table_id].column_names)
+
+
+def conform(table_id: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Return ``frame`` with exactly the table's columns, in order, and their declared types."""
+    table = CARDS[table_id]
+    missing = [c for c in table.column_names if c not in frame.columns]
+    extra = [c for c in frame.columns if c not in table.column_names]
+    if missing or extra:
+        raise ValueError(f"{table_id}: missing columns {missing}, unexpected columns {extra}")
+    out = frame.loc[:, table.column_names].copy()
+    for column in table.columns:
+        if column.dtype == "integer":
+            out[column.name] = out[column.name].astype("Int64")
+        elif column.dtype == "string":
+            out[column.name] = out[column.name].astype("string")
+        else:
+            out[column.name] = pd.to_numeric(out[column.name])
+    return out.reset_index(drop=True)
+
+
+def repeated_row(
+    rows: list[dict[str, object]], key: tuple[str, ...] | list[str]
+) -> tuple[dict[str, object], int, int] | None:
+    """The first row that gives again a figure an earlier row gave (same values of ``key``, on
+    another line), as ``(its key values, first line, repeat line)``; ``None`` when every figure
+    is given once. Both the raw-text extraction and the new-year
+    workbook refuse such a row, each naming it in its own terms (line or sheet row)."""
+    first: dict[tuple[object, ...], int] = {}
+    for row in rows:
+        values = tuple(row[k] for k in key)
+        line = int(row["source_line"])
+        if values in first and first[values] != line:
+            return dict(zip(key, values, strict=True)), first[values], line
+        first.setdefault(values, line)
+    return None
