@@ -1,3 +1,6 @@
 """complaints: turn a council's children's-services complaints data into its annual report."""
 
-__version__ = "0.1.0"
+from importlib.metadata import version
+
+#: The version is set in one place, pyproject.toml.
+__version__ = version("complaints")
