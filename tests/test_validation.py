@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from complaints import paths, schema
-from complaints.checks import validation
+from complaints.checks import data_docs, validation
 from complaints.checks.validation import (
     ValidationFailed,
     check_year,
@@ -744,14 +744,14 @@ def test_validation_and_data_docs_make_no_network_connection_and_show_no_progres
         socket.create_connection = refuse
         socket.getaddrinfo = refuse
 
-        from complaints.checks import validation
+        from complaints.checks import data_docs, validation
         assert "great_expectations" not in sys.modules  # importing the module stays cheap
         from complaints.inputs.clean import extract_year
         from complaints.years import ReportingYear
 
         year = ReportingYear.parse("2022-23")
         result = validation.validate_tables(extract_year(year), year)
-        index = validation.build_data_docs(result, sys.argv[1])
+        index = data_docs.build_data_docs(result, sys.argv[1])
         print(result.success, len(result.warnings), index.is_file())
         """
     )
@@ -777,8 +777,8 @@ def _site(folder: Path) -> dict[str, bytes]:
 
 
 def test_data_docs_hold_every_suite_and_a_rebuild_gives_the_same_bytes(real, tmp_path):
-    first = validation.build_data_docs(real, tmp_path / "one")
-    validation.build_data_docs(real, tmp_path / "two")
+    first = data_docs.build_data_docs(real, tmp_path / "one")
+    data_docs.build_data_docs(real, tmp_path / "two")
     assert first == tmp_path / "one" / "index.html" and first.is_file()
     pages = {p.stem for p in (tmp_path / "one" / "validations").rglob("*.html")}
     assert pages == set(real.gx_results) and "reconciliation" in pages
@@ -793,7 +793,7 @@ def test_data_docs_hold_every_suite_and_a_rebuild_gives_the_same_bytes(real, tmp
     # building again into the same folder replaces what was there
     stale = tmp_path / "one" / "validations" / "left-over.html"
     stale.write_text("old")
-    validation.build_data_docs(real, tmp_path / "one")
+    data_docs.build_data_docs(real, tmp_path / "one")
     assert not stale.exists()
     assert _site(tmp_path / "one") == _site(tmp_path / "two")
 
@@ -803,7 +803,7 @@ def test_data_docs_escape_hostile_text_from_the_data(tables, year, tmp_path):
     broken = corrupt(tables, "learning_from_complaints", set_cell("case_id", 0, hostile))
     result = validate_tables(broken, year)
     assert not result.success  # the case id is malformed: an error
-    validation.build_data_docs(result, tmp_path / "docs")
+    data_docs.build_data_docs(result, tmp_path / "docs")
     page = next((tmp_path / "docs" / "validations").rglob("learning_from_complaints.html"))
     text = page.read_text(encoding="utf-8")
     assert "COM/" in text  # the page shows the table's values
