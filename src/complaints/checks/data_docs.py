@@ -34,25 +34,42 @@ from complaints.years import ReportingYear
 #: Where the validation notebook builds GX Data Docs, inside the year's ``validation/`` folder.
 DATA_DOCS_DIR = "data_docs"
 ASSETS_DIR = Path(__file__).with_name("data_docs_assets")
-#: Every address GX 1.24's templates load from the internet -> the local copy (from the site root).
-LOCAL_COPIES = {
-    "https://maxcdn.bootstrapcdn.com/bootstrap/4.3.1/css/bootstrap.min.css": "bootstrap-4.3.1/bootstrap.min.css",
-    "https://stackpath.bootstrapcdn.com/bootstrap/4.3.1/js/bootstrap.min.js": "bootstrap-4.3.1/bootstrap.min.js",
-    "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.css": "bootstrap-table-1.19.1/bootstrap-table.min.css",
-    "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.js": "bootstrap-table-1.19.1/bootstrap-table.min.js",
-    "https://unpkg.com/bootstrap-table@1.19.1/dist/extensions/filter-control/bootstrap-table-filter-control.min.js": "bootstrap-table-1.19.1/bootstrap-table-filter-control.min.js",
-    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.css": "bootstrap-table-1.19.0/bootstrap-table-filter-control.css",
-    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.min.css": "bootstrap-table-1.19.0/bootstrap-table-filter-control.min.css",
-    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/css/bootstrap-datepicker.min.css": "bootstrap-datepicker-1.9.0/bootstrap-datepicker.min.css",
-    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/js/bootstrap-datepicker.min.js": "bootstrap-datepicker-1.9.0/bootstrap-datepicker.min.js",
-    "https://cdn.jsdelivr.net/npm/@forevolve/bootstrap-dark@1.1.0/dist/css/bootstrap-prefers-dark.css": "bootstrap-dark-1.1.0/bootstrap-prefers-dark.min.css",
-    "https://cdnjs.cloudflare.com/ajax/libs/font-awesome/6.6.0/css/all.min.css": "fontawesome-free-6.6.0/css/all.min.css",
-    "https://code.jquery.com/jquery-3.7.1.min.js": "jquery-3.7.1/jquery.min.js",
-    "https://cdnjs.cloudflare.com/ajax/libs/popper.js/1.12.9/umd/popper.min.js": "popper.js-1.12.9/popper.min.js",
-    "https://cdn.jsdelivr.net/npm/vega@5": "vega-5.33.1/vega.min.js",
-    "https://cdn.jsdelivr.net/npm/vega-lite@5": "vega-lite-5.23.0/vega-lite.min.js",
-    "https://cdn.jsdelivr.net/npm/vega-embed@6": "vega-embed-6.29.0/vega-embed.min.js",
-}  # fmt: skip
+#: Every address GX 1.24's templates load from the internet, then its local copy in ASSETS_DIR.
+_COPIES = """
+https://maxcdn.bootstrapcdn.com/bootstrap/4.3.1/css/bootstrap.min.css
+    bootstrap-4.3.1/bootstrap.min.css
+https://stackpath.bootstrapcdn.com/bootstrap/4.3.1/js/bootstrap.min.js
+    bootstrap-4.3.1/bootstrap.min.js
+https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.css
+    bootstrap-table-1.19.1/bootstrap-table.min.css
+https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.js
+    bootstrap-table-1.19.1/bootstrap-table.min.js
+https://unpkg.com/bootstrap-table@1.19.1/dist/extensions/filter-control/bootstrap-table-filter-control.min.js
+    bootstrap-table-1.19.1/bootstrap-table-filter-control.min.js
+https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.css
+    bootstrap-table-1.19.0/bootstrap-table-filter-control.css
+https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.min.css
+    bootstrap-table-1.19.0/bootstrap-table-filter-control.min.css
+https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/css/bootstrap-datepicker.min.css
+    bootstrap-datepicker-1.9.0/bootstrap-datepicker.min.css
+https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/js/bootstrap-datepicker.min.js
+    bootstrap-datepicker-1.9.0/bootstrap-datepicker.min.js
+https://cdn.jsdelivr.net/npm/@forevolve/bootstrap-dark@1.1.0/dist/css/bootstrap-prefers-dark.css
+    bootstrap-dark-1.1.0/bootstrap-prefers-dark.min.css
+https://cdnjs.cloudflare.com/ajax/libs/font-awesome/6.6.0/css/all.min.css
+    fontawesome-free-6.6.0/css/all.min.css
+https://code.jquery.com/jquery-3.7.1.min.js
+    jquery-3.7.1/jquery.min.js
+https://cdnjs.cloudflare.com/ajax/libs/popper.js/1.12.9/umd/popper.min.js
+    popper.js-1.12.9/popper.min.js
+https://cdn.jsdelivr.net/npm/vega@5
+    vega-5.33.1/vega.min.js
+https://cdn.jsdelivr.net/npm/vega-lite@5
+    vega-lite-5.23.0/vega-lite.min.js
+https://cdn.jsdelivr.net/npm/vega-embed@6
+    vega-embed-6.29.0/vega-embed.min.js
+""".split()  # noqa: SIM905 (one address, then its copy, a line each)
+LOCAL_COPIES = dict(zip(_COPIES[::2], _COPIES[1::2], strict=True))
 _VENDOR = "static/vendor/"
 _GX_LOGO = re.compile(
     r"https://great-expectations-web-assets\.s3\.us-east-2\.amazonaws\.com/"
