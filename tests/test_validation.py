@@ -4,7 +4,9 @@ warnings with both numbers."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -787,6 +789,7 @@ def test_data_docs_hold_every_suite_and_a_rebuild_gives_the_same_bytes(real, tmp
     assert _site(tmp_path / "one") == _site(tmp_path / "two")
     index = first.read_text(encoding="utf-8")
     assert "?d=" not in index  # no build time on GX's logo address
+    assert {p.stem for p in (tmp_path / "one" / "expectations").glob("*.html")} == pages
     # a failed suite shows as failed in GX's own index
     assert '"_validation_success_text": "Failed"' in index.replace("'", '"')
 
@@ -796,6 +799,56 @@ def test_data_docs_hold_every_suite_and_a_rebuild_gives_the_same_bytes(real, tmp
     data_docs.build_data_docs(real, tmp_path / "one")
     assert not stale.exists()
     assert _site(tmp_path / "one") == _site(tmp_path / "two")
+
+
+RESOURCE = re.compile(r"""<(script|link|img)\b[^>]*?\b(?:src|href)=["']([^"']*)""", re.IGNORECASE)
+CSS_URL = re.compile(r"""url\(\s*['"]?([^'")]+)""")
+
+
+def test_data_docs_load_only_local_files_and_link_no_newsletter(real, tmp_path):
+    """Every script, stylesheet and image of every page is a file of the site, and so is every
+    ``url()`` of the pages' styles; no page links GX's newsletter or carries tracking tags."""
+    site = tmp_path / "docs"
+    data_docs.build_data_docs(real, site)
+    pages = sorted(site.rglob("*.html"))
+    assert len(pages) == 1 + 2 * len(real.gx_results)  # index, a suite page and a result page each
+    loaded = 0
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        found = [m[2] for m in RESOURCE.finditer(text)] + CSS_URL.findall(text)
+        assert found, page.name
+        for address in found:
+            assert "//" not in address and not address.startswith("data:"), (page.name, address)
+            target = (page.parent / address.split("?")[0]).resolve()
+            assert target.is_file() and target.is_relative_to(site.resolve()), (page, address)
+            loaded += 1
+        lowered = text.lower()
+        assert "newsletter" not in lowered and "utm_" not in lowered, page.name
+        assert "analytics" not in lowered and "googletagmanager" not in lowered, page.name
+    assert loaded >= 15 * len(pages)  # GX's ~16 libraries, now local, on every page
+    # the copies are the vendored files, byte for byte
+    jquery = "jquery-3.7.1/jquery.min.js"
+    copied = (site / "static" / "vendor" / jquery).read_bytes()
+    assert copied == (data_docs.ASSETS_DIR / jquery).read_bytes()
+
+
+def test_the_vendored_assets_are_the_files_their_readme_lists():
+    """Each file shipped for Data Docs is listed in the README with its package, licence and the
+    sha256 of its bytes; each package folder carries its licence."""
+    readme = (data_docs.ASSETS_DIR / "README.md").read_text(encoding="utf-8")
+    row = re.compile(r"^\| `([^`]+)` \|.*\| `([0-9a-f]{64})` \|$", re.MULTILINE)
+    listed = dict(row.findall(readme))
+    files = {
+        p.relative_to(data_docs.ASSETS_DIR).as_posix(): p
+        for p in data_docs.ASSETS_DIR.rglob("*")
+        if p.is_file() and p.name != "README.md"
+    }
+    assert set(listed) == set(files)
+    for name, path in files.items():
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == listed[name], name
+    for folder in {p.parent for p in data_docs.ASSETS_DIR.glob("*/*")}:
+        assert (folder / "LICENSE").is_file(), folder.name
+    assert set(data_docs.LOCAL_COPIES.values()) <= set(files)
 
 
 def test_data_docs_escape_hostile_text_from_the_data(tables, year, tmp_path):
