@@ -166,6 +166,7 @@ class Visit:
     errors: list[str]
     pwned: str | None
     dom: dict
+    jquery: bool = False
 
 
 DOM = """() => ({
@@ -203,6 +204,7 @@ def visit(
         page.goto(path.as_uri(), wait_until="load")
         found.pwned = page.evaluate("() => window.__pwned === undefined ? null : String(__pwned)")
         found.dom = page.evaluate(DOM)
+        found.jquery = page.evaluate("() => typeof window.jQuery === 'function'")
         if screenshot is not None:
             page.screenshot(path=str(screenshot), full_page=True)
     finally:
@@ -370,9 +372,9 @@ def test_without_chromium_the_browser_test_fails_in_ci_and_skips_elsewhere(
 
 @pytest.mark.slow  # builds a report (runs the notebooks)
 def test_gx_data_docs_show_the_hostile_case_id_as_text(browser, report, artefacts):
-    """GX's Data Docs of the failed run list the bad case id among the unexpected values. GX's
-    pages load Bootstrap and jQuery from CDNs (refused here, as offline): what matters is that
-    the value from the data is text, not markup that runs."""
+    """GX's Data Docs of the failed run list the bad case id among the unexpected values, as
+    text; with the network refused, the page loads its libraries from the site's local copies
+    (nothing requested but file: and data: URLs, no script error) and its scripts run."""
     docs = report.failed / "validation" / "data_docs"
     page = next((docs / "validations").rglob("learning_from_complaints.html"))
     seen = visit(browser, page, artefacts / "failed-data-docs-learning.png", block_network=True)
@@ -381,3 +383,9 @@ def test_gx_data_docs_show_the_hostile_case_id_as_text(browser, report, artefact
     assert not any("__pwned" in s for s in seen.dom["scripts"])
     assert BAD_CASE_ID in seen.dom["text"]
     assert all(i["src"] != "x" for i in seen.dom["images"])
+    assert [u for u in seen.requests if not u.startswith(("file:", "data:"))] == []
+    assert seen.errors == [], seen.errors
+    local = [u for u in seen.requests if "/static/vendor/" in u]
+    assert any(u.endswith("/jquery.min.js") for u in local), seen.requests
+    assert any(u.endswith("/bootstrap.min.css") for u in local), seen.requests
+    assert seen.jquery, "jQuery (a local copy) did not load"

@@ -4,7 +4,9 @@ warnings with both numbers."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -16,7 +18,7 @@ import pandas as pd
 import pytest
 
 from complaints import cards, paths
-from complaints.checks import validation
+from complaints.checks import data_docs, validation
 from complaints.checks.validation import (
     ValidationFailed,
     check_year,
@@ -744,14 +746,14 @@ def test_validation_and_data_docs_make_no_network_connection_and_show_no_progres
         socket.create_connection = refuse
         socket.getaddrinfo = refuse
 
-        from complaints.checks import validation
+        from complaints.checks import data_docs, validation
         assert "great_expectations" not in sys.modules  # importing the module stays cheap
         from complaints.inputs.clean import extract_year
         from complaints.years import ReportingYear
 
         year = ReportingYear.parse("2022-23")
         result = validation.validate_tables(extract_year(year), year)
-        index = validation.build_data_docs(result, sys.argv[1])
+        index = data_docs.build_data_docs(result, sys.argv[1])
         print(result.success, len(result.warnings), index.is_file())
         """
     )
@@ -777,8 +779,8 @@ def _site(folder: Path) -> dict[str, bytes]:
 
 
 def test_data_docs_hold_every_suite_and_a_rebuild_gives_the_same_bytes(real, tmp_path):
-    first = validation.build_data_docs(real, tmp_path / "one")
-    validation.build_data_docs(real, tmp_path / "two")
+    first = data_docs.build_data_docs(real, tmp_path / "one")
+    data_docs.build_data_docs(real, tmp_path / "two")
     assert first == tmp_path / "one" / "index.html" and first.is_file()
     pages = {p.stem for p in (tmp_path / "one" / "validations").rglob("*.html")}
     assert pages == set(real.gx_results) and "reconciliation" in pages
@@ -787,15 +789,66 @@ def test_data_docs_hold_every_suite_and_a_rebuild_gives_the_same_bytes(real, tmp
     assert _site(tmp_path / "one") == _site(tmp_path / "two")
     index = first.read_text(encoding="utf-8")
     assert "?d=" not in index  # no build time on GX's logo address
+    assert {p.stem for p in (tmp_path / "one" / "expectations").glob("*.html")} == pages
     # a failed suite shows as failed in GX's own index
     assert '"_validation_success_text": "Failed"' in index.replace("'", '"')
 
     # building again into the same folder replaces what was there
     stale = tmp_path / "one" / "validations" / "left-over.html"
     stale.write_text("old")
-    validation.build_data_docs(real, tmp_path / "one")
+    data_docs.build_data_docs(real, tmp_path / "one")
     assert not stale.exists()
     assert _site(tmp_path / "one") == _site(tmp_path / "two")
+
+
+RESOURCE = re.compile(r"""<(script|link|img)\b[^>]*?\b(?:src|href)=["']([^"']*)""", re.IGNORECASE)
+CSS_URL = re.compile(r"""url\(\s*['"]?([^'")]+)""")
+
+
+def test_data_docs_load_only_local_files_and_link_no_newsletter(real, tmp_path):
+    """Every script, stylesheet and image of every page is a file of the site, and so is every
+    ``url()`` of the pages' styles; no page links GX's newsletter or carries tracking tags."""
+    site = tmp_path / "docs"
+    data_docs.build_data_docs(real, site)
+    pages = sorted(site.rglob("*.html"))
+    assert len(pages) == 1 + 2 * len(real.gx_results)  # index, a suite page and a result page each
+    loaded = 0
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        found = [m[2] for m in RESOURCE.finditer(text)] + CSS_URL.findall(text)
+        assert found, page.name
+        for address in found:
+            assert "//" not in address and not address.startswith("data:"), (page.name, address)
+            target = (page.parent / address.split("?")[0]).resolve()
+            assert target.is_file() and target.is_relative_to(site.resolve()), (page, address)
+            loaded += 1
+        lowered = text.lower()
+        assert "newsletter" not in lowered and "utm_" not in lowered, page.name
+        assert "analytics" not in lowered and "googletagmanager" not in lowered, page.name
+    assert loaded >= 15 * len(pages)  # GX's ~16 libraries, now local, on every page
+    # the copies are the vendored files, byte for byte
+    jquery = "jquery-3.7.1/jquery.min.js"
+    copied = (site / "static" / "vendor" / jquery).read_bytes()
+    assert copied == (data_docs.ASSETS_DIR / jquery).read_bytes()
+
+
+def test_the_vendored_assets_are_the_files_their_readme_lists():
+    """Each file shipped for Data Docs is listed in the README with its package, licence and the
+    sha256 of its bytes; each package folder carries its licence."""
+    readme = (data_docs.ASSETS_DIR / "README.md").read_text(encoding="utf-8")
+    row = re.compile(r"^\| `([^`]+)` \|.*\| `([0-9a-f]{64})` \|$", re.MULTILINE)
+    listed = dict(row.findall(readme))
+    files = {
+        p.relative_to(data_docs.ASSETS_DIR).as_posix(): p
+        for p in data_docs.ASSETS_DIR.rglob("*")
+        if p.is_file() and p.name != "README.md"
+    }
+    assert set(listed) == set(files)
+    for name, path in files.items():
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == listed[name], name
+    for folder in {p.parent for p in data_docs.ASSETS_DIR.glob("*/*")}:
+        assert (folder / "LICENSE").is_file(), folder.name
+    assert set(data_docs.LOCAL_COPIES.values()) <= set(files)
 
 
 def test_data_docs_escape_hostile_text_from_the_data(tables, year, tmp_path):
@@ -803,7 +856,7 @@ def test_data_docs_escape_hostile_text_from_the_data(tables, year, tmp_path):
     broken = corrupt(tables, "learning_from_complaints", set_cell("case_id", 0, hostile))
     result = validate_tables(broken, year)
     assert not result.success  # the case id is malformed: an error
-    validation.build_data_docs(result, tmp_path / "docs")
+    data_docs.build_data_docs(result, tmp_path / "docs")
     page = next((tmp_path / "docs" / "validations").rglob("learning_from_complaints.html"))
     text = page.read_text(encoding="utf-8")
     assert "COM/" in text  # the page shows the table's values

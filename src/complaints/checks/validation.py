@@ -106,13 +106,13 @@ class ValidationFailed(InputError):
 # Great Expectations, quietly ------------------------------------------------------------------
 
 
-def _gx() -> dict[str, Any]:
+def gx_context() -> dict[str, Any]:
     """One ephemeral GX context per process: analytics off, no progress bars, nothing on disk."""
     if not _GX:
         os.environ["GX_ANALYTICS_ENABLED"] = "False"
         import great_expectations as gx
 
-        context = gx.get_context(mode="ephemeral", project_config=_context_config())
+        context = gx.get_context(mode="ephemeral", project_config=context_config())
         batch_definition = (
             context.data_sources.add_pandas("clean_tables")
             .add_dataframe_asset("table")
@@ -122,7 +122,7 @@ def _gx() -> dict[str, Any]:
     return _GX
 
 
-def _context_config():
+def context_config():
     from great_expectations.data_context.types.base import (
         DataContextConfig,
         InMemoryStoreBackendDefaults,
@@ -150,7 +150,7 @@ def load_suite_json(name: str, expectations_dir: Path = paths.EXPECTATIONS_DIR) 
 def load_suite(name: str, expectations_dir: Path = paths.EXPECTATIONS_DIR):
     """The suite as a ``gx.ExpectationSuite``; refuses a suite GX would silently shorten."""
     spec = load_suite_json(name, expectations_dir)
-    gx = _gx()["gx"]
+    gx = gx_context()["gx"]
     suite = gx.ExpectationSuite(**spec)
     where = paths.relative_to_project(Path(expectations_dir) / f"{name}.json")
     if len(suite.expectations) != len(spec.get("expectations", [])):
@@ -166,7 +166,7 @@ def load_suite(name: str, expectations_dir: Path = paths.EXPECTATIONS_DIR):
 
 
 def _validate_frame(suite, frame: pd.DataFrame, parameters: Mapping[str, object]):
-    batch = _gx()["batch_definition"].get_batch(batch_parameters={"dataframe": frame})
+    batch = gx_context()["batch_definition"].get_batch(batch_parameters={"dataframe": frame})
     with warnings.catch_warnings():
         # The year regex uses a named group for its back-reference; pandas warns about groups.
         warnings.filterwarnings("ignore", message=".*has match groups.*", category=UserWarning)
@@ -238,7 +238,8 @@ class ValidationResult:
     summary: pd.DataFrame
     reconciliation: pd.DataFrame
     gx_results: dict[str, dict] = field(default_factory=dict, repr=False)
-    _raw: dict[str, Any] = field(default_factory=dict, repr=False)
+    #: GX's own result objects, by suite (Data Docs render them).
+    suite_results: dict[str, Any] = field(default_factory=dict, repr=False)
     #: The folder :meth:`save` last wrote to (named in the error message).
     saved_to: Path | None = None
 
@@ -341,7 +342,7 @@ def _jsonable(value: object) -> object:
 
 
 #: Keys of GX's results that change from run to run (times, ids, load markers).
-_VOLATILE = {"run_id", "validation_time", "batch_markers", "validation_id", "checkpoint_id", "id"}
+VOLATILE = {"run_id", "validation_time", "batch_markers", "validation_id", "checkpoint_id", "id"}
 
 
 def _jsonable_gx(value: object) -> object:
@@ -352,7 +353,7 @@ def _jsonable_gx(value: object) -> object:
 
 def _stable(gx_dict: object) -> object:
     if isinstance(gx_dict, Mapping):
-        return {k: _stable(v) for k, v in gx_dict.items() if k not in _VOLATILE}
+        return {k: _stable(v) for k, v in gx_dict.items() if k not in VOLATILE}
     if isinstance(gx_dict, list):
         return [_stable(v) for v in gx_dict]
     return gx_dict
@@ -962,147 +963,3 @@ def reconciliation_table(result: ValidationResult) -> Styler:
             [{"selector": "td, th", "props": "text-align: left; vertical-align: top;"}]
         )
     )
-
-
-# Data Docs ------------------------------------------------------------------------------------
-
-#: Where the validation notebook builds GX Data Docs, inside the year's ``validation/`` folder.
-DATA_DOCS_DIR = "data_docs"
-
-
-def data_docs_run_time(year: ReportingYear):
-    """The run time recorded in Data Docs: the last day of the reporting year, not the clock.
-
-    GX files every validation under its run time and prints it; a fixed time per year makes a
-    rerun on the same inputs give the same pages. When the checks ran is not part of the record.
-    """
-    import datetime as dt
-
-    return dt.datetime(year.start + 1, 3, 31, tzinfo=dt.UTC)
-
-
-def _escape_strings(value: object) -> object:
-    if isinstance(value, str):
-        return escape(value)
-    if isinstance(value, Mapping):
-        return type(value)((k, _escape_strings(v)) for k, v in value.items())
-    if isinstance(value, (list, tuple)):
-        return type(value)(_escape_strings(v) for v in value)
-    return value
-
-
-def _escaped_for_data_docs(suite_result):
-    """``suite_result`` with every string that can come from the data HTML-escaped.
-
-    GX 1.x's page renderer puts unexpected values and expectation parameters into the page
-    without escaping them (a case id ``<script>...`` in the data would run in the auditor's
-    browser; the tests prove it does not). Text that GX escapes itself may show escaped twice
-    (``&amp;lt;``): safe, if not pretty.
-    """
-    for item in suite_result.results:
-        item.result = _escape_strings(item.result)
-        item.exception_info = _escape_strings(item.exception_info)
-        config = item.expectation_config
-        for key, value in list(config.kwargs.items()):
-            config.kwargs[key] = _escape_strings(value)
-    return suite_result
-
-
-def build_data_docs(result: ValidationResult, target_dir: Path | str) -> Path:
-    """Render GX Data Docs for ``result`` into ``target_dir``; returns its ``index.html``.
-
-    A throwaway ephemeral context with a filesystem site at ``target_dir`` stores each suite's
-    result under the run ``complaints-<year>`` at :func:`data_docs_run_time`, and GX builds the
-    site: an index, one page per suite's expectations and one per validation result. Whatever
-    ``target_dir`` held before is replaced (the site is built beside it, then swapped in).
-
-    Three things GX would make different on every build are held still, so that a rerun on the
-    same inputs gives the same bytes: the run time (:func:`data_docs_run_time`), the load markers
-    and validation times in each result's ``meta`` (left out, as in ``validation_results.json``),
-    and the HTML element ids GX draws from ``uuid4`` (numbered in order instead). GX's time stamp on
-    its logo's address is left off too. These are patched on GX's page view for the duration of
-    the build only (GX is pinned; the identical-rerun test fails if a new version moves them).
-
-    The pages are GX's own and load Bootstrap, jQuery and Vega from public CDNs, so they display
-    properly only online. The record that opens offline is the validation notebook's HTML and
-    ``validation_results.json``, which hold the same results.
-    """
-    import copy
-    import shutil
-    import tempfile
-    from unittest import mock
-
-    gx = _gx()["gx"]
-    from great_expectations.core.run_identifier import RunIdentifier
-    from great_expectations.data_context.types.resource_identifiers import (
-        ExpectationSuiteIdentifier,
-        ValidationResultIdentifier,
-    )
-
-    target = Path(target_dir).resolve()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    building = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    from great_expectations.render.view import view as gx_view
-    from jinja2 import pass_context
-
-    counter = iter(range(1, 1_000_000_000))
-    numbered = mock.patch.object(
-        gx_view, "uuid4", lambda: f"00000000-0000-4000-8000-{next(counter):012d}"
-    )
-    original_url = gx_view.DefaultJinjaView.add_data_context_id_to_url
-
-    @pass_context
-    def url_without_time(self, jinja_context, url, add_datetime=True):
-        return original_url(self, jinja_context, url, add_datetime=False)
-
-    undated = mock.patch.object(
-        gx_view.DefaultJinjaView, "add_data_context_id_to_url", url_without_time
-    )
-    try:
-        context = gx.get_context(mode="ephemeral", project_config=_context_config())
-        site = "validation"
-        context.add_data_docs_site(
-            site_name=site,
-            site_config={
-                "class_name": "SiteBuilder",
-                "show_how_to_buttons": False,
-                "store_backend": {
-                    "class_name": "TupleFilesystemStoreBackend",
-                    "base_directory": str(building),
-                },
-                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-            },
-        )
-        run_id = RunIdentifier(
-            run_name=f"complaints-{result.year}",
-            run_time=data_docs_run_time(ReportingYear.parse(str(result.year))),
-        )
-        for name in sorted(result._raw):
-            suite_id = ExpectationSuiteIdentifier(name=name)
-            suite_result = _escaped_for_data_docs(copy.deepcopy(result._raw[name]))
-            meta = {k: v for k, v in suite_result.meta.items() if k not in _VOLATILE}
-            suite_result.meta = {**meta, "run_id": run_id}
-            context.validation_results_store.store_validation_results(
-                suite_validation_result=suite_result,
-                suite_validation_result_identifier=ValidationResultIdentifier(
-                    expectation_suite_identifier=suite_id, run_id=run_id, batch_identifier=name
-                ),
-                expectation_suite_identifier=suite_id,
-            )
-        with numbered, undated:
-            context.build_data_docs(site_names=[site])
-        # GX logs a page it fails to render and carries on: check every page is there.
-        pages = {p.stem for p in (building / "validations").rglob("*.html")}
-        missing = sorted(set(result._raw) - pages)
-        if missing or not (building / "index.html").is_file():
-            raise RuntimeError(
-                f"GX Data Docs were not built for {', '.join(missing) or 'the index'}: "
-                "see the GX messages logged above"
-            )
-        if target.exists():
-            shutil.rmtree(target)
-        building.rename(target)
-    finally:
-        if building.exists():
-            shutil.rmtree(building, ignore_errors=True)
-    return Path(target_dir) / "index.html"

@@ -1,0 +1,235 @@
+"""GX Data Docs of a year's validation: built by GX, then made to open offline.
+
+GX renders the site through its own configuration (an ephemeral context with a filesystem
+Data Docs site, no how-to buttons). Its page templates load Bootstrap, jQuery, Vega and Font
+Awesome from public CDNs, the GX logo from GX's web server, and end with a newsletter link;
+GX offers no setting for these (a custom views directory can add templates, not replace
+GX's own). So, after GX has written the site, our own files are rewritten:
+
+* each CDN address becomes the local copy shipped in ``data_docs_assets/`` (same package and
+  version, copied into the site under ``static/vendor/``; see its README), the logo GX's own
+  ``static/images/logo-long.png``; the newsletter footer is dropped;
+* the element ids GX draws at random (``uuid4``) are numbered in order of appearance, so that a
+  rebuild on the same inputs gives the same bytes;
+* GX's static files that no page refers to (walk-through images, fonts) are left out.
+
+A page that would still load anything from the internet stops the build.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Mapping
+from html import escape
+from pathlib import Path
+
+from complaints.checks import validation
+from complaints.years import ReportingYear
+
+#: Where the validation notebook builds GX Data Docs, inside the year's ``validation/`` folder.
+DATA_DOCS_DIR = "data_docs"
+ASSETS_DIR = Path(__file__).with_name("data_docs_assets")
+#: Every address GX 1.24's templates load from the internet, then its local copy in ASSETS_DIR.
+_COPIES = """
+https://maxcdn.bootstrapcdn.com/bootstrap/4.3.1/css/bootstrap.min.css
+    bootstrap-4.3.1/bootstrap.min.css
+https://stackpath.bootstrapcdn.com/bootstrap/4.3.1/js/bootstrap.min.js
+    bootstrap-4.3.1/bootstrap.min.js
+https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.css
+    bootstrap-table-1.19.1/bootstrap-table.min.css
+https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.js
+    bootstrap-table-1.19.1/bootstrap-table.min.js
+https://unpkg.com/bootstrap-table@1.19.1/dist/extensions/filter-control/bootstrap-table-filter-control.min.js
+    bootstrap-table-1.19.1/bootstrap-table-filter-control.min.js
+https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.css
+    bootstrap-table-1.19.0/bootstrap-table-filter-control.css
+https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.min.css
+    bootstrap-table-1.19.0/bootstrap-table-filter-control.min.css
+https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/css/bootstrap-datepicker.min.css
+    bootstrap-datepicker-1.9.0/bootstrap-datepicker.min.css
+https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/js/bootstrap-datepicker.min.js
+    bootstrap-datepicker-1.9.0/bootstrap-datepicker.min.js
+https://cdn.jsdelivr.net/npm/@forevolve/bootstrap-dark@1.1.0/dist/css/bootstrap-prefers-dark.css
+    bootstrap-dark-1.1.0/bootstrap-prefers-dark.min.css
+https://cdnjs.cloudflare.com/ajax/libs/font-awesome/6.6.0/css/all.min.css
+    fontawesome-free-6.6.0/css/all.min.css
+https://code.jquery.com/jquery-3.7.1.min.js
+    jquery-3.7.1/jquery.min.js
+https://cdnjs.cloudflare.com/ajax/libs/popper.js/1.12.9/umd/popper.min.js
+    popper.js-1.12.9/popper.min.js
+https://cdn.jsdelivr.net/npm/vega@5
+    vega-5.33.1/vega.min.js
+https://cdn.jsdelivr.net/npm/vega-lite@5
+    vega-lite-5.23.0/vega-lite.min.js
+https://cdn.jsdelivr.net/npm/vega-embed@6
+    vega-embed-6.29.0/vega-embed.min.js
+""".split()  # noqa: SIM905 (one address, then its copy, a line each)
+LOCAL_COPIES = dict(zip(_COPIES[::2], _COPIES[1::2], strict=True))
+_VENDOR = "static/vendor/"
+_GX_LOGO = re.compile(
+    r"https://great-expectations-web-assets\.s3\.us-east-2\.amazonaws\.com/"
+    r"(?:logo-long|full_logo_dark)\.png(?:\?d=[0-9T.]+Z)?"
+)
+_FAVICON = re.compile(r'"(?:\.\./)*static/images/favicon\.ico"')
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
+# Subresource integrity and CORS mode fail on file: pages (the copies match GX's hashes).
+_INTEGRITY = re.compile(r'\s+integrity="sha384-[^"]*"\s+crossorigin="anonymous"')
+_NEWSLETTER = re.compile(r"<footer>\s*<p>[^<]*newsletter.*?</footer>", re.DOTALL)
+#: A resource a page would load from the internet (a script, stylesheet, image or CSS url()).
+_REMOTE_RESOURCE = re.compile(
+    r"""<(?:script|link|img)\b[^>]*\b(?:src|href)=["']?(?:https?:)?//|url\(\s*["']?(?:https?:)?//"""
+)
+
+
+def data_docs_run_time(year: ReportingYear) -> dt.datetime:
+    """The run time recorded in Data Docs: the last day of the reporting year, not the clock.
+
+    GX files every validation under its run time and prints it; a fixed time per year makes a
+    rebuild on the same inputs give the same pages. When the checks ran is not part of the record.
+    """
+    return dt.datetime(year.start + 1, 3, 31, tzinfo=dt.UTC)
+
+
+def escape_strings(value: object) -> object:
+    """``value`` with every string in it HTML-escaped (through mappings, lists and tuples)."""
+    if isinstance(value, str):
+        return escape(value)
+    if isinstance(value, Mapping):
+        return type(value)((k, escape_strings(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return type(value)(escape_strings(v) for v in value)
+    return value
+
+
+def escape_for_data_docs(suite_result):
+    """A copy of ``suite_result`` with every string that can come from the data HTML-escaped.
+
+    GX 1.x's page renderer puts unexpected values and expectation parameters into the page
+    without escaping them (a case id ``<script>...`` in the data would run in the auditor's
+    browser; the tests prove it does not). Text that GX escapes itself may show escaped twice
+    (``&amp;lt;``): safe, if not pretty. Times and load markers are left out of ``meta``.
+    """
+    suite_result = copy.deepcopy(suite_result)
+    for item in suite_result.results:
+        item.result = escape_strings(item.result)
+        item.exception_info = escape_strings(item.exception_info)
+        config = item.expectation_config
+        for key, value in list(config.kwargs.items()):
+            config.kwargs[key] = escape_strings(value)
+    suite_result.meta = {k: v for k, v in suite_result.meta.items() if k not in validation.VOLATILE}
+    return suite_result
+
+
+def localise_page(text: str, to_root: str) -> str:
+    """A page GX wrote, loading its libraries from the local copies (``to_root`` leads from the
+    page's folder to the site's), without the newsletter, its random ids numbered in order."""
+    for url, local in LOCAL_COPIES.items():
+        text = text.replace(f'"{url}"', f'"{to_root}{_VENDOR}{local}"')
+    text = _GX_LOGO.sub(f"{to_root}static/images/logo-long.png", text)
+    text = _FAVICON.sub(f'"{to_root}static/images/favicon.ico"', text)  # GX's is a level short
+    text = _NEWSLETTER.sub("", _INTEGRITY.sub("", text))
+    numbers: dict[str, str] = {}
+    return _UUID.sub(
+        lambda m: numbers.setdefault(m[0], f"00000000-0000-4000-8000-{len(numbers) + 1:012d}"),
+        text,
+    )
+
+
+def _store_results(context, result: validation.ValidationResult) -> None:
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
+
+    run_id = RunIdentifier(
+        run_name=f"complaints-{result.year}",
+        run_time=data_docs_run_time(ReportingYear.parse(str(result.year))),
+    )
+    for name in sorted(result.suite_results):
+        suite_id = ExpectationSuiteIdentifier(name=name)
+        context.suites.add(validation.load_suite(name))  # GX's page of the suite
+        suite_result = escape_for_data_docs(result.suite_results[name])
+        suite_result.meta = {**suite_result.meta, "run_id": run_id}
+        context.validation_results_store.store_validation_results(
+            suite_validation_result=suite_result,
+            suite_validation_result_identifier=ValidationResultIdentifier(
+                expectation_suite_identifier=suite_id, run_id=run_id, batch_identifier=name
+            ),
+            expectation_suite_identifier=suite_id,
+        )
+
+
+def _localise_site(site: Path) -> None:
+    shutil.copytree(ASSETS_DIR, site / _VENDOR, ignore=shutil.ignore_patterns("README.md"))
+    pages = sorted(site.rglob("*.html"))
+    texts = []
+    for page in pages:
+        to_root = os.path.relpath(site, page.parent).replace(os.sep, "/") + "/"
+        text = localise_page(page.read_text(encoding="utf-8"), "" if to_root == "./" else to_root)
+        remote = _REMOTE_RESOURCE.search(text)
+        if remote:
+            raise RuntimeError(
+                f"GX Data Docs page {page.relative_to(site)} would load {remote[0]!r} from the "
+                "internet: add a local copy to complaints/checks/data_docs_assets"
+            )
+        page.write_text(text, encoding="utf-8")
+        texts.append(text)
+    everything = "\n".join(texts)
+    for path in sorted((site / "static").rglob("*"), reverse=True):
+        if path.is_file() and _VENDOR not in path.as_posix() + "/" and path.name not in everything:
+            path.unlink()
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+
+
+def build_data_docs(result: validation.ValidationResult, target_dir: Path | str) -> Path:
+    """Render GX Data Docs for ``result`` into ``target_dir``; returns its ``index.html``.
+
+    A throwaway ephemeral context with a filesystem site stores each suite's result under the
+    run ``complaints-<year>`` at :func:`data_docs_run_time`, and GX builds the site: an index and
+    one page per validation result. The pages are then made to open offline (module docstring).
+    Whatever ``target_dir`` held before is replaced (the site is built beside it, then swapped
+    in), so a rebuild on the same results gives the same bytes.
+    """
+    gx = validation.gx_context()["gx"]
+    target = Path(target_dir).resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    building = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        context = gx.get_context(mode="ephemeral", project_config=validation.context_config())
+        context.add_data_docs_site(
+            site_name="validation",
+            site_config={
+                "class_name": "SiteBuilder",
+                "show_how_to_buttons": False,
+                "store_backend": {
+                    "class_name": "TupleFilesystemStoreBackend",
+                    "base_directory": str(building),
+                },
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            },
+        )
+        _store_results(context, result)
+        context.build_data_docs(site_names=["validation"])
+        # GX logs a page it fails to render and carries on: check every page is there.
+        pages = {p.stem for p in (building / "validations").rglob("*.html")}
+        missing = sorted(set(result.suite_results) - pages)
+        if missing or not (building / "index.html").is_file():
+            raise RuntimeError(
+                f"GX Data Docs were not built for {', '.join(missing) or 'the index'}: "
+                "see the GX messages logged above"
+            )
+        _localise_site(building)
+        if target.exists():
+            shutil.rmtree(target)
+        building.rename(target)
+    finally:
+        if building.exists():
+            shutil.rmtree(building, ignore_errors=True)
+    return Path(target_dir) / "index.html"
