@@ -185,6 +185,24 @@ def _cmd_docs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from complaints.run.verify import check_report, rerun_report
+
+    report = args.report if args.report.is_absolute() else Path.cwd() / args.report
+    problems = check_report(report)
+    if args.rerun:
+        problems += rerun_report(report, progress=lambda line: print(line, file=sys.stderr))
+    for problem in problems:
+        print(problem)
+    what = "its manifest and recorded sources" + (", and a rebuild" if args.rerun else "")
+    name = paths.relative_to_project(report)
+    if problems:
+        print(f"{name}: NOT verified: {len(problems)} difference(s) from {what}")
+        return 1
+    print(f"{name}: verified against {what}")
+    return 0
+
+
 def _cmd_latest_year(args: argparse.Namespace) -> int:
     print(_latest_year())
     return 0
@@ -210,6 +228,16 @@ def build_parser() -> argparse.ArgumentParser:
     new_year.set_defaults(func=_cmd_new_year)
     docs = sub.add_parser("docs", help="regenerate docs/data_dictionary.md from the schema")
     docs.set_defaults(func=_cmd_docs)
+    verify = sub.add_parser(
+        "verify",
+        help="check a published report against its manifest; --rerun also rebuilds it from "
+        "its recorded inputs in a temporary folder and compares it byte for byte",
+    )
+    verify.add_argument("report", type=Path, help="the report's folder, e.g. reports/2022-23")
+    verify.add_argument(
+        "--rerun", action="store_true", help="rebuild the report and compare (about a minute)"
+    )
+    verify.set_defaults(func=_cmd_verify)
     latest = sub.add_parser("latest-year", help="print the latest reporting year held")
     latest.set_defaults(func=_cmd_latest_year)
     return parser
