@@ -334,9 +334,9 @@ def test_chart_html_embeds_the_png_and_escapes_text(drawn):
     hostile = dataclasses.replace(chart, alt_text='<script>alert(1)</script>" onload="x')
     html = chart_html(hostile)
     assert "<script" not in html
-    assert 'alt="&lt;script&gt;alert(1)&lt;/script&gt;&quot; onload=&quot;x"' in html
+    assert 'alt="&lt;script&gt;alert(1)&lt;/script&gt;&#34; onload=&#34;x"' in html
     assert 'src="data:image/png;base64,iVBORw0KGgo' in html
-    assert chart.title.replace("'", "&#x27;") in html
+    assert chart.title.replace("'", "&#39;") in html
 
 
 def test_files_land_in_the_charts_dir(drawn):

@@ -187,7 +187,7 @@ def test_styled_table_says_when_validation_has_not_run(report, tmp_path):
     assert notes is None
     html = style_table(report["complaint_themes"], notes).to_html()
     assert NOT_VALIDATED in html
-    assert "Children&#x27;s Social Care complaints by theme" in html
+    assert "Children&#39;s Social Care complaints by theme" in html
     assert "Source: Dorset Council Annual Complaints Report 2022-23" in html
 
 

@@ -34,7 +34,6 @@ import re
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from html import escape
 from itertools import pairwise
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
@@ -51,6 +50,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 from complaints.outputs.disclosure import LEGEND, SUPPRESSED
+from complaints.outputs.html import render_html
 from complaints.outputs.report_tables import period_key, source_note
 from complaints.words import format_number, join_words
 from complaints.years import ReportingYear
@@ -1165,11 +1165,4 @@ def chart_html(chart: Chart) -> str:
     """A self-contained ``<figure>``: the PNG embedded as base64 with its alt text, the title,
     the source and a visible text description. All text is HTML-escaped."""
     data = base64.b64encode(chart.png.read_bytes()).decode("ascii")
-    return (
-        f'<figure id="{escape(chart.id)}">'
-        f'<img src="data:image/png;base64,{data}" alt="{escape(chart.alt_text, quote=True)}" '
-        'style="max-width:100%;height:auto">'
-        f"<figcaption><strong>{escape(chart.title)}</strong><br><small>{escape(chart.source)}"
-        "</small><details><summary>Text description of the chart</summary>"
-        f"<p>{escape(chart.alt_text)}</p></details></figcaption></figure>"
-    )
+    return render_html("chart.html.j2", chart=chart, png_base64=data)

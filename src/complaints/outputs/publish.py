@@ -8,29 +8,24 @@ import json
 import re
 import shutil
 from fnmatch import fnmatch
-from html import escape
 from pathlib import Path
 
 from complaints import paths
+from complaints.outputs.html import render_html
 from complaints.params import STAGING
 from complaints.years import ReportingYear
 
-_STYLE = """
-body { font-family: Arial, Helvetica, sans-serif; max-width: 60rem; margin: 2rem auto;
-       padding: 0 1rem; color: #0b0c0c; line-height: 1.5; }
-h1, h2 { color: #12436d; }
-a { color: #12436d; }
-a:focus { outline: 3px solid #fd0; }
-table { border-collapse: collapse; margin: 1rem 0; }
-th, td { border: 1px solid #b1b4b6; padding: .3rem .6rem; text-align: left; vertical-align: top; }
-figure { margin: 1rem 0 2rem; }
-figure img { max-width: 100%; border: 1px solid #b1b4b6; }
-code { background: #f3f2f1; padding: 0 .2rem; }
-"""
 
-
-def _link(href: str, text: str) -> str:
-    return f'<a href="{escape(href)}">{escape(text)}</a>'
+def _tables(out_dir: Path) -> list[dict[str, str]]:
+    """Tables listed in ``tables/tables.json`` (id, caption, file), then any other CSV."""
+    listing = out_dir / "tables" / "tables.json"
+    listed = json.loads(listing.read_text(encoding="utf-8")) if listing.is_file() else []
+    files = {entry.get("file") for entry in listed}
+    return listed + [
+        {"id": p.stem, "caption": p.stem.replace("_", " "), "file": p.name}
+        for p in sorted((out_dir / "tables").glob("*.csv"))
+        if p.name not in files
+    ]
 
 
 def _charts(out_dir: Path) -> list[dict[str, str]]:
@@ -44,152 +39,48 @@ def _charts(out_dir: Path) -> list[dict[str, str]]:
     ]
 
 
-def _page(title: str, body: list[str]) -> str:
-    """A whole offline page: ``title`` as its title and heading, then ``body``."""
-    return "\n".join(
-        [
-            "<!DOCTYPE html>",
-            '<html lang="en"><head><meta charset="utf-8">',
-            '<meta name="viewport" content="width=device-width, initial-scale=1">',
-            f"<title>{title}</title>",
-            f"<style>{_STYLE}</style></head><body><main>",
-            f"<h1>{title}</h1>",
-            *body,
-            "</main></body></html>\n",
-        ]
+def _files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.glob("*") if p.is_file()) if folder.is_dir() else []
+
+
+def _write_page(out_dir: Path, template: str, title: str, **context: object) -> Path:
+    """Write ``out_dir/index.html`` from ``template``, with the run's tables and charts."""
+    html = render_html(
+        template, title=title, tables=_tables(out_dir), charts=_charts(out_dir), **context
     )
-
-
-def _manifest_note() -> str:
-    return (
-        f"<p>Check the files against {_link('manifest.sha256', 'manifest.sha256')} with "
-        "<code>sha256sum -c manifest.sha256</code> from this folder; "
-        f"{_link('manifest.json', 'manifest.json')} also records the inputs' hashes, the code "
-        "version and the package versions.</p>"
-    )
-
-
-def _tables_section(out_dir: Path) -> list[str]:
-    tables = _table_listing(out_dir)
-    if not tables:
-        return ["<h2>Tables</h2>", "<p>No tables were produced by this run.</p>"]
-    return [
-        "<h2>Tables</h2>",
-        "<ul>",
-        *(f"<li>{_link('tables/' + t['file'], t['caption'])} (CSV)</li>" for t in tables),
-        "</ul>",
-    ]
-
-
-def _charts_section(out_dir: Path) -> list[str]:
-    charts = _charts(out_dir)
-    parts = ["<h2>Charts</h2>"]
-    for chart in charts:
-        cid = chart["id"]
-        parts.append(
-            f'<figure><img src="charts/{escape(cid)}.png" alt="{escape(chart["alt_text"])}">'
-            f"<figcaption>{escape(chart['title'])} "
-            f"({_link(f'charts/{cid}.png', 'PNG')}, {_link(f'charts/{cid}.svg', 'SVG')})"
-            "</figcaption></figure>"
-        )
-    if not charts:
-        parts.append("<p>No charts were produced by this run.</p>")
-    return parts
-
-
-def _trends_section(out_dir: Path) -> list[str]:
-    """The trends notebook's outputs (its HTML, listed with the notebooks, shows them drawn)."""
-    folder = out_dir / "trends"
-    files = sorted(p for p in folder.glob("*") if p.is_file()) if folder.is_dir() else []
-    if not files:
-        return []
-    charts = sorted({p.stem for p in files if p.suffix in (".png", ".svg")})
-    other = [p for p in files if p.suffix not in (".png", ".svg")]
-    return [
-        "<h2>Trends</h2>",
-        "<p>Every year held, side by side (drawn and explained in the trends notebook's HTML "
-        "above).</p><ul>",
-        *(f"<li>{_link(f'trends/{p.name}', p.name)}</li>" for p in other),
-        *(
-            f"<li>{escape(stem)} ({_link(f'trends/{stem}.png', 'PNG')}, "
-            f"{_link(f'trends/{stem}.svg', 'SVG')})</li>"
-            for stem in charts
-        ),
-        "</ul>",
-    ]
-
-
-def _staged_note(key: str, value: object) -> str:
-    if key == "output_dir" and Path(str(value)).parent.name == STAGING:
-        return " (the staging folder the notebooks wrote into, published as this folder)"
-    return ""
-
-
-def render_index(
-    out_dir: Path, year: ReportingYear, parameters: dict[str, object], notebooks: list[Path]
-) -> str:
-    parts = [
-        "<p>Everything this run produced. Each page opens offline (except GX Data Docs, under "
-        "Checks).</p>",
-        _manifest_note(),
-        "<h2>Run parameters</h2><table><tr><th>parameter</th><th>value</th></tr>",
-        *(
-            f"<tr><td>{escape(k)}</td><td><code>{escape(str(v) or '(default)')}</code>"
-            f"{_staged_note(k, v)}</td></tr>"
-            for k, v in parameters.items()
-        ),
-        "</table>",
-        "<h2>Notebooks</h2>",
-        "<p>Each notebook as executed, for readers (no code) and for auditors (with code).</p>",
-        "<table><tr><th>notebook</th><th>for readers</th><th>for auditors</th>"
-        "<th>executed notebook</th></tr>",
-    ]
-    for nb in notebooks:
-        stem = nb.stem
-        parts.append(
-            f"<tr><td>{escape(stem)}</td>"
-            f"<td>{_link(f'html/{stem}.html', 'HTML')}</td>"
-            f"<td>{_link(f'html/{stem}.audit.html', 'HTML with code')}</td>"
-            f"<td>{_link(f'notebooks/{nb.name}', nb.name)}</td></tr>"
-        )
-    parts.append("</table>")
-
-    validation = (
-        sorted((out_dir / "validation").glob("*")) if (out_dir / "validation").is_dir() else []
-    )
-    parts.append("<h2>Checks</h2>")
-    if validation:
-        parts.append(
-            "<p>Every check that ran, its severity and result, and every inconsistency found in "
-            "the source, are in the validation notebook's HTML above. Full results:</p><ul>"
-        )
-        parts.extend(
-            f"<li>{_link(p.relative_to(out_dir).as_posix(), p.name)}</li>"
-            for p in validation
-            if p.is_file()
-        )
-        data_docs = out_dir / "validation" / "data_docs" / "index.html"
-        if data_docs.is_file():
-            parts.append(
-                f"<li>{_link('validation/data_docs/index.html', 'GX Data Docs')}: Great "
-                "Expectations' own pages for the same results. They load their styles and "
-                "scripts from the internet, so they display properly only online; the "
-                "validation notebook's HTML is the record that opens offline.</li>"
-            )
-        parts.append("</ul>")
-    else:
-        parts.append("<p>No validation output was produced by this run.</p>")
-
-    parts += _tables_section(out_dir) + _charts_section(out_dir) + _trends_section(out_dir)
-    return _page(f"Children's services complaints report {escape(str(year))}", parts)
+    target = out_dir / "index.html"
+    target.write_text(html, encoding="utf-8")
+    return target
 
 
 def write_index(
     out_dir: Path, year: ReportingYear, parameters: dict[str, object], notebooks: list[Path]
 ) -> Path:
-    target = out_dir / "index.html"
-    target.write_text(render_index(out_dir, year, parameters, notebooks), encoding="utf-8")
-    return target
+    """The year's ``index.html``: the run's parameters, notebooks, checks, tables, charts and
+    trends, linked."""
+    trends = _files(out_dir / "trends")
+    charts = (".png", ".svg")
+    return _write_page(
+        out_dir,
+        "index.html.j2",
+        f"Children's services complaints report {year}",
+        parameters=[
+            {
+                "name": key,
+                "value": str(value),
+                "staging": key == "output_dir" and Path(str(value)).parent.name == STAGING,
+            }
+            for key, value in parameters.items()
+        ],
+        notebooks=notebooks,
+        validation=[p.name for p in _files(out_dir / "validation")],
+        data_docs=(out_dir / "validation" / "data_docs" / "index.html").is_file(),
+        trends=trends
+        and {
+            "files": [p.name for p in trends if p.suffix not in charts],
+            "charts": sorted({p.stem for p in trends if p.suffix in charts}),
+        },
+    )
 
 
 # The public edition ------------------------------------------------------------------------------
@@ -316,36 +207,8 @@ def _names(text: str, case_id: str) -> bool:
     return False
 
 
-def _table_listing(out_dir: Path) -> list[dict[str, str]]:
-    """Tables listed in ``tables/tables.json`` (id, caption, file), then any other CSV."""
-    listing_path = out_dir / "tables" / "tables.json"
-    listed = json.loads(listing_path.read_text(encoding="utf-8")) if listing_path.is_file() else []
-    files = {entry.get("file") for entry in listed}
-    for path in sorted((out_dir / "tables").glob("*.csv")):
-        if path.name not in files:
-            caption = path.stem.replace("_", " ")
-            listed.append({"id": path.stem, "caption": caption, "file": path.name})
-    return listed
-
-
-def render_public_index(out_dir: Path, year: ReportingYear, report: str) -> str:
+def write_public_index(out_dir: Path, year: ReportingYear, report: str) -> Path:
     """The public edition's ``index.html``: the report, its tables and charts, and how to check
     the files; it names nothing that is not published."""
-    parts = [
-        "<p>The annual report on complaints about children's services, under disclosure "
-        "control: counts from 1 to 5, and any figure that would reveal one, are shown as "
-        "<strong>c</strong>; case references are removed and the charts are drawn from the "
-        f"published figures. {escape(PUBLIC_LEGEND)}</p>",
-        f"<p>{_link(f'html/{report}.html', 'Read the report')} (every table and chart, with "
-        "its data-quality notes). Each page opens offline.</p>",
-        _manifest_note(),
-    ]
-    parts += _tables_section(out_dir) + _charts_section(out_dir)
-    title = f"Children's services complaints report {escape(str(year))}: public edition"
-    return _page(title, parts)
-
-
-def write_public_index(out_dir: Path, year: ReportingYear, report: str) -> Path:
-    target = out_dir / "index.html"
-    target.write_text(render_public_index(out_dir, year, report), encoding="utf-8")
-    return target
+    title = f"Children's services complaints report {year}: public edition"
+    return _write_page(out_dir, "public_index.html.j2", title, report=report, legend=PUBLIC_LEGEND)

@@ -16,7 +16,6 @@ import json
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from html import escape
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +24,7 @@ from pandas.io.formats.style import Styler
 
 from complaints import cards
 from complaints.outputs.disclosure import LEGEND, is_suppressed_row, suppressed_mask
+from complaints.outputs.html import render_html
 from complaints.words import SUPPRESSED, format_number, format_value
 from complaints.years import ReportingYear
 
@@ -405,22 +405,10 @@ def table_notes(table_id: str, notes: pd.DataFrame | None) -> list[str]:
 
 
 def _caption_html(table: ReportTable, notes: pd.DataFrame | None) -> str:
-    parts = [
-        f"<strong>{escape(table.caption)}</strong>",
-        f"<br><small>{escape(table.source)}</small>",
-    ]
-    if table.suppressed:
-        parts.append(f"<br><small>{escape(LEGEND)}</small>")
-    if notes is None:
-        parts.append(f"<br><small>Data-quality notes: {escape(NOT_VALIDATED)}.</small>")
-    else:
-        lines = table_notes(table.id, notes)
-        if lines:
-            items = "".join(f"<li>{escape(line)}</li>" for line in lines)
-            parts.append(f"<br><small>Data-quality notes:</small><ul>{items}</ul>")
-        else:
-            parts.append("<br><small>Data-quality notes: none for this table.</small>")
-    return "".join(parts)
+    lines = None if notes is None else table_notes(table.id, notes)
+    return render_html(
+        "caption.html.j2", table=table, notes=lines, legend=LEGEND, not_validated=NOT_VALIDATED
+    )
 
 
 def style_table(table: ReportTable, notes: pd.DataFrame | None = None) -> Styler:
