@@ -51,7 +51,7 @@ from matplotlib.ticker import MaxNLocator
 
 from complaints import cards
 from complaints.outputs.disclosure import LEGEND, SUPPRESSED
-from complaints.outputs.report_tables import period_key, source_note
+from complaints.outputs.report_tables import period_key, source_note, years_newest_first
 from complaints.words import format_value, is_missing, join_words
 from complaints.years import ReportingYear
 
@@ -197,28 +197,6 @@ def _by_year_text(values: Mapping[str, Mapping[str, float]], years: Sequence[str
     )
 
 
-def _years_oldest_first(frame: pd.DataFrame) -> list[str]:
-    return sorted(
-        {str(y) for y in frame["year"].dropna()}, key=lambda y: ReportingYear.from_label(y).start
-    )
-
-
-def _this_and_previous(frame: pd.DataFrame, year: ReportingYear) -> tuple[str, str | None]:
-    """The reporting year, and the latest earlier year held in the table (if any)."""
-    years = _years_oldest_first(frame)
-    this = str(year) if str(year) in years else years[-1]
-    earlier = [y for y in years if ReportingYear.from_label(y) < ReportingYear.from_label(this)]
-    return this, (earlier[-1] if earlier else None)
-
-
-def _values_by_year(frame: pd.DataFrame, items: Sequence[str]) -> dict[str, dict[str, float]]:
-    """item -> year -> figure, items in the order of ``frame``'s rows (``items``: one a row)."""
-    values: dict[str, dict[str, float]] = {}
-    for item, year, value in zip(items, frame["year"], frame["value"], strict=True):
-        values.setdefault(str(item), {})[str(year)] = float(value)
-    return values
-
-
 # Drawing helpers --------------------------------------------------------------------------------
 
 
@@ -357,19 +335,16 @@ def _service(table_id: str) -> str:
     return f"Children's {cards.CARDS[table_id].subject}"
 
 
-def _grouped(
-    data: pd.DataFrame,
-    size: tuple[float, float],
-    labels: tuple[str, str],
-    title: str,
-    **bars: object,
-) -> tuple[Figure, Axes]:
-    """A titled chart of bars grouped by category, one series per year or band, with a key."""
+def _bar_chart(data: pd.DataFrame, size: tuple[float, float], title: str, labels: tuple[str, str],
+               legend: Sequence[str] = (), **bars: object) -> tuple[Figure, Axes]:  # fmt: skip
+    """A titled chart of :func:`_bars` of ``data["value"]``, its axes labelled ``labels`` (x, y),
+    with a key naming the series ``legend`` when given."""
     figure, ax = new_figure(*size)
     _bars(ax, data, value="value", **bars)
     ax.set_xlabel(labels[0])
     ax.set_ylabel(labels[1])
-    _legend(ax, bars["series_order"], bars["colours"])
+    if legend:
+        _legend(ax, legend, bars["colours"])
     add_title(figure, title)
     return figure, ax
 
@@ -386,11 +361,9 @@ def _quarters(frame: pd.DataFrame) -> list[str]:
     )
 
 
-def _quarterly_bars(
-    ax: Axes, clean: pd.DataFrame, names: Mapping[str, str], colours: Sequence[str]
-) -> tuple[list[str], dict[str, list[float]]]:
-    """Bars of several quarterly measures side by side in each quarter (``names``: measure ->
-    series name); returns the quarters and each measure's figure in each."""
+def _quarterly(clean: pd.DataFrame, names: Mapping[str, str]) -> tuple[list[str], dict, dict]:
+    """The quarters, each measure's figure in each (``names``: measure -> series name), and the
+    bars' arguments drawing them side by side in each quarter."""
     quarters = _quarters(clean)
     values = {}
     for measure in names:
@@ -404,67 +377,58 @@ def _quarterly_bars(
             for q, v in zip(quarters, values[measure], strict=True)
         ]
     )
-    _bars(ax, data, category="quarter", value="value", order=quarters, series="series",
-          series_order=list(names.values()), colours=colours)  # fmt: skip
-    return quarters, values
+    bars = {"data": data, "category": "quarter", "order": quarters, "series": "series",
+            "series_order": list(names.values()), "colours": palette(2)}  # fmt: skip
+    return quarters, values, bars
 
 
 def complaints_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
     """Formal and informal complaints to a service in each quarter of the year."""
     ((table_id, clean),) = tables.items()
     service = _service(table_id)
-    colours = palette(2)
-    figure, ax = new_figure(9, 5.5)
-    quarters, values = _quarterly_bars(ax, clean, _COMPLAINT_TYPES, colours)
+    quarters, values, bars = _quarterly(clean, _COMPLAINT_TYPES)
     formal, informal = values["formal_complaints"], values["informal_complaints"]
     totals = {q: f + i for q, f, i in zip(quarters, formal, informal, strict=True)}
-    peaks = join_words(_peaks(totals)) if totals else ""
+    more = [w for w, (a, b) in {"informal than formal": (informal, formal),
+            "formal than informal": (formal, informal)}.items()
+            if all(x > y for x, y in zip(a, b, strict=True))]  # fmt: skip
     if any(is_missing(v) for v in formal + informal):
         title = f"Formal and informal complaints to {service} in each quarter of {year}"
-    elif all(i > f for f, i in zip(formal, informal, strict=True)):
+    elif more:
         title = (
-            f"{service} received more informal than formal complaints in every quarter "
-            f"of {year}, and the most in {peaks}"
-        )
-    elif all(f > i for f, i in zip(formal, informal, strict=True)):
-        title = (
-            f"{service} received more formal than informal complaints in every quarter "
-            f"of {year}, and the most in {peaks}"
+            f"{service} received more {more[0]} complaints in every quarter of {year}, and the "
+            f"most in {join_words(_peaks(totals))}"
         )
     else:
-        title = f"Complaints to {service}, formal and informal together, peaked in {peaks}"
-    ax.set_xlabel(f"Quarter of {year}")
-    ax.set_ylabel("Number of complaints")
-    _legend(ax, [f"{n} complaints" for n in _COMPLAINT_TYPES.values()], colours)
-    add_title(figure, title)
+        title = (
+            f"Complaints to {service}, formal and informal together, peaked in "
+            f"{join_words(_peaks(totals))}"
+        )
+    legend = [f"{n} complaints" for n in _COMPLAINT_TYPES.values()]
+    labels = (f"Quarter of {year}", "Number of complaints")
+    figure, _ = _bar_chart(size=(9, 5.5), title=title, labels=labels, legend=legend, **bars)
     alt = (
-        f"Bar chart of formal and informal complaints to {service} in each quarter of "
-        f"{year}. {title}. "
-        + _series_text("Formal complaints", quarters, formal)
-        + " "
+        f"Bar chart of formal and informal complaints to {service} in each quarter of {year}. "
+        f"{title}. {_series_text('Formal complaints', quarters, formal)} "
         + _series_text("Informal complaints", quarters, informal)
     )
     used = clean[clean["measure"].astype(str).isin(_COMPLAINT_TYPES)]
-    return _draft(title, alt, used, year, figure, colours)
+    return _draft(title, alt, used, year, figure, bars["colours"])
 
 
 def ombudsman_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
     """Approaches to the Ombudsman received and upheld in each quarter, a panel per service."""
-    colours = palette(2)
     figure, key, axes = _panels(11, 6, [1.0], ncols=len(tables))
     phrases, alt_parts, used, withheld = [], [], [], []
     for ax, (table_id, clean) in zip(axes, tables.items(), strict=True):
         service = _service(table_id)
         rows = clean[clean["measure"].astype(str).isin(_OMBUDSMAN)]
         used.append(rows)
-        quarters, values = _quarterly_bars(ax, clean, _OMBUDSMAN, colours)
-        totals = {}
-        for measure in _OMBUDSMAN:
-            total = rows[
-                (rows["measure"].astype(str) == measure)
-                & (rows["period"].map(lambda p: period_key(p)[0]) == 99)
-            ]["value"]
-            totals[measure] = float(total.iloc[0]) if len(total) else sum(values[measure])
+        quarters, values, bars = _quarterly(clean, _OMBUDSMAN)
+        _bars(ax, value="value", **bars)
+        year_rows = rows[rows["period"].map(lambda p: period_key(p)[0]) == 99]
+        stated = dict(zip(year_rows["measure"].astype(str), year_rows["value"], strict=True))
+        totals = {m: float(stated.get(m, sum(values[m]))) for m in _OMBUDSMAN}
         if any(is_missing(v) for v in totals.values()):
             withheld.append(service)
         else:
@@ -476,9 +440,7 @@ def ombudsman_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
         ax.set_xlabel(f"Quarter of {year}")
         ax.set_ylabel("Number of Ombudsman approaches" if ax is axes[0] else "")
         alt_parts.append(
-            f"{service}. "
-            + _series_text("Received", quarters, values["ombudsman_received"])
-            + " "
+            f"{service}. {_series_text('Received', quarters, values['ombudsman_received'])} "
             + _series_text("Upheld", quarters, values["ombudsman_upheld"])
         )
     title = f"In {year} the Ombudsman upheld {join_words(phrases)}"
@@ -489,29 +451,38 @@ def ombudsman_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
             f"Approaches to the Ombudsman received and upheld in each quarter of {year}; the "
             "year's totals are suppressed"
         )
-    _legend(key, [f"{n} approaches" for n in _OMBUDSMAN.values()], colours)
+    _legend(key, [f"{n} approaches" for n in _OMBUDSMAN.values()], bars["colours"])
     add_title(figure, title, width=90)
     alt = (
         "Two bar charts, side by side, of approaches to the Local Government and Social Care "
         f"Ombudsman received and upheld in each quarter of {year}. {title}. " + " ".join(alt_parts)
     )
-    return _draft(title, alt, pd.concat(used), year, figure, colours)
+    return _draft(title, alt, pd.concat(used), year, figure, bars["colours"])
+
+
+def _by_year(tables: Tables, year: ReportingYear, items: str) -> tuple:
+    """A table shown by year: the table in the order printed, the year shown and the one before
+    (if held), every year held (oldest first) and each item's (``items`` column) figures by
+    year."""
+    clean = _one_table(tables)
+    years = years_newest_first(clean)[::-1]
+    this = str(year) if str(year) in years else years[-1]
+    earlier = [y for y in years if ReportingYear.from_label(y) < ReportingYear.from_label(this)]
+    values: dict[str, dict[str, float]] = {}
+    for item, y, value in zip(clean[items], clean["year"], clean["value"], strict=True):
+        values.setdefault(str(item), {})[str(y)] = float(value)
+    return clean, this, (earlier[-1] if earlier else None), years, values
 
 
 def statutory(tables: Tables, year: ReportingYear, *, service: str) -> Draft:
     """A service's statutory figures (stages, Ombudsman approaches) over the years shown."""
-    clean = _one_table(tables)
-    this, previous = _this_and_previous(clean, year)
-    years = _years_oldest_first(clean)
-    data = clean.assign(
-        item=[
-            f"{label} upheld" if str(m) == "lgsco_upheld" else str(label)
-            for label, m in zip(clean["label"], clean["measure"], strict=True)
-        ],
-        value=clean["value"].astype(float),
-        year=clean["year"].astype(str),
-    )
-    by_item = _values_by_year(data, data["item"])
+    named = {
+        k: t.assign(label=t["label"].astype(str).where(t["measure"] != "lgsco_upheld",
+                                                        t["label"].astype(str) + " upheld"))
+        for k, t in tables.items()
+    }  # fmt: skip
+    clean, this, previous, years, by_item = _by_year(named, year, "label")
+    data = clean.assign(item=clean["label"], year=clean["year"].astype(str))
     items = list(by_item)
     current = {i: v.get(this, float("nan")) for i, v in by_item.items()}
     largest = sorted((i for i in items if not is_missing(current[i])), key=lambda i: -current[i])
@@ -524,10 +495,9 @@ def statutory(tables: Tables, year: ReportingYear, *, service: str) -> Draft:
     if not largest or (not comparable and previous is not None):
         title = f"{service}: statutory complaints figures, {years[0]} to {years[-1]}"
     elif trend and (all(b > a for a, b in steps) or all(b < a for a, b in steps)):
-        word = "rose" if series[-1] > series[0] else "fell"
         title = (
-            f"{service}: {largest[0]} {word} every year, from {_n(series[0])} in {years[0]} "
-            f"to {_n(series[-1])} in {years[-1]}"
+            f"{service}: {largest[0]} {'rose' if series[-1] > series[0] else 'fell'} every "
+            f"year, from {_n(series[0])} in {years[0]} to {_n(series[-1])} in {years[-1]}"
         )
     elif comparable:
         changes = [_change(i, by_item[i][previous], current[i]) for i in comparable[:2]]
@@ -535,9 +505,9 @@ def statutory(tables: Tables, year: ReportingYear, *, service: str) -> Draft:
     else:
         title = f"{service}: {largest[0]} was the largest figure in {this}"
     colours = list(reversed(palette(len(years))))  # oldest to newest, newest darkest
-    figure, ax = _grouped(data, (10, 5.5), ("Stage of the complaints process", "Number of cases"),
-                          title, category="item", order=items, series="year", series_order=years,
-                          colours=colours)  # fmt: skip
+    figure, ax = _bar_chart(data, (10, 5.5), title, ("Stage of the complaints process",
+                            "Number of cases"), years, category="item", order=items,
+                            series="year", series_order=years, colours=colours)  # fmt: skip
     ax.set_xticks(range(len(items)), [_wrap(i, 14) for i in items])
     alt = (
         f"Bar chart of {service} statutory complaints figures in {join_words(years)}. "
@@ -548,13 +518,9 @@ def statutory(tables: Tables, year: ReportingYear, *, service: str) -> Draft:
 
 def stage1_timescales(tables: Tables, year: ReportingYear) -> Draft:
     """Stage 1 complaints by response time over the years shown."""
-    clean = _one_table(tables)
-    years = _years_oldest_first(clean)
-    this, previous = _this_and_previous(clean, year)
-    values = _values_by_year(clean, clean["label"].astype(str))
+    clean, this, previous, years, values = _by_year(tables, year, "label")
     bands = list(values)
-    now = values[bands[0]].get(this, float("nan"))
-    before = values[bands[0]].get(previous)
+    now, before = values[bands[0]].get(this, float("nan")), values[bands[0]].get(previous)
     title = (
         f"{_pct(now)} of Children's Social Care Stage 1 complaints were answered in "
         f"{bands[0].lower()} in {this}"
@@ -571,18 +537,14 @@ def stage1_timescales(tables: Tables, year: ReportingYear) -> Draft:
             else f", {word} from {_pct(before)} in {previous}"
         )
     colours = palette(len(bands))
-    data = clean.assign(
-        band=clean["label"].astype(str), year=clean["year"].astype(str), value=clean["value"]
-    )
-    figure, ax = _grouped(data, (9, 5.5),
-                          ("Reporting year", "Percentage of Stage 1 complaints"), title,
-                          category="year", order=years, series="band", series_order=bands,
-                          colours=colours, fmt=_pct)  # fmt: skip
+    data = clean.assign(band=clean["label"].astype(str), year=clean["year"].astype(str))
+    figure, ax = _bar_chart(data, (9, 5.5), title, ("Reporting year",
+                            "Percentage of Stage 1 complaints"), bands, category="year",
+                            order=years, series="band", series_order=bands, colours=colours,
+                            fmt=_pct)  # fmt: skip
     ax.set_ylim(0, 105)
-    alt = f"Bar chart of Stage 1 response times, {join_words(years)}. {title}. " + _by_year_text(
-        values, years, _pct
-    )
-    return _draft(title, alt, clean, year, figure, colours)
+    alt = f"Bar chart of Stage 1 response times, {join_words(years)}. {title}. "
+    return _draft(title, alt + _by_year_text(values, years, _pct), clean, year, figure, colours)
 
 
 def ranked(tables: Tables, year: ReportingYear, *, key: str, unit: str, title: str,
@@ -598,13 +560,10 @@ def ranked(tables: Tables, year: ReportingYear, *, key: str, unit: str, title: s
     pairs = list(zip(order, data["value"], strict=True))
     heading = globals()[title](pairs, year)
     colours = palette(1)
-    figure, ax = new_figure(9, 1.6 + 0.5 * len(pairs))
-    _bars(ax, data, category="item", value="value", order=order, colours=colours,
-          horizontal=True, fmt=fmt)  # fmt: skip
+    figure, ax = _bar_chart(data, (9, 1.6 + 0.5 * len(pairs)), heading, (xlabel, ylabel),
+                            category="item", order=order, colours=colours, horizontal=True,
+                            fmt=fmt)  # fmt: skip
     ax.set_yticks(range(len(order)), [_wrap(i) for i in order])
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    add_title(figure, heading)
     suppressed = ", suppressed figures last" if any(is_missing(v) for _, v in pairs) else ""
     alt = (
         f"Horizontal bar chart of {what} in {year}, largest first{suppressed}. {heading}. "
@@ -649,10 +608,8 @@ def themes_title(ranked: list[tuple[str, float]], year: ReportingYear) -> str:
 
 def outcomes(tables: Tables, year: ReportingYear) -> Draft:
     """Complaint outcomes, this year against last."""
-    clean = _one_table(tables)
-    this, previous = _this_and_previous(clean, year)
+    clean, this, previous, _, values = _by_year(tables, year, "outcome")
     years = [y for y in (previous, this) if y is not None]
-    values = _values_by_year(clean, clean["outcome"].astype(str))
     names = list(values)
     withheld = any(is_missing(values[o].get(y)) for o in names for y in years)
     if previous is None and withheld:
@@ -685,82 +642,74 @@ def outcomes(tables: Tables, year: ReportingYear) -> Draft:
     data = clean[clean["year"].astype(str).isin(years)].assign(
         item=clean["outcome"].astype(str), year=clean["year"].astype(str)
     )
-    figure, _ = _grouped(data, (9, 5),
-                         ("Percentage of Children's Social Care complaints", "Outcome"), title,
-                         category="item", order=names, series="year", series_order=years,
-                         colours=colours, horizontal=True, fmt=_pct)  # fmt: skip
+    figure, _ = _bar_chart(data, (9, 5), title, ("Percentage of Children's Social Care "
+                           "complaints", "Outcome"), years, category="item", order=names,
+                           series="year", series_order=years, colours=colours, horizontal=True,
+                           fmt=_pct)  # fmt: skip
     alt = f"Horizontal bar chart of complaint outcomes, {join_words(years)}. {title}. "
-    alt += _by_year_text(values, years, _pct)
-    return _draft(title, alt, clean, year, figure, colours)
+    return _draft(title, alt + _by_year_text(values, years, _pct), clean, year, figure, colours)
 
 
-def _single_series(clean: pd.DataFrame, year: ReportingYear, labels: Sequence[str],
-                   values: Mapping[str, float], axis_labels: tuple[str, str], title: str,
-                   what: str, name: str) -> Draft:  # fmt: skip
-    """A titled 9 x 5 inch chart of one bar per label, in one colour."""
+def _single_series(clean: pd.DataFrame, year: ReportingYear, values: Mapping[str, float],
+                   labels: tuple[str, str], title: str, what: str, name: str) -> Draft:  # fmt: skip
+    """A titled 9 x 5 inch chart of one bar per label (``values``' keys), in one colour."""
+    data = pd.DataFrame({"label": list(values), "value": list(values.values())})
     colours = palette(1)
-    data = pd.DataFrame({"label": list(labels), "value": [values[k] for k in labels]})
-    figure, ax = new_figure(9, 5)
-    _bars(ax, data, category="label", value="value", order=labels, colours=colours)
-    ax.set_xlabel(axis_labels[0])
-    ax.set_ylabel(axis_labels[1])
-    add_title(figure, title)
-    alt = f"Bar chart of {what}. {title}. " + _series_text(name, labels, list(data["value"]))
+    figure, _ = _bar_chart(data, (9, 5), title, labels, category="label", order=list(values),
+                           colours=colours)  # fmt: skip
+    alt = f"Bar chart of {what}. {title}. " + _series_text(name, list(values), data["value"])
     return _draft(title, alt, clean, year, figure, colours)
 
 
 def children_in_care_by_year(tables: Tables, year: ReportingYear) -> Draft:
     """Complaints from children in care over the years shown."""
     (clean,) = tables.values()
-    years = _years_oldest_first(clean)
-    this, previous = _this_and_previous(clean, year)
-    values = {str(r["year"]): float(r["value"]) for _, r in clean.iterrows()}
+    _, this, previous, years, by_year = _by_year(tables, year, "year")
+    values = {y: by_year[y][y] for y in years}
     subject = "Complaints from children in care"
+    now = _n(values[this])
     if is_missing(values[this]) or (previous is not None and is_missing(values[previous])):
         title = f"{subject}, {years[0]} to {years[-1]}"
-    elif previous is not None:
-        title = _change(subject, values[previous], values[this])
-        title = title.replace(
-            f"from {_n(values[previous])} to {_n(values[this])}",
-            f"from {_n(values[previous])} in {previous} to {_n(values[this])} in {this}",
-        ).replace(f"unchanged at {_n(values[this])}", f"unchanged at {_n(values[this])} in {this}")
+    elif previous is None:
+        title = f"{subject} numbered {now} in {this}"
+    elif values[this] == values[previous]:
+        title = f"{subject} was unchanged at {now} in {this}"
     else:
-        title = f"{subject} numbered {_n(values[this])} in {this}"
+        word = "rose" if values[this] > values[previous] else "fell"
+        title = f"{subject} {word} from {_n(values[previous])} in {previous} to {now} in {this}"
     highest = max(values.values())
     if any(is_missing(v) for v in values.values()):
         pass  # a peak or "the most" would compare with suppressed figures
     elif values[this] < highest:
-        title += f", below the {_n(highest)} of {join_words(_peaks({y: values[y] for y in years}))}"
+        title += f", below the {_n(highest)} of {join_words(_peaks(values))}"
     elif len(years) > 1:
         title += f", the most in the {len(years)} years shown"
-    return _single_series(clean, year, years, values, ("Reporting year", "Number of complaints"),
-                          title, f"complaints from children in care, {years[0]} to {years[-1]}",
-                          "Complaints")  # fmt: skip
+    what = f"complaints from children in care, {years[0]} to {years[-1]}"
+    return _single_series(clean, year, values, ("Reporting year", "Number of complaints"), title,
+                          what, "Complaints")  # fmt: skip
 
 
 def children_in_care_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
     """Complaints and contacts from children in care in each quarter of the year."""
     (clean,) = tables.values()
-    quarters = _quarters(clean)
-    values = {str(r["period"]): float(r["value"]) for _, r in clean.iterrows()}
-    if any(is_missing(values[q]) for q in quarters):
+    by_period = {str(r["period"]): float(r["value"]) for _, r in clean.iterrows()}
+    values = {q: by_period[q] for q in _quarters(clean)}
+    if any(is_missing(v) for v in values.values()):
         title = f"Complaints and contacts from children in care in each quarter of {year}"
     else:
-        peaks = _peaks({q: values[q] for q in quarters})
+        peaks = _peaks(values)
         title = (
             f"Complaints and contacts from children in care peaked in {join_words(peaks)} of "
             f"{year}, at {_n(values[peaks[0]])}"
         )
-    return _single_series(clean, year, quarters, values,
-                          (f"Quarter of {year}", "Complaints or contacts"), title,
-                          "complaints and contacts from children in care by quarter",
+    return _single_series(clean, year, values, (f"Quarter of {year}", "Complaints or contacts"),
+                          title, "complaints and contacts from children in care by quarter",
                           "Complaints or contacts")  # fmt: skip
 
 
 def equality(tables: Tables, year: ReportingYear) -> Draft:
     """Equality monitoring of complainants, a panel per characteristic, this year and last."""
-    clean = _one_table(tables)
-    this, previous = _this_and_previous(clean, year)
+    clean, this, previous, _, _ = _by_year(tables, year, "group")
     years = [y for y in (previous, this) if y is not None]
     data = clean[clean["year"].astype(str).isin(years)].assign(
         characteristic=clean["characteristic"].astype(str),
