@@ -29,7 +29,6 @@ import base64
 import functools
 import io
 import json
-import math
 import re
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
@@ -49,10 +48,11 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
+from complaints import cards
 from complaints.outputs.disclosure import LEGEND, SUPPRESSED
 from complaints.outputs.html import render_html
-from complaints.outputs.report_tables import period_key, source_note
-from complaints.words import format_number, join_words
+from complaints.outputs.report_tables import period_key, source_note, years_newest_first
+from complaints.words import format_value, is_missing, join_words
 from complaints.years import ReportingYear
 
 #: The Analysis Function matplotlib style shipped with afcharts.
@@ -67,10 +67,6 @@ PNG_DPI = 110
 SOURCE_BAND_INCHES = 0.4
 #: Hatch patterns telling series apart without colour, one per series.
 HATCHES = ("", "//", "..", "xx", "\\\\", "++")
-SERVICES = {
-    "social_care_quarterly": "Children's Social Care",
-    "non_social_care_quarterly": "Children's Non Social Care",
-}
 
 #: Settings on top of the afcharts style: a font shipped with matplotlib (same glyph metrics on
 #: every machine) and deterministic SVG output.
@@ -91,6 +87,8 @@ RC_OVERRIDES: dict[str, object] = {
     "hatch.linewidth": 1.5,
 }
 
+Tables = Mapping[str, pd.DataFrame]
+
 
 @dataclass(frozen=True)
 class Chart:
@@ -109,7 +107,8 @@ class Chart:
 class Draft:
     """A chart drawn but not yet written: its figure (from :func:`new_figure`, titled with
     :func:`add_title`), with the title, text alternative, source line and colours that
-    :func:`save_chart` writes with it."""
+    :func:`save_chart` writes with it. A report chart's drawing function leaves ``id`` empty:
+    :func:`draw_chart` gives it the card's chart id."""
 
     id: str
     title: str
@@ -122,17 +121,15 @@ class Draft:
 # Colour and contrast ----------------------------------------------------------------------------
 
 
-def relative_luminance(colour: str) -> float:
-    """WCAG 2.2 relative luminance of a ``#RRGGBB`` colour."""
-    text = colour.lstrip("#")
-    channels = [int(text[i : i + 2], 16) / 255 for i in (0, 2, 4)]
-    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-
-
 def contrast_ratio(first: str, second: str = BACKGROUND) -> float:
-    """WCAG 2.2 contrast ratio of two colours (1 to 21)."""
-    lighter, darker = sorted((relative_luminance(first), relative_luminance(second)), reverse=True)
+    """WCAG 2.2 contrast ratio of two ``#RRGGBB`` colours (1 to 21)."""
+
+    def luminance(colour: str) -> float:
+        channels = [int(colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+        r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    lighter, darker = sorted((luminance(first), luminance(second)), reverse=True)
     return (lighter + 0.05) / (darker + 0.05)
 
 
@@ -141,11 +138,6 @@ def check_contrast(colours: Sequence[str], minimum: float = MIN_GRAPHIC_CONTRAST
     weak = {c: round(contrast_ratio(c), 2) for c in colours if contrast_ratio(c) < minimum}
     if weak:
         raise ValueError(f"colours below {minimum}:1 contrast against white: {weak}")
-
-
-def palette(n: int) -> list[str]:
-    """``n`` Analysis Function colours, in the guidance's order, all at least 3:1 on white."""
-    return list(_palette(n))
 
 
 @functools.cache
@@ -161,24 +153,19 @@ def _palette(n: int) -> tuple[str, ...]:
     return colours
 
 
-# Words from numbers -----------------------------------------------------------------------------
+def palette(n: int) -> list[str]:
+    """``n`` Analysis Function colours, in the guidance's order, all at least 3:1 on white."""
+    return list(_palette(n))
 
 
-def _hidden(value: object) -> bool:
-    """True for a figure without a value: suppressed in the public edition."""
-    return value is None or (isinstance(value, float) and math.isnan(value))
+# Words from numbers: a suppressed figure (no value) is c ---------------------------------------
 
 
-def _n(value: object) -> str:
-    return SUPPRESSED if _hidden(value) else format_number(value)
+def _formatter(unit: str) -> Callable[[object], str]:
+    return lambda value: format_value(value, unit, missing=SUPPRESSED)
 
 
-def _pct(value: object) -> str:
-    return SUPPRESSED if _hidden(value) else f"{format_number(value)}%"
-
-
-def _shown(values: Mapping[str, float]) -> dict[str, float]:
-    return {k: v for k, v in values.items() if not _hidden(v)}
+_n, _pct = _formatter("count"), _formatter("percent")
 
 
 def _peaks(values: Mapping[str, float]) -> list[str]:
@@ -186,16 +173,15 @@ def _peaks(values: Mapping[str, float]) -> list[str]:
     return [k for k, v in values.items() if v == top]
 
 
-def _change(label: str, before: float, after: float, fmt: Callable[[object], str] = _n) -> str:
-    if after > before:
-        return f"{label} rose from {fmt(before)} to {fmt(after)}"
-    if after < before:
-        return f"{label} fell from {fmt(before)} to {fmt(after)}"
-    return f"{label} was unchanged at {fmt(after)}"
-
-
 def _direction(before: float, after: float) -> str:
     return "up" if after > before else "down" if after < before else "unchanged"
+
+
+def _change(label: str, before: float, after: float) -> str:
+    word = {"up": "rose", "down": "fell"}.get(_direction(before, after))
+    if word is None:
+        return f"{label} was unchanged at {_n(after)}"
+    return f"{label} {word} from {_n(before)} to {_n(after)}"
 
 
 def _series_text(name: str, labels: Sequence[str], values: Sequence[float], fmt=_n) -> str:
@@ -203,18 +189,12 @@ def _series_text(name: str, labels: Sequence[str], values: Sequence[float], fmt=
     return f"{name}: {pairs}."
 
 
-def _years_oldest_first(frame: pd.DataFrame) -> list[str]:
-    return sorted(
-        {str(y) for y in frame["year"].dropna()}, key=lambda y: ReportingYear.from_label(y).start
+def _by_year_text(values: Mapping[str, Mapping[str, float]], years: Sequence[str], fmt=_n) -> str:
+    """Each item's figures in ``years``, one sentence per item."""
+    return " ".join(
+        _series_text(item, years, [by_year.get(y, float("nan")) for y in years], fmt)
+        for item, by_year in values.items()
     )
-
-
-def _this_and_previous(frame: pd.DataFrame, year: ReportingYear) -> tuple[str, str | None]:
-    """The reporting year, and the latest earlier year held in the table (if any)."""
-    years = _years_oldest_first(frame)
-    this = str(year) if str(year) in years else years[-1]
-    earlier = [y for y in years if ReportingYear.from_label(y) < ReportingYear.from_label(this)]
-    return this, (earlier[-1] if earlier else None)
 
 
 # Drawing helpers --------------------------------------------------------------------------------
@@ -252,37 +232,19 @@ def _bars(
     }
     if hidden:
         data = data.assign(**{value: data[value].fillna(0)})
-    if series is None:
-        sns.barplot(
-            data=data,
-            x=x,
-            y=y,
-            order=list(order),
-            color=colours[0],
-            errorbar=None,
-            saturation=1,
-            edgecolor=BACKGROUND,
-            linewidth=1,
-            orient="h" if horizontal else "v",
-            ax=ax,
-        )
-    else:
-        sns.barplot(
-            data=data,
-            x=x,
-            y=y,
-            order=list(order),
-            hue=series,
-            hue_order=list(series_order),
-            palette=dict(zip(series_order, colours, strict=True)),
-            errorbar=None,
-            saturation=1,
-            edgecolor=BACKGROUND,
-            linewidth=1,
-            orient="h" if horizontal else "v",
-            legend=False,
-            ax=ax,
-        )
+    colour = (
+        {"color": colours[0]}
+        if series is None
+        else {
+            "hue": series,
+            "hue_order": list(series_order),
+            "palette": dict(zip(series_order, colours, strict=True)),
+            "legend": False,
+        }
+    )
+    sns.barplot(data=data, x=x, y=y, order=list(order), errorbar=None, saturation=1,
+                edgecolor=BACKGROUND, linewidth=1, orient="h" if horizontal else "v", ax=ax,
+                **colour)  # fmt: skip
     for index, container in enumerate(ax.containers):
         for bar in container:
             bar.set_hatch(HATCHES[index % len(HATCHES)])
@@ -298,14 +260,8 @@ def _bars(
             ]
         # Every label sits on its bar, inside the axes: no need for matplotlib to check that
         # (at every draw) before drawing it.
-        ax.bar_label(
-            container,
-            labels=labels,
-            padding=3,
-            fontsize=10,
-            color=TEXT_COLOUR,
-            annotation_clip=False,
-        )
+        ax.bar_label(container, labels=labels, padding=3, fontsize=10, color=TEXT_COLOUR,
+                     annotation_clip=False)  # fmt: skip
     ax.margins(**({"x": 0.12} if horizontal else {"y": 0.12}))
     if hidden and not (data[value] > 0).any():
         # Nothing drawn: let the value axis reach 1 (shared axes still follow their data).
@@ -329,16 +285,9 @@ def _legend(ax: Axes, labels: Sequence[str], colours: Sequence[str]) -> None:
         )
         for i, (label, colour) in enumerate(zip(labels, colours, strict=True))
     ]
-    ax.legend(
-        handles=handles,
-        ncols=len(handles),
-        frameon=False,
-        handlelength=2.5,
-        handleheight=1.5,
-        loc="lower left",
-        bbox_to_anchor=(0, 0 if not ax.axison else 1.02),
-        borderaxespad=0,
-    )
+    ax.legend(handles=handles, ncols=len(handles), frameon=False, handlelength=2.5,
+              handleheight=1.5, loc="lower left", bbox_to_anchor=(0, 0 if not ax.axison else 1.02),
+              borderaxespad=0)  # fmt: skip
 
 
 def _panels(
@@ -362,23 +311,48 @@ def _panels(
 
 def add_title(figure: Figure, title: str, width: int = 70) -> None:
     """The chart's title (its finding) at the top left, bold, wrapped at ``width`` characters."""
-    figure.suptitle(
-        textwrap.fill(title, width),
-        x=0.01,
-        ha="left",
-        fontsize=14,
-        fontweight="bold",
-        color=TEXT_COLOUR,
-    )
+    figure.suptitle(textwrap.fill(title, width), x=0.01, ha="left", fontsize=14,
+                    fontweight="bold", color=TEXT_COLOUR)  # fmt: skip
 
 
 def _wrap(label: str, width: int = 28) -> str:
     return textwrap.fill(str(label), width, break_long_words=False)
 
 
-# The charts -------------------------------------------------------------------------------------
+def _draft(title: str, alt: str, frame: pd.DataFrame, year: ReportingYear, figure: Figure,
+           colours: Sequence[str]) -> Draft:  # fmt: skip
+    """A report chart's draft; :func:`draw_chart` names it."""
+    return Draft("", title, alt, source_note(frame, year), figure, tuple(colours))
+
+
+def _one_table(tables: Tables) -> pd.DataFrame:
+    """The one table a chart is drawn from, in the order printed."""
+    (frame,) = tables.values()
+    return frame.sort_values("source_line", kind="stable")
+
+
+def _service(table_id: str) -> str:
+    return f"Children's {cards.CARDS[table_id].subject}"
+
+
+def _bar_chart(data: pd.DataFrame, size: tuple[float, float], title: str, labels: tuple[str, str],
+               legend: Sequence[str] = (), **bars: object) -> tuple[Figure, Axes]:  # fmt: skip
+    """A titled chart of :func:`_bars` of ``data["value"]``, its axes labelled ``labels`` (x, y),
+    with a key naming the series ``legend`` when given."""
+    figure, ax = new_figure(*size)
+    _bars(ax, data, value="value", **bars)
+    ax.set_xlabel(labels[0])
+    ax.set_ylabel(labels[1])
+    if legend:
+        _legend(ax, legend, bars["colours"])
+    add_title(figure, title)
+    return figure, ax
+
+
+# The charts: each named by a card's Chart.draw, called with (tables, year, **options) ----------
 
 _COMPLAINT_TYPES = {"formal_complaints": "Formal", "informal_complaints": "Informal"}
+_OMBUDSMAN = {"ombudsman_received": "Received", "ombudsman_upheld": "Upheld"}
 
 
 def _quarters(frame: pd.DataFrame) -> list[str]:
@@ -387,21 +361,15 @@ def _quarters(frame: pd.DataFrame) -> list[str]:
     )
 
 
-def _quarterly_values(frame: pd.DataFrame, measure: str, quarters: Sequence[str]) -> list[float]:
-    rows = frame[frame["measure"].astype(str) == measure]
-    by_period = {str(r["period"]): float(r["value"]) for _, r in rows.iterrows()}
-    return [by_period.get(q, float("nan")) for q in quarters]
-
-
-def _quarterly_bars(
-    ax: Axes,
-    quarters: Sequence[str],
-    values: Mapping[str, Sequence[float]],
-    names: Mapping[str, str],
-    colours: Sequence[str],
-) -> None:
-    """Bars of several quarterly measures side by side in each quarter: ``values`` maps a
-    measure to its figure in each quarter, ``names`` a measure to its series name."""
+def _quarterly(clean: pd.DataFrame, names: Mapping[str, str]) -> tuple[list[str], dict, dict]:
+    """The quarters, each measure's figure in each (``names``: measure -> series name), and the
+    bars' arguments drawing them side by side in each quarter."""
+    quarters = _quarters(clean)
+    values = {}
+    for measure in names:
+        rows = clean[clean["measure"].astype(str) == measure]
+        by_period = {str(r["period"]): float(r["value"]) for _, r in rows.iterrows()}
+        values[measure] = [by_period.get(q, float("nan")) for q in quarters]
     data = pd.DataFrame(
         [
             {"quarter": q, "series": name, "value": v}
@@ -409,246 +377,159 @@ def _quarterly_bars(
             for q, v in zip(quarters, values[measure], strict=True)
         ]
     )
-    _bars(
-        ax,
-        data,
-        category="quarter",
-        value="value",
-        order=quarters,
-        series="series",
-        series_order=list(names.values()),
-        colours=colours,
+    bars = {"data": data, "category": "quarter", "order": quarters, "series": "series",
+            "series_order": list(names.values()), "colours": palette(2)}  # fmt: skip
+    return quarters, values, bars
+
+
+def complaints_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
+    """Formal and informal complaints to a service in each quarter of the year."""
+    ((table_id, clean),) = tables.items()
+    service = _service(table_id)
+    quarters, values, bars = _quarterly(clean, _COMPLAINT_TYPES)
+    formal, informal = values["formal_complaints"], values["informal_complaints"]
+    totals = {q: f + i for q, f, i in zip(quarters, formal, informal, strict=True)}
+    more = [w for w, (a, b) in {"informal than formal": (informal, formal),
+            "formal than informal": (formal, informal)}.items()
+            if all(x > y for x, y in zip(a, b, strict=True))]  # fmt: skip
+    if any(is_missing(v) for v in formal + informal):
+        title = f"Formal and informal complaints to {service} in each quarter of {year}"
+    elif more:
+        title = (
+            f"{service} received more {more[0]} complaints in every quarter of {year}, and the "
+            f"most in {join_words(_peaks(totals))}"
+        )
+    else:
+        title = (
+            f"Complaints to {service}, formal and informal together, peaked in "
+            f"{join_words(_peaks(totals))}"
+        )
+    legend = [f"{n} complaints" for n in _COMPLAINT_TYPES.values()]
+    labels = (f"Quarter of {year}", "Number of complaints")
+    figure, _ = _bar_chart(size=(9, 5.5), title=title, labels=labels, legend=legend, **bars)
+    alt = (
+        f"Bar chart of formal and informal complaints to {service} in each quarter of {year}. "
+        f"{title}. {_series_text('Formal complaints', quarters, formal)} "
+        + _series_text("Informal complaints", quarters, informal)
     )
+    used = clean[clean["measure"].astype(str).isin(_COMPLAINT_TYPES)]
+    return _draft(title, alt, used, year, figure, bars["colours"])
 
 
-def _single_series_chart(
-    labels: Sequence[str], values: Sequence[float], xlabel: str, ylabel: str, title: str
-) -> tuple[Figure, list[str]]:
-    """A titled 9 x 5 inch chart of one bar per label, in one colour (returned with it)."""
-    colours = palette(1)
-    data = pd.DataFrame({"label": list(labels), "value": list(values)})
-    figure, ax = new_figure(9, 5)
-    _bars(ax, data, category="label", value="value", order=labels, colours=colours)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    add_title(figure, title)
-    return figure, colours
-
-
-def _complaints_by_quarter(table_id: str) -> Callable[..., Draft]:
-    service = SERVICES[table_id]
-
-    def draw(tables: Mapping[str, pd.DataFrame], year: ReportingYear) -> Draft:
-        clean = tables[table_id]
-        quarters = _quarters(clean)
-        used = clean[clean["measure"].astype(str).isin(_COMPLAINT_TYPES)]
-        values = {m: _quarterly_values(clean, m, quarters) for m in _COMPLAINT_TYPES}
-        formal, informal = values["formal_complaints"], values["informal_complaints"]
-        totals = {q: f + i for q, f, i in zip(quarters, formal, informal, strict=True)}
-        if any(_hidden(v) for v in formal + informal):
-            title = f"Formal and informal complaints to {service} in each quarter of {year}"
-        elif all(i > f for f, i in zip(formal, informal, strict=True)):
-            title = (
-                f"{service} received more informal than formal complaints in every quarter "
-                f"of {year}, and the most in {join_words(_peaks(totals))}"
-            )
-        elif all(f > i for f, i in zip(formal, informal, strict=True)):
-            title = (
-                f"{service} received more formal than informal complaints in every quarter "
-                f"of {year}, and the most in {join_words(_peaks(totals))}"
-            )
-        else:
-            title = (
-                f"Complaints to {service}, formal and informal together, peaked in "
-                f"{join_words(_peaks(totals))}"
-            )
-
-        colours = palette(2)
-        names = list(_COMPLAINT_TYPES.values())
-        figure, ax = new_figure(9, 5.5)
-        _quarterly_bars(ax, quarters, values, _COMPLAINT_TYPES, colours)
-        ax.set_xlabel(f"Quarter of {year}")
-        ax.set_ylabel("Number of complaints")
-        _legend(ax, [f"{n} complaints" for n in names], colours)
-        add_title(figure, title)
-        alt = (
-            f"Bar chart of formal and informal complaints to {service} in each quarter of "
-            f"{year}. {title}. "
-            + _series_text("Formal complaints", quarters, formal)
-            + " "
-            + _series_text("Informal complaints", quarters, informal)
-        )
-        return Draft(
-            table_id.replace("_quarterly", "_complaints_by_quarter"),
-            title,
-            alt,
-            source_note(used, year),
-            figure,
-            tuple(colours),
-        )
-
-    return draw
-
-
-def _ombudsman_by_quarter(tables: Mapping[str, pd.DataFrame], year: ReportingYear) -> Draft:
-    measures = {"ombudsman_received": "Received", "ombudsman_upheld": "Upheld"}
-    colours = palette(2)
-    names = list(measures.values())
-    figure, key, axes = _panels(11, 6, [1.0], ncols=len(SERVICES))
+def ombudsman_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
+    """Approaches to the Ombudsman received and upheld in each quarter, a panel per service."""
+    figure, key, axes = _panels(11, 6, [1.0], ncols=len(tables))
     phrases, alt_parts, used, withheld = [], [], [], []
-    for ax, (table_id, service) in zip(axes, SERVICES.items(), strict=True):
-        clean = tables[table_id]
-        quarters = _quarters(clean)
-        rows = clean[clean["measure"].astype(str).isin(measures)]
+    for ax, (table_id, clean) in zip(axes, tables.items(), strict=True):
+        service = _service(table_id)
+        rows = clean[clean["measure"].astype(str).isin(_OMBUDSMAN)]
         used.append(rows)
-        values = {m: _quarterly_values(clean, m, quarters) for m in measures}
-        totals = {}
-        for measure in measures:
-            total = rows[
-                (rows["measure"].astype(str) == measure)
-                & (rows["period"].map(lambda p: period_key(p)[0]) == 99)
-            ]["value"]
-            totals[measure] = float(total.iloc[0]) if len(total) else sum(values[measure])
-        if any(_hidden(v) for v in totals.values()):
+        quarters, values, bars = _quarterly(clean, _OMBUDSMAN)
+        _bars(ax, value="value", **bars)
+        year_rows = rows[rows["period"].map(lambda p: period_key(p)[0]) == 99]
+        stated = dict(zip(year_rows["measure"].astype(str), year_rows["value"], strict=True))
+        totals = {m: float(stated.get(m, sum(values[m]))) for m in _OMBUDSMAN}
+        if any(is_missing(v) for v in totals.values()):
             withheld.append(service)
         else:
             phrases.append(
                 f"{_n(totals['ombudsman_upheld'])} of {_n(totals['ombudsman_received'])} "
                 f"approaches about {service}"
             )
-        _quarterly_bars(ax, quarters, values, measures, colours)
         ax.set_title(service, loc="left")
         ax.set_xlabel(f"Quarter of {year}")
         ax.set_ylabel("Number of Ombudsman approaches" if ax is axes[0] else "")
         alt_parts.append(
-            f"{service}. "
-            + _series_text("Received", quarters, values["ombudsman_received"])
-            + " "
+            f"{service}. {_series_text('Received', quarters, values['ombudsman_received'])} "
             + _series_text("Upheld", quarters, values["ombudsman_upheld"])
         )
-    if not withheld:
-        title = f"In {year} the Ombudsman upheld {join_words(phrases)}"
-    elif phrases:
-        title = (
-            f"In {year} the Ombudsman upheld {join_words(phrases)}; the figures for "
-            f"{join_words(withheld)} are suppressed"
-        )
-    else:
+    title = f"In {year} the Ombudsman upheld {join_words(phrases)}"
+    if withheld and phrases:
+        title += f"; the figures for {join_words(withheld)} are suppressed"
+    elif withheld:
         title = (
             f"Approaches to the Ombudsman received and upheld in each quarter of {year}; the "
             "year's totals are suppressed"
         )
-    _legend(key, [f"{n} approaches" for n in names], colours)
+    _legend(key, [f"{n} approaches" for n in _OMBUDSMAN.values()], bars["colours"])
     add_title(figure, title, width=90)
     alt = (
         "Two bar charts, side by side, of approaches to the Local Government and Social Care "
         f"Ombudsman received and upheld in each quarter of {year}. {title}. " + " ".join(alt_parts)
     )
-    combined = pd.concat(used)
-    return Draft(
-        "ombudsman_by_quarter", title, alt, source_note(combined, year), figure, tuple(colours)
+    return _draft(title, alt, pd.concat(used), year, figure, bars["colours"])
+
+
+def _by_year(tables: Tables, year: ReportingYear, items: str) -> tuple:
+    """A table shown by year: the table in the order printed, the year shown and the one before
+    (if held), every year held (oldest first) and each item's (``items`` column) figures by
+    year."""
+    clean = _one_table(tables)
+    years = years_newest_first(clean)[::-1]
+    this = str(year) if str(year) in years else years[-1]
+    earlier = [y for y in years if ReportingYear.from_label(y) < ReportingYear.from_label(this)]
+    values: dict[str, dict[str, float]] = {}
+    for item, y, value in zip(clean[items], clean["year"], clean["value"], strict=True):
+        values.setdefault(str(item), {})[str(y)] = float(value)
+    return clean, this, (earlier[-1] if earlier else None), years, values
+
+
+def statutory(tables: Tables, year: ReportingYear, *, service: str) -> Draft:
+    """A service's statutory figures (stages, Ombudsman approaches) over the years shown."""
+    named = {
+        k: t.assign(label=t["label"].astype(str).where(t["measure"] != "lgsco_upheld",
+                                                        t["label"].astype(str) + " upheld"))
+        for k, t in tables.items()
+    }  # fmt: skip
+    clean, this, previous, years, by_item = _by_year(named, year, "label")
+    data = clean.assign(item=clean["label"], year=clean["year"].astype(str))
+    items = list(by_item)
+    current = {i: v.get(this, float("nan")) for i, v in by_item.items()}
+    largest = sorted((i for i in items if not is_missing(current[i])), key=lambda i: -current[i])
+    series = [by_item[largest[0]].get(y) for y in years] if largest else []
+    steps = list(pairwise(series))
+    trend = len(years) > 2 and bool(largest) and not any(is_missing(v) for v in series)
+    comparable = [
+        i for i in largest if previous is not None and not is_missing(by_item[i].get(previous))
+    ]
+    if not largest or (not comparable and previous is not None):
+        title = f"{service}: statutory complaints figures, {years[0]} to {years[-1]}"
+    elif trend and (all(b > a for a, b in steps) or all(b < a for a, b in steps)):
+        title = (
+            f"{service}: {largest[0]} {'rose' if series[-1] > series[0] else 'fell'} every "
+            f"year, from {_n(series[0])} in {years[0]} to {_n(series[-1])} in {years[-1]}"
+        )
+    elif comparable:
+        changes = [_change(i, by_item[i][previous], current[i]) for i in comparable[:2]]
+        title = f"{service}: {join_words(changes)} between {previous} and {this}"
+    else:
+        title = f"{service}: {largest[0]} was the largest figure in {this}"
+    colours = list(reversed(palette(len(years))))  # oldest to newest, newest darkest
+    figure, ax = _bar_chart(data, (10, 5.5), title, ("Stage of the complaints process",
+                            "Number of cases"), years, category="item", order=items,
+                            series="year", series_order=years, colours=colours)  # fmt: skip
+    ax.set_xticks(range(len(items)), [_wrap(i, 14) for i in items])
+    alt = (
+        f"Bar chart of {service} statutory complaints figures in {join_words(years)}. "
+        f"{title}. " + _by_year_text(by_item, years)
     )
+    return _draft(title, alt, clean, year, figure, colours)
 
 
-def _statutory(table_id: str, service: str) -> Callable[..., Draft]:
-    def draw(tables: Mapping[str, pd.DataFrame], year: ReportingYear) -> Draft:
-        clean = tables[table_id].sort_values("source_line", kind="stable")
-        this, previous = _this_and_previous(clean, year)
-        years = _years_oldest_first(clean)
-        data = clean.assign(
-            item=[
-                f"{label} upheld" if str(m) == "lgsco_upheld" else str(label)
-                for label, m in zip(clean["label"], clean["measure"], strict=True)
-            ],
-            value=clean["value"].astype(float),
-            year=clean["year"].astype(str),
-        )
-        items = list(dict.fromkeys(data["item"]))
-        by_item = {
-            item: {str(r["year"]): float(r["value"]) for _, r in g.iterrows()}
-            for item, g in data.groupby("item", sort=False)
-        }
-        current = {i: v.get(this, float("nan")) for i, v in by_item.items()}
-        largest = sorted((i for i in items if not _hidden(current[i])), key=lambda i: -current[i])
-        top = by_item[largest[0]] if largest else {}
-        series = [top.get(y) for y in years]
-        steps = list(pairwise(series))
-        complete = bool(largest) and not any(_hidden(v) for v in series)
-        comparable = [
-            i for i in largest if previous is not None and not _hidden(by_item[i].get(previous))
-        ]
-        if not largest:
-            title = f"{service}: statutory complaints figures, {years[0]} to {years[-1]}"
-        elif len(years) > 2 and complete and all(b > a for a, b in steps):
-            title = (
-                f"{service}: {largest[0]} rose every year, from {_n(series[0])} in {years[0]} "
-                f"to {_n(series[-1])} in {years[-1]}"
-            )
-        elif len(years) > 2 and complete and all(b < a for a, b in steps):
-            title = (
-                f"{service}: {largest[0]} fell every year, from {_n(series[0])} in {years[0]} "
-                f"to {_n(series[-1])} in {years[-1]}"
-            )
-        elif comparable:
-            changes = [_change(i, by_item[i][previous], current[i]) for i in comparable[:2]]
-            title = f"{service}: {join_words(changes)} between {previous} and {this}"
-        elif previous is not None:
-            title = f"{service}: statutory complaints figures, {years[0]} to {years[-1]}"
-        else:
-            title = f"{service}: {largest[0]} was the largest figure in {this}"
-
-        colours_newest_first = palette(len(years))
-        colours = list(reversed(colours_newest_first))  # oldest to newest, newest darkest
-        figure, ax = new_figure(10, 5.5)
-        _bars(
-            ax,
-            data,
-            category="item",
-            value="value",
-            order=items,
-            series="year",
-            series_order=years,
-            colours=colours,
-        )
-        ax.set_xticks(range(len(items)), [_wrap(i, 14) for i in items])
-        ax.set_xlabel("Stage of the complaints process")
-        ax.set_ylabel("Number of cases")
-        _legend(ax, years, colours)
-        add_title(figure, title)
-        alt = (
-            f"Bar chart of {service} statutory complaints figures in {join_words(years)}. "
-            f"{title}. "
-            + " ".join(
-                _series_text(i, years, [by_item[i].get(y, float("nan")) for y in years])
-                for i in items
-            )
-        )
-        return Draft(table_id, title, alt, source_note(clean, year), figure, tuple(colours))
-
-    return draw
-
-
-def _stage1_timescales(tables: Mapping[str, pd.DataFrame], year: ReportingYear) -> Draft:
-    clean = tables["stage1_timescales"].sort_values("source_line", kind="stable")
-    years = _years_oldest_first(clean)
-    this, previous = _this_and_previous(clean, year)
-    bands = list(dict.fromkeys(clean["label"].astype(str)))
-    values = {
-        b: {str(r["year"]): float(r["value"]) for _, r in g.iterrows()}
-        for b, g in clean.groupby(clean["label"].astype(str), sort=False)
-    }
-    first = bands[0]
-    now = values[first].get(this, float("nan"))
+def stage1_timescales(tables: Tables, year: ReportingYear) -> Draft:
+    """Stage 1 complaints by response time over the years shown."""
+    clean, this, previous, years, values = _by_year(tables, year, "label")
+    bands = list(values)
+    now, before = values[bands[0]].get(this, float("nan")), values[bands[0]].get(previous)
     title = (
         f"{_pct(now)} of Children's Social Care Stage 1 complaints were answered in "
-        f"{first.lower()} in {this}"
+        f"{bands[0].lower()} in {this}"
     )
-    if _hidden(now):
+    if is_missing(now):
         title = (
             f"Children's Social Care Stage 1 complaints by response time, {years[0]} to {years[-1]}"
         )
-    elif previous is not None and not _hidden(values[first].get(previous)):
-        before = values[first][previous]
+    elif previous is not None and not is_missing(before):
         word = _direction(before, now)
         title += (
             f", unchanged from {previous}"
@@ -656,102 +537,65 @@ def _stage1_timescales(tables: Mapping[str, pd.DataFrame], year: ReportingYear) 
             else f", {word} from {_pct(before)} in {previous}"
         )
     colours = palette(len(bands))
-    data = clean.assign(
-        band=clean["label"].astype(str), year=clean["year"].astype(str), value=clean["value"]
-    )
-    figure, ax = new_figure(9, 5.5)
-    _bars(
-        ax,
-        data,
-        category="year",
-        value="value",
-        order=years,
-        series="band",
-        series_order=bands,
-        colours=colours,
-        fmt=_pct,
-    )
+    data = clean.assign(band=clean["label"].astype(str), year=clean["year"].astype(str))
+    figure, ax = _bar_chart(data, (9, 5.5), title, ("Reporting year",
+                            "Percentage of Stage 1 complaints"), bands, category="year",
+                            order=years, series="band", series_order=bands, colours=colours,
+                            fmt=_pct)  # fmt: skip
     ax.set_ylim(0, 105)
-    ax.set_xlabel("Reporting year")
-    ax.set_ylabel("Percentage of Stage 1 complaints")
-    _legend(ax, bands, colours)
-    add_title(figure, title)
-    alt = f"Bar chart of Stage 1 response times, {join_words(years)}. {title}. " + " ".join(
-        _series_text(b, years, [values[b].get(y, float("nan")) for y in years], _pct) for b in bands
+    alt = f"Bar chart of Stage 1 response times, {join_words(years)}. {title}. "
+    return _draft(title, alt + _by_year_text(values, years, _pct), clean, year, figure, colours)
+
+
+def ranked(tables: Tables, year: ReportingYear, *, key: str, unit: str, title: str,
+           xlabel: str, ylabel: str, what: str) -> Draft:  # fmt: skip
+    """A horizontal bar chart, largest first, of one value per ``key`` (figures in ``unit``),
+    titled by the function of this module named ``title`` (:func:`groups_title`,
+    :func:`themes_title`)."""
+    (clean,) = tables.values()
+    fmt = _formatter(unit)
+    data = clean.assign(item=clean[key].astype(str), value=clean["value"].astype(float))
+    data = data.sort_values("value", ascending=False, kind="stable")
+    order = list(data["item"])
+    pairs = list(zip(order, data["value"], strict=True))
+    heading = globals()[title](pairs, year)
+    colours = palette(1)
+    figure, ax = _bar_chart(data, (9, 1.6 + 0.5 * len(pairs)), heading, (xlabel, ylabel),
+                            category="item", order=order, colours=colours, horizontal=True,
+                            fmt=fmt)  # fmt: skip
+    ax.set_yticks(range(len(order)), [_wrap(i) for i in order])
+    suppressed = ", suppressed figures last" if any(is_missing(v) for _, v in pairs) else ""
+    alt = (
+        f"Horizontal bar chart of {what} in {year}, largest first{suppressed}. {heading}. "
+        + "; ".join(f"{i} {fmt(v)}" for i, v in pairs)
+        + "."
     )
-    return Draft("stage1_timescales", title, alt, source_note(clean, year), figure, tuple(colours))
+    return _draft(heading, alt, clean, year, figure, colours)
 
 
-def _ranked(
-    table_id: str,
-    key: str,
-    *,
-    xlabel: str,
-    ylabel: str,
-    fmt: Callable[[object], str],
-    title_of: Callable[[list[tuple[str, float]], ReportingYear], str],
-    what: str,
-) -> Callable[..., Draft]:
-    """A horizontal bar chart, largest first, of one value per group."""
-
-    def draw(tables: Mapping[str, pd.DataFrame], year: ReportingYear) -> Draft:
-        clean = tables[table_id]
-        data = clean.assign(item=clean[key].astype(str), value=clean["value"].astype(float))
-        data = data.sort_values("value", ascending=False, kind="stable")
-        ranked = list(zip(data["item"], data["value"], strict=True))
-        title = title_of(ranked, year)
-        colours = palette(1)
-        figure, ax = new_figure(9, 1.6 + 0.5 * len(ranked))
-        _bars(
-            ax,
-            data,
-            category="item",
-            value="value",
-            order=[i for i, _ in ranked],
-            colours=colours,
-            horizontal=True,
-            fmt=fmt,
-        )
-        ax.set_yticks(range(len(ranked)), [_wrap(i) for i, _ in ranked])
-        ax.set_xlabel(xlabel)
-        ax.set_ylabel(ylabel)
-        add_title(figure, title)
-        order = "largest first" + (
-            ", suppressed figures last" if any(_hidden(v) for _, v in ranked) else ""
-        )
-        alt = (
-            f"Horizontal bar chart of {what} in {year}, {order}. {title}. "
-            + "; ".join(f"{i} {fmt(v)}" for i, v in ranked)
-            + "."
-        )
-        return Draft(table_id, title, alt, source_note(clean, year), figure, tuple(colours))
-
-    return draw
-
-
-def _groups_title(ranked: list[tuple[str, float]], year: ReportingYear) -> str:
-    shown = [(i, v) for i, v in ranked if not _hidden(v)]
+def groups_title(ranked: list[tuple[str, float]], year: ReportingYear) -> str:
+    """The complainant groups' finding: the largest group (and its share, when all are shown)."""
+    shown = [(i, v) for i, v in ranked if not is_missing(v)]
     if not shown:
         return f"Complainants to Children's Social Care in {year}, by group"
+    top = [i for i, v in shown if v == shown[0][1]]
+    verb = "was the largest group" if len(top) == 1 else "were the largest groups"
     if len(shown) < len(ranked):
-        top = [i for i, v in shown if v == shown[0][1]]
-        verb = "was the largest group" if len(top) == 1 else "were the largest groups"
         return (
             f"{join_words(top)} {verb} of complainants to Children's Social Care in {year} "
             f"among the groups that can be published: {_n(shown[0][1])}"
         )
     total = sum(v for _, v in ranked)
-    top = [i for i, v in ranked if v == ranked[0][1]]
     share = " – more than half" if ranked[0][1] * 2 > total and len(top) == 1 else ""
-    verb = "was the largest group" if len(top) == 1 else "were the largest groups"
     return (
         f"{join_words(top)} {verb} of complainants to Children's Social Care in {year}: "
         f"{_n(ranked[0][1])} of {_n(total)}{share}"
     )
 
 
-def _themes_title(ranked: list[tuple[str, float]], year: ReportingYear) -> str:
-    ranked = [(i, v) for i, v in ranked if not _hidden(v)]
+def themes_title(ranked: list[tuple[str, float]], year: ReportingYear) -> str:
+    """The complaint themes' finding: the theme (or themes) of the largest share."""
+    ranked = [(i, v) for i, v in ranked if not is_missing(v)]
     if not ranked:
         return f"Children's Social Care complaints by theme, {year}"
     top = [i for i, v in ranked if v == ranked[0][1]]
@@ -762,136 +606,110 @@ def _themes_title(ranked: list[tuple[str, float]], year: ReportingYear) -> str:
     )
 
 
-def _outcomes(tables: Mapping[str, pd.DataFrame], year: ReportingYear) -> Draft:
-    clean = tables["complaint_outcomes"].sort_values("source_line", kind="stable")
-    this, previous = _this_and_previous(clean, year)
+def outcomes(tables: Tables, year: ReportingYear) -> Draft:
+    """Complaint outcomes, this year against last."""
+    clean, this, previous, _, values = _by_year(tables, year, "outcome")
     years = [y for y in (previous, this) if y is not None]
-    outcomes = list(dict.fromkeys(clean["outcome"].astype(str)))
-    values = {
-        o: {str(r["year"]): float(r["value"]) for _, r in g.iterrows()}
-        for o, g in clean.groupby(clean["outcome"].astype(str), sort=False)
-    }
-    withheld = any(_hidden(values[o].get(y)) for o in outcomes for y in years)
+    names = list(values)
+    withheld = any(is_missing(values[o].get(y)) for o in names for y in years)
     if previous is None and withheld:
         title = f"Outcomes of Children's Social Care complaints in {this}"
     elif previous is None:
-        top = max(outcomes, key=lambda o: values[o].get(this, 0))
+        top = max(names, key=lambda o: values[o].get(this, 0))
         title = f"Most Children's Social Care complaints were found {top.lower()} in {this}"
     else:
         pairs = {
             o: (values[o].get(previous), values[o].get(this))
-            for o in outcomes
-            if not _hidden(values[o].get(previous)) and not _hidden(values[o].get(this))
+            for o in names
+            if not is_missing(values[o].get(previous)) and not is_missing(values[o].get(this))
         }
-        rose = [o.lower() for o, (before, now) in pairs.items() if now > before]
-        fell = [o.lower() for o, (before, now) in pairs.items() if now < before]
-        parts = []
-        if rose:
-            parts.append(f"the share found {join_words(rose, 'or')} rose")
-        if fell:
-            parts.append(f"the share found {join_words(fell, 'or')} fell")
+        parts = [
+            f"found {join_words(moved, 'or')} {word}"
+            for word, moved in (
+                ("rose", [o.lower() for o, (before, now) in pairs.items() if now > before]),
+                ("fell", [o.lower() for o, (before, now) in pairs.items() if now < before]),
+            )
+            if moved
+        ]
         if parts:
-            title = f"In {this}, {join_words(parts)} compared with {previous}"
+            shares = " and the share ".join(parts)
+            title = f"In {this} the share of complaints {shares} compared with {previous}"
         elif withheld:
             title = f"Outcomes of Children's Social Care complaints, {previous} and {this}"
         else:
             title = f"Outcomes of Children's Social Care complaints were unchanged from {previous}"
-        title = title.replace(f"In {this}, the share", f"In {this} the share of complaints", 1)
     colours = list(reversed(palette(len(years))))  # newest darkest
     data = clean[clean["year"].astype(str).isin(years)].assign(
         item=clean["outcome"].astype(str), year=clean["year"].astype(str)
     )
-    figure, ax = new_figure(9, 5)
-    _bars(
-        ax,
-        data,
-        category="item",
-        value="value",
-        order=outcomes,
-        series="year",
-        series_order=years,
-        colours=colours,
-        horizontal=True,
-        fmt=_pct,
-    )
-    ax.set_xlabel("Percentage of Children's Social Care complaints")
-    ax.set_ylabel("Outcome")
-    _legend(ax, years, colours)
-    add_title(figure, title)
-    alt = f"Horizontal bar chart of complaint outcomes, {join_words(years)}. {title}. " + " ".join(
-        _series_text(o, years, [values[o].get(y, float("nan")) for y in years], _pct)
-        for o in outcomes
-    )
-    return Draft("complaint_outcomes", title, alt, source_note(clean, year), figure, tuple(colours))
+    figure, _ = _bar_chart(data, (9, 5), title, ("Percentage of Children's Social Care "
+                           "complaints", "Outcome"), years, category="item", order=names,
+                           series="year", series_order=years, colours=colours, horizontal=True,
+                           fmt=_pct)  # fmt: skip
+    alt = f"Horizontal bar chart of complaint outcomes, {join_words(years)}. {title}. "
+    return _draft(title, alt + _by_year_text(values, years, _pct), clean, year, figure, colours)
 
 
-def _children_in_care_by_year(tables: Mapping[str, pd.DataFrame], year: ReportingYear) -> Draft:
-    clean = tables["children_in_care_by_year"]
-    years = _years_oldest_first(clean)
-    this, previous = _this_and_previous(clean, year)
-    values = {str(r["year"]): float(r["value"]) for _, r in clean.iterrows()}
+def _single_series(clean: pd.DataFrame, year: ReportingYear, values: Mapping[str, float],
+                   labels: tuple[str, str], title: str, what: str, name: str) -> Draft:  # fmt: skip
+    """A titled 9 x 5 inch chart of one bar per label (``values``' keys), in one colour."""
+    data = pd.DataFrame({"label": list(values), "value": list(values.values())})
+    colours = palette(1)
+    figure, _ = _bar_chart(data, (9, 5), title, labels, category="label", order=list(values),
+                           colours=colours)  # fmt: skip
+    alt = f"Bar chart of {what}. {title}. " + _series_text(name, list(values), data["value"])
+    return _draft(title, alt, clean, year, figure, colours)
+
+
+def children_in_care_by_year(tables: Tables, year: ReportingYear) -> Draft:
+    """Complaints from children in care over the years shown."""
+    (clean,) = tables.values()
+    _, this, previous, years, by_year = _by_year(tables, year, "year")
+    values = {y: by_year[y][y] for y in years}
     subject = "Complaints from children in care"
-    withheld = any(_hidden(v) for v in values.values())
-    if _hidden(values[this]) or (previous is not None and _hidden(values[previous])):
+    now = _n(values[this])
+    if is_missing(values[this]) or (previous is not None and is_missing(values[previous])):
         title = f"{subject}, {years[0]} to {years[-1]}"
-    elif previous is not None:
-        title = f"{_change(subject, values[previous], values[this])}"
-        title = title.replace(
-            f"from {_n(values[previous])} to {_n(values[this])}",
-            f"from {_n(values[previous])} in {previous} to {_n(values[this])} in {this}",
-        ).replace(f"unchanged at {_n(values[this])}", f"unchanged at {_n(values[this])} in {this}")
+    elif previous is None:
+        title = f"{subject} numbered {now} in {this}"
+    elif values[this] == values[previous]:
+        title = f"{subject} was unchanged at {now} in {this}"
     else:
-        title = f"{subject} numbered {_n(values[this])} in {this}"
+        word = "rose" if values[this] > values[previous] else "fell"
+        title = f"{subject} {word} from {_n(values[previous])} in {previous} to {now} in {this}"
     highest = max(values.values())
-    if withheld:
+    if any(is_missing(v) for v in values.values()):
         pass  # a peak or "the most" would compare with suppressed figures
     elif values[this] < highest:
-        peak_years = [y for y in years if values[y] == highest]
-        title += f", below the {_n(highest)} of {join_words(peak_years)}"
+        title += f", below the {_n(highest)} of {join_words(_peaks(values))}"
     elif len(years) > 1:
         title += f", the most in the {len(years)} years shown"
-    figure, colours = _single_series_chart(
-        years, [values[y] for y in years], "Reporting year", "Number of complaints", title
-    )
-    alt = (
-        f"Bar chart of complaints from children in care, {years[0]} to {years[-1]}. {title}. "
-        + _series_text("Complaints", years, [values[y] for y in years])
-    )
-    return Draft(
-        "children_in_care_by_year", title, alt, source_note(clean, year), figure, tuple(colours)
-    )
+    what = f"complaints from children in care, {years[0]} to {years[-1]}"
+    return _single_series(clean, year, values, ("Reporting year", "Number of complaints"), title,
+                          what, "Complaints")  # fmt: skip
 
 
-def _children_in_care_by_quarter(tables: Mapping[str, pd.DataFrame], year: ReportingYear) -> Draft:
-    clean = tables["children_in_care_by_quarter"]
-    quarters = _quarters(clean)
-    values = {str(r["period"]): float(r["value"]) for _, r in clean.iterrows()}
-    if any(_hidden(values[q]) for q in quarters):
+def children_in_care_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
+    """Complaints and contacts from children in care in each quarter of the year."""
+    (clean,) = tables.values()
+    by_period = {str(r["period"]): float(r["value"]) for _, r in clean.iterrows()}
+    values = {q: by_period[q] for q in _quarters(clean)}
+    if any(is_missing(v) for v in values.values()):
         title = f"Complaints and contacts from children in care in each quarter of {year}"
     else:
-        peaks = _peaks({q: values[q] for q in quarters})
+        peaks = _peaks(values)
         title = (
             f"Complaints and contacts from children in care peaked in {join_words(peaks)} of "
             f"{year}, at {_n(values[peaks[0]])}"
         )
-    figure, colours = _single_series_chart(
-        quarters,
-        [values[q] for q in quarters],
-        f"Quarter of {year}",
-        "Complaints or contacts",
-        title,
-    )
-    alt = f"Bar chart of complaints and contacts from children in care by quarter. {title}. " + (
-        _series_text("Complaints or contacts", quarters, [values[q] for q in quarters])
-    )
-    return Draft(
-        "children_in_care_by_quarter", title, alt, source_note(clean, year), figure, tuple(colours)
-    )
+    return _single_series(clean, year, values, (f"Quarter of {year}", "Complaints or contacts"),
+                          title, "complaints and contacts from children in care by quarter",
+                          "Complaints or contacts")  # fmt: skip
 
 
-def _equality(tables: Mapping[str, pd.DataFrame], year: ReportingYear) -> Draft:
-    clean = tables["equality_monitoring"].sort_values("source_line", kind="stable")
-    this, previous = _this_and_previous(clean, year)
+def equality(tables: Tables, year: ReportingYear) -> Draft:
+    """Equality monitoring of complainants, a panel per characteristic, this year and last."""
+    clean, this, previous, _, _ = _by_year(tables, year, "group")
     years = [y for y in (previous, this) if y is not None]
     data = clean[clean["year"].astype(str).isin(years)].assign(
         characteristic=clean["characteristic"].astype(str),
@@ -902,28 +720,22 @@ def _equality(tables: Mapping[str, pd.DataFrame], year: ReportingYear) -> Draft:
     sections = list(dict.fromkeys(data["characteristic"]))
     groups = {s: list(dict.fromkeys(data[data["characteristic"] == s]["item"])) for s in sections}
     lookup = {(r.characteristic, r.item, r.year): r.value for r in data.itertuples()}
-
-    if previous is not None:
-        changes = [
-            (s, g, lookup.get((s, g, previous)), lookup.get((s, g, this)))
-            for s in sections
-            for g in groups[s]
-            if (s, g, previous) in lookup and (s, g, this) in lookup
-        ]
-        changes = [c for c in changes if not _hidden(c[2]) and not _hidden(c[3])]
-    if previous is not None and changes:
-        biggest = max(changes, key=lambda c: abs(c[3] - c[2]))
-        s, g, before, after = biggest
+    changes = [
+        (s, g, lookup[(s, g, previous)], lookup[(s, g, this)])
+        for s in sections
+        for g in groups[s]
+        if previous is not None and (s, g, previous) in lookup and (s, g, this) in lookup
+    ]
+    changes = [c for c in changes if not is_missing(c[2]) and not is_missing(c[3])]
+    if changes:
+        s, g, before, after = max(changes, key=lambda c: abs(c[3] - c[2]))
         title = (
             f"The biggest year-on-year change in equality monitoring was {s.lower()} group {g}, "
             f"{_direction(before, after)} from {_pct(before)} in {previous} "
             f"to {_pct(after)} in {this}"
         )
-    elif previous is not None:
-        title = f"Equality monitoring of complainants, {previous} and {this}"
     else:
-        title = f"Equality monitoring of complainants, {this}"
-
+        title = f"Equality monitoring of complainants, {join_words(years)}"
     colours = list(reversed(palette(len(years))))
     figure, key, axes = _panels(
         10,
@@ -931,18 +743,9 @@ def _equality(tables: Mapping[str, pd.DataFrame], year: ReportingYear) -> Draft:
         [len(groups[s]) + 0.6 for s in sections],
     )
     for ax, section in zip(axes, sections, strict=True):
-        _bars(
-            ax,
-            data[data["characteristic"] == section],
-            category="item",
-            value="value",
-            order=groups[section],
-            series="year",
-            series_order=years,
-            colours=colours,
-            horizontal=True,
-            fmt=_pct,
-        )
+        _bars(ax, data[data["characteristic"] == section], category="item", value="value",
+              order=groups[section], series="year", series_order=years, colours=colours,
+              horizontal=True, fmt=_pct)  # fmt: skip
         ax.set_yticks(range(len(groups[section])), [_wrap(g, 45) for g in groups[section]])
         ax.set_title(section, loc="left", fontweight="bold")
         ax.set_ylabel("")
@@ -952,60 +755,21 @@ def _equality(tables: Mapping[str, pd.DataFrame], year: ReportingYear) -> Draft:
     figure.supylabel("Group", fontsize=12)
     _legend(key, years, colours)
     add_title(figure, title, width=80)
+    figures = " ".join(
+        f"{s}: "
+        + "; ".join(
+            f"{g} "
+            + ", ".join(f"{_pct(lookup[(s, g, y)])} in {y}" for y in years if (s, g, y) in lookup)
+            for g in groups[s]
+        )
+        + "."
+        for s in sections
+    )
     alt = (
         f"Horizontal bar charts, one per characteristic ({join_words(sections)}), comparing "
-        f"the equality monitoring of complainants in {join_words(years)}. {title}. "
-        + " ".join(
-            f"{s}: "
-            + "; ".join(
-                f"{g} "
-                + ", ".join(
-                    f"{_pct(lookup[(s, g, y)])} in {y}" for y in years if (s, g, y) in lookup
-                )
-                for g in groups[s]
-            )
-            + "."
-            for s in sections
-        )
+        f"the equality monitoring of complainants in {join_words(years)}. {title}. {figures}"
     )
-    return Draft(
-        "equality_monitoring", title, alt, source_note(clean, year), figure, tuple(colours)
-    )
-
-
-#: chart id -> drawing function, in the report's order.
-CHARTS: dict[str, Callable[[Mapping[str, pd.DataFrame], ReportingYear], Draft]] = {
-    "social_care_complaints_by_quarter": _complaints_by_quarter("social_care_quarterly"),
-    "non_social_care_complaints_by_quarter": _complaints_by_quarter("non_social_care_quarterly"),
-    "ombudsman_by_quarter": _ombudsman_by_quarter,
-    "statutory_social_care": _statutory("statutory_social_care", "Children's Social Care"),
-    "statutory_whole_authority": _statutory(
-        "statutory_whole_authority", "Children's Whole Authority"
-    ),
-    "complainant_groups": _ranked(
-        "complainant_groups",
-        "group",
-        xlabel="Number of complainants",
-        ylabel="Complainant group",
-        fmt=_n,
-        title_of=_groups_title,
-        what="complainants to Children's Social Care by group",
-    ),
-    "complaint_themes": _ranked(
-        "complaint_themes",
-        "theme",
-        xlabel="Percentage of Children's Social Care complaints",
-        ylabel="Theme",
-        fmt=_pct,
-        title_of=_themes_title,
-        what="Children's Social Care complaints by theme",
-    ),
-    "complaint_outcomes": _outcomes,
-    "children_in_care_by_year": _children_in_care_by_year,
-    "children_in_care_by_quarter": _children_in_care_by_quarter,
-    "stage1_timescales": _stage1_timescales,
-    "equality_monitoring": _equality,
-}
+    return _draft(title, alt, clean, year, figure, colours)
 
 
 # Saving -----------------------------------------------------------------------------------------
@@ -1055,7 +819,6 @@ def save_chart(draft: Draft, charts_dir: Path) -> Chart:
     check_contrast(draft.colours)
     png = charts_dir / f"{draft.id}.png"
     svg = charts_dir / f"{draft.id}.svg"
-    common = {"facecolor": BACKGROUND}
     # The source line sits in a band kept free at the bottom of the figure.
     height = draft.figure.get_figheight()
     band = SOURCE_BAND_INCHES / height
@@ -1063,19 +826,11 @@ def save_chart(draft: Draft, charts_dir: Path) -> Chart:
     draft.figure.text(
         0.01, 0.12 / height, draft.source, ha="left", va="bottom", fontsize=10, color=TEXT_COLOUR
     )
-    draft.figure.savefig(
-        png,
-        format="png",
-        dpi=PNG_DPI,
-        metadata={"Software": None, "Title": draft.title, "Description": draft.alt_text},
-        **common,
-    )
+    metadata = {"Software": None, "Title": draft.title, "Description": draft.alt_text}
+    draft.figure.savefig(png, format="png", dpi=PNG_DPI, metadata=metadata, facecolor=BACKGROUND)
     buffer = io.StringIO()
     draft.figure.savefig(
-        buffer,
-        format="svg",
-        metadata={"Date": None, "Creator": None},
-        **common,
+        buffer, format="svg", metadata={"Date": None, "Creator": None}, facecolor=BACKGROUND
     )
     svg.write_text(
         _accessible_svg(buffer.getvalue(), draft.id, draft.title, draft.alt_text),
@@ -1084,80 +839,65 @@ def save_chart(draft: Draft, charts_dir: Path) -> Chart:
     return Chart(draft.id, draft.title, draft.alt_text, png, svg, draft.source, draft.colours)
 
 
-def draw_chart(
-    tables: Mapping[str, pd.DataFrame],
-    chart_id: str,
-    year: ReportingYear | str,
-    charts_dir: Path | str,
-) -> Chart:
-    """Draw one chart and write ``<charts_dir>/<chart_id>.png`` and ``.svg``."""
-    year = ReportingYear.parse(str(year))
-    charts_dir = Path(charts_dir)
-    charts_dir.mkdir(parents=True, exist_ok=True)
-    # Copies: the drawing code never sees (or changes) the caller's frames. Figures as floats,
-    # a suppressed one (public edition) as NaN.
-    copies = {k: _as_floats(tables[k]) for k in CHART_TABLES[chart_id] if k in tables}
-    with matplotlib.style.context([AF_STYLE, RC_OVERRIDES]):
-        draft = CHARTS[chart_id](copies, year)
-        if _C_TOKEN.search(draft.alt_text):
-            draft.alt_text = f"{draft.alt_text} {LEGEND}"
-        return save_chart(draft, charts_dir)
+def report_charts() -> list[tuple[str, cards.Chart]]:
+    """Every report chart, in the report's order: (the card's table id, its chart)."""
+    return [(card.id, chart) for card in cards.CARDS.values() for chart in card.charts]
+
+
+def chart_ids() -> list[str]:
+    """The report charts' ids, in the report's order."""
+    return [chart.id for _, chart in report_charts()]
+
+
+def _needed(table_id: str, chart: cards.Chart) -> tuple[str, ...]:
+    return chart.tables or (table_id,)
 
 
 #: ``c`` standing alone: a suppressed figure in a text alternative.
 _C_TOKEN = re.compile(r"(?<![\w'’])c(?![\w'’])")
 
 
-def _as_floats(frame: pd.DataFrame) -> pd.DataFrame:
-    frame = frame.copy()
-    if "value" in frame.columns:
-        frame["value"] = pd.to_numeric(frame["value"]).astype("float64")
-    return frame
-
-
-#: The clean tables each chart is drawn from: a chart whose tables are not all given is not
-#: drawn (a year held only through restated figures lacks some tables).
-CHART_TABLES: dict[str, tuple[str, ...]] = {
-    "social_care_complaints_by_quarter": ("social_care_quarterly",),
-    "non_social_care_complaints_by_quarter": ("non_social_care_quarterly",),
-    "ombudsman_by_quarter": ("social_care_quarterly", "non_social_care_quarterly"),
-    **{chart_id: (chart_id,) for chart_id in CHARTS if chart_id not in (
-        "social_care_complaints_by_quarter",
-        "non_social_care_complaints_by_quarter",
-        "ombudsman_by_quarter",
-    )},
-}  # fmt: skip
-
-
-def write_chart_listing(charts: Sequence[Chart], charts_dir: Path | str) -> Path:
-    """``charts.json``: id, title, alt text, source and files of each chart, for the index."""
-    listing = [
-        {
-            "id": c.id,
-            "title": c.title,
-            "alt_text": c.alt_text,
-            "source": c.source,
-            "png": c.png.name,
-            "svg": c.svg.name,
-        }
-        for c in charts
-    ]
-    target = Path(charts_dir) / "charts.json"
-    target.write_text(json.dumps(listing, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    return target
+def draw_chart(
+    tables: Tables, chart_id: str, year: ReportingYear | str, charts_dir: Path | str
+) -> Chart:
+    """Draw one chart, by the function its card names, and write ``<charts_dir>/<chart_id>.png``
+    and ``.svg``."""
+    table_id, chart = next((t, c) for t, c in report_charts() if c.id == chart_id)
+    year = ReportingYear.parse(str(year))
+    charts_dir = Path(charts_dir)
+    charts_dir.mkdir(parents=True, exist_ok=True)
+    # Copies: the drawing code never sees (or changes) the caller's frames. Figures as floats,
+    # a suppressed one (public edition) as NaN.
+    copies = {}
+    for name in _needed(table_id, chart):
+        copies[name] = tables[name].copy()
+        copies[name]["value"] = pd.to_numeric(copies[name]["value"]).astype("float64")
+    with matplotlib.style.context([AF_STYLE, RC_OVERRIDES]):
+        draft = globals()[chart.draw](copies, year, **chart.options)
+        draft.id = chart.id
+        if _C_TOKEN.search(draft.alt_text):
+            draft.alt_text = f"{draft.alt_text} {LEGEND}"
+        return save_chart(draft, charts_dir)
 
 
 def draw_all_charts(
-    tables: Mapping[str, pd.DataFrame], year: ReportingYear | str, charts_dir: Path | str
+    tables: Tables, year: ReportingYear | str, charts_dir: Path | str
 ) -> list[Chart]:
-    """Draw every chart whose tables are given into ``charts_dir`` and list them in
-    ``charts.json`` for the index page."""
+    """Draw every chart whose tables are all given (a year held only through restated figures
+    lacks some) into ``charts_dir``, and list them in ``charts.json`` (id, title, alt text,
+    source and files) for the index page."""
     charts = [
-        draw_chart(tables, chart_id, year, charts_dir)
-        for chart_id, needed in CHART_TABLES.items()
-        if all(t in tables for t in needed)
+        draw_chart(tables, chart.id, year, charts_dir)
+        for table_id, chart in report_charts()
+        if all(t in tables for t in _needed(table_id, chart))
     ]
-    write_chart_listing(charts, charts_dir)
+    listing = [
+        {"id": c.id, "title": c.title, "alt_text": c.alt_text, "source": c.source,
+         "png": c.png.name, "svg": c.svg.name}
+        for c in charts
+    ]  # fmt: skip
+    target = Path(charts_dir) / "charts.json"
+    target.write_text(json.dumps(listing, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return charts
 
 

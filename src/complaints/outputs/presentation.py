@@ -74,16 +74,16 @@ def build_report(run: RunParams) -> ReportView:
     from complaints.outputs.charts import draw_all_charts
     from complaints.outputs.disclosure import apply_edition, public_notes
     from complaints.outputs.report_tables import (
-        REPORT_TABLE_IDS,
         build_report_table,
         read_notes,
+        report_table_ids,
         write_report_tables,
     )
 
     internal, unavailable = store.tables_for_report(run.year, run.clean_root)
     tables = apply_edition(internal, run.edition)
     reasons = {u.table_id: u.reason for u in unavailable}
-    report = {t: build_report_table(tables, t, run.year) for t in REPORT_TABLE_IDS if t in tables}
+    report = {t: build_report_table(tables, t, run.year) for t in report_table_ids() if t in tables}
     write_report_tables(report, run.tables_dir)
     missing = [(t, r) for t, r in reasons.items() if t not in tables]
     if missing:

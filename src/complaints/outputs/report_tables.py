@@ -1,9 +1,11 @@
 """Every table of the annual report, rebuilt from the clean tables as the report shows it.
 
-Each builder turns one tidy clean table into the published layout: rows and columns labelled as
-published (row labels come from the clean data's ``label`` columns; year columns from its
-``year`` column), figures rendered as printed (``9``, ``0/1``, ``18%``, ``5 with 1 upheld``,
-``£43,230``). No figure is typed here: every cell is computed from the clean data.
+Each table's card names its layout (``cards.Layout``): the function of this module, called with
+the clean table and the layout's options, that turns the tidy clean table into the published
+layout: rows and columns labelled as published (row labels come from the clean data's ``label``
+columns; year columns from its ``year`` column), figures rendered as printed (``9``, ``0/1``,
+``18%``, ``5 with 1 upheld``, ``£43,230``). No figure is typed here: every cell is computed from
+the clean data.
 
 ``write_report_tables`` writes one CSV per table (byte-identical for the same input) and
 ``style_table`` renders a table as an HTML-safe pandas Styler with its caption, source and
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -168,7 +170,7 @@ def source_note(frame: pd.DataFrame, year: ReportingYear | str) -> str:
 _FRACTION_MEASURES = ("ombudsman_upheld", "ombudsman_received")
 
 
-def _quarterly(clean: pd.DataFrame) -> pd.DataFrame:
+def quarterly(clean: pd.DataFrame) -> pd.DataFrame:
     """Quarterly performance: one row per published label, Q1-Q4 and Totals as columns."""
     ordered = _in_source_order(clean)
     periods = sorted({str(p) for p in ordered["period"].dropna()}, key=period_key)
@@ -189,7 +191,7 @@ def _quarterly(clean: pd.DataFrame) -> pd.DataFrame:
                     else f"{format_number(upheld)}/{format_number(received)}"
                 )
             else:
-                text = format_value(_first(cells), str(_first(cells, "unit")))
+                text = _formatted(cells)
             row[heading] = text
         rows.append(row)
     # The figure stated under the table ("Total Complaints = N"): a last row, in the Totals column.
@@ -199,84 +201,78 @@ def _quarterly(clean: pd.DataFrame) -> pd.DataFrame:
     return _text_frame(rows, columns)
 
 
-def _statutory(heading: str) -> Callable[[pd.DataFrame], pd.DataFrame]:
-    def build(clean: pd.DataFrame) -> pd.DataFrame:
-        ordered = _in_source_order(clean)
-        years = years_newest_first(ordered)
-        rows = []
-        for label, group in ordered.groupby("label", sort=False):
-            row = {heading: str(label)}
-            measures = set(group["measure"].astype(str))
-            for year in years:
-                cells = _cell(group, year=year)
-                if "lgsco_approaches" in measures:
-                    row[year] = format_lgsco(
-                        _first(_cell(cells, measure="lgsco_approaches")),
-                        _first(_cell(cells, measure="lgsco_upheld")),
-                    )
-                else:
-                    row[year] = format_value(_first(cells), str(_first(cells, "unit")))
-            rows.append(row)
-        return _text_frame(rows, [heading, *years])
-
-    return build
+def _formatted(cells: pd.DataFrame) -> str:
+    """The first row's figure as printed in its unit (empty when there is no row)."""
+    return format_value(_first(cells), str(_first(cells, "unit")))
 
 
-def _by_year(heading: str, key: str) -> Callable[[pd.DataFrame], pd.DataFrame]:
-    """One row per ``key`` (label, outcome...), one column per year, newest first."""
-
-    def build(clean: pd.DataFrame) -> pd.DataFrame:
-        ordered = _in_source_order(clean)
-        years = years_newest_first(ordered)
-        rows = []
-        for label, group in ordered.groupby(key, sort=False):
-            row = {heading: str(label)}
-            for year in years:
-                cells = _cell(group, year=year)
-                row[year] = format_value(_first(cells), str(_first(cells, "unit")))
-            rows.append(row)
-        return _text_frame(rows, [heading, *years])
-
-    return build
-
-
-def _two_columns(key: str, headings: tuple[str, str]) -> Callable[[pd.DataFrame], pd.DataFrame]:
-    """A label column and a value column, in the order printed."""
-
-    def build(clean: pd.DataFrame) -> pd.DataFrame:
-        ordered = _in_source_order(clean)
-        rows = [
-            {headings[0]: str(r[key]), headings[1]: format_value(_shown(r), r["unit"])}
-            for _, r in ordered.iterrows()
-        ]
-        return _text_frame(rows, list(headings))
-
-    return build
+def statutory(clean: pd.DataFrame, *, heading: str) -> pd.DataFrame:
+    """A statutory table: one row per label under ``heading``, one column per year, newest
+    first; the LGSCO row prints approaches and upheld as one phrase."""
+    ordered = _in_source_order(clean)
+    years = years_newest_first(ordered)
+    rows = []
+    for label, group in ordered.groupby("label", sort=False):
+        row = {heading: str(label)}
+        lgsco = "lgsco_approaches" in set(group["measure"].astype(str))
+        for year in years:
+            cells = _cell(group, year=year)
+            row[year] = (
+                format_lgsco(
+                    _first(_cell(cells, measure="lgsco_approaches")),
+                    _first(_cell(cells, measure="lgsco_upheld")),
+                )
+                if lgsco
+                else _formatted(cells)
+            )
+        rows.append(row)
+    return _text_frame(rows, [heading, *years])
 
 
-def _children_in_care_by_quarter(clean: pd.DataFrame) -> pd.DataFrame:
-    ordered = clean.assign(_key=clean["period"].map(period_key)).sort_values("_key", kind="stable")
-    headings = ("Quarter", "Complaints or contacts from children in care")
+def by_year(clean: pd.DataFrame, *, heading: str, key: str) -> pd.DataFrame:
+    """One row per ``key`` (label, outcome...) under ``heading``, one column per year, newest
+    first."""
+    ordered = _in_source_order(clean)
+    years = years_newest_first(ordered)
     rows = [
-        {headings[0]: str(r["period"]), headings[1]: format_value(_shown(r), r["unit"])}
+        {heading: str(label), **{y: _formatted(_cell(group, year=y)) for y in years}}
+        for label, group in ordered.groupby(key, sort=False)
+    ]
+    return _text_frame(rows, [heading, *years])
+
+
+def two_columns(clean: pd.DataFrame, *, key: str, headings: tuple[str, str]) -> pd.DataFrame:
+    """A label column (``key``) and a value column, headed ``headings``, in the order printed."""
+    return _label_and_value(_in_source_order(clean), key, headings)
+
+
+def children_in_care_by_quarter(clean: pd.DataFrame) -> pd.DataFrame:
+    """Complaints or contacts from children in care, one row per quarter in quarter order."""
+    ordered = clean.assign(_key=clean["period"].map(period_key)).sort_values("_key", kind="stable")
+    return _label_and_value(
+        ordered, "period", ("Quarter", "Complaints or contacts from children in care")
+    )
+
+
+def _label_and_value(ordered: pd.DataFrame, key: str, headings: tuple[str, str]) -> pd.DataFrame:
+    rows = [
+        {headings[0]: str(r[key]), headings[1]: format_value(_shown(r), r["unit"])}
         for _, r in ordered.iterrows()
     ]
     return _text_frame(rows, list(headings))
 
 
-def _equality(clean: pd.DataFrame) -> pd.DataFrame:
+def equality(clean: pd.DataFrame) -> pd.DataFrame:
     """Sections (Gender, Sexuality...) as heading rows, then their groups; years as columns."""
     ordered = _in_source_order(clean)
     years = years_newest_first(ordered)
     rows = []
     for characteristic, section in ordered.groupby("characteristic", sort=False):
         rows.append({"": str(characteristic)})
-        for group, cells_of_group in section.groupby("group", sort=False):
-            row = {"": str(group)}
-            for year in years:
-                cells = _cell(cells_of_group, year=year)
-                row[year] = format_value(_first(cells), str(_first(cells, "unit")))
-            rows.append(row)
+        rows.extend(
+            {"": str(group), **{y: _formatted(_cell(cells, year=y)) for y in years}}
+            for group, cells in section.groupby("group", sort=False)
+        )
     return _text_frame(rows, ["", *years])
 
 
@@ -287,57 +283,37 @@ _LEARNING_HEADINGS = (
 )
 
 
-def _learning(clean: pd.DataFrame) -> pd.DataFrame:
+def learning(clean: pd.DataFrame) -> pd.DataFrame:
     """The learning table; without its Case ID column when no row has one (the public edition
     removes them)."""
     ordered = _in_source_order(clean)
+    drop = bool(len(ordered)) and ordered["case_id"].isna().all()
+    headings = list(_LEARNING_HEADINGS[1:] if drop else _LEARNING_HEADINGS)
+    columns = ["learned", "action"] if drop else ["case_id", "learned", "action"]
     rows = [
-        dict(
-            zip(
-                _LEARNING_HEADINGS,
-                ("" if pd.isna(r[c]) else str(r[c]) for c in ("case_id", "learned", "action")),
-                strict=True,
-            )
-        )
+        {h: "" if pd.isna(r[c]) else str(r[c]) for h, c in zip(headings, columns, strict=True)}
         for _, r in ordered.iterrows()
     ]
-    headings = list(_LEARNING_HEADINGS)
-    if len(ordered) and ordered["case_id"].isna().all():
-        headings = headings[1:]
-        rows = [{h: r[h] for h in headings} for r in rows]
     return _text_frame(rows, headings)
 
 
-#: table id -> builder. The order is the report's.
-_BUILDERS: dict[str, Callable[[pd.DataFrame], pd.DataFrame]] = {
-    "social_care_quarterly": _quarterly,
-    "non_social_care_quarterly": _quarterly,
-    "statutory_social_care": _statutory("Children's Social Care"),
-    "statutory_whole_authority": _statutory("Children's Whole Authority"),
-    "complainant_groups": _two_columns("group", ("Complainant group", "Complaints")),
-    "complaint_themes": _two_columns("theme", ("Themes", "Children's Social Care")),
-    "complaint_outcomes": _by_year("Outcome", "outcome"),
-    "children_in_care_by_year": _two_columns("label", ("Year", "Number of Complaints")),
-    "children_in_care_by_quarter": _children_in_care_by_quarter,
-    "stage1_timescales": _by_year("Timescales", "label"),
-    "learning_from_complaints": _learning,
-    "equality_monitoring": _equality,
-    "key_facts": _by_year("Fact", "label"),
-}
-
-#: The report tables, in the report's order.
-REPORT_TABLE_IDS: tuple[str, ...] = tuple(_BUILDERS)
+def report_table_ids() -> list[str]:
+    """The report tables, in the report's order: the cards with a layout."""
+    return [card.id for card in cards.CARDS.values() if card.layout is not None]
 
 
 def build_report_table(
     tables: Mapping[str, pd.DataFrame], table_id: str, year: ReportingYear | str
 ) -> ReportTable:
-    """One published table from the clean table of the same id (the input is not modified)."""
+    """One published table from the clean table of the same id, laid out by the function its
+    card's layout names (the input is not modified)."""
+    card = cards.CARDS[table_id]
     clean = tables[table_id].copy()
+    layout = globals()[card.layout.builder]
     return ReportTable(
         id=table_id,
-        caption=cards.CARDS[table_id].title,
-        frame=_BUILDERS[table_id](clean),
+        caption=card.title,
+        frame=layout(clean, **card.layout.options),
         source=source_note(clean, year),
         suppressed=int(suppressed_mask(clean).sum()),
     )
@@ -348,7 +324,7 @@ def build_report_tables(
 ) -> dict[str, ReportTable]:
     """Every published table, keyed by id, in the report's order."""
     year = ReportingYear.parse(str(year))
-    return {t: build_report_table(tables, t, year) for t in REPORT_TABLE_IDS}
+    return {t: build_report_table(tables, t, year) for t in report_table_ids()}
 
 
 def write_report_tables(

@@ -8,55 +8,21 @@ run, so adding a later year never changes an earlier year's outputs.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib.style
 import pandas as pd
 from matplotlib.axes import Axes
 
-from complaints import paths
+from complaints import cards, paths
 from complaints.inputs import store
 from complaints.words import format_value
 from complaints.years import ReportingYear
 
-
-@dataclass(frozen=True)
-class Series:
-    id: str
-    label: str  # how the series is named in tables and charts
-    table: str
-    match: dict[str, str]
-    unit: str
-
-
-#: The headline series: which clean figures make each.
-SERIES: tuple[Series, ...] = (
-    Series("social_care_formal", "Children's Social Care formal complaints (Stage 1)",
-           "statutory_social_care", {"measure": "stage_1"}, "count"),
-    Series("social_care_informal", "Children's Social Care informal complaints (representations)",
-           "statutory_social_care", {"measure": "representations"}, "count"),
-    Series("whole_authority_formal", "Children's Whole Authority formal complaints",
-           "statutory_whole_authority", {"measure": "formal_complaints"}, "count"),
-    Series("whole_authority_informal", "Children's Whole Authority representations",
-           "statutory_whole_authority", {"measure": "representations"}, "count"),
-    Series("social_care_ombudsman", "Children's Social Care approaches to the Ombudsman",
-           "statutory_social_care", {"measure": "lgsco_approaches"}, "count"),
-    Series("social_care_ombudsman_upheld", "Children's Social Care Ombudsman cases upheld",
-           "statutory_social_care", {"measure": "lgsco_upheld"}, "count"),
-    Series("whole_authority_ombudsman", "Children's Whole Authority approaches to the Ombudsman",
-           "statutory_whole_authority", {"measure": "lgsco_approaches"}, "count"),
-    Series("whole_authority_ombudsman_upheld", "Children's Whole Authority Ombudsman cases upheld",
-           "statutory_whole_authority", {"measure": "lgsco_upheld"}, "count"),
-    Series("stage1_within_20_days", "Stage 1 complaints answered within 20 working days",
-           "stage1_timescales", {"band": "0_20_working_days"}, "percent"),
-    Series("children_in_care", "Complaints from children in care",
-           "children_in_care_by_year", {}, "count"),
-    Series("social_care_compliments", "Children's Social Care compliments",
-           "social_care_quarterly", {"measure": "compliments", "period": "Total"}, "count"),
-    Series("non_social_care_compliments", "Children's Non Social Care compliments",
-           "non_social_care_quarterly", {"measure": "compliments", "period": "Total"}, "count"),
-)  # fmt: skip
+#: The headline series, in the cards' order: (table id, series) for every series a card declares.
+SERIES: tuple[tuple[str, cards.Series], ...] = tuple(
+    (card.id, series) for card in cards.CARDS.values() for series in card.series
+)
 
 #: Derived series: (id, label, first, second) — the sum of two series.
 TOTALS: tuple[tuple[str, str, str, str], ...] = (
@@ -79,14 +45,14 @@ def headline_series(up_to: ReportingYear, clean_root: Path = paths.CLEAN_DIR) ->
     parts)."""
     held = store.load_store(clean_root)
     rows = []
-    for series in SERIES:
-        frame = held[series.table]
+    for table_id, series in SERIES:
+        frame = held[table_id]
         frame = frame[frame["report_year"].map(lambda y: ReportingYear.parse(y) <= up_to)]
         for column, wanted in series.match.items():
             frame = frame[frame[column] == wanted]
         years = sorted({ReportingYear.parse(y) for y in frame["year"]})
         years = [y for y in years if y <= up_to]
-        chosen = store.select_figures(frame, series.table, years, up_to)
+        chosen = store.select_figures(frame, table_id, years, up_to)
         for record in chosen.to_dict("records"):
             rows.append(
                 {
@@ -167,20 +133,13 @@ def _finding(frame: pd.DataFrame) -> str:
     first = frame[frame["series"] == frame["series"].iloc[0]].sort_values("year")
     label, unit = first["label"].iloc[0], first["unit"].iloc[0]
     start, end = first.iloc[0], first.iloc[-1]
+    a, b = (format_value(r["value"], unit) for r in (start, end))
     if len(first) == 1:
-        return f"{label}: {format_value(end['value'], unit)} in {end['year']}"
+        return f"{label}: {b} in {end['year']}"
     if end["value"] == start["value"]:
-        verb = "the same"
-    else:
-        verb = "rose" if end["value"] > start["value"] else "fell"
-    if verb == "the same":
-        return (
-            f"{label} was {format_value(end['value'], unit)} in {start['year']} and {end['year']}"
-        )
-    return (
-        f"{label} {verb} from {format_value(start['value'], unit)} in {start['year']} "
-        f"to {format_value(end['value'], unit)} in {end['year']}"
-    )
+        return f"{label} was {b} in {start['year']} and {end['year']}"
+    verb = "rose" if end["value"] > start["value"] else "fell"
+    return f"{label} {verb} from {a} in {start['year']} to {b} in {end['year']}"
 
 
 def _line(ax: Axes, data: pd.DataFrame, years: Sequence[str], colour, marker, style) -> None:
