@@ -46,22 +46,13 @@ TRUNCATION_SHORTFALL = 25.0
 AVERAGE_TOLERANCE = 2 * HALF_POINT
 
 RECONCILIATION_COLUMNS = (
-    "check",
-    "identity",
-    "year",
-    "relation",
-    "tolerance",
-    "unit",
-    "left_value",
-    "left_table",
-    "left_what",
-    "left_lines",
-    "right_value",
-    "right_table",
-    "right_what",
-    "right_lines",
-    "remark",
-    "discrepancy",
+    *("check", "identity", "year", "relation", "tolerance", "unit"),
+    *(
+        f"{side}_{part}"
+        for side in ("left", "right")
+        for part in ("value", "table", "what", "lines")
+    ),
+    *("remark", "discrepancy"),
 )
 
 
@@ -96,23 +87,12 @@ def _row(
     unit: str = "count",
     remark: str = "",
 ) -> dict[str, object]:
-    return {
-        "check": check,
-        "identity": identity,
-        "year": str(year),
-        "relation": relation,
-        "tolerance": float(tolerance),
-        "unit": unit,
-        "left_value": float(left.value),
-        "left_table": left.table,
-        "left_what": left.what,
-        "left_lines": format_lines(left.lines),
-        "right_value": float(right.value),
-        "right_table": right.table,
-        "right_what": right.what,
-        "right_lines": format_lines(right.lines),
-        "remark": remark,
-    }
+    row: dict[str, object] = {"check": check, "identity": identity, "year": str(year)}
+    row.update(relation=relation, tolerance=float(tolerance), unit=unit)
+    for name, side in (("left", left), ("right", right)):
+        row.update({f"{name}_value": float(side.value), f"{name}_table": side.table})
+        row.update({f"{name}_what": side.what, f"{name}_lines": format_lines(side.lines)})
+    return {**row, "remark": remark}
 
 
 def _unit_of(frame: pd.DataFrame) -> str:
@@ -182,20 +162,11 @@ def _sum(rel: identities.Relation) -> list[dict[str, object]]:
         ("<=", parts["value"].idxmax(), "the highest quarter"),
         (">=", parts["value"].idxmin(), "the lowest quarter"),
     ):
-        quarter = parts.loc[[pick]]
-        label = f"{what} ({quarter['period'].iloc[0]})"
-        rows.append(
-            _row(
-                "total_percent_within_quarters",
-                identity,
-                year,
-                printed,
-                _side(quarter, table, label),
-                relation=relation,
-                tolerance=AVERAGE_TOLERANCE,
-                unit="percent",
-            )
+        quarter = _side(parts.loc[[pick]], table, f"{what} ({parts.loc[pick, 'period']})")
+        row = _row(
+            "total_percent_within_quarters", identity, year, printed, quarter, unit="percent"
         )
+        rows.append({**row, "relation": relation, "tolerance": AVERAGE_TOLERANCE})
     return rows
 
 
@@ -206,32 +177,14 @@ def _shares(rel: identities.Relation, last_line: object) -> list[dict[str, objec
     identity = f"{label}, {year}"
     total = _side(group, table, "the percentages add up to")
     whole = Side(100.0, table, "a whole is", ())
-    n = len(group)
-    remark = (
-        "it is the last section of the table" if group["source_line"].max() == last_line else ""
-    )
+    n, is_last = len(group), group["source_line"].max() == last_line
+    remark = f"{n} groups, each rounded to a whole number"
+    adds_up = _row("percentages_add_up_to_100", identity, year, total, whole, unit="percent")
+    complete = {**adds_up, "check": "section_complete", "relation": ">="}
+    last = "it is the last section of the table" if is_last else ""
     return [
-        _row(
-            "percentages_add_up_to_100",
-            identity,
-            year,
-            total,
-            whole,
-            tolerance=HALF_POINT * n,
-            unit="percent",
-            remark=f"{n} groups, each rounded to a whole number",
-        ),
-        _row(
-            "section_complete",
-            identity,
-            year,
-            total,
-            whole,
-            relation=">=",
-            tolerance=TRUNCATION_SHORTFALL,
-            unit="percent",
-            remark=remark,
-        ),
+        {**adds_up, "tolerance": HALF_POINT * n, "remark": remark},
+        {**complete, "tolerance": TRUNCATION_SHORTFALL, "remark": last},
     ]
 
 

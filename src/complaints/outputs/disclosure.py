@@ -22,46 +22,38 @@ Counts of people or cases (unit ``count``)
 * **Primary**: every count from 1 to 5 is suppressed. Zeros are shown, and are never chosen for
   secondary suppression, so a reader knows every ``c`` is at least 1 (the audit below assumes a
   reader who knows this).
-* **Same figure**: a figure printed in two places is suppressed in both. The links are: the
-  statutory Children's Social Care Stage 1 and Representations and the quarterly formal and
-  informal totals; the statutory LGSCO approaches and upheld (both statutory tables) and the
-  quarterly Ombudsman received and upheld totals, and the key facts that restate them
-  (investigated / maladministration, heard / upheld); Whole Authority formal complaints and
-  representations and the Non Social Care formal and informal totals; Stage 2 and the key fact
-  'Cases accepted at Stage 2'; the key facts on learnings and the quarterly learnings totals;
-  the children-in-care key fact and the current year of the by-year table. Rows of different
-  reports with the same key are the same figure too.
-* **Secondary**, in every additive relationship the tables expose: Q1-Q4 = Totals for every
-  count measure of both quarterly tables; formal + informal = Total Complaints; children in care
-  by quarter = the year's figure; and the bounds upheld <= received (each quarter and the total,
-  the statutory LGSCO phrases and their key facts), Stage 3 <= Stage 2 <= Stage 1, and the
-  complainant groups adding up to at most the Social Care total complaints. First, the DfE rule:
-  wherever exactly one cell of a relationship is suppressed, the smallest non-zero published cell
-  of that relationship is suppressed too. Then an audit: for every suppressed figure, integer
-  linear programs (``scipy.optimize.linprog`` with HiGHS; scipy comes with great-expectations)
-  find the smallest and largest value it can take given every published count, every
-  relationship that holds in the data, and every ``c`` being at least 1; a figure pinned to one
-  value gets the smallest non-zero published cell of its relationships suppressed as well, until
-  none is. (Relationships that the published
-  figures themselves break, such as Non Social Care informal complaints, still get the DfE rule
-  but cannot pin a value, so the audit leaves them out.)
+* **Same figure**: a figure printed in two places is suppressed in both. The places, and every
+  relationship below, are declared once in :mod:`complaints.checks.identities` (which the
+  reconciliation checks too); the places of one figure there are joined into one link (the
+  statutory LGSCO approaches, the quarterly Ombudsman received total and the key fact that
+  restates them are one figure). Rows of different reports with the same key are the same figure
+  too.
+* **Secondary**, in every additive relationship the tables expose (the identities' sums: the
+  quarters of every count measure make its total, formal + informal = Total Complaints, children
+  in care by quarter make the year; and their bounds: upheld <= received, Stage 3 <= Stage 2 <=
+  Stage 1, the complainant groups at most the Social Care total complaints). First, the DfE rule:
+  wherever exactly one cell of a sum is suppressed, the smallest non-zero published cell of that
+  sum is suppressed too (sums in the order of the tables and years). Then an audit: for every
+  suppressed figure, integer linear programs (``scipy.optimize.linprog`` with HiGHS; scipy comes
+  with great-expectations) find the smallest and largest value it can take given every published
+  count, every relationship that holds in the data, and every ``c`` being at least 1; a figure
+  pinned to one value gets the smallest non-zero published cell of its relationships suppressed
+  as well, until none is. (Relationships that the published figures themselves break, such as
+  Non Social Care informal complaints, still get the DfE rule but cannot pin a value, so the
+  audit leaves them out.)
 
 Percentages (unit ``percent``)
 ------------------------------
 A percentage of a small number re-discloses it (14% of 7 is one complaint). A percentage is
-suppressed when its base (the count it is a share of) is suppressed, not published, or below 10,
-or when the count it stands for, ``percentage x base / 100`` rounded (at least 1 when the
-percentage is not 0), is from 1 to 5. 0% is shown. The bases are the counts the report publishes
-for what the percentage is a share of: formal complaints of the same quarter for the quarterly
-percentages (overdue, fully and part justified); Stage 1 complaints of the same year for the
-Stage 1 timescales, the complaint outcomes, the themes (the report does not say; Stage 1 is the
-smallest count they could be a share of, so the rule errs towards suppressing) and the key fact
-on fully justified complaints; the key fact on equality monitoring records for equality
-monitoring. Then, as for counts, a percentage printed in two places is suppressed in both
-(quarterly fully/part justified totals = the current year's outcomes = the key fact; quarterly
-overdue total = the Stage 1 '20+ days' share), and a group that adds up (a quarterly row's
-quarters and total, whose counts add up; the shares of one year's timescale bands, outcomes or
-themes, or of one equality characteristic, which add up to about 100) never has exactly one
+suppressed when its base (the count it is a share of, an identity of kind ``base``) is
+suppressed, not published, or below 10, or when the count it stands for, ``percentage x base /
+100`` rounded (at least 1 when the percentage is not 0), is from 1 to 5. 0% is shown. The bases:
+formal complaints of the same quarter for the quarterly percentages; Stage 1 complaints of the
+year for the timescales, outcomes, themes (the report does not say; Stage 1 is the smallest count
+they could be a share of, so the rule errs towards suppressing) and the fully justified key fact;
+the equality monitoring records key fact for equality monitoring. Then, as for counts, a
+percentage printed in two places is suppressed in both, and a group that adds up (a quarterly
+row's quarters and total; shares of one whole, as the cards declare) never has exactly one
 suppressed: the smallest non-zero other one is suppressed too (a 0% only if nothing else is left).
 The counts behind percentages are not published, so percentages are not part of the audit.
 
