@@ -185,44 +185,30 @@ def _norm(text: object) -> str:
     return " ".join(str(text).split()).casefold()
 
 
-class _Selector:
-    """Rows of the tables matching a :class:`Ref`, with each column normalised once."""
-
-    def __init__(self, tables: Mapping[str, pd.DataFrame]) -> None:
-        self.tables = tables
-        self._normalised: dict[tuple[str, str], pd.Series] = {}
-
-    def column(self, table: str, column: str) -> pd.Series:
-        if (table, column) not in self._normalised:
-            self._normalised[table, column] = self.tables[table][column].map(_norm)
-        return self._normalised[table, column]
-
-    def rows(self, ref: Ref, by: tuple[str, ...]) -> pd.DataFrame | None:
-        frame = self.tables.get(ref.table)
-        if frame is None or any(c not in frame.columns for c in (*ref.where, *by)):
-            return None
-        mask = pd.Series(True, index=frame.index)
-        for column, wanted in ref.where.items():
-            accepted = {_norm(w) for w in (wanted if isinstance(wanted, tuple) else (wanted,))}
-            mask &= self.column(ref.table, column).isin(accepted)
-        return frame[mask]
-
-
 def instantiate(
     tables: Mapping[str, pd.DataFrame], identities: tuple[Identity, ...] = IDENTITIES
 ) -> Iterator[Relation]:
     """Every identity over ``tables`` (missing tables are skipped), for each value of its
     ``by`` columns that the parts hold and the whole holds too (``shares`` have no whole)."""
-    select = _Selector(tables)
+    normalised: dict[tuple[str, str], pd.Series] = {}
+
+    def select(ref: Ref | None, by: tuple[str, ...]) -> pd.DataFrame | None:
+        frame = tables.get(ref.table) if ref else None
+        if frame is None or any(c not in frame.columns for c in (*ref.where, *by)):
+            return None
+        mask = pd.Series(True, index=frame.index)
+        for column, wanted in ref.where.items():
+            if (ref.table, column) not in normalised:
+                normalised[ref.table, column] = frame[column].map(_norm)
+            accepted = {_norm(w) for w in (wanted if isinstance(wanted, tuple) else (wanted,))}
+            mask &= normalised[ref.table, column].isin(accepted)
+        return frame[mask]
+
     for identity in identities:
-        parts = select.rows(identity.parts, identity.by)
-        if parts is None or parts.empty:
+        parts = select(identity.parts, identity.by)
+        whole = select(identity.whole, identity.by)
+        if parts is None or parts.empty or (identity.whole is not None and whole is None):
             continue
-        whole = None
-        if identity.whole is not None:
-            whole = select.rows(identity.whole, identity.by)
-            if whole is None:
-                continue
         for values, group in parts.groupby(list(identity.by), sort=False):
             values = values if isinstance(values, tuple) else (values,)
             key = {c: str(v) for c, v in zip(identity.by, values, strict=True)}

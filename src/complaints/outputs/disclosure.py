@@ -108,6 +108,7 @@ PUBLIC_LABELS = {
 }
 
 Cell = tuple[str, int]  # (table id, row position)
+_C = re.compile(r"(?<![\w])c(?![\w])")  # the symbol of a suppressed figure in a cell's text
 
 _FRACTION = ("ombudsman_upheld", "ombudsman_received")
 _LGSCO = ("lgsco_approaches", "lgsco_upheld")
@@ -165,9 +166,7 @@ def suppressed_mask(frame: pd.DataFrame) -> pd.Series:
     if "value" not in frame.columns or "source_text" not in frame.columns:
         return pd.Series(False, index=frame.index)
     text = frame["source_text"].astype("string").fillna("")
-    return (frame["value"].isna() & text.str.contains(r"(?<![\w])c(?![\w])", regex=True)).astype(
-        bool
-    )
+    return (frame["value"].isna() & text.str.contains(_C.pattern, regex=True)).astype(bool)
 
 
 def is_suppressed_row(row: Mapping[str, object]) -> bool:
@@ -175,9 +174,7 @@ def is_suppressed_row(row: Mapping[str, object]) -> bool:
     value = row.get("value")
     text = row.get("source_text")
     missing = value is None or (not isinstance(value, str) and pd.isna(value))
-    return bool(
-        missing and isinstance(text, str) and re.search(r"(?<![\w])c(?![\w])", text) is not None
-    )
+    return bool(missing and isinstance(text, str) and _C.search(text) is not None)
 
 
 def suppression_plan(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
@@ -191,18 +188,8 @@ def suppression_plan(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     records = []
     for (table_id, pos), reason in sorted(plan.items(), key=lambda kv: data.order(kv[0])):
         row = data.frames[table_id].loc[pos]
-        keys = cards.CARDS[table_id].keys if table_id in cards.CARDS else ()
-        key = ", ".join(str(row[k]) for k in keys)
-        records.append(
-            {
-                "table_id": table_id,
-                "row": pos,
-                "key": key,
-                "unit": str(row["unit"]),
-                "value": row["value"],
-                "reason": reason,
-            }
-        )
+        key = ", ".join(str(row[k]) for k in _Data.keys(table_id))
+        records.append((table_id, pos, key, str(row["unit"]), row["value"], reason))
     return pd.DataFrame(records, columns=["table_id", "row", "key", "unit", "value", "reason"])
 
 
@@ -233,20 +220,14 @@ def public_notes(
     keep = ~(about_hidden | names_case)
     kept = notes[keep]
     withheld = notes[~keep].groupby("table_id", sort=False).size()
-    extra = pd.DataFrame(
-        [
-            {
-                "table_id": table_id,
-                "severity": "info",
-                "message": (
-                    f"{count} data-quality note(s) withheld from the public edition: they concern "
-                    "figures suppressed in it, or name a case."
-                ),
-            }
-            for table_id, count in withheld.items()
-        ],
-        columns=notes.columns,
+    message = (
+        "{} data-quality note(s) withheld from the public edition: they concern figures "
+        "suppressed in it, or name a case."
     )
+    extra = pd.DataFrame(
+        [(table_id, "info", message.format(count)) for table_id, count in withheld.items()],
+        columns=["table_id", "severity", "message"],
+    ).reindex(columns=notes.columns)
     return pd.concat([kept, extra], ignore_index=True)
 
 
@@ -276,7 +257,7 @@ class _Data:
         self.index: dict[str, dict[tuple[str, ...], list[int]]] = {}
         for table_id, frame in self.frames.items():
             by_key: dict[tuple[str, ...], list[int]] = {}
-            key = self._keys(table_id)
+            key = self.keys(table_id)
             if key and all(k in frame.columns for k in key):
                 for pos, values in enumerate(frame.loc[:, list(key)].astype(str).itertuples()):
                     by_key.setdefault(tuple(values[1:]), []).append(pos)
@@ -293,7 +274,7 @@ class _Data:
         self._relations()
 
     @staticmethod
-    def _keys(table_id: str) -> tuple[str, ...]:
+    def keys(table_id: str) -> tuple[str, ...]:
         return cards.CARDS[table_id].keys if table_id in cards.CARDS else ()
 
     def order(self, cell: Cell) -> tuple[int, int]:
@@ -318,7 +299,7 @@ class _Data:
 
     def _firsts(self, table_id: str, rows: pd.DataFrame) -> list[Cell | None]:
         """Per figure (card key) of ``rows``: its first row holding a value, else ``None``."""
-        key = [k for k in self._keys(table_id) if k in rows.columns] or ["value"]
+        key = [k for k in self.keys(table_id) if k in rows.columns] or ["value"]
         out: dict[tuple[str, ...], Cell | None] = {}
         for pos, values in zip(rows.index, rows.loc[:, key].astype(str).itertuples(), strict=True):
             cell = (table_id, int(pos))
@@ -331,7 +312,6 @@ class _Data:
         groups and bases, from the one model of :mod:`complaints.checks.identities`. Pairs of
         places stating one figure are joined into one link per figure; the sums keep the
         order of the tables and years (the DfE rule applies them in turn)."""
-        self.sums: list[_Relation] = []
         self.bounds: list[_Relation] = []
         self.percent_groups: list[tuple[Cell, ...]] = []
         self._bases: dict[Cell, Cell | None] = {}
@@ -345,7 +325,7 @@ class _Data:
         def percent(cells: Iterable[Cell | None]) -> tuple[Cell, ...]:
             return tuple(c for c in cells if c is not None and self.units.get(c) == "percent")
 
-        sums = []
+        sums: list[tuple[tuple[int, str], _Relation]] = []
         for rel in identities.instantiate(self.frames):
             ident = rel.identity
             parts = self._firsts(ident.parts.table, rel.parts)
@@ -368,7 +348,7 @@ class _Data:
             elif ident.kind == "base":
                 for pos in rel.parts.index:
                     self._bases.setdefault((ident.parts.table, int(pos)), total)
-        self.sums = [r for _, r in sorted(sums, key=lambda item: item[0])]
+        self.sums: list[_Relation] = [r for _, r in sorted(sums, key=lambda item: item[0])]
         figures: dict[Cell, list[Cell]] = {}
         for cell in sorted(same, key=self.order):
             figures.setdefault(find(cell), []).append(cell)
@@ -519,7 +499,7 @@ def _feasible_ranges(data: _Data, plan: Mapping[Cell, str]) -> dict[int, tuple[f
     n = len(columns)
     if n == 0:
         return {}
-    rows_eq, rhs_eq, rows_ub, rhs_ub = [], [], [], []
+    rows: dict[str, tuple[list, list]] = {"sum": ([], []), "bound": ([], [])}
     involved: set[int] = set()
     for relation in [*data.sums, *data.bounds]:
         truth = sum(data.values[c] for c in relation.parts)
@@ -541,31 +521,22 @@ def _feasible_ranges(data: _Data, plan: Mapping[Cell, str]) -> dict[int, tuple[f
         if not row.any():
             continue
         involved.update(int(i) for i in np.flatnonzero(row))
-        if relation.kind == "sum":
-            rows_eq.append(row)
-            rhs_eq.append(-constant)
-        else:
-            rows_ub.append(row)
-            rhs_ub.append(-constant)
+        rows[relation.kind][0].append(row)
+        rows[relation.kind][1].append(-constant)
     ranges: dict[int, tuple[float, float]] = {}
-    bounds = [(1, None)] * n
-    problem = {
-        "A_eq": np.array(rows_eq) if rows_eq else None,
-        "b_eq": np.array(rhs_eq) if rhs_eq else None,
-        "A_ub": np.array(rows_ub) if rows_ub else None,
-        "b_ub": np.array(rhs_ub) if rhs_ub else None,
-        "bounds": bounds,
-        "integrality": np.ones(n),
-        "method": "highs",
-    }
+    problem: dict[str, object] = {"bounds": [(1, None)] * n, "integrality": np.ones(n)}
+    for kind, suffix in (("sum", "eq"), ("bound", "ub")):
+        matrix, rhs = rows[kind]
+        problem[f"A_{suffix}"] = np.array(matrix) if matrix else None
+        problem[f"b_{suffix}"] = np.array(rhs) if rhs else None
     for figure, i in columns.items():
         if i not in involved:
             ranges[figure] = (1.0, math.inf)
             continue
         objective = np.zeros(n)
         objective[i] = 1.0
-        low = linprog(objective, **problem)
-        high = linprog(-objective, **problem)
+        low = linprog(objective, method="highs", **problem)
+        high = linprog(-objective, method="highs", **problem)
         lo = low.fun if low.status == 0 else -math.inf
         hi = -high.fun if high.status == 0 else math.inf
         ranges[figure] = (lo, hi)
