@@ -2,9 +2,11 @@
 
 A careful auditor checks that a published report agrees with itself: quarters add up to the
 printed total, percentage groups make 100, the statutory tables repeat the quarterly tables'
-totals, the prose repeats the tables. :func:`build_reconciliation` computes every such identity
-*generically* from the clean tables (sums over groups, figure-to-figure links) into one tidy
-frame, one row per identity:
+totals, the prose repeats the tables. The identities are declared once in
+:mod:`complaints.checks.identities` (the disclosure audit reads the same model; the Stage 3 <=
+Stage 2 <= Stage 1 bounds and the percentages' bases are the audit's only); tables are named in
+sentences from their cards. :func:`build_reconciliation` turns every relation into one row of a
+tidy frame (plus each quarter's count of children in care against the cases listed under it):
 
 ==============  ==============================================================================
 column          meaning
