@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from complaints.checks import reconcile
+from complaints.checks import identities, reconcile
 from complaints.checks.reconcile import build_reconciliation, describe
 from complaints.words import format_lines, parse_lines
 
@@ -51,12 +51,13 @@ def test_every_kind_of_identity_is_computed(rec):
 
 def test_every_link_between_tables_is_found_for_2022_23(rec):
     same = rec[rec["check"] == "same_figure_agrees"]
-    assert len(same) == len(reconcile.LINKS)  # every link has both figures for the report's year
+    links = [i for i in identities.IDENTITIES if i.kind == "same"]
+    assert len(same) == len(links)  # every link has both figures for the report's year
     assert set(same["year"]) == {"2022-23"}
 
 
 def test_the_count_measures_of_both_quarterly_tables_are_summed(rec):
-    quarterly = rec["left_table"].isin(reconcile.QUARTERLY_TABLES)
+    quarterly = rec["left_table"].isin(identities.QUARTERLY_TABLES)
     sums = rec[(rec["check"] == "quarters_add_up_to_total") & quarterly]
     assert len(sums) == 6 + 6  # formal, informal, upheld, received, compliments, learnings
 
@@ -160,3 +161,55 @@ def test_values_are_written_as_a_reader_would():
     assert reconcile.format_value(122.0) == "122"
     assert reconcile.format_value(95.0, "percent") == "95%"
     assert reconcile.format_value(2.5) == "2.5"
+
+
+def test_one_model_a_changed_quarter_breaks_the_same_sum_for_reconciliation_and_disclosure(
+    tables,
+):
+    """The reconciliation and the disclosure audit read one model of how figures relate: a
+    quarter changed by one breaks the quarters-make-the-total identity in both."""
+    from complaints.outputs.disclosure import _Data
+
+    changed = copy_tables(tables)
+    frame = changed["social_care_quarterly"]
+    formal = frame["measure"] == "formal_complaints"
+    frame.loc[formal & (frame["period"] == "Q2"), "value"] += 1
+    # Expected by plain counting: count measures whose quarters do not add up to the total.
+    expected = {}
+    for table_id in identities.QUARTERLY_TABLES:
+        counts = changed[table_id][changed[table_id]["unit"] == "count"]
+        for measure, rows in counts.groupby("measure", sort=False):
+            quarters = rows.loc[rows["period"].str.fullmatch(r"Q[1-4]"), "value"].sum()
+            total = rows.loc[rows["period"] == "Total", "value"]
+            if (rows["period"] != "Total").any() and quarters != total.iloc[0]:
+                expected[(table_id, measure)] = (quarters, total.iloc[0])
+    assert expected[("social_care_quarterly", "formal_complaints")][0] == (
+        expected[("social_care_quarterly", "formal_complaints")][1] + 1
+    )
+    assert len(expected) == 2  # and Non Social Care informal complaints, as published
+
+    rec = broken(build_reconciliation(changed))
+    sums = rec[rec["check"] == "quarters_add_up_to_total"]
+    found = {
+        (row.left_table, row.identity): (row.left_value, row.right_value)
+        for row in sums.itertuples()
+    }
+    words = {"formal_complaints": "formal complaints", "informal_complaints": "informal complaints"}
+    subject = {
+        "social_care_quarterly": "Social Care",
+        "non_social_care_quarterly": "Non Social Care",
+    }
+    assert found == {
+        (t, f"{subject[t]} {words[m]}, 2022-23"): value for (t, m), value in expected.items()
+    }
+
+    data = _Data(changed)
+    broken_sums = {
+        (r.total[0], str(data.frames[r.total[0]].loc[r.total[1], "measure"])): (
+            sum(data.values[c] for c in r.parts),
+            data.values[r.total],
+        )
+        for r in data.sums
+        if sum(data.values[c] for c in r.parts) != data.values[r.total]
+    }
+    assert broken_sums == expected

@@ -2,9 +2,11 @@
 
 A careful auditor checks that a published report agrees with itself: quarters add up to the
 printed total, percentage groups make 100, the statutory tables repeat the quarterly tables'
-totals, the prose repeats the tables. :func:`build_reconciliation` computes every such identity
-*generically* from the clean tables (sums over groups, figure-to-figure links) into one tidy
-frame, one row per identity:
+totals, the prose repeats the tables. The identities are declared once in
+:mod:`complaints.checks.identities` (the disclosure audit reads the same model; the Stage 3 <=
+Stage 2 <= Stage 1 bounds and the percentages' bases are the audit's only); tables are named in
+sentences from their cards. :func:`build_reconciliation` turns every relation into one row of a
+tidy frame (plus each quarter's count of children in care against the cases listed under it):
 
 ==============  ==============================================================================
 column          meaning
@@ -29,15 +31,13 @@ identities fail in a given year.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pandas as pd
 
 from complaints import cards
+from complaints.checks import identities
 from complaints.words import format_lines, format_value
-
-QUARTERS = ("Q1", "Q2", "Q3", "Q4")
-TOTAL = "Total"
 
 #: Printed percentages are whole numbers: each may be up to half a point off its true value.
 HALF_POINT = 0.5
@@ -48,220 +48,13 @@ TRUNCATION_SHORTFALL = 25.0
 AVERAGE_TOLERANCE = 2 * HALF_POINT
 
 RECONCILIATION_COLUMNS = (
-    "check",
-    "identity",
-    "year",
-    "relation",
-    "tolerance",
-    "unit",
-    "left_value",
-    "left_table",
-    "left_what",
-    "left_lines",
-    "right_value",
-    "right_table",
-    "right_what",
-    "right_lines",
-    "remark",
-    "discrepancy",
-)
-
-#: Short names of the tables' subjects, used to name identities in sentences.
-SUBJECT = {
-    "social_care_quarterly": "Social Care",
-    "non_social_care_quarterly": "Non Social Care",
-    "statutory_social_care": "Social Care",
-    "statutory_whole_authority": "Whole Authority",
-    "complainant_groups": "Social Care complainant groups",
-    "complaint_themes": "Social Care complaint themes",
-    "complaint_outcomes": "Social Care complaint outcomes",
-    "children_in_care_by_year": "Complaints from children in care",
-    "children_in_care_by_quarter": "Complaints from children in care",
-    "children_in_care_cases": "Children in care cases",
-    "stage1_timescales": "Stage 1 response times",
-    "learning_from_complaints": "Learning from complaints",
-    "equality_monitoring": "Equality monitoring",
-    "key_facts": "Key facts",
-}
-
-#: How a figure from each table is introduced in a sentence ("... gives 5").
-SOURCE_PHRASE = {
-    "social_care_quarterly": "the Social Care quarterly table's total",
-    "non_social_care_quarterly": "the Non Social Care quarterly table's total",
-    "statutory_social_care": "the statutory reporting table",
-    "statutory_whole_authority": "the statutory reporting table",
-    "complaint_outcomes": "the outcomes paragraph",
-    "stage1_timescales": "the timescales table",
-    "children_in_care_by_year": "the children in care table by year",
-    "children_in_care_by_quarter": "the quarter's sentence",
-    "key_facts": "the prose",
-}
-
-#: Measure ids in words.
-MEASURE_WORDS = {
-    "formal_complaints": "formal complaints",
-    "informal_complaints": "informal complaints",
-    "ombudsman_upheld": "Ombudsman complaints upheld",
-    "ombudsman_received": "Ombudsman complaints received",
-    "overdue_pct": "% overdue (timescales)",
-    "fully_justified_pct": "% fully justified",
-    "part_justified_pct": "% part justified",
-    "compliments": "compliments",
-    "learnings": "learnings",
-    "total_complaints": "total complaints",
-    "representations": "representations",
-    "stage_1": "stage 1 complaints",
-    "stage_2": "stage 2 complaints",
-    "stage_3": "stage 3 complaints",
-    "lgsco_approaches": "Ombudsman (LGSCO) approaches",
-    "lgsco_upheld": "Ombudsman (LGSCO) approaches upheld",
-}
-
-#: Tables whose percentages are shares of one whole: the groups (rows sharing these columns)
-#: should add up to 100.
-PERCENT_GROUPS: dict[str, tuple[str, ...]] = {
-    "complaint_themes": ("year",),
-    "complaint_outcomes": ("year",),
-    "stage1_timescales": ("year",),
-    "equality_monitoring": ("year", "characteristic"),
-}
-
-#: (upheld, received) pairs of measure or fact ids: no more can be upheld than were received.
-UPHELD_PAIRS = (
-    ("ombudsman_upheld", "ombudsman_received"),
-    ("lgsco_upheld", "lgsco_approaches"),
-    ("ombudsman_social_care_maladministration", "ombudsman_social_care_investigated"),
-    ("ombudsman_non_social_care_upheld", "ombudsman_non_social_care_heard"),
-)
-
-QUARTERLY_TABLES = ("social_care_quarterly", "non_social_care_quarterly")
-
-
-@dataclass(frozen=True)
-class Ref:
-    """One figure per year: the rows of ``table`` matching ``where`` (column -> value)."""
-
-    table: str
-    where: Mapping[str, str] = field(default_factory=dict)
-    phrase: str | None = None  # overrides SOURCE_PHRASE[table]
-
-
-@dataclass(frozen=True)
-class Link:
-    """Two places that state the same figure."""
-
-    identity: str
-    left: Ref
-    right: Ref
-
-
-_QUARTERLY_TOTAL = {"period": TOTAL}
-
-#: Figures the report states in two places. Each is compared for every year both places hold.
-LINKS: tuple[Link, ...] = (
-    # The statutory reporting table repeats the quarterly tables' totals ...
-    Link(
-        "Social Care representations (complaints resolved informally)",
-        Ref("statutory_social_care", {"measure": "representations"}),
-        Ref("social_care_quarterly", {"measure": "informal_complaints", **_QUARTERLY_TOTAL}),
+    *("check", "identity", "year", "relation", "tolerance", "unit"),
+    *(
+        f"{side}_{part}"
+        for side in ("left", "right")
+        for part in ("value", "table", "what", "lines")
     ),
-    Link(
-        "Social Care stage 1 (formal) complaints",
-        Ref("statutory_social_care", {"measure": "stage_1"}),
-        Ref("social_care_quarterly", {"measure": "formal_complaints", **_QUARTERLY_TOTAL}),
-    ),
-    Link(
-        "Social Care Ombudsman approaches",
-        Ref("statutory_social_care", {"measure": "lgsco_approaches"}),
-        Ref("social_care_quarterly", {"measure": "ombudsman_received", **_QUARTERLY_TOTAL}),
-    ),
-    Link(
-        "Social Care Ombudsman approaches upheld",
-        Ref("statutory_social_care", {"measure": "lgsco_upheld"}),
-        Ref("social_care_quarterly", {"measure": "ombudsman_upheld", **_QUARTERLY_TOTAL}),
-    ),
-    # ... and its "Whole Authority" part those of the Non Social Care table.
-    Link(
-        "Whole Authority (Non Social Care) formal complaints",
-        Ref("statutory_whole_authority", {"measure": "formal_complaints"}),
-        Ref("non_social_care_quarterly", {"measure": "formal_complaints", **_QUARTERLY_TOTAL}),
-    ),
-    Link(
-        "Whole Authority (Non Social Care) representations (complaints resolved informally)",
-        Ref("statutory_whole_authority", {"measure": "representations"}),
-        Ref("non_social_care_quarterly", {"measure": "informal_complaints", **_QUARTERLY_TOTAL}),
-    ),
-    Link(
-        "Whole Authority (Non Social Care) Ombudsman approaches",
-        Ref("statutory_whole_authority", {"measure": "lgsco_approaches"}),
-        Ref("non_social_care_quarterly", {"measure": "ombudsman_received", **_QUARTERLY_TOTAL}),
-    ),
-    Link(
-        "Whole Authority (Non Social Care) Ombudsman approaches upheld",
-        Ref("statutory_whole_authority", {"measure": "lgsco_upheld"}),
-        Ref("non_social_care_quarterly", {"measure": "ombudsman_upheld", **_QUARTERLY_TOTAL}),
-    ),
-    # The prose repeats the tables.
-    Link(
-        "Social Care complaints investigated by the Ombudsman",
-        Ref("key_facts", {"fact": "ombudsman_social_care_investigated"}),
-        Ref("statutory_social_care", {"measure": "lgsco_approaches"}),
-    ),
-    Link(
-        "Social Care Ombudsman cases with maladministration (upheld)",
-        Ref("key_facts", {"fact": "ombudsman_social_care_maladministration"}),
-        Ref("statutory_social_care", {"measure": "lgsco_upheld"}),
-    ),
-    Link(
-        "Non Social Care complaints heard by the Ombudsman",
-        Ref("key_facts", {"fact": "ombudsman_non_social_care_heard"}),
-        Ref("statutory_whole_authority", {"measure": "lgsco_approaches"}),
-    ),
-    Link(
-        "Non Social Care complaints upheld by the Ombudsman",
-        Ref("key_facts", {"fact": "ombudsman_non_social_care_upheld"}),
-        Ref("statutory_whole_authority", {"measure": "lgsco_upheld"}),
-    ),
-    Link(
-        "Cases accepted at Stage 2",
-        Ref("key_facts", {"fact": "stage2_cases_accepted"}),
-        Ref("statutory_social_care", {"measure": "stage_2"}),
-    ),
-    Link(
-        "Social Care complaints fully justified",
-        Ref("key_facts", {"fact": "social_care_fully_justified_pct"}),
-        Ref("social_care_quarterly", {"measure": "fully_justified_pct", **_QUARTERLY_TOTAL}),
-    ),
-    Link(
-        "Social Care complaints fully justified",
-        Ref("complaint_outcomes", {"outcome": "Fully Justified"}),
-        Ref("social_care_quarterly", {"measure": "fully_justified_pct", **_QUARTERLY_TOTAL}),
-    ),
-    Link(
-        "Social Care complaints partially justified",
-        Ref("complaint_outcomes", {"outcome": "Partially Justified"}),
-        Ref("social_care_quarterly", {"measure": "part_justified_pct", **_QUARTERLY_TOTAL}),
-    ),
-    Link(
-        "Social Care stage 1 complaints answered after 20 days",
-        Ref("stage1_timescales", {"band": "over_20_days"}),
-        Ref("social_care_quarterly", {"measure": "overdue_pct", **_QUARTERLY_TOTAL}),
-    ),
-    Link(
-        "Complaints from children in care",
-        Ref("key_facts", {"fact": "children_in_care_cases"}),
-        Ref("children_in_care_by_year"),
-    ),
-    Link(
-        "Social Care learnings",
-        Ref("key_facts", {"fact": "social_care_learnings"}),
-        Ref("social_care_quarterly", {"measure": "learnings", **_QUARTERLY_TOTAL}),
-    ),
-    Link(
-        "Non Social Care learnings",
-        Ref("key_facts", {"fact": "non_social_care_learnings"}),
-        Ref("non_social_care_quarterly", {"measure": "learnings", **_QUARTERLY_TOTAL}),
-    ),
+    *("remark", "discrepancy"),
 )
 
 
@@ -273,20 +66,15 @@ class Side:
     lines: tuple[int, ...]
 
 
-# Formatting -------------------------------------------------------------------------------------
-
-
-# Building ---------------------------------------------------------------------------------------
-
-
 def _lines(frame: pd.DataFrame) -> tuple[int, ...]:
     if "source_line" not in frame.columns:
         return ()
     return tuple(sorted({int(n) for n in frame["source_line"].dropna()}))
 
 
-def _norm(text: object) -> str:
-    return " ".join(str(text).split()).casefold()
+def _side(rows: pd.DataFrame, table: str, what: str) -> Side:
+    """One side of an identity: the sum of ``rows`` of ``table``."""
+    return Side(rows["value"].sum(), table, what, _lines(rows))
 
 
 def _row(
@@ -301,23 +89,12 @@ def _row(
     unit: str = "count",
     remark: str = "",
 ) -> dict[str, object]:
-    return {
-        "check": check,
-        "identity": identity,
-        "year": str(year),
-        "relation": relation,
-        "tolerance": float(tolerance),
-        "unit": unit,
-        "left_value": float(left.value),
-        "left_table": left.table,
-        "left_what": left.what,
-        "left_lines": format_lines(left.lines),
-        "right_value": float(right.value),
-        "right_table": right.table,
-        "right_what": right.what,
-        "right_lines": format_lines(right.lines),
-        "remark": remark,
-    }
+    row: dict[str, object] = {"check": check, "identity": identity, "year": str(year)}
+    row.update(relation=relation, tolerance=float(tolerance), unit=unit)
+    for name, side in (("left", left), ("right", right)):
+        row.update({f"{name}_value": float(side.value), f"{name}_table": side.table})
+        row.update({f"{name}_what": side.what, f"{name}_lines": format_lines(side.lines)})
+    return {**row, "remark": remark}
 
 
 def _unit_of(frame: pd.DataFrame) -> str:
@@ -326,223 +103,104 @@ def _unit_of(frame: pd.DataFrame) -> str:
     return "count"
 
 
-def _quarterly_sums(tables: Mapping[str, pd.DataFrame]) -> list[dict[str, object]]:
-    """Count measures: Q1 + Q2 + Q3 + Q4 = the printed total."""
-    rows = []
-    for table_id in QUARTERLY_TABLES:
-        frame = tables.get(table_id)
-        if frame is None:
-            continue
-        counts = frame[frame["unit"] == "count"]
-        for (year, measure), group in counts.groupby(["year", "measure"], sort=False):
-            quarters = group[group["period"].isin(QUARTERS)]
-            total = group[group["period"] == TOTAL]
-            if quarters.empty or len(total) != 1:
-                continue
-            words = MEASURE_WORDS.get(measure, measure.replace("_", " "))
-            rows.append(
-                _row(
-                    "quarters_add_up_to_total",
-                    f"{SUBJECT[table_id]} {words}, {year}",
-                    year,
-                    Side(
-                        quarters["value"].sum(),
-                        table_id,
-                        "the quarters add up to",
-                        _lines(quarters),
-                    ),
-                    Side(total["value"].iloc[0], table_id, "the printed total is", _lines(total)),
-                )
-            )
-    return rows
+def _subject(table: str) -> str:
+    return cards.CARDS[table].subject if table in cards.CARDS else table
 
 
-def _children_in_care_quarters(tables: Mapping[str, pd.DataFrame]) -> list[dict[str, object]]:
-    """Children in care: the quarters in the prose add up to the figure in the table by year."""
-    by_quarter = tables.get("children_in_care_by_quarter")
-    by_year = tables.get("children_in_care_by_year")
-    if by_quarter is None or by_year is None:
+def _bound(rel: identities.Relation) -> list[dict[str, object]]:
+    """No more upheld than received; the complainant groups at most all complaints."""
+    parts, whole, year = rel.parts, rel.whole, rel.key["year"]
+    table, whole_table = rel.identity.parts.table, rel.identity.whole.table
+    if rel.identity.check == "groups_within_total":
+        if len(whole) != 1:
+            return []
+        left = _side(parts, table, "the groups add up to")
+        right = _side(whole, whole_table, "the total complaints figure,")
+        identity = f"{_subject(table)}, {year}"
+    elif rel.identity.check == "upheld_not_above_received":
+        if len(parts) != 1 or len(whole) != 1:
+            return []
+        ids = [next(iter(r.where.values())) for r in (rel.identity.parts, rel.identity.whole)]
+        period = rel.key.get("period", identities.TOTAL)
+        period = "" if period == identities.TOTAL else f"{period} "
+        subject = f"{_subject(table)} Ombudsman complaints"
+        if table == identities.FACTS and "label" in whole.columns:
+            subject = f"{whole['label'].iloc[0]} (prose)"
+        identity = f"{subject}, {period}{year}"
+        left = _side(parts, table, f"upheld ({ids[0]})")
+        right = _side(whole, table, f"received ({ids[1]})")
+    else:
         return []
+    return [_row(rel.identity.check, identity, year, left, right, relation="<=")]
+
+
+def _sum(rel: identities.Relation) -> list[dict[str, object]]:
+    """Quarters add up to the total (a yearly percentage lies within its quarters' range);
+    the caption's total is formal plus informal complaints."""
+    parts, whole, year = rel.parts, rel.whole, rel.key["year"]
+    part_table, table = rel.identity.parts.table, rel.identity.whole.table
+    if len(whole) != 1:
+        return []
+    measure = rel.key.get("measure")
+    if part_table != table:  # children in care: the prose's quarters, the table's year
+        left = _side(parts, part_table, "the quarters in the prose add up to")
+        right = _side(whole, table, "the table by year gives")
+        return [_row("quarters_add_up_to_total", f"{_subject(table)}, {year}", year, left, right)]
+    if measure is None:  # formal + informal = the caption's total
+        if len(parts) != 2:
+            return []
+        left = _side(whole, table, "the caption says")
+        right = _side(parts, table, "the formal and informal totals make")
+        identity = f"{_subject(table)} total complaints, {year}"
+        return [_row("total_is_formal_plus_informal", identity, year, left, right)]
+    words = cards.CARDS[table].measures.get(measure, measure.replace("_", " "))
+    identity = f"{_subject(table)} {words}, {year}"
+    printed = _side(whole, table, "the printed total is")
+    if _unit_of(whole) == "count":
+        left = _side(parts, table, "the quarters add up to")
+        return [_row("quarters_add_up_to_total", identity, year, left, printed)]
     rows = []
-    for year, quarters in by_quarter.groupby("year", sort=False):
-        year_row = by_year[by_year["year"] == year]
-        if len(year_row) != 1:
-            continue
-        rows.append(
-            _row(
-                "quarters_add_up_to_total",
-                f"{SUBJECT['children_in_care_by_year']}, {year}",
-                year,
-                Side(
-                    quarters["value"].sum(),
-                    "children_in_care_by_quarter",
-                    "the quarters in the prose add up to",
-                    _lines(quarters),
-                ),
-                Side(
-                    year_row["value"].iloc[0],
-                    "children_in_care_by_year",
-                    "the table by year gives",
-                    _lines(year_row),
-                ),
-            )
+    for relation, pick, what in (
+        ("<=", parts["value"].idxmax(), "the highest quarter"),
+        (">=", parts["value"].idxmin(), "the lowest quarter"),
+    ):
+        quarter = _side(parts.loc[[pick]], table, f"{what} ({parts.loc[pick, 'period']})")
+        row = _row(
+            "total_percent_within_quarters", identity, year, printed, quarter, unit="percent"
         )
+        rows.append({**row, "relation": relation, "tolerance": AVERAGE_TOLERANCE})
     return rows
 
 
-def _total_complaints(tables: Mapping[str, pd.DataFrame]) -> list[dict[str, object]]:
-    """The caption's 'Total Complaints = N' is formal plus informal complaints."""
-    rows = []
-    for table_id in QUARTERLY_TABLES:
-        frame = tables.get(table_id)
-        if frame is None:
-            continue
-        totals = frame[frame["period"] == TOTAL]
-        for year, group in totals.groupby("year", sort=False):
-            stated = group[group["measure"] == "total_complaints"]
-            parts = group[group["measure"].isin(["formal_complaints", "informal_complaints"])]
-            if len(stated) != 1 or len(parts) != 2:
-                continue
-            rows.append(
-                _row(
-                    "total_is_formal_plus_informal",
-                    f"{SUBJECT[table_id]} total complaints, {year}",
-                    year,
-                    Side(stated["value"].iloc[0], table_id, "the caption says", _lines(stated)),
-                    Side(
-                        parts["value"].sum(),
-                        table_id,
-                        "the formal and informal totals make",
-                        _lines(parts),
-                    ),
-                )
-            )
-    return rows
-
-
-def _percent_totals(tables: Mapping[str, pd.DataFrame]) -> list[dict[str, object]]:
-    """A yearly percentage (an average of the quarters) lies within the quarters' range."""
-    rows = []
-    for table_id in QUARTERLY_TABLES:
-        frame = tables.get(table_id)
-        if frame is None:
-            continue
-        percents = frame[frame["unit"] == "percent"]
-        for (year, measure), group in percents.groupby(["year", "measure"], sort=False):
-            quarters = group[group["period"].isin(QUARTERS)]
-            total = group[group["period"] == TOTAL]
-            if quarters.empty or len(total) != 1:
-                continue
-            identity = f"{SUBJECT[table_id]} {MEASURE_WORDS.get(measure, measure)}, {year}"
-            printed = Side(total["value"].iloc[0], table_id, "the printed total is", _lines(total))
-            for relation, pick, what in (
-                ("<=", quarters["value"].idxmax(), "the highest quarter"),
-                (">=", quarters["value"].idxmin(), "the lowest quarter"),
-            ):
-                quarter = quarters.loc[[pick]]
-                label = f"{what} ({quarter['period'].iloc[0]})"
-                rows.append(
-                    _row(
-                        "total_percent_within_quarters",
-                        identity,
-                        year,
-                        printed,
-                        Side(quarter["value"].iloc[0], table_id, label, _lines(quarter)),
-                        relation=relation,
-                        tolerance=AVERAGE_TOLERANCE,
-                        unit="percent",
-                    )
-                )
-    return rows
-
-
-def _percent_groups(tables: Mapping[str, pd.DataFrame]) -> list[dict[str, object]]:
+def _shares(rel: identities.Relation, last_line: object) -> list[dict[str, object]]:
     """Shares of one whole add up to 100 (within rounding), and no section is cut off."""
-    rows = []
-    for table_id, keys in PERCENT_GROUPS.items():
-        frame = tables.get(table_id)
-        if frame is None or frame.empty:
-            continue
-        last_line = frame["source_line"].max()
-        for key, group in frame.groupby(list(keys), sort=False):
-            key = key if isinstance(key, tuple) else (key,)
-            named = dict(zip(keys, key, strict=True))
-            year = named["year"]
-            label = ", ".join([SUBJECT[table_id], *[str(named[k]) for k in keys if k != "year"]])
-            identity = f"{label}, {year}"
-            total = Side(group["value"].sum(), table_id, "the percentages add up to", _lines(group))
-            whole = Side(100.0, table_id, "a whole is", ())
-            n = len(group)
-            rows.append(
-                _row(
-                    "percentages_add_up_to_100",
-                    identity,
-                    year,
-                    total,
-                    whole,
-                    tolerance=HALF_POINT * n,
-                    unit="percent",
-                    remark=f"{n} groups, each rounded to a whole number",
-                )
-            )
-            is_last = group["source_line"].max() == last_line
-            rows.append(
-                _row(
-                    "section_complete",
-                    identity,
-                    year,
-                    total,
-                    whole,
-                    relation=">=",
-                    tolerance=TRUNCATION_SHORTFALL,
-                    unit="percent",
-                    remark="it is the last section of the table" if is_last else "",
-                )
-            )
-    return rows
+    group, year, table = rel.parts, rel.key["year"], rel.identity.parts.table
+    label = ", ".join([_subject(table), *[v for k, v in rel.key.items() if k != "year"]])
+    identity = f"{label}, {year}"
+    total = _side(group, table, "the percentages add up to")
+    whole = Side(100.0, table, "a whole is", ())
+    n, is_last = len(group), group["source_line"].max() == last_line
+    remark = f"{n} groups, each rounded to a whole number"
+    adds_up = _row("percentages_add_up_to_100", identity, year, total, whole, unit="percent")
+    complete = {**adds_up, "check": "section_complete", "relation": ">="}
+    last = "it is the last section of the table" if is_last else ""
+    return [
+        {**adds_up, "tolerance": HALF_POINT * n, "remark": remark},
+        {**complete, "tolerance": TRUNCATION_SHORTFALL, "remark": last},
+    ]
 
 
-def _ref_by_year(
-    tables: Mapping[str, pd.DataFrame], ref: Ref, normalised: dict[tuple[str, str], pd.Series]
-) -> dict[str, pd.DataFrame]:
-    frame = tables.get(ref.table)
-    if frame is None or any(c not in frame.columns for c in (*ref.where, "year")):
-        return {}
-    mask = pd.Series(True, index=frame.index)
-    for column, wanted in ref.where.items():
-        if (ref.table, column) not in normalised:
-            normalised[ref.table, column] = frame[column].map(_norm)
-        mask &= normalised[ref.table, column] == _norm(wanted)
-    return {str(year): group for year, group in frame[mask].groupby("year", sort=False)}
-
-
-def _links(tables: Mapping[str, pd.DataFrame]) -> list[dict[str, object]]:
+def _same(rel: identities.Relation) -> list[dict[str, object]]:
     """The same figure stated in two places agrees, for every year both places hold."""
-    rows = []
-    normalised: dict[tuple[str, str], pd.Series] = {}
-    for link in LINKS:
-        left_years = _ref_by_year(tables, link.left, normalised)
-        right_years = _ref_by_year(tables, link.right, normalised)
-        for year, left in left_years.items():
-            right = right_years.get(year)
-            if right is None or len(left) != 1 or len(right) != 1:
-                continue
-            sides = []
-            for ref, chosen in ((link.left, left), (link.right, right)):
-                phrase = ref.phrase or SOURCE_PHRASE.get(ref.table, f"table {ref.table}")
-                sides.append(
-                    Side(chosen["value"].iloc[0], ref.table, f"{phrase} gives", _lines(chosen))
-                )
-            rows.append(
-                _row(
-                    "same_figure_agrees",
-                    f"{link.identity}, {year}",
-                    year,
-                    *sides,
-                    unit=_unit_of(left),
-                )
-            )
-    return rows
+    if len(rel.parts) != 1 or len(rel.whole) != 1:
+        return []
+    sides = []
+    for rows, ref in ((rel.parts, rel.identity.parts), (rel.whole, rel.identity.whole)):
+        phrase = cards.CARDS[ref.table].phrase or f"table {ref.table}"
+        sides.append(_side(rows, ref.table, f"{phrase} gives"))
+    year = rel.key["year"]
+    identity = f"{rel.identity.name}, {year}"
+    return [_row("same_figure_agrees", identity, year, *sides, unit=_unit_of(rel.parts))]
 
 
 def _cases_listed(tables: Mapping[str, pd.DataFrame]) -> list[dict[str, object]]:
@@ -571,95 +229,34 @@ def _cases_listed(tables: Mapping[str, pd.DataFrame]) -> list[dict[str, object]]
     return rows
 
 
-def _groups_within_total(tables: Mapping[str, pd.DataFrame]) -> list[dict[str, object]]:
-    """Complainants who categorised themselves are at most all Social Care complaints."""
-    groups = tables.get("complainant_groups")
-    quarterly = tables.get("social_care_quarterly")
-    if groups is None or quarterly is None:
-        return []
-    total = quarterly[(quarterly["measure"] == "total_complaints") & (quarterly["period"] == TOTAL)]
-    rows = []
-    for year, group in groups.groupby("year", sort=False):
-        stated = total[total["year"] == year]
-        if len(stated) != 1:
-            continue
-        rows.append(
-            _row(
-                "groups_within_total",
-                f"{SUBJECT['complainant_groups']}, {year}",
-                year,
-                Side(
-                    group["value"].sum(),
-                    "complainant_groups",
-                    "the groups add up to",
-                    _lines(group),
-                ),
-                Side(
-                    stated["value"].iloc[0],
-                    "social_care_quarterly",
-                    "the total complaints figure,",
-                    _lines(stated),
-                ),
-                relation="<=",
-            )
-        )
-    return rows
-
-
-def _upheld_pairs(tables: Mapping[str, pd.DataFrame]) -> list[dict[str, object]]:
-    """No more Ombudsman complaints can be upheld than were received."""
-    rows = []
-    for table_id, frame in tables.items():
-        id_column = next((c for c in ("measure", "fact") if c in frame.columns), None)
-        if id_column is None:
-            continue
-        keys = [c for c in ("year", "period") if c in frame.columns]
-        for upheld_id, received_id in UPHELD_PAIRS:
-            upheld = frame[frame[id_column] == upheld_id]
-            received = frame[frame[id_column] == received_id]
-            if upheld.empty or received.empty:
-                continue
-            for key, up in upheld.groupby(keys, sort=False):
-                key = key if isinstance(key, tuple) else (key,)
-                named = dict(zip(keys, key, strict=True))
-                rec = received
-                for column, value in named.items():
-                    rec = rec[rec[column] == value]
-                if len(up) != 1 or len(rec) != 1:
-                    continue
-                period = f"{named['period']} " if named.get("period") not in (None, TOTAL) else ""
-                subject = f"{SUBJECT[table_id]} Ombudsman complaints"
-                if id_column == "fact" and "label" in rec.columns:
-                    subject = f"{rec['label'].iloc[0]} (prose)"
-                rows.append(
-                    _row(
-                        "upheld_not_above_received",
-                        f"{subject}, {period}{named['year']}",
-                        named["year"],
-                        Side(up["value"].iloc[0], table_id, f"upheld ({upheld_id})", _lines(up)),
-                        Side(
-                            rec["value"].iloc[0],
-                            table_id,
-                            f"received ({received_id})",
-                            _lines(rec),
-                        ),
-                        relation="<=",
-                    )
-                )
-    return rows
-
-
-BUILDERS = (
-    _upheld_pairs,
-    _quarterly_sums,
-    _children_in_care_quarters,
-    _total_complaints,
-    _percent_totals,
-    _percent_groups,
-    _links,
-    _cases_listed,
-    _groups_within_total,
+#: The checks in the order of the table (a group's ``section_complete`` row follows its
+#: ``percentages_add_up_to_100`` row).
+CHECK_ORDER = (
+    "upheld_not_above_received",
+    "quarters_add_up_to_total",
+    "total_is_formal_plus_informal",
+    "total_percent_within_quarters",
+    "percentages_add_up_to_100",
+    "same_figure_agrees",
+    "cases_listed_match_count",
+    "groups_within_total",
 )
+
+
+def _identity_rows(tables: Mapping[str, pd.DataFrame]) -> list[dict[str, object]]:
+    """A row for every relation of :mod:`complaints.checks.identities` that the reconciliation
+    checks (the stage bounds and the percentages' bases are the disclosure audit's only)."""
+    by_check: dict[str, list[dict[str, object]]] = {c: [] for c in CHECK_ORDER}
+    for rel in identities.instantiate(tables):
+        kind = rel.identity.kind
+        if kind == "shares":
+            last_line = tables[rel.identity.parts.table]["source_line"].max()
+            by_check["percentages_add_up_to_100"].extend(_shares(rel, last_line))
+        elif kind in ("bound", "sum", "same"):
+            for row in {"bound": _bound, "sum": _sum, "same": _same}[kind](rel):
+                by_check[str(row["check"])].append(row)
+    by_check["cases_listed_match_count"] = _cases_listed(tables)
+    return [row for check in CHECK_ORDER for row in by_check[check]]
 
 
 def discrepancy(relation: pd.Series, left: pd.Series, right: pd.Series) -> pd.Series:
@@ -692,8 +289,7 @@ def _report_conflicts(conflicts: pd.DataFrame | None) -> list[dict[str, object]]
         rows.append(
             _row(
                 "same_figure_in_two_reports",
-                f"{SUBJECT.get(record['table'], record['table'])} {record['figure']}, "
-                f"{record['year']}",
+                f"{_subject(record['table'])} {record['figure']}, {record['year']}",
                 record["year"],
                 sides[0],
                 sides[1],
@@ -709,7 +305,7 @@ def build_reconciliation(
     """Every identity computable from ``tables`` (missing tables are skipped), one row each,
     and one for each figure two held reports disagree on (``conflicts``, from the store)."""
     known = {t: f for t, f in tables.items() if t in cards.CARDS}
-    rows = [row for build in BUILDERS for row in build(known)]
+    rows = _identity_rows(known)
     rows.extend(_report_conflicts(conflicts))
     frame = pd.DataFrame(rows, columns=[c for c in RECONCILIATION_COLUMNS if c != "discrepancy"])
     frame["discrepancy"] = discrepancy(

@@ -22,46 +22,38 @@ Counts of people or cases (unit ``count``)
 * **Primary**: every count from 1 to 5 is suppressed. Zeros are shown, and are never chosen for
   secondary suppression, so a reader knows every ``c`` is at least 1 (the audit below assumes a
   reader who knows this).
-* **Same figure**: a figure printed in two places is suppressed in both. The links are: the
-  statutory Children's Social Care Stage 1 and Representations and the quarterly formal and
-  informal totals; the statutory LGSCO approaches and upheld (both statutory tables) and the
-  quarterly Ombudsman received and upheld totals, and the key facts that restate them
-  (investigated / maladministration, heard / upheld); Whole Authority formal complaints and
-  representations and the Non Social Care formal and informal totals; Stage 2 and the key fact
-  'Cases accepted at Stage 2'; the key facts on learnings and the quarterly learnings totals;
-  the children-in-care key fact and the current year of the by-year table. Rows of different
-  reports with the same key are the same figure too.
-* **Secondary**, in every additive relationship the tables expose: Q1-Q4 = Totals for every
-  count measure of both quarterly tables; formal + informal = Total Complaints; children in care
-  by quarter = the year's figure; and the bounds upheld <= received (each quarter and the total,
-  the statutory LGSCO phrases and their key facts), Stage 3 <= Stage 2 <= Stage 1, and the
-  complainant groups adding up to at most the Social Care total complaints. First, the DfE rule:
-  wherever exactly one cell of a relationship is suppressed, the smallest non-zero published cell
-  of that relationship is suppressed too. Then an audit: for every suppressed figure, integer
-  linear programs (``scipy.optimize.linprog`` with HiGHS; scipy comes with great-expectations)
-  find the smallest and largest value it can take given every published count, every
-  relationship that holds in the data, and every ``c`` being at least 1; a figure pinned to one
-  value gets the smallest non-zero published cell of its relationships suppressed as well, until
-  none is. (Relationships that the published
-  figures themselves break, such as Non Social Care informal complaints, still get the DfE rule
-  but cannot pin a value, so the audit leaves them out.)
+* **Same figure**: a figure printed in two places is suppressed in both. The places, and every
+  relationship below, are declared once in :mod:`complaints.checks.identities` (which the
+  reconciliation checks too); the places of one figure there are joined into one link (the
+  statutory LGSCO approaches, the quarterly Ombudsman received total and the key fact that
+  restates them are one figure). Rows of different reports with the same key are the same figure
+  too.
+* **Secondary**, in every additive relationship the tables expose (the identities' sums: the
+  quarters of every count measure make its total, formal + informal = Total Complaints, children
+  in care by quarter make the year; and their bounds: upheld <= received, Stage 3 <= Stage 2 <=
+  Stage 1, the complainant groups at most the Social Care total complaints). First, the DfE rule:
+  wherever exactly one cell of a sum is suppressed, the smallest non-zero published cell of that
+  sum is suppressed too (sums in the order of the tables and years). Then an audit: for every
+  suppressed figure, integer linear programs (``scipy.optimize.linprog`` with HiGHS; scipy comes
+  with great-expectations) find the smallest and largest value it can take given every published
+  count, every relationship that holds in the data, and every ``c`` being at least 1; a figure
+  pinned to one value gets the smallest non-zero published cell of its relationships suppressed
+  as well, until none is. (Relationships that the published figures themselves break, such as
+  Non Social Care informal complaints, still get the DfE rule but cannot pin a value, so the
+  audit leaves them out.)
 
 Percentages (unit ``percent``)
 ------------------------------
 A percentage of a small number re-discloses it (14% of 7 is one complaint). A percentage is
-suppressed when its base (the count it is a share of) is suppressed, not published, or below 10,
-or when the count it stands for, ``percentage x base / 100`` rounded (at least 1 when the
-percentage is not 0), is from 1 to 5. 0% is shown. The bases are the counts the report publishes
-for what the percentage is a share of: formal complaints of the same quarter for the quarterly
-percentages (overdue, fully and part justified); Stage 1 complaints of the same year for the
-Stage 1 timescales, the complaint outcomes, the themes (the report does not say; Stage 1 is the
-smallest count they could be a share of, so the rule errs towards suppressing) and the key fact
-on fully justified complaints; the key fact on equality monitoring records for equality
-monitoring. Then, as for counts, a percentage printed in two places is suppressed in both
-(quarterly fully/part justified totals = the current year's outcomes = the key fact; quarterly
-overdue total = the Stage 1 '20+ days' share), and a group that adds up (a quarterly row's
-quarters and total, whose counts add up; the shares of one year's timescale bands, outcomes or
-themes, or of one equality characteristic, which add up to about 100) never has exactly one
+suppressed when its base (the count it is a share of, an identity of kind ``base``) is
+suppressed, not published, or below 10, or when the count it stands for, ``percentage x base /
+100`` rounded (at least 1 when the percentage is not 0), is from 1 to 5. 0% is shown. The bases:
+formal complaints of the same quarter for the quarterly percentages; Stage 1 complaints of the
+year for the timescales, outcomes, themes (the report does not say; Stage 1 is the smallest count
+they could be a share of, so the rule errs towards suppressing) and the fully justified key fact;
+the equality monitoring records key fact for equality monitoring. Then, as for counts, a
+percentage printed in two places is suppressed in both, and a group that adds up (a quarterly
+row's quarters and total; shares of one whole, as the cards declare) never has exactly one
 suppressed: the smallest non-zero other one is suppressed too (a 0% only if nothing else is left).
 The counts behind percentages are not published, so percentages are not part of the audit.
 
@@ -96,6 +88,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from complaints import cards
+from complaints.checks import identities
 from complaints.words import SUPPRESSED, format_number
 
 #: The editions a report can be produced in. ``internal`` is the default and the published report.
@@ -115,17 +108,8 @@ PUBLIC_LABELS = {
 }
 
 Cell = tuple[str, int]  # (table id, row position)
+_C = re.compile(r"(?<![\w])c(?![\w])")  # the symbol of a suppressed figure in a cell's text
 
-_QUARTERLY = ("social_care_quarterly", "non_social_care_quarterly")
-_COUNT_MEASURES = (
-    "formal_complaints",
-    "informal_complaints",
-    "ombudsman_upheld",
-    "ombudsman_received",
-    "compliments",
-    "learnings",
-)
-_PERCENT_MEASURES = ("overdue_pct", "fully_justified_pct", "part_justified_pct")
 _FRACTION = ("ombudsman_upheld", "ombudsman_received")
 _LGSCO = ("lgsco_approaches", "lgsco_upheld")
 #: Money key fact -> the count key fact it was paid on.
@@ -161,7 +145,7 @@ def apply_public_edition(tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.Dat
         if hidden and "value" in frame.columns:
             frame.loc[hidden, "value"] = pd.NA
             frame.loc[hidden, "source_text"] = SUPPRESSED
-        if table_id in _QUARTERLY:
+        if table_id in identities.QUARTERLY_TABLES:
             _rewrite_pairs(frame, ["year", "period"], _FRACTION, set(hidden), _fraction_text)
         elif table_id in ("statutory_social_care", "statutory_whole_authority"):
             _rewrite_pairs(frame, ["year"], _LGSCO, set(hidden), _lgsco_text)
@@ -182,9 +166,7 @@ def suppressed_mask(frame: pd.DataFrame) -> pd.Series:
     if "value" not in frame.columns or "source_text" not in frame.columns:
         return pd.Series(False, index=frame.index)
     text = frame["source_text"].astype("string").fillna("")
-    return (frame["value"].isna() & text.str.contains(r"(?<![\w])c(?![\w])", regex=True)).astype(
-        bool
-    )
+    return (frame["value"].isna() & text.str.contains(_C.pattern, regex=True)).astype(bool)
 
 
 def is_suppressed_row(row: Mapping[str, object]) -> bool:
@@ -192,9 +174,7 @@ def is_suppressed_row(row: Mapping[str, object]) -> bool:
     value = row.get("value")
     text = row.get("source_text")
     missing = value is None or (not isinstance(value, str) and pd.isna(value))
-    return bool(
-        missing and isinstance(text, str) and re.search(r"(?<![\w])c(?![\w])", text) is not None
-    )
+    return bool(missing and isinstance(text, str) and _C.search(text) is not None)
 
 
 def suppression_plan(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
@@ -208,18 +188,8 @@ def suppression_plan(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     records = []
     for (table_id, pos), reason in sorted(plan.items(), key=lambda kv: data.order(kv[0])):
         row = data.frames[table_id].loc[pos]
-        keys = cards.CARDS[table_id].keys if table_id in cards.CARDS else ()
-        key = ", ".join(str(row[k]) for k in keys)
-        records.append(
-            {
-                "table_id": table_id,
-                "row": pos,
-                "key": key,
-                "unit": str(row["unit"]),
-                "value": row["value"],
-                "reason": reason,
-            }
-        )
+        key = ", ".join(str(row[k]) for k in _Data.keys(table_id))
+        records.append((table_id, pos, key, str(row["unit"]), row["value"], reason))
     return pd.DataFrame(records, columns=["table_id", "row", "key", "unit", "value", "reason"])
 
 
@@ -250,39 +220,24 @@ def public_notes(
     keep = ~(about_hidden | names_case)
     kept = notes[keep]
     withheld = notes[~keep].groupby("table_id", sort=False).size()
-    extra = pd.DataFrame(
-        [
-            {
-                "table_id": table_id,
-                "severity": "info",
-                "message": (
-                    f"{count} data-quality note(s) withheld from the public edition: they concern "
-                    "figures suppressed in it, or name a case."
-                ),
-            }
-            for table_id, count in withheld.items()
-        ],
-        columns=notes.columns,
+    message = (
+        "{} data-quality note(s) withheld from the public edition: they concern figures "
+        "suppressed in it, or name a case."
     )
+    extra = pd.DataFrame(
+        [(table_id, "info", message.format(count)) for table_id, count in withheld.items()],
+        columns=["table_id", "severity", "message"],
+    ).reindex(columns=notes.columns)
     return pd.concat([kept, extra], ignore_index=True)
 
 
 # The data: cells, keys and relationships --------------------------------------------------------
 
 
-def _is_quarter(period: object) -> bool:
-    return re.fullmatch(r"Q[1-4]", str(period)) is not None
-
-
-def _is_total(period: object) -> bool:
-    return str(period).strip().lower() == "total"
-
-
 @dataclass(frozen=True)
 class _Relation:
     """``parts`` add up to ``total`` (kind ``sum``) or to at most ``total`` (kind ``bound``)."""
 
-    name: str
     parts: tuple[Cell, ...]
     total: Cell
     kind: str = "sum"
@@ -293,15 +248,16 @@ class _Relation:
 
 
 class _Data:
-    """The clean tables with positional rows, an index by key, and the relationships."""
+    """The clean tables with positional rows, an index by key, and the relationships of
+    :mod:`complaints.checks.identities` between their cells."""
 
     def __init__(self, tables: Mapping[str, pd.DataFrame]) -> None:
         self.frames = {t: f.reset_index(drop=True).copy() for t, f in tables.items()}
         self._table_order = {t: i for i, t in enumerate(self.frames)}
         self.index: dict[str, dict[tuple[str, ...], list[int]]] = {}
         for table_id, frame in self.frames.items():
-            key = cards.CARDS[table_id].keys if table_id in cards.CARDS else ()
             by_key: dict[tuple[str, ...], list[int]] = {}
+            key = self.keys(table_id)
             if key and all(k in frame.columns for k in key):
                 for pos, values in enumerate(frame.loc[:, list(key)].astype(str).itertuples()):
                     by_key.setdefault(tuple(values[1:]), []).append(pos)
@@ -315,26 +271,19 @@ class _Data:
                 if value is not None and not pd.isna(value):
                     self.values[(table_id, pos)] = float(value)
                     self.units[(table_id, pos)] = str(unit)
-        self.sums, self.bounds, self.links = self._count_relations()
-        self.percent_groups, self.percent_links = self._percent_relations()
+        self._relations()
+
+    @staticmethod
+    def keys(table_id: str) -> tuple[str, ...]:
+        return cards.CARDS[table_id].keys if table_id in cards.CARDS else ()
 
     def order(self, cell: Cell) -> tuple[int, int]:
         return (self._table_order[cell[0]], cell[1])
 
-    def cells(self, table_id: str, *key: str) -> list[Cell]:
-        """Every row of ``table_id`` with this key that holds a figure."""
-        found = self.index.get(table_id, {}).get(tuple(str(k) for k in key), [])
-        return [(table_id, p) for p in found if (table_id, p) in self.values]
-
     def cell(self, table_id: str, *key: str) -> Cell | None:
-        found = self.cells(table_id, *key)
-        return found[0] if found else None
-
-    def years(self, table_id: str) -> list[str]:
-        frame = self.frames.get(table_id)
-        if frame is None or "year" not in frame.columns:
-            return []
-        return sorted({str(y) for y in frame["year"].dropna()})
+        """The first row of ``table_id`` with this key that holds a figure."""
+        found = self.index.get(table_id, {}).get(tuple(str(k) for k in key), [])
+        return next(((table_id, p) for p in found if (table_id, p) in self.values), None)
 
     def where(self, table_id: str, **match: str) -> list[Cell]:
         frame = self.frames.get(table_id)
@@ -348,239 +297,81 @@ class _Data:
     def is_count(self, cell: Cell) -> bool:
         return self.units.get(cell) == "count"
 
-    # Relationships -----------------------------------------------------------------------------
+    def _firsts(self, table_id: str, rows: pd.DataFrame) -> list[Cell | None]:
+        """Per figure (card key) of ``rows``: its first row holding a value, else ``None``."""
+        key = [k for k in self.keys(table_id) if k in rows.columns] or ["value"]
+        out: dict[tuple[str, ...], Cell | None] = {}
+        for pos, values in zip(rows.index, rows.loc[:, key].astype(str).itertuples(), strict=True):
+            cell = (table_id, int(pos))
+            if out.get(values[1:]) is None:
+                out[values[1:]] = cell if cell in self.values else None
+        return list(out.values())
 
-    def _count_relations(self):
-        sums: list[_Relation] = []
-        bounds: list[_Relation] = []
-        links: list[tuple[Cell, ...]] = []
+    def _relations(self) -> None:
+        """Sums and bounds of counts, same-figure links (counts; percentages), percentage
+        groups and bases, from the one model of :mod:`complaints.checks.identities`. Pairs of
+        places stating one figure are joined into one link per figure; the sums keep the
+        order of the tables and years (the DfE rule applies them in turn)."""
+        self.bounds: list[_Relation] = []
+        self.percent_groups: list[tuple[Cell, ...]] = []
+        self._bases: dict[Cell, Cell | None] = {}
+        same: dict[Cell, Cell] = {}  # union-find over the places of one figure
 
-        def link(*cells: Cell | None) -> None:
-            present = tuple(c for c in cells if c is not None)
-            if len(present) > 1:
-                links.append(present)
-
-        def bound(name: str, parts: Iterable[Cell | None], total: Cell | None) -> None:
-            parts = tuple(p for p in parts if p is not None)
-            if parts and total is not None:
-                bounds.append(_Relation(name, parts, total, "bound"))
-
-        # Rows of different reports with the same key are the same figure.
-        for table_id, by_key in self.index.items():
-            for positions in by_key.values():
-                link(*[(table_id, p) for p in positions if (table_id, p) in self.values])
-
-        for table_id in _QUARTERLY:
-            frame = self.frames.get(table_id)
-            if frame is None:
-                continue
-            for year in self.years(table_id):
-                periods = sorted(
-                    {str(p) for p in frame.loc[frame["year"].astype(str) == year, "period"]}
-                )
-                quarters = [p for p in periods if _is_quarter(p)]
-                total = next((p for p in periods if _is_total(p)), None)
-                for measure in _COUNT_MEASURES:
-                    parts = [self.cell(table_id, year, measure, q) for q in quarters]
-                    whole = self.cell(table_id, year, measure, total) if total else None
-                    if whole is not None and parts and None not in parts:
-                        sums.append(_Relation(f"{table_id} {measure} {year}", tuple(parts), whole))
-                for period in periods:
-                    bound(
-                        f"{table_id} Ombudsman {year} {period}",
-                        [self.cell(table_id, year, "ombudsman_upheld", period)],
-                        self.cell(table_id, year, "ombudsman_received", period),
-                    )
-                if total:
-                    formal = self.cell(table_id, year, "formal_complaints", total)
-                    informal = self.cell(table_id, year, "informal_complaints", total)
-                    overall = self.cell(table_id, year, "total_complaints", total)
-                    if None not in (formal, informal, overall):
-                        sums.append(
-                            _Relation(f"{table_id} total {year}", (formal, informal), overall)
-                        )
-
-        for year in self.years("statutory_social_care"):
-            stat = "statutory_social_care"
-            total = "Total"
-            sc = "social_care_quarterly"
-            link(self.cell(stat, year, "stage_1"), self.cell(sc, year, "formal_complaints", total))
-            link(
-                self.cell(stat, year, "representations"),
-                self.cell(sc, year, "informal_complaints", total),
-            )
-            link(
-                self.cell(stat, year, "lgsco_approaches"),
-                self.cell(sc, year, "ombudsman_received", total),
-                self.cell("key_facts", year, "ombudsman_social_care_investigated"),
-            )
-            link(
-                self.cell(stat, year, "lgsco_upheld"),
-                self.cell(sc, year, "ombudsman_upheld", total),
-                self.cell("key_facts", year, "ombudsman_social_care_maladministration"),
-            )
-            link(
-                self.cell(stat, year, "stage_2"),
-                self.cell("key_facts", year, "stage2_cases_accepted"),
-            )
-            bound(
-                f"{stat} LGSCO {year}",
-                [self.cell(stat, year, "lgsco_upheld")],
-                self.cell(stat, year, "lgsco_approaches"),
-            )
-            bound(
-                f"{stat} stage 3 {year}",
-                [self.cell(stat, year, "stage_3")],
-                self.cell(stat, year, "stage_2"),
-            )
-            bound(
-                f"{stat} stage 2 {year}",
-                [self.cell(stat, year, "stage_2")],
-                self.cell(stat, year, "stage_1"),
-            )
-        for year in self.years("statutory_whole_authority"):
-            whole = "statutory_whole_authority"
-            nsc = "non_social_care_quarterly"
-            link(
-                self.cell(whole, year, "formal_complaints"),
-                self.cell(nsc, year, "formal_complaints", "Total"),
-            )
-            link(
-                self.cell(whole, year, "representations"),
-                self.cell(nsc, year, "informal_complaints", "Total"),
-            )
-            link(
-                self.cell(whole, year, "lgsco_approaches"),
-                self.cell(nsc, year, "ombudsman_received", "Total"),
-                self.cell("key_facts", year, "ombudsman_non_social_care_heard"),
-            )
-            link(
-                self.cell(whole, year, "lgsco_upheld"),
-                self.cell(nsc, year, "ombudsman_upheld", "Total"),
-                self.cell("key_facts", year, "ombudsman_non_social_care_upheld"),
-            )
-            bound(
-                f"{whole} LGSCO {year}",
-                [self.cell(whole, year, "lgsco_upheld")],
-                self.cell(whole, year, "lgsco_approaches"),
-            )
-        for year in self.years("key_facts"):
-            facts = "key_facts"
-            link(
-                self.cell(facts, year, "social_care_learnings"),
-                self.cell("social_care_quarterly", year, "learnings", "Total"),
-            )
-            link(
-                self.cell(facts, year, "non_social_care_learnings"),
-                self.cell("non_social_care_quarterly", year, "learnings", "Total"),
-            )
-            link(
-                self.cell(facts, year, "children_in_care_cases"),
-                self.cell("children_in_care_by_year", year),
-            )
-            bound(
-                f"{facts} Social Care Ombudsman {year}",
-                [self.cell(facts, year, "ombudsman_social_care_maladministration")],
-                self.cell(facts, year, "ombudsman_social_care_investigated"),
-            )
-            bound(
-                f"{facts} Non Social Care Ombudsman {year}",
-                [self.cell(facts, year, "ombudsman_non_social_care_upheld")],
-                self.cell(facts, year, "ombudsman_non_social_care_heard"),
-            )
-        for year in self.years("children_in_care_by_quarter"):
-            frame = self.frames["children_in_care_by_quarter"]
-            periods = {str(p) for p in frame.loc[frame["year"].astype(str) == year, "period"]}
-            parts = [self.cell("children_in_care_by_quarter", year, q) for q in sorted(periods)]
-            quarters = [c for c, p in zip(parts, sorted(periods), strict=True) if _is_quarter(p)]
-            stated = [c for c, p in zip(parts, sorted(periods), strict=True) if _is_total(p)]
-            whole = self.cell("children_in_care_by_year", year)
-            link(whole, *stated)
-            if whole is not None and quarters and None not in quarters:
-                sums.append(_Relation(f"children in care {year}", tuple(quarters), whole))
-        for year in self.years("complainant_groups"):
-            groups = self.where("complainant_groups", year=year)
-            bound(
-                f"complainant groups {year}",
-                groups,
-                self.cell("social_care_quarterly", year, "total_complaints", "Total"),
-            )
-        # Links only between counts; sums and bounds of counts only.
-        links = [tuple(c for c in group if self.is_count(c)) for group in links]
-        links = [g for g in links if len(g) > 1]
-        sums = [r for r in sums if all(self.is_count(c) for c in r.cells)]
-        bounds = [r for r in bounds if all(self.is_count(c) for c in r.cells)]
-        return sums, bounds, links
-
-    def _percent_relations(self):
-        groups: list[tuple[Cell, ...]] = []
-        links: list[tuple[Cell, ...]] = []
-        for table_id in _QUARTERLY:
-            for year in self.years(table_id):
-                for measure in _PERCENT_MEASURES:
-                    groups.append(tuple(self.where(table_id, year=year, measure=measure)))
-        for table_id, column in (
-            ("stage1_timescales", None),
-            ("complaint_outcomes", None),
-            ("complaint_themes", None),
-            ("equality_monitoring", "characteristic"),
-        ):
-            frame = self.frames.get(table_id)
-            if frame is None:
-                continue
-            for year in self.years(table_id):
-                if column is None:
-                    groups.append(tuple(self.where(table_id, year=year)))
-                else:
-                    for section in dict.fromkeys(frame[column].astype(str)):
-                        groups.append(tuple(self.where(table_id, year=year, **{column: section})))
-        for year in self.years("social_care_quarterly"):
-            sc = "social_care_quarterly"
-            outcomes = self.where("complaint_outcomes", year=year)
-            fully = [c for c in outcomes if self._outcome(c).startswith("fully")]
-            part = [c for c in outcomes if self._outcome(c).startswith("part")]
-            links.append(
-                (
-                    self.cell(sc, year, "fully_justified_pct", "Total"),
-                    *fully,
-                    self.cell("key_facts", year, "social_care_fully_justified_pct"),
-                )
-            )
-            links.append((self.cell(sc, year, "part_justified_pct", "Total"), *part))
-            links.append(
-                (
-                    self.cell(sc, year, "overdue_pct", "Total"),
-                    self.cell("stage1_timescales", year, "over_20_days"),
-                )
-            )
-        for table_id, by_key in self.index.items():
-            for positions in by_key.values():
-                links.append(tuple((table_id, p) for p in positions))
+        def find(c: Cell) -> Cell:
+            while same.setdefault(c, c) != c:
+                c = same[c]
+            return c
 
         def percent(cells: Iterable[Cell | None]) -> tuple[Cell, ...]:
             return tuple(c for c in cells if c is not None and self.units.get(c) == "percent")
 
-        groups = [g for g in (percent(g) for g in groups) if len(g) > 1]
-        links = [g for g in (percent(g) for g in links) if len(g) > 1]
-        return groups, links
+        sums: list[tuple[tuple[int, str], _Relation]] = []
+        for rel in identities.instantiate(self.frames):
+            ident = rel.identity
+            parts = self._firsts(ident.parts.table, rel.parts)
+            whole = self._firsts(ident.whole.table, rel.whole) if ident.whole else []
+            total = next((c for c in whole if c is not None), None)
+            if ident.kind == "same" and parts[0] is not None and total is not None:
+                same[find(parts[0])] = find(total)
+            elif ident.kind == "sum" and len(group := percent(self.where_rows(rel))) > 1:
+                self.percent_groups.append(group)  # the quarters' percentages and the year's
+            elif ident.kind == "sum" and total is not None and parts and None not in parts:
+                if all(self.is_count(c) for c in (*parts, total)):
+                    order = (self._table_order[ident.whole.table], rel.key["year"])
+                    sums.append((order, _Relation(tuple(parts), total)))
+            elif ident.kind == "bound" and total is not None:
+                present = tuple(c for c in parts if c is not None)
+                if present and all(self.is_count(c) for c in (*present, total)):
+                    self.bounds.append(_Relation(present, total, "bound"))
+            elif ident.kind == "shares" and len(group := percent(self.where_rows(rel))) > 1:
+                self.percent_groups.append(group)
+            elif ident.kind == "base":
+                for pos in rel.parts.index:
+                    self._bases.setdefault((ident.parts.table, int(pos)), total)
+        self.sums: list[_Relation] = [r for _, r in sorted(sums, key=lambda item: item[0])]
+        figures: dict[Cell, list[Cell]] = {}
+        for cell in sorted(same, key=self.order):
+            figures.setdefault(find(cell), []).append(cell)
+        # Rows of different reports with the same key are the same figure too.
+        by_key = [
+            tuple((t, p) for p in positions if (t, p) in self.values)
+            for t, keyed in self.index.items()
+            for positions in keyed.values()
+        ]
+        counts = (tuple(filter(self.is_count, g)) for g in [*by_key, *figures.values()])
+        self.links = [g for g in counts if len(g) > 1]
+        self.percent_links = [g for g in map(percent, [*figures.values(), *by_key]) if len(g) > 1]
 
-    def _outcome(self, cell: Cell) -> str:
-        return str(self.frames[cell[0]].loc[cell[1], "outcome"]).strip().lower()
+    def where_rows(self, rel: identities.Relation) -> list[Cell]:
+        """Every row of a relation that holds a figure."""
+        tables = (rel.identity.parts.table, rel.identity.whole.table if rel.identity.whole else "")
+        cells = [(tables[0], int(p)) for p in rel.parts.index]
+        cells += [(tables[1], int(p)) for p in rel.whole.index]
+        return [c for c in cells if c in self.values]
 
     def base(self, cell: Cell) -> Cell | None:
         """The count a percentage is a share of (``None`` when the report does not give it)."""
-        table_id, pos = cell
-        row = self.frames[table_id].loc[pos]
-        year = str(row["year"])
-        if table_id in _QUARTERLY:
-            return self.cell(table_id, year, "formal_complaints", str(row["period"]))
-        if table_id in ("stage1_timescales", "complaint_outcomes", "complaint_themes"):
-            return self.cell("statutory_social_care", year, "stage_1")
-        if table_id == "equality_monitoring":
-            return self.cell("key_facts", year, "equality_records")
-        if table_id == "key_facts" and str(row["fact"]) == "social_care_fully_justified_pct":
-            return self.cell("statutory_social_care", year, "stage_1")
-        return None
+        return self._bases.get(cell)
 
 
 # Planning the suppression -----------------------------------------------------------------------
@@ -604,7 +395,7 @@ def _plan(data: _Data) -> dict[Cell, str]:
     for cell, unit in data.units.items():
         if unit == "percent" and cell not in plan and _percentage_discloses(data, plan, cell):
             plan[cell] = "percentage"
-    groups = [_Relation("percent group", g[:-1], g[-1]) for g in data.percent_groups]
+    groups = [_Relation(g[:-1], g[-1]) for g in data.percent_groups]
     while _propagate(data, plan, data.percent_links, groups, zeros=True):
         pass
 
@@ -708,7 +499,7 @@ def _feasible_ranges(data: _Data, plan: Mapping[Cell, str]) -> dict[int, tuple[f
     n = len(columns)
     if n == 0:
         return {}
-    rows_eq, rhs_eq, rows_ub, rhs_ub = [], [], [], []
+    rows: dict[str, tuple[list, list]] = {"sum": ([], []), "bound": ([], [])}
     involved: set[int] = set()
     for relation in [*data.sums, *data.bounds]:
         truth = sum(data.values[c] for c in relation.parts)
@@ -730,31 +521,22 @@ def _feasible_ranges(data: _Data, plan: Mapping[Cell, str]) -> dict[int, tuple[f
         if not row.any():
             continue
         involved.update(int(i) for i in np.flatnonzero(row))
-        if relation.kind == "sum":
-            rows_eq.append(row)
-            rhs_eq.append(-constant)
-        else:
-            rows_ub.append(row)
-            rhs_ub.append(-constant)
+        rows[relation.kind][0].append(row)
+        rows[relation.kind][1].append(-constant)
     ranges: dict[int, tuple[float, float]] = {}
-    bounds = [(1, None)] * n
-    problem = {
-        "A_eq": np.array(rows_eq) if rows_eq else None,
-        "b_eq": np.array(rhs_eq) if rhs_eq else None,
-        "A_ub": np.array(rows_ub) if rows_ub else None,
-        "b_ub": np.array(rhs_ub) if rhs_ub else None,
-        "bounds": bounds,
-        "integrality": np.ones(n),
-        "method": "highs",
-    }
+    problem: dict[str, object] = {"bounds": [(1, None)] * n, "integrality": np.ones(n)}
+    for kind, suffix in (("sum", "eq"), ("bound", "ub")):
+        matrix, rhs = rows[kind]
+        problem[f"A_{suffix}"] = np.array(matrix) if matrix else None
+        problem[f"b_{suffix}"] = np.array(rhs) if rhs else None
     for figure, i in columns.items():
         if i not in involved:
             ranges[figure] = (1.0, math.inf)
             continue
         objective = np.zeros(n)
         objective[i] = 1.0
-        low = linprog(objective, **problem)
-        high = linprog(-objective, **problem)
+        low = linprog(objective, method="highs", **problem)
+        high = linprog(-objective, method="highs", **problem)
         lo = low.fun if low.status == 0 else -math.inf
         hi = -high.fun if high.status == 0 else math.inf
         ranges[figure] = (lo, hi)
