@@ -42,7 +42,7 @@ def load(
     root = Path(clean_root) if clean_root else paths.CLEAN_DIR
     held = store.load_store(root)
     reports = [
-        y for y in store.years_in_store(root) if up_to is None or y <= ReportingYear.parse(up_to)
+        y for y in paths.years_held(root) if up_to is None or y <= ReportingYear.parse(up_to)
     ]
     held = {t: f[f["report_year"].isin([str(y) for y in reports])] for t, f in held.items()}
     if table is None:
