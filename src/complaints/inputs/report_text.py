@@ -55,18 +55,6 @@ class Context:
         }
 
 
-def _cell_value(ctx: Context, table: str, row: TableRow, column: str, parse: Callable, cell: str):
-    try:
-        return parse(cell)
-    except ValueError as exc:
-        raise ctx.doc.error(
-            f"column {column!r} of row {row.cells[0] or row.cells[1]!r}: {exc}",
-            table=table,
-            line=row.line.number,
-            hint="correct the figure in the input file",
-        ) from None
-
-
 @dataclass(frozen=True)
 class _Figures:
     """The figure columns of a table: their headings (the last cells of each row), how a cell
@@ -86,7 +74,15 @@ class _Figures:
         rows = []
         cells = row.cells[len(row.cells) - len(self.heads) :]
         for heading, cell in zip(self.heads, cells, strict=True):
-            parsed = _cell_value(self.ctx, self.table, row, heading, self.parse, cell)
+            try:
+                parsed = self.parse(cell)
+            except ValueError as exc:
+                raise self.ctx.doc.error(
+                    f"column {heading!r} of row {row.cells[0] or row.cells[1]!r}: {exc}",
+                    table=self.table,
+                    line=row.line.number,
+                    hint="correct the figure in the input file",
+                ) from None
             parsed = parsed if isinstance(parsed, tuple) else (parsed,)
             for measure, value in zip(measures, parsed, strict=True):
                 named = {self.head: heading} if self.head else {}
@@ -116,11 +112,6 @@ def _table(
     block = read_tab_block(ctx.doc, header.number)
     _check_width(ctx, table, block, width or len(block[0].cells))
     return block
-
-
-def _header_years(ctx: Context, table: str, block: list[TableRow]) -> list[str]:
-    """The years a table's header row names (its cells after the first)."""
-    return _years_in(ctx, table, block[0], block[0].cells[1:])
 
 
 def _years_in(ctx: Context, table: str, header: TableRow, cells: Iterable[str]) -> list[str]:
@@ -187,21 +178,19 @@ def check_report_year(ctx: Context, *, require: bool = True) -> None:
 # -------------------------------------------------------------------------------------------
 
 # Row label (case-insensitive regex) -> (measure ids, parser, unit)
+# fmt: off
 _QUARTERLY_ROWS: list[tuple[str, tuple[str, ...], Callable, str]] = [
     (r"number of formal complaints", ("formal_complaints",), parse_count, "count"),
     (r"number of informal complaints", ("informal_complaints",), parse_count, "count"),
-    (
-        r"upheld approaches to the lgsco ombudsman compared to total received",
-        ("ombudsman_upheld", "ombudsman_received"),
-        parse_ratio,
-        "count",
-    ),
+    (r"upheld approaches to the lgsco ombudsman compared to total received",
+     ("ombudsman_upheld", "ombudsman_received"), parse_ratio, "count"),
     (r"timescales \(overdue\)", ("overdue_pct",), parse_percent, "percent"),
     (r"% fully justified complaints", ("fully_justified_pct",), parse_percent, "percent"),
     (r"% part justified complaints", ("part_justified_pct",), parse_percent, "percent"),
     (r"compliments", ("compliments",), parse_count, "count"),
     (r"learnings", ("learnings",), parse_count, "count"),
 ]
+# fmt: on
 _QUARTERLY_HEADER = r"^\s*Q1\tQ2\tQ3\tQ4\tTotals?\s*$"
 _CAPTION = re.compile(r"People - Children's - (Non Social Care|Social Care)")
 _TOTAL = re.compile(r"Total Complaints\s*=\s*(\d[\d,]*)")
@@ -323,7 +312,7 @@ def extract_statutory(ctx: Context) -> dict[str, pd.DataFrame]:
         rf"^Children's Social Care\t{_YEAR_LABEL}\t",
         "the statutory table header 'Children's Social Care <years>'",
     )
-    years = _header_years(ctx, table_id, block)
+    years = _years_in(ctx, table_id, block[0], block[0].cells[1:])
     rows: dict[str, list[dict[str, object]]] = {t: [] for t in _STATUTORY_SECTIONS.values()}
     for row in block:
         label = row.cells[0]
@@ -429,7 +418,7 @@ def extract_stage1_timescales(ctx: Context) -> pd.DataFrame:
     block = _table(
         ctx, table, rf"^Timescales\t{_YEAR_LABEL}", "the 'Timescales <years>' table header"
     )
-    years = _header_years(ctx, table, block)
+    years = _years_in(ctx, table, block[0], block[0].cells[1:])
     figures = _Figures(ctx, table, years, parse_percent, "percent", "year")
     rows = []
     for r in block[1:]:
@@ -483,7 +472,7 @@ def extract_equality(ctx: Context) -> pd.DataFrame:
         "the equality table's year header",
         start=intro.number,
     )
-    years = _header_years(ctx, table, block)
+    years = _years_in(ctx, table, block[0], block[0].cells[1:])
     figures = _Figures(ctx, table, years, parse_percent, "percent", "year")
     rows = []
     characteristic = None
