@@ -18,12 +18,9 @@ from complaints.errors import InputError
 
 # Lines that belong to the page layout, not to the content: the running header, the banner
 # and footer words of the performance pages and the year stamp printed on them.
-_FURNITURE = [
-    re.compile(r"^Annual Complaints Report \d{4}-\d{2}$"),
-    re.compile(r"^dorsetcomplaints$"),
-    re.compile(r"^performance$"),
-    re.compile(r"^\d{4}/\d{2}$"),
-]
+_FURNITURE = re.compile(
+    r"Annual Complaints Report \d{4}-\d{2}|dorsetcomplaints|performance|\d{4}/\d{2}"
+)
 _TAG = re.compile(r"</?p\s*>", re.IGNORECASE)
 _PARAGRAPH_BREAK = re.compile(r"</p>\s*<p>", re.IGNORECASE)
 
@@ -134,7 +131,7 @@ def _refuse_binary(data: bytes, label: str) -> None:
 def is_furniture(text: str) -> bool:
     """True for running headers, footers and banners that interrupt content at page breaks."""
     stripped = strip_markup(text).strip()
-    return any(p.match(stripped) for p in _FURNITURE)
+    return _FURNITURE.fullmatch(stripped) is not None
 
 
 def strip_markup(text: str) -> str:
@@ -191,13 +188,12 @@ def parse_upheld_phrase(cell: str) -> tuple[int, int]:
     Returns (approaches, upheld) as printed.
     """
     text = re.sub(r"\s+", " ", cell.strip().lower())
-    if match := re.fullmatch(r"(\d+) with (\d+) upheld", text):
-        return int(match.group(1)), int(match.group(2))
-    if match := re.fullmatch(r"(\d+),? none upheld", text):
-        return int(match.group(1)), 0
-    if match := re.fullmatch(r"(\d+),? all upheld", text):
-        return int(match.group(1)), int(match.group(1))
-    raise ValueError(f"{cell!r} is not a phrase like '5 with 1 upheld' or '4 none upheld'")
+    match = re.fullmatch(r"(\d+)(?: with (\d+)|,? (none|all)) upheld", text)
+    if not match:
+        raise ValueError(f"{cell!r} is not a phrase like '5 with 1 upheld' or '4 none upheld'")
+    approaches, upheld, word = match.groups()
+    count = int(approaches)
+    return count, ({"none": 0, "all": count}[word] if word else int(upheld))
 
 
 def parse_money(cell: str) -> int | float:

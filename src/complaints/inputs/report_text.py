@@ -1,15 +1,16 @@
 """Extract every table of the annual report's text (the 2022-23 input) into tidy frames.
 
-Each ``extract_*`` function reads one table of the report, found by its header or by the prose
-around it, and returns a frame in the schema of :mod:`complaints.cards`: values as printed,
-each row carrying its raw file and line. Problems raise :class:`~complaints.errors.InputError`
-naming the file, the table and the line.
+Each ``extract_*`` function reads the table (or the tables) of the report that a card names as
+its ``extract``, found by its header or by the prose around it, and returns a frame in the
+card's schema (a function shared by several cards returns a dict keyed by table id): values as
+printed, each row carrying its raw file and line. Problems raise
+:class:`~complaints.errors.InputError` naming the file, the table and the line.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -19,6 +20,7 @@ from complaints.errors import InputError
 from complaints.inputs.rawtext import (
     Prose,
     RawDocument,
+    RawLine,
     TableRow,
     find_line,
     is_furniture,
@@ -53,16 +55,41 @@ class Context:
         }
 
 
-def _cell_value(ctx: Context, table: str, row: TableRow, column: str, parse: Callable, cell: str):
-    try:
-        return parse(cell)
-    except ValueError as exc:
-        raise ctx.doc.error(
-            f"column {column!r} of row {row.cells[0] or row.cells[1]!r}: {exc}",
-            table=table,
-            line=row.line.number,
-            hint="correct the figure in the input file",
-        ) from None
+@dataclass(frozen=True)
+class _Figures:
+    """The figure columns of a table: their headings (the last cells of each row), how a cell
+    is read, the figures' unit, and the column a heading goes in (``year``, ``period``; none
+    for a table of one figure a row)."""
+
+    ctx: Context
+    table: str
+    heads: list[str]
+    parse: Callable
+    unit: str
+    head: str | None = None
+
+    def of(self, row: TableRow, measures=(None,), **values: object) -> list[dict[str, object]]:
+        """The clean rows of one table row; a cell holding several figures (``1/5``) gives one
+        row per measure of ``measures``."""
+        rows = []
+        cells = row.cells[len(row.cells) - len(self.heads) :]
+        for heading, cell in zip(self.heads, cells, strict=True):
+            try:
+                parsed = self.parse(cell)
+            except ValueError as exc:
+                raise self.ctx.doc.error(
+                    f"column {heading!r} of row {row.cells[0] or row.cells[1]!r}: {exc}",
+                    table=self.table,
+                    line=row.line.number,
+                    hint="correct the figure in the input file",
+                ) from None
+            parsed = parsed if isinstance(parsed, tuple) else (parsed,)
+            for measure, value in zip(measures, parsed, strict=True):
+                named = {self.head: heading} if self.head else {}
+                named |= {"measure": measure} if measure else {}
+                figure = {"value": value, "unit": self.unit, "source_text": cell}
+                rows.append(self.ctx.row(row.line.number, **values, **named, **figure))
+        return rows
 
 
 def _check_width(ctx: Context, table: str, rows: list[TableRow], width: int) -> None:
@@ -76,7 +103,18 @@ def _check_width(ctx: Context, table: str, rows: list[TableRow], width: int) -> 
             )
 
 
-def _years_in_header(ctx: Context, table: str, header: TableRow, cells: list[str]) -> list[str]:
+def _table(
+    ctx: Context, table: str, pattern: str, what: str, *, start: int = 1, width: int = 0
+) -> list[TableRow]:
+    """The rows of the table whose header matches ``pattern``, each of ``width`` cells (by
+    default, as many as the header)."""
+    header = find_line(ctx.doc, pattern, table=table, start=start, what=what)
+    block = read_tab_block(ctx.doc, header.number)
+    _check_width(ctx, table, block, width or len(block[0].cells))
+    return block
+
+
+def _years_in(ctx: Context, table: str, header: TableRow, cells: Iterable[str]) -> list[str]:
     try:
         return [str(ReportingYear.from_label(c)) for c in cells]
     except ValueError as exc:
@@ -91,17 +129,11 @@ def _years_in_header(ctx: Context, table: str, header: TableRow, cells: list[str
 def _frame(table_id: str, rows: list[dict[str, object]], ctx: Context) -> pd.DataFrame:
     if not rows:
         raise ctx.doc.error("no rows found", table=table_id, hint="is the table missing?")
-    _check_unique(ctx, table_id, rows)
-    return cards.conform(table_id, pd.DataFrame(rows))
-
-
-def _check_unique(ctx: Context, table_id: str, rows: list[dict[str, object]]) -> None:
-    """Each figure may be printed once: a repeated row (pasted twice, or two rows with labels
-    that mean the same) is refused, naming the line of the repeat and of the first."""
     key = cards.CARDS[table_id].keys
-    if not key:  # free-text tables: a repeated case id is reported by the validation step
-        return
-    repeat = cards.repeated_row(rows, key)
+    # Each figure may be printed once: a repeated row (pasted twice, or two rows with labels
+    # that mean the same) is refused. Free-text tables have no key: a repeated case id is
+    # reported by the validation step.
+    repeat = cards.repeated_row(rows, key) if key else None
     if repeat is not None:
         values, first, line = repeat
         what = ", ".join(f"{k} {v}" for k, v in values.items())
@@ -112,19 +144,7 @@ def _check_unique(ctx: Context, table_id: str, rows: list[dict[str, object]]) ->
             line=line,
             hint="remove the repeated row: each figure is printed once",
         )
-
-
-# -------------------------------------------------------------------------------------------
-# Document checks
-# -------------------------------------------------------------------------------------------
-
-
-def _printed_years(ctx: Context) -> set[str]:
-    printed = set()
-    for raw in ctx.doc.lines:
-        if m := re.fullmatch(r"Annual Complaints Report (\d{4}-\d{2})", raw.text.strip()):
-            printed.add(m.group(1))
-    return printed
+    return cards.conform(table_id, pd.DataFrame(rows))
 
 
 def check_report_year(ctx: Context, *, require: bool = True) -> None:
@@ -133,7 +153,8 @@ def check_report_year(ctx: Context, *, require: bool = True) -> None:
     With ``require=False`` a file without any running header passes (a file cut short before
     the first one is better told by the table that is missing).
     """
-    printed = _printed_years(ctx)
+    header = re.compile(r"Annual Complaints Report (\d{4}-\d{2})")
+    printed = {m.group(1) for r in ctx.doc.lines if (m := header.fullmatch(r.text.strip()))}
     if not printed:
         if not require:
             return
@@ -157,24 +178,24 @@ def check_report_year(ctx: Context, *, require: bool = True) -> None:
 # -------------------------------------------------------------------------------------------
 
 # Row label (case-insensitive regex) -> (measure ids, parser, unit)
+# fmt: off
 _QUARTERLY_ROWS: list[tuple[str, tuple[str, ...], Callable, str]] = [
     (r"number of formal complaints", ("formal_complaints",), parse_count, "count"),
     (r"number of informal complaints", ("informal_complaints",), parse_count, "count"),
-    (
-        r"upheld approaches to the lgsco ombudsman compared to total received",
-        ("ombudsman_upheld", "ombudsman_received"),
-        parse_ratio,
-        "count",
-    ),
+    (r"upheld approaches to the lgsco ombudsman compared to total received",
+     ("ombudsman_upheld", "ombudsman_received"), parse_ratio, "count"),
     (r"timescales \(overdue\)", ("overdue_pct",), parse_percent, "percent"),
     (r"% fully justified complaints", ("fully_justified_pct",), parse_percent, "percent"),
     (r"% part justified complaints", ("part_justified_pct",), parse_percent, "percent"),
     (r"compliments", ("compliments",), parse_count, "count"),
     (r"learnings", ("learnings",), parse_count, "count"),
 ]
+# fmt: on
 _QUARTERLY_HEADER = r"^\s*Q1\tQ2\tQ3\tQ4\tTotals?\s*$"
 _CAPTION = re.compile(r"People - Children's - (Non Social Care|Social Care)")
 _TOTAL = re.compile(r"Total Complaints\s*=\s*(\d[\d,]*)")
+_TOTAL_ROW = {"measure": "total_complaints", "label": "Total Complaints", "period": "Total"}
+_TOTAL_ROW["unit"] = "count"
 
 
 def _quarterly_caption(ctx: Context, after: int) -> tuple[str, int, int, str]:
@@ -187,11 +208,10 @@ def _quarterly_caption(ctx: Context, after: int) -> tuple[str, int, int, str]:
             service = m.group(1)
         elif (m := _TOTAL.search(text)) and service:
             return service, parse_count(m.group(1)), raw.number, m.group(1)
-    last = len(ctx.doc.lines)
     if all(r.is_blank for r in ctx.doc.lines[after:]):
         raise ctx.doc.error(
-            f"the file ends (line {last}) in the quarterly table, before its caption "
-            "'People - Children's - ... / Total Complaints = N'",
+            f"the file ends (line {len(ctx.doc.lines)}) in the quarterly table, before its "
+            "caption 'People - Children's - ... / Total Complaints = N'",
             table="quarterly performance",
             line=after,
             hint="the file was cut short: copy the whole report text again",
@@ -241,21 +261,9 @@ def extract_quarterly(ctx: Context) -> dict[str, pd.DataFrame]:
                 )
             pattern, measures, parse, unit = spec
             seen.add(pattern)
-            for period, cell in zip(periods, row.cells[first:], strict=True):
-                values = _cell_value(ctx, table_id, row, period, parse, cell)
-                values = values if isinstance(values, tuple) else (values,)
-                for measure, value in zip(measures, values, strict=True):
-                    rows.append(
-                        ctx.row(
-                            row.line.number,
-                            measure=measure,
-                            label=label,
-                            period=period,
-                            value=value,
-                            unit=unit,
-                            source_text=cell,
-                        )
-                    )
+            rows += _Figures(ctx, table_id, periods, parse, unit, "period").of(
+                row, measures, label=label
+            )
         missing = [s[0] for s in _QUARTERLY_ROWS if s[0] not in seen]
         if missing:
             raise ctx.doc.error(
@@ -263,17 +271,7 @@ def extract_quarterly(ctx: Context) -> dict[str, pd.DataFrame]:
                 table=table_id,
                 line=header_line.number,
             )
-        rows.append(
-            ctx.row(
-                total_line,
-                measure="total_complaints",
-                label="Total Complaints",
-                period="Total",
-                value=total,
-                unit="count",
-                source_text=total_text,
-            )
-        )
+        rows.append(ctx.row(total_line, **_TOTAL_ROW, value=total, source_text=total_text))
         out[table_id] = _frame(table_id, rows, ctx)
         start = total_line + 1
     for table_id in ("social_care_quarterly", "non_social_care_quarterly"):
@@ -287,17 +285,17 @@ def extract_quarterly(ctx: Context) -> dict[str, pd.DataFrame]:
 
 
 # -------------------------------------------------------------------------------------------
-# Statutory reporting tables
+# Tables printed as tables
 # -------------------------------------------------------------------------------------------
 
 _STATUTORY_ROWS = {
-    "representations": "representations",
-    "stage 1": "stage_1",
-    "stage 2": "stage_2",
-    "stage 3": "stage_3",
-    "formal complaint": "formal_complaints",
-    "formal complaints": "formal_complaints",
-    "lgsco approaches": "lgsco",
+    "representations": ("representations",),
+    "stage 1": ("stage_1",),
+    "stage 2": ("stage_2",),
+    "stage 3": ("stage_3",),
+    "formal complaint": ("formal_complaints",),
+    "formal complaints": ("formal_complaints",),
+    "lgsco approaches": ("lgsco_approaches", "lgsco_upheld"),  # '5 with 1 upheld'
 }
 _STATUTORY_SECTIONS = {
     "children's social care": "statutory_social_care",
@@ -307,18 +305,15 @@ _STATUTORY_SECTIONS = {
 
 def extract_statutory(ctx: Context) -> dict[str, pd.DataFrame]:
     """The statutory three-year comparison: Children's Social Care and Whole Authority."""
-    header_line = find_line(
-        ctx.doc,
-        rf"^Children's Social Care\t{_YEAR_LABEL}\t",
-        table="statutory_social_care",
-        what="the statutory table header 'Children's Social Care <years>'",
-    )
-    block = read_tab_block(ctx.doc, header_line.number)
-    header = block[0]
-    _check_width(ctx, "statutory_social_care", block, len(header.cells))
-    years = _years_in_header(ctx, "statutory_social_care", header, list(header.cells[1:]))
-    rows: dict[str, list[dict[str, object]]] = {t: [] for t in _STATUTORY_SECTIONS.values()}
     table_id = "statutory_social_care"
+    block = _table(
+        ctx,
+        table_id,
+        rf"^Children's Social Care\t{_YEAR_LABEL}\t",
+        "the statutory table header 'Children's Social Care <years>'",
+    )
+    years = _years_in(ctx, table_id, block[0], block[0].cells[1:])
+    rows: dict[str, list[dict[str, object]]] = {t: [] for t in _STATUTORY_SECTIONS.values()}
     for row in block:
         label = row.cells[0]
         if not any(row.cells[1:]):  # a section heading row
@@ -328,52 +323,20 @@ def extract_statutory(ctx: Context) -> dict[str, pd.DataFrame]:
                 )
             table_id = _STATUTORY_SECTIONS[label.lower()]
             continue
-        if row is header:
+        if row is block[0]:
             continue
-        measure = _STATUTORY_ROWS.get(label.lower())
-        if measure is None:
+        measures = _STATUTORY_ROWS.get(label.lower())
+        if measures is None:
             raise ctx.doc.error(
                 f"unknown row label {label!r}",
                 table=table_id,
                 line=row.line.number,
                 hint=f"expected one of: {', '.join(sorted(set(_STATUTORY_ROWS)))}",
             )
-        for year, cell in zip(years, row.cells[1:], strict=True):
-            if measure == "lgsco":
-                approaches, upheld = _cell_value(
-                    ctx, table_id, row, year, parse_upheld_phrase, cell
-                )
-                for m, v in (("lgsco_approaches", approaches), ("lgsco_upheld", upheld)):
-                    rows[table_id].append(
-                        ctx.row(
-                            row.line.number,
-                            year=year,
-                            measure=m,
-                            label=label,
-                            value=v,
-                            unit="count",
-                            source_text=cell,
-                        )
-                    )
-            else:
-                value = _cell_value(ctx, table_id, row, year, parse_count, cell)
-                rows[table_id].append(
-                    ctx.row(
-                        row.line.number,
-                        year=year,
-                        measure=measure,
-                        label=label,
-                        value=value,
-                        unit="count",
-                        source_text=cell,
-                    )
-                )
+        parse = parse_upheld_phrase if len(measures) == 2 else parse_count
+        figures = _Figures(ctx, table_id, years, parse, "count", "year")
+        rows[table_id] += figures.of(row, measures, label=label)
     return {t: _frame(t, r, ctx) for t, r in rows.items()}
-
-
-# -------------------------------------------------------------------------------------------
-# Simple two-column and year-column tables
-# -------------------------------------------------------------------------------------------
 
 
 def extract_complainant_groups(ctx: Context) -> pd.DataFrame:
@@ -407,105 +370,68 @@ def extract_complainant_groups(ctx: Context) -> pd.DataFrame:
         )
     block = read_tab_block(ctx.doc, first.number)
     _check_width(ctx, table, block, 2)
-    rows = [
-        ctx.row(
-            r.line.number,
-            group=r.cells[0],
-            value=_cell_value(ctx, table, r, "count", parse_count, r.cells[1]),
-            unit="count",
-            source_text=r.cells[1],
-        )
-        for r in block
-    ]
+    figures = _Figures(ctx, table, ["count"], parse_count, "count")
+    rows = [f for r in block for f in figures.of(r, group=r.cells[0])]
     return _frame(table, rows, ctx)
 
 
 def extract_themes(ctx: Context) -> pd.DataFrame:
     table = "complaint_themes"
-    header = find_line(ctx.doc, r"^Themes\t", table=table, what="the 'Themes' table header")
-    block = read_tab_block(ctx.doc, header.number)
-    _check_width(ctx, table, block, len(block[0].cells))
-    rows = [
-        ctx.row(
-            r.line.number,
-            theme=r.cells[0],
-            value=_cell_value(ctx, table, r, block[0].cells[1], parse_percent, r.cells[1]),
-            unit="percent",
-            source_text=r.cells[1],
-        )
-        for r in block[1:]
-    ]
+    block = _table(ctx, table, r"^Themes\t", "the 'Themes' table header")
+    figures = _Figures(ctx, table, [block[0].cells[1]], parse_percent, "percent")
+    rows = [f for r in block[1:] for f in figures.of(r, theme=r.cells[0])]
     return _frame(table, rows, ctx)
+
+
+def _year_in_label(ctx: Context, table: str, row: TableRow) -> str:
+    m = re.search(_YEAR_LABEL, row.cells[0])
+    if not m:
+        raise ctx.doc.error(
+            f"no reporting year in row label {row.cells[0]!r}", table=table, line=row.line.number
+        )
+    return _years_in(ctx, table, row, [m.group(0)])[0]
 
 
 def extract_children_in_care_by_year(ctx: Context) -> pd.DataFrame:
     table = "children_in_care_by_year"
-    header = find_line(
-        ctx.doc,
+    block = _table(
+        ctx,
+        table,
         r"^Year\tNumber of Complaints",
-        table=table,
-        what="the 'Year / Number of Complaints' table header",
+        "the 'Year / Number of Complaints' table header",
+        width=2,
     )
-    block = read_tab_block(ctx.doc, header.number)
-    _check_width(ctx, table, block, 2)
-    rows = []
-    for r in block[1:]:
-        m = re.search(_YEAR_LABEL, r.cells[0])
-        if not m:
-            raise ctx.doc.error(
-                f"no reporting year in row label {r.cells[0]!r}", table=table, line=r.line.number
-            )
-        year = str(_years_in_header(ctx, table, r, [m.group(0)])[0])
-        rows.append(
-            ctx.row(
-                r.line.number,
-                year=year,
-                label=r.cells[0],
-                value=_cell_value(ctx, table, r, "Number of Complaints", parse_count, r.cells[1]),
-                unit="count",
-                source_text=r.cells[1],
-            )
-        )
+    figures = _Figures(ctx, table, ["Number of Complaints"], parse_count, "count")
+    rows = [
+        f
+        for r in block[1:]
+        for f in figures.of(r, year=_year_in_label(ctx, table, r), label=r.cells[0])
+    ]
     return _frame(table, rows, ctx)
+
+
+_BANDS = ((r"0\s*-\s*20\b", "0_20_working_days"), (r"20\s*\+", "over_20_days"))
 
 
 def extract_stage1_timescales(ctx: Context) -> pd.DataFrame:
     table = "stage1_timescales"
-    header = find_line(
-        ctx.doc,
-        rf"^Timescales\t{_YEAR_LABEL}",
-        table=table,
-        what="the 'Timescales <years>' table header",
+    block = _table(
+        ctx, table, rf"^Timescales\t{_YEAR_LABEL}", "the 'Timescales <years>' table header"
     )
-    block = read_tab_block(ctx.doc, header.number)
-    _check_width(ctx, table, block, len(block[0].cells))
-    years = _years_in_header(ctx, table, block[0], list(block[0].cells[1:]))
+    years = _years_in(ctx, table, block[0], block[0].cells[1:])
+    figures = _Figures(ctx, table, years, parse_percent, "percent", "year")
     rows = []
     for r in block[1:]:
         label = r.cells[0]
-        if re.match(r"0\s*-\s*20\b", label):
-            band = "0_20_working_days"
-        elif re.match(r"20\s*\+", label):
-            band = "over_20_days"
-        else:
+        band = next((b for pattern, b in _BANDS if re.match(pattern, label)), None)
+        if band is None:
             raise ctx.doc.error(
                 f"unknown time band {label!r}",
                 table=table,
                 line=r.line.number,
                 hint="expected '0-20 Working Days' or '20+ days'",
             )
-        for year, cell in zip(years, r.cells[1:], strict=True):
-            rows.append(
-                ctx.row(
-                    r.line.number,
-                    year=year,
-                    band=band,
-                    label=label,
-                    value=_cell_value(ctx, table, r, year, parse_percent, cell),
-                    unit="percent",
-                    source_text=cell,
-                )
-            )
+        rows += figures.of(r, band=band, label=label)
     return _frame(table, rows, ctx)
 
 
@@ -513,30 +439,21 @@ def extract_learning(ctx: Context) -> pd.DataFrame:
     """The learning table. A row whose case id cell is empty continues the row before it (a
     page break split it): its cells are appended to that row's."""
     table = "learning_from_complaints"
-    header = find_line(ctx.doc, r"^Case ID\t", table=table, what="the 'Case ID' table header")
-    block = read_tab_block(ctx.doc, header.number)
-    _check_width(ctx, table, block, 3)
+    block = _table(ctx, table, r"^Case ID\t", "the 'Case ID' table header", width=3)
     rows: list[dict[str, object]] = []
     for r in block[1:]:
         case_id, learned, action = r.cells
-        if not case_id:
-            if not rows:
-                raise ctx.doc.error("first row has no case id", table=table, line=r.line.number)
-            previous = rows[-1]
-            for key, extra in (("learned", learned), ("action", action)):
-                if extra:
-                    previous[key] = f"{previous[key]} {extra}".strip()
-            previous["source_line_end"] = r.line.number
+        if case_id:
+            texts = {"case_id": case_id, "learned": learned, "action": action}
+            rows.append(ctx.row(r.line.number, **texts, source_line_end=r.line.number))
             continue
-        rows.append(
-            ctx.row(
-                r.line.number,
-                case_id=case_id,
-                learned=learned,
-                action=action,
-                source_line_end=r.line.number,
-            )
-        )
+        if not rows:
+            raise ctx.doc.error("first row has no case id", table=table, line=r.line.number)
+        previous = rows[-1]
+        for key, extra in (("learned", learned), ("action", action)):
+            if extra:
+                previous[key] = f"{previous[key]} {extra}".strip()
+        previous["source_line_end"] = r.line.number
     return _frame(table, rows, ctx)
 
 
@@ -548,16 +465,15 @@ def extract_equality(ctx: Context) -> pd.DataFrame:
         table=table,
         what="the equality monitoring heading",
     )
-    header = find_line(
-        ctx.doc,
+    block = _table(
+        ctx,
+        table,
         rf"^\t{_YEAR_LABEL}\t{_YEAR_LABEL}",
-        table=table,
+        "the equality table's year header",
         start=intro.number,
-        what="the equality table's year header",
     )
-    block = read_tab_block(ctx.doc, header.number)
-    _check_width(ctx, table, block, len(block[0].cells))
-    years = _years_in_header(ctx, table, block[0], list(block[0].cells[1:]))
+    years = _years_in(ctx, table, block[0], block[0].cells[1:])
+    figures = _Figures(ctx, table, years, parse_percent, "percent", "year")
     rows = []
     characteristic = None
     for r in block[1:]:
@@ -570,18 +486,7 @@ def extract_equality(ctx: Context) -> pd.DataFrame:
                 table=table,
                 line=r.line.number,
             )
-        for year, cell in zip(years, r.cells[1:], strict=True):
-            rows.append(
-                ctx.row(
-                    r.line.number,
-                    year=year,
-                    characteristic=characteristic,
-                    group=r.cells[0],
-                    value=_cell_value(ctx, table, r, year, parse_percent, cell),
-                    unit="percent",
-                    source_text=cell,
-                )
-            )
+        rows += figures.of(r, characteristic=characteristic, group=r.cells[0])
     return _frame(table, rows, ctx)
 
 
@@ -590,39 +495,49 @@ def extract_equality(ctx: Context) -> pd.DataFrame:
 # -------------------------------------------------------------------------------------------
 
 
-def _section(ctx: Context, table: str, start_pattern: str, end_pattern: str) -> Prose:
-    start = find_line(ctx.doc, start_pattern, table=table, what=f"the section {start_pattern!r}")
-    end = find_line(
-        ctx.doc,
-        end_pattern,
-        table=table,
-        start=start.number,
-        what=f"the end of the section ({end_pattern!r})",
-    )
-    return Prose(ctx.doc, start.number, end.number - 1)
+def _section(ctx: Context, table: str, starts: str, ends: str, what: str, what_end: str):
+    """The first and the end line of a section: from the line matching ``starts`` to the next
+    line matching ``ends``."""
+    start = find_line(ctx.doc, starts, table=table, what=what)
+    end = find_line(ctx.doc, ends, table=table, start=start.number, what=what_end)
+    return start.number, end.number
+
+
+def _found(ctx: Context, prose: Prose, m: re.Match[str], group: int, **values: object):
+    """A clean row for the figure found in the prose as ``group`` of the match ``m``: an amount
+    of money, a percentage or a count."""
+    text = m.group(group)
+    if text.startswith("£"):
+        value, unit = parse_money(text), "GBP"
+    elif text.endswith("%"):
+        value, unit = parse_percent(text), "percent"
+    else:
+        value, unit = parse_count(text), "count"
+    figure = {"value": value, "unit": unit, "source_text": text}
+    return ctx.row(prose.line_at(m.start(group)), **values, **figure)
 
 
 def extract_outcomes(ctx: Context) -> pd.DataFrame:
     """'Fully Justified 7% up from 6% last year' and its siblings: this year and last."""
     table = "complaint_outcomes"
-    prose = _section(ctx, table, r"^The outcome of complaints", r"^Focus on Children in Care")
+    start, end = _section(
+        ctx,
+        table,
+        r"^The outcome of complaints",
+        r"^Focus on Children in Care",
+        "the section '^The outcome of complaints'",
+        "the end of the section ('^Focus on Children in Care')",
+    )
+    prose = Prose(ctx.doc, start, end - 1)
     pattern = (
         r"(Fully Justified|Partially Justified|Not justified)\s+(\d+(?:\.\d+)?%)\s+"
         r"(?:up|down)\s+from\s+(\d+(?:\.\d+)?%)"
     )
-    rows = []
-    for m in prose.finditer(pattern, re.IGNORECASE):
-        for group, year in ((2, ctx.year), (3, ctx.year.previous())):
-            rows.append(
-                ctx.row(
-                    prose.line_at(m.start(group)),
-                    year=str(year),
-                    outcome=m.group(1),
-                    value=parse_percent(m.group(group)),
-                    unit="percent",
-                    source_text=m.group(group),
-                )
-            )
+    rows = [
+        _found(ctx, prose, m, group, year=str(year), outcome=m.group(1))
+        for m in prose.finditer(pattern, re.IGNORECASE)
+        for group, year in ((2, ctx.year), (3, ctx.year.previous()))
+    ]
     if len(rows) != 6:
         raise ctx.doc.error(
             f"found {len(rows) // 2} of the 3 outcome sentences ('Fully Justified N% up from M% "
@@ -638,91 +553,66 @@ _QUARTER_SENTENCE = r"^In (Q[1-4]) we [^\d\n]*?(\d+) "
 _CASE_REF = re.compile(r"^[A-Z][A-Za-z() ]{0,14}$")
 
 
-def extract_children_in_care_quarters(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame]:
+def extract_children_in_care_quarters(ctx: Context) -> dict[str, pd.DataFrame]:
     """Children in care complaints by quarter, and the cases listed under each quarter."""
     table = "children_in_care_by_quarter"
-    start = find_line(
-        ctx.doc,
+    start, end = _section(
+        ctx,
+        table,
         r"^Focus on Children in Care",
-        table=table,
-        what="the section 'Focus on Children in Care'",
-    )
-    end = find_line(
-        ctx.doc,
         r"^Compliance with timescales",
-        table=table,
-        start=start.number,
-        what="the section after 'Focus on Children in Care'",
+        "the section 'Focus on Children in Care'",
+        "the section after 'Focus on Children in Care'",
     )
-    quarter_lines = []
-    for raw in ctx.doc.lines[start.number : end.number - 1]:
-        if m := re.match(_QUARTER_SENTENCE, raw.text):
-            quarter_lines.append((raw, m))
+    quarter_lines = [
+        (raw, m)
+        for raw in ctx.doc.lines[start : end - 1]
+        if (m := re.match(_QUARTER_SENTENCE, raw.text))
+    ]
     if not quarter_lines:
         raise ctx.doc.error(
-            "no 'In Q1 we identified N ...' sentences found", table=table, line=start.number
+            "no 'In Q1 we identified N ...' sentences found", table=table, line=start
         )
     counts, cases = [], []
-    bounds = [q[0].number for q in quarter_lines] + [end.number]
+    bounds = [q[0].number for q in quarter_lines] + [end]
     for (raw, m), stop in zip(quarter_lines, bounds[1:], strict=True):
         period = m.group(1)
-        counts.append(
-            ctx.row(
-                raw.number,
-                period=period,
-                value=int(m.group(2)),
-                unit="count",
-                source_text=m.group(2),
-            )
-        )
+        n = m.group(2)
+        counts.append(ctx.row(raw.number, period=period, value=int(n), unit="count", source_text=n))
         body = [
             r
             for r in ctx.doc.lines[raw.number : stop - 1]
             if not r.is_blank and not is_furniture(r.text)
         ]
         cases.extend(_cases_in_quarter(ctx, period, raw, body))
-    return (_frame(table, counts, ctx), _frame("children_in_care_cases", cases, ctx))
+    return {
+        table: _frame(table, counts, ctx),
+        "children_in_care_cases": _frame("children_in_care_cases", cases, ctx),
+    }
 
 
-def _cases_in_quarter(ctx, period, sentence, body) -> list[dict[str, object]]:
-    if not body:  # the quarter's own sentence describes its case
-        return [
-            ctx.row(
-                sentence.number,
-                period=period,
-                case_ref=None,
-                summary=sentence.text.strip(),
-                source_line_end=sentence.number,
-            )
-        ]
-    has_refs = any(_CASE_REF.match(r.text.strip()) for r in body)
-    if not has_refs:  # one case a line
-        return [
-            ctx.row(
-                r.number,
-                period=period,
-                case_ref=None,
-                summary=r.text.strip(),
-                source_line_end=r.number,
-            )
-            for r in body
-        ]
+def _cases_in_quarter(
+    ctx: Context, period: str, sentence: RawLine, body: list[RawLine]
+) -> list[dict[str, object]]:
+    def case(line: RawLine, ref: str | None, summary: str) -> dict[str, object]:
+        return ctx.row(
+            line.number, period=period, case_ref=ref, summary=summary, source_line_end=line.number
+        )
+
+    if not any(_CASE_REF.match(r.text.strip()) for r in body):
+        # One case a line; with no line under it, the quarter's own sentence describes its case.
+        return [case(r, None, r.text.strip()) for r in body or [sentence]]
     cases: list[dict[str, object]] = []
     for r in body:
         text = r.text.strip()
         if _CASE_REF.match(text):
-            cases.append(
-                ctx.row(
-                    r.number, period=period, case_ref=text, summary="", source_line_end=r.number
-                )
-            )
+            cases.append(case(r, text, ""))
         elif cases:
             current = cases[-1]
             # A paragraph that a page break cut in two is joined with a space (a parsing
             # artefact); separate paragraphs are kept on separate lines.
             between = ctx.doc.lines[current["source_line_end"] : r.number - 1]
-            broken = any(is_furniture(b.text) for b in between)
-            joiner = " " if broken else "\n"
+            joiner = " " if any(is_furniture(b.text) for b in between) else "\n"
             current["summary"] = f"{current['summary']}{joiner}{text}".strip()
             current["source_line_end"] = r.number
         else:
@@ -734,112 +624,58 @@ def _cases_in_quarter(ctx, period, sentence, body) -> list[dict[str, object]]:
     return cases
 
 
-# fact id, label, pattern (one group per fact, in order), year offsets of the groups
-_KEY_FACTS: list[tuple[tuple[str, ...], tuple[str, ...], str, tuple[int, ...]]] = [
-    (
-        ("stage2_cases_accepted", "stage2_remedy_paid"),
-        ("Cases accepted at Stage 2", "Back payment made to resolve the Stage 2 case"),
-        r"(\d+) cases? accepted at Stage 2[^\n]*?back payment of (£[\d,]+)",
-        (0, 0),
-    ),
-    (
-        ("ombudsman_social_care_investigated", "ombudsman_social_care_maladministration"),
-        (
-            "Social Care complaints formally investigated by the Ombudsman",
-            "Of those, cases where maladministration was found",
-        ),
-        r"Of the (\d+) Social Care complaints to be formally investigated by the Ombudsman, "
-        r"maladministration was only found in (\d+) case",
-        (0, 0),
-    ),
-    (
-        (
-            "ombudsman_non_social_care_heard",
-            "ombudsman_non_social_care_upheld",
-            "ombudsman_non_social_care_penalties",
-        ),
-        (
-            "Non Social Care complaints heard by the Ombudsman",
-            "Of those, upheld by the Ombudsman",
-            "Financial penalties on the upheld Non Social Care complaints",
-        ),
-        r"The (\d+) Non Social Care complaints heard by the Ombudsman[^\n]*?(\d+) were upheld by "
-        r"the Ombudsman with financial penalties amounting to (£[\d,]+)",
-        (0, 0, 0),
-    ),
-    (
-        ("sen_preemptive_remedy",),
-        ("Spent on SEN complaints as pre-emptive financial remedy (not heard by the Ombudsman)",),
-        r"a further (£[\d,]+) was spent on SEN complaints for pre-emptive financial remedy",
-        (0,),
-    ),
-    (
-        ("social_care_fully_justified_pct",),
-        ("Children's Social Care complaints considered Fully Justified",),
-        r"only (\d+(?:\.\d+)?%) were considered Fully Justified",
-        (0,),
-    ),
-    (
-        ("children_in_care_cases",),
-        ("Cases identified that related to children in care",),
-        r"we have identified (\d+) cases that related to children in care",
-        (0,),
-    ),
-    (
-        ("social_care_learnings", "social_care_learnings"),
-        ("Organisational learnings collected (Children's Social Care)",) * 2,
-        r"collected (\d+) good quality and robust organisational learnings[^\n]*? "
-        r"from (\d+) last year",
-        (0, 1),
-    ),
-    (
-        ("non_social_care_learnings", "non_social_care_learnings"),
-        ("Non Social Care complaints that provided learnings",) * 2,
-        r"non social care complaints provided (\d+) cases with valuable learnings[^\n]*? "
-        r"from (\d+) the previous year",
-        (0, 1),
-    ),
-    (
-        ("equality_records", "equality_records"),
-        ("Equality monitoring records the percentages are based on",) * 2,
-        r"based only on the (\d+) records provided,? \(up from (\d+) last year\)",
-        (0, 1),
-    ),
+_SC_LEARNINGS = "Organisational learnings collected (Children's Social Care)"
+_NSC_LEARNINGS = "Non Social Care complaints that provided learnings"
+_RECORDS = "Equality monitoring records the percentages are based on"
+#: Each sentence stating key facts: its pattern, then (fact id, label) per group of the
+#: pattern. A fact given twice in a sentence is this year's figure, then last year's.
+# fmt: off
+_KEY_FACTS: list[tuple[str, tuple[tuple[str, str], ...]]] = [
+    (r"(\d+) cases? accepted at Stage 2[^\n]*?back payment of (£[\d,]+)",
+     (("stage2_cases_accepted", "Cases accepted at Stage 2"),
+      ("stage2_remedy_paid", "Back payment made to resolve the Stage 2 case"))),
+    (r"Of the (\d+) Social Care complaints to be formally investigated by the Ombudsman, "
+     r"maladministration was only found in (\d+) case",
+     (("ombudsman_social_care_investigated",
+       "Social Care complaints formally investigated by the Ombudsman"),
+      ("ombudsman_social_care_maladministration",
+       "Of those, cases where maladministration was found"))),
+    (r"The (\d+) Non Social Care complaints heard by the Ombudsman[^\n]*?(\d+) were upheld by "
+     r"the Ombudsman with financial penalties amounting to (£[\d,]+)",
+     (("ombudsman_non_social_care_heard", "Non Social Care complaints heard by the Ombudsman"),
+      ("ombudsman_non_social_care_upheld", "Of those, upheld by the Ombudsman"),
+      ("ombudsman_non_social_care_penalties",
+       "Financial penalties on the upheld Non Social Care complaints"))),
+    (r"a further (£[\d,]+) was spent on SEN complaints for pre-emptive financial remedy",
+     (("sen_preemptive_remedy",
+       "Spent on SEN complaints as pre-emptive financial remedy (not heard by the Ombudsman)"),)),
+    (r"only (\d+(?:\.\d+)?%) were considered Fully Justified",
+     (("social_care_fully_justified_pct",
+       "Children's Social Care complaints considered Fully Justified"),)),
+    (r"we have identified (\d+) cases that related to children in care",
+     (("children_in_care_cases", "Cases identified that related to children in care"),)),
+    (r"collected (\d+) good quality and robust organisational learnings[^\n]*? "
+     r"from (\d+) last year",
+     (("social_care_learnings", _SC_LEARNINGS),) * 2),
+    (r"non social care complaints provided (\d+) cases with valuable learnings[^\n]*? "
+     r"from (\d+) the previous year",
+     (("non_social_care_learnings", _NSC_LEARNINGS),) * 2),
+    (r"based only on the (\d+) records provided,? \(up from (\d+) last year\)",
+     (("equality_records", _RECORDS),) * 2),
 ]
-
-
-def _fact_value(text: str) -> tuple[int | float, str]:
-    if text.startswith("£"):
-        return parse_money(text), "GBP"
-    if text.endswith("%"):
-        return parse_percent(text), "percent"
-    return parse_count(text), "count"
+# fmt: on
 
 
 def extract_key_facts(ctx: Context) -> pd.DataFrame:
     table = "key_facts"
     prose = Prose(ctx.doc)
     rows = []
-    for facts, labels, pattern, offsets in _KEY_FACTS:
-        m = prose.search(
-            pattern,
-            table=table,
-            what=f"the sentence stating {labels[0].lower()}",
-            flags=re.IGNORECASE,
-        )
-        for i, (fact, label, offset) in enumerate(zip(facts, labels, offsets, strict=True), 1):
-            value, unit = _fact_value(m.group(i))
-            rows.append(
-                ctx.row(
-                    prose.line_at(m.start(i)),
-                    year=str(ctx.year.previous(offset)),
-                    fact=fact,
-                    label=label,
-                    value=value,
-                    unit=unit,
-                    source_text=m.group(i),
-                )
-            )
+    for pattern, facts in _KEY_FACTS:
+        what = f"the sentence stating {facts[0][1].lower()}"
+        m = prose.search(pattern, table=table, what=what, flags=re.IGNORECASE)
+        for i, (fact, label) in enumerate(facts):
+            year = ctx.year.previous(facts[:i].count((fact, label)))
+            rows.append(_found(ctx, prose, m, i + 1, year=str(year), fact=fact, label=label))
     return _frame(table, rows, ctx)
 
 
@@ -847,22 +683,16 @@ def extract_key_facts(ctx: Context) -> pd.DataFrame:
 
 
 def extract_tables(doc: RawDocument, year: ReportingYear) -> dict[str, pd.DataFrame]:
-    """Every table of the report, keyed by table id, in the order of :data:`cards.CARDS`."""
+    """Every table of the report, keyed by table id, in the order of :data:`cards.CARDS`: each
+    card's ``extract`` function is called once, in card order."""
     ctx = Context(doc, year)
     check_report_year(ctx, require=False)  # a report of another year is refused at once
+    reads: dict[str, list[str]] = {}
+    for card in cards.CARDS.values():
+        reads.setdefault(card.extract, []).append(card.id)
     tables: dict[str, pd.DataFrame] = {}
-    tables.update(extract_quarterly(ctx))
-    tables.update(extract_statutory(ctx))
-    tables["complainant_groups"] = extract_complainant_groups(ctx)
-    tables["complaint_themes"] = extract_themes(ctx)
-    tables["complaint_outcomes"] = extract_outcomes(ctx)
-    tables["children_in_care_by_year"] = extract_children_in_care_by_year(ctx)
-    by_quarter, cases = extract_children_in_care_quarters(ctx)
-    tables["children_in_care_by_quarter"] = by_quarter
-    tables["children_in_care_cases"] = cases
-    tables["stage1_timescales"] = extract_stage1_timescales(ctx)
-    tables["learning_from_complaints"] = extract_learning(ctx)
-    tables["equality_monitoring"] = extract_equality(ctx)
-    tables["key_facts"] = extract_key_facts(ctx)
+    for function, table_ids in reads.items():
+        found = globals()[function](ctx)
+        tables.update(found if isinstance(found, dict) else {table_ids[0]: found})
     check_report_year(ctx)  # every table is there: the header must be too
     return {t: tables[t] for t in cards.CARDS}

@@ -32,15 +32,10 @@ from complaints.inputs.clean import read_table
 from complaints.years import ReportingYear
 
 
-def years_in_store(clean_root: Path = paths.CLEAN_DIR) -> list[ReportingYear]:
-    """Reports held in the store (one clean folder each), oldest first."""
-    return paths.years_held(clean_root)
-
-
 def load_store(clean_root: Path = paths.CLEAN_DIR) -> dict[str, pd.DataFrame]:
     """Every table of every report held, concatenated (``report_year`` tells them apart)."""
     frames: dict[str, list[pd.DataFrame]] = {t: [] for t in cards.CARDS}
-    for report in years_in_store(clean_root):
+    for report in paths.years_held(clean_root):  # one clean folder a report, oldest first
         for table_id in cards.CARDS:
             if (paths.clean_dir(report, clean_root) / f"{table_id}.csv").is_file():
                 frames[table_id].append(read_table(report, table_id, clean_root))
@@ -131,20 +126,11 @@ def tables_for_report(
     return tables, missing
 
 
-CONFLICT_COLUMNS = (
-    "table",
-    "figure",
-    "year",
-    "unit",
-    "left_report",
-    "left_value",
-    "left_file",
-    "left_line",
-    "right_report",
-    "right_value",
-    "right_file",
-    "right_line",
-)
+#: Where each of two disagreeing figures comes from: its ``<side>_<name>`` columns of
+#: :func:`conflicts`, and the store's column each is read from.
+_SIDES = {"report": "report_year", "value": "value", "file": "source_file", "line": "source_line"}
+_SIDE_COLUMNS = [f"{side}_{name}" for side in ("left", "right") for name in _SIDES]
+CONFLICT_COLUMNS = ("table", "figure", "year", "unit", *_SIDE_COLUMNS)
 
 
 def conflicts(
@@ -184,12 +170,7 @@ def conflicts(
                         **{
                             f"{side}_{name}": row[column]
                             for side, row in (("left", left), ("right", right))
-                            for name, column in (
-                                ("report", "report_year"),
-                                ("value", "value"),
-                                ("file", "source_file"),
-                                ("line", "source_line"),
-                            )
+                            for name, column in _SIDES.items()
                         },
                     }
                 )

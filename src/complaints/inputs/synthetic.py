@@ -9,7 +9,9 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from complaints.inputs.workbook import QUARTERS, SHEETS
+from complaints import cards
+
+_QUARTERS = cards.QUARTERS[:4]  # without the total
 
 
 def fill_workbook(path: Path, seed: int = 7) -> dict[tuple[str, int, str], int]:
@@ -19,9 +21,9 @@ def fill_workbook(path: Path, seed: int = 7) -> dict[tuple[str, int, str], int]:
     rng = random.Random(seed)
     book = load_workbook(path)
     typed: dict[tuple[str, int, str], int] = {}
-    for table_id, (prefill, inputs) in SHEETS.items():
+    for table_id, card in cards.CARDS.items():
         sheet = book[table_id]
-        header = [*prefill, *inputs]
+        header = [*card.sheet_labels, *card.sheet_figures]
         if table_id == "learning_from_complaints":
             for r in range(2, 5):
                 values = (f"COM/{(seed * 1000 + r) % 10**8:08d}", f"Learning {r}", f"Action {r}")
@@ -33,15 +35,15 @@ def fill_workbook(path: Path, seed: int = 7) -> dict[tuple[str, int, str], int]:
             sheet.cell(row=2, column=3, value="A synthetic case")
             continue
         rows = [r for r in range(2, sheet.max_row + 1) if sheet.cell(row=r, column=1).value]
-        units = {r: _unit(sheet, header, r, table_id) for r in rows}
-        if table_id in ("social_care_quarterly", "non_social_care_quarterly"):
+        units = {r: _unit(sheet, header, r, card) for r in rows}
+        if card.sheet_figures == cards.QUARTERS:
             received = {}
             for r in rows:
                 measure = sheet.cell(row=r, column=1).value
                 if measure == "total_complaints":
                     continue
                 quarters = []
-                for _ in QUARTERS[:4]:
+                for _ in _QUARTERS:
                     if units[r] == "percent":
                         v = rng.randint(0, 40)
                     elif measure == "ombudsman_upheld":
@@ -50,19 +52,19 @@ def fill_workbook(path: Path, seed: int = 7) -> dict[tuple[str, int, str], int]:
                         v = rng.randint(0, 60)
                     quarters.append(v)
                 if measure == "ombudsman_received":
-                    received = dict(zip(QUARTERS[:4], quarters, strict=True))
-                for q, v in zip(QUARTERS[:4], quarters, strict=True):
+                    received = dict(zip(_QUARTERS, quarters, strict=True))
+                for q, v in zip(_QUARTERS, quarters, strict=True):
                     if v is not None:
                         _type(sheet, header, r, q, v, typed, table_id)
             for r in rows:
                 measure = sheet.cell(row=r, column=1).value
                 if measure == "ombudsman_upheld":
-                    for q in QUARTERS[:4]:
+                    for q in _QUARTERS:
                         _type(sheet, header, r, q, rng.randint(0, received[q]), typed, table_id)
             for r in rows:
                 if sheet.cell(row=r, column=1).value == "total_complaints":
                     continue
-                values = [typed[(table_id, r, q)] for q in QUARTERS[:4]]
+                values = [typed[(table_id, r, q)] for q in _QUARTERS]
                 total = round(sum(values) / 4) if units[r] == "percent" else sum(values)
                 _type(sheet, header, r, "Total", total, typed, table_id)
             formal = _row_of(sheet, "formal_complaints")
@@ -93,12 +95,10 @@ def _row_of(sheet, measure: str) -> int:
     )
 
 
-def _unit(sheet, header, row, table_id) -> str:
-    from complaints.inputs.workbook import SHEET_UNITS
-
+def _unit(sheet, header, row, card: cards.Card) -> str:
     if "unit" in header:
         return sheet.cell(row=row, column=header.index("unit") + 1).value
-    return SHEET_UNITS.get(table_id, "count")
+    return card.sheet_unit or "count"
 
 
 def _type(sheet, header, row, column, value, typed, table_id) -> None:

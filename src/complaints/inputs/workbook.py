@@ -18,39 +18,6 @@ from complaints import cards, paths
 from complaints.errors import InputError
 from complaints.years import ReportingYear
 
-QUARTERS = ("Q1", "Q2", "Q3", "Q4", "Total")
-_QUARTERLY = ("social_care_quarterly", "non_social_care_quarterly")
-
-#: Per sheet: the columns filled in from the previous year (labels), then the columns the
-#: officer fills in. Quarterly sheets have one column per quarter and the total.
-SHEETS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "social_care_quarterly": (("measure", "label", "unit"), QUARTERS),
-    "non_social_care_quarterly": (("measure", "label", "unit"), QUARTERS),
-    "statutory_social_care": (("measure", "label", "unit"), ("value",)),
-    "statutory_whole_authority": (("measure", "label", "unit"), ("value",)),
-    "complainant_groups": (("group",), ("value",)),
-    "complaint_themes": (("theme",), ("value",)),
-    "complaint_outcomes": (("outcome",), ("value",)),
-    "children_in_care_by_year": (("label",), ("value",)),
-    "children_in_care_by_quarter": (("period",), ("value",)),
-    "children_in_care_cases": ((), ("period", "case_ref", "summary")),
-    "stage1_timescales": (("band", "label"), ("value",)),
-    "learning_from_complaints": ((), ("case_id", "learned", "action")),
-    "equality_monitoring": (("characteristic", "group"), ("value",)),
-    "key_facts": (("fact", "label", "unit"), ("value",)),
-}
-#: Units of the sheets whose rows do not say it themselves.
-SHEET_UNITS = {
-    "complainant_groups": "count",
-    "complaint_themes": "percent",
-    "complaint_outcomes": "percent",
-    "children_in_care_by_year": "count",
-    "children_in_care_by_quarter": "count",
-    "stage1_timescales": "percent",
-    "equality_monitoring": "percent",
-}
-_TEXT_SHEETS = ("children_in_care_cases", "learning_from_complaints")
-
 README_SHEET = "README"
 INSTRUCTIONS = """\
 How to fill in this workbook
@@ -72,17 +39,18 @@ def workbook_name(year: ReportingYear) -> str:
 
 
 def _template_rows(previous: dict[str, pd.DataFrame], table_id: str, year: ReportingYear):
-    prefill, _ = SHEETS[table_id]
+    card = cards.CARDS[table_id]
+    prefill = card.sheet_labels
     if not prefill:
         return []
     frame = previous.get(table_id, cards.empty_frame(table_id))
     own = frame[frame["year"] == frame["report_year"]] if not frame.empty else frame
     if table_id == "children_in_care_by_year":
         return [{"label": f"Children in Care {year}"}]
-    if table_id in _QUARTERLY:
+    if card.sheet_figures == cards.QUARTERS:
         own = own.drop_duplicates("measure")
     if table_id == "children_in_care_by_quarter" and own.empty:
-        return [{"period": q} for q in QUARTERS[:4]]
+        return [{"period": q} for q in cards.QUARTERS[:4]]
     return own.loc[:, list(prefill)].drop_duplicates().to_dict("records")
 
 
@@ -110,7 +78,8 @@ def scaffold(
         readme.cell(row=row, column=1, value=line)
     readme.cell(row=1, column=1).font = Font(bold=True)
     readme.column_dimensions["A"].width = 100
-    for table_id, (prefill, inputs) in SHEETS.items():
+    for table_id, card in cards.CARDS.items():
+        prefill, inputs = card.sheet_labels, card.sheet_figures
         sheet = book.create_sheet(table_id)
         header = [*prefill, *inputs]
         for col, name in enumerate(header, start=1):
@@ -125,9 +94,8 @@ def scaffold(
             if record.get("measure") == "total_complaints":
                 for c in range(len(prefill) + 1, len(header)):
                     sheet.cell(row=r, column=c, value="n/a").fill = grey
-        if table_id in SHEET_UNITS:
-            note = len(header) + 2
-            sheet.cell(row=1, column=note, value=f"unit: {SHEET_UNITS[table_id]}")
+        if card.sheet_unit:
+            sheet.cell(row=1, column=len(header) + 2, value=f"unit: {card.sheet_unit}")
         sheet.freeze_panes = "A2"
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / workbook_name(year)
@@ -180,9 +148,7 @@ def _number(raw: object, fmt: str, where: str, label: str, sheet: str) -> int | 
 
 
 def _text(raw: object) -> str | None:
-    if raw is None:
-        return None
-    text = str(raw).strip()
+    text = "" if raw is None else str(raw).strip()
     return text or None
 
 
@@ -202,16 +168,16 @@ def read_workbook(
             hint="save it from Excel as .xlsx",
         ) from None
     tables: dict[str, pd.DataFrame] = {}
-    for table_id, (prefill, inputs) in SHEETS.items():
+    for table_id, card in cards.CARDS.items():
         if table_id not in book.sheetnames:
             raise InputError(
                 f"sheet {table_id!r} is missing",
                 file=label,
                 table=table_id,
-                hint=f"the workbook needs one sheet per table: {', '.join(SHEETS)}",
+                hint=f"the workbook needs one sheet per table: {', '.join(cards.CARDS)}",
             )
         sheet = book[table_id]
-        expected = [*prefill, *inputs]
+        expected = [*card.sheet_labels, *card.sheet_figures]
         for col, name in enumerate(expected, start=1):
             cell = sheet.cell(row=1, column=col)
             if _text(cell.value) != name:
@@ -257,8 +223,9 @@ def _rows_from_sheet_row(table_id, cells, year, source, label) -> list[dict[str,
     first = next(iter(cells.values()))
     line = first.row
     base = {"year": str(year), "report_year": str(year), "source_file": source, "source_line": line}
-    keys = {k: _text(cells[k].value) for k in SHEETS[table_id][0]}
-    if table_id in _TEXT_SHEETS:
+    card = cards.CARDS[table_id]
+    keys = {k: _text(cells[k].value) for k in card.sheet_labels}
+    if not keys:  # a free-text sheet: one row per case
         texts = {k: _text(c.value) for k, c in cells.items()}
         return [{**base, **texts, "source_line_end": line}]
 
@@ -270,13 +237,11 @@ def _rows_from_sheet_row(table_id, cells, year, source, label) -> list[dict[str,
     def text_of(name: str) -> str:
         return str(cells[name].value).strip()
 
-    if table_id in _QUARTERLY:
-        periods = ["Total"] if keys["measure"] == "total_complaints" else list(QUARTERS)
-        return [
-            {**base, **keys, "period": p, "value": number(p), "source_text": text_of(p)}
-            for p in periods
-        ]
-    unit = keys.pop("unit", None) or SHEET_UNITS.get(table_id, "count")
+    if card.sheet_figures != cards.QUARTERS:
+        keys["unit"] = keys.pop("unit", None) or card.sheet_unit or "count"
+        return [{**base, **keys, "value": number("value"), "source_text": text_of("value")}]
+    periods = ["Total"] if keys["measure"] == "total_complaints" else list(cards.QUARTERS)
     return [
-        {**base, **keys, "value": number("value"), "unit": unit, "source_text": text_of("value")}
+        {**base, **keys, "period": p, "value": number(p), "source_text": text_of(p)}
+        for p in periods
     ]
