@@ -15,6 +15,8 @@ card field     read by
 ``keys``       :mod:`complaints.inputs.store` (which figures are the same across reports)
 ``suite``      :mod:`complaints.checks.validation` (``expectations/<suite>.json``)
 ``subject``    :mod:`complaints.checks.reconcile` and the notes (the table in sentences)
+``measures``   :mod:`complaints.checks.identities` and reconcile (measure ids in words)
+``shares_of``  :mod:`complaints.checks.identities` (percentages that make 100)
 ``layout``     :mod:`complaints.outputs.report_tables` (the published table's builder)
 ``charts``     :mod:`complaints.outputs.charts` (each chart's drawing function)
 ``series``     :mod:`complaints.outputs.trends` (the headline series over the years)
