@@ -56,7 +56,9 @@ class Reads:
     writes into (``None``: unknown, so it runs alone, after every earlier notebook of its year
     and before every later one). ``writes_clean``: it writes ``clean_root/<year>/`` (outside
     the report folder); when it is reused, those files must still be the ones it wrote, and
-    notebooks that read the store wait for it.
+    notebooks that read the store wait for it. ``preload``: modules its kernel imports as it
+    starts, while the notebook before it still runs (:func:`complaints.run.kernels.start_kernel`);
+    they change how long the notebook takes, not what it gives.
 
     Notebooks of a year that do not depend on each other (neither reads what the other writes)
     may run at the same time.
@@ -69,21 +71,41 @@ class Reads:
     outputs_of: tuple[str, ...] = ()
     writes: tuple[str, ...] | None = None
     writes_clean: bool = False
+    preload: tuple[str, ...] = ()
 
 
 #: The one place the notebooks' inputs are declared (by notebook stem).
 NOTEBOOK_READS: dict[str, Reads] = {
     # Cleans raw_root/<year>/ into clean_root/<year>/; a year with no input of its own is
     # gathered from the figures other reports restate (complaints.inputs.store.prepare_year).
-    "01_clean": Reads(raw=True, store_without_raw=True, writes_clean=True, writes=()),
+    "01_clean": Reads(
+        raw=True,
+        store_without_raw=True,
+        writes_clean=True,
+        writes=(),
+        preload=("complaints.inputs.clean", "complaints.inputs.store"),
+    ),
     # Validates the year against the whole store (figures two reports give differently).
-    "02_validate": Reads(store=True, expectations=True, writes=("validation",)),
+    "02_validate": Reads(
+        store=True,
+        expectations=True,
+        writes=("validation",),
+        preload=("complaints.checks.validation", "great_expectations"),
+    ),
     # Tables and charts from the store; the data-quality notes 02 wrote (validation/notes.csv).
     "03_report": Reads(
-        store=True, expectations=True, outputs_of=("02_validate",), writes=("tables", "charts")
+        store=True,
+        expectations=True,
+        outputs_of=("02_validate",),
+        writes=("tables", "charts"),
+        preload=("complaints.outputs.presentation", "complaints.outputs.charts"),
     ),
     # Every year's headline series, from the store.
-    "04_trends": Reads(store=True, writes=("trends",)),
+    "04_trends": Reads(
+        store=True,
+        writes=("trends",),
+        preload=("complaints.outputs.trends", "complaints.outputs.charts"),
+    ),
 }
 #: A notebook not declared above is assumed to read everything, earlier outputs included.
 READS_EVERYTHING = Reads(raw=True, store=True, expectations=True, outputs_of=("*",), writes=None)
