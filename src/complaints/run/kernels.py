@@ -11,7 +11,9 @@ interleave it with the progress lines.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -19,6 +21,21 @@ from complaints import paths
 
 #: The Jupyter kernel the notebooks run in, unless a run names another (the manifest records it).
 KERNEL = "python3"
+
+
+_IMPORTS_PACKAGE = re.compile(r"^\s*(?:from|import)\s+complaints\b", re.MULTILINE)
+
+
+@functools.cache
+def imports_package(notebook: Path) -> bool:
+    """True when a code cell of the notebook imports the package: only then does its kernel
+    preload what :data:`complaints.run.cache.NOTEBOOK_READS` declares (a small notebook named
+    like a real one, as in the tests, does not need it)."""
+    cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
+    return any(
+        cell.get("cell_type") == "code" and _IMPORTS_PACKAGE.search("".join(cell.get("source", "")))
+        for cell in cells
+    )
 
 
 def start_kernel(kernel_name: str, log_path: Path, preload: Iterable[str] = ()):

@@ -54,7 +54,7 @@ from complaints.run.cache import (
     write_manifest,
 )
 from complaints.run.export import export_html, strip_volatile_metadata
-from complaints.run.kernels import KERNEL, start_kernel, stop_kernel
+from complaints.run.kernels import KERNEL, imports_package, start_kernel, stop_kernel
 from complaints.years import ReportingYear
 
 __all__ = [
@@ -285,7 +285,9 @@ class _Runner:
 
     def start_kernel(self, run: _Year, index: int):
         log = self.log_dir / f"{run.staging.name}-{run.notebooks[index].stem}.log"
-        km = start_kernel(self.kernel_name, log, run.reads[index].preload)
+        notebook = run.notebooks[index]
+        preload = run.reads[index].preload if imports_package(notebook) else ()
+        km = start_kernel(self.kernel_name, log, preload)
         with self.lock:
             self.kernels.add(km)
         return km
