@@ -18,13 +18,10 @@ import subprocess
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from importlib import metadata
 from pathlib import Path
 
 from complaints import paths
-from complaints.run.kernels import KERNEL
-from complaints.years import ReportingYear
 
 #: The package's code: a change to any file here re-executes every notebook.
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
@@ -232,62 +229,31 @@ def package_versions() -> dict[str, str]:
 
 
 def write_manifest(
-    out_dir: Path,
-    *,
-    year: ReportingYear,
-    parameters: dict[str, object],
-    notebooks: list[Path],
-    started: datetime,
-    finished: datetime,
-    timings: dict[str, float],
-    raw_root: Path,
-    records: dict[str, dict] | None = None,
-    cache: dict[str, object] | None = None,
-    git: dict[str, object] | None = None,
-    versions: dict[str, str] | None = None,
-    kernel: str = KERNEL,
-    edition: str | None = None,
+    out_dir: Path, fields: dict[str, object], *, raw_folder: Path, notebooks: list[Path]
 ) -> Path:
-    """``manifest.json``: inputs and outputs with their sha256, code version, parameters, times,
-    and per notebook its cache key, whether it was executed or reused, and why.
-
-    Output paths are relative to ``out_dir`` so that ``sha256sum -c manifest.sha256`` run from
-    the year's folder verifies them.
-    """
-    raw_folder = paths.raw_dir(year, raw_root)
-    inputs = {
-        paths.relative_to_project(p): file_sha256(p)
-        for p in sorted(raw_folder.rglob("*"))
-        if p.is_file()
-    }
-    code_inputs = {
-        paths.relative_to_project(p): file_sha256(p)
-        for p in [*notebooks, *sorted(paths.EXPECTATIONS_DIR.glob("*.json"))]
-    }
+    """``manifest.json``: ``fields`` (year, parameters, times, code version, and per notebook
+    its cache key, whether it was executed or reused, and why), then the inputs and outputs
+    with their sha256; and ``manifest.sha256``, the same output hashes as ``sha256sum -c``
+    reads them from ``out_dir``."""
+    relative = paths.relative_to_project
     outputs = {
         p.relative_to(out_dir).as_posix(): file_sha256(p)
         for p in sorted(out_dir.rglob("*"))
         if p.is_file() and p.name not in ("manifest.json", "manifest.sha256")
     }
     manifest = {
-        "year": str(year),
-        **({"edition": edition} if edition is not None else {}),
-        "parameters": parameters,
-        "kernel": kernel,
-        "started": started.isoformat(timespec="seconds"),
-        "finished": finished.isoformat(timespec="seconds"),
-        "seconds_per_notebook": timings,
-        "git": git if git is not None else git_state(),
-        "versions": versions if versions is not None else package_versions(),
-        "inputs": inputs,
-        "code": code_inputs,
-        "cache": cache or {},
-        "notebooks": records or {},
+        **fields,
+        "inputs": {
+            relative(p): file_sha256(p) for p in sorted(raw_folder.rglob("*")) if p.is_file()
+        },
+        "code": {
+            relative(p): file_sha256(p)
+            for p in [*notebooks, *sorted(paths.EXPECTATIONS_DIR.glob("*.json"))]
+        },
         "outputs": outputs,
     }
     target = out_dir / "manifest.json"
     target.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    # The same output hashes in the format `sha256sum -c` reads.
     (out_dir / "manifest.sha256").write_text(
         "".join(f"{digest}  {name}\n" for name, digest in outputs.items()), encoding="utf-8"
     )

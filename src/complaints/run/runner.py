@@ -57,22 +57,6 @@ from complaints.run.export import export_html, strip_volatile_metadata
 from complaints.run.kernels import KERNEL, imports_package, start_kernel, stop_kernel
 from complaints.years import ReportingYear
 
-__all__ = [
-    "EDITIONS",
-    "KERNEL",
-    "PUBLIC_REPORT",
-    "RunError",
-    "RunResult",
-    "RunSummary",
-    "check_parameters",
-    "default_jobs",
-    "list_notebooks",
-    "public_edition_notebooks",
-    "run_year",
-    "run_years",
-    "unclaimed_outputs",
-]
-
 #: Folders of a report that hold every notebook's executed copy and HTML (not data outputs).
 _NOTEBOOK_FOLDERS = ("notebooks", "html")
 #: The editions a run can publish (those of complaints.outputs.disclosure.EDITIONS, named here so
@@ -166,7 +150,7 @@ def public_edition_notebooks(notebooks: list[Path]) -> list[Path]:
     return notebooks[: stems.index(PUBLIC_REPORT) + 1]
 
 
-def _project_path(value: object, default: Path) -> Path:
+def project_path(value: object, default: Path) -> Path:
     """A folder parameter as the notebooks will see it (relative paths are from the project)."""
     if not value:
         return default
@@ -569,20 +553,21 @@ class _Runner:
 
         write_index(run.staging, run.year, run.params, run.notebooks)
         records = {nb.name: run.records[nb.name] for nb in run.notebooks}
+        fields = {
+            "year": str(run.year),
+            "parameters": run.params,
+            "kernel": self.kernel_name,
+            "started": run.began.isoformat(timespec="seconds"),
+            "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+            "seconds_per_notebook": {name: r.get("seconds", 0.0) for name, r in records.items()},
+            "git": self.git,
+            "versions": self.versions,
+            "cache": {"force": self.force, "package_code": self.code_hash},
+            "notebooks": records,
+        }
+        raw_folder = paths.raw_dir(run.year, run.raw_root)
         manifest = write_manifest(
-            run.staging,
-            year=run.year,
-            parameters=run.params,
-            notebooks=run.notebooks,
-            started=run.began,
-            finished=datetime.now(UTC),
-            timings={name: record.get("seconds", 0.0) for name, record in records.items()},
-            raw_root=run.raw_root,
-            records=records,
-            cache={"force": self.force, "package_code": self.code_hash},
-            kernel=self.kernel_name,
-            git=self.git,
-            versions=self.versions,
+            run.staging, fields, raw_folder=raw_folder, notebooks=run.notebooks
         )
         unclaimed = unclaimed_outputs(json.loads(manifest.read_text(encoding="utf-8")))
         if unclaimed:
@@ -600,7 +585,7 @@ class _Runner:
             reused=[n for n, r in records.items() if r["status"] == "reused"],
         )
         if run.public_dir is not None:
-            result.manifest = self.publish_public(run, manifest)
+            result.manifest = self.publish_public(run, fields, raw_folder)
             result.output_dir, result.notebooks = run.public_dir, []
         _replace(run.staging, run.final_dir)
         shutil.rmtree(run.failed_dir, ignore_errors=True)
@@ -610,7 +595,7 @@ class _Runner:
         )
         return result
 
-    def publish_public(self, run: _Year, manifest: Path) -> Path:
+    def publish_public(self, run: _Year, fields: dict, raw_folder: Path) -> Path:
         """Copy what the public edition publishes from the complete run in ``run.staging``, check
         it, write its manifest and swap it into ``run.public_dir``; returns the manifest."""
         from complaints.outputs.publish import build_public_edition, case_ids, check_public_edition
@@ -618,26 +603,14 @@ class _Runner:
         assert run.public_dir is not None
         build_public_edition(run.staging, run.public_staging, run.year, PUBLIC_REPORT)
         check_public_edition(run.public_staging, PUBLIC_REPORT, case_ids(run.clean_root))
-        internal = json.loads(manifest.read_text(encoding="utf-8"))
+        public = {**fields, "edition": "public"}
+        # How each notebook came about, without the files it wrote (most are not published).
+        public["notebooks"] = {
+            name: {k: record[k] for k in ("status", "reason", "cache_key") if k in record}
+            for name, record in fields["notebooks"].items()
+        }
         public_manifest = write_manifest(
-            run.public_staging,
-            year=run.year,
-            parameters=run.params,
-            notebooks=run.notebooks,
-            started=datetime.fromisoformat(internal["started"]),
-            finished=datetime.fromisoformat(internal["finished"]),
-            timings=internal["seconds_per_notebook"],
-            raw_root=run.raw_root,
-            # How each notebook came about, without the files it wrote (most are not published).
-            records={
-                name: {k: record[k] for k in ("status", "reason", "cache_key") if k in record}
-                for name, record in internal["notebooks"].items()
-            },
-            cache=internal["cache"],
-            kernel=internal["kernel"],
-            git=internal["git"],
-            versions=internal["versions"],
-            edition="public",
+            run.public_staging, public, raw_folder=raw_folder, notebooks=run.notebooks
         )
         _replace(run.public_staging, run.public_dir)
         return run.public_dir / public_manifest.name
@@ -740,8 +713,8 @@ def run_years(
                 reads=[reads_of(nb, reads) for nb in notebooks],
                 final_dir=reports_root / ".cache" / name if public else reports_root / name,
                 public_dir=reports_root / name if public else None,
-                raw_root=_project_path(params.get("raw_root"), paths.RAW_DIR),
-                clean_root=_project_path(params.get("clean_root"), paths.CLEAN_DIR),
+                raw_root=project_path(params.get("raw_root"), paths.RAW_DIR),
+                clean_root=project_path(params.get("clean_root"), paths.CLEAN_DIR),
             )
         )
     with tempfile.TemporaryDirectory(prefix="complaints-run-") as log_dir:
