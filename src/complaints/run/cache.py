@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Iterable
@@ -25,21 +26,6 @@ from complaints import paths
 
 #: The package's code: a change to any file here re-executes every notebook.
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
-# Packages whose versions the manifest records (and the cache key holds).
-RECORDED_PACKAGES = (
-    "complaints",
-    "pandas",
-    "great-expectations",
-    "matplotlib",
-    "seaborn",
-    "afcharts",
-    "papermill",
-    "nbconvert",
-    "nbclient",
-    "ipykernel",
-)
-
-
 # What each notebook reads ----------------------------------------------------------------------
 
 
@@ -139,13 +125,8 @@ def folder_hashes(folder: Path, *, skip_top: Iterable[str] = ()) -> dict[str, st
 
 def package_code_hash(root: Path | None = None) -> str:
     """One hash of every file of the package (``src/complaints/**``, compiled files aside)."""
-    root = PACKAGE_DIR if root is None else root
-    digest = hashlib.sha256()
-    for p in sorted(root.rglob("*")):
-        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc":
-            digest.update(p.relative_to(root).as_posix().encode() + b"\0")
-            digest.update(file_sha256(p).encode() + b"\n")
-    return digest.hexdigest()
+    hashes = folder_hashes(PACKAGE_DIR if root is None else root)
+    return json_digest({k: v for k, v in hashes.items() if not k.endswith(".pyc")})
 
 
 def store_hashes(clean_root: Path) -> dict[str, str]:
@@ -218,9 +199,14 @@ def git_state() -> dict[str, object]:
 
 
 def package_versions() -> dict[str, str]:
-    """Python's version and those of :data:`RECORDED_PACKAGES`."""
+    """Python's version, the package's, and those of the packages it depends on (the runtime
+    dependencies pinned in pyproject.toml): what the manifest records and the cache key holds."""
+    try:
+        requires = [r for r in metadata.requires("complaints") or [] if "extra ==" not in r]
+    except metadata.PackageNotFoundError:
+        requires = []
     versions = {"python": sys.version.split()[0]}
-    for name in RECORDED_PACKAGES:
+    for name in ["complaints", *(re.split(r"[\s=<>!~;\[]", r, maxsplit=1)[0] for r in requires)]:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
