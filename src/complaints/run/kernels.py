@@ -14,6 +14,7 @@ import contextlib
 import functools
 import json
 import re
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -67,3 +68,33 @@ def stop_kernel(km) -> None:
     """Stop a kernel started by :func:`start_kernel` (at once: its notebook is done)."""
     with contextlib.suppress(Exception):
         km.shutdown_kernel(now=True)
+
+
+class Kernels:
+    """The kernels of one run, each with its log in ``log_dir``; :meth:`stop_all` stops those
+    still running (the run was interrupted, or a kernel started ahead was not needed)."""
+
+    def __init__(self, kernel_name: str, log_dir: Path) -> None:
+        self.kernel_name, self.log_dir = kernel_name, log_dir
+        self.running: set = set()
+        self.lock = threading.Lock()
+
+    def log(self, name: str) -> Path:
+        return self.log_dir / f"{name}.log"
+
+    def start(self, name: str, preload: Iterable[str] = ()):
+        km = start_kernel(self.kernel_name, self.log(name), preload)
+        with self.lock:
+            self.running.add(km)
+        return km
+
+    def stop(self, km) -> None:
+        with self.lock:
+            if km not in self.running:
+                return
+            self.running.discard(km)
+        stop_kernel(km)
+
+    def stop_all(self) -> None:
+        for km in list(self.running):
+            self.stop(km)

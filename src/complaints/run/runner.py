@@ -38,7 +38,7 @@ from pathlib import Path
 
 from complaints import paths
 from complaints.errors import InputError
-from complaints.params import NOTEBOOK_PARAMETERS, STAGING
+from complaints.params import EDITIONS, STAGING, check_parameters  # noqa: F401 (EDITIONS: for importers)
 from complaints.run.cache import (
     Reads,
     file_sha256,
@@ -54,14 +54,11 @@ from complaints.run.cache import (
     write_manifest,
 )
 from complaints.run.export import export_html, strip_volatile_metadata
-from complaints.run.kernels import KERNEL, imports_package, start_kernel, stop_kernel
+from complaints.run.kernels import KERNEL, Kernels, imports_package
 from complaints.years import ReportingYear
 
 #: Folders of a report that hold every notebook's executed copy and HTML (not data outputs).
 _NOTEBOOK_FOLDERS = ("notebooks", "html")
-#: The editions a run can publish (those of complaints.outputs.disclosure.EDITIONS, named here so
-#: that a run that executes nothing does not import pandas). ``internal`` is the default.
-EDITIONS = ("internal", "public")
 #: The notebook the public edition publishes; those numbered before it run too, later ones not.
 PUBLIC_REPORT = "03_report"
 
@@ -97,38 +94,6 @@ class RunSummary:
 def list_notebooks(notebooks_dir: Path = paths.NOTEBOOKS_DIR) -> list[Path]:
     """The pipeline's notebooks in run order: ``NN_name.ipynb``, sorted by their number."""
     return sorted(p for p in notebooks_dir.glob("[0-9][0-9]_*.ipynb"))
-
-
-def check_parameters(parameters: dict[str, object], notebooks: list[Path]) -> dict[str, object]:
-    """Reject unknown or malformed parameters before anything runs: every notebook must declare
-    every parameter passed (papermill itself only warns), with the declared type."""
-    unknown = sorted(set(parameters) - set(NOTEBOOK_PARAMETERS))
-    if unknown:
-        raise InputError(
-            f"unknown parameter(s): {', '.join(unknown)}",
-            hint=f"the notebooks accept: {', '.join(NOTEBOOK_PARAMETERS)}",
-        )
-    for name, value in parameters.items():
-        if not isinstance(value, NOTEBOOK_PARAMETERS[name]):
-            raise InputError(
-                f"parameter {name}={value!r} must be of type {NOTEBOOK_PARAMETERS[name].__name__}"
-            )
-    ReportingYear.parse(str(parameters.get("year", "")))  # raises ValueError if malformed
-    if parameters.get("edition", "internal") not in EDITIONS:
-        raise InputError(
-            f"edition={parameters['edition']!r} is unknown",
-            hint=f"the editions are: {', '.join(EDITIONS)}",
-        )
-    import papermill
-
-    for notebook in notebooks:
-        missing = sorted(set(parameters) - set(papermill.inspect_notebook(str(notebook))))
-        if missing:
-            raise InputError(
-                f"notebook {notebook.name} does not declare parameter(s) {', '.join(missing)}",
-                hint="add them to its cell tagged 'parameters'",
-            )
-    return parameters
 
 
 def default_jobs() -> int:
@@ -187,7 +152,6 @@ class _Year:
     done: int = 0
     failure: RunError | None = None
     result: RunResult | None = None
-    finished: bool = False
     began: datetime = field(default_factory=lambda: datetime.now(UTC))
     _previous: tuple[dict | None, str] | None = None
 
@@ -249,7 +213,7 @@ class _Runner:
         log_dir: Path,
     ) -> None:
         self.runs, self.kernel_name, self.jobs, self.force = runs, kernel_name, jobs, force
-        self._progress, self.log_dir = progress, log_dir
+        self._progress = progress
         self.lock = threading.Lock()
         self.events: queue.Queue = queue.Queue()
         self.code_hash, self.versions, self.git = (
@@ -257,8 +221,8 @@ class _Runner:
             package_versions(),
             git_state(),
         )
+        self.kernels = Kernels(kernel_name, log_dir)
         self.spares: dict[tuple[str, int], object] = {}  # kernels started ahead, by notebook
-        self.kernels: set = set()  # every kernel still running
         self.executing = False  # a notebook has been executed: the next ones likely will be
 
     def progress(self, message: str) -> None:
@@ -268,20 +232,9 @@ class _Runner:
     # Kernels ----------------------------------------------------------------------------------
 
     def start_kernel(self, run: _Year, index: int):
-        log = self.log_dir / f"{run.staging.name}-{run.notebooks[index].stem}.log"
         notebook = run.notebooks[index]
         preload = run.reads[index].preload if imports_package(notebook) else ()
-        km = start_kernel(self.kernel_name, log, preload)
-        with self.lock:
-            self.kernels.add(km)
-        return km
-
-    def stop_kernel(self, km) -> None:
-        with self.lock:
-            if km not in self.kernels:
-                return
-            self.kernels.discard(km)
-        stop_kernel(km)
+        return self.kernels.start(f"{run.staging.name}-{notebook.stem}", preload)
 
     def start_ahead(self) -> None:
         """Start the kernels of notebooks next in line (every notebook they wait for has
@@ -390,7 +343,7 @@ class _Runner:
             error = RunError(f"{run.year}: {notebook.name}: {type(exc).__name__}: {exc}")
             error.__cause__ = exc
         finally:
-            self.stop_kernel(km)
+            self.kernels.stop(km)
             self.events.put(("finished", run, index, error))
 
     def execute(self, run: _Year, index: int, km, key, digests, reason, tick) -> None:
@@ -398,7 +351,7 @@ class _Runner:
 
         notebook = run.notebooks[index]
         target = run.staging / "notebooks" / notebook.name
-        log = self.log_dir / f"{run.staging.name}-{notebook.stem}.log"
+        log = self.kernels.log(f"{run.staging.name}-{notebook.stem}")
         before = folder_hashes(run.staging, skip_top=_NOTEBOOK_FOLDERS)
         try:
             papermill.execute_notebook(
@@ -413,7 +366,7 @@ class _Runner:
         except Exception as exc:
             raise self._failure(run, index, exc, log) from exc
         finally:
-            self.stop_kernel(km)  # before the export: its notebook is done
+            self.kernels.stop(km)  # before the export: its notebook is done
         after = folder_hashes(run.staging, skip_top=_NOTEBOOK_FOLDERS)
         strip_volatile_metadata(target)
         declared = run.reads[index].writes
@@ -514,20 +467,14 @@ class _Runner:
                     if run.in_flight == 0 and (run.failure or run.done == len(run.notebooks)):
                         self.finish(run)
         finally:
-            for km in [*self.spares.values(), *self.kernels]:  # interrupted, or never used
-                self.stop_kernel(km)
+            self.kernels.stop_all()  # interrupted, or started ahead and not needed
             pool.shutdown(wait=True, cancel_futures=True)
-        for run in self.runs:  # a year whose notebooks could not start (never expected)
-            if not run.finished:
-                run.failure = run.failure or RunError(f"{run.year}: the run did not complete")
-                self.finish(run)
         return RunSummary(
             results=[run.result for run in self.runs if run.result is not None],
             failures={str(run.year): run.failure for run in self.runs if run.failure},
         )
 
     def finish(self, run: _Year) -> None:
-        run.finished = True
         if run.failure is None:
             try:
                 run.result = self.publish(run)
@@ -536,7 +483,7 @@ class _Runner:
                 run.failure.__cause__ = exc
         if run.failure is not None:
             for key in [key for key in self.spares if key[0] == run.staging.name]:
-                self.stop_kernel(self.spares.pop(key))
+                self.kernels.stop(self.spares.pop(key))
             _replace(run.staging, run.failed_dir)
             shutil.rmtree(run.public_staging, ignore_errors=True)
             if run.has_raw:  # the store as the run found it
@@ -733,8 +680,7 @@ def run_years(
             with _exclusive(reports_root, runner.progress):
                 return runner.run()
         finally:
-            for km in list(runner.spares.values()):
-                runner.stop_kernel(km)
+            runner.kernels.stop_all()
 
 
 def _input_already_read(runner: _Runner, run: _Year) -> bool:
