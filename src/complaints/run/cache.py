@@ -40,8 +40,8 @@ class Reads:
     and before every later one). ``writes_clean``: it writes ``clean_root/<year>/`` (outside
     the report folder); when it is reused, those files must still be the ones it wrote, and
     notebooks that read the store wait for it. ``preload``: modules its kernel imports as it
-    starts, while the notebook before it still runs (:func:`complaints.run.kernels.start_kernel`);
-    they change how long the notebook takes, not what it gives.
+    starts, while the notebook before it still runs (:func:`complaints.run.kernels.start_kernel`),
+    if the notebook imports the package; they change how long it takes, not what it gives.
 
     Notebooks of a year that do not depend on each other (neither reads what the other writes)
     may run at the same time.
