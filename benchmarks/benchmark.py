@@ -400,15 +400,6 @@ def render_table(results: dict) -> str:
     if "import_seconds" in breakdown:
         lines += ["", "| fixed or per-notebook cost | seconds |", "|---|---:|"]
         lines.append(f"| kernel start (until it answers) | {breakdown['kernel_start_seconds']} |")
-        if "warm_kernel_start_seconds" in breakdown:
-            lines.append(
-                f"| kernel forked from the warm process (until it answers) | "
-                f"{breakdown['warm_kernel_start_seconds']} |"
-            )
-            lines.append(
-                f"| warm process start (imports, once per run) | "
-                f"{breakdown['warm_process_start_seconds']} |"
-            )
         for label, value in breakdown["import_seconds"].items():
             lines.append(f"| import {label} (fresh process) | {value} |")
         for label, value in breakdown["work_seconds"].items():

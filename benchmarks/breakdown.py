@@ -39,25 +39,6 @@ def kernel_start() -> float:
     return ready
 
 
-def warm_kernel_start(warm) -> float:
-    from jupyter_client.manager import KernelManager
-
-    class ForkedKernelManager(KernelManager):
-        def format_kernel_cmd(self, extra_arguments=None):
-            return warm.client_command(super().format_kernel_cmd(extra_arguments))
-
-    km = ForkedKernelManager(kernel_name="python3")
-    tick = time.perf_counter()
-    km.start_kernel(stderr=subprocess.DEVNULL)
-    kc = km.client()
-    kc.start_channels()
-    kc.wait_for_ready(timeout=60)
-    ready = time.perf_counter() - tick
-    kc.stop_channels()
-    km.shutdown_kernel(now=True)
-    return ready
-
-
 def timed(function, *args, **kwargs):
     tick = time.perf_counter()
     result = function(*args, **kwargs)
@@ -83,21 +64,10 @@ def main() -> None:
         imports[label] = round(seconds - python_alone, 2)
     out["import_seconds"] = imports
     out["kernel_start_seconds"] = median_of(repeat, kernel_start)
-    from complaints.run.kernels import WarmKernels
-
-    with tempfile.TemporaryDirectory() as tmp:
-        warm = WarmKernels("python3", Path(tmp))
-        tick = time.perf_counter()
-        usable = warm.available()
-        out["warm_process_start_seconds"] = round(time.perf_counter() - tick, 2)
-        if usable:
-            out["warm_kernel_start_seconds"] = median_of(repeat, lambda: warm_kernel_start(warm))
-        warm.stop()
-
     # The notebooks' own work, in this process (imports already paid above, except GX's first
     # validation, which loads more of GX).
     os.environ["GX_ANALYTICS_ENABLED"] = "False"
-    from complaints import validation
+    from complaints.checks import validation
     from complaints.inputs.clean import build_clean
     from complaints.outputs import presentation, trends
     from complaints.params import resolve

@@ -16,7 +16,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from test_runner import make_notebook, tree_hashes
+from support import make_notebook, tree_hashes
 
 from complaints import paths
 from complaints.run import cache
@@ -138,6 +138,7 @@ def project(pristine, monkeypatch) -> Project:
     return project
 
 
+@pytest.mark.slow
 def test_the_first_run_executes_every_notebook_and_records_its_key(project):
     manifest = json.loads((project.report / "manifest.json").read_text())
     assert set(manifest["notebooks"]) == set(NAMES)
@@ -163,6 +164,7 @@ def test_the_first_run_executes_every_notebook_and_records_its_key(project):
     assert unclaimed_outputs(manifest) == []
 
 
+@pytest.mark.slow
 def test_nothing_changed_reuses_every_notebook_and_publishes_the_same_bytes(project):
     before = comparable(project.report)
     project.run()
@@ -172,6 +174,7 @@ def test_nothing_changed_reuses_every_notebook_and_publishes_the_same_bytes(proj
     assert {r["reason"] for r in manifest["notebooks"].values()} == {"unchanged"}
 
 
+@pytest.mark.slow
 def test_force_executes_everything_and_gives_the_same_bytes(project):
     before = comparable(project.report)
     project.run(force=True)
@@ -180,6 +183,7 @@ def test_force_executes_everything_and_gives_the_same_bytes(project):
     assert json.loads((project.report / "manifest.json").read_text())["cache"]["force"] is True
 
 
+@pytest.mark.slow
 def test_a_notebook_source_change_executes_that_notebook_only(project):
     notebook = project.notebooks_dir / "02_validate.ipynb"
     notebook.write_text(notebook.read_text().replace("# A test notebook", "# Validation"))
@@ -192,6 +196,7 @@ def test_a_notebook_source_change_executes_that_notebook_only(project):
     assert reason == "notebook changed"
 
 
+@pytest.mark.slow
 def test_a_parameter_change_executes_every_notebook(project):
     other = project.root / "raw-elsewhere"
     shutil.copytree(project.raw, other)
@@ -199,6 +204,7 @@ def test_a_parameter_change_executes_every_notebook(project):
     assert executed(project.report) == sorted(NAMES)
 
 
+@pytest.mark.slow
 def test_a_raw_figure_change_executes_the_clean_notebook_and_what_reads_the_store(project):
     lines = project.raw_file.read_text(encoding="utf-8").split("\n")
     lines[17] = lines[17].replace("\t9\t", "\t19\t")
@@ -208,12 +214,14 @@ def test_a_raw_figure_change_executes_the_clean_notebook_and_what_reads_the_stor
     assert "19" in (project.report / "tables" / "report.csv").read_text()
 
 
+@pytest.mark.slow
 def test_a_raw_change_that_leaves_the_clean_tables_alone_stops_at_the_clean_notebook(project):
     (project.raw / "2022-23" / "notes.md").write_text("received by email\n")
     project.run()
     assert executed(project.report) == ["01_clean.ipynb"]
 
 
+@pytest.mark.slow
 def test_a_clean_table_of_another_year_executes_the_store_readers(project):
     (project.clean / "2021-22").mkdir()
     (project.clean / "2021-22" / "figures.csv").write_text("year,line\n2021-22,x\n")
@@ -222,12 +230,14 @@ def test_a_clean_table_of_another_year_executes_the_store_readers(project):
     assert "2021-22 2022-23" in (project.report / "validation" / "notes.csv").read_text()
 
 
+@pytest.mark.slow
 def test_an_expectation_suite_change_executes_validation_and_report(project):
     (project.expectations / "figures.json").write_text('{"expectations": [], "meta": {}}\n')
     project.run()
     assert executed(project.report) == ["02_validate.ipynb", "03_report.ipynb"]
 
 
+@pytest.mark.slow
 def test_a_package_code_change_executes_every_notebook(project, tmp_path, monkeypatch):
     package = tmp_path / "complaints"
     shutil.copytree(cache.PACKAGE_DIR, package, ignore=shutil.ignore_patterns("__pycache__"))
@@ -240,6 +250,7 @@ def test_a_package_code_change_executes_every_notebook(project, tmp_path, monkey
     assert executed(project.report) == sorted(NAMES)
 
 
+@pytest.mark.slow
 def test_clean_files_changed_since_they_were_written_execute_the_clean_notebook(project):
     target = project.clean / "2022-23" / "figures.csv"
     target.write_text(target.read_text() + "edited by hand\n")
@@ -249,6 +260,7 @@ def test_clean_files_changed_since_they_were_written_execute_the_clean_notebook(
     assert "edited by hand" not in target.read_text()
 
 
+@pytest.mark.slow
 def test_a_previous_report_that_no_longer_matches_its_manifest_is_not_reused(project):
     (project.report / "tables" / "report.csv").write_text("tampered\n")
     project.run()
@@ -256,6 +268,7 @@ def test_a_previous_report_that_no_longer_matches_its_manifest_is_not_reused(pro
     assert "tampered" not in (project.report / "tables" / "report.csv").read_text()
 
 
+@pytest.mark.slow
 def test_a_cached_run_publishes_the_same_bytes_as_a_fresh_run(project):
     """After a change, the run that reuses what it can equals the run that executes all."""
     (project.clean / "2021-22").mkdir()
@@ -267,6 +280,7 @@ def test_a_cached_run_publishes_the_same_bytes_as_a_fresh_run(project):
     assert comparable(project.report) == cached
 
 
+@pytest.mark.slow
 def test_an_undeclared_notebook_depends_on_everything(project):
     extra = make_notebook(
         project.notebooks_dir / "05_extra.ipynb",

@@ -14,7 +14,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from test_runner import make_notebook, tree_hashes
+from support import make_notebook, tree_hashes
 
 from complaints import cli, paths
 from complaints.inputs.clean import extract_year
@@ -118,6 +118,7 @@ def project(tmp_path, inputs) -> Project:
     return Project(tmp_path, inputs)
 
 
+@pytest.mark.slow
 def test_years_run_together_give_what_years_run_one_by_one_give(project, tmp_path):
     notebooks = write_notebooks(tmp_path / "notebooks")
     summary = project.run(notebooks, jobs=2)
@@ -147,6 +148,7 @@ def test_years_run_together_give_what_years_run_one_by_one_give(project, tmp_pat
     assert {str(y): comparable(project.reports / str(y)) for y in YEARS} == together
 
 
+@pytest.mark.slow
 def test_progress_names_the_year_and_every_clean_runs_before_any_store_reader(project, tmp_path):
     summary = project.run(write_notebooks(tmp_path / "notebooks"), jobs=2)
     assert summary.ok
@@ -160,6 +162,7 @@ def test_progress_names_the_year_and_every_clean_runs_before_any_store_reader(pr
     assert max(cleaned) < min(readers)
 
 
+@pytest.mark.slow
 def test_a_failure_in_one_year_leaves_the_other_years_outputs_alone(
     project, tmp_path, monkeypatch, capsys
 ):
@@ -189,6 +192,7 @@ def test_a_failure_in_one_year_leaves_the_other_years_outputs_alone(
     assert not (project.reports / ".staging").exists()
 
 
+@pytest.mark.slow
 def test_a_year_whose_cleaning_fails_does_not_hold_up_the_others(project, tmp_path):
     notebooks = write_notebooks(tmp_path / "notebooks", **{"01_clean": fail_in(CLEAN, "2023-24")})
     summary = project.run(notebooks, jobs=2)

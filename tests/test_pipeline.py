@@ -10,7 +10,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
-from test_runner import assert_sha256sum_verifies
+from support import assert_sha256sum_verifies
 
 from complaints import paths
 from complaints.outputs.report_tables import report_table_ids

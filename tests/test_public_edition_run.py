@@ -26,7 +26,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from test_runner import assert_sha256sum_verifies
+from support import assert_sha256sum_verifies
 
 from complaints import cli, paths
 from complaints.errors import InputError

@@ -7,68 +7,26 @@ full pipeline on the real notebooks is in test_pipeline.py.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
-import subprocess
 from pathlib import Path
 
 import nbformat
 import pytest
+from support import assert_sha256sum_verifies, make_notebook, tree_hashes
 
 from complaints import cli
 from complaints.errors import InputError
 from complaints.run.export import export_html
-from complaints.run.runner import RunError, list_notebooks, run_year, run_years
+from complaints.run.runner import RunError, list_notebooks, run_year
 from complaints.years import ReportingYear
 
 YEAR = ReportingYear.parse("2022-23")
-PARAMETERS_CELL = (
-    'year: str = "2022-23"  # reporting year, April to March\n'
-    'raw_root: str = ""  # raw inputs, one folder a year; empty means data/raw\n'
-    'clean_root: str = ""  # clean tables, one folder a year; empty means data/clean\n'
-    'output_dir: str = ""  # this year\'s outputs; empty means reports/<year>'
-)
-
 # Resource-loading references to the internet: src/href attributes, CSS url() and @import.
 EXTERNAL = re.compile(
     r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//|url\(\s*["']?\s*(?:https?:)?//|@import\s+["']?(?:https?:)?//""",
     re.IGNORECASE,
 )
-
-
-def assert_sha256sum_verifies(folder: Path) -> None:
-    """``sha256sum -c --strict manifest.sha256`` passes from ``folder``, as a user runs it."""
-    check = subprocess.run(
-        ["sha256sum", "-c", "--strict", "manifest.sha256"],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-    )
-    assert check.returncode == 0, check.stdout + check.stderr
-
-
-def make_notebook(path: Path, body: str) -> Path:
-    nb = nbformat.v4.new_notebook()
-    params = nbformat.v4.new_code_cell(PARAMETERS_CELL)
-    params.metadata["tags"] = ["parameters"]
-    nb.cells = [
-        nbformat.v4.new_markdown_cell("# A test notebook"),
-        params,
-        nbformat.v4.new_code_cell(
-            "from pathlib import Path\n"
-            "out = Path(output_dir)\n"
-            "(out / 'tables').mkdir(parents=True, exist_ok=True)"
-        ),
-        nbformat.v4.new_code_cell(body),
-    ]
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nbformat.write(nb, path)
-    return path
 
 
 @pytest.fixture
@@ -83,14 +41,6 @@ def good_notebook(tmp_path: Path) -> Path:
 @pytest.fixture
 def failing_notebook(tmp_path: Path) -> Path:
     return make_notebook(tmp_path / "02_fail.ipynb", "raise ValueError('the data is broken')")
-
-
-def tree_hashes(folder: Path) -> dict[str, str]:
-    return {
-        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
 
 
 def test_notebooks_run_in_their_numbered_order():
@@ -134,6 +84,7 @@ def test_cli_refuses_unknown_parameter(capsys):
     assert "unknown parameter(s): colour" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_a_run_publishes_outputs_manifest_and_index(tmp_path, good_notebook):
     reports = tmp_path / "reports"
     result = run_year(
@@ -165,6 +116,7 @@ def test_a_run_publishes_outputs_manifest_and_index(tmp_path, good_notebook):
     assert "2022-23" in index
 
 
+@pytest.mark.slow
 def test_html_loads_nothing_from_the_internet(tmp_path, good_notebook):
     reports = tmp_path / "reports"
     run_year(YEAR, reports_root=reports, notebooks=[good_notebook], progress=lambda m: None)
@@ -185,6 +137,7 @@ def test_readers_html_has_no_code_and_audit_html_has_it(tmp_path, good_notebook)
     assert "mkdir" in audit.read_text()
 
 
+@pytest.mark.slow
 def test_two_runs_on_the_same_inputs_give_the_same_outputs(tmp_path, good_notebook):
     reports = tmp_path / "reports"
     run_year(YEAR, reports_root=reports, notebooks=[good_notebook], progress=lambda m: None)
@@ -196,6 +149,7 @@ def test_two_runs_on_the_same_inputs_give_the_same_outputs(tmp_path, good_notebo
     assert first == second
 
 
+@pytest.mark.slow
 def test_a_failed_run_names_notebook_and_cell_and_keeps_previous_outputs(
     tmp_path, good_notebook, failing_notebook
 ):
@@ -243,62 +197,7 @@ def test_bad_raw_input_is_refused_in_one_line_before_any_notebook_runs(
     assert not reports.exists()
 
 
-# Warm kernels: forked from a process that has imported the heavy libraries once -------------
-
-SENSITIVE = (
-    "import os, sys\n"
-    "import pandas as pd\n"
-    "wide = pd.DataFrame({f'column_{i}': range(3) for i in range(15)})\n"
-    "print(repr(wide))\n"
-    "print(os.getcwd(), sys.path[0] != '', os.environ.get('MPLBACKEND'))\n"
-    "wide.head(2).style.set_uuid('fixed')"
-)
-
-
-def test_warm_kernels_give_the_same_notebooks_as_fresh_kernels(tmp_path):
-    """What a notebook sees does not depend on how its kernel was started: pandas still knows
-    it runs in a kernel (it fits wide tables to a terminal otherwise), the working directory,
-    sys.path and the matplotlib backend are those of a fresh kernel; plain-text reprs carry
-    no memory address."""
-    notebook = make_notebook(tmp_path / "01_sensitive.ipynb", SENSITIVE)
-    published = {}
-    for warm in (False, True):
-        reports = tmp_path / f"reports-{warm}"
-        summary = run_years(
-            [YEAR],
-            reports_root=reports,
-            notebooks=[notebook],
-            progress=lambda m: None,
-            warm_kernels=warm,
-        )
-        assert summary.ok
-        executed = reports / "2022-23" / "notebooks" / notebook.name
-        published[warm] = executed.read_text()
-    assert published[True] == published[False].replace("reports-False", "reports-True")
-    assert "column_14" in published[True] and "  ...  " not in published[True]
-    assert "Styler at (memory address)>" in published[True]
-
-
-def test_a_kernel_that_dies_in_a_warm_process_fails_the_run(tmp_path):
-    """(It imports pandas, so its kernel is forked from the warm process.)"""
-    notebook = make_notebook(tmp_path / "01_dies.ipynb", "import os\nimport pandas\nos._exit(3)")
-    with pytest.raises(RunError, match=re.escape("01_dies.ipynb failed")):
-        run_year(YEAR, reports_root=tmp_path / "reports", notebooks=[notebook], progress=print)
-    assert (tmp_path / "reports" / "2022-23.failed" / "notebooks").is_dir()
-
-
-def test_only_notebooks_that_import_heavy_libraries_wait_for_the_warm_process(tmp_path):
-    from complaints.run.kernels import imports_heavy_libraries
-
-    light = make_notebook(tmp_path / "01_light.ipynb", "print(year)")
-    heavy = make_notebook(
-        tmp_path / "02_heavy.ipynb", "from complaints.inputs.store import load_store"
-    )
-    assert not imports_heavy_libraries(light)
-    assert imports_heavy_libraries(heavy)
-    assert all(imports_heavy_libraries(nb) for nb in list_notebooks())
-
-
+@pytest.mark.slow
 def test_a_failed_run_leaves_the_years_clean_tables_as_they_were(tmp_path, raw_copy):
     """Figures a failed run rejected never stay in the store that other years read."""
     from complaints.inputs.clean import build_clean

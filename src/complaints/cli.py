@@ -46,7 +46,7 @@ def _parse_params(items: list[str]) -> dict[str, object]:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from complaints.run.runner import run_years
+    from complaints.run.runner import project_path, run_years
 
     params = _parse_params(args.param)
     if args.edition is not None:
@@ -56,8 +56,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 hint="give the edition once",
             )
         params["edition"] = args.edition
-    raw_root = _root(params.get("raw_root"), paths.RAW_DIR)
-    clean_root = _root(params.get("clean_root"), paths.CLEAN_DIR)
+    raw_root = project_path(params.get("raw_root"), paths.RAW_DIR)
+    clean_root = project_path(params.get("clean_root"), paths.CLEAN_DIR)
     years = args.year or [_latest_year()]
     for year in years:
         if paths.raw_dir(year, raw_root).is_dir():
@@ -89,14 +89,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
         )
         return 1
     return 0
-
-
-def _root(value: object, default: Path) -> Path:
-    """A folder parameter as the notebooks see it (relative paths are from the project)."""
-    if not value:
-        return default
-    path = Path(str(value))
-    return path if path.is_absolute() else paths.PROJECT_ROOT / path
 
 
 def _jobs(text: str) -> int:

@@ -17,20 +17,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
+from typing import get_type_hints
 
 from complaints import paths
+from complaints.errors import InputError
 from complaints.years import ReportingYear
 
-#: The parameters every notebook accepts, with their types (the runner rejects any other).
-NOTEBOOK_PARAMETERS: dict[str, type] = {
-    "year": str,
-    "raw_root": str,
-    "clean_root": str,
-    "output_dir": str,
-    "edition": str,
-}
-
-
+#: The editions a run can publish (those of complaints.outputs.disclosure.EDITIONS, named here so
+#: that a run that executes nothing does not import pandas). ``internal`` is the default.
+EDITIONS = ("internal", "public")
 #: The folder under the reports root where ``complaints run`` stages a run.
 STAGING = ".staging"
 
@@ -97,8 +92,6 @@ def resolve(
     edition: str = "internal",
 ) -> RunParams:
     """Validate the notebook parameters and derive the folders a notebook works with."""
-    from complaints.outputs.disclosure import EDITIONS
-
     parsed = ReportingYear.parse(year)
     if edition not in EDITIONS:
         raise ValueError(f"edition {edition!r} is unknown: expected one of {', '.join(EDITIONS)}")
@@ -109,3 +102,42 @@ def resolve(
         output_dir=Path(output_dir) if output_dir else paths.report_dir(parsed),
         edition=edition,
     )
+
+
+#: The parameters every notebook accepts, with their types (the runner rejects any other): those
+#: of :func:`resolve`, which every notebook's parameters cell passes on.
+NOTEBOOK_PARAMETERS: dict[str, type] = {
+    name: hint for name, hint in get_type_hints(resolve).items() if name != "return"
+}
+
+
+def check_parameters(parameters: dict[str, object], notebooks: list[Path]) -> dict[str, object]:
+    """Reject unknown or malformed parameters before anything runs: every notebook must declare
+    every parameter passed (papermill itself only warns), with the declared type."""
+    unknown = sorted(set(parameters) - set(NOTEBOOK_PARAMETERS))
+    if unknown:
+        raise InputError(
+            f"unknown parameter(s): {', '.join(unknown)}",
+            hint=f"the notebooks accept: {', '.join(NOTEBOOK_PARAMETERS)}",
+        )
+    for name, value in parameters.items():
+        if not isinstance(value, NOTEBOOK_PARAMETERS[name]):
+            raise InputError(
+                f"parameter {name}={value!r} must be of type {NOTEBOOK_PARAMETERS[name].__name__}"
+            )
+    ReportingYear.parse(str(parameters.get("year", "")))  # raises ValueError if malformed
+    if parameters.get("edition", "internal") not in EDITIONS:
+        raise InputError(
+            f"edition={parameters['edition']!r} is unknown",
+            hint=f"the editions are: {', '.join(EDITIONS)}",
+        )
+    import papermill
+
+    for notebook in notebooks:
+        missing = sorted(set(parameters) - set(papermill.inspect_notebook(str(notebook))))
+        if missing:
+            raise InputError(
+                f"notebook {notebook.name} does not declare parameter(s) {', '.join(missing)}",
+                hint="add them to its cell tagged 'parameters'",
+            )
+    return parameters

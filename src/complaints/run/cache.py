@@ -14,35 +14,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from importlib import metadata
 from pathlib import Path
 
 from complaints import paths
-from complaints.run.kernels import KERNEL
-from complaints.years import ReportingYear
 
 #: The package's code: a change to any file here re-executes every notebook.
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
-# Packages whose versions the manifest records (and the cache key holds).
-RECORDED_PACKAGES = (
-    "complaints",
-    "pandas",
-    "great-expectations",
-    "matplotlib",
-    "seaborn",
-    "afcharts",
-    "papermill",
-    "nbconvert",
-    "nbclient",
-    "ipykernel",
-)
-
-
 # What each notebook reads ----------------------------------------------------------------------
 
 
@@ -56,7 +39,9 @@ class Reads:
     writes into (``None``: unknown, so it runs alone, after every earlier notebook of its year
     and before every later one). ``writes_clean``: it writes ``clean_root/<year>/`` (outside
     the report folder); when it is reused, those files must still be the ones it wrote, and
-    notebooks that read the store wait for it.
+    notebooks that read the store wait for it. ``preload``: modules its kernel imports as it
+    starts, while the notebook before it still runs (:func:`complaints.run.kernels.start_kernel`),
+    if the notebook imports the package; they change how long it takes, not what it gives.
 
     Notebooks of a year that do not depend on each other (neither reads what the other writes)
     may run at the same time.
@@ -69,21 +54,41 @@ class Reads:
     outputs_of: tuple[str, ...] = ()
     writes: tuple[str, ...] | None = None
     writes_clean: bool = False
+    preload: tuple[str, ...] = ()
 
 
 #: The one place the notebooks' inputs are declared (by notebook stem).
 NOTEBOOK_READS: dict[str, Reads] = {
     # Cleans raw_root/<year>/ into clean_root/<year>/; a year with no input of its own is
     # gathered from the figures other reports restate (complaints.inputs.store.prepare_year).
-    "01_clean": Reads(raw=True, store_without_raw=True, writes_clean=True, writes=()),
+    "01_clean": Reads(
+        raw=True,
+        store_without_raw=True,
+        writes_clean=True,
+        writes=(),
+        preload=("complaints.inputs.clean", "complaints.inputs.store"),
+    ),
     # Validates the year against the whole store (figures two reports give differently).
-    "02_validate": Reads(store=True, expectations=True, writes=("validation",)),
+    "02_validate": Reads(
+        store=True,
+        expectations=True,
+        writes=("validation",),
+        preload=("complaints.checks.validation", "great_expectations"),
+    ),
     # Tables and charts from the store; the data-quality notes 02 wrote (validation/notes.csv).
     "03_report": Reads(
-        store=True, expectations=True, outputs_of=("02_validate",), writes=("tables", "charts")
+        store=True,
+        expectations=True,
+        outputs_of=("02_validate",),
+        writes=("tables", "charts"),
+        preload=("complaints.outputs.presentation", "complaints.outputs.charts"),
     ),
     # Every year's headline series, from the store.
-    "04_trends": Reads(store=True, writes=("trends",)),
+    "04_trends": Reads(
+        store=True,
+        writes=("trends",),
+        preload=("complaints.outputs.trends", "complaints.outputs.charts"),
+    ),
 }
 #: A notebook not declared above is assumed to read everything, earlier outputs included.
 READS_EVERYTHING = Reads(raw=True, store=True, expectations=True, outputs_of=("*",), writes=None)
@@ -120,13 +125,8 @@ def folder_hashes(folder: Path, *, skip_top: Iterable[str] = ()) -> dict[str, st
 
 def package_code_hash(root: Path | None = None) -> str:
     """One hash of every file of the package (``src/complaints/**``, compiled files aside)."""
-    root = PACKAGE_DIR if root is None else root
-    digest = hashlib.sha256()
-    for p in sorted(root.rglob("*")):
-        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc":
-            digest.update(p.relative_to(root).as_posix().encode() + b"\0")
-            digest.update(file_sha256(p).encode() + b"\n")
-    return digest.hexdigest()
+    hashes = folder_hashes(PACKAGE_DIR if root is None else root)
+    return json_digest({k: v for k, v in hashes.items() if not k.endswith(".pyc")})
 
 
 def store_hashes(clean_root: Path) -> dict[str, str]:
@@ -199,9 +199,14 @@ def git_state() -> dict[str, object]:
 
 
 def package_versions() -> dict[str, str]:
-    """Python's version and those of :data:`RECORDED_PACKAGES`."""
+    """Python's version, the package's, and those of the packages it depends on (the runtime
+    dependencies pinned in pyproject.toml): what the manifest records and the cache key holds."""
+    try:
+        requires = [r for r in metadata.requires("complaints") or [] if "extra ==" not in r]
+    except metadata.PackageNotFoundError:
+        requires = []
     versions = {"python": sys.version.split()[0]}
-    for name in RECORDED_PACKAGES:
+    for name in ["complaints", *(re.split(r"[\s=<>!~;\[]", r, maxsplit=1)[0] for r in requires)]:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -210,62 +215,31 @@ def package_versions() -> dict[str, str]:
 
 
 def write_manifest(
-    out_dir: Path,
-    *,
-    year: ReportingYear,
-    parameters: dict[str, object],
-    notebooks: list[Path],
-    started: datetime,
-    finished: datetime,
-    timings: dict[str, float],
-    raw_root: Path,
-    records: dict[str, dict] | None = None,
-    cache: dict[str, object] | None = None,
-    git: dict[str, object] | None = None,
-    versions: dict[str, str] | None = None,
-    kernel: str = KERNEL,
-    edition: str | None = None,
+    out_dir: Path, fields: dict[str, object], *, raw_folder: Path, notebooks: list[Path]
 ) -> Path:
-    """``manifest.json``: inputs and outputs with their sha256, code version, parameters, times,
-    and per notebook its cache key, whether it was executed or reused, and why.
-
-    Output paths are relative to ``out_dir`` so that ``sha256sum -c manifest.sha256`` run from
-    the year's folder verifies them.
-    """
-    raw_folder = paths.raw_dir(year, raw_root)
-    inputs = {
-        paths.relative_to_project(p): file_sha256(p)
-        for p in sorted(raw_folder.rglob("*"))
-        if p.is_file()
-    }
-    code_inputs = {
-        paths.relative_to_project(p): file_sha256(p)
-        for p in [*notebooks, *sorted(paths.EXPECTATIONS_DIR.glob("*.json"))]
-    }
+    """``manifest.json``: ``fields`` (year, parameters, times, code version, and per notebook
+    its cache key, whether it was executed or reused, and why), then the inputs and outputs
+    with their sha256; and ``manifest.sha256``, the same output hashes as ``sha256sum -c``
+    reads them from ``out_dir``."""
+    relative = paths.relative_to_project
     outputs = {
         p.relative_to(out_dir).as_posix(): file_sha256(p)
         for p in sorted(out_dir.rglob("*"))
         if p.is_file() and p.name not in ("manifest.json", "manifest.sha256")
     }
     manifest = {
-        "year": str(year),
-        **({"edition": edition} if edition is not None else {}),
-        "parameters": parameters,
-        "kernel": kernel,
-        "started": started.isoformat(timespec="seconds"),
-        "finished": finished.isoformat(timespec="seconds"),
-        "seconds_per_notebook": timings,
-        "git": git if git is not None else git_state(),
-        "versions": versions if versions is not None else package_versions(),
-        "inputs": inputs,
-        "code": code_inputs,
-        "cache": cache or {},
-        "notebooks": records or {},
+        **fields,
+        "inputs": {
+            relative(p): file_sha256(p) for p in sorted(raw_folder.rglob("*")) if p.is_file()
+        },
+        "code": {
+            relative(p): file_sha256(p)
+            for p in [*notebooks, *sorted(paths.EXPECTATIONS_DIR.glob("*.json"))]
+        },
         "outputs": outputs,
     }
     target = out_dir / "manifest.json"
     target.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    # The same output hashes in the format `sha256sum -c` reads.
     (out_dir / "manifest.sha256").write_text(
         "".join(f"{digest}  {name}\n" for name, digest in outputs.items()), encoding="utf-8"
     )
