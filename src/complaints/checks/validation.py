@@ -190,20 +190,14 @@ def load_clean_tables(
 
 
 def _typed(text: pd.Series, dtype: str) -> pd.Series:
-    if dtype == "string":
-        return text
     numbers = pd.to_numeric(text, errors="coerce")
-    if (numbers.isna() & text.notna()).any():
+    if dtype == "string" or (numbers.isna() & text.notna()).any():
         return text  # the type expectation reports the values that are not numbers
+    whole = (numbers.dropna() == numbers.dropna().round()).all()
     if dtype == "integer":
-        whole = numbers.dropna()
-        if not (whole == whole.round()).all():
-            return text
-        return numbers.astype("Int64")
+        return numbers.astype("Int64") if whole else text
     # as ``complaints.inputs.clean.read_table`` reads a number column: int64, or float64 if needed
-    if numbers.notna().all() and (numbers == numbers.round()).all():
-        return numbers.astype("int64")
-    return numbers.astype("float64")
+    return numbers.astype("int64" if whole and numbers.notna().all() else "float64")
 
 
 def _normalise(frame: pd.DataFrame) -> pd.DataFrame:
@@ -456,7 +450,7 @@ def _table_row(
     ]
     if blocked and not r.success and cfg.type != _COLUMNS_MATCH:
         observed = "; ".join(f"{NOT_CHECKED}: column {c} {unsound[c]}" for c in blocked)
-        values, index, count = [], [], 0
+        values, index, count = [], [], None
     elif error:
         observed = error
     elif cfg.type == _COLUMNS_MATCH:
@@ -465,7 +459,7 @@ def _table_row(
         values += [f"unexpected column {c}" for c in found if c not in expected]
         if not values and expected != found:
             values = ["columns out of order: " + ", ".join(found)]
-        count = len(values)
+        count = None
     elif cfg.type == _TYPE_LIST and not r.success:
         series = frame[kwargs["column"]]
         found = _type_offenders(series, list(kwargs.get("type_list") or []))
@@ -474,8 +468,7 @@ def _table_row(
         elif not values:  # the values are fine but stored as the wrong type: show a sample
             index = list(range(min(len(series), MAX_VALUES)))
         values = [repr(v) if isinstance(v, str) else v for v in series.iloc[index]]
-        observed = f"dtype {series.dtype}"
-        count = len(values)
+        observed, count = f"dtype {series.dtype}", None
     elif cfg.type == "expect_table_row_count_to_be_between":
         observed = f"{observed} rows"
     row = _row(
