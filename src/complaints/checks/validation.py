@@ -54,20 +54,9 @@ RECONCILIATION_FILE = "reconciliation.csv"
 NOTES_FILE = "notes.csv"
 NOTES_COLUMNS = ("table_id", "severity", "message")
 SUMMARY_COLUMNS = (
-    "suite",
-    "table",
-    "related_table",
-    "expectation",
-    "expectation_type",
-    "column",
-    "check",
-    "severity",
-    "success",
-    "observed",
-    "unexpected_count",
-    "unexpected_values",
-    "source_lines",
-    "note",
+    *("suite", "table", "related_table", "expectation", "expectation_type", "column", "check"),
+    *("severity", "success", "observed", "unexpected_count", "unexpected_values"),
+    *("source_lines", "note"),
 )
 #: How many years before the report's own year a row may describe.
 YEARS_BACK = 20
@@ -201,20 +190,14 @@ def load_clean_tables(
 
 
 def _typed(text: pd.Series, dtype: str) -> pd.Series:
-    if dtype == "string":
-        return text
     numbers = pd.to_numeric(text, errors="coerce")
-    if (numbers.isna() & text.notna()).any():
+    if dtype == "string" or (numbers.isna() & text.notna()).any():
         return text  # the type expectation reports the values that are not numbers
+    whole = (numbers.dropna() == numbers.dropna().round()).all()
     if dtype == "integer":
-        whole = numbers.dropna()
-        if not (whole == whole.round()).all():
-            return text
-        return numbers.astype("Int64")
+        return numbers.astype("Int64") if whole else text
     # as ``complaints.inputs.clean.read_table`` reads a number column: int64, or float64 if needed
-    if numbers.notna().all() and (numbers == numbers.round()).all():
-        return numbers.astype("int64")
-    return numbers.astype("float64")
+    return numbers.astype("int64" if whole and numbers.notna().all() else "float64")
 
 
 def _normalise(frame: pd.DataFrame) -> pd.DataFrame:
@@ -277,47 +260,33 @@ class ValidationResult:
         if not self.success:
             raise ValidationFailed(self, where=where)
 
-    def to_json(self, path: Path | str) -> Path:
-        """Write the full results (summary, reconciliation, notes and GX's own results).
-
-        Times and run ids are left out, so the same data always gives the same bytes.
-        """
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+    def save(self, validation_dir: Path | str) -> dict[str, Path]:
+        """Write ``summary.csv``, ``reconciliation.csv``, ``notes.csv`` and the full results as
+        JSON (with GX's own results, without times and run ids: the same data, the same bytes)."""
+        folder = Path(validation_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        notes = quality_notes(self)
+        written = {"results": folder / RESULTS_FILE}
+        for key, name, frame in (
+            ("summary", SUMMARY_FILE, self.summary),
+            ("reconciliation", RECONCILIATION_FILE, self.reconciliation),
+            ("notes", NOTES_FILE, notes),
+        ):
+            frame.to_csv(folder / name, index=False, lineterminator="\n")
+            written[key] = folder / name
         document = {
             "year": self.year,
             "success": self.success,
             "statistics": self.statistics(),
-            "notes": _records(quality_notes(self)),
-            "summary": _records(self.summary),
-            "reconciliation": _records(self.reconciliation),
+            "notes": notes,
+            "summary": self.summary,
+            "reconciliation": self.reconciliation,
             "great_expectations": self.gx_results,
         }
         text = json.dumps(_jsonable(document), indent=2, sort_keys=True, ensure_ascii=False)
-        path.write_text(text + "\n", encoding="utf-8")
-        return path
-
-    def save(self, validation_dir: Path | str) -> dict[str, Path]:
-        """Write results JSON, ``summary.csv``, ``reconciliation.csv`` and ``notes.csv``."""
-        folder = Path(validation_dir)
-        folder.mkdir(parents=True, exist_ok=True)
-        written = {"results": self.to_json(folder / RESULTS_FILE)}
-        for key, name, frame in (
-            ("summary", SUMMARY_FILE, self.summary),
-            ("reconciliation", RECONCILIATION_FILE, self.reconciliation),
-            ("notes", NOTES_FILE, quality_notes(self)),
-        ):
-            frame.to_csv(folder / name, index=False, lineterminator="\n")
-            written[key] = folder / name
+        written["results"].write_text(text + "\n", encoding="utf-8")
         self.saved_to = folder
         return written
-
-
-def _records(frame: pd.DataFrame) -> list[dict]:
-    return [
-        {k: (None if _missing(v) else v) for k, v in row.items()}
-        for row in frame.astype(object).to_dict(orient="records")
-    ]
 
 
 def _missing(value: object) -> bool:
@@ -328,6 +297,9 @@ def _missing(value: object) -> bool:
 
 
 def _jsonable(value: object) -> object:
+    """``value`` as plain JSON: a frame as its rows, a missing or infinite figure as null."""
+    if isinstance(value, pd.DataFrame):
+        return _jsonable(value.astype(object).to_dict(orient="records"))
     if isinstance(value, Mapping):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -345,12 +317,6 @@ def _jsonable(value: object) -> object:
 VOLATILE = {"run_id", "validation_time", "batch_markers", "validation_id", "checkpoint_id", "id"}
 
 
-def _jsonable_gx(value: object) -> object:
-    from great_expectations.util import convert_to_json_serializable
-
-    return convert_to_json_serializable(value)
-
-
 def _stable(gx_dict: object) -> object:
     if isinstance(gx_dict, Mapping):
         return {k: _stable(v) for k, v in gx_dict.items() if k not in VOLATILE}
@@ -361,17 +327,18 @@ def _stable(gx_dict: object) -> object:
 
 # Summarising GX results -----------------------------------------------------------------------
 
+_COLUMNS_MATCH = "expect_table_columns_to_match_ordered_list"
+_TYPE_LIST = "expect_column_values_to_be_in_type_list"
+_PAIR = "expect_column_pair_values_a_to_be_greater_than_b"
+
 
 def _format(value: object) -> str:
-    if isinstance(value, Mapping):
-        return "(" + ", ".join(_format(v) for v in value.values()) + ")"
-    if isinstance(value, (list, tuple)):
-        return "(" + ", ".join(_format(v) for v in value) + ")"
+    if isinstance(value, (Mapping, list, tuple)):
+        items = value.values() if isinstance(value, Mapping) else value
+        return "(" + ", ".join(_format(v) for v in items) + ")"
     if value is None or _missing(value):
         return "empty"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
 
 
 def _figure(value: object, unit: str = "count") -> str:
@@ -386,16 +353,17 @@ def _values_text(values: Iterable[object]) -> str:
     return shown
 
 
-def _source_lines(frame: pd.DataFrame, index: Iterable[object]) -> str:
+def _source_lines(frame: pd.DataFrame, index: Iterable[object]) -> list[int]:
+    """The source lines of the rows at positions ``index`` (none if the frame has no lines)."""
     if "source_line" not in frame.columns:
-        return ""
+        return []
     positions = [
         int(i)
         for i in index
         if hasattr(i, "__index__") and not isinstance(i, bool) and 0 <= int(i) < len(frame)
     ]
     lines = pd.to_numeric(frame["source_line"].iloc[positions], errors="coerce").dropna()
-    return words.format_lines(int(n) for n in lines)
+    return [int(n) for n in lines]
 
 
 def _exception_message(info: object) -> str:
@@ -415,17 +383,11 @@ def _type_offenders(series: pd.Series, type_list: list[str]) -> list[int]:
         bad = series.map(lambda v: not _missing(v) and not isinstance(v, str))
     else:
         as_text = series.astype("string")
-        bad = pd.to_numeric(as_text, errors="coerce").isna() & as_text.notna()
+        numbers = pd.to_numeric(as_text, errors="coerce")
+        bad = numbers.isna() & as_text.notna()
         if "Int64Dtype" in type_list and "float64" not in type_list:
-            numbers = pd.to_numeric(as_text, errors="coerce")
             bad |= numbers.notna() & (numbers != numbers.round())
     return [i for i, flag in enumerate(bad.tolist()) if flag]
-
-
-_STRUCTURE = (
-    "expect_table_columns_to_match_ordered_list",
-    "expect_column_values_to_be_in_type_list",
-)
 
 
 def _columns_of(kwargs: Mapping[str, object]) -> list[str]:
@@ -444,172 +406,161 @@ def _unsound_columns(frame: pd.DataFrame, results: list) -> dict[str, str]:
         for column in _columns_of(cfg.kwargs):
             if column not in frame.columns:
                 unsound[column] = "is missing"
-            elif cfg.type == "expect_column_values_to_be_in_type_list" and not r.success:
+            elif cfg.type == _TYPE_LIST and not r.success:
                 unsound[column] = "has the wrong type"
     return unsound
 
 
-def _summarise(
-    suite: str, table_id: str, frame: pd.DataFrame, r, unsound: Mapping[str, str]
+def _row(suite: str, table: str, r, values: list[object], **fields: object) -> dict[str, object]:
+    """The summary row of GX result ``r``: what every suite's row says, then ``fields``."""
+    cfg = r.expectation_config
+    row: dict[str, object] = dict.fromkeys(SUMMARY_COLUMNS, "")
+    row.update(
+        suite=suite,
+        table=table,
+        expectation=cfg.description or cfg.type,
+        expectation_type=cfg.type,
+        column=", ".join(_columns_of(cfg.kwargs)),
+        severity=(cfg.meta or {}).get("severity"),
+        success=bool(r.success),
+        unexpected_count=len(values),
+        unexpected_values=_values_text(values),
+    )
+    row.update(fields)
+    return row
+
+
+def _table_row(
+    table_id: str, frame: pd.DataFrame, r, unsound: Mapping[str, str]
 ) -> dict[str, object]:
+    """The summary row of an expectation of a clean table's suite, with its note if it failed."""
     cfg = r.expectation_config
     kwargs = dict(cfg.kwargs)
     result = dict(r.result or {})
-    column = "" if cfg.type == _STRUCTURE[0] else ", ".join(_columns_of(kwargs))
     observed = result.get("observed_value")
     values: list[object] = list(result.get("unexpected_list") or [])
     index: list[object] = list(result.get("unexpected_index_list") or [])
     count = result.get("unexpected_count")
     error = _exception_message(r.exception_info)
-    blocked = [c for c in _columns_of(kwargs) if c in unsound]
-    if blocked and not r.success and cfg.type not in _STRUCTURE:
+    # an expectation on a missing column (or, after the type check, a mistyped one) cannot run
+    blocked = [
+        c
+        for c in _columns_of(kwargs)
+        if c in unsound and (cfg.type != _TYPE_LIST or c not in frame)
+    ]
+    if blocked and not r.success and cfg.type != _COLUMNS_MATCH:
         observed = "; ".join(f"{NOT_CHECKED}: column {c} {unsound[c]}" for c in blocked)
-        values, index, count = [], [], 0
-    elif blocked and not r.success and cfg.type != _STRUCTURE[0] and blocked[0] not in frame:
-        observed = f"{NOT_CHECKED}: column {blocked[0]} is missing"
-        values, index, count = [], [], 0
+        values, index, count = [], [], None
     elif error:
         observed = error
-    elif cfg.type == "expect_table_columns_to_match_ordered_list":
+    elif cfg.type == _COLUMNS_MATCH:
         expected, found = list(kwargs["column_list"]), list(observed or [])
         values = [f"missing column {c}" for c in expected if c not in found]
         values += [f"unexpected column {c}" for c in found if c not in expected]
         if not values and expected != found:
             values = ["columns out of order: " + ", ".join(found)]
-        count = len(values)
-    elif cfg.type == "expect_column_values_to_be_in_type_list" and not r.success:
-        series = frame[column]
+        count = None
+    elif cfg.type == _TYPE_LIST and not r.success:
+        series = frame[kwargs["column"]]
         found = _type_offenders(series, list(kwargs.get("type_list") or []))
         if found:  # the values that are not of the declared kind
             index = found
         elif not values:  # the values are fine but stored as the wrong type: show a sample
             index = list(range(min(len(series), MAX_VALUES)))
         values = [repr(v) if isinstance(v, str) else v for v in series.iloc[index]]
-        observed = f"dtype {series.dtype}"
-        count = len(values)
+        observed, count = f"dtype {series.dtype}", None
     elif cfg.type == "expect_table_row_count_to_be_between":
         observed = f"{observed} rows"
-    if not r.success and count is None:
-        count = len(values)
-    return {
-        "suite": suite,
-        "table": table_id,
-        "related_table": "",
-        "expectation": cfg.description or cfg.type,
-        "expectation_type": cfg.type,
-        "column": column,
-        "check": "",
-        "severity": (cfg.meta or {}).get("severity"),
-        "success": bool(r.success),
-        "observed": _format(observed) if observed is not None else "",
-        "unexpected_count": int(count or 0),
-        "unexpected_values": _values_text(values),
-        "source_lines": _source_lines(frame, index),
-        "note": "" if r.success else _note(table_id, cfg, frame, values, index, observed),
-    }
-
-
-def _note(table_id, cfg, frame, values, index, observed) -> str:
-    """A plain-English sentence for a failed expectation of a clean table."""
+    row = _row(
+        table_id,
+        table_id,
+        r,
+        values,
+        column="" if cfg.type == _COLUMNS_MATCH else ", ".join(_columns_of(kwargs)),
+        observed=_format(observed) if observed is not None else "",
+        unexpected_count=int((len(values) if count is None and not r.success else count) or 0),
+        source_lines=words.format_lines(_source_lines(frame, index)),
+    )
+    if r.success:
+        return row
     title = cards.CARDS[table_id].title if table_id in cards.CARDS else table_id
     if cfg.type == "expect_column_values_to_be_unique" and values:
-        # one sentence (one line) per duplicated value, naming each line it is printed on
-        column = cfg.kwargs["column"].replace("_", " ")
-        sentences = []
-        for value in dict.fromkeys(_format(v) for v in values):
-            at = [i for i, v in zip(index, values, strict=False) if _format(v) == value]
-            lines = (
-                sorted(
-                    int(n) for n in pd.to_numeric(frame["source_line"].iloc[at], errors="coerce")
-                )
-                if "source_line" in frame.columns
-                else []
-            )
-            where = f" (lines {_and_list(lines)})" if lines else ""
-            sentences.append(f"{title}: {column} {value} appears {len(at)} times{where}.")
-        return "\n".join(sentences)
-    shown = _values_text(values) or _format(observed)
-    lines = _source_lines(frame, index)
-    where = f" (source lines {lines})" if lines else ""
-    return f"{title}: '{cfg.description or cfg.type}' fails for {shown}{where}."
+        row["note"] = _duplicates_note(title, kwargs["column"], frame, values, index)
+    else:
+        where = f" (source lines {row['source_lines']})" if row["source_lines"] else ""
+        shown = row["unexpected_values"] or _format(observed)
+        row["note"] = f"{title}: '{row['expectation']}' fails for {shown}{where}."
+    return row
 
 
-def _and_list(items: Iterable[object]) -> str:
-    """``[264, 279]`` -> ``"264 and 279"``; ``[1, 2, 3]`` -> ``"1, 2 and 3"``."""
-    words = [str(i) for i in items]
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+def _duplicates_note(
+    title: str, column: str, frame: pd.DataFrame, values: list, index: list
+) -> str:
+    """One sentence (one line) per duplicated value, naming each line it is printed on."""
+    sentences = []
+    for value in dict.fromkeys(_format(v) for v in values):
+        at = [i for i, v in zip(index, values, strict=False) if _format(v) == value]
+        lines = sorted(_source_lines(frame, at))
+        where = f" (lines {words.join_words(lines)})" if lines else ""
+        sentences.append(
+            f"{title}: {column.replace('_', ' ')} {value} appears {len(at)} times{where}."
+        )
+    return "\n".join(sentences)
 
 
 def _reconciliation_rows(rec: pd.DataFrame, r) -> list[dict[str, object]]:
     """One summary row per broken identity (or one for the whole expectation when it holds)."""
     cfg = r.expectation_config
-    severity = (cfg.meta or {}).get("severity")
-    base = {
-        "suite": RECONCILIATION_SUITE,
-        "related_table": "",
-        "check": _condition_parameter(cfg.kwargs.get("row_condition")),
-        "expectation": cfg.description or cfg.type,
-        "expectation_type": cfg.type,
-        "severity": severity,
-    }
     check = _condition_parameter(cfg.kwargs.get("row_condition"))
-    column = ", ".join(c for c in (cfg.kwargs.get(k) for k in ("column_A", "column_B")) if c)
     error = _exception_message(r.exception_info)
     index = list((r.result or {}).get("unexpected_index_list") or [])
-    if (
-        r.success
-        or error
-        or not index
-        or cfg.type != ("expect_column_pair_values_a_to_be_greater_than_b")
-    ):
+    if r.success or error or not index or cfg.type != _PAIR:
         held = int((rec["check"] == check).sum()) if check else len(rec)
         values = list((r.result or {}).get("unexpected_list") or [])
-        return [
-            {
-                **base,
-                "table": RECONCILIATION_SUITE,
-                "column": column or cfg.kwargs.get("column", ""),
-                "success": bool(r.success),
-                "observed": error or f"{held} identities checked",
-                "unexpected_count": len(values),
-                "unexpected_values": _values_text(values),
-                "source_lines": "",
-                "note": "" if r.success else f"Reconciliation: '{base['expectation']}' fails.",
-            }
-        ]
+        row = _row(
+            RECONCILIATION_SUITE,
+            RECONCILIATION_SUITE,
+            r,
+            values,
+            check=check,
+            observed=error or f"{held} identities checked",
+        )
+        if not r.success:
+            row["note"] = f"Reconciliation: '{row['expectation']}' fails."
+        return [row]
     rows = []
     for i in index:
-        row = rec.iloc[int(i)]
-        unit = row["unit"]
-        left = _figure(row["left_value"], unit)
-        right = _figure(row["right_value"], unit)
-        related = row["right_table"] if row["right_table"] != row["left_table"] else ""
-        if row["right_table"] == row["left_table"] or not row["right_lines"]:
+        identity = rec.iloc[int(i)]
+        left = _figure(identity["left_value"], identity["unit"])
+        right = _figure(identity["right_value"], identity["unit"])
+        one_table = identity["right_table"] == identity["left_table"]
+        if one_table or not identity["right_lines"]:
             merged = [
-                *words.parse_lines(row["left_lines"]),
-                *words.parse_lines(row["right_lines"]),
+                *words.parse_lines(identity["left_lines"]),
+                *words.parse_lines(identity["right_lines"]),
             ]
-            sources = f"{row['left_table']} {words.format_lines(merged)}".strip()
+            sources = f"{identity['left_table']} {words.format_lines(merged)}".strip()
         else:
             sources = (
-                f"{row['left_table']} {row['left_lines']}; "
-                f"{row['right_table']} {row['right_lines']}"
+                f"{identity['left_table']} {identity['left_lines']}; "
+                f"{identity['right_table']} {identity['right_lines']}"
             )
         rows.append(
-            {
-                **base,
-                "table": row["left_table"],
-                "related_table": related,
-                "column": row["identity"],
-                "success": False,
-                "observed": f"{left} {row['relation']} {right}",
-                "unexpected_count": 1,
-                "unexpected_values": f"{left} vs {right} (discrepancy "
-                f"{_figure(row['discrepancy'])}, tolerance "
-                f"{_figure(row['tolerance'])})",
-                "source_lines": sources,
-                "note": reconcile.describe(row),
-            }
+            _row(
+                RECONCILIATION_SUITE,
+                identity["left_table"],
+                r,
+                [],
+                related_table="" if one_table else identity["right_table"],
+                column=identity["identity"],
+                check=check,
+                observed=f"{left} {identity['relation']} {right}",
+                unexpected_count=1,
+                unexpected_values=f"{left} vs {right} (discrepancy "
+                f"{_figure(identity['discrepancy'])}, tolerance {_figure(identity['tolerance'])})",
+                source_lines=sources,
+                note=reconcile.describe(identity),
+            )
         )
     return rows
 
@@ -731,30 +682,33 @@ def _run_suite(
     path = Path(expectations_dir) / f"{name}.json"
     spec_text = path.read_text(encoding="utf-8") if path.is_file() else ""
     key = _fingerprint(name, spec_text, frame, parameters)
-    if key is not None and key in _RESULTS_CACHE:
+    if key in _RESULTS_CACHE:
         _RESULTS_CACHE.move_to_end(key)
-        rows, gx_json, result = _RESULTS_CACHE[key]
-        return [dict(r) for r in rows], gx_json, result
-    suite = load_suite(name, expectations_dir)
-    result = _validate_frame(suite, frame, parameters)
-    ordered = _ordered(result, suite)
-    if name == RECONCILIATION_SUITE:
-        rows = [row for r in ordered for row in _reconciliation_rows(frame, r)]
     else:
-        unsound = _unsound_columns(frame, ordered)
-        rows = [_summarise(name, name, frame, r, unsound) for r in ordered]
-    gx_json = {
-        "success": bool(result.success),
-        "statistics": _stable(dict(result.statistics)),
-        "suite_name": result.suite_name,
-        "suite_parameters": _stable(dict(result.suite_parameters or {})),
-        "meta": _stable(_jsonable_gx(result.meta)),
-        "results": [_stable(r.to_json_dict()) for r in ordered],
-    }
-    if key is not None:
+        from great_expectations.util import convert_to_json_serializable
+
+        suite = load_suite(name, expectations_dir)
+        result = _validate_frame(suite, frame, parameters)
+        ordered = _ordered(result, suite)
+        if name == RECONCILIATION_SUITE:
+            rows = [row for r in ordered for row in _reconciliation_rows(frame, r)]
+        else:
+            unsound = _unsound_columns(frame, ordered)
+            rows = [_table_row(name, frame, r, unsound) for r in ordered]
+        gx_json = {
+            "success": bool(result.success),
+            "statistics": _stable(dict(result.statistics)),
+            "suite_name": result.suite_name,
+            "suite_parameters": _stable(dict(result.suite_parameters or {})),
+            "meta": _stable(convert_to_json_serializable(result.meta)),
+            "results": [_stable(r.to_json_dict()) for r in ordered],
+        }
+        if key is None:  # not to be cached
+            return rows, gx_json, result
         _RESULTS_CACHE[key] = (rows, gx_json, result)
         while len(_RESULTS_CACHE) > _CACHE_SIZE:
             _RESULTS_CACHE.popitem(last=False)
+    rows, gx_json, result = _RESULTS_CACHE[key]
     return [dict(r) for r in rows], gx_json, result
 
 
@@ -822,12 +776,10 @@ def quality_notes(result: ValidationResult) -> pd.DataFrame:
                 notes.append(
                     {"table_id": table, "severity": row["severity"], "message": row["note"]}
                 )
-    frame = pd.DataFrame(notes, columns=list(NOTES_COLUMNS))
+    frame = pd.DataFrame(notes, columns=list(NOTES_COLUMNS)).drop_duplicates()
     order = {s: i for i, s in enumerate(SEVERITIES)}
-    frame = frame.drop_duplicates().reset_index(drop=True)
-    return frame.sort_values("severity", key=lambda s: s.map(order), kind="stable").reset_index(
-        drop=True
-    )
+    frame = frame.sort_values("severity", key=lambda s: s.map(order), kind="stable")
+    return frame.reset_index(drop=True)
 
 
 def read_quality_notes(validation_dir: Path | str) -> pd.DataFrame | None:
@@ -854,81 +806,56 @@ def notes_text(result: ValidationResult) -> str:
 
 # Display --------------------------------------------------------------------------------------
 
-_SHOWN = {
-    "table": "table",
-    "expectation": "expectation",
-    "severity": "severity",
-    "result": "result",
-    "unexpected_values": "unexpected values",
-    "source_lines": "source lines",
-}
+_SHADES = {"error": "#f8d7da", "warning": "#fff3cd"}
 
 
-def summary_frame(result: ValidationResult, *, failures_only: bool = False) -> pd.DataFrame:
-    """The summary for reading: table, expectation, severity, result, values, source lines."""
-    summary = result.failures if failures_only else result.summary
-    shown = summary.assign(
-        result=summary["success"].map({True: "passed", False: "FAILED"}),
-        expectation=[
-            f"{e} [{c}]" if c and s == RECONCILIATION_SUITE and not ok else e
-            for e, c, s, ok in zip(
-                summary["expectation"],
-                summary["column"],
-                summary["suite"],
-                summary["success"],
-                strict=True,
-            )
-        ],
-    )
-    return shown.loc[:, list(_SHOWN)].rename(columns=_SHOWN).reset_index(drop=True)
-
-
-def summary_table(result: ValidationResult, *, failures_only: bool = False) -> Styler:
-    """The summary as a styled table (HTML-safe, no random ids, so reruns give the same HTML):
-    failed errors in red, failed warnings in amber."""
+def _styled(frame: pd.DataFrame, uuid: str, shaded: pd.Series, **formatting: object) -> Styler:
+    """``frame`` as an HTML-safe table with no random ids (reruns give the same HTML), each row
+    in the colour ``shaded`` gives it (none where empty)."""
     from pandas.io.formats.style import Styler
 
-    frame = summary_frame(result, failures_only=failures_only)
-    colours = {"error": "#f8d7da", "warning": "#fff3cd"}
-
-    def shade(row: pd.Series) -> list[str]:
-        colour = colours.get(row["severity"]) if row["result"] == "FAILED" else None
-        return [f"background-color: {colour}" if colour else ""] * len(row)
-
+    colours = [f"background-color: {c}" if c else "" for c in shaded]
     return (
-        Styler(frame, uuid="validation-summary", cell_ids=False)
-        .apply(shade, axis=1)
-        .format(escape="html", na_rep="")
+        Styler(frame, uuid=uuid, cell_ids=False)
+        .apply(lambda _: pd.DataFrame({c: colours for c in frame.columns}), axis=None)
+        .format(escape="html", na_rep="", **formatting)
         .hide(axis="index")
-        .set_caption(
-            escape(
-                f"{result.year}: {result.statistics()['expectations']} expectations, "
-                f"{len(result.errors)} error(s), {len(result.warnings)} warning(s)"
-            )
-        )
         .set_table_styles(
             [{"selector": "td, th", "props": "text-align: left; vertical-align: top;"}]
         )
     )
 
 
-_RECONCILIATION_SHOWN = {
-    "identity": "identity",
-    "check": "check",
-    "left": "left figure",
-    "right": "right figure",
-    "tolerance": "tolerance",
-    "discrepancy": "discrepancy",
-    "holds": "holds",
-}
+def summary_frame(result: ValidationResult, *, failures_only: bool = False) -> pd.DataFrame:
+    """The summary for reading: table, expectation, severity, result, values, source lines."""
+    summary = (result.failures if failures_only else result.summary).reset_index(drop=True)
+    broken = ~summary["success"] & (summary["suite"] == RECONCILIATION_SUITE)
+    named = summary["expectation"] + " [" + summary["column"] + "]"
+    shown = summary.assign(
+        result=summary["success"].map({True: "passed", False: "FAILED"}),
+        expectation=summary["expectation"].where(~broken | (summary["column"] == ""), named),
+    )
+    columns = ["table", "expectation", "severity", "result", "unexpected_values", "source_lines"]
+    return shown.loc[:, columns].rename(columns=lambda c: c.replace("_", " "))
+
+
+def summary_table(result: ValidationResult, *, failures_only: bool = False) -> Styler:
+    """The summary as a styled table: failed errors in red, failed warnings in amber."""
+    frame = summary_frame(result, failures_only=failures_only)
+    shaded = frame["severity"].map(_SHADES).where(frame["result"] == "FAILED", "")
+    stats = result.statistics()
+    return _styled(frame, "validation-summary", shaded.fillna("")).set_caption(
+        escape(
+            f"{result.year}: {stats['expectations']} expectations, "
+            f"{stats['errors']} error(s), {stats['warnings']} warning(s)"
+        )
+    )
 
 
 def reconciliation_table(result: ValidationResult) -> Styler:
     """The reconciliation as a styled table: each identity, both figures with their table and
     source lines, the tolerance and whether it holds (broken identities shaded)."""
-    from pandas.io.formats.style import Styler
-
-    rec = result.reconciliation
+    rec = result.reconciliation.reset_index(drop=True)
 
     def side(prefix: str) -> list[str]:
         return [
@@ -944,22 +871,11 @@ def reconciliation_table(result: ValidationResult) -> Styler:
             )
         ]
 
+    holds = rec["discrepancy"] <= rec["tolerance"]
     frame = rec.assign(
-        left=side("left"),
-        right=side("right"),
-        holds=(rec["discrepancy"] <= rec["tolerance"]).map({True: "yes", False: "NO"}),
+        **{"left figure": side("left"), "right figure": side("right")},
+        holds=holds.map({True: "yes", False: "NO"}),
     )
-    frame = frame.loc[:, list(_RECONCILIATION_SHOWN)].rename(columns=_RECONCILIATION_SHOWN)
-
-    def shade(row: pd.Series) -> list[str]:
-        return ["background-color: #fff3cd" if row["holds"] == "NO" else ""] * len(row)
-
-    return (
-        Styler(frame, uuid="reconciliation", cell_ids=False)
-        .apply(shade, axis=1)
-        .format(escape="html", na_rep="", precision=1)
-        .hide(axis="index")
-        .set_table_styles(
-            [{"selector": "td, th", "props": "text-align: left; vertical-align: top;"}]
-        )
-    )
+    columns = ["identity", "check", "left figure", "right figure", "tolerance", "discrepancy"]
+    shaded = (~holds).map({True: _SHADES["warning"], False: ""})
+    return _styled(frame.loc[:, [*columns, "holds"]], "reconciliation", shaded, precision=1)
