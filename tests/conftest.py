@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -47,3 +48,54 @@ def raw_copy(tmp_path: Path) -> Path:
     target.mkdir(parents=True)
     shutil.copy2(RAW_FILE, target / RAW_FILE.name)
     return tmp_path / "raw"
+
+
+#: Debian's chromium, headless, with nothing that phones home.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--no-first-run",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def browser_unavailable(reason: str):
+    """Fail under CI (``.ci/run`` installs chromium), skip elsewhere."""
+    if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
+        pytest.fail(
+            f"{reason}: the browser test must run in CI (.ci/run installs Debian's chromium)",
+            pytrace=False,
+        )
+    pytest.skip(f"{reason}; the browser test runs in CI (.ci/run installs chromium)")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium (``COMPLAINTS_CHROMIUM`` names another) driven by playwright."""
+    executable = os.environ.get("COMPLAINTS_CHROMIUM") or shutil.which("chromium")
+    if not executable or not Path(executable).is_file():
+        browser_unavailable(
+            "chromium not found (looked for COMPLAINTS_CHROMIUM and chromium on PATH)"
+        )
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        browser_unavailable("the playwright package is not installed (make setup-dev installs it)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
+def artefacts() -> Path:
+    """Where tests leave what a reviewer looks at (screenshots): ``$COMPLAINTS_TEST_ARTEFACTS``
+    or ``tests/artefacts/`` (ignored by git)."""
+    folder = Path(
+        os.environ.get("COMPLAINTS_TEST_ARTEFACTS") or paths.PROJECT_ROOT / "tests/artefacts"
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
