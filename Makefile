@@ -68,4 +68,4 @@ benchmark: setup ## Time cold, cached and multi-year runs against the floor (~15
 	$(BIN)/python benchmarks/benchmark.py
 
 clean: ## Remove generated data and reports (never data/raw)
-	rm -rf data/clean/*/ reports/*/ reports/.cache reports/.staging
+	rm -rf data/clean/*/ reports/*/ reports/.cache reports/.staging reports/.scratch

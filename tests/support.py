@@ -11,8 +11,8 @@ import nbformat
 PARAMETERS_CELL = (
     'year: str = "2022-23"  # reporting year, April to March\n'
     'raw_root: str = ""  # raw inputs, one folder a year; empty means data/raw\n'
-    'clean_root: str = ""  # clean tables, one folder a year; empty means data/clean\n'
-    'output_dir: str = ""  # this year\'s outputs; empty means reports/<year>'
+    'clean_root: str = ""  # clean tables, one folder a year; empty means a scratch copy\n'
+    'output_dir: str = ""  # this year\'s outputs; empty means a scratch folder'
 )
 
 

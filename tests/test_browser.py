@@ -39,15 +39,6 @@ from complaints.years import ReportingYear
 
 YEAR = ReportingYear.parse("2022-23")
 RAW_FILE = paths.RAW_DIR / "2022-23" / "dorset-childrens-complaints-2022-23.txt"
-LAUNCH_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--no-first-run",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 SCRIPT = "<script>window.__pwned=1</script>"
 IMG = '<img src=x onerror="window.__pwned=2">'
@@ -64,40 +55,10 @@ BAD_CASE_ID = "<script>window.__pwned=5</script>"
 SHOWN = [SCRIPT, IMG, "bold [link](javascript:alert(1))", BREAKER, TEMPLATE]
 
 
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-
-
-def _unavailable(reason: str):
-    if _in_ci():
-        pytest.fail(
-            f"{reason}: the browser test must run in CI (.ci/run installs Debian's chromium)",
-            pytrace=False,
-        )
-    pytest.skip(f"{reason}; the browser test runs in CI (.ci/run installs chromium)")
-
-
 @pytest.fixture(scope="module")
-def browser():
-    executable = os.environ.get("COMPLAINTS_CHROMIUM") or shutil.which("chromium")
-    if not executable or not Path(executable).is_file():
-        _unavailable("chromium not found (looked for COMPLAINTS_CHROMIUM and chromium on PATH)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the playwright package is not installed (make setup-dev installs it)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=LAUNCH_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(scope="module")
-def artefacts() -> Path:
-    root = Path(
-        os.environ.get("COMPLAINTS_TEST_ARTEFACTS") or paths.PROJECT_ROOT / "tests/artefacts"
-    )
-    folder = root / "browser"
+def shots(artefacts) -> Path:
+    """This test's screenshots: ``browser/`` of the artefacts folder, emptied first."""
+    folder = artefacts / "browser"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     return folder
@@ -231,14 +192,14 @@ def assert_safe(page: Path, seen: Visit) -> None:
 
 
 @pytest.fixture(scope="module")
-def visits(browser, report, artefacts) -> dict[str, tuple[Path, Visit]]:
+def visits(browser, report, shots) -> dict[str, tuple[Path, Visit]]:
     """Every page of the published report and of the failed run, visited once, with a
     screenshot each: ``{"index": ..., "03_report.audit": ..., "failed-02_validate": ...}``."""
     found = {}
     for prefix, folder in (("", report.published), ("failed-", report.failed)):
         for page in pages(folder):
             name = f"{prefix}{page.stem}"
-            found[name] = (page, visit(browser, page, artefacts / f"{name}.png"))
+            found[name] = (page, visit(browser, page, shots / f"{name}.png"))
     return found
 
 
@@ -314,12 +275,12 @@ def test_every_table_and_chart_is_on_its_page(report, visits):
 
 
 @pytest.mark.slow  # builds a report (runs the notebooks)
-def test_every_page_has_a_screenshot(visits, artefacts, capsys):
-    shots = sorted(p.name for p in artefacts.glob("*.png"))
-    assert shots == sorted(f"{name}.png" for name in visits)
-    assert all((artefacts / shot).stat().st_size > 10_000 for shot in shots)
+def test_every_page_has_a_screenshot(visits, shots, capsys):
+    names = sorted(p.name for p in shots.glob("*.png"))
+    assert names == sorted(f"{name}.png" for name in visits)
+    assert all((shots / name).stat().st_size > 10_000 for name in names)
     with capsys.disabled():
-        print(f"\nbrowser screenshots ({len(shots)} pages): {artefacts}")
+        print(f"\nbrowser screenshots ({len(names)} pages): {shots}")
 
 
 @pytest.mark.slow  # builds a report (runs the notebooks)
@@ -371,13 +332,13 @@ def test_without_chromium_the_browser_test_fails_in_ci_and_skips_elsewhere(
 
 
 @pytest.mark.slow  # builds a report (runs the notebooks)
-def test_gx_data_docs_show_the_hostile_case_id_as_text(browser, report, artefacts):
+def test_gx_data_docs_show_the_hostile_case_id_as_text(browser, report, shots):
     """GX's Data Docs of the failed run list the bad case id among the unexpected values, as
     text; with the network refused, the page loads its libraries from the site's local copies
     (nothing requested but file: and data: URLs, no script error) and its scripts run."""
     docs = report.failed / "validation" / "data_docs"
     page = next((docs / "validations").rglob("learning_from_complaints.html"))
-    seen = visit(browser, page, artefacts / "failed-data-docs-learning.png", block_network=True)
+    seen = visit(browser, page, shots / "failed-data-docs-learning.png", block_network=True)
     assert seen.pwned is None, f"a script from the data ran (__pwned={seen.pwned})"
     assert seen.dialogs == []
     assert not any("__pwned" in s for s in seen.dom["scripts"])

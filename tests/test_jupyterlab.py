@@ -24,6 +24,8 @@ from pathlib import Path
 import pytest
 
 from complaints import paths
+from complaints.inputs.clean import build_clean
+from complaints.params import SCRATCH, resolve
 
 pytestmark = pytest.mark.slow
 
@@ -45,7 +47,7 @@ def _tree_state(*folders: Path) -> dict[str, tuple[bytes, int]]:
         for folder in folders
         if folder.exists()
         for p in sorted(folder.rglob("*"))
-        if p.is_file() and ".scratch" not in p.parts
+        if p.is_file() and not p.is_relative_to(SCRATCH)
     }
 
 
@@ -53,6 +55,9 @@ def _tree_state(*folders: Path) -> dict[str, tuple[bytes, int]]:
 def lab(tmp_path_factory):
     """A JupyterLab server on 127.0.0.1 serving a copy of the notebook; yields (url, folder)."""
     pytest.importorskip("jupyterlab", reason="JupyterLab is the analysts' extra (make lab)")
+    scratch = resolve("2022-23")  # the folders a notebook opened in JupyterLab works in
+    if not any(scratch.clean_dir.glob("*.csv")):
+        build_clean(scratch.year, paths.RAW_DIR, scratch.clean_root)
     root = tmp_path_factory.mktemp("lab")
     notebook = json.loads((paths.NOTEBOOKS_DIR / NOTEBOOK).read_text(encoding="utf-8"))
     notebook["metadata"]["kernelspec"] = KERNELSPEC

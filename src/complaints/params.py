@@ -4,16 +4,23 @@ Every notebook's parameters cell holds the same typed literals::
 
     year: str = "2022-23"  # reporting year, April to March
     raw_root: str = ""  # raw inputs, one folder a year; empty means data/raw
-    clean_root: str = ""  # clean tables, one folder a year; empty means data/clean
-    output_dir: str = ""  # this year's outputs; empty means reports/<year>
+    clean_root: str = ""  # clean tables, one folder a year; empty means a scratch copy
+    output_dir: str = ""  # this year's outputs; empty means a scratch folder
     edition: str = "internal"  # internal (as published) or public (disclosure control)
 
 and the next cell derives everything else with ``run = resolve(year, raw_root, clean_root,
 output_dir)``. Papermill injects new literals; the derived values follow.
+
+Exploring is safe. ``complaints run`` names every folder. A notebook left to its defaults (run
+in JupyterLab, VS Code or by plain papermill) writes its outputs to ``reports/.scratch/<year>/``
+and reads and writes a scratch copy of the store, ``reports/.scratch/clean/`` (seeded from
+``data/clean/`` with every year it does not hold yet): nothing it does can change a published
+report or the clean tables one was made from. Delete ``reports/.scratch/`` to start afresh.
 """
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -28,6 +35,8 @@ from complaints.years import ReportingYear
 EDITIONS = ("internal", "public")
 #: The folder under the reports root where ``complaints run`` stages a run.
 STAGING = ".staging"
+#: Where a notebook run by hand writes: never a published folder (see the module docstring).
+SCRATCH = paths.REPORTS_DIR / ".scratch"
 
 
 @dataclass(frozen=True)
@@ -46,7 +55,13 @@ class RunParams:
             "clean tables": paths.relative_to_project(self.clean_dir),
             "outputs": paths.relative_to_project(self.published_dir),
             "edition": self.edition,
+            **({"note": SCRATCH_NOTE} if self.is_scratch else {}),
         }
+
+    @property
+    def is_scratch(self) -> bool:
+        """True when the notebook was run by hand and writes to the scratch folder."""
+        return self.output_dir.resolve().is_relative_to(SCRATCH.resolve())
 
     @property
     def published_dir(self) -> Path:
@@ -91,17 +106,34 @@ def resolve(
     output_dir: str = "",
     edition: str = "internal",
 ) -> RunParams:
-    """Validate the notebook parameters and derive the folders a notebook works with."""
+    """Validate the notebook parameters and derive the folders a notebook works with; an empty
+    ``clean_root`` or ``output_dir`` means the scratch folders (seeded with the store's years)."""
     parsed = ReportingYear.parse(year)
     if edition not in EDITIONS:
         raise ValueError(f"edition {edition!r} is unknown: expected one of {', '.join(EDITIONS)}")
+    name = f"{parsed}-public" if edition == "public" else str(parsed)
     return RunParams(
         year=parsed,
         raw_root=Path(raw_root) if raw_root else paths.RAW_DIR,
-        clean_root=Path(clean_root) if clean_root else paths.CLEAN_DIR,
-        output_dir=Path(output_dir) if output_dir else paths.report_dir(parsed),
+        clean_root=Path(clean_root) if clean_root else _scratch_store(),
+        output_dir=Path(output_dir) if output_dir else SCRATCH / name,
         edition=edition,
     )
+
+
+def _scratch_store() -> Path:
+    """The scratch copy of the store, given every year of ``data/clean/`` it does not hold."""
+    store = SCRATCH / "clean"
+    for year in paths.years_held(paths.CLEAN_DIR):
+        if not paths.clean_dir(year, store).exists():
+            shutil.copytree(paths.clean_dir(year), paths.clean_dir(year, store))
+    return store
+
+
+SCRATCH_NOTE = (
+    "run by hand: writing to the scratch folder, not the published report "
+    "(complaints run publishes reports/<year>/)"
+)
 
 
 #: The parameters every notebook accepts, with their types (the runner rejects any other): those

@@ -649,8 +649,11 @@ def run_years(
         # Paths handed to notebooks are relative to the project root (the kernel's working
         # directory), so the executed notebooks record the same parameters on every machine.
         output = os.path.relpath(reports_root / STAGING / name, paths.PROJECT_ROOT)
+        # The runner names the store too: a notebook left to its defaults explores in scratch.
+        store = os.path.relpath(paths.CLEAN_DIR, paths.PROJECT_ROOT)
         params = check_parameters(
-            {"year": str(year), **parameters, "output_dir": output}, notebooks
+            {"year": str(year), "clean_root": store, **parameters, "output_dir": output},
+            notebooks,
         )
         runs.append(
             _Year(
