@@ -1,26 +1,20 @@
 """The report's charts, drawn with seaborn in the Analysis Function style, from the clean tables.
 
-Every chart follows the UK Government Analysis Function guidance on accessible charts:
-
-* the afcharts style and palette, restricted to colours with at least 3:1 contrast against the
-  white background (WCAG 2.2 AA, non-text contrast), checked by ``check_contrast``;
-* colour is never the only cue: every bar carries its value, and series are told apart by
-  hatching as well as colour (the legend shows both);
-* a title that states the main finding, worded by code comparing the numbers (never typed);
-* labelled axes, a source line built from the clean data's provenance, and a text alternative
-  (``alt_text``) with the figures, returned with each chart and embedded in the SVG as
-  ``<title>``/``<desc>``.
+Every chart follows the UK Government Analysis Function guidance on accessible charts: the
+afcharts style and palette, restricted to colours with at least 3:1 contrast against white
+(WCAG 2.2 AA, non-text contrast, checked by ``check_contrast``); colour is never the only cue
+(every bar carries its value, series are hatched as well as coloured, the legend shows both); a
+title that states the main finding, worded by code comparing the numbers; labelled axes, a
+source line built from the clean data's provenance, and a text alternative with the figures,
+embedded in the SVG as ``<title>``/``<desc>``.
 
 Charts of the public edition (:mod:`complaints.outputs.disclosure`) are drawn from the suppressed
-figures: a suppressed figure has no value, so its bar is not drawn and its label (and its place
-in the text alternative) says ``c``, which the text alternative then explains. Titles state and
-compare published figures only: a finding that needs a suppressed figure (a peak, a rise, a
-total, "the largest") falls back to a title that describes the chart without figures, and a
-ranking puts suppressed bars last, in the order printed, never by their hidden value.
+figures: a suppressed figure gets no bar, its label and its place in the text alternative say
+``c`` (which the text alternative then explains), and a finding that needs it (a peak, a rise, a
+total, "the largest") falls back to a title without figures; a ranking puts it last.
 
-Output is deterministic: figures are drawn without pyplot (no GUI backend; the Agg renderer
-writes the PNG), with a fixed SVG hash salt, text kept as text in the SVG and no dates or
-software versions in the files' metadata, so two runs give byte-identical PNG and SVG files.
+Output is deterministic: no pyplot, a fixed SVG hash salt, text kept as text in the SVG and no
+dates or software versions in the files' metadata, so two runs give byte-identical files.
 """
 
 from __future__ import annotations
@@ -105,10 +99,8 @@ class Chart:
 
 @dataclass
 class Draft:
-    """A chart drawn but not yet written: its figure (from :func:`new_figure`, titled with
-    :func:`add_title`), with the title, text alternative, source line and colours that
-    :func:`save_chart` writes with it. A report chart's drawing function leaves ``id`` empty:
-    :func:`draw_chart` gives it the card's chart id."""
+    """A drawn chart (figure from :func:`new_figure`) and what :func:`save_chart` writes with it;
+    a report chart's ``id`` is left empty for :func:`draw_chart` to fill in."""
 
     id: str
     title: str
@@ -140,32 +132,21 @@ def check_contrast(colours: Sequence[str], minimum: float = MIN_GRAPHIC_CONTRAST
         raise ValueError(f"colours below {minimum}:1 contrast against white: {weak}")
 
 
-@functools.cache
-def _palette(n: int) -> tuple[str, ...]:
-    if n <= 1:
-        colours = get_af_colours("duo")[:1]
-    elif n == 2:
-        colours = get_af_colours("duo")
+def palette(n: int) -> list[str]:
+    """``n`` Analysis Function colours, in the guidance's order, all at least 3:1 on white."""
+    if n <= 2:
+        colours = get_af_colours("duo")[: max(n, 1)]
     else:
         colours = get_af_colours("categorical", number_of_colours=n)
-    colours = tuple(c.upper() for c in colours)
+    colours = [c.upper() for c in colours]
     check_contrast(colours)
     return colours
 
 
-def palette(n: int) -> list[str]:
-    """``n`` Analysis Function colours, in the guidance's order, all at least 3:1 on white."""
-    return list(_palette(n))
-
-
 # Words from numbers: a suppressed figure (no value) is c ---------------------------------------
 
-
-def _formatter(unit: str) -> Callable[[object], str]:
-    return lambda value: format_value(value, unit, missing=SUPPRESSED)
-
-
-_n, _pct = _formatter("count"), _formatter("percent")
+_n = functools.partial(format_value, unit="count", missing=SUPPRESSED)
+_pct = functools.partial(format_value, unit="percent", missing=SUPPRESSED)
 
 
 def _peaks(values: Mapping[str, float]) -> list[str]:
@@ -177,11 +158,12 @@ def _direction(before: float, after: float) -> str:
     return "up" if after > before else "down" if after < before else "unchanged"
 
 
-def _change(label: str, before: float, after: float) -> str:
+def _change(label: str, before: float, after: float, then: str = "", now: str = "") -> str:
+    """``label rose from <before><then> to <after><now>`` (or fell, or was unchanged)."""
     word = {"up": "rose", "down": "fell"}.get(_direction(before, after))
     if word is None:
-        return f"{label} was unchanged at {_n(after)}"
-    return f"{label} {word} from {_n(before)} to {_n(after)}"
+        return f"{label} was unchanged at {_n(after)}{now}"
+    return f"{label} {word} from {_n(before)}{then} to {_n(after)}{now}"
 
 
 def _series_text(name: str, labels: Sequence[str], values: Sequence[float], fmt=_n) -> str:
@@ -190,7 +172,7 @@ def _series_text(name: str, labels: Sequence[str], values: Sequence[float], fmt=
 
 
 def _by_year_text(values: Mapping[str, Mapping[str, float]], years: Sequence[str], fmt=_n) -> str:
-    """Each item's figures in ``years``, one sentence per item."""
+    """Each item's figures in ``years`` (or quarters), one sentence per item."""
     return " ".join(
         _series_text(item, years, [by_year.get(y, float("nan")) for y in years], fmt)
         for item, by_year in values.items()
@@ -205,8 +187,7 @@ def new_figure(width: float, height: float, **subplots: object) -> tuple[Figure,
     (``Figure.subplots(**subplots)``). Draw it inside ``matplotlib.style.context([AF_STYLE,
     RC_OVERRIDES])``."""
     figure = Figure(figsize=(width, height), layout="constrained")
-    axes = figure.subplots(**subplots)
-    return figure, axes
+    return figure, figure.subplots(**subplots)
 
 
 def _bars(
@@ -221,9 +202,10 @@ def _bars(
     colours: Sequence[str] = (),
     horizontal: bool = False,
     fmt: Callable[[object], str] = _n,
+    wrap: int = 0,
 ) -> None:
     """Seaborn bars with a value on every bar and hatching per series. A suppressed figure (no
-    value) gets no bar, and ``c`` as its label."""
+    value) gets no bar, and ``c`` as its label. Category labels are wrapped at ``wrap``."""
     x, y = (value, category) if horizontal else (category, value)
     missing = data[value].isna()
     hidden = {
@@ -242,9 +224,19 @@ def _bars(
             "legend": False,
         }
     )
-    sns.barplot(data=data, x=x, y=y, order=list(order), errorbar=None, saturation=1,
-                edgecolor=BACKGROUND, linewidth=1, orient="h" if horizontal else "v", ax=ax,
-                **colour)  # fmt: skip
+    sns.barplot(
+        data=data,
+        x=x,
+        y=y,
+        order=list(order),
+        errorbar=None,
+        saturation=1,
+        edgecolor=BACKGROUND,
+        linewidth=1,
+        orient="h" if horizontal else "v",
+        ax=ax,
+        **colour,
+    )
     for index, container in enumerate(ax.containers):
         for bar in container:
             bar.set_hatch(HATCHES[index % len(HATCHES)])
@@ -258,10 +250,15 @@ def _bars(
                 SUPPRESSED if (str(cat), name) in hidden else text
                 for cat, text in zip(order, labels, strict=True)
             ]
-        # Every label sits on its bar, inside the axes: no need for matplotlib to check that
-        # (at every draw) before drawing it.
-        ax.bar_label(container, labels=labels, padding=3, fontsize=10, color=TEXT_COLOUR,
-                     annotation_clip=False)  # fmt: skip
+        # Every label sits on its bar, inside the axes: matplotlib need not check it at each draw.
+        ax.bar_label(
+            container,
+            labels=labels,
+            padding=3,
+            fontsize=10,
+            color=TEXT_COLOUR,
+            annotation_clip=False,
+        )
     ax.margins(**({"x": 0.12} if horizontal else {"y": 0.12}))
     if hidden and not (data[value] > 0).any():
         # Nothing drawn: let the value axis reach 1 (shared axes still follow their data).
@@ -271,6 +268,9 @@ def _bars(
     if horizontal:
         ax.grid(False)
         ax.grid(True, axis="x")
+    if wrap:
+        ticks = [textwrap.fill(str(c), wrap, break_long_words=False) for c in order]
+        (ax.set_yticks if horizontal else ax.set_xticks)(range(len(order)), ticks)
 
 
 def _legend(ax: Axes, labels: Sequence[str], colours: Sequence[str]) -> None:
@@ -285,9 +285,17 @@ def _legend(ax: Axes, labels: Sequence[str], colours: Sequence[str]) -> None:
         )
         for i, (label, colour) in enumerate(zip(labels, colours, strict=True))
     ]
-    ax.legend(handles=handles, ncols=len(handles), frameon=False, handlelength=2.5,
-              handleheight=1.5, loc="lower left", bbox_to_anchor=(0, 0 if not ax.axison else 1.02),
-              borderaxespad=0)  # fmt: skip
+    anchor = (0, 0 if not ax.axison else 1.02)
+    ax.legend(
+        handles=handles,
+        ncols=len(handles),
+        frameon=False,
+        handlelength=2.5,
+        handleheight=1.5,
+        loc="lower left",
+        bbox_to_anchor=anchor,
+        borderaxespad=0,
+    )
 
 
 def _panels(
@@ -311,34 +319,33 @@ def _panels(
 
 def add_title(figure: Figure, title: str, width: int = 70) -> None:
     """The chart's title (its finding) at the top left, bold, wrapped at ``width`` characters."""
-    figure.suptitle(textwrap.fill(title, width), x=0.01, ha="left", fontsize=14,
-                    fontweight="bold", color=TEXT_COLOUR)  # fmt: skip
+    figure.suptitle(
+        textwrap.fill(title, width),
+        x=0.01,
+        ha="left",
+        fontsize=14,
+        fontweight="bold",
+        color=TEXT_COLOUR,
+    )
 
 
-def _wrap(label: str, width: int = 28) -> str:
-    return textwrap.fill(str(label), width, break_long_words=False)
-
-
-def _draft(title: str, alt: str, frame: pd.DataFrame, year: ReportingYear, figure: Figure,
-           colours: Sequence[str]) -> Draft:  # fmt: skip
-    """A report chart's draft; :func:`draw_chart` names it."""
-    return Draft("", title, alt, source_note(frame, year), figure, tuple(colours))
-
-
-def _one_table(tables: Tables) -> pd.DataFrame:
-    """The one table a chart is drawn from, in the order printed."""
-    (frame,) = tables.values()
-    return frame.sort_values("source_line", kind="stable")
-
-
-def _service(table_id: str) -> str:
-    return f"Children's {cards.CARDS[table_id].subject}"
-
-
-def _bar_chart(data: pd.DataFrame, size: tuple[float, float], title: str, labels: tuple[str, str],
-               legend: Sequence[str] = (), **bars: object) -> tuple[Figure, Axes]:  # fmt: skip
-    """A titled chart of :func:`_bars` of ``data["value"]``, its axes labelled ``labels`` (x, y),
-    with a key naming the series ``legend`` when given."""
+def _chart(
+    used: pd.DataFrame,
+    year: ReportingYear,
+    data: pd.DataFrame,
+    title: str,
+    what: str,
+    figures: str,
+    labels: tuple[str, str],
+    *,
+    size: tuple[float, float] = (9, 5.5),
+    legend: Sequence[str] = (),
+    **bars: object,
+) -> Draft:
+    """A report chart's draft: :func:`_bars` of ``data["value"]``, axes labelled ``labels``
+    (x, y), a key naming the series ``legend`` when given, the title, and a text alternative
+    saying it is a bar chart of ``what`` followed by the title and ``figures``; its source line
+    is that of the rows ``used``."""
     figure, ax = new_figure(*size)
     _bars(ax, data, value="value", **bars)
     ax.set_xlabel(labels[0])
@@ -346,7 +353,13 @@ def _bar_chart(data: pd.DataFrame, size: tuple[float, float], title: str, labels
     if legend:
         _legend(ax, legend, bars["colours"])
     add_title(figure, title)
-    return figure, ax
+    kind = "Horizontal bar chart" if bars.get("horizontal") else "Bar chart"
+    alt = f"{kind} of {what}. {title}. {figures}"
+    return Draft("", title, alt, source_note(used, year), figure, tuple(bars["colours"]))
+
+
+def _service(table_id: str) -> str:
+    return f"Children's {cards.CARDS[table_id].subject}"
 
 
 # The charts: each named by a card's Chart.draw, called with (tables, year, **options) ----------
@@ -356,29 +369,30 @@ _OMBUDSMAN = {"ombudsman_received": "Received", "ombudsman_upheld": "Upheld"}
 
 
 def _quarters(frame: pd.DataFrame) -> list[str]:
-    return sorted(
-        {str(p) for p in frame["period"].dropna() if period_key(p)[0] != 99}, key=period_key
-    )
+    periods = {str(p) for p in frame["period"].dropna() if period_key(p)[0] != 99}
+    return sorted(periods, key=period_key)
 
 
 def _quarterly(clean: pd.DataFrame, names: Mapping[str, str]) -> tuple[list[str], dict, dict]:
-    """The quarters, each measure's figure in each (``names``: measure -> series name), and the
-    bars' arguments drawing them side by side in each quarter."""
+    """The quarters, each series' figure in each (``names``: measure -> series name), and the
+    bars' arguments drawing the series side by side in each quarter."""
     quarters = _quarters(clean)
     values = {}
-    for measure in names:
+    for measure, name in names.items():
         rows = clean[clean["measure"].astype(str) == measure]
-        by_period = {str(r["period"]): float(r["value"]) for _, r in rows.iterrows()}
-        values[measure] = [by_period.get(q, float("nan")) for q in quarters]
+        by_period = dict(zip(rows["period"].astype(str), rows["value"], strict=True))
+        values[name] = {q: float(by_period.get(q, float("nan"))) for q in quarters}
     data = pd.DataFrame(
-        [
-            {"quarter": q, "series": name, "value": v}
-            for measure, name in names.items()
-            for q, v in zip(quarters, values[measure], strict=True)
-        ]
+        [{"quarter": q, "series": n, "value": v} for n, by in values.items() for q, v in by.items()]
     )
-    bars = {"data": data, "category": "quarter", "order": quarters, "series": "series",
-            "series_order": list(names.values()), "colours": palette(2)}  # fmt: skip
+    bars = {
+        "data": data,
+        "category": "quarter",
+        "order": quarters,
+        "series": "series",
+        "series_order": list(names.values()),
+        "colours": palette(2),
+    }
     return quarters, values, bars
 
 
@@ -387,16 +401,15 @@ def complaints_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
     ((table_id, clean),) = tables.items()
     service = _service(table_id)
     quarters, values, bars = _quarterly(clean, _COMPLAINT_TYPES)
-    formal, informal = values["formal_complaints"], values["informal_complaints"]
+    formal, informal = (list(values[n].values()) for n in _COMPLAINT_TYPES.values())
     totals = {q: f + i for q, f, i in zip(quarters, formal, informal, strict=True)}
-    more = [w for w, (a, b) in {"informal than formal": (informal, formal),
-            "formal than informal": (formal, informal)}.items()
-            if all(x > y for x, y in zip(a, b, strict=True))]  # fmt: skip
+    pairs = list(zip(formal, informal, strict=True))
     if any(is_missing(v) for v in formal + informal):
         title = f"Formal and informal complaints to {service} in each quarter of {year}"
-    elif more:
+    elif all(i > f for f, i in pairs) or all(f > i for f, i in pairs):
+        more = "informal than formal" if informal[0] > formal[0] else "formal than informal"
         title = (
-            f"{service} received more {more[0]} complaints in every quarter of {year}, and the "
+            f"{service} received more {more} complaints in every quarter of {year}, and the "
             f"most in {join_words(_peaks(totals))}"
         )
     else:
@@ -404,16 +417,17 @@ def complaints_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
             f"Complaints to {service}, formal and informal together, peaked in "
             f"{join_words(_peaks(totals))}"
         )
-    legend = [f"{n} complaints" for n in _COMPLAINT_TYPES.values()]
-    labels = (f"Quarter of {year}", "Number of complaints")
-    figure, _ = _bar_chart(size=(9, 5.5), title=title, labels=labels, legend=legend, **bars)
-    alt = (
-        f"Bar chart of formal and informal complaints to {service} in each quarter of {year}. "
-        f"{title}. {_series_text('Formal complaints', quarters, formal)} "
-        + _series_text("Informal complaints", quarters, informal)
+    named = {f"{n} complaints": by_quarter for n, by_quarter in values.items()}
+    return _chart(
+        clean[clean["measure"].astype(str).isin(_COMPLAINT_TYPES)],
+        year,
+        title=title,
+        what=f"formal and informal complaints to {service} in each quarter of {year}",
+        figures=_by_year_text(named, quarters),
+        labels=(f"Quarter of {year}", "Number of complaints"),
+        legend=list(named),
+        **bars,
     )
-    used = clean[clean["measure"].astype(str).isin(_COMPLAINT_TYPES)]
-    return _draft(title, alt, used, year, figure, bars["colours"])
 
 
 def ombudsman_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
@@ -428,21 +442,17 @@ def ombudsman_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
         _bars(ax, value="value", **bars)
         year_rows = rows[rows["period"].map(lambda p: period_key(p)[0]) == 99]
         stated = dict(zip(year_rows["measure"].astype(str), year_rows["value"], strict=True))
-        totals = {m: float(stated.get(m, sum(values[m]))) for m in _OMBUDSMAN}
-        if any(is_missing(v) for v in totals.values()):
+        received, upheld = (
+            float(stated.get(m, sum(values[n].values()))) for m, n in _OMBUDSMAN.items()
+        )
+        if is_missing(received) or is_missing(upheld):
             withheld.append(service)
         else:
-            phrases.append(
-                f"{_n(totals['ombudsman_upheld'])} of {_n(totals['ombudsman_received'])} "
-                f"approaches about {service}"
-            )
+            phrases.append(f"{_n(upheld)} of {_n(received)} approaches about {service}")
         ax.set_title(service, loc="left")
         ax.set_xlabel(f"Quarter of {year}")
         ax.set_ylabel("Number of Ombudsman approaches" if ax is axes[0] else "")
-        alt_parts.append(
-            f"{service}. {_series_text('Received', quarters, values['ombudsman_received'])} "
-            + _series_text("Upheld", quarters, values["ombudsman_upheld"])
-        )
+        alt_parts.append(f"{service}. {_by_year_text(values, quarters)}")
     title = f"In {year} the Ombudsman upheld {join_words(phrases)}"
     if withheld and phrases:
         title += f"; the figures for {join_words(withheld)} are suppressed"
@@ -457,14 +467,15 @@ def ombudsman_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
         "Two bar charts, side by side, of approaches to the Local Government and Social Care "
         f"Ombudsman received and upheld in each quarter of {year}. {title}. " + " ".join(alt_parts)
     )
-    return _draft(title, alt, pd.concat(used), year, figure, bars["colours"])
+    return Draft("", title, alt, source_note(pd.concat(used), year), figure, tuple(bars["colours"]))
 
 
 def _by_year(tables: Tables, year: ReportingYear, items: str) -> tuple:
     """A table shown by year: the table in the order printed, the year shown and the one before
     (if held), every year held (oldest first) and each item's (``items`` column) figures by
     year."""
-    clean = _one_table(tables)
+    (clean,) = tables.values()
+    clean = clean.sort_values("source_line", kind="stable")
     years = years_newest_first(clean)[::-1]
     this = str(year) if str(year) in years else years[-1]
     earlier = [y for y in years if ReportingYear.from_label(y) < ReportingYear.from_label(this)]
@@ -474,18 +485,57 @@ def _by_year(tables: Tables, year: ReportingYear, items: str) -> tuple:
     return clean, this, (earlier[-1] if earlier else None), years, values
 
 
+def _by_year_chart(
+    clean: pd.DataFrame,
+    year: ReportingYear,
+    column: str,
+    values: Mapping[str, Mapping[str, float]],
+    years: Sequence[str],
+    title: str,
+    *,
+    each_item: bool = True,
+    **chart: object,
+) -> Draft:
+    """Grouped bars of each ``column`` item's figures (``values``) in ``years``: the years side
+    by side for each item, newest darkest, or (``each_item=False``) the items side by side in
+    each year. ``chart``: :func:`_chart`'s ``what``, ``labels`` and drawing options."""
+    data = clean[clean["year"].astype(str).isin(years)]
+    data = data.assign(item=data[column].astype(str), year=data["year"].astype(str))
+    items = list(values)
+    if each_item:
+        bars = {
+            "category": "item",
+            "order": items,
+            "series": "year",
+            "series_order": years,
+            "colours": palette(len(years))[::-1],
+        }
+    else:
+        bars = {
+            "category": "year",
+            "order": years,
+            "series": "item",
+            "series_order": items,
+            "colours": palette(len(items)),
+        }
+    figures = _by_year_text(values, years, chart.get("fmt", _n))
+    legend = bars["series_order"]
+    return _chart(clean, year, data, title, figures=figures, legend=legend, **bars, **chart)
+
+
 def statutory(tables: Tables, year: ReportingYear, *, service: str) -> Draft:
     """A service's statutory figures (stages, Ombudsman approaches) over the years shown."""
     named = {
-        k: t.assign(label=t["label"].astype(str).where(t["measure"] != "lgsco_upheld",
-                                                        t["label"].astype(str) + " upheld"))
+        k: t.assign(
+            label=t["label"]
+            .astype(str)
+            .mask(t["measure"] == "lgsco_upheld", t["label"].astype(str) + " upheld")
+        )
         for k, t in tables.items()
-    }  # fmt: skip
+    }
     clean, this, previous, years, by_item = _by_year(named, year, "label")
-    data = clean.assign(item=clean["label"], year=clean["year"].astype(str))
-    items = list(by_item)
     current = {i: v.get(this, float("nan")) for i, v in by_item.items()}
-    largest = sorted((i for i in items if not is_missing(current[i])), key=lambda i: -current[i])
+    largest = sorted((i for i in by_item if not is_missing(current[i])), key=lambda i: -current[i])
     series = [by_item[largest[0]].get(y) for y in years] if largest else []
     steps = list(pairwise(series))
     trend = len(years) > 2 and bool(largest) and not any(is_missing(v) for v in series)
@@ -504,26 +554,28 @@ def statutory(tables: Tables, year: ReportingYear, *, service: str) -> Draft:
         title = f"{service}: {join_words(changes)} between {previous} and {this}"
     else:
         title = f"{service}: {largest[0]} was the largest figure in {this}"
-    colours = list(reversed(palette(len(years))))  # oldest to newest, newest darkest
-    figure, ax = _bar_chart(data, (10, 5.5), title, ("Stage of the complaints process",
-                            "Number of cases"), years, category="item", order=items,
-                            series="year", series_order=years, colours=colours)  # fmt: skip
-    ax.set_xticks(range(len(items)), [_wrap(i, 14) for i in items])
-    alt = (
-        f"Bar chart of {service} statutory complaints figures in {join_words(years)}. "
-        f"{title}. " + _by_year_text(by_item, years)
+    return _by_year_chart(
+        clean,
+        year,
+        "label",
+        by_item,
+        years,
+        title,
+        size=(10, 5.5),
+        wrap=14,
+        what=f"{service} statutory complaints figures in {join_words(years)}",
+        labels=("Stage of the complaints process", "Number of cases"),
     )
-    return _draft(title, alt, clean, year, figure, colours)
 
 
 def stage1_timescales(tables: Tables, year: ReportingYear) -> Draft:
     """Stage 1 complaints by response time over the years shown."""
     clean, this, previous, years, values = _by_year(tables, year, "label")
-    bands = list(values)
-    now, before = values[bands[0]].get(this, float("nan")), values[bands[0]].get(previous)
+    band = next(iter(values))
+    now, before = values[band].get(this, float("nan")), values[band].get(previous)
     title = (
         f"{_pct(now)} of Children's Social Care Stage 1 complaints were answered in "
-        f"{bands[0].lower()} in {this}"
+        f"{band.lower()} in {this}"
     )
     if is_missing(now):
         title = (
@@ -536,49 +588,117 @@ def stage1_timescales(tables: Tables, year: ReportingYear) -> Draft:
             if word == "unchanged"
             else f", {word} from {_pct(before)} in {previous}"
         )
-    colours = palette(len(bands))
-    data = clean.assign(band=clean["label"].astype(str), year=clean["year"].astype(str))
-    figure, ax = _bar_chart(data, (9, 5.5), title, ("Reporting year",
-                            "Percentage of Stage 1 complaints"), bands, category="year",
-                            order=years, series="band", series_order=bands, colours=colours,
-                            fmt=_pct)  # fmt: skip
-    ax.set_ylim(0, 105)
-    alt = f"Bar chart of Stage 1 response times, {join_words(years)}. {title}. "
-    return _draft(title, alt + _by_year_text(values, years, _pct), clean, year, figure, colours)
+    draft = _by_year_chart(
+        clean,
+        year,
+        "label",
+        values,
+        years,
+        title,
+        each_item=False,
+        fmt=_pct,
+        what=f"Stage 1 response times, {join_words(years)}",
+        labels=("Reporting year", "Percentage of Stage 1 complaints"),
+    )
+    draft.figure.axes[0].set_ylim(0, 105)
+    return draft
 
 
-def ranked(tables: Tables, year: ReportingYear, *, key: str, unit: str, title: str,
-           xlabel: str, ylabel: str, what: str) -> Draft:  # fmt: skip
+def outcomes(tables: Tables, year: ReportingYear) -> Draft:
+    """Complaint outcomes, this year against last."""
+    clean, this, previous, _, values = _by_year(tables, year, "outcome")
+    years = [y for y in (previous, this) if y is not None]
+    names = list(values)
+    withheld = any(is_missing(values[o].get(y)) for o in names for y in years)
+    if previous is None and withheld:
+        title = f"Outcomes of Children's Social Care complaints in {this}"
+    elif previous is None:
+        top = max(names, key=lambda o: values[o].get(this, 0))
+        title = f"Most Children's Social Care complaints were found {top.lower()} in {this}"
+    else:
+        pairs = {
+            o.lower(): (values[o].get(previous), values[o].get(this))
+            for o in names
+            if not is_missing(values[o].get(previous)) and not is_missing(values[o].get(this))
+        }
+        rose = [o for o, (before, now) in pairs.items() if now > before]
+        fell = [o for o, (before, now) in pairs.items() if now < before]
+        parts = [
+            f"found {join_words(m, 'or')} {w}" for w, m in (("rose", rose), ("fell", fell)) if m
+        ]
+        if parts:
+            shares = " and the share ".join(parts)
+            title = f"In {this} the share of complaints {shares} compared with {previous}"
+        elif withheld:
+            title = f"Outcomes of Children's Social Care complaints, {previous} and {this}"
+        else:
+            title = f"Outcomes of Children's Social Care complaints were unchanged from {previous}"
+    return _by_year_chart(
+        clean,
+        year,
+        "outcome",
+        values,
+        years,
+        title,
+        size=(9, 5),
+        horizontal=True,
+        fmt=_pct,
+        what=f"complaint outcomes, {join_words(years)}",
+        labels=("Percentage of Children's Social Care complaints", "Outcome"),
+    )
+
+
+def ranked(
+    tables: Tables,
+    year: ReportingYear,
+    *,
+    key: str,
+    unit: str,
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    what: str,
+) -> Draft:
     """A horizontal bar chart, largest first, of one value per ``key`` (figures in ``unit``),
     titled by the function of this module named ``title`` (:func:`groups_title`,
     :func:`themes_title`)."""
     (clean,) = tables.values()
-    fmt = _formatter(unit)
-    data = clean.assign(item=clean[key].astype(str), value=clean["value"].astype(float))
-    data = data.sort_values("value", ascending=False, kind="stable")
-    order = list(data["item"])
-    pairs = list(zip(order, data["value"], strict=True))
-    heading = globals()[title](pairs, year)
-    colours = palette(1)
-    figure, ax = _bar_chart(data, (9, 1.6 + 0.5 * len(pairs)), heading, (xlabel, ylabel),
-                            category="item", order=order, colours=colours, horizontal=True,
-                            fmt=fmt)  # fmt: skip
-    ax.set_yticks(range(len(order)), [_wrap(i) for i in order])
-    suppressed = ", suppressed figures last" if any(is_missing(v) for _, v in pairs) else ""
-    alt = (
-        f"Horizontal bar chart of {what} in {year}, largest first{suppressed}. {heading}. "
-        + "; ".join(f"{i} {fmt(v)}" for i, v in pairs)
-        + "."
+    fmt = functools.partial(format_value, unit=unit, missing=SUPPRESSED)
+    data = clean.assign(item=clean[key].astype(str)).sort_values(
+        "value", ascending=False, kind="stable"
     )
-    return _draft(heading, alt, clean, year, figure, colours)
+    pairs = list(zip(data["item"], data["value"], strict=True))
+    heading = globals()[title](pairs, year)
+    suppressed = ", suppressed figures last" if data["value"].isna().any() else ""
+    return _chart(
+        clean,
+        year,
+        data,
+        heading,
+        f"{what} in {year}, largest first{suppressed}",
+        "; ".join(f"{i} {fmt(v)}" for i, v in pairs) + ".",
+        (xlabel, ylabel),
+        size=(9, 1.6 + 0.5 * len(pairs)),
+        category="item",
+        order=list(data["item"]),
+        colours=palette(1),
+        horizontal=True,
+        fmt=fmt,
+        wrap=28,
+    )
+
+
+def _largest(ranked: list[tuple[str, float]]) -> tuple[list[tuple[str, float]], list[str]]:
+    """The published figures of a ranking, and the items sharing the largest."""
+    shown = [(i, v) for i, v in ranked if not is_missing(v)]
+    return shown, [i for i, v in shown if v == shown[0][1]] if shown else []
 
 
 def groups_title(ranked: list[tuple[str, float]], year: ReportingYear) -> str:
     """The complainant groups' finding: the largest group (and its share, when all are shown)."""
-    shown = [(i, v) for i, v in ranked if not is_missing(v)]
+    shown, top = _largest(ranked)
     if not shown:
         return f"Complainants to Children's Social Care in {year}, by group"
-    top = [i for i, v in shown if v == shown[0][1]]
     verb = "was the largest group" if len(top) == 1 else "were the largest groups"
     if len(shown) < len(ranked):
         return (
@@ -595,88 +715,53 @@ def groups_title(ranked: list[tuple[str, float]], year: ReportingYear) -> str:
 
 def themes_title(ranked: list[tuple[str, float]], year: ReportingYear) -> str:
     """The complaint themes' finding: the theme (or themes) of the largest share."""
-    ranked = [(i, v) for i, v in ranked if not is_missing(v)]
-    if not ranked:
+    shown, top = _largest(ranked)
+    if not shown:
         return f"Children's Social Care complaints by theme, {year}"
-    top = [i for i, v in ranked if v == ranked[0][1]]
     noun = "theme" if len(top) == 1 else "themes"
     return (
         f"{join_words(top)} {'was the' if len(top) == 1 else 'were each the'} {noun} of "
-        f"{_pct(ranked[0][1])} of Children's Social Care complaints in {year}"
+        f"{_pct(shown[0][1])} of Children's Social Care complaints in {year}"
     )
 
 
-def outcomes(tables: Tables, year: ReportingYear) -> Draft:
-    """Complaint outcomes, this year against last."""
-    clean, this, previous, _, values = _by_year(tables, year, "outcome")
-    years = [y for y in (previous, this) if y is not None]
-    names = list(values)
-    withheld = any(is_missing(values[o].get(y)) for o in names for y in years)
-    if previous is None and withheld:
-        title = f"Outcomes of Children's Social Care complaints in {this}"
-    elif previous is None:
-        top = max(names, key=lambda o: values[o].get(this, 0))
-        title = f"Most Children's Social Care complaints were found {top.lower()} in {this}"
-    else:
-        pairs = {
-            o: (values[o].get(previous), values[o].get(this))
-            for o in names
-            if not is_missing(values[o].get(previous)) and not is_missing(values[o].get(this))
-        }
-        parts = [
-            f"found {join_words(moved, 'or')} {word}"
-            for word, moved in (
-                ("rose", [o.lower() for o, (before, now) in pairs.items() if now > before]),
-                ("fell", [o.lower() for o, (before, now) in pairs.items() if now < before]),
-            )
-            if moved
-        ]
-        if parts:
-            shares = " and the share ".join(parts)
-            title = f"In {this} the share of complaints {shares} compared with {previous}"
-        elif withheld:
-            title = f"Outcomes of Children's Social Care complaints, {previous} and {this}"
-        else:
-            title = f"Outcomes of Children's Social Care complaints were unchanged from {previous}"
-    colours = list(reversed(palette(len(years))))  # newest darkest
-    data = clean[clean["year"].astype(str).isin(years)].assign(
-        item=clean["outcome"].astype(str), year=clean["year"].astype(str)
-    )
-    figure, _ = _bar_chart(data, (9, 5), title, ("Percentage of Children's Social Care "
-                           "complaints", "Outcome"), years, category="item", order=names,
-                           series="year", series_order=years, colours=colours, horizontal=True,
-                           fmt=_pct)  # fmt: skip
-    alt = f"Horizontal bar chart of complaint outcomes, {join_words(years)}. {title}. "
-    return _draft(title, alt + _by_year_text(values, years, _pct), clean, year, figure, colours)
-
-
-def _single_series(clean: pd.DataFrame, year: ReportingYear, values: Mapping[str, float],
-                   labels: tuple[str, str], title: str, what: str, name: str) -> Draft:  # fmt: skip
-    """A titled 9 x 5 inch chart of one bar per label (``values``' keys), in one colour."""
+def _single_series(
+    clean: pd.DataFrame,
+    year: ReportingYear,
+    values: Mapping[str, float],
+    title: str,
+    what: str,
+    name: str,
+    labels: tuple[str, str],
+) -> Draft:
+    """A 9 x 5 inch chart of one bar per label (``values``' keys), in one colour."""
     data = pd.DataFrame({"label": list(values), "value": list(values.values())})
-    colours = palette(1)
-    figure, _ = _bar_chart(data, (9, 5), title, labels, category="label", order=list(values),
-                           colours=colours)  # fmt: skip
-    alt = f"Bar chart of {what}. {title}. " + _series_text(name, list(values), data["value"])
-    return _draft(title, alt, clean, year, figure, colours)
+    return _chart(
+        clean,
+        year,
+        data,
+        title,
+        what,
+        _series_text(name, list(values), data["value"]),
+        labels,
+        size=(9, 5),
+        category="label",
+        order=list(values),
+        colours=palette(1),
+    )
 
 
 def children_in_care_by_year(tables: Tables, year: ReportingYear) -> Draft:
     """Complaints from children in care over the years shown."""
-    (clean,) = tables.values()
-    _, this, previous, years, by_year = _by_year(tables, year, "year")
+    clean, this, previous, years, by_year = _by_year(tables, year, "year")
     values = {y: by_year[y][y] for y in years}
     subject = "Complaints from children in care"
-    now = _n(values[this])
     if is_missing(values[this]) or (previous is not None and is_missing(values[previous])):
         title = f"{subject}, {years[0]} to {years[-1]}"
     elif previous is None:
-        title = f"{subject} numbered {now} in {this}"
-    elif values[this] == values[previous]:
-        title = f"{subject} was unchanged at {now} in {this}"
+        title = f"{subject} numbered {_n(values[this])} in {this}"
     else:
-        word = "rose" if values[this] > values[previous] else "fell"
-        title = f"{subject} {word} from {_n(values[previous])} in {previous} to {now} in {this}"
+        title = _change(subject, values[previous], values[this], f" in {previous}", f" in {this}")
     highest = max(values.values())
     if any(is_missing(v) for v in values.values()):
         pass  # a peak or "the most" would compare with suppressed figures
@@ -685,15 +770,15 @@ def children_in_care_by_year(tables: Tables, year: ReportingYear) -> Draft:
     elif len(years) > 1:
         title += f", the most in the {len(years)} years shown"
     what = f"complaints from children in care, {years[0]} to {years[-1]}"
-    return _single_series(clean, year, values, ("Reporting year", "Number of complaints"), title,
-                          what, "Complaints")  # fmt: skip
+    labels = ("Reporting year", "Number of complaints")
+    return _single_series(clean, year, values, title, what, "Complaints", labels)
 
 
 def children_in_care_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
     """Complaints and contacts from children in care in each quarter of the year."""
     (clean,) = tables.values()
-    by_period = {str(r["period"]): float(r["value"]) for _, r in clean.iterrows()}
-    values = {q: by_period[q] for q in _quarters(clean)}
+    by_period = dict(zip(clean["period"].astype(str), clean["value"], strict=True))
+    values = {q: float(by_period[q]) for q in _quarters(clean)}
     if any(is_missing(v) for v in values.values()):
         title = f"Complaints and contacts from children in care in each quarter of {year}"
     else:
@@ -702,20 +787,20 @@ def children_in_care_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
             f"Complaints and contacts from children in care peaked in {join_words(peaks)} of "
             f"{year}, at {_n(values[peaks[0]])}"
         )
-    return _single_series(clean, year, values, (f"Quarter of {year}", "Complaints or contacts"),
-                          title, "complaints and contacts from children in care by quarter",
-                          "Complaints or contacts")  # fmt: skip
+    what = "complaints and contacts from children in care by quarter"
+    labels = (f"Quarter of {year}", "Complaints or contacts")
+    return _single_series(clean, year, values, title, what, "Complaints or contacts", labels)
 
 
 def equality(tables: Tables, year: ReportingYear) -> Draft:
     """Equality monitoring of complainants, a panel per characteristic, this year and last."""
     clean, this, previous, _, _ = _by_year(tables, year, "group")
     years = [y for y in (previous, this) if y is not None]
-    data = clean[clean["year"].astype(str).isin(years)].assign(
-        characteristic=clean["characteristic"].astype(str),
-        item=clean["group"].astype(str),
-        year=clean["year"].astype(str),
-        value=clean["value"].astype(float),
+    data = clean[clean["year"].astype(str).isin(years)]
+    data = data.assign(
+        characteristic=data["characteristic"].astype(str),
+        item=data["group"].astype(str),
+        year=data["year"].astype(str),
     )
     sections = list(dict.fromkeys(data["characteristic"]))
     groups = {s: list(dict.fromkeys(data[data["characteristic"] == s]["item"])) for s in sections}
@@ -724,7 +809,7 @@ def equality(tables: Tables, year: ReportingYear) -> Draft:
         (s, g, lookup[(s, g, previous)], lookup[(s, g, this)])
         for s in sections
         for g in groups[s]
-        if previous is not None and (s, g, previous) in lookup and (s, g, this) in lookup
+        if (s, g, previous) in lookup and (s, g, this) in lookup
     ]
     changes = [c for c in changes if not is_missing(c[2]) and not is_missing(c[3])]
     if changes:
@@ -736,17 +821,26 @@ def equality(tables: Tables, year: ReportingYear) -> Draft:
         )
     else:
         title = f"Equality monitoring of complainants, {join_words(years)}"
-    colours = list(reversed(palette(len(years))))
+    colours = palette(len(years))[::-1]
     figure, key, axes = _panels(
         10,
         2.4 + 0.42 * sum(len(g) + 1.2 for g in groups.values()),
         [len(groups[s]) + 0.6 for s in sections],
     )
     for ax, section in zip(axes, sections, strict=True):
-        _bars(ax, data[data["characteristic"] == section], category="item", value="value",
-              order=groups[section], series="year", series_order=years, colours=colours,
-              horizontal=True, fmt=_pct)  # fmt: skip
-        ax.set_yticks(range(len(groups[section])), [_wrap(g, 45) for g in groups[section]])
+        _bars(
+            ax,
+            data[data["characteristic"] == section],
+            category="item",
+            value="value",
+            order=groups[section],
+            series="year",
+            series_order=years,
+            colours=colours,
+            horizontal=True,
+            fmt=_pct,
+            wrap=45,
+        )
         ax.set_title(section, loc="left", fontweight="bold")
         ax.set_ylabel("")
         ax.set_xlabel("")
@@ -759,7 +853,7 @@ def equality(tables: Tables, year: ReportingYear) -> Draft:
         f"{s}: "
         + "; ".join(
             f"{g} "
-            + ", ".join(f"{_pct(lookup[(s, g, y)])} in {y}" for y in years if (s, g, y) in lookup)
+            + ", ".join(f"{_pct(lookup[s, g, y])} in {y}" for y in years if (s, g, y) in lookup)
             for g in groups[s]
         )
         + "."
@@ -769,41 +863,32 @@ def equality(tables: Tables, year: ReportingYear) -> Draft:
         f"Horizontal bar charts, one per characteristic ({join_words(sections)}), comparing "
         f"the equality monitoring of complainants in {join_words(years)}. {title}. {figures}"
     )
-    return _draft(title, alt, clean, year, figure, colours)
+    return Draft("", title, alt, source_note(clean, year), figure, tuple(colours))
 
 
 # Saving -----------------------------------------------------------------------------------------
 
-
 _SVG_ID = re.compile(r'\bid="([^"]+)"')
-
-
-def _stable_ids(svg: str, chart_id: str) -> str:
-    """Rename matplotlib's hashed element ids to ``<chart_id>-<n>`` in order of appearance.
-
-    matplotlib hashes clip rectangles' float coordinates into ids; the layout solver can differ
-    in the last bits between processes, which changes an id but no drawing. Sequential ids make
-    the file depend only on what is drawn (and stay unique when several SVGs share a page).
-    """
-    names = {old: f"{chart_id}-{n}" for n, old in enumerate(dict.fromkeys(_SVG_ID.findall(svg)))}
-    if not names:
-        return svg
-    pattern = re.compile(
-        r'(?P<lead>id="|#)(?P<name>' + "|".join(re.escape(k) for k in names) + r')(?=[")])'
-    )
-    return pattern.sub(lambda m: m.group("lead") + names[m.group("name")], svg)
+#: ``c`` standing alone: a suppressed figure in a text alternative.
+_C_TOKEN = re.compile(r"(?<![\w'’])c(?![\w'’])")
 
 
 def _accessible_svg(svg: str, chart_id: str, title: str, description: str) -> str:
-    """Give the SVG a ``<title>`` and ``<desc>`` that screen readers announce."""
-    svg = _stable_ids(svg, chart_id)
-    title_id, desc_id = f"{chart_id}-title", f"{chart_id}-desc"
+    """The SVG with a ``<title>`` and ``<desc>`` that screen readers announce, and matplotlib's
+    hashed element ids renamed ``<chart_id>-<n>`` in order of appearance: they hash clip
+    rectangles' coordinates, whose last bits the layout solver can change between processes
+    (and sequential ids stay unique when several SVGs share a page)."""
+    names = {old: f"{chart_id}-{n}" for n, old in enumerate(dict.fromkeys(_SVG_ID.findall(svg)))}
+    if names:
+        alternatives = "|".join(re.escape(k) for k in names)
+        pattern = re.compile(r'(?P<lead>id="|#)(?P<name>' + alternatives + r')(?=[")])')
+        svg = pattern.sub(lambda m: m.group("lead") + names[m.group("name")], svg)
     opening = re.search(r"<svg\b[^>]*>", svg)
     if opening is None:
         raise ValueError("matplotlib wrote no <svg> element")
-    tag = opening.group(0)
+    title_id, desc_id = f"{chart_id}-title", f"{chart_id}-desc"
     new_tag = (
-        tag[:-1] + f' role="img" aria-labelledby={quoteattr(f"{title_id} {desc_id}")}>'
+        opening.group(0)[:-1] + f' role="img" aria-labelledby={quoteattr(f"{title_id} {desc_id}")}>'
         f"\n <title id={quoteattr(title_id)}>{xml_escape(title)}</title>"
         f"\n <desc id={quoteattr(desc_id)}>{xml_escape(description)}</desc>"
     )
@@ -817,9 +902,7 @@ def save_chart(draft: Draft, charts_dir: Path) -> Chart:
     colour has less than 3:1 contrast on white. Call it inside the style context the figure was
     drawn in."""
     check_contrast(draft.colours)
-    png = charts_dir / f"{draft.id}.png"
-    svg = charts_dir / f"{draft.id}.svg"
-    # The source line sits in a band kept free at the bottom of the figure.
+    png, svg = (charts_dir / f"{draft.id}.{kind}" for kind in ("png", "svg"))
     height = draft.figure.get_figheight()
     band = SOURCE_BAND_INCHES / height
     draft.figure.get_layout_engine().set(rect=(0, band, 1, 1 - band))
@@ -832,10 +915,8 @@ def save_chart(draft: Draft, charts_dir: Path) -> Chart:
     draft.figure.savefig(
         buffer, format="svg", metadata={"Date": None, "Creator": None}, facecolor=BACKGROUND
     )
-    svg.write_text(
-        _accessible_svg(buffer.getvalue(), draft.id, draft.title, draft.alt_text),
-        encoding="utf-8",
-    )
+    text = _accessible_svg(buffer.getvalue(), draft.id, draft.title, draft.alt_text)
+    svg.write_text(text, encoding="utf-8")
     return Chart(draft.id, draft.title, draft.alt_text, png, svg, draft.source, draft.colours)
 
 
@@ -853,27 +934,22 @@ def _needed(table_id: str, chart: cards.Chart) -> tuple[str, ...]:
     return chart.tables or (table_id,)
 
 
-#: ``c`` standing alone: a suppressed figure in a text alternative.
-_C_TOKEN = re.compile(r"(?<![\w'’])c(?![\w'’])")
-
-
 def draw_chart(
     tables: Tables, chart_id: str, year: ReportingYear | str, charts_dir: Path | str
 ) -> Chart:
     """Draw one chart, by the function its card names, and write ``<charts_dir>/<chart_id>.png``
     and ``.svg``."""
     table_id, chart = next((t, c) for t, c in report_charts() if c.id == chart_id)
-    year = ReportingYear.parse(str(year))
     charts_dir = Path(charts_dir)
     charts_dir.mkdir(parents=True, exist_ok=True)
     # Copies: the drawing code never sees (or changes) the caller's frames. Figures as floats,
     # a suppressed one (public edition) as NaN.
-    copies = {}
-    for name in _needed(table_id, chart):
-        copies[name] = tables[name].copy()
-        copies[name]["value"] = pd.to_numeric(copies[name]["value"]).astype("float64")
+    copies = {
+        name: tables[name].assign(value=pd.to_numeric(tables[name]["value"]).astype("float64"))
+        for name in _needed(table_id, chart)
+    }
     with matplotlib.style.context([AF_STYLE, RC_OVERRIDES]):
-        draft = globals()[chart.draw](copies, year, **chart.options)
+        draft = globals()[chart.draw](copies, ReportingYear.parse(str(year)), **chart.options)
         draft.id = chart.id
         if _C_TOKEN.search(draft.alt_text):
             draft.alt_text = f"{draft.alt_text} {LEGEND}"
@@ -892,10 +968,16 @@ def draw_all_charts(
         if all(t in tables for t in _needed(table_id, chart))
     ]
     listing = [
-        {"id": c.id, "title": c.title, "alt_text": c.alt_text, "source": c.source,
-         "png": c.png.name, "svg": c.svg.name}
+        {
+            "id": c.id,
+            "title": c.title,
+            "alt_text": c.alt_text,
+            "source": c.source,
+            "png": c.png.name,
+            "svg": c.svg.name,
+        }
         for c in charts
-    ]  # fmt: skip
+    ]
     target = Path(charts_dir) / "charts.json"
     target.write_text(json.dumps(listing, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return charts
