@@ -1,20 +1,12 @@
 """The report's charts, drawn with seaborn in the Analysis Function style, from the clean tables.
 
-Every chart follows the UK Government Analysis Function guidance on accessible charts: the
-afcharts style and palette, restricted to colours with at least 3:1 contrast against white
-(WCAG 2.2 AA, non-text contrast, checked by ``check_contrast``); colour is never the only cue
-(every bar carries its value, series are hatched as well as coloured, the legend shows both); a
-title that states the main finding, worded by code comparing the numbers; labelled axes, a
-source line built from the clean data's provenance, and a text alternative with the figures,
-embedded in the SVG as ``<title>``/``<desc>``.
-
-Charts of the public edition (:mod:`complaints.outputs.disclosure`) are drawn from the suppressed
-figures: a suppressed figure gets no bar, its label and its place in the text alternative say
-``c`` (which the text alternative then explains), and a finding that needs it (a peak, a rise, a
-total, "the largest") falls back to a title without figures; a ranking puts it last.
-
-Output is deterministic: no pyplot, a fixed SVG hash salt, text kept as text in the SVG and no
-dates or software versions in the files' metadata, so two runs give byte-identical files.
+Accessible (Analysis Function guidance): afcharts colours with at least 3:1 contrast on white,
+values on every bar and series hatched as well as coloured, a title stating the finding (worded
+by code comparing the numbers), labelled axes, a source line from the clean data's provenance and
+a text alternative with the figures (also the SVG's ``<title>``/``<desc>``). In the public
+edition a suppressed figure gets no bar, ``c`` as its label and its place in the text, and no
+title states or compares it. Deterministic: no pyplot, a fixed SVG hash salt, no dates or
+software versions in the files, so two runs give byte-identical files.
 """
 
 from __future__ import annotations
@@ -26,7 +18,7 @@ import json
 import re
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
@@ -61,6 +53,13 @@ PNG_DPI = 110
 SOURCE_BAND_INCHES = 0.4
 #: Hatch patterns telling series apart without colour, one per series.
 HATCHES = ("", "//", "..", "xx", "\\\\", "++")
+_PATCH_STYLE = dict(edgecolor=BACKGROUND, hatchcolor=BACKGROUND)
+_BAR_STYLE = dict(errorbar=None, saturation=1, edgecolor=BACKGROUND, linewidth=1, legend=False)
+# Every label sits on its bar, inside the axes: matplotlib need not check it at every draw.
+_LABEL_STYLE = dict(padding=3, fontsize=10, color=TEXT_COLOUR, annotation_clip=False)
+_LEGEND_STYLE = dict(
+    frameon=False, handlelength=2.5, handleheight=1.5, loc="lower left", borderaxespad=0
+)
 
 #: Settings on top of the afcharts style: a font shipped with matplotlib (same glyph metrics on
 #: every machine) and deterministic SVG output.
@@ -68,16 +67,13 @@ RC_OVERRIDES: dict[str, object] = {
     "font.family": "sans-serif",
     "font.sans-serif": ["DejaVu Sans"],
     "font.size": 12,
-    "text.color": TEXT_COLOUR,
-    "axes.labelcolor": TEXT_COLOUR,
-    "xtick.labelcolor": TEXT_COLOUR,
-    "ytick.labelcolor": TEXT_COLOUR,
+    **dict.fromkeys(
+        ["text.color", "axes.labelcolor", "xtick.labelcolor", "ytick.labelcolor"], TEXT_COLOUR
+    ),
     "axes.titlesize": 13,
     "svg.hashsalt": "complaints-report",
     "svg.fonttype": "none",
-    "figure.facecolor": BACKGROUND,
-    "axes.facecolor": BACKGROUND,
-    "savefig.facecolor": BACKGROUND,
+    **dict.fromkeys(["figure.facecolor", "axes.facecolor", "savefig.facecolor"], BACKGROUND),
     "hatch.linewidth": 1.5,
 }
 
@@ -94,7 +90,7 @@ class Chart:
     png: Path
     svg: Path
     source: str
-    colours: tuple[str, ...] = field(default=())
+    colours: tuple[str, ...] = ()
 
 
 @dataclass
@@ -166,15 +162,20 @@ def _change(label: str, before: float, after: float, then: str = "", now: str = 
     return f"{label} {word} from {_n(before)}{then} to {_n(after)}{now}"
 
 
-def _series_text(name: str, labels: Sequence[str], values: Sequence[float], fmt=_n) -> str:
-    pairs = ", ".join(f"{lab} {fmt(v)}" for lab, v in zip(labels, values, strict=True))
-    return f"{name}: {pairs}."
+def _compared(values: Mapping[str, Mapping[str, float]], before: str | None, now: str) -> dict:
+    """Each item published in both years: item -> (its figure ``before``, its figure ``now``)."""
+    pairs = {item: (v.get(before), v.get(now)) for item, v in values.items()}
+    return {i: pair for i, pair in pairs.items() if not any(is_missing(x) for x in pair)}
+
+
+def _series_text(name: str, values: Mapping[str, float], fmt=_n) -> str:
+    return f"{name}: " + ", ".join(f"{label} {fmt(v)}" for label, v in values.items()) + "."
 
 
 def _by_year_text(values: Mapping[str, Mapping[str, float]], years: Sequence[str], fmt=_n) -> str:
     """Each item's figures in ``years`` (or quarters), one sentence per item."""
     return " ".join(
-        _series_text(item, years, [by_year.get(y, float("nan")) for y in years], fmt)
+        _series_text(item, {y: by_year.get(y, float("nan")) for y in years}, fmt)
         for item, by_year in values.items()
     )
 
@@ -195,47 +196,30 @@ def _bars(
     data: pd.DataFrame,
     *,
     category: str,
-    value: str,
     order: Sequence[str],
+    colours: Sequence[str],
     series: str | None = None,
     series_order: Sequence[str] = (),
-    colours: Sequence[str] = (),
     horizontal: bool = False,
     fmt: Callable[[object], str] = _n,
     wrap: int = 0,
 ) -> None:
-    """Seaborn bars with a value on every bar and hatching per series. A suppressed figure (no
-    value) gets no bar, and ``c`` as its label. Category labels are wrapped at ``wrap``."""
-    x, y = (value, category) if horizontal else (category, value)
-    missing = data[value].isna()
+    """Seaborn bars of ``data["value"]``, labelled with their values (``c``, and no bar, for a
+    suppressed figure), hatched per series, category labels wrapped at ``wrap`` characters."""
     hidden = {
         (str(r[category]), str(r[series]) if series is not None else None)
-        for _, r in data[missing].iterrows()
+        for _, r in data[data["value"].isna()].iterrows()
     }
     if hidden:
-        data = data.assign(**{value: data[value].fillna(0)})
-    colour = (
-        {"color": colours[0]}
-        if series is None
-        else {
-            "hue": series,
-            "hue_order": list(series_order),
-            "palette": dict(zip(series_order, colours, strict=True)),
-            "legend": False,
-        }
-    )
+        data = data.assign(value=data["value"].fillna(0))
+    colour = {"color": colours[0]}
+    if series is not None:
+        by_series = dict(zip(series_order, colours, strict=True))
+        colour = {"hue": series, "hue_order": list(series_order), "palette": by_series}
+    x, y = ("value", category) if horizontal else (category, "value")
+    orient = "h" if horizontal else "v"
     sns.barplot(
-        data=data,
-        x=x,
-        y=y,
-        order=list(order),
-        errorbar=None,
-        saturation=1,
-        edgecolor=BACKGROUND,
-        linewidth=1,
-        orient="h" if horizontal else "v",
-        ax=ax,
-        **colour,
+        data=data, x=x, y=y, order=list(order), orient=orient, ax=ax, **_BAR_STYLE, **colour
     )
     for index, container in enumerate(ax.containers):
         for bar in container:
@@ -250,17 +234,9 @@ def _bars(
                 SUPPRESSED if (str(cat), name) in hidden else text
                 for cat, text in zip(order, labels, strict=True)
             ]
-        # Every label sits on its bar, inside the axes: matplotlib need not check it at each draw.
-        ax.bar_label(
-            container,
-            labels=labels,
-            padding=3,
-            fontsize=10,
-            color=TEXT_COLOUR,
-            annotation_clip=False,
-        )
+        ax.bar_label(container, labels=labels, **_LABEL_STYLE)
     ax.margins(**({"x": 0.12} if horizontal else {"y": 0.12}))
-    if hidden and not (data[value] > 0).any():
+    if hidden and not (data["value"] > 0).any():
         # Nothing drawn: let the value axis reach 1 (shared axes still follow their data).
         ax.update_datalim([(1, 0)] if horizontal else [(0, 1)])
         ax.autoscale_view()
@@ -276,41 +252,23 @@ def _bars(
 def _legend(ax: Axes, labels: Sequence[str], colours: Sequence[str]) -> None:
     """A legend showing colour and hatching, in a row above the plot (or filling a key axes)."""
     handles = [
-        Patch(
-            facecolor=colour,
-            edgecolor=BACKGROUND,
-            hatch=HATCHES[i % len(HATCHES)],
-            hatchcolor=BACKGROUND,
-            label=label,
-        )
-        for i, (label, colour) in enumerate(zip(labels, colours, strict=True))
+        Patch(facecolor=c, hatch=HATCHES[i % len(HATCHES)], label=label, **_PATCH_STYLE)
+        for i, (label, c) in enumerate(zip(labels, colours, strict=True))
     ]
     anchor = (0, 0 if not ax.axison else 1.02)
-    ax.legend(
-        handles=handles,
-        ncols=len(handles),
-        frameon=False,
-        handlelength=2.5,
-        handleheight=1.5,
-        loc="lower left",
-        bbox_to_anchor=anchor,
-        borderaxespad=0,
-    )
+    ax.legend(handles=handles, ncols=len(handles), bbox_to_anchor=anchor, **_LEGEND_STYLE)
 
 
-def _panels(
-    width: float, height: float, height_ratios: Sequence[float], ncols: int = 1
-) -> tuple[Figure, Axes, list[Axes]]:
-    """A figure with a key row (for the legend) above panels sharing their value axis."""
+def _panels(width: float, height: float, ratios: Sequence[float], ncols: int = 1) -> tuple:
+    """A figure, its key row (for the legend) and below it panels sharing their value axis."""
     figure = Figure(figsize=(width, height), layout="constrained")
-    nrows = len(height_ratios)
     # The key row is about half an inch tall, whatever the panels' heights.
-    key_ratio = 0.5 / max(height - 1.6, 1.0) * sum(height_ratios)
-    grid = figure.add_gridspec(nrows + 1, ncols, height_ratios=[key_ratio, *height_ratios])
+    key_ratio = 0.5 / max(height - 1.6, 1.0) * sum(ratios)
+    grid = figure.add_gridspec(len(ratios) + 1, ncols, height_ratios=[key_ratio, *ratios])
     key = figure.add_subplot(grid[0, :])
     key.axis("off")
     panels: list[Axes] = []
-    for index in range(nrows * ncols):
+    for index in range(len(ratios) * ncols):
         row, col = divmod(index, ncols)
         share = {"sharey" if ncols > 1 else "sharex": panels[0]} if panels else {}
         panels.append(figure.add_subplot(grid[row + 1, col], **share))
@@ -319,42 +277,23 @@ def _panels(
 
 def add_title(figure: Figure, title: str, width: int = 70) -> None:
     """The chart's title (its finding) at the top left, bold, wrapped at ``width`` characters."""
-    figure.suptitle(
-        textwrap.fill(title, width),
-        x=0.01,
-        ha="left",
-        fontsize=14,
-        fontweight="bold",
-        color=TEXT_COLOUR,
-    )
+    text = textwrap.fill(title, width)
+    figure.suptitle(text, x=0.01, ha="left", fontsize=14, fontweight="bold", color=TEXT_COLOUR)
 
 
-def _chart(
-    used: pd.DataFrame,
-    year: ReportingYear,
-    data: pd.DataFrame,
-    title: str,
-    what: str,
-    figures: str,
-    labels: tuple[str, str],
-    *,
-    size: tuple[float, float] = (9, 5.5),
-    legend: Sequence[str] = (),
-    **bars: object,
-) -> Draft:
-    """A report chart's draft: :func:`_bars` of ``data["value"]``, axes labelled ``labels``
-    (x, y), a key naming the series ``legend`` when given, the title, and a text alternative
-    saying it is a bar chart of ``what`` followed by the title and ``figures``; its source line
-    is that of the rows ``used``."""
-    figure, ax = new_figure(*size)
-    _bars(ax, data, value="value", **bars)
+def _chart(used: pd.DataFrame, year: ReportingYear, title: str, alt: str, **bars) -> Draft:
+    """A titled ``size`` inch chart of :func:`_bars` (``bars``), axes ``labels`` (x, y), a key of
+    ``legend``, the text alternative "Bar chart of <alt>", the source line of the rows ``used``."""
+    figure, ax = new_figure(*bars.pop("size", (9, 5.5)))
+    labels, legend = bars.pop("labels"), bars.pop("legend", ())
+    _bars(ax, **bars)
     ax.set_xlabel(labels[0])
     ax.set_ylabel(labels[1])
     if legend:
         _legend(ax, legend, bars["colours"])
     add_title(figure, title)
     kind = "Horizontal bar chart" if bars.get("horizontal") else "Bar chart"
-    alt = f"{kind} of {what}. {title}. {figures}"
+    alt = f"{kind} of {alt}"
     return Draft("", title, alt, source_note(used, year), figure, tuple(bars["colours"]))
 
 
@@ -374,26 +313,17 @@ def _quarters(frame: pd.DataFrame) -> list[str]:
 
 
 def _quarterly(clean: pd.DataFrame, names: Mapping[str, str]) -> tuple[list[str], dict, dict]:
-    """The quarters, each series' figure in each (``names``: measure -> series name), and the
-    bars' arguments drawing the series side by side in each quarter."""
+    """The quarters, each series' (``names``: measure -> name) figures, and bars drawing them."""
     quarters = _quarters(clean)
     values = {}
     for measure, name in names.items():
         rows = clean[clean["measure"].astype(str) == measure]
         by_period = dict(zip(rows["period"].astype(str), rows["value"], strict=True))
         values[name] = {q: float(by_period.get(q, float("nan"))) for q in quarters}
-    data = pd.DataFrame(
-        [{"quarter": q, "series": n, "value": v} for n, by in values.items() for q, v in by.items()]
-    )
-    bars = {
-        "data": data,
-        "category": "quarter",
-        "order": quarters,
-        "series": "series",
-        "series_order": list(names.values()),
-        "colours": palette(2),
-    }
-    return quarters, values, bars
+    rows = [(q, n, v) for n, by_quarter in values.items() for q, v in by_quarter.items()]
+    data = pd.DataFrame(rows, columns=["quarter", "series", "value"])
+    bars = dict(data=data, category="quarter", order=quarters, series="series")
+    return quarters, values, bars | {"series_order": list(names.values()), "colours": palette(2)}
 
 
 def complaints_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
@@ -413,21 +343,14 @@ def complaints_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
             f"most in {join_words(_peaks(totals))}"
         )
     else:
-        title = (
-            f"Complaints to {service}, formal and informal together, peaked in "
-            f"{join_words(_peaks(totals))}"
-        )
+        peaks = join_words(_peaks(totals))
+        title = f"Complaints to {service}, formal and informal together, peaked in {peaks}"
     named = {f"{n} complaints": by_quarter for n, by_quarter in values.items()}
-    return _chart(
-        clean[clean["measure"].astype(str).isin(_COMPLAINT_TYPES)],
-        year,
-        title=title,
-        what=f"formal and informal complaints to {service} in each quarter of {year}",
-        figures=_by_year_text(named, quarters),
-        labels=(f"Quarter of {year}", "Number of complaints"),
-        legend=list(named),
-        **bars,
-    )
+    what = f"formal and informal complaints to {service} in each quarter of {year}"
+    used = clean[clean["measure"].astype(str).isin(_COMPLAINT_TYPES)]
+    alt = f"{what}. {title}. {_by_year_text(named, quarters)}"
+    labels = (f"Quarter of {year}", "Number of complaints")
+    return _chart(used, year, title, alt, labels=labels, legend=list(named), **bars)
 
 
 def ombudsman_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
@@ -439,7 +362,7 @@ def ombudsman_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
         rows = clean[clean["measure"].astype(str).isin(_OMBUDSMAN)]
         used.append(rows)
         quarters, values, bars = _quarterly(clean, _OMBUDSMAN)
-        _bars(ax, value="value", **bars)
+        _bars(ax, **bars)
         year_rows = rows[rows["period"].map(lambda p: period_key(p)[0]) == 99]
         stated = dict(zip(year_rows["measure"].astype(str), year_rows["value"], strict=True))
         received, upheld = (
@@ -470,12 +393,11 @@ def ombudsman_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
     return Draft("", title, alt, source_note(pd.concat(used), year), figure, tuple(bars["colours"]))
 
 
-def _by_year(tables: Tables, year: ReportingYear, items: str) -> tuple:
-    """A table shown by year: the table in the order printed, the year shown and the one before
-    (if held), every year held (oldest first) and each item's (``items`` column) figures by
-    year."""
-    (clean,) = tables.values()
+def _by_year(clean: pd.DataFrame, year: ReportingYear, items: str) -> tuple:
+    """The table as printed, the year shown, the one before (or None), the years held (oldest
+    first) and each ``items`` item's figures by year."""
     clean = clean.sort_values("source_line", kind="stable")
+    clean = clean.assign(item=clean[items].astype(str))
     years = years_newest_first(clean)[::-1]
     this = str(year) if str(year) in years else years[-1]
     earlier = [y for y in years if ReportingYear.from_label(y) < ReportingYear.from_label(this)]
@@ -485,63 +407,39 @@ def _by_year(tables: Tables, year: ReportingYear, items: str) -> tuple:
     return clean, this, (earlier[-1] if earlier else None), years, values
 
 
-def _by_year_chart(
-    clean: pd.DataFrame,
-    year: ReportingYear,
-    column: str,
-    values: Mapping[str, Mapping[str, float]],
-    years: Sequence[str],
-    title: str,
-    *,
-    each_item: bool = True,
-    **chart: object,
-) -> Draft:
-    """Grouped bars of each ``column`` item's figures (``values``) in ``years``: the years side
-    by side for each item, newest darkest, or (``each_item=False``) the items side by side in
-    each year. ``chart``: :func:`_chart`'s ``what``, ``labels`` and drawing options."""
+def _by_year_chart(shown: tuple, year: ReportingYear, title: str, what: str, **chart) -> Draft:
+    """Each item's figures in the years ``shown`` (:func:`_by_year`) or ``years``: side by side
+    for each item, newest darkest, or (``category="year"``) the items side by side each year."""
+    clean, _, _, years, values = shown
+    years = chart.pop("years", years)
     data = clean[clean["year"].astype(str).isin(years)]
-    data = data.assign(item=data[column].astype(str), year=data["year"].astype(str))
+    data = data.assign(year=data["year"].astype(str))
     items = list(values)
-    if each_item:
-        bars = {
-            "category": "item",
-            "order": items,
-            "series": "year",
-            "series_order": years,
-            "colours": palette(len(years))[::-1],
-        }
+    if chart.pop("category", "item") == "item":
+        bars = dict(category="item", order=items, series="year", series_order=years)
+        bars["colours"] = palette(len(years))[::-1]
     else:
-        bars = {
-            "category": "year",
-            "order": years,
-            "series": "item",
-            "series_order": items,
-            "colours": palette(len(items)),
-        }
-    figures = _by_year_text(values, years, chart.get("fmt", _n))
+        bars = dict(category="year", order=years, series="item", series_order=items)
+        bars["colours"] = palette(len(items))
+    alt = f"{what}. {title}. {_by_year_text(values, years, chart.get('fmt', _n))}"
     legend = bars["series_order"]
-    return _chart(clean, year, data, title, figures=figures, legend=legend, **bars, **chart)
+    return _chart(clean, year, title, alt, data=data, legend=legend, **bars, **chart)
 
 
 def statutory(tables: Tables, year: ReportingYear, *, service: str) -> Draft:
     """A service's statutory figures (stages, Ombudsman approaches) over the years shown."""
-    named = {
-        k: t.assign(
-            label=t["label"]
-            .astype(str)
-            .mask(t["measure"] == "lgsco_upheld", t["label"].astype(str) + " upheld")
-        )
-        for k, t in tables.items()
-    }
-    clean, this, previous, years, by_item = _by_year(named, year, "label")
+    (table,) = tables.values()
+    label = table["label"].astype(str)
+    named = table.assign(label=label.mask(table["measure"] == "lgsco_upheld", label + " upheld"))
+    shown = _by_year(named, year, "label")
+    _, this, previous, years, by_item = shown
     current = {i: v.get(this, float("nan")) for i, v in by_item.items()}
     largest = sorted((i for i in by_item if not is_missing(current[i])), key=lambda i: -current[i])
     series = [by_item[largest[0]].get(y) for y in years] if largest else []
     steps = list(pairwise(series))
     trend = len(years) > 2 and bool(largest) and not any(is_missing(v) for v in series)
-    comparable = [
-        i for i in largest if previous is not None and not is_missing(by_item[i].get(previous))
-    ]
+    pairs = _compared(by_item, previous, this)
+    comparable = [i for i in largest if i in pairs]
     if not largest or (not comparable and previous is not None):
         title = f"{service}: statutory complaints figures, {years[0]} to {years[-1]}"
     elif trend and (all(b > a for a, b in steps) or all(b < a for a, b in steps)):
@@ -550,148 +448,92 @@ def statutory(tables: Tables, year: ReportingYear, *, service: str) -> Draft:
             f"year, from {_n(series[0])} in {years[0]} to {_n(series[-1])} in {years[-1]}"
         )
     elif comparable:
-        changes = [_change(i, by_item[i][previous], current[i]) for i in comparable[:2]]
+        changes = [_change(i, *pairs[i]) for i in comparable[:2]]
         title = f"{service}: {join_words(changes)} between {previous} and {this}"
     else:
         title = f"{service}: {largest[0]} was the largest figure in {this}"
-    return _by_year_chart(
-        clean,
-        year,
-        "label",
-        by_item,
-        years,
-        title,
-        size=(10, 5.5),
-        wrap=14,
-        what=f"{service} statutory complaints figures in {join_words(years)}",
-        labels=("Stage of the complaints process", "Number of cases"),
-    )
+    what = f"{service} statutory complaints figures in {join_words(years)}"
+    labels = ("Stage of the complaints process", "Number of cases")
+    return _by_year_chart(shown, year, title, what, size=(10, 5.5), wrap=14, labels=labels)
 
 
 def stage1_timescales(tables: Tables, year: ReportingYear) -> Draft:
     """Stage 1 complaints by response time over the years shown."""
-    clean, this, previous, years, values = _by_year(tables, year, "label")
+    shown = _by_year(*tables.values(), year, "label")
+    _, this, previous, years, values = shown
     band = next(iter(values))
     now, before = values[band].get(this, float("nan")), values[band].get(previous)
-    title = (
-        f"{_pct(now)} of Children's Social Care Stage 1 complaints were answered in "
-        f"{band.lower()} in {this}"
-    )
     if is_missing(now):
-        title = (
-            f"Children's Social Care Stage 1 complaints by response time, {years[0]} to {years[-1]}"
-        )
-    elif previous is not None and not is_missing(before):
-        word = _direction(before, now)
-        title += (
-            f", unchanged from {previous}"
-            if word == "unchanged"
-            else f", {word} from {_pct(before)} in {previous}"
-        )
-    draft = _by_year_chart(
-        clean,
-        year,
-        "label",
-        values,
-        years,
-        title,
-        each_item=False,
-        fmt=_pct,
-        what=f"Stage 1 response times, {join_words(years)}",
-        labels=("Reporting year", "Percentage of Stage 1 complaints"),
-    )
+        title = f"Children's Social Care Stage 1 complaints by response time, {years[0]} to "
+        title += years[-1]
+    else:
+        title = f"{_pct(now)} of Children's Social Care Stage 1 complaints were answered in "
+        title += f"{band.lower()} in {this}"
+        if previous is not None and not is_missing(before):
+            word = _direction(before, now)
+            since = f"{_pct(before)} in {previous}" if word != "unchanged" else previous
+            title += f", {word} from {since}"
+    what = f"Stage 1 response times, {join_words(years)}"
+    labels = ("Reporting year", "Percentage of Stage 1 complaints")
+    draft = _by_year_chart(shown, year, title, what, category="year", fmt=_pct, labels=labels)
     draft.figure.axes[0].set_ylim(0, 105)
     return draft
 
 
 def outcomes(tables: Tables, year: ReportingYear) -> Draft:
     """Complaint outcomes, this year against last."""
-    clean, this, previous, _, values = _by_year(tables, year, "outcome")
+    shown = _by_year(*tables.values(), year, "outcome")
+    _, this, previous, _, values = shown
     years = [y for y in (previous, this) if y is not None]
-    names = list(values)
-    withheld = any(is_missing(values[o].get(y)) for o in names for y in years)
+    withheld = any(is_missing(by_year.get(y)) for by_year in values.values() for y in years)
     if previous is None and withheld:
         title = f"Outcomes of Children's Social Care complaints in {this}"
     elif previous is None:
-        top = max(names, key=lambda o: values[o].get(this, 0))
+        top = max(values, key=lambda o: values[o].get(this, 0))
         title = f"Most Children's Social Care complaints were found {top.lower()} in {this}"
     else:
-        pairs = {
-            o.lower(): (values[o].get(previous), values[o].get(this))
-            for o in names
-            if not is_missing(values[o].get(previous)) and not is_missing(values[o].get(this))
-        }
-        rose = [o for o, (before, now) in pairs.items() if now > before]
-        fell = [o for o, (before, now) in pairs.items() if now < before]
-        parts = [
+        pairs = _compared(values, previous, this)
+        rose = [o.lower() for o, (before, now) in pairs.items() if now > before]
+        fell = [o.lower() for o, (before, now) in pairs.items() if now < before]
+        moved = [
             f"found {join_words(m, 'or')} {w}" for w, m in (("rose", rose), ("fell", fell)) if m
         ]
-        if parts:
-            shares = " and the share ".join(parts)
+        if moved:
+            shares = " and the share ".join(moved)
             title = f"In {this} the share of complaints {shares} compared with {previous}"
         elif withheld:
             title = f"Outcomes of Children's Social Care complaints, {previous} and {this}"
         else:
             title = f"Outcomes of Children's Social Care complaints were unchanged from {previous}"
-    return _by_year_chart(
-        clean,
-        year,
-        "outcome",
-        values,
-        years,
-        title,
-        size=(9, 5),
-        horizontal=True,
-        fmt=_pct,
-        what=f"complaint outcomes, {join_words(years)}",
-        labels=("Percentage of Children's Social Care complaints", "Outcome"),
-    )
+    what = f"complaint outcomes, {join_words(years)}"
+    labels = ("Percentage of Children's Social Care complaints", "Outcome")
+    options = {"size": (9, 5), "horizontal": True, "fmt": _pct, "labels": labels}
+    return _by_year_chart(shown, year, title, what, years=years, **options)
 
 
-def ranked(
-    tables: Tables,
-    year: ReportingYear,
-    *,
-    key: str,
-    unit: str,
-    title: str,
-    xlabel: str,
-    ylabel: str,
-    what: str,
-) -> Draft:
+def ranked(tables: Tables, year: ReportingYear, *, key: str, unit: str, **words: str) -> Draft:
     """A horizontal bar chart, largest first, of one value per ``key`` (figures in ``unit``),
     titled by the function of this module named ``title`` (:func:`groups_title`,
-    :func:`themes_title`)."""
+    :func:`themes_title`); ``words``: that ``title``, ``what`` it shows, ``xlabel``, ``ylabel``."""
     (clean,) = tables.values()
     fmt = functools.partial(format_value, unit=unit, missing=SUPPRESSED)
-    data = clean.assign(item=clean[key].astype(str)).sort_values(
-        "value", ascending=False, kind="stable"
-    )
+    data = clean.assign(item=clean[key].astype(str))
+    data = data.sort_values("value", ascending=False, kind="stable")
     pairs = list(zip(data["item"], data["value"], strict=True))
-    heading = globals()[title](pairs, year)
+    heading = globals()[words["title"]](pairs, year)
     suppressed = ", suppressed figures last" if data["value"].isna().any() else ""
-    return _chart(
-        clean,
-        year,
-        data,
-        heading,
-        f"{what} in {year}, largest first{suppressed}",
-        "; ".join(f"{i} {fmt(v)}" for i, v in pairs) + ".",
-        (xlabel, ylabel),
-        size=(9, 1.6 + 0.5 * len(pairs)),
-        category="item",
-        order=list(data["item"]),
-        colours=palette(1),
-        horizontal=True,
-        fmt=fmt,
-        wrap=28,
-    )
+    figures = "; ".join(f"{i} {fmt(v)}" for i, v in pairs)
+    alt = f"{words['what']} in {year}, largest first{suppressed}. {heading}. {figures}."
+    size, labels = (9, 1.6 + 0.5 * len(pairs)), (words["xlabel"], words["ylabel"])
+    bars = dict(category="item", order=list(data["item"]), horizontal=True, fmt=fmt, wrap=28)
+    bars |= {"data": data, "size": size, "labels": labels, "colours": palette(1)}
+    return _chart(clean, year, heading, alt, **bars)
 
 
 def _largest(ranked: list[tuple[str, float]]) -> tuple[list[tuple[str, float]], list[str]]:
     """The published figures of a ranking, and the items sharing the largest."""
     shown = [(i, v) for i, v in ranked if not is_missing(v)]
-    return shown, [i for i, v in shown if v == shown[0][1]] if shown else []
+    return shown, [i for i, v in shown if v == shown[0][1]]
 
 
 def groups_title(ranked: list[tuple[str, float]], year: ReportingYear) -> str:
@@ -725,35 +567,15 @@ def themes_title(ranked: list[tuple[str, float]], year: ReportingYear) -> str:
     )
 
 
-def _single_series(
-    clean: pd.DataFrame,
-    year: ReportingYear,
-    values: Mapping[str, float],
-    title: str,
-    what: str,
-    name: str,
-    labels: tuple[str, str],
-) -> Draft:
-    """A 9 x 5 inch chart of one bar per label (``values``' keys), in one colour."""
+def _one_bar_each(values: Mapping[str, float]) -> dict:
+    """:func:`_chart`'s options for a 9 x 5 inch chart of a bar per label (``values``' keys)."""
     data = pd.DataFrame({"label": list(values), "value": list(values.values())})
-    return _chart(
-        clean,
-        year,
-        data,
-        title,
-        what,
-        _series_text(name, list(values), data["value"]),
-        labels,
-        size=(9, 5),
-        category="label",
-        order=list(values),
-        colours=palette(1),
-    )
+    return dict(data=data, size=(9, 5), category="label", order=list(values), colours=palette(1))
 
 
 def children_in_care_by_year(tables: Tables, year: ReportingYear) -> Draft:
     """Complaints from children in care over the years shown."""
-    clean, this, previous, years, by_year = _by_year(tables, year, "year")
+    clean, this, previous, years, by_year = _by_year(*tables.values(), year, "year")
     values = {y: by_year[y][y] for y in years}
     subject = "Complaints from children in care"
     if is_missing(values[this]) or (previous is not None and is_missing(values[previous])):
@@ -771,7 +593,8 @@ def children_in_care_by_year(tables: Tables, year: ReportingYear) -> Draft:
         title += f", the most in the {len(years)} years shown"
     what = f"complaints from children in care, {years[0]} to {years[-1]}"
     labels = ("Reporting year", "Number of complaints")
-    return _single_series(clean, year, values, title, what, "Complaints", labels)
+    alt = f"{what}. {title}. {_series_text('Complaints', values)}"
+    return _chart(clean, year, title, alt, labels=labels, **_one_bar_each(values))
 
 
 def children_in_care_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
@@ -789,29 +612,26 @@ def children_in_care_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
         )
     what = "complaints and contacts from children in care by quarter"
     labels = (f"Quarter of {year}", "Complaints or contacts")
-    return _single_series(clean, year, values, title, what, "Complaints or contacts", labels)
+    alt = f"{what}. {title}. {_series_text('Complaints or contacts', values)}"
+    return _chart(clean, year, title, alt, labels=labels, **_one_bar_each(values))
 
 
 def equality(tables: Tables, year: ReportingYear) -> Draft:
     """Equality monitoring of complainants, a panel per characteristic, this year and last."""
-    clean, this, previous, _, _ = _by_year(tables, year, "group")
+    clean, this, previous, _, _ = _by_year(*tables.values(), year, "group")
     years = [y for y in (previous, this) if y is not None]
     data = clean[clean["year"].astype(str).isin(years)]
     data = data.assign(
-        characteristic=data["characteristic"].astype(str),
-        item=data["group"].astype(str),
-        year=data["year"].astype(str),
+        characteristic=data["characteristic"].astype(str), year=data["year"].astype(str)
     )
-    sections = list(dict.fromkeys(data["characteristic"]))
-    groups = {s: list(dict.fromkeys(data[data["characteristic"] == s]["item"])) for s in sections}
-    lookup = {(r.characteristic, r.item, r.year): r.value for r in data.itertuples()}
-    changes = [
-        (s, g, lookup[(s, g, previous)], lookup[(s, g, this)])
-        for s in sections
-        for g in groups[s]
-        if (s, g, previous) in lookup and (s, g, this) in lookup
-    ]
-    changes = [c for c in changes if not is_missing(c[2]) and not is_missing(c[3])]
+    values: dict[tuple[str, str], dict[str, float]] = {}
+    for row in data.itertuples():
+        values.setdefault((row.characteristic, row.item), {})[row.year] = row.value
+    groups: dict[str, list[str]] = {}
+    for s, g in values:
+        groups.setdefault(s, []).append(g)
+    pairs = _compared(values, previous, this)
+    changes = [(s, g, *pairs[s, g]) for s in groups for g in groups[s] if (s, g) in pairs]
     if changes:
         s, g, before, after = max(changes, key=lambda c: abs(c[3] - c[2]))
         title = (
@@ -822,25 +642,12 @@ def equality(tables: Tables, year: ReportingYear) -> Draft:
     else:
         title = f"Equality monitoring of complainants, {join_words(years)}"
     colours = palette(len(years))[::-1]
-    figure, key, axes = _panels(
-        10,
-        2.4 + 0.42 * sum(len(g) + 1.2 for g in groups.values()),
-        [len(groups[s]) + 0.6 for s in sections],
-    )
-    for ax, section in zip(axes, sections, strict=True):
-        _bars(
-            ax,
-            data[data["characteristic"] == section],
-            category="item",
-            value="value",
-            order=groups[section],
-            series="year",
-            series_order=years,
-            colours=colours,
-            horizontal=True,
-            fmt=_pct,
-            wrap=45,
-        )
+    bars = dict(series="year", series_order=years, colours=colours, horizontal=True, fmt=_pct)
+    height = 2.4 + 0.42 * sum(len(g) + 1.2 for g in groups.values())
+    figure, key, axes = _panels(10, height, [len(g) + 0.6 for g in groups.values()])
+    for ax, section in zip(axes, groups, strict=True):
+        panel = data[data["characteristic"] == section]
+        _bars(ax, panel, category="item", order=groups[section], wrap=45, **bars)
         ax.set_title(section, loc="left", fontweight="bold")
         ax.set_ylabel("")
         ax.set_xlabel("")
@@ -849,19 +656,16 @@ def equality(tables: Tables, year: ReportingYear) -> Draft:
     figure.supylabel("Group", fontsize=12)
     _legend(key, years, colours)
     add_title(figure, title, width=80)
-    figures = " ".join(
-        f"{s}: "
-        + "; ".join(
-            f"{g} "
-            + ", ".join(f"{_pct(lookup[s, g, y])} in {y}" for y in years if (s, g, y) in lookup)
-            for g in groups[s]
-        )
-        + "."
-        for s in sections
-    )
+
+    def figures(s: str, g: str) -> str:
+        shown = [y for y in years if y in values[s, g]]
+        return f"{g} " + ", ".join(f"{_pct(values[s, g][y])} in {y}" for y in shown)
+
+    parts = [f"{s}: " + "; ".join(figures(s, g) for g in groups[s]) + "." for s in groups]
     alt = (
-        f"Horizontal bar charts, one per characteristic ({join_words(sections)}), comparing "
-        f"the equality monitoring of complainants in {join_words(years)}. {title}. {figures}"
+        f"Horizontal bar charts, one per characteristic ({join_words(list(groups))}), comparing "
+        f"the equality monitoring of complainants in {join_words(years)}. {title}. "
+        + " ".join(parts)
     )
     return Draft("", title, alt, source_note(clean, year), figure, tuple(colours))
 
@@ -871,28 +675,6 @@ def equality(tables: Tables, year: ReportingYear) -> Draft:
 _SVG_ID = re.compile(r'\bid="([^"]+)"')
 #: ``c`` standing alone: a suppressed figure in a text alternative.
 _C_TOKEN = re.compile(r"(?<![\w'’])c(?![\w'’])")
-
-
-def _accessible_svg(svg: str, chart_id: str, title: str, description: str) -> str:
-    """The SVG with a ``<title>`` and ``<desc>`` that screen readers announce, and matplotlib's
-    hashed element ids renamed ``<chart_id>-<n>`` in order of appearance: they hash clip
-    rectangles' coordinates, whose last bits the layout solver can change between processes
-    (and sequential ids stay unique when several SVGs share a page)."""
-    names = {old: f"{chart_id}-{n}" for n, old in enumerate(dict.fromkeys(_SVG_ID.findall(svg)))}
-    if names:
-        alternatives = "|".join(re.escape(k) for k in names)
-        pattern = re.compile(r'(?P<lead>id="|#)(?P<name>' + alternatives + r')(?=[")])')
-        svg = pattern.sub(lambda m: m.group("lead") + names[m.group("name")], svg)
-    opening = re.search(r"<svg\b[^>]*>", svg)
-    if opening is None:
-        raise ValueError("matplotlib wrote no <svg> element")
-    title_id, desc_id = f"{chart_id}-title", f"{chart_id}-desc"
-    new_tag = (
-        opening.group(0)[:-1] + f' role="img" aria-labelledby={quoteattr(f"{title_id} {desc_id}")}>'
-        f"\n <title id={quoteattr(title_id)}>{xml_escape(title)}</title>"
-        f"\n <desc id={quoteattr(desc_id)}>{xml_escape(description)}</desc>"
-    )
-    return svg[: opening.start()] + new_tag + svg[opening.end() :]
 
 
 def save_chart(draft: Draft, charts_dir: Path) -> Chart:
@@ -915,8 +697,25 @@ def save_chart(draft: Draft, charts_dir: Path) -> Chart:
     draft.figure.savefig(
         buffer, format="svg", metadata={"Date": None, "Creator": None}, facecolor=BACKGROUND
     )
-    text = _accessible_svg(buffer.getvalue(), draft.id, draft.title, draft.alt_text)
-    svg.write_text(text, encoding="utf-8")
+    # matplotlib's element ids hash clip rectangles' coordinates, whose last bits the layout
+    # solver can change between processes: renamed <id>-<n> in order (unique on a shared page).
+    text, chart_id = buffer.getvalue(), draft.id
+    names = {old: f"{chart_id}-{n}" for n, old in enumerate(dict.fromkeys(_SVG_ID.findall(text)))}
+    if names:
+        alternatives = "|".join(re.escape(k) for k in names)
+        pattern = re.compile(r'(?P<lead>id="|#)(?P<name>' + alternatives + r')(?=[")])')
+        text = pattern.sub(lambda m: m.group("lead") + names[m.group("name")], text)
+    # A <title> and <desc> that screen readers announce.
+    opening = re.search(r"<svg\b[^>]*>", text)
+    if opening is None:
+        raise ValueError("matplotlib wrote no <svg> element")
+    title_id, desc_id = f"{chart_id}-title", f"{chart_id}-desc"
+    tag = (
+        opening.group(0)[:-1] + f' role="img" aria-labelledby={quoteattr(f"{title_id} {desc_id}")}>'
+        f"\n <title id={quoteattr(title_id)}>{xml_escape(draft.title)}</title>"
+        f"\n <desc id={quoteattr(desc_id)}>{xml_escape(draft.alt_text)}</desc>"
+    )
+    svg.write_text(text[: opening.start()] + tag + text[opening.end() :], encoding="utf-8")
     return Chart(draft.id, draft.title, draft.alt_text, png, svg, draft.source, draft.colours)
 
 
@@ -937,8 +736,7 @@ def _needed(table_id: str, chart: cards.Chart) -> tuple[str, ...]:
 def draw_chart(
     tables: Tables, chart_id: str, year: ReportingYear | str, charts_dir: Path | str
 ) -> Chart:
-    """Draw one chart, by the function its card names, and write ``<charts_dir>/<chart_id>.png``
-    and ``.svg``."""
+    """Draw one chart by the function its card names; write ``<charts_dir>/<chart_id>.png/.svg``."""
     table_id, chart = next((t, c) for t, c in report_charts() if c.id == chart_id)
     charts_dir = Path(charts_dir)
     charts_dir.mkdir(parents=True, exist_ok=True)
@@ -967,16 +765,9 @@ def draw_all_charts(
         for table_id, chart in report_charts()
         if all(t in tables for t in _needed(table_id, chart))
     ]
+    fields = ("id", "title", "alt_text", "source")
     listing = [
-        {
-            "id": c.id,
-            "title": c.title,
-            "alt_text": c.alt_text,
-            "source": c.source,
-            "png": c.png.name,
-            "svg": c.svg.name,
-        }
-        for c in charts
+        {f: getattr(c, f) for f in fields} | {"png": c.png.name, "svg": c.svg.name} for c in charts
     ]
     target = Path(charts_dir) / "charts.json"
     target.write_text(json.dumps(listing, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
