@@ -1,26 +1,12 @@
 """The report's charts, drawn with seaborn in the Analysis Function style, from the clean tables.
 
-Every chart follows the UK Government Analysis Function guidance on accessible charts:
-
-* the afcharts style and palette, restricted to colours with at least 3:1 contrast against the
-  white background (WCAG 2.2 AA, non-text contrast), checked by ``check_contrast``;
-* colour is never the only cue: every bar carries its value, and series are told apart by
-  hatching as well as colour (the legend shows both);
-* a title that states the main finding, worded by code comparing the numbers (never typed);
-* labelled axes, a source line built from the clean data's provenance, and a text alternative
-  (``alt_text``) with the figures, returned with each chart and embedded in the SVG as
-  ``<title>``/``<desc>``.
-
-Charts of the public edition (:mod:`complaints.outputs.disclosure`) are drawn from the suppressed
-figures: a suppressed figure has no value, so its bar is not drawn and its label (and its place
-in the text alternative) says ``c``, which the text alternative then explains. Titles state and
-compare published figures only: a finding that needs a suppressed figure (a peak, a rise, a
-total, "the largest") falls back to a title that describes the chart without figures, and a
-ranking puts suppressed bars last, in the order printed, never by their hidden value.
-
-Output is deterministic: figures are drawn without pyplot (no GUI backend; the Agg renderer
-writes the PNG), with a fixed SVG hash salt, text kept as text in the SVG and no dates or
-software versions in the files' metadata, so two runs give byte-identical PNG and SVG files.
+Accessible (Analysis Function guidance): afcharts colours with at least 3:1 contrast on white,
+values on every bar and series hatched as well as coloured, a title stating the finding (worded
+by code comparing the numbers), labelled axes, a source line from the clean data's provenance and
+a text alternative with the figures (also the SVG's ``<title>``/``<desc>``). In the public
+edition a suppressed figure gets no bar, ``c`` as its label and its place in the text, and no
+title states or compares it. Deterministic: no pyplot, a fixed SVG hash salt, no dates or
+software versions in the files, so two runs give byte-identical files.
 """
 
 from __future__ import annotations
@@ -32,7 +18,7 @@ import json
 import re
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
@@ -67,6 +53,13 @@ PNG_DPI = 110
 SOURCE_BAND_INCHES = 0.4
 #: Hatch patterns telling series apart without colour, one per series.
 HATCHES = ("", "//", "..", "xx", "\\\\", "++")
+_PATCH_STYLE = dict(edgecolor=BACKGROUND, hatchcolor=BACKGROUND)
+_BAR_STYLE = dict(errorbar=None, saturation=1, edgecolor=BACKGROUND, linewidth=1, legend=False)
+# Every label sits on its bar, inside the axes: matplotlib need not check it at every draw.
+_LABEL_STYLE = dict(padding=3, fontsize=10, color=TEXT_COLOUR, annotation_clip=False)
+_LEGEND_STYLE = dict(
+    frameon=False, handlelength=2.5, handleheight=1.5, loc="lower left", borderaxespad=0
+)
 
 #: Settings on top of the afcharts style: a font shipped with matplotlib (same glyph metrics on
 #: every machine) and deterministic SVG output.
@@ -74,16 +67,13 @@ RC_OVERRIDES: dict[str, object] = {
     "font.family": "sans-serif",
     "font.sans-serif": ["DejaVu Sans"],
     "font.size": 12,
-    "text.color": TEXT_COLOUR,
-    "axes.labelcolor": TEXT_COLOUR,
-    "xtick.labelcolor": TEXT_COLOUR,
-    "ytick.labelcolor": TEXT_COLOUR,
+    **dict.fromkeys(
+        ["text.color", "axes.labelcolor", "xtick.labelcolor", "ytick.labelcolor"], TEXT_COLOUR
+    ),
     "axes.titlesize": 13,
     "svg.hashsalt": "complaints-report",
     "svg.fonttype": "none",
-    "figure.facecolor": BACKGROUND,
-    "axes.facecolor": BACKGROUND,
-    "savefig.facecolor": BACKGROUND,
+    **dict.fromkeys(["figure.facecolor", "axes.facecolor", "savefig.facecolor"], BACKGROUND),
     "hatch.linewidth": 1.5,
 }
 
@@ -100,15 +90,13 @@ class Chart:
     png: Path
     svg: Path
     source: str
-    colours: tuple[str, ...] = field(default=())
+    colours: tuple[str, ...] = ()
 
 
 @dataclass
 class Draft:
-    """A chart drawn but not yet written: its figure (from :func:`new_figure`, titled with
-    :func:`add_title`), with the title, text alternative, source line and colours that
-    :func:`save_chart` writes with it. A report chart's drawing function leaves ``id`` empty:
-    :func:`draw_chart` gives it the card's chart id."""
+    """A drawn chart (figure from :func:`new_figure`) and what :func:`save_chart` writes with it;
+    a report chart's ``id`` is left empty for :func:`draw_chart` to fill in."""
 
     id: str
     title: str
@@ -140,32 +128,21 @@ def check_contrast(colours: Sequence[str], minimum: float = MIN_GRAPHIC_CONTRAST
         raise ValueError(f"colours below {minimum}:1 contrast against white: {weak}")
 
 
-@functools.cache
-def _palette(n: int) -> tuple[str, ...]:
-    if n <= 1:
-        colours = get_af_colours("duo")[:1]
-    elif n == 2:
-        colours = get_af_colours("duo")
+def palette(n: int) -> list[str]:
+    """``n`` Analysis Function colours, in the guidance's order, all at least 3:1 on white."""
+    if n <= 2:
+        colours = get_af_colours("duo")[: max(n, 1)]
     else:
         colours = get_af_colours("categorical", number_of_colours=n)
-    colours = tuple(c.upper() for c in colours)
+    colours = [c.upper() for c in colours]
     check_contrast(colours)
     return colours
 
 
-def palette(n: int) -> list[str]:
-    """``n`` Analysis Function colours, in the guidance's order, all at least 3:1 on white."""
-    return list(_palette(n))
-
-
 # Words from numbers: a suppressed figure (no value) is c ---------------------------------------
 
-
-def _formatter(unit: str) -> Callable[[object], str]:
-    return lambda value: format_value(value, unit, missing=SUPPRESSED)
-
-
-_n, _pct = _formatter("count"), _formatter("percent")
+_n = functools.partial(format_value, unit="count", missing=SUPPRESSED)
+_pct = functools.partial(format_value, unit="percent", missing=SUPPRESSED)
 
 
 def _peaks(values: Mapping[str, float]) -> list[str]:
@@ -177,22 +154,28 @@ def _direction(before: float, after: float) -> str:
     return "up" if after > before else "down" if after < before else "unchanged"
 
 
-def _change(label: str, before: float, after: float) -> str:
+def _change(label: str, before: float, after: float, then: str = "", now: str = "") -> str:
+    """``label rose from <before><then> to <after><now>`` (or fell, or was unchanged)."""
     word = {"up": "rose", "down": "fell"}.get(_direction(before, after))
     if word is None:
-        return f"{label} was unchanged at {_n(after)}"
-    return f"{label} {word} from {_n(before)} to {_n(after)}"
+        return f"{label} was unchanged at {_n(after)}{now}"
+    return f"{label} {word} from {_n(before)}{then} to {_n(after)}{now}"
 
 
-def _series_text(name: str, labels: Sequence[str], values: Sequence[float], fmt=_n) -> str:
-    pairs = ", ".join(f"{lab} {fmt(v)}" for lab, v in zip(labels, values, strict=True))
-    return f"{name}: {pairs}."
+def _compared(values: Mapping[str, Mapping[str, float]], before: str | None, now: str) -> dict:
+    """Each item published in both years: item -> (its figure ``before``, its figure ``now``)."""
+    pairs = {item: (v.get(before), v.get(now)) for item, v in values.items()}
+    return {i: pair for i, pair in pairs.items() if not any(is_missing(x) for x in pair)}
+
+
+def _series_text(name: str, values: Mapping[str, float], fmt=_n) -> str:
+    return f"{name}: " + ", ".join(f"{label} {fmt(v)}" for label, v in values.items()) + "."
 
 
 def _by_year_text(values: Mapping[str, Mapping[str, float]], years: Sequence[str], fmt=_n) -> str:
-    """Each item's figures in ``years``, one sentence per item."""
+    """Each item's figures in ``years`` (or quarters), one sentence per item."""
     return " ".join(
-        _series_text(item, years, [by_year.get(y, float("nan")) for y in years], fmt)
+        _series_text(item, {y: by_year.get(y, float("nan")) for y in years}, fmt)
         for item, by_year in values.items()
     )
 
@@ -205,8 +188,7 @@ def new_figure(width: float, height: float, **subplots: object) -> tuple[Figure,
     (``Figure.subplots(**subplots)``). Draw it inside ``matplotlib.style.context([AF_STYLE,
     RC_OVERRIDES])``."""
     figure = Figure(figsize=(width, height), layout="constrained")
-    axes = figure.subplots(**subplots)
-    return figure, axes
+    return figure, figure.subplots(**subplots)
 
 
 def _bars(
@@ -214,37 +196,31 @@ def _bars(
     data: pd.DataFrame,
     *,
     category: str,
-    value: str,
     order: Sequence[str],
+    colours: Sequence[str],
     series: str | None = None,
     series_order: Sequence[str] = (),
-    colours: Sequence[str] = (),
     horizontal: bool = False,
     fmt: Callable[[object], str] = _n,
+    wrap: int = 0,
 ) -> None:
-    """Seaborn bars with a value on every bar and hatching per series. A suppressed figure (no
-    value) gets no bar, and ``c`` as its label."""
-    x, y = (value, category) if horizontal else (category, value)
-    missing = data[value].isna()
+    """Seaborn bars of ``data["value"]``, labelled with their values (``c``, and no bar, for a
+    suppressed figure), hatched per series, category labels wrapped at ``wrap`` characters."""
     hidden = {
         (str(r[category]), str(r[series]) if series is not None else None)
-        for _, r in data[missing].iterrows()
+        for _, r in data[data["value"].isna()].iterrows()
     }
     if hidden:
-        data = data.assign(**{value: data[value].fillna(0)})
-    colour = (
-        {"color": colours[0]}
-        if series is None
-        else {
-            "hue": series,
-            "hue_order": list(series_order),
-            "palette": dict(zip(series_order, colours, strict=True)),
-            "legend": False,
-        }
+        data = data.assign(value=data["value"].fillna(0))
+    colour = {"color": colours[0]}
+    if series is not None:
+        by_series = dict(zip(series_order, colours, strict=True))
+        colour = {"hue": series, "hue_order": list(series_order), "palette": by_series}
+    x, y = ("value", category) if horizontal else (category, "value")
+    orient = "h" if horizontal else "v"
+    sns.barplot(
+        data=data, x=x, y=y, order=list(order), orient=orient, ax=ax, **_BAR_STYLE, **colour
     )
-    sns.barplot(data=data, x=x, y=y, order=list(order), errorbar=None, saturation=1,
-                edgecolor=BACKGROUND, linewidth=1, orient="h" if horizontal else "v", ax=ax,
-                **colour)  # fmt: skip
     for index, container in enumerate(ax.containers):
         for bar in container:
             bar.set_hatch(HATCHES[index % len(HATCHES)])
@@ -258,12 +234,9 @@ def _bars(
                 SUPPRESSED if (str(cat), name) in hidden else text
                 for cat, text in zip(order, labels, strict=True)
             ]
-        # Every label sits on its bar, inside the axes: no need for matplotlib to check that
-        # (at every draw) before drawing it.
-        ax.bar_label(container, labels=labels, padding=3, fontsize=10, color=TEXT_COLOUR,
-                     annotation_clip=False)  # fmt: skip
+        ax.bar_label(container, labels=labels, **_LABEL_STYLE)
     ax.margins(**({"x": 0.12} if horizontal else {"y": 0.12}))
-    if hidden and not (data[value] > 0).any():
+    if hidden and not (data["value"] > 0).any():
         # Nothing drawn: let the value axis reach 1 (shared axes still follow their data).
         ax.update_datalim([(1, 0)] if horizontal else [(0, 1)])
         ax.autoscale_view()
@@ -271,38 +244,31 @@ def _bars(
     if horizontal:
         ax.grid(False)
         ax.grid(True, axis="x")
+    if wrap:
+        ticks = [textwrap.fill(str(c), wrap, break_long_words=False) for c in order]
+        (ax.set_yticks if horizontal else ax.set_xticks)(range(len(order)), ticks)
 
 
 def _legend(ax: Axes, labels: Sequence[str], colours: Sequence[str]) -> None:
     """A legend showing colour and hatching, in a row above the plot (or filling a key axes)."""
     handles = [
-        Patch(
-            facecolor=colour,
-            edgecolor=BACKGROUND,
-            hatch=HATCHES[i % len(HATCHES)],
-            hatchcolor=BACKGROUND,
-            label=label,
-        )
-        for i, (label, colour) in enumerate(zip(labels, colours, strict=True))
+        Patch(facecolor=c, hatch=HATCHES[i % len(HATCHES)], label=label, **_PATCH_STYLE)
+        for i, (label, c) in enumerate(zip(labels, colours, strict=True))
     ]
-    ax.legend(handles=handles, ncols=len(handles), frameon=False, handlelength=2.5,
-              handleheight=1.5, loc="lower left", bbox_to_anchor=(0, 0 if not ax.axison else 1.02),
-              borderaxespad=0)  # fmt: skip
+    anchor = (0, 0 if not ax.axison else 1.02)
+    ax.legend(handles=handles, ncols=len(handles), bbox_to_anchor=anchor, **_LEGEND_STYLE)
 
 
-def _panels(
-    width: float, height: float, height_ratios: Sequence[float], ncols: int = 1
-) -> tuple[Figure, Axes, list[Axes]]:
-    """A figure with a key row (for the legend) above panels sharing their value axis."""
+def _panels(width: float, height: float, ratios: Sequence[float], ncols: int = 1) -> tuple:
+    """A figure, its key row (for the legend) and below it panels sharing their value axis."""
     figure = Figure(figsize=(width, height), layout="constrained")
-    nrows = len(height_ratios)
     # The key row is about half an inch tall, whatever the panels' heights.
-    key_ratio = 0.5 / max(height - 1.6, 1.0) * sum(height_ratios)
-    grid = figure.add_gridspec(nrows + 1, ncols, height_ratios=[key_ratio, *height_ratios])
+    key_ratio = 0.5 / max(height - 1.6, 1.0) * sum(ratios)
+    grid = figure.add_gridspec(len(ratios) + 1, ncols, height_ratios=[key_ratio, *ratios])
     key = figure.add_subplot(grid[0, :])
     key.axis("off")
     panels: list[Axes] = []
-    for index in range(nrows * ncols):
+    for index in range(len(ratios) * ncols):
         row, col = divmod(index, ncols)
         share = {"sharey" if ncols > 1 else "sharex": panels[0]} if panels else {}
         panels.append(figure.add_subplot(grid[row + 1, col], **share))
@@ -311,42 +277,28 @@ def _panels(
 
 def add_title(figure: Figure, title: str, width: int = 70) -> None:
     """The chart's title (its finding) at the top left, bold, wrapped at ``width`` characters."""
-    figure.suptitle(textwrap.fill(title, width), x=0.01, ha="left", fontsize=14,
-                    fontweight="bold", color=TEXT_COLOUR)  # fmt: skip
+    text = textwrap.fill(title, width)
+    figure.suptitle(text, x=0.01, ha="left", fontsize=14, fontweight="bold", color=TEXT_COLOUR)
 
 
-def _wrap(label: str, width: int = 28) -> str:
-    return textwrap.fill(str(label), width, break_long_words=False)
-
-
-def _draft(title: str, alt: str, frame: pd.DataFrame, year: ReportingYear, figure: Figure,
-           colours: Sequence[str]) -> Draft:  # fmt: skip
-    """A report chart's draft; :func:`draw_chart` names it."""
-    return Draft("", title, alt, source_note(frame, year), figure, tuple(colours))
-
-
-def _one_table(tables: Tables) -> pd.DataFrame:
-    """The one table a chart is drawn from, in the order printed."""
-    (frame,) = tables.values()
-    return frame.sort_values("source_line", kind="stable")
-
-
-def _service(table_id: str) -> str:
-    return f"Children's {cards.CARDS[table_id].subject}"
-
-
-def _bar_chart(data: pd.DataFrame, size: tuple[float, float], title: str, labels: tuple[str, str],
-               legend: Sequence[str] = (), **bars: object) -> tuple[Figure, Axes]:  # fmt: skip
-    """A titled chart of :func:`_bars` of ``data["value"]``, its axes labelled ``labels`` (x, y),
-    with a key naming the series ``legend`` when given."""
-    figure, ax = new_figure(*size)
-    _bars(ax, data, value="value", **bars)
+def _chart(used: pd.DataFrame, year: ReportingYear, title: str, alt: str, **bars) -> Draft:
+    """A titled ``size`` inch chart of :func:`_bars` (``bars``), axes ``labels`` (x, y), a key of
+    ``legend``, the text alternative "Bar chart of <alt>", the source line of the rows ``used``."""
+    figure, ax = new_figure(*bars.pop("size", (9, 5.5)))
+    labels, legend = bars.pop("labels"), bars.pop("legend", ())
+    _bars(ax, **bars)
     ax.set_xlabel(labels[0])
     ax.set_ylabel(labels[1])
     if legend:
         _legend(ax, legend, bars["colours"])
     add_title(figure, title)
-    return figure, ax
+    kind = "Horizontal bar chart" if bars.get("horizontal") else "Bar chart"
+    alt = f"{kind} of {alt}"
+    return Draft("", title, alt, source_note(used, year), figure, tuple(bars["colours"]))
+
+
+def _service(table_id: str) -> str:
+    return f"Children's {cards.CARDS[table_id].subject}"
 
 
 # The charts: each named by a card's Chart.draw, called with (tables, year, **options) ----------
@@ -356,30 +308,22 @@ _OMBUDSMAN = {"ombudsman_received": "Received", "ombudsman_upheld": "Upheld"}
 
 
 def _quarters(frame: pd.DataFrame) -> list[str]:
-    return sorted(
-        {str(p) for p in frame["period"].dropna() if period_key(p)[0] != 99}, key=period_key
-    )
+    periods = {str(p) for p in frame["period"].dropna() if period_key(p)[0] != 99}
+    return sorted(periods, key=period_key)
 
 
 def _quarterly(clean: pd.DataFrame, names: Mapping[str, str]) -> tuple[list[str], dict, dict]:
-    """The quarters, each measure's figure in each (``names``: measure -> series name), and the
-    bars' arguments drawing them side by side in each quarter."""
+    """The quarters, each series' (``names``: measure -> name) figures, and bars drawing them."""
     quarters = _quarters(clean)
     values = {}
-    for measure in names:
+    for measure, name in names.items():
         rows = clean[clean["measure"].astype(str) == measure]
-        by_period = {str(r["period"]): float(r["value"]) for _, r in rows.iterrows()}
-        values[measure] = [by_period.get(q, float("nan")) for q in quarters]
-    data = pd.DataFrame(
-        [
-            {"quarter": q, "series": name, "value": v}
-            for measure, name in names.items()
-            for q, v in zip(quarters, values[measure], strict=True)
-        ]
-    )
-    bars = {"data": data, "category": "quarter", "order": quarters, "series": "series",
-            "series_order": list(names.values()), "colours": palette(2)}  # fmt: skip
-    return quarters, values, bars
+        by_period = dict(zip(rows["period"].astype(str), rows["value"], strict=True))
+        values[name] = {q: float(by_period.get(q, float("nan"))) for q in quarters}
+    rows = [(q, n, v) for n, by_quarter in values.items() for q, v in by_quarter.items()]
+    data = pd.DataFrame(rows, columns=["quarter", "series", "value"])
+    bars = dict(data=data, category="quarter", order=quarters, series="series")
+    return quarters, values, bars | {"series_order": list(names.values()), "colours": palette(2)}
 
 
 def complaints_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
@@ -387,33 +331,26 @@ def complaints_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
     ((table_id, clean),) = tables.items()
     service = _service(table_id)
     quarters, values, bars = _quarterly(clean, _COMPLAINT_TYPES)
-    formal, informal = values["formal_complaints"], values["informal_complaints"]
+    formal, informal = (list(values[n].values()) for n in _COMPLAINT_TYPES.values())
     totals = {q: f + i for q, f, i in zip(quarters, formal, informal, strict=True)}
-    more = [w for w, (a, b) in {"informal than formal": (informal, formal),
-            "formal than informal": (formal, informal)}.items()
-            if all(x > y for x, y in zip(a, b, strict=True))]  # fmt: skip
+    pairs = list(zip(formal, informal, strict=True))
     if any(is_missing(v) for v in formal + informal):
         title = f"Formal and informal complaints to {service} in each quarter of {year}"
-    elif more:
+    elif all(i > f for f, i in pairs) or all(f > i for f, i in pairs):
+        more = "informal than formal" if informal[0] > formal[0] else "formal than informal"
         title = (
-            f"{service} received more {more[0]} complaints in every quarter of {year}, and the "
+            f"{service} received more {more} complaints in every quarter of {year}, and the "
             f"most in {join_words(_peaks(totals))}"
         )
     else:
-        title = (
-            f"Complaints to {service}, formal and informal together, peaked in "
-            f"{join_words(_peaks(totals))}"
-        )
-    legend = [f"{n} complaints" for n in _COMPLAINT_TYPES.values()]
-    labels = (f"Quarter of {year}", "Number of complaints")
-    figure, _ = _bar_chart(size=(9, 5.5), title=title, labels=labels, legend=legend, **bars)
-    alt = (
-        f"Bar chart of formal and informal complaints to {service} in each quarter of {year}. "
-        f"{title}. {_series_text('Formal complaints', quarters, formal)} "
-        + _series_text("Informal complaints", quarters, informal)
-    )
+        peaks = join_words(_peaks(totals))
+        title = f"Complaints to {service}, formal and informal together, peaked in {peaks}"
+    named = {f"{n} complaints": by_quarter for n, by_quarter in values.items()}
+    what = f"formal and informal complaints to {service} in each quarter of {year}"
     used = clean[clean["measure"].astype(str).isin(_COMPLAINT_TYPES)]
-    return _draft(title, alt, used, year, figure, bars["colours"])
+    alt = f"{what}. {title}. {_by_year_text(named, quarters)}"
+    labels = (f"Quarter of {year}", "Number of complaints")
+    return _chart(used, year, title, alt, labels=labels, legend=list(named), **bars)
 
 
 def ombudsman_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
@@ -425,24 +362,20 @@ def ombudsman_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
         rows = clean[clean["measure"].astype(str).isin(_OMBUDSMAN)]
         used.append(rows)
         quarters, values, bars = _quarterly(clean, _OMBUDSMAN)
-        _bars(ax, value="value", **bars)
+        _bars(ax, **bars)
         year_rows = rows[rows["period"].map(lambda p: period_key(p)[0]) == 99]
         stated = dict(zip(year_rows["measure"].astype(str), year_rows["value"], strict=True))
-        totals = {m: float(stated.get(m, sum(values[m]))) for m in _OMBUDSMAN}
-        if any(is_missing(v) for v in totals.values()):
+        received, upheld = (
+            float(stated.get(m, sum(values[n].values()))) for m, n in _OMBUDSMAN.items()
+        )
+        if is_missing(received) or is_missing(upheld):
             withheld.append(service)
         else:
-            phrases.append(
-                f"{_n(totals['ombudsman_upheld'])} of {_n(totals['ombudsman_received'])} "
-                f"approaches about {service}"
-            )
+            phrases.append(f"{_n(upheld)} of {_n(received)} approaches about {service}")
         ax.set_title(service, loc="left")
         ax.set_xlabel(f"Quarter of {year}")
         ax.set_ylabel("Number of Ombudsman approaches" if ax is axes[0] else "")
-        alt_parts.append(
-            f"{service}. {_series_text('Received', quarters, values['ombudsman_received'])} "
-            + _series_text("Upheld", quarters, values["ombudsman_upheld"])
-        )
+        alt_parts.append(f"{service}. {_by_year_text(values, quarters)}")
     title = f"In {year} the Ombudsman upheld {join_words(phrases)}"
     if withheld and phrases:
         title += f"; the figures for {join_words(withheld)} are suppressed"
@@ -457,14 +390,14 @@ def ombudsman_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
         "Two bar charts, side by side, of approaches to the Local Government and Social Care "
         f"Ombudsman received and upheld in each quarter of {year}. {title}. " + " ".join(alt_parts)
     )
-    return _draft(title, alt, pd.concat(used), year, figure, bars["colours"])
+    return Draft("", title, alt, source_note(pd.concat(used), year), figure, tuple(bars["colours"]))
 
 
-def _by_year(tables: Tables, year: ReportingYear, items: str) -> tuple:
-    """A table shown by year: the table in the order printed, the year shown and the one before
-    (if held), every year held (oldest first) and each item's (``items`` column) figures by
-    year."""
-    clean = _one_table(tables)
+def _by_year(clean: pd.DataFrame, year: ReportingYear, items: str) -> tuple:
+    """The table as printed, the year shown, the one before (or None), the years held (oldest
+    first) and each ``items`` item's figures by year."""
+    clean = clean.sort_values("source_line", kind="stable")
+    clean = clean.assign(item=clean[items].astype(str))
     years = years_newest_first(clean)[::-1]
     this = str(year) if str(year) in years else years[-1]
     earlier = [y for y in years if ReportingYear.from_label(y) < ReportingYear.from_label(this)]
@@ -474,24 +407,39 @@ def _by_year(tables: Tables, year: ReportingYear, items: str) -> tuple:
     return clean, this, (earlier[-1] if earlier else None), years, values
 
 
+def _by_year_chart(shown: tuple, year: ReportingYear, title: str, what: str, **chart) -> Draft:
+    """Each item's figures in the years ``shown`` (:func:`_by_year`) or ``years``: side by side
+    for each item, newest darkest, or (``category="year"``) the items side by side each year."""
+    clean, _, _, years, values = shown
+    years = chart.pop("years", years)
+    data = clean[clean["year"].astype(str).isin(years)]
+    data = data.assign(year=data["year"].astype(str))
+    items = list(values)
+    if chart.pop("category", "item") == "item":
+        bars = dict(category="item", order=items, series="year", series_order=years)
+        bars["colours"] = palette(len(years))[::-1]
+    else:
+        bars = dict(category="year", order=years, series="item", series_order=items)
+        bars["colours"] = palette(len(items))
+    alt = f"{what}. {title}. {_by_year_text(values, years, chart.get('fmt', _n))}"
+    legend = bars["series_order"]
+    return _chart(clean, year, title, alt, data=data, legend=legend, **bars, **chart)
+
+
 def statutory(tables: Tables, year: ReportingYear, *, service: str) -> Draft:
     """A service's statutory figures (stages, Ombudsman approaches) over the years shown."""
-    named = {
-        k: t.assign(label=t["label"].astype(str).where(t["measure"] != "lgsco_upheld",
-                                                        t["label"].astype(str) + " upheld"))
-        for k, t in tables.items()
-    }  # fmt: skip
-    clean, this, previous, years, by_item = _by_year(named, year, "label")
-    data = clean.assign(item=clean["label"], year=clean["year"].astype(str))
-    items = list(by_item)
+    (table,) = tables.values()
+    label = table["label"].astype(str)
+    named = table.assign(label=label.mask(table["measure"] == "lgsco_upheld", label + " upheld"))
+    shown = _by_year(named, year, "label")
+    _, this, previous, years, by_item = shown
     current = {i: v.get(this, float("nan")) for i, v in by_item.items()}
-    largest = sorted((i for i in items if not is_missing(current[i])), key=lambda i: -current[i])
+    largest = sorted((i for i in by_item if not is_missing(current[i])), key=lambda i: -current[i])
     series = [by_item[largest[0]].get(y) for y in years] if largest else []
     steps = list(pairwise(series))
     trend = len(years) > 2 and bool(largest) and not any(is_missing(v) for v in series)
-    comparable = [
-        i for i in largest if previous is not None and not is_missing(by_item[i].get(previous))
-    ]
+    pairs = _compared(by_item, previous, this)
+    comparable = [i for i in largest if i in pairs]
     if not largest or (not comparable and previous is not None):
         title = f"{service}: statutory complaints figures, {years[0]} to {years[-1]}"
     elif trend and (all(b > a for a, b in steps) or all(b < a for a, b in steps)):
@@ -500,85 +448,99 @@ def statutory(tables: Tables, year: ReportingYear, *, service: str) -> Draft:
             f"year, from {_n(series[0])} in {years[0]} to {_n(series[-1])} in {years[-1]}"
         )
     elif comparable:
-        changes = [_change(i, by_item[i][previous], current[i]) for i in comparable[:2]]
+        changes = [_change(i, *pairs[i]) for i in comparable[:2]]
         title = f"{service}: {join_words(changes)} between {previous} and {this}"
     else:
         title = f"{service}: {largest[0]} was the largest figure in {this}"
-    colours = list(reversed(palette(len(years))))  # oldest to newest, newest darkest
-    figure, ax = _bar_chart(data, (10, 5.5), title, ("Stage of the complaints process",
-                            "Number of cases"), years, category="item", order=items,
-                            series="year", series_order=years, colours=colours)  # fmt: skip
-    ax.set_xticks(range(len(items)), [_wrap(i, 14) for i in items])
-    alt = (
-        f"Bar chart of {service} statutory complaints figures in {join_words(years)}. "
-        f"{title}. " + _by_year_text(by_item, years)
-    )
-    return _draft(title, alt, clean, year, figure, colours)
+    what = f"{service} statutory complaints figures in {join_words(years)}"
+    labels = ("Stage of the complaints process", "Number of cases")
+    return _by_year_chart(shown, year, title, what, size=(10, 5.5), wrap=14, labels=labels)
 
 
 def stage1_timescales(tables: Tables, year: ReportingYear) -> Draft:
     """Stage 1 complaints by response time over the years shown."""
-    clean, this, previous, years, values = _by_year(tables, year, "label")
-    bands = list(values)
-    now, before = values[bands[0]].get(this, float("nan")), values[bands[0]].get(previous)
-    title = (
-        f"{_pct(now)} of Children's Social Care Stage 1 complaints were answered in "
-        f"{bands[0].lower()} in {this}"
-    )
+    shown = _by_year(*tables.values(), year, "label")
+    _, this, previous, years, values = shown
+    band = next(iter(values))
+    now, before = values[band].get(this, float("nan")), values[band].get(previous)
     if is_missing(now):
-        title = (
-            f"Children's Social Care Stage 1 complaints by response time, {years[0]} to {years[-1]}"
-        )
-    elif previous is not None and not is_missing(before):
-        word = _direction(before, now)
-        title += (
-            f", unchanged from {previous}"
-            if word == "unchanged"
-            else f", {word} from {_pct(before)} in {previous}"
-        )
-    colours = palette(len(bands))
-    data = clean.assign(band=clean["label"].astype(str), year=clean["year"].astype(str))
-    figure, ax = _bar_chart(data, (9, 5.5), title, ("Reporting year",
-                            "Percentage of Stage 1 complaints"), bands, category="year",
-                            order=years, series="band", series_order=bands, colours=colours,
-                            fmt=_pct)  # fmt: skip
-    ax.set_ylim(0, 105)
-    alt = f"Bar chart of Stage 1 response times, {join_words(years)}. {title}. "
-    return _draft(title, alt + _by_year_text(values, years, _pct), clean, year, figure, colours)
+        title = f"Children's Social Care Stage 1 complaints by response time, {years[0]} to "
+        title += years[-1]
+    else:
+        title = f"{_pct(now)} of Children's Social Care Stage 1 complaints were answered in "
+        title += f"{band.lower()} in {this}"
+        if previous is not None and not is_missing(before):
+            word = _direction(before, now)
+            since = f"{_pct(before)} in {previous}" if word != "unchanged" else previous
+            title += f", {word} from {since}"
+    what = f"Stage 1 response times, {join_words(years)}"
+    labels = ("Reporting year", "Percentage of Stage 1 complaints")
+    draft = _by_year_chart(shown, year, title, what, category="year", fmt=_pct, labels=labels)
+    draft.figure.axes[0].set_ylim(0, 105)
+    return draft
 
 
-def ranked(tables: Tables, year: ReportingYear, *, key: str, unit: str, title: str,
-           xlabel: str, ylabel: str, what: str) -> Draft:  # fmt: skip
+def outcomes(tables: Tables, year: ReportingYear) -> Draft:
+    """Complaint outcomes, this year against last."""
+    shown = _by_year(*tables.values(), year, "outcome")
+    _, this, previous, _, values = shown
+    years = [y for y in (previous, this) if y is not None]
+    withheld = any(is_missing(by_year.get(y)) for by_year in values.values() for y in years)
+    if previous is None and withheld:
+        title = f"Outcomes of Children's Social Care complaints in {this}"
+    elif previous is None:
+        top = max(values, key=lambda o: values[o].get(this, 0))
+        title = f"Most Children's Social Care complaints were found {top.lower()} in {this}"
+    else:
+        pairs = _compared(values, previous, this)
+        rose = [o.lower() for o, (before, now) in pairs.items() if now > before]
+        fell = [o.lower() for o, (before, now) in pairs.items() if now < before]
+        moved = [
+            f"found {join_words(m, 'or')} {w}" for w, m in (("rose", rose), ("fell", fell)) if m
+        ]
+        if moved:
+            shares = " and the share ".join(moved)
+            title = f"In {this} the share of complaints {shares} compared with {previous}"
+        elif withheld:
+            title = f"Outcomes of Children's Social Care complaints, {previous} and {this}"
+        else:
+            title = f"Outcomes of Children's Social Care complaints were unchanged from {previous}"
+    what = f"complaint outcomes, {join_words(years)}"
+    labels = ("Percentage of Children's Social Care complaints", "Outcome")
+    options = {"size": (9, 5), "horizontal": True, "fmt": _pct, "labels": labels}
+    return _by_year_chart(shown, year, title, what, years=years, **options)
+
+
+def ranked(tables: Tables, year: ReportingYear, *, key: str, unit: str, **words: str) -> Draft:
     """A horizontal bar chart, largest first, of one value per ``key`` (figures in ``unit``),
     titled by the function of this module named ``title`` (:func:`groups_title`,
-    :func:`themes_title`)."""
+    :func:`themes_title`); ``words``: that ``title``, ``what`` it shows, ``xlabel``, ``ylabel``."""
     (clean,) = tables.values()
-    fmt = _formatter(unit)
-    data = clean.assign(item=clean[key].astype(str), value=clean["value"].astype(float))
+    fmt = functools.partial(format_value, unit=unit, missing=SUPPRESSED)
+    data = clean.assign(item=clean[key].astype(str))
     data = data.sort_values("value", ascending=False, kind="stable")
-    order = list(data["item"])
-    pairs = list(zip(order, data["value"], strict=True))
-    heading = globals()[title](pairs, year)
-    colours = palette(1)
-    figure, ax = _bar_chart(data, (9, 1.6 + 0.5 * len(pairs)), heading, (xlabel, ylabel),
-                            category="item", order=order, colours=colours, horizontal=True,
-                            fmt=fmt)  # fmt: skip
-    ax.set_yticks(range(len(order)), [_wrap(i) for i in order])
-    suppressed = ", suppressed figures last" if any(is_missing(v) for _, v in pairs) else ""
-    alt = (
-        f"Horizontal bar chart of {what} in {year}, largest first{suppressed}. {heading}. "
-        + "; ".join(f"{i} {fmt(v)}" for i, v in pairs)
-        + "."
-    )
-    return _draft(heading, alt, clean, year, figure, colours)
+    pairs = list(zip(data["item"], data["value"], strict=True))
+    heading = globals()[words["title"]](pairs, year)
+    suppressed = ", suppressed figures last" if data["value"].isna().any() else ""
+    figures = "; ".join(f"{i} {fmt(v)}" for i, v in pairs)
+    alt = f"{words['what']} in {year}, largest first{suppressed}. {heading}. {figures}."
+    size, labels = (9, 1.6 + 0.5 * len(pairs)), (words["xlabel"], words["ylabel"])
+    bars = dict(category="item", order=list(data["item"]), horizontal=True, fmt=fmt, wrap=28)
+    bars |= {"data": data, "size": size, "labels": labels, "colours": palette(1)}
+    return _chart(clean, year, heading, alt, **bars)
+
+
+def _largest(ranked: list[tuple[str, float]]) -> tuple[list[tuple[str, float]], list[str]]:
+    """The published figures of a ranking, and the items sharing the largest."""
+    shown = [(i, v) for i, v in ranked if not is_missing(v)]
+    return shown, [i for i, v in shown if v == shown[0][1]]
 
 
 def groups_title(ranked: list[tuple[str, float]], year: ReportingYear) -> str:
     """The complainant groups' finding: the largest group (and its share, when all are shown)."""
-    shown = [(i, v) for i, v in ranked if not is_missing(v)]
+    shown, top = _largest(ranked)
     if not shown:
         return f"Complainants to Children's Social Care in {year}, by group"
-    top = [i for i, v in shown if v == shown[0][1]]
     verb = "was the largest group" if len(top) == 1 else "were the largest groups"
     if len(shown) < len(ranked):
         return (
@@ -595,88 +557,33 @@ def groups_title(ranked: list[tuple[str, float]], year: ReportingYear) -> str:
 
 def themes_title(ranked: list[tuple[str, float]], year: ReportingYear) -> str:
     """The complaint themes' finding: the theme (or themes) of the largest share."""
-    ranked = [(i, v) for i, v in ranked if not is_missing(v)]
-    if not ranked:
+    shown, top = _largest(ranked)
+    if not shown:
         return f"Children's Social Care complaints by theme, {year}"
-    top = [i for i, v in ranked if v == ranked[0][1]]
     noun = "theme" if len(top) == 1 else "themes"
     return (
         f"{join_words(top)} {'was the' if len(top) == 1 else 'were each the'} {noun} of "
-        f"{_pct(ranked[0][1])} of Children's Social Care complaints in {year}"
+        f"{_pct(shown[0][1])} of Children's Social Care complaints in {year}"
     )
 
 
-def outcomes(tables: Tables, year: ReportingYear) -> Draft:
-    """Complaint outcomes, this year against last."""
-    clean, this, previous, _, values = _by_year(tables, year, "outcome")
-    years = [y for y in (previous, this) if y is not None]
-    names = list(values)
-    withheld = any(is_missing(values[o].get(y)) for o in names for y in years)
-    if previous is None and withheld:
-        title = f"Outcomes of Children's Social Care complaints in {this}"
-    elif previous is None:
-        top = max(names, key=lambda o: values[o].get(this, 0))
-        title = f"Most Children's Social Care complaints were found {top.lower()} in {this}"
-    else:
-        pairs = {
-            o: (values[o].get(previous), values[o].get(this))
-            for o in names
-            if not is_missing(values[o].get(previous)) and not is_missing(values[o].get(this))
-        }
-        parts = [
-            f"found {join_words(moved, 'or')} {word}"
-            for word, moved in (
-                ("rose", [o.lower() for o, (before, now) in pairs.items() if now > before]),
-                ("fell", [o.lower() for o, (before, now) in pairs.items() if now < before]),
-            )
-            if moved
-        ]
-        if parts:
-            shares = " and the share ".join(parts)
-            title = f"In {this} the share of complaints {shares} compared with {previous}"
-        elif withheld:
-            title = f"Outcomes of Children's Social Care complaints, {previous} and {this}"
-        else:
-            title = f"Outcomes of Children's Social Care complaints were unchanged from {previous}"
-    colours = list(reversed(palette(len(years))))  # newest darkest
-    data = clean[clean["year"].astype(str).isin(years)].assign(
-        item=clean["outcome"].astype(str), year=clean["year"].astype(str)
-    )
-    figure, _ = _bar_chart(data, (9, 5), title, ("Percentage of Children's Social Care "
-                           "complaints", "Outcome"), years, category="item", order=names,
-                           series="year", series_order=years, colours=colours, horizontal=True,
-                           fmt=_pct)  # fmt: skip
-    alt = f"Horizontal bar chart of complaint outcomes, {join_words(years)}. {title}. "
-    return _draft(title, alt + _by_year_text(values, years, _pct), clean, year, figure, colours)
-
-
-def _single_series(clean: pd.DataFrame, year: ReportingYear, values: Mapping[str, float],
-                   labels: tuple[str, str], title: str, what: str, name: str) -> Draft:  # fmt: skip
-    """A titled 9 x 5 inch chart of one bar per label (``values``' keys), in one colour."""
+def _one_bar_each(values: Mapping[str, float]) -> dict:
+    """:func:`_chart`'s options for a 9 x 5 inch chart of a bar per label (``values``' keys)."""
     data = pd.DataFrame({"label": list(values), "value": list(values.values())})
-    colours = palette(1)
-    figure, _ = _bar_chart(data, (9, 5), title, labels, category="label", order=list(values),
-                           colours=colours)  # fmt: skip
-    alt = f"Bar chart of {what}. {title}. " + _series_text(name, list(values), data["value"])
-    return _draft(title, alt, clean, year, figure, colours)
+    return dict(data=data, size=(9, 5), category="label", order=list(values), colours=palette(1))
 
 
 def children_in_care_by_year(tables: Tables, year: ReportingYear) -> Draft:
     """Complaints from children in care over the years shown."""
-    (clean,) = tables.values()
-    _, this, previous, years, by_year = _by_year(tables, year, "year")
+    clean, this, previous, years, by_year = _by_year(*tables.values(), year, "year")
     values = {y: by_year[y][y] for y in years}
     subject = "Complaints from children in care"
-    now = _n(values[this])
     if is_missing(values[this]) or (previous is not None and is_missing(values[previous])):
         title = f"{subject}, {years[0]} to {years[-1]}"
     elif previous is None:
-        title = f"{subject} numbered {now} in {this}"
-    elif values[this] == values[previous]:
-        title = f"{subject} was unchanged at {now} in {this}"
+        title = f"{subject} numbered {_n(values[this])} in {this}"
     else:
-        word = "rose" if values[this] > values[previous] else "fell"
-        title = f"{subject} {word} from {_n(values[previous])} in {previous} to {now} in {this}"
+        title = _change(subject, values[previous], values[this], f" in {previous}", f" in {this}")
     highest = max(values.values())
     if any(is_missing(v) for v in values.values()):
         pass  # a peak or "the most" would compare with suppressed figures
@@ -685,15 +592,16 @@ def children_in_care_by_year(tables: Tables, year: ReportingYear) -> Draft:
     elif len(years) > 1:
         title += f", the most in the {len(years)} years shown"
     what = f"complaints from children in care, {years[0]} to {years[-1]}"
-    return _single_series(clean, year, values, ("Reporting year", "Number of complaints"), title,
-                          what, "Complaints")  # fmt: skip
+    labels = ("Reporting year", "Number of complaints")
+    alt = f"{what}. {title}. {_series_text('Complaints', values)}"
+    return _chart(clean, year, title, alt, labels=labels, **_one_bar_each(values))
 
 
 def children_in_care_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
     """Complaints and contacts from children in care in each quarter of the year."""
     (clean,) = tables.values()
-    by_period = {str(r["period"]): float(r["value"]) for _, r in clean.iterrows()}
-    values = {q: by_period[q] for q in _quarters(clean)}
+    by_period = dict(zip(clean["period"].astype(str), clean["value"], strict=True))
+    values = {q: float(by_period[q]) for q in _quarters(clean)}
     if any(is_missing(v) for v in values.values()):
         title = f"Complaints and contacts from children in care in each quarter of {year}"
     else:
@@ -702,31 +610,28 @@ def children_in_care_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
             f"Complaints and contacts from children in care peaked in {join_words(peaks)} of "
             f"{year}, at {_n(values[peaks[0]])}"
         )
-    return _single_series(clean, year, values, (f"Quarter of {year}", "Complaints or contacts"),
-                          title, "complaints and contacts from children in care by quarter",
-                          "Complaints or contacts")  # fmt: skip
+    what = "complaints and contacts from children in care by quarter"
+    labels = (f"Quarter of {year}", "Complaints or contacts")
+    alt = f"{what}. {title}. {_series_text('Complaints or contacts', values)}"
+    return _chart(clean, year, title, alt, labels=labels, **_one_bar_each(values))
 
 
 def equality(tables: Tables, year: ReportingYear) -> Draft:
     """Equality monitoring of complainants, a panel per characteristic, this year and last."""
-    clean, this, previous, _, _ = _by_year(tables, year, "group")
+    clean, this, previous, _, _ = _by_year(*tables.values(), year, "group")
     years = [y for y in (previous, this) if y is not None]
-    data = clean[clean["year"].astype(str).isin(years)].assign(
-        characteristic=clean["characteristic"].astype(str),
-        item=clean["group"].astype(str),
-        year=clean["year"].astype(str),
-        value=clean["value"].astype(float),
+    data = clean[clean["year"].astype(str).isin(years)]
+    data = data.assign(
+        characteristic=data["characteristic"].astype(str), year=data["year"].astype(str)
     )
-    sections = list(dict.fromkeys(data["characteristic"]))
-    groups = {s: list(dict.fromkeys(data[data["characteristic"] == s]["item"])) for s in sections}
-    lookup = {(r.characteristic, r.item, r.year): r.value for r in data.itertuples()}
-    changes = [
-        (s, g, lookup[(s, g, previous)], lookup[(s, g, this)])
-        for s in sections
-        for g in groups[s]
-        if previous is not None and (s, g, previous) in lookup and (s, g, this) in lookup
-    ]
-    changes = [c for c in changes if not is_missing(c[2]) and not is_missing(c[3])]
+    values: dict[tuple[str, str], dict[str, float]] = {}
+    for row in data.itertuples():
+        values.setdefault((row.characteristic, row.item), {})[row.year] = row.value
+    groups: dict[str, list[str]] = {}
+    for s, g in values:
+        groups.setdefault(s, []).append(g)
+    pairs = _compared(values, previous, this)
+    changes = [(s, g, *pairs[s, g]) for s in groups for g in groups[s] if (s, g) in pairs]
     if changes:
         s, g, before, after = max(changes, key=lambda c: abs(c[3] - c[2]))
         title = (
@@ -736,17 +641,13 @@ def equality(tables: Tables, year: ReportingYear) -> Draft:
         )
     else:
         title = f"Equality monitoring of complainants, {join_words(years)}"
-    colours = list(reversed(palette(len(years))))
-    figure, key, axes = _panels(
-        10,
-        2.4 + 0.42 * sum(len(g) + 1.2 for g in groups.values()),
-        [len(groups[s]) + 0.6 for s in sections],
-    )
-    for ax, section in zip(axes, sections, strict=True):
-        _bars(ax, data[data["characteristic"] == section], category="item", value="value",
-              order=groups[section], series="year", series_order=years, colours=colours,
-              horizontal=True, fmt=_pct)  # fmt: skip
-        ax.set_yticks(range(len(groups[section])), [_wrap(g, 45) for g in groups[section]])
+    colours = palette(len(years))[::-1]
+    bars = dict(series="year", series_order=years, colours=colours, horizontal=True, fmt=_pct)
+    height = 2.4 + 0.42 * sum(len(g) + 1.2 for g in groups.values())
+    figure, key, axes = _panels(10, height, [len(g) + 0.6 for g in groups.values()])
+    for ax, section in zip(axes, groups, strict=True):
+        panel = data[data["characteristic"] == section]
+        _bars(ax, panel, category="item", order=groups[section], wrap=45, **bars)
         ax.set_title(section, loc="left", fontweight="bold")
         ax.set_ylabel("")
         ax.set_xlabel("")
@@ -755,59 +656,25 @@ def equality(tables: Tables, year: ReportingYear) -> Draft:
     figure.supylabel("Group", fontsize=12)
     _legend(key, years, colours)
     add_title(figure, title, width=80)
-    figures = " ".join(
-        f"{s}: "
-        + "; ".join(
-            f"{g} "
-            + ", ".join(f"{_pct(lookup[(s, g, y)])} in {y}" for y in years if (s, g, y) in lookup)
-            for g in groups[s]
-        )
-        + "."
-        for s in sections
-    )
+
+    def figures(s: str, g: str) -> str:
+        shown = [y for y in years if y in values[s, g]]
+        return f"{g} " + ", ".join(f"{_pct(values[s, g][y])} in {y}" for y in shown)
+
+    parts = [f"{s}: " + "; ".join(figures(s, g) for g in groups[s]) + "." for s in groups]
     alt = (
-        f"Horizontal bar charts, one per characteristic ({join_words(sections)}), comparing "
-        f"the equality monitoring of complainants in {join_words(years)}. {title}. {figures}"
+        f"Horizontal bar charts, one per characteristic ({join_words(list(groups))}), comparing "
+        f"the equality monitoring of complainants in {join_words(years)}. {title}. "
+        + " ".join(parts)
     )
-    return _draft(title, alt, clean, year, figure, colours)
+    return Draft("", title, alt, source_note(clean, year), figure, tuple(colours))
 
 
 # Saving -----------------------------------------------------------------------------------------
 
-
 _SVG_ID = re.compile(r'\bid="([^"]+)"')
-
-
-def _stable_ids(svg: str, chart_id: str) -> str:
-    """Rename matplotlib's hashed element ids to ``<chart_id>-<n>`` in order of appearance.
-
-    matplotlib hashes clip rectangles' float coordinates into ids; the layout solver can differ
-    in the last bits between processes, which changes an id but no drawing. Sequential ids make
-    the file depend only on what is drawn (and stay unique when several SVGs share a page).
-    """
-    names = {old: f"{chart_id}-{n}" for n, old in enumerate(dict.fromkeys(_SVG_ID.findall(svg)))}
-    if not names:
-        return svg
-    pattern = re.compile(
-        r'(?P<lead>id="|#)(?P<name>' + "|".join(re.escape(k) for k in names) + r')(?=[")])'
-    )
-    return pattern.sub(lambda m: m.group("lead") + names[m.group("name")], svg)
-
-
-def _accessible_svg(svg: str, chart_id: str, title: str, description: str) -> str:
-    """Give the SVG a ``<title>`` and ``<desc>`` that screen readers announce."""
-    svg = _stable_ids(svg, chart_id)
-    title_id, desc_id = f"{chart_id}-title", f"{chart_id}-desc"
-    opening = re.search(r"<svg\b[^>]*>", svg)
-    if opening is None:
-        raise ValueError("matplotlib wrote no <svg> element")
-    tag = opening.group(0)
-    new_tag = (
-        tag[:-1] + f' role="img" aria-labelledby={quoteattr(f"{title_id} {desc_id}")}>'
-        f"\n <title id={quoteattr(title_id)}>{xml_escape(title)}</title>"
-        f"\n <desc id={quoteattr(desc_id)}>{xml_escape(description)}</desc>"
-    )
-    return svg[: opening.start()] + new_tag + svg[opening.end() :]
+#: ``c`` standing alone: a suppressed figure in a text alternative.
+_C_TOKEN = re.compile(r"(?<![\w'’])c(?![\w'’])")
 
 
 def save_chart(draft: Draft, charts_dir: Path) -> Chart:
@@ -817,9 +684,7 @@ def save_chart(draft: Draft, charts_dir: Path) -> Chart:
     colour has less than 3:1 contrast on white. Call it inside the style context the figure was
     drawn in."""
     check_contrast(draft.colours)
-    png = charts_dir / f"{draft.id}.png"
-    svg = charts_dir / f"{draft.id}.svg"
-    # The source line sits in a band kept free at the bottom of the figure.
+    png, svg = (charts_dir / f"{draft.id}.{kind}" for kind in ("png", "svg"))
     height = draft.figure.get_figheight()
     band = SOURCE_BAND_INCHES / height
     draft.figure.get_layout_engine().set(rect=(0, band, 1, 1 - band))
@@ -832,10 +697,25 @@ def save_chart(draft: Draft, charts_dir: Path) -> Chart:
     draft.figure.savefig(
         buffer, format="svg", metadata={"Date": None, "Creator": None}, facecolor=BACKGROUND
     )
-    svg.write_text(
-        _accessible_svg(buffer.getvalue(), draft.id, draft.title, draft.alt_text),
-        encoding="utf-8",
+    # matplotlib's element ids hash clip rectangles' coordinates, whose last bits the layout
+    # solver can change between processes: renamed <id>-<n> in order (unique on a shared page).
+    text, chart_id = buffer.getvalue(), draft.id
+    names = {old: f"{chart_id}-{n}" for n, old in enumerate(dict.fromkeys(_SVG_ID.findall(text)))}
+    if names:
+        alternatives = "|".join(re.escape(k) for k in names)
+        pattern = re.compile(r'(?P<lead>id="|#)(?P<name>' + alternatives + r')(?=[")])')
+        text = pattern.sub(lambda m: m.group("lead") + names[m.group("name")], text)
+    # A <title> and <desc> that screen readers announce.
+    opening = re.search(r"<svg\b[^>]*>", text)
+    if opening is None:
+        raise ValueError("matplotlib wrote no <svg> element")
+    title_id, desc_id = f"{chart_id}-title", f"{chart_id}-desc"
+    tag = (
+        opening.group(0)[:-1] + f' role="img" aria-labelledby={quoteattr(f"{title_id} {desc_id}")}>'
+        f"\n <title id={quoteattr(title_id)}>{xml_escape(draft.title)}</title>"
+        f"\n <desc id={quoteattr(desc_id)}>{xml_escape(draft.alt_text)}</desc>"
     )
+    svg.write_text(text[: opening.start()] + tag + text[opening.end() :], encoding="utf-8")
     return Chart(draft.id, draft.title, draft.alt_text, png, svg, draft.source, draft.colours)
 
 
@@ -853,27 +733,21 @@ def _needed(table_id: str, chart: cards.Chart) -> tuple[str, ...]:
     return chart.tables or (table_id,)
 
 
-#: ``c`` standing alone: a suppressed figure in a text alternative.
-_C_TOKEN = re.compile(r"(?<![\w'’])c(?![\w'’])")
-
-
 def draw_chart(
     tables: Tables, chart_id: str, year: ReportingYear | str, charts_dir: Path | str
 ) -> Chart:
-    """Draw one chart, by the function its card names, and write ``<charts_dir>/<chart_id>.png``
-    and ``.svg``."""
+    """Draw one chart by the function its card names; write ``<charts_dir>/<chart_id>.png/.svg``."""
     table_id, chart = next((t, c) for t, c in report_charts() if c.id == chart_id)
-    year = ReportingYear.parse(str(year))
     charts_dir = Path(charts_dir)
     charts_dir.mkdir(parents=True, exist_ok=True)
     # Copies: the drawing code never sees (or changes) the caller's frames. Figures as floats,
     # a suppressed one (public edition) as NaN.
-    copies = {}
-    for name in _needed(table_id, chart):
-        copies[name] = tables[name].copy()
-        copies[name]["value"] = pd.to_numeric(copies[name]["value"]).astype("float64")
+    copies = {
+        name: tables[name].assign(value=pd.to_numeric(tables[name]["value"]).astype("float64"))
+        for name in _needed(table_id, chart)
+    }
     with matplotlib.style.context([AF_STYLE, RC_OVERRIDES]):
-        draft = globals()[chart.draw](copies, year, **chart.options)
+        draft = globals()[chart.draw](copies, ReportingYear.parse(str(year)), **chart.options)
         draft.id = chart.id
         if _C_TOKEN.search(draft.alt_text):
             draft.alt_text = f"{draft.alt_text} {LEGEND}"
@@ -891,11 +765,10 @@ def draw_all_charts(
         for table_id, chart in report_charts()
         if all(t in tables for t in _needed(table_id, chart))
     ]
+    fields = ("id", "title", "alt_text", "source")
     listing = [
-        {"id": c.id, "title": c.title, "alt_text": c.alt_text, "source": c.source,
-         "png": c.png.name, "svg": c.svg.name}
-        for c in charts
-    ]  # fmt: skip
+        {f: getattr(c, f) for f in fields} | {"png": c.png.name, "svg": c.svg.name} for c in charts
+    ]
     target = Path(charts_dir) / "charts.json"
     target.write_text(json.dumps(listing, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return charts
