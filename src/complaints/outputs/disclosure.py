@@ -102,10 +102,8 @@ LEGEND = (
     "c: suppressed to protect confidentiality (a small number, or a figure that would reveal one)."
 )
 
-#: Labels that state a suppressed count in words, reworded in the public edition.
-PUBLIC_LABELS = {
-    ("key_facts", "stage2_remedy_paid"): "Back payment made to resolve Stage 2 cases",
-}
+#: Key-fact labels that state a suppressed count in words, reworded in the public edition.
+PUBLIC_LABELS = {"stage2_remedy_paid": "Back payment made to resolve Stage 2 cases"}
 
 Cell = tuple[str, int]  # (table id, row position)
 _C = re.compile(r"(?<![\w])c(?![\w])")  # the symbol of a suppressed figure in a cell's text
@@ -147,12 +145,11 @@ def apply_public_edition(tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.Dat
             frame.loc[hidden, "source_text"] = SUPPRESSED
         if table_id in identities.QUARTERLY_TABLES:
             _rewrite_pairs(frame, ["year", "period"], _FRACTION, set(hidden), _fraction_text)
-        elif table_id in ("statutory_social_care", "statutory_whole_authority"):
+        elif table_id in (identities.STAT_SC, identities.STAT_WA):
             _rewrite_pairs(frame, ["year"], _LGSCO, set(hidden), _lgsco_text)
         elif table_id == "key_facts":
-            for (tid, fact), label in PUBLIC_LABELS.items():
-                if tid == table_id:
-                    frame.loc[frame["fact"].astype(str) == fact, "label"] = label
+            for fact, label in PUBLIC_LABELS.items():
+                frame.loc[frame["fact"].astype(str) == fact, "label"] = label
         elif table_id == "learning_from_complaints":
             frame["case_id"] = pd.NA
         elif table_id == "children_in_care_cases":
@@ -184,9 +181,8 @@ def suppression_plan(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     For auditors of the internal edition only: it holds the suppressed values.
     """
     data = _Data(tables)
-    plan = _plan(data)
     records = []
-    for (table_id, pos), reason in sorted(plan.items(), key=lambda kv: data.order(kv[0])):
+    for (table_id, pos), reason in sorted(_plan(data).items(), key=lambda kv: data.order(kv[0])):
         row = data.frames[table_id].loc[pos]
         key = ", ".join(str(row[k]) for k in _Data.keys(table_id))
         records.append((table_id, pos, key, str(row["unit"]), row["value"], reason))
@@ -206,29 +202,31 @@ def public_notes(
     """
     if notes is None:
         return None
-    data = _Data(tables)
-    hidden_tables = {table_id for table_id, _ in _plan(data)}
-    ids: set[str] = set()
-    for table_id, column in (
-        ("learning_from_complaints", "case_id"),
-        ("children_in_care_cases", "case_ref"),
-    ):
-        if table_id in data.frames:
-            ids.update(str(v) for v in data.frames[table_id][column].dropna() if str(v).strip())
-    about_hidden = notes["table_id"].astype(str).isin(hidden_tables)
+    hidden_tables = {table_id for table_id, _ in _plan(_Data(tables))}
+    ids = {
+        str(v)
+        for table_id, column in (
+            ("learning_from_complaints", "case_id"),
+            ("children_in_care_cases", "case_ref"),
+        )
+        if table_id in tables
+        for v in tables[table_id][column].dropna()
+        if str(v).strip()
+    }
     names_case = notes["message"].astype(str).map(lambda m: any(i in m for i in ids))
-    keep = ~(about_hidden | names_case)
-    kept = notes[keep]
-    withheld = notes[~keep].groupby("table_id", sort=False).size()
+    keep = ~(notes["table_id"].astype(str).isin(hidden_tables) | names_case)
     message = (
         "{} data-quality note(s) withheld from the public edition: they concern figures "
         "suppressed in it, or name a case."
     )
     extra = pd.DataFrame(
-        [(table_id, "info", message.format(count)) for table_id, count in withheld.items()],
+        [
+            (t, "info", message.format(n))
+            for t, n in notes[~keep].groupby("table_id", sort=False).size().items()
+        ],
         columns=["table_id", "severity", "message"],
     ).reindex(columns=notes.columns)
-    return pd.concat([kept, extra], ignore_index=True)
+    return pd.concat([notes[keep], extra], ignore_index=True)
 
 
 # The data: cells, keys and relationships --------------------------------------------------------
@@ -247,6 +245,13 @@ class _Relation:
         return (*self.parts, self.total)
 
 
+def _root(parent: dict[Cell, Cell], cell: Cell) -> Cell:
+    """The representative of ``cell`` in a union-find forest."""
+    while parent.setdefault(cell, cell) != cell:
+        cell = parent[cell]
+    return cell
+
+
 class _Data:
     """The clean tables with positional rows, an index by key, and the relationships of
     :mod:`complaints.checks.identities` between their cells."""
@@ -255,23 +260,33 @@ class _Data:
         self.frames = {t: f.reset_index(drop=True).copy() for t, f in tables.items()}
         self._table_order = {t: i for i, t in enumerate(self.frames)}
         self.index: dict[str, dict[tuple[str, ...], list[int]]] = {}
-        for table_id, frame in self.frames.items():
-            by_key: dict[tuple[str, ...], list[int]] = {}
-            key = self.keys(table_id)
-            if key and all(k in frame.columns for k in key):
-                for pos, values in enumerate(frame.loc[:, list(key)].astype(str).itertuples()):
-                    by_key.setdefault(tuple(values[1:]), []).append(pos)
-            self.index[table_id] = by_key
         self.values: dict[Cell, float] = {}
         self.units: dict[Cell, str] = {}
         for table_id, frame in self.frames.items():
-            if "value" not in frame.columns or "unit" not in frame.columns:
-                continue
-            for pos, (value, unit) in enumerate(zip(frame["value"], frame["unit"], strict=True)):
-                if value is not None and not pd.isna(value):
-                    self.values[(table_id, pos)] = float(value)
-                    self.units[(table_id, pos)] = str(unit)
+            key, by_key = list(self.keys(table_id)), self.index.setdefault(table_id, {})
+            if key and all(k in frame.columns for k in key):
+                for pos, values in enumerate(frame.loc[:, key].astype(str).itertuples()):
+                    by_key.setdefault(tuple(values[1:]), []).append(pos)
+            if {"value", "unit"} <= set(frame.columns):
+                for pos, (value, unit) in enumerate(
+                    zip(frame["value"], frame["unit"], strict=True)
+                ):
+                    if value is not None and not pd.isna(value):
+                        self.values[(table_id, pos)] = float(value)
+                        self.units[(table_id, pos)] = str(unit)
         self._relations()
+        # Count cells grouped into figures: linked cells with the same value are one figure.
+        parent: dict[Cell, Cell] = {c: c for c in self.values if self.is_count(c)}
+        for group in self.links:
+            for i, a in enumerate(group):
+                for b in group[i + 1 :]:
+                    if self.values[a] == self.values[b]:
+                        parent[_root(parent, a)] = _root(parent, b)
+        roots: dict[Cell, int] = {}
+        self.figures = {
+            c: roots.setdefault(_root(parent, c), len(roots))
+            for c in sorted(parent, key=self.order)
+        }
 
     @staticmethod
     def keys(table_id: str) -> tuple[str, ...]:
@@ -279,20 +294,6 @@ class _Data:
 
     def order(self, cell: Cell) -> tuple[int, int]:
         return (self._table_order[cell[0]], cell[1])
-
-    def cell(self, table_id: str, *key: str) -> Cell | None:
-        """The first row of ``table_id`` with this key that holds a figure."""
-        found = self.index.get(table_id, {}).get(tuple(str(k) for k in key), [])
-        return next(((table_id, p) for p in found if (table_id, p) in self.values), None)
-
-    def where(self, table_id: str, **match: str) -> list[Cell]:
-        frame = self.frames.get(table_id)
-        if frame is None:
-            return []
-        mask = pd.Series(True, index=frame.index)
-        for column, wanted in match.items():
-            mask &= frame[column].astype(str) == wanted
-        return [(table_id, p) for p in frame.index[mask] if (table_id, p) in self.values]
 
     def is_count(self, cell: Cell) -> bool:
         return self.units.get(cell) == "count"
@@ -302,9 +303,8 @@ class _Data:
         key = [k for k in self.keys(table_id) if k in rows.columns] or ["value"]
         out: dict[tuple[str, ...], Cell | None] = {}
         for pos, values in zip(rows.index, rows.loc[:, key].astype(str).itertuples(), strict=True):
-            cell = (table_id, int(pos))
             if out.get(values[1:]) is None:
-                out[values[1:]] = cell if cell in self.values else None
+                out[values[1:]] = (table_id, int(pos)) if (table_id, pos) in self.values else None
         return list(out.values())
 
     def _relations(self) -> None:
@@ -314,27 +314,21 @@ class _Data:
         order of the tables and years (the DfE rule applies them in turn)."""
         self.bounds: list[_Relation] = []
         self.percent_groups: list[tuple[Cell, ...]] = []
-        self._bases: dict[Cell, Cell | None] = {}
+        self.bases: dict[Cell, Cell | None] = {}  # percentage -> the count it is a share of
         same: dict[Cell, Cell] = {}  # union-find over the places of one figure
-
-        def find(c: Cell) -> Cell:
-            while same.setdefault(c, c) != c:
-                c = same[c]
-            return c
-
-        def percent(cells: Iterable[Cell | None]) -> tuple[Cell, ...]:
-            return tuple(c for c in cells if c is not None and self.units.get(c) == "percent")
-
         sums: list[tuple[tuple[int, str], _Relation]] = []
         for rel in identities.instantiate(self.frames):
             ident = rel.identity
             parts = self._firsts(ident.parts.table, rel.parts)
             whole = self._firsts(ident.whole.table, rel.whole) if ident.whole else []
             total = next((c for c in whole if c is not None), None)
+            cells = [(ident.parts.table, int(p)) for p in rel.parts.index]
+            cells += [(ident.whole.table, int(p)) for p in rel.whole.index] if ident.whole else []
+            group = tuple(c for c in cells if self.units.get(c) == "percent")
             if ident.kind == "same" and parts[0] is not None and total is not None:
-                same[find(parts[0])] = find(total)
-            elif ident.kind == "sum" and len(group := percent(self.where_rows(rel))) > 1:
-                self.percent_groups.append(group)  # the quarters' percentages and the year's
+                same[_root(same, parts[0])] = _root(same, total)
+            elif ident.kind in ("sum", "shares") and len(group) > 1:
+                self.percent_groups.append(group)  # quarters and year; shares of one whole
             elif ident.kind == "sum" and total is not None and parts and None not in parts:
                 if all(self.is_count(c) for c in (*parts, total)):
                     order = (self._table_order[ident.whole.table], rel.key["year"])
@@ -343,15 +337,13 @@ class _Data:
                 present = tuple(c for c in parts if c is not None)
                 if present and all(self.is_count(c) for c in (*present, total)):
                     self.bounds.append(_Relation(present, total, "bound"))
-            elif ident.kind == "shares" and len(group := percent(self.where_rows(rel))) > 1:
-                self.percent_groups.append(group)
             elif ident.kind == "base":
                 for pos in rel.parts.index:
-                    self._bases.setdefault((ident.parts.table, int(pos)), total)
+                    self.bases.setdefault((ident.parts.table, int(pos)), total)
         self.sums: list[_Relation] = [r for _, r in sorted(sums, key=lambda item: item[0])]
         figures: dict[Cell, list[Cell]] = {}
         for cell in sorted(same, key=self.order):
-            figures.setdefault(find(cell), []).append(cell)
+            figures.setdefault(_root(same, cell), []).append(cell)
         # Rows of different reports with the same key are the same figure too.
         by_key = [
             tuple((t, p) for p in positions if (t, p) in self.values)
@@ -360,18 +352,11 @@ class _Data:
         ]
         counts = (tuple(filter(self.is_count, g)) for g in [*by_key, *figures.values()])
         self.links = [g for g in counts if len(g) > 1]
-        self.percent_links = [g for g in map(percent, [*figures.values(), *by_key]) if len(g) > 1]
-
-    def where_rows(self, rel: identities.Relation) -> list[Cell]:
-        """Every row of a relation that holds a figure."""
-        tables = (rel.identity.parts.table, rel.identity.whole.table if rel.identity.whole else "")
-        cells = [(tables[0], int(p)) for p in rel.parts.index]
-        cells += [(tables[1], int(p)) for p in rel.whole.index]
-        return [c for c in cells if c in self.values]
-
-    def base(self, cell: Cell) -> Cell | None:
-        """The count a percentage is a share of (``None`` when the report does not give it)."""
-        return self._bases.get(cell)
+        percent = (
+            tuple(c for c in g if self.units.get(c) == "percent")
+            for g in [*figures.values(), *by_key]
+        )
+        self.percent_links = [g for g in percent if len(g) > 1]
 
 
 # Planning the suppression -----------------------------------------------------------------------
@@ -379,30 +364,27 @@ class _Data:
 
 def _plan(data: _Data) -> dict[Cell, str]:
     """Every cell to suppress, with the reason."""
-    plan: dict[Cell, str] = {}
-    counts = [c for c in data.values if data.is_count(c)]
-    for cell in counts:
-        if PRIMARY_MIN <= data.values[cell] <= PRIMARY_MAX:
-            plan[cell] = "primary"
+    plan = {
+        c: "primary"
+        for c in data.values
+        if data.is_count(c) and PRIMARY_MIN <= data.values[c] <= PRIMARY_MAX
+    }
     while True:
-        if _propagate(data, plan, data.links, data.sums, zeros=False):
-            continue
-        exposed = _exposed(data, plan)
-        if not exposed:
+        while _propagate(data, plan, data.links, data.sums, zeros=False):
+            pass
+        if (exposed := _exposed(data, plan)) is None:
             break
-        plan[_protector(data, plan, exposed[0])] = "secondary"
-
+        plan[_protector(data, plan, exposed)] = "secondary"
     for cell, unit in data.units.items():
         if unit == "percent" and cell not in plan and _percentage_discloses(data, plan, cell):
             plan[cell] = "percentage"
     groups = [_Relation(g[:-1], g[-1]) for g in data.percent_groups]
     while _propagate(data, plan, data.percent_links, groups, zeros=True):
         pass
-
-    for fact, count_fact in _MONEY_FOLLOWS.items():
-        for money in data.where("key_facts", fact=fact):
-            year = str(data.frames["key_facts"].loc[money[1], "year"])
-            count = data.cell("key_facts", year, count_fact)
+    for (year, fact), positions in data.index.get("key_facts", {}).items():
+        found = data.index["key_facts"].get((year, _MONEY_FOLLOWS.get(fact, "")), [])
+        count = next((("key_facts", p) for p in found if ("key_facts", p) in data.values), None)
+        for money in (("key_facts", p) for p in positions):
             if data.units.get(money) == "GBP" and count is not None and count in plan:
                 plan[money] = "money"
     return plan
@@ -424,8 +406,7 @@ def _propagate(
                     plan[cell] = "same figure"
                     changed = True
     for relation in relations:
-        hidden = [c for c in relation.cells if c in plan]
-        if len(hidden) != 1:
+        if sum(c in plan for c in relation.cells) != 1:
             continue
         choice = _smallest(data, [c for c in relation.cells if c not in plan], zeros=zeros)
         if choice is not None:
@@ -437,137 +418,79 @@ def _propagate(
 def _smallest(data: _Data, cells: Iterable[Cell], zeros: bool = False) -> Cell | None:
     """The smallest non-zero cell (a zero only if ``zeros`` and nothing else is left)."""
     cells = list(cells)
-    nonzero = [c for c in cells if data.values[c] != 0]
-    pool = nonzero or (cells if zeros else [])
+    pool = [c for c in cells if data.values[c] != 0] or (cells if zeros else [])
     return min(pool, key=lambda c: (data.values[c], data.order(c))) if pool else None
 
 
 def _percentage_discloses(data: _Data, plan: dict[Cell, str], cell: Cell) -> bool:
-    percent = data.values[cell]
+    percent, base = data.values[cell], data.bases.get(cell)
     if percent == 0:
         return False
-    base = data.base(cell)
-    if base is None or base in plan:
+    if base is None or base in plan or data.values[base] < MIN_BASE:
         return True
-    size = data.values[base]
-    if size < MIN_BASE:
-        return True
-    stands_for = max(1, math.floor(percent * size / 100 + 0.5))
+    stands_for = max(1, math.floor(percent * data.values[base] / 100 + 0.5))
     return PRIMARY_MIN <= stands_for <= PRIMARY_MAX
 
 
 # The audit: can a suppressed count be worked out? -----------------------------------------------
 
 
-def _figures(data: _Data) -> dict[Cell, int]:
-    """Count cells grouped into figures: linked cells with the same value are one figure."""
-    parent: dict[Cell, Cell] = {c: c for c in data.values if data.is_count(c)}
-
-    def find(c: Cell) -> Cell:
-        while parent[c] != c:
-            parent[c] = parent[parent[c]]
-            c = parent[c]
-        return c
-
-    for group in data.links:
-        for i, a in enumerate(group):
-            for b in group[i + 1 :]:
-                if data.values[a] == data.values[b]:
-                    parent[find(a)] = find(b)
-    roots: dict[Cell, int] = {}
-    return {c: roots.setdefault(find(c), len(roots)) for c in sorted(parent, key=data.order)}
-
-
-def _feasible_ranges(data: _Data, plan: Mapping[Cell, str]) -> dict[int, tuple[float, float]]:
-    """For every suppressed count figure in a relationship: the smallest and largest whole value
-    it can take given the published counts and the relationships that hold in the data."""
+def _exposed(data: _Data, plan: Mapping[Cell, str]) -> Cell | None:
+    """The first suppressed count (in table order) a reader could work out exactly: published
+    elsewhere, or pinned to one whole value by integer programs (``linprog``, HiGHS) over the
+    published counts and the relationships that hold in the data, every ``c`` at least 1."""
     import numpy as np
     from scipy.optimize import linprog
 
-    figure_of = _figures(data)
-    unknown: dict[int, int] = {}
-    known: dict[int, float] = {}
-    for cell, figure in figure_of.items():
-        if cell in plan:
-            unknown.setdefault(figure, len(unknown))
-        else:
-            known[figure] = data.values[cell]
-    for figure in list(unknown):
-        if figure in known:  # published elsewhere: no range to compute, it is exposed
-            del unknown[figure]
-    columns = {figure: i for i, figure in enumerate(unknown)}
+    figure_of = data.figures
+    known = {figure_of[c]: data.values[c] for c in figure_of if c not in plan}
+    hidden = sorted((c for c in plan if c in figure_of), key=data.order)
+    columns: dict[int, int] = {}
+    for cell in hidden:
+        if figure_of[cell] not in known:
+            columns.setdefault(figure_of[cell], len(columns))
     n = len(columns)
-    if n == 0:
-        return {}
     rows: dict[str, tuple[list, list]] = {"sum": ([], []), "bound": ([], [])}
-    involved: set[int] = set()
     for relation in [*data.sums, *data.bounds]:
-        truth = sum(data.values[c] for c in relation.parts)
-        holds = (
-            truth == data.values[relation.total]
-            if relation.kind == "sum"
-            else (truth <= data.values[relation.total])
-        )
-        if not holds:
-            continue
-        row = np.zeros(n)
-        constant = 0.0
+        truth, total = sum(data.values[c] for c in relation.parts), data.values[relation.total]
+        if (truth != total) if relation.kind == "sum" else (truth > total):
+            continue  # broken in the data: it cannot pin a value
+        row, constant = np.zeros(n), 0.0
         for cell, sign in [*((p, 1.0) for p in relation.parts), (relation.total, -1.0)]:
-            figure = figure_of[cell]
-            if figure in columns:
-                row[columns[figure]] += sign
+            if figure_of[cell] in columns:
+                row[columns[figure_of[cell]]] += sign
             else:
-                constant += sign * known[figure]
-        if not row.any():
-            continue
-        involved.update(int(i) for i in np.flatnonzero(row))
-        rows[relation.kind][0].append(row)
-        rows[relation.kind][1].append(-constant)
-    ranges: dict[int, tuple[float, float]] = {}
+                constant += sign * known[figure_of[cell]]
+        if row.any():
+            rows[relation.kind][0].append(row)
+            rows[relation.kind][1].append(-constant)
+    involved = {int(i) for matrix, _ in rows.values() for r in matrix for i in np.flatnonzero(r)}
     problem: dict[str, object] = {"bounds": [(1, None)] * n, "integrality": np.ones(n)}
     for kind, suffix in (("sum", "eq"), ("bound", "ub")):
-        matrix, rhs = rows[kind]
-        problem[f"A_{suffix}"] = np.array(matrix) if matrix else None
-        problem[f"b_{suffix}"] = np.array(rhs) if rhs else None
-    for figure, i in columns.items():
-        if i not in involved:
-            ranges[figure] = (1.0, math.inf)
-            continue
-        objective = np.zeros(n)
-        objective[i] = 1.0
-        low = linprog(objective, method="highs", **problem)
-        high = linprog(-objective, method="highs", **problem)
-        lo = low.fun if low.status == 0 else -math.inf
-        hi = -high.fun if high.status == 0 else math.inf
-        ranges[figure] = (lo, hi)
-    return ranges
-
-
-def _exposed(data: _Data, plan: Mapping[Cell, str]) -> list[Cell]:
-    """Suppressed count cells that could be worked out exactly, in table order."""
-    figure_of = _figures(data)
-    published = {figure_of[c] for c in figure_of if c not in plan}
-    ranges = _feasible_ranges(data, plan)
-    exposed = []
-    for cell in sorted((c for c in plan if c in figure_of), key=data.order):
-        figure = figure_of[cell]
-        lo, hi = ranges.get(figure, (1.0, math.inf))
-        if figure in published or hi - lo < 1 - 1e-6:
-            exposed.append(cell)
-    return exposed
+        problem[f"A_{suffix}"] = np.array(rows[kind][0]) if rows[kind][0] else None
+        problem[f"b_{suffix}"] = np.array(rows[kind][1]) if rows[kind][1] else None
+    for cell in hidden:
+        i = columns.get(figure_of[cell])
+        if i is None:  # published elsewhere
+            return cell
+        if i in involved:
+            low = linprog(np.eye(n)[i], method="highs", **problem)
+            high = linprog(-np.eye(n)[i], method="highs", **problem)
+            lo = low.fun if low.status == 0 else -math.inf
+            hi = -high.fun if high.status == 0 else math.inf
+            if hi - lo < 1 - 1e-6:
+                return cell
+    return None
 
 
 def _protector(data: _Data, plan: Mapping[Cell, str], cell: Cell) -> Cell:
     """The published count to suppress next to protect ``cell``: the smallest non-zero one in
     its relationships, else in the relationships of the cells those share."""
-    figure_of = _figures(data)
-    same = {c for c in figure_of if figure_of[c] == figure_of[cell]}
+    reach = {c for c, f in data.figures.items() if f == data.figures[cell]}
     relations = [*data.sums, *data.bounds]
-    reach = same
     for _ in range(len(relations) + 1):
         touching = [r for r in relations if reach & set(r.cells)]
-        candidates = {c for r in touching for c in r.cells if c not in plan}
-        choice = _smallest(data, candidates)
+        choice = _smallest(data, {c for r in touching for c in r.cells if c not in plan})
         if choice is not None:
             return choice
         wider = reach | {c for r in touching for c in r.cells}
