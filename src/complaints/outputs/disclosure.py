@@ -1,81 +1,58 @@
 """Editions of the report: the full internal edition, and a public edition under disclosure control.
 
-The **internal** edition is the report as published: every figure, every case id. The **public**
-edition applies the disclosure control used for the Department for Education's children's social
-care statistics to the tidy clean tables, so the report tables and the charts drawn from them
-show only what may be released. :func:`apply_edition` gives either; :func:`apply_public_edition`
-never modifies its input and keeps every table's clean-schema columns and types.
+The **internal** edition is the report as published. The **public** edition applies the
+disclosure control of the Department for Education's children's social care statistics to the
+clean tables, so the report tables and charts drawn from them show only what may be released.
+:func:`apply_edition` gives either, never modifying its input and keeping every table's columns
+and types. A suppressed figure keeps its row (and provenance): ``value`` missing, ``source_text``
+``c``, the symbol the public tables print (:func:`suppressed_mask` finds such rows). Where one
+printed cell holds two figures (``upheld/received``, ``5 with 1 upheld``) both rows get the
+public cell's text (``c/2``, ``c with c upheld``), so no row's text states a suppressed figure.
 
-How a suppressed figure is held
--------------------------------
-The row stays (so tables keep their shape and every figure its provenance); its ``value`` is
-missing and its ``source_text`` is ``c``, the symbol the public tables print. Keeping the row
-rather than dropping it lets the report builders print ``c`` in the right cell without knowing
-anything about disclosure, and keeps ``source_file``/``source_line`` for auditors. Where one
-printed cell holds two figures (the Ombudsman's ``upheld/received``, the statutory tables'
-``5 with 1 upheld``), ``source_text`` of both rows becomes the public cell (``c/2``,
-``c with c upheld``), so no row's text states a suppressed figure. :func:`suppressed_mask` finds
-the suppressed rows of a table.
-
-Counts of people or cases (unit ``count``)
-------------------------------------------
-* **Primary**: every count from 1 to 5 is suppressed. Zeros are shown, and are never chosen for
-  secondary suppression, so a reader knows every ``c`` is at least 1 (the audit below assumes a
-  reader who knows this).
-* **Same figure**: a figure printed in two places is suppressed in both. The places, and every
-  relationship below, are declared once in :mod:`complaints.checks.identities` (which the
-  reconciliation checks too); the places of one figure there are joined into one link (the
-  statutory LGSCO approaches, the quarterly Ombudsman received total and the key fact that
-  restates them are one figure). Rows of different reports with the same key are the same figure
-  too.
-* **Secondary**, in every additive relationship the tables expose (the identities' sums: the
-  quarters of every count measure make its total, formal + informal = Total Complaints, children
-  in care by quarter make the year; and their bounds: upheld <= received, Stage 3 <= Stage 2 <=
-  Stage 1, the complainant groups at most the Social Care total complaints). First, the DfE rule:
-  wherever exactly one cell of a sum is suppressed, the smallest non-zero published cell of that
-  sum is suppressed too (sums in the order of the tables and years). Then an audit: for every
-  suppressed figure, integer linear programs (``scipy.optimize.linprog`` with HiGHS; scipy comes
-  with great-expectations) find the smallest and largest value it can take given every published
-  count, every relationship that holds in the data, and every ``c`` being at least 1; a figure
-  pinned to one value gets the smallest non-zero published cell of its relationships suppressed
-  as well, until none is. (Relationships that the published figures themselves break, such as
-  Non Social Care informal complaints, still get the DfE rule but cannot pin a value, so the
-  audit leaves them out.)
+Counts (unit ``count``)
+-----------------------
+* **Primary**: every count from 1 to 5. Zeros are shown and never chosen for secondary
+  suppression, so a reader knows every ``c`` is at least 1.
+* **Same figure**: a figure printed in two places is suppressed in both (the places, like every
+  relationship below, are declared once in :mod:`complaints.checks.identities`, which the
+  reconciliation checks too; the places of one figure are joined into one link). Rows of
+  different reports with the same key are the same figure too.
+* **Secondary**, in every additive relationship of the identities (sums: quarters make the
+  total, formal + informal = Total Complaints, children in care by quarter make the year;
+  bounds: upheld <= received, Stage 3 <= Stage 2 <= Stage 1, complainant groups at most the
+  Social Care total). First the DfE rule: where exactly one cell of a sum is suppressed, its
+  smallest non-zero published cell is suppressed too (sums in table and year order). Then an
+  audit: integer linear programs (``scipy.optimize.linprog``, HiGHS) find the smallest and
+  largest value each suppressed figure can take given every published count, every
+  relationship that holds in the data and every ``c`` at least 1; a figure pinned to one value
+  gets the smallest non-zero published cell of its relationships suppressed, until none is.
+  (Relationships the published figures break, such as Non Social Care informal complaints, get
+  the DfE rule but cannot pin a value, so the audit leaves them out.)
 
 Percentages (unit ``percent``)
 ------------------------------
 A percentage of a small number re-discloses it (14% of 7 is one complaint). A percentage is
 suppressed when its base (the count it is a share of, an identity of kind ``base``) is
-suppressed, not published, or below 10, or when the count it stands for, ``percentage x base /
-100`` rounded (at least 1 when the percentage is not 0), is from 1 to 5. 0% is shown. The bases:
-formal complaints of the same quarter for the quarterly percentages; Stage 1 complaints of the
-year for the timescales, outcomes, themes (the report does not say; Stage 1 is the smallest count
-they could be a share of, so the rule errs towards suppressing) and the fully justified key fact;
-the equality monitoring records key fact for equality monitoring. Then, as for counts, a
-percentage printed in two places is suppressed in both, and a group that adds up (a quarterly
-row's quarters and total; shares of one whole, as the cards declare) never has exactly one
-suppressed: the smallest non-zero other one is suppressed too (a 0% only if nothing else is left).
-The counts behind percentages are not published, so percentages are not part of the audit.
+suppressed, not published or below 10, or when the count it stands for (``percentage x base /
+100`` rounded, at least 1 unless the percentage is 0) is from 1 to 5; 0% is shown. The bases:
+formal complaints of the quarter for the quarterly percentages; Stage 1 complaints of the year
+for timescales, outcomes, themes (the report does not say; Stage 1 is the smallest count they
+could be a share of, so the rule errs towards suppressing) and the fully justified key fact; the
+equality monitoring records for equality monitoring. A percentage printed twice is suppressed in
+both, and a group that adds up (a quarterly row; shares of one whole, as the cards declare)
+never has exactly one suppressed: the smallest non-zero other one is too (a 0% only if nothing
+else is left). The counts behind percentages are not published, so they are not audited.
 
 Money (unit ``GBP``) and text
 -----------------------------
-Money is not a count of people, so it is not suppressed for being small; but an amount paid on a
-suppressed number of cases describes those few cases (for one case, it is that family's payment),
-so it follows its count: the Stage 2 remedy follows 'Cases accepted at Stage 2', the Ombudsman
-penalties follow the upheld Non Social Care complaints. A label that states a suppressed count in
-words ('the Stage 2 case') is reworded. Case identifiers are removed from the learning table
-(``case_id`` missing; the report table drops the column). The children-in-care case descriptions
-are withheld (no rows): each quarter's rows number its complaints (the suppressed by-quarter
-counts), two of them are the quarter's own sentence stating the count ('In Q2 we identified 1
-complaint/contact'), their source lines place them in their quarter, and they describe individual
-children in care; removing only the case references would leave all of that.
-
-The data-quality notes are worked out from the true figures (sums of quarters, differences
-between tables): :func:`public_notes` withholds every note about a table with a suppressed
-figure, and every note naming a case id.
-
-Not covered: free text beyond case ids (names in the learning table's text are kept as
-published).
+Money is not suppressed for being small, but an amount paid on a suppressed number of cases
+follows its count (the Stage 2 remedy follows 'Cases accepted at Stage 2', the Ombudsman
+penalties the upheld Non Social Care complaints). A label stating a suppressed count in words
+is reworded. Case ids are removed from the learning table. The children-in-care case
+descriptions are withheld (no rows): they number each quarter's suppressed complaints, restate
+its count and describe individual children. :func:`public_notes` withholds every data-quality
+note (worked out from the true figures) about a table with a suppressed figure, and every note
+naming a case id. Not covered: free text beyond case ids (names in the learning table's text).
 """
 
 from __future__ import annotations
@@ -108,8 +85,17 @@ PUBLIC_LABELS = {"stage2_remedy_paid": "Back payment made to resolve Stage 2 cas
 Cell = tuple[str, int]  # (table id, row position)
 _C = re.compile(r"(?<![\w])c(?![\w])")  # the symbol of a suppressed figure in a cell's text
 
-_FRACTION = ("ombudsman_upheld", "ombudsman_received")
-_LGSCO = ("lgsco_approaches", "lgsco_upheld")
+#: Cells that print two figures: table -> (columns of one cell, its two measures, its text).
+_PAIRS = {
+    **{
+        t: (["year", "period"], "ombudsman_upheld", "ombudsman_received", "{}/{}")
+        for t in identities.QUARTERLY_TABLES
+    },
+    **{
+        t: (["year"], "lgsco_approaches", "lgsco_upheld", "{} with {} upheld")
+        for t in (identities.STAT_SC, identities.STAT_WA)
+    },
+}
 #: Money key fact -> the count key fact it was paid on.
 _MONEY_FOLLOWS = {
     "stage2_remedy_paid": "stage2_cases_accepted",
@@ -143,10 +129,8 @@ def apply_public_edition(tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.Dat
         if hidden and "value" in frame.columns:
             frame.loc[hidden, "value"] = pd.NA
             frame.loc[hidden, "source_text"] = SUPPRESSED
-        if table_id in identities.QUARTERLY_TABLES:
-            _rewrite_pairs(frame, ["year", "period"], _FRACTION, set(hidden), _fraction_text)
-        elif table_id in (identities.STAT_SC, identities.STAT_WA):
-            _rewrite_pairs(frame, ["year"], _LGSCO, set(hidden), _lgsco_text)
+        if table_id in _PAIRS:
+            _rewrite_pairs(frame, set(hidden), *_PAIRS[table_id])
         elif table_id == "key_facts":
             for fact, label in PUBLIC_LABELS.items():
                 frame.loc[frame["fact"].astype(str) == fact, "label"] = label
@@ -503,31 +487,18 @@ def _protector(data: _Data, plan: Mapping[Cell, str], cell: Cell) -> Cell:
 # Public text of cells that print two figures ----------------------------------------------------
 
 
-def _shown(value: object, hidden: bool) -> str:
-    return SUPPRESSED if hidden else format_number(value)
-
-
-def _fraction_text(upheld: tuple[object, bool], received: tuple[object, bool]) -> str:
-    return f"{_shown(*upheld)}/{_shown(*received)}"
-
-
-def _lgsco_text(approaches: tuple[object, bool], upheld: tuple[object, bool]) -> str:
-    value, hidden = upheld
-    if not hidden and float(value) == 0:
-        return f"{_shown(*approaches)} none upheld"
-    return f"{_shown(*approaches)} with {_shown(*upheld)} upheld"
-
-
-def _rewrite_pairs(frame, by, measures, hidden, render) -> None:
+def _rewrite_pairs(
+    frame: pd.DataFrame, hidden: set[int], by: list[str], first: str, second: str, text: str
+) -> None:
     """Give both rows of a two-figure cell the cell's public text, where either is hidden."""
-    first, second = measures
     for _, group in frame.groupby(by, sort=False, dropna=False):
         rows = {str(frame.loc[p, "measure"]): p for p in group.index}
-        if first not in rows or second not in rows:
-            continue
-        a, b = rows[first], rows[second]
-        if a not in hidden and b not in hidden:
+        a, b = rows.get(first), rows.get(second)
+        if a is None or b is None or not {a, b} & hidden:
             continue
         # The true values of the hidden rows are already gone; only their flags matter.
-        text = render((frame.loc[a, "value"], a in hidden), (frame.loc[b, "value"], b in hidden))
-        frame.loc[[a, b], "source_text"] = text
+        shown = [
+            SUPPRESSED if p in hidden else format_number(frame.loc[p, "value"]) for p in (a, b)
+        ]
+        none = text.endswith("upheld") and b not in hidden and float(frame.loc[b, "value"]) == 0
+        frame.loc[[a, b], "source_text"] = ("{} none upheld" if none else text).format(*shown)
