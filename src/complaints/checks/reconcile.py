@@ -249,10 +249,8 @@ def discrepancy(relation: pd.Series, left: pd.Series, right: pd.Series) -> pd.Se
 def _report_conflicts(conflicts: pd.DataFrame | None) -> list[dict[str, object]]:
     """The same figure given by two reports (the multi-year store): one identity each, from
     :func:`complaints.inputs.store.conflicts`."""
-    if conflicts is None:
-        return []
     rows = []
-    for r in conflicts.to_dict("records"):
+    for r in [] if conflicts is None else conflicts.to_dict("records"):
         sides = [
             Side(
                 float(r[f"{s}_value"]),
@@ -262,9 +260,9 @@ def _report_conflicts(conflicts: pd.DataFrame | None) -> list[dict[str, object]]
             )
             for s in ("left", "right")
         ]
-        identity = f"{_subject(r['table'])} {r['figure']}, {r['year']}"
+        what = f"{_subject(r['table'])} {r['figure']}"
         rows.append(
-            _row("same_figure_in_two_reports", identity, r["year"], *sides, unit=str(r["unit"]))
+            _row("same_figure_in_two_reports", what, r["year"], *sides, unit=str(r["unit"]))
         )
     return rows
 
@@ -274,18 +272,14 @@ def build_reconciliation(
 ) -> pd.DataFrame:
     """Every identity computable from ``tables`` (missing tables are skipped), one row each,
     and one for each figure two held reports disagree on (``conflicts``, from the store)."""
-    known = {t: f for t, f in tables.items() if t in cards.CARDS}
-    rows = _identity_rows(known)
-    rows.extend(_report_conflicts(conflicts))
-    frame = pd.DataFrame(rows, columns=[c for c in RECONCILIATION_COLUMNS if c != "discrepancy"])
-    frame["discrepancy"] = discrepancy(
-        frame["relation"], frame["left_value"].astype(float), frame["right_value"].astype(float)
-    )
+    rows = _identity_rows({t: f for t, f in tables.items() if t in cards.CARDS})
+    frame = pd.DataFrame([*rows, *_report_conflicts(conflicts)], columns=RECONCILIATION_COLUMNS)
     for column in ("tolerance", "left_value", "right_value"):
         frame[column] = frame[column].astype(float)
+    frame["discrepancy"] = discrepancy(frame["relation"], frame["left_value"], frame["right_value"])
     text = [c for c in RECONCILIATION_COLUMNS if frame[c].dtype == object]
     frame[text] = frame[text].astype("string")
-    return frame.loc[:, list(RECONCILIATION_COLUMNS)].reset_index(drop=True)
+    return frame
 
 
 # Sentences --------------------------------------------------------------------------------------
@@ -308,22 +302,18 @@ def describe(row: Mapping[str, object]) -> str:
     unit = str(row.get("unit") or "count")
     left = format_value(row["left_value"], unit, "missing")
     right = format_value(row["right_value"], unit, "missing")
-    tolerance = float(row["tolerance"])
-    allowance = ""
-    if tolerance and row["check"] != "section_complete":
-        allowance = f" (beyond the ±{format_value(tolerance)} allowed for rounding)"
-    check = row["check"]
-    remark = str(row.get("remark") or "")
+    tolerance, check, remark = float(row["tolerance"]), row["check"], row.get("remark") or ""
+    allowance = (
+        f" (beyond the ±{format_value(tolerance)} allowed for rounding)" if tolerance else ""
+    )
     if check == "section_complete":
-        cut = f" ({remark})" if remark else ""
         text = (
-            f"{row['identity']}: the percentages add up to only {left}, far short of 100%: "
-            f"the section looks cut off{cut}"
+            f"the percentages add up to only {left}, far short of 100%: the section looks cut off"
         )
+        text += f" ({remark})" if remark else ""
     elif check == "percentages_add_up_to_100":
-        text = f"{row['identity']}: the percentages add up to {left}, not 100%{allowance}"
+        text = f"the percentages add up to {left}, not 100%{allowance}"
     else:
         joint = {"<=": ", more than", ">=": ", less than"}.get(str(row["relation"]), " but")
-        text = f"{row['identity']}: {row['left_what']} {left}{joint} {row['right_what']} {right}"
-        text += allowance
-    return f"{text}{_where(row)}."
+        text = f"{row['left_what']} {left}{joint} {row['right_what']} {right}{allowance}"
+    return f"{row['identity']}: {text}{_where(row)}."
