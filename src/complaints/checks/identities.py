@@ -212,12 +212,7 @@ def instantiate(
         for values, group in parts.groupby(list(identity.by), sort=False):
             values = values if isinstance(values, tuple) else (values,)
             key = {c: str(v) for c, v in zip(identity.by, values, strict=True)}
-            matched = group.iloc[0:0]
-            if whole is not None:
-                mask = pd.Series(True, index=whole.index)
-                for column, value in key.items():
-                    mask &= whole[column].astype(str) == value
-                matched = whole[mask]
-                if matched.empty:
-                    continue
-            yield Relation(identity, key, group, matched)
+            if whole is None:
+                yield Relation(identity, key, group, group.iloc[0:0])
+            elif not (matched := whole[whole[list(key)].astype(str).eq(key).all(axis=1)]).empty:
+                yield Relation(identity, key, group, matched)

@@ -187,16 +187,9 @@ def public_notes(
     if notes is None:
         return None
     hidden_tables = {table_id for table_id, _ in _plan(_Data(tables))}
-    ids = {
-        str(v)
-        for table_id, column in (
-            ("learning_from_complaints", "case_id"),
-            ("children_in_care_cases", "case_ref"),
-        )
-        if table_id in tables
-        for v in tables[table_id][column].dropna()
-        if str(v).strip()
-    }
+    cases = (("learning_from_complaints", "case_id"), ("children_in_care_cases", "case_ref"))
+    found = [tables[t][column].dropna() for t, column in cases if t in tables]
+    ids = {str(v) for values in found for v in values if str(v).strip()}
     names_case = notes["message"].astype(str).map(lambda m: any(i in m for i in ids))
     keep = ~(notes["table_id"].astype(str).isin(hidden_tables) | names_case)
     message = (
@@ -262,10 +255,9 @@ class _Data:
         # Count cells grouped into figures: linked cells with the same value are one figure.
         parent: dict[Cell, Cell] = {c: c for c in self.values if self.is_count(c)}
         for group in self.links:
-            for i, a in enumerate(group):
-                for b in group[i + 1 :]:
-                    if self.values[a] == self.values[b]:
-                        parent[_root(parent, a)] = _root(parent, b)
+            first: dict[float, Cell] = {}
+            for c in group:
+                parent[_root(parent, c)] = _root(parent, first.setdefault(self.values[c], c))
         roots: dict[Cell, int] = {}
         self.figures = {
             c: roots.setdefault(_root(parent, c), len(roots))
