@@ -7,21 +7,13 @@ totals, the prose repeats the tables. The identities are declared once in
 Stage 2 <= Stage 1 bounds and the percentages' bases are the audit's only); tables are named in
 sentences from their cards. :func:`build_reconciliation` turns every relation into one row of a
 tidy frame (plus each quarter's count of children in care against the cases listed under it):
-
-==============  ==============================================================================
-column          meaning
-==============  ==============================================================================
-check           kind of identity (one expectation of ``expectations/reconciliation.json`` each)
-identity        what is compared, in words (e.g. "Non Social Care informal complaints, 2022-23")
-year            reporting year the figures describe
-relation        ``==`` (agree), ``<=`` (left not above right) or ``>=`` (left not below right)
-tolerance       how far apart the two may be (rounding of printed percentages), in the unit
-left_*          the first figure: ``value``, ``table``, ``what`` (a phrase) and ``lines``
-right_*         the second figure, likewise
-unit            unit of both figures (``count`` or ``percent``)
-remark          extra context for the note (e.g. "it is the last section of the table")
-discrepancy     how far the relation is broken (0 when it holds), computed here
-==============  ==============================================================================
+``check`` (kind of identity, one expectation of ``expectations/reconciliation.json`` each),
+``identity`` (what is compared, in words: "Non Social Care informal complaints, 2022-23"),
+``year``, ``relation`` (``==`` agree, ``<=`` left not above right, ``>=`` left not below right),
+``tolerance`` (how far apart the two may be, for rounding, in the ``unit``: ``count`` or
+``percent``), ``left_value``, ``left_table``, ``left_what`` (a phrase), ``left_lines`` and
+likewise ``right_*``, ``remark`` (context for the note) and ``discrepancy`` (how far the
+relation is broken, 0 when it holds).
 
 The table is then validated with Great Expectations (``tolerance >= discrepancy`` for every row of
 each check), so cross-table checks are expectations like any other. Nothing here knows which

@@ -426,7 +426,7 @@ def _exposed(data: _Data, plan: Mapping[Cell, str]) -> Cell | None:
         if figure_of[cell] not in known:
             columns.setdefault(figure_of[cell], len(columns))
     n = len(columns)
-    rows: dict[str, tuple[list, list]] = {"sum": ([], []), "bound": ([], [])}
+    rows: dict[str, list] = {"eq": [], "ub": []}  # the sums' equations, the bounds' limits
     for relation in [*data.sums, *data.bounds]:
         truth, total = sum(data.values[c] for c in relation.parts), data.values[relation.total]
         if (truth != total) if relation.kind == "sum" else (truth > total):
@@ -438,13 +438,13 @@ def _exposed(data: _Data, plan: Mapping[Cell, str]) -> Cell | None:
             else:
                 constant += sign * known[figure_of[cell]]
         if row.any():
-            rows[relation.kind][0].append(row)
-            rows[relation.kind][1].append(-constant)
-    involved = {int(i) for matrix, _ in rows.values() for r in matrix for i in np.flatnonzero(r)}
+            rows["eq" if relation.kind == "sum" else "ub"].append((row, -constant))
+    involved = {int(i) for found in rows.values() for r, _ in found for i in np.flatnonzero(r)}
     problem: dict[str, object] = {"bounds": [(1, None)] * n, "integrality": np.ones(n)}
-    for kind, suffix in (("sum", "eq"), ("bound", "ub")):
-        problem[f"A_{suffix}"] = np.array(rows[kind][0]) if rows[kind][0] else None
-        problem[f"b_{suffix}"] = np.array(rows[kind][1]) if rows[kind][1] else None
+    for suffix, found in rows.items():
+        if found:
+            problem[f"A_{suffix}"] = np.array([r for r, _ in found])
+            problem[f"b_{suffix}"] = np.array([b for _, b in found])
     for cell in hidden:
         i = columns.get(figure_of[cell])
         if i is None:  # published elsewhere
