@@ -326,13 +326,13 @@ class _Data:
             for t, keyed in self.index.items()
             for positions in keyed.values()
         ]
-        counts = (tuple(filter(self.is_count, g)) for g in [*by_key, *figures.values()])
-        self.links = [g for g in counts if len(g) > 1]
-        percent = (
-            tuple(c for c in g if self.units.get(c) == "percent")
-            for g in [*figures.values(), *by_key]
-        )
-        self.percent_links = [g for g in percent if len(g) > 1]
+        self.links = self._only("count", [*by_key, *figures.values()])
+        self.percent_links = self._only("percent", [*figures.values(), *by_key])
+
+    def _only(self, unit: str, groups: Iterable[Iterable[Cell]]) -> list[tuple[Cell, ...]]:
+        """The cells of ``unit`` of each group, for the groups that keep more than one."""
+        kept = (tuple(c for c in g if self.units.get(c) == unit) for g in groups)
+        return [g for g in kept if len(g) > 1]
 
 
 # Planning the suppression -----------------------------------------------------------------------
