@@ -152,8 +152,7 @@ def suppressed_mask(frame: pd.DataFrame) -> pd.Series:
 
 def is_suppressed_row(row: Mapping[str, object]) -> bool:
     """True when one clean row (a mapping of column to value) holds a suppressed figure."""
-    value = row.get("value")
-    text = row.get("source_text")
+    value, text = row.get("value"), row.get("source_text")
     missing = value is None or (not isinstance(value, str) and pd.isna(value))
     return bool(missing and isinstance(text, str) and _C.search(text) is not None)
 
@@ -245,9 +244,8 @@ class _Data:
                 for pos, values in enumerate(frame.loc[:, key].astype(str).itertuples()):
                     by_key.setdefault(tuple(values[1:]), []).append(pos)
             if {"value", "unit"} <= set(frame.columns):
-                for pos, (value, unit) in enumerate(
-                    zip(frame["value"], frame["unit"], strict=True)
-                ):
+                cells = frame[["value", "unit"]].itertuples(index=False)
+                for pos, (value, unit) in enumerate(cells):
                     if value is not None and not pd.isna(value):
                         self.values[(table_id, pos)] = float(value)
                         self.units[(table_id, pos)] = str(unit)
@@ -340,11 +338,8 @@ class _Data:
 
 def _plan(data: _Data) -> dict[Cell, str]:
     """Every cell to suppress, with the reason."""
-    plan = {
-        c: "primary"
-        for c in data.values
-        if data.is_count(c) and PRIMARY_MIN <= data.values[c] <= PRIMARY_MAX
-    }
+    counts = filter(data.is_count, data.values)
+    plan = {c: "primary" for c in counts if PRIMARY_MIN <= data.values[c] <= PRIMARY_MAX}
     while True:
         while _propagate(data, plan, data.links, data.sums, zeros=False):
             pass
