@@ -528,7 +528,7 @@ def test_the_recovery_check_catches_primary_suppression_alone(planted):
 
 
 def test_the_recovery_check_catches_the_dfe_rule_without_the_audit(planted, monkeypatch):
-    monkeypatch.setattr(disclosure, "_exposed", lambda data, plan: [])
+    monkeypatch.setattr(disclosure, "_exposed", lambda data, plan: None)
     found = recoverable(planted, apply_public_edition(planted), NEW)
     # Two c in a row that add up to 2, each at least 1: both are 1.
     assert found[(SC, "informal_complaints", "Q1")] == (1, 1, 1)

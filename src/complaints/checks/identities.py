@@ -7,15 +7,11 @@ An identity says how figures of the clean tables relate; :func:`instantiate` fin
 relations to find which suppressed figures a reader could work out (sums, bounds, the same
 figure in two places, percentage groups and the counts percentages are shares of).
 
-=========  ======================================================================================
-kind       meaning
-=========  ======================================================================================
-``same``   one figure stated in two places (``parts`` and ``whole`` are the two places)
-``sum``    the ``parts`` add up to the ``whole`` (a count adds; a percentage averages)
-``bound``  the ``parts`` add up to at most the ``whole`` (no more upheld than received)
-``shares`` percentages that are shares of one whole: they make 100 (from the cards' ``shares_of``)
-``base``   the ``whole`` is the count the ``parts`` (percentages) are shares of
-=========  ======================================================================================
+Kinds: ``same`` (one figure stated in two places, ``parts`` and ``whole``), ``sum`` (the ``parts``
+add up to the ``whole``: a count adds, a percentage averages), ``bound`` (they add up to at most
+the ``whole``: no more upheld than received), ``shares`` (percentages that are shares of one
+whole make 100, from the cards' ``shares_of``) and ``base`` (the ``whole`` is the count the
+``parts``, percentages, are shares of).
 """
 
 from __future__ import annotations
@@ -212,12 +208,7 @@ def instantiate(
         for values, group in parts.groupby(list(identity.by), sort=False):
             values = values if isinstance(values, tuple) else (values,)
             key = {c: str(v) for c, v in zip(identity.by, values, strict=True)}
-            matched = group.iloc[0:0]
-            if whole is not None:
-                mask = pd.Series(True, index=whole.index)
-                for column, value in key.items():
-                    mask &= whole[column].astype(str) == value
-                matched = whole[mask]
-                if matched.empty:
-                    continue
-            yield Relation(identity, key, group, matched)
+            if whole is None:
+                yield Relation(identity, key, group, group.iloc[0:0])
+            elif not (matched := whole[whole[list(key)].astype(str).eq(key).all(axis=1)]).empty:
+                yield Relation(identity, key, group, matched)

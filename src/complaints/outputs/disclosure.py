@@ -1,81 +1,58 @@
 """Editions of the report: the full internal edition, and a public edition under disclosure control.
 
-The **internal** edition is the report as published: every figure, every case id. The **public**
-edition applies the disclosure control used for the Department for Education's children's social
-care statistics to the tidy clean tables, so the report tables and the charts drawn from them
-show only what may be released. :func:`apply_edition` gives either; :func:`apply_public_edition`
-never modifies its input and keeps every table's clean-schema columns and types.
+The **internal** edition is the report as published. The **public** edition applies the
+disclosure control of the Department for Education's children's social care statistics to the
+clean tables, so the report tables and charts drawn from them show only what may be released.
+:func:`apply_edition` gives either, never modifying its input and keeping every table's columns
+and types. A suppressed figure keeps its row (and provenance): ``value`` missing, ``source_text``
+``c``, the symbol the public tables print (:func:`suppressed_mask` finds such rows). Where one
+printed cell holds two figures (``upheld/received``, ``5 with 1 upheld``) both rows get the
+public cell's text (``c/2``, ``c with c upheld``), so no row's text states a suppressed figure.
 
-How a suppressed figure is held
--------------------------------
-The row stays (so tables keep their shape and every figure its provenance); its ``value`` is
-missing and its ``source_text`` is ``c``, the symbol the public tables print. Keeping the row
-rather than dropping it lets the report builders print ``c`` in the right cell without knowing
-anything about disclosure, and keeps ``source_file``/``source_line`` for auditors. Where one
-printed cell holds two figures (the Ombudsman's ``upheld/received``, the statutory tables'
-``5 with 1 upheld``), ``source_text`` of both rows becomes the public cell (``c/2``,
-``c with c upheld``), so no row's text states a suppressed figure. :func:`suppressed_mask` finds
-the suppressed rows of a table.
-
-Counts of people or cases (unit ``count``)
-------------------------------------------
-* **Primary**: every count from 1 to 5 is suppressed. Zeros are shown, and are never chosen for
-  secondary suppression, so a reader knows every ``c`` is at least 1 (the audit below assumes a
-  reader who knows this).
-* **Same figure**: a figure printed in two places is suppressed in both. The places, and every
-  relationship below, are declared once in :mod:`complaints.checks.identities` (which the
-  reconciliation checks too); the places of one figure there are joined into one link (the
-  statutory LGSCO approaches, the quarterly Ombudsman received total and the key fact that
-  restates them are one figure). Rows of different reports with the same key are the same figure
-  too.
-* **Secondary**, in every additive relationship the tables expose (the identities' sums: the
-  quarters of every count measure make its total, formal + informal = Total Complaints, children
-  in care by quarter make the year; and their bounds: upheld <= received, Stage 3 <= Stage 2 <=
-  Stage 1, the complainant groups at most the Social Care total complaints). First, the DfE rule:
-  wherever exactly one cell of a sum is suppressed, the smallest non-zero published cell of that
-  sum is suppressed too (sums in the order of the tables and years). Then an audit: for every
-  suppressed figure, integer linear programs (``scipy.optimize.linprog`` with HiGHS; scipy comes
-  with great-expectations) find the smallest and largest value it can take given every published
-  count, every relationship that holds in the data, and every ``c`` being at least 1; a figure
-  pinned to one value gets the smallest non-zero published cell of its relationships suppressed
-  as well, until none is. (Relationships that the published figures themselves break, such as
-  Non Social Care informal complaints, still get the DfE rule but cannot pin a value, so the
-  audit leaves them out.)
+Counts (unit ``count``)
+-----------------------
+* **Primary**: every count from 1 to 5. Zeros are shown and never chosen for secondary
+  suppression, so a reader knows every ``c`` is at least 1.
+* **Same figure**: a figure printed in two places is suppressed in both (the places, like every
+  relationship below, are declared once in :mod:`complaints.checks.identities`, which the
+  reconciliation checks too; the places of one figure are joined into one link). Rows of
+  different reports with the same key are the same figure too.
+* **Secondary**, in every additive relationship of the identities (sums: quarters make the
+  total, formal + informal = Total Complaints, children in care by quarter make the year;
+  bounds: upheld <= received, Stage 3 <= Stage 2 <= Stage 1, complainant groups at most the
+  Social Care total). First the DfE rule: where exactly one cell of a sum is suppressed, its
+  smallest non-zero published cell is suppressed too (sums in table and year order). Then an
+  audit: integer linear programs (``scipy.optimize.linprog``, HiGHS) find the smallest and
+  largest value each suppressed figure can take given every published count, every
+  relationship that holds in the data and every ``c`` at least 1; a figure pinned to one value
+  gets the smallest non-zero published cell of its relationships suppressed, until none is.
+  (Relationships the published figures break, such as Non Social Care informal complaints, get
+  the DfE rule but cannot pin a value, so the audit leaves them out.)
 
 Percentages (unit ``percent``)
 ------------------------------
 A percentage of a small number re-discloses it (14% of 7 is one complaint). A percentage is
 suppressed when its base (the count it is a share of, an identity of kind ``base``) is
-suppressed, not published, or below 10, or when the count it stands for, ``percentage x base /
-100`` rounded (at least 1 when the percentage is not 0), is from 1 to 5. 0% is shown. The bases:
-formal complaints of the same quarter for the quarterly percentages; Stage 1 complaints of the
-year for the timescales, outcomes, themes (the report does not say; Stage 1 is the smallest count
-they could be a share of, so the rule errs towards suppressing) and the fully justified key fact;
-the equality monitoring records key fact for equality monitoring. Then, as for counts, a
-percentage printed in two places is suppressed in both, and a group that adds up (a quarterly
-row's quarters and total; shares of one whole, as the cards declare) never has exactly one
-suppressed: the smallest non-zero other one is suppressed too (a 0% only if nothing else is left).
-The counts behind percentages are not published, so percentages are not part of the audit.
+suppressed, not published or below 10, or when the count it stands for (``percentage x base /
+100`` rounded, at least 1 unless the percentage is 0) is from 1 to 5; 0% is shown. The bases:
+formal complaints of the quarter for the quarterly percentages; Stage 1 complaints of the year
+for timescales, outcomes, themes (the report does not say; Stage 1 is the smallest count they
+could be a share of, so the rule errs towards suppressing) and the fully justified key fact; the
+equality monitoring records for equality monitoring. A percentage printed twice is suppressed in
+both, and a group that adds up (a quarterly row; shares of one whole, as the cards declare)
+never has exactly one suppressed: the smallest non-zero other one is too (a 0% only if nothing
+else is left). The counts behind percentages are not published, so they are not audited.
 
 Money (unit ``GBP``) and text
 -----------------------------
-Money is not a count of people, so it is not suppressed for being small; but an amount paid on a
-suppressed number of cases describes those few cases (for one case, it is that family's payment),
-so it follows its count: the Stage 2 remedy follows 'Cases accepted at Stage 2', the Ombudsman
-penalties follow the upheld Non Social Care complaints. A label that states a suppressed count in
-words ('the Stage 2 case') is reworded. Case identifiers are removed from the learning table
-(``case_id`` missing; the report table drops the column). The children-in-care case descriptions
-are withheld (no rows): each quarter's rows number its complaints (the suppressed by-quarter
-counts), two of them are the quarter's own sentence stating the count ('In Q2 we identified 1
-complaint/contact'), their source lines place them in their quarter, and they describe individual
-children in care; removing only the case references would leave all of that.
-
-The data-quality notes are worked out from the true figures (sums of quarters, differences
-between tables): :func:`public_notes` withholds every note about a table with a suppressed
-figure, and every note naming a case id.
-
-Not covered: free text beyond case ids (names in the learning table's text are kept as
-published).
+Money is not suppressed for being small, but an amount paid on a suppressed number of cases
+follows its count (the Stage 2 remedy follows 'Cases accepted at Stage 2', the Ombudsman
+penalties the upheld Non Social Care complaints). A label stating a suppressed count in words
+is reworded. Case ids are removed from the learning table. The children-in-care case
+descriptions are withheld (no rows): they number each quarter's suppressed complaints, restate
+its count and describe individual children. :func:`public_notes` withholds every data-quality
+note (worked out from the true figures) about a table with a suppressed figure, and every note
+naming a case id. Not covered: free text beyond case ids (names in the learning table's text).
 """
 
 from __future__ import annotations
@@ -102,16 +79,23 @@ LEGEND = (
     "c: suppressed to protect confidentiality (a small number, or a figure that would reveal one)."
 )
 
-#: Labels that state a suppressed count in words, reworded in the public edition.
-PUBLIC_LABELS = {
-    ("key_facts", "stage2_remedy_paid"): "Back payment made to resolve Stage 2 cases",
-}
+#: Key-fact labels that state a suppressed count in words, reworded in the public edition.
+PUBLIC_LABELS = {"stage2_remedy_paid": "Back payment made to resolve Stage 2 cases"}
 
 Cell = tuple[str, int]  # (table id, row position)
 _C = re.compile(r"(?<![\w])c(?![\w])")  # the symbol of a suppressed figure in a cell's text
 
-_FRACTION = ("ombudsman_upheld", "ombudsman_received")
-_LGSCO = ("lgsco_approaches", "lgsco_upheld")
+#: Cells that print two figures: table -> (columns of one cell, its two measures, its text).
+_PAIRS = {
+    **{
+        t: (["year", "period"], "ombudsman_upheld", "ombudsman_received", "{}/{}")
+        for t in identities.QUARTERLY_TABLES
+    },
+    **{
+        t: (["year"], "lgsco_approaches", "lgsco_upheld", "{} with {} upheld")
+        for t in (identities.STAT_SC, identities.STAT_WA)
+    },
+}
 #: Money key fact -> the count key fact it was paid on.
 _MONEY_FOLLOWS = {
     "stage2_remedy_paid": "stage2_cases_accepted",
@@ -145,14 +129,11 @@ def apply_public_edition(tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.Dat
         if hidden and "value" in frame.columns:
             frame.loc[hidden, "value"] = pd.NA
             frame.loc[hidden, "source_text"] = SUPPRESSED
-        if table_id in identities.QUARTERLY_TABLES:
-            _rewrite_pairs(frame, ["year", "period"], _FRACTION, set(hidden), _fraction_text)
-        elif table_id in ("statutory_social_care", "statutory_whole_authority"):
-            _rewrite_pairs(frame, ["year"], _LGSCO, set(hidden), _lgsco_text)
+        if table_id in _PAIRS:
+            _rewrite_pairs(frame, set(hidden), *_PAIRS[table_id])
         elif table_id == "key_facts":
-            for (tid, fact), label in PUBLIC_LABELS.items():
-                if tid == table_id:
-                    frame.loc[frame["fact"].astype(str) == fact, "label"] = label
+            for fact, label in PUBLIC_LABELS.items():
+                frame.loc[frame["fact"].astype(str) == fact, "label"] = label
         elif table_id == "learning_from_complaints":
             frame["case_id"] = pd.NA
         elif table_id == "children_in_care_cases":
@@ -171,8 +152,7 @@ def suppressed_mask(frame: pd.DataFrame) -> pd.Series:
 
 def is_suppressed_row(row: Mapping[str, object]) -> bool:
     """True when one clean row (a mapping of column to value) holds a suppressed figure."""
-    value = row.get("value")
-    text = row.get("source_text")
+    value, text = row.get("value"), row.get("source_text")
     missing = value is None or (not isinstance(value, str) and pd.isna(value))
     return bool(missing and isinstance(text, str) and _C.search(text) is not None)
 
@@ -184,9 +164,8 @@ def suppression_plan(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     For auditors of the internal edition only: it holds the suppressed values.
     """
     data = _Data(tables)
-    plan = _plan(data)
     records = []
-    for (table_id, pos), reason in sorted(plan.items(), key=lambda kv: data.order(kv[0])):
+    for (table_id, pos), reason in sorted(_plan(data).items(), key=lambda kv: data.order(kv[0])):
         row = data.frames[table_id].loc[pos]
         key = ", ".join(str(row[k]) for k in _Data.keys(table_id))
         records.append((table_id, pos, key, str(row["unit"]), row["value"], reason))
@@ -206,29 +185,24 @@ def public_notes(
     """
     if notes is None:
         return None
-    data = _Data(tables)
-    hidden_tables = {table_id for table_id, _ in _plan(data)}
-    ids: set[str] = set()
-    for table_id, column in (
-        ("learning_from_complaints", "case_id"),
-        ("children_in_care_cases", "case_ref"),
-    ):
-        if table_id in data.frames:
-            ids.update(str(v) for v in data.frames[table_id][column].dropna() if str(v).strip())
-    about_hidden = notes["table_id"].astype(str).isin(hidden_tables)
+    hidden_tables = {table_id for table_id, _ in _plan(_Data(tables))}
+    cases = (("learning_from_complaints", "case_id"), ("children_in_care_cases", "case_ref"))
+    found = [tables[t][column].dropna() for t, column in cases if t in tables]
+    ids = {str(v) for values in found for v in values if str(v).strip()}
     names_case = notes["message"].astype(str).map(lambda m: any(i in m for i in ids))
-    keep = ~(about_hidden | names_case)
-    kept = notes[keep]
-    withheld = notes[~keep].groupby("table_id", sort=False).size()
+    keep = ~(notes["table_id"].astype(str).isin(hidden_tables) | names_case)
     message = (
         "{} data-quality note(s) withheld from the public edition: they concern figures "
         "suppressed in it, or name a case."
     )
     extra = pd.DataFrame(
-        [(table_id, "info", message.format(count)) for table_id, count in withheld.items()],
+        [
+            (t, "info", message.format(n))
+            for t, n in notes[~keep].groupby("table_id", sort=False).size().items()
+        ],
         columns=["table_id", "severity", "message"],
     ).reindex(columns=notes.columns)
-    return pd.concat([kept, extra], ignore_index=True)
+    return pd.concat([notes[keep], extra], ignore_index=True)
 
 
 # The data: cells, keys and relationships --------------------------------------------------------
@@ -247,6 +221,13 @@ class _Relation:
         return (*self.parts, self.total)
 
 
+def _root(parent: dict[Cell, Cell], cell: Cell) -> Cell:
+    """The representative of ``cell`` in a union-find forest."""
+    while parent.setdefault(cell, cell) != cell:
+        cell = parent[cell]
+    return cell
+
+
 class _Data:
     """The clean tables with positional rows, an index by key, and the relationships of
     :mod:`complaints.checks.identities` between their cells."""
@@ -255,23 +236,31 @@ class _Data:
         self.frames = {t: f.reset_index(drop=True).copy() for t, f in tables.items()}
         self._table_order = {t: i for i, t in enumerate(self.frames)}
         self.index: dict[str, dict[tuple[str, ...], list[int]]] = {}
-        for table_id, frame in self.frames.items():
-            by_key: dict[tuple[str, ...], list[int]] = {}
-            key = self.keys(table_id)
-            if key and all(k in frame.columns for k in key):
-                for pos, values in enumerate(frame.loc[:, list(key)].astype(str).itertuples()):
-                    by_key.setdefault(tuple(values[1:]), []).append(pos)
-            self.index[table_id] = by_key
         self.values: dict[Cell, float] = {}
         self.units: dict[Cell, str] = {}
         for table_id, frame in self.frames.items():
-            if "value" not in frame.columns or "unit" not in frame.columns:
-                continue
-            for pos, (value, unit) in enumerate(zip(frame["value"], frame["unit"], strict=True)):
-                if value is not None and not pd.isna(value):
-                    self.values[(table_id, pos)] = float(value)
-                    self.units[(table_id, pos)] = str(unit)
+            key, by_key = list(self.keys(table_id)), self.index.setdefault(table_id, {})
+            if key and all(k in frame.columns for k in key):
+                for pos, values in enumerate(frame.loc[:, key].astype(str).itertuples()):
+                    by_key.setdefault(tuple(values[1:]), []).append(pos)
+            if {"value", "unit"} <= set(frame.columns):
+                cells = frame[["value", "unit"]].itertuples(index=False)
+                for pos, (value, unit) in enumerate(cells):
+                    if value is not None and not pd.isna(value):
+                        self.values[(table_id, pos)] = float(value)
+                        self.units[(table_id, pos)] = str(unit)
         self._relations()
+        # Count cells grouped into figures: linked cells with the same value are one figure.
+        parent: dict[Cell, Cell] = {c: c for c in self.values if self.is_count(c)}
+        for group in self.links:
+            first: dict[float, Cell] = {}
+            for c in group:
+                parent[_root(parent, c)] = _root(parent, first.setdefault(self.values[c], c))
+        roots: dict[Cell, int] = {}
+        self.figures = {
+            c: roots.setdefault(_root(parent, c), len(roots))
+            for c in sorted(parent, key=self.order)
+        }
 
     @staticmethod
     def keys(table_id: str) -> tuple[str, ...]:
@@ -279,20 +268,6 @@ class _Data:
 
     def order(self, cell: Cell) -> tuple[int, int]:
         return (self._table_order[cell[0]], cell[1])
-
-    def cell(self, table_id: str, *key: str) -> Cell | None:
-        """The first row of ``table_id`` with this key that holds a figure."""
-        found = self.index.get(table_id, {}).get(tuple(str(k) for k in key), [])
-        return next(((table_id, p) for p in found if (table_id, p) in self.values), None)
-
-    def where(self, table_id: str, **match: str) -> list[Cell]:
-        frame = self.frames.get(table_id)
-        if frame is None:
-            return []
-        mask = pd.Series(True, index=frame.index)
-        for column, wanted in match.items():
-            mask &= frame[column].astype(str) == wanted
-        return [(table_id, p) for p in frame.index[mask] if (table_id, p) in self.values]
 
     def is_count(self, cell: Cell) -> bool:
         return self.units.get(cell) == "count"
@@ -302,9 +277,8 @@ class _Data:
         key = [k for k in self.keys(table_id) if k in rows.columns] or ["value"]
         out: dict[tuple[str, ...], Cell | None] = {}
         for pos, values in zip(rows.index, rows.loc[:, key].astype(str).itertuples(), strict=True):
-            cell = (table_id, int(pos))
             if out.get(values[1:]) is None:
-                out[values[1:]] = cell if cell in self.values else None
+                out[values[1:]] = (table_id, int(pos)) if (table_id, pos) in self.values else None
         return list(out.values())
 
     def _relations(self) -> None:
@@ -314,27 +288,21 @@ class _Data:
         order of the tables and years (the DfE rule applies them in turn)."""
         self.bounds: list[_Relation] = []
         self.percent_groups: list[tuple[Cell, ...]] = []
-        self._bases: dict[Cell, Cell | None] = {}
+        self.bases: dict[Cell, Cell | None] = {}  # percentage -> the count it is a share of
         same: dict[Cell, Cell] = {}  # union-find over the places of one figure
-
-        def find(c: Cell) -> Cell:
-            while same.setdefault(c, c) != c:
-                c = same[c]
-            return c
-
-        def percent(cells: Iterable[Cell | None]) -> tuple[Cell, ...]:
-            return tuple(c for c in cells if c is not None and self.units.get(c) == "percent")
-
         sums: list[tuple[tuple[int, str], _Relation]] = []
         for rel in identities.instantiate(self.frames):
             ident = rel.identity
             parts = self._firsts(ident.parts.table, rel.parts)
             whole = self._firsts(ident.whole.table, rel.whole) if ident.whole else []
             total = next((c for c in whole if c is not None), None)
+            cells = [(ident.parts.table, int(p)) for p in rel.parts.index]
+            cells += [(ident.whole.table, int(p)) for p in rel.whole.index] if ident.whole else []
+            group = tuple(c for c in cells if self.units.get(c) == "percent")
             if ident.kind == "same" and parts[0] is not None and total is not None:
-                same[find(parts[0])] = find(total)
-            elif ident.kind == "sum" and len(group := percent(self.where_rows(rel))) > 1:
-                self.percent_groups.append(group)  # the quarters' percentages and the year's
+                same[_root(same, parts[0])] = _root(same, total)
+            elif ident.kind in ("sum", "shares") and len(group) > 1:
+                self.percent_groups.append(group)  # quarters and year; shares of one whole
             elif ident.kind == "sum" and total is not None and parts and None not in parts:
                 if all(self.is_count(c) for c in (*parts, total)):
                     order = (self._table_order[ident.whole.table], rel.key["year"])
@@ -343,35 +311,26 @@ class _Data:
                 present = tuple(c for c in parts if c is not None)
                 if present and all(self.is_count(c) for c in (*present, total)):
                     self.bounds.append(_Relation(present, total, "bound"))
-            elif ident.kind == "shares" and len(group := percent(self.where_rows(rel))) > 1:
-                self.percent_groups.append(group)
             elif ident.kind == "base":
                 for pos in rel.parts.index:
-                    self._bases.setdefault((ident.parts.table, int(pos)), total)
+                    self.bases.setdefault((ident.parts.table, int(pos)), total)
         self.sums: list[_Relation] = [r for _, r in sorted(sums, key=lambda item: item[0])]
         figures: dict[Cell, list[Cell]] = {}
         for cell in sorted(same, key=self.order):
-            figures.setdefault(find(cell), []).append(cell)
+            figures.setdefault(_root(same, cell), []).append(cell)
         # Rows of different reports with the same key are the same figure too.
         by_key = [
             tuple((t, p) for p in positions if (t, p) in self.values)
             for t, keyed in self.index.items()
             for positions in keyed.values()
         ]
-        counts = (tuple(filter(self.is_count, g)) for g in [*by_key, *figures.values()])
-        self.links = [g for g in counts if len(g) > 1]
-        self.percent_links = [g for g in map(percent, [*figures.values(), *by_key]) if len(g) > 1]
+        self.links = self._only("count", [*by_key, *figures.values()])
+        self.percent_links = self._only("percent", [*figures.values(), *by_key])
 
-    def where_rows(self, rel: identities.Relation) -> list[Cell]:
-        """Every row of a relation that holds a figure."""
-        tables = (rel.identity.parts.table, rel.identity.whole.table if rel.identity.whole else "")
-        cells = [(tables[0], int(p)) for p in rel.parts.index]
-        cells += [(tables[1], int(p)) for p in rel.whole.index]
-        return [c for c in cells if c in self.values]
-
-    def base(self, cell: Cell) -> Cell | None:
-        """The count a percentage is a share of (``None`` when the report does not give it)."""
-        return self._bases.get(cell)
+    def _only(self, unit: str, groups: Iterable[Iterable[Cell]]) -> list[tuple[Cell, ...]]:
+        """The cells of ``unit`` of each group, for the groups that keep more than one."""
+        kept = (tuple(c for c in g if self.units.get(c) == unit) for g in groups)
+        return [g for g in kept if len(g) > 1]
 
 
 # Planning the suppression -----------------------------------------------------------------------
@@ -379,30 +338,24 @@ class _Data:
 
 def _plan(data: _Data) -> dict[Cell, str]:
     """Every cell to suppress, with the reason."""
-    plan: dict[Cell, str] = {}
-    counts = [c for c in data.values if data.is_count(c)]
-    for cell in counts:
-        if PRIMARY_MIN <= data.values[cell] <= PRIMARY_MAX:
-            plan[cell] = "primary"
+    counts = filter(data.is_count, data.values)
+    plan = {c: "primary" for c in counts if PRIMARY_MIN <= data.values[c] <= PRIMARY_MAX}
     while True:
-        if _propagate(data, plan, data.links, data.sums, zeros=False):
-            continue
-        exposed = _exposed(data, plan)
-        if not exposed:
+        while _propagate(data, plan, data.links, data.sums, zeros=False):
+            pass
+        if (exposed := _exposed(data, plan)) is None:
             break
-        plan[_protector(data, plan, exposed[0])] = "secondary"
-
+        plan[_protector(data, plan, exposed)] = "secondary"
     for cell, unit in data.units.items():
         if unit == "percent" and cell not in plan and _percentage_discloses(data, plan, cell):
             plan[cell] = "percentage"
     groups = [_Relation(g[:-1], g[-1]) for g in data.percent_groups]
     while _propagate(data, plan, data.percent_links, groups, zeros=True):
         pass
-
-    for fact, count_fact in _MONEY_FOLLOWS.items():
-        for money in data.where("key_facts", fact=fact):
-            year = str(data.frames["key_facts"].loc[money[1], "year"])
-            count = data.cell("key_facts", year, count_fact)
+    for (year, fact), positions in data.index.get("key_facts", {}).items():
+        found = data.index["key_facts"].get((year, _MONEY_FOLLOWS.get(fact, "")), [])
+        count = next((("key_facts", p) for p in found if ("key_facts", p) in data.values), None)
+        for money in (("key_facts", p) for p in positions):
             if data.units.get(money) == "GBP" and count is not None and count in plan:
                 plan[money] = "money"
     return plan
@@ -424,8 +377,7 @@ def _propagate(
                     plan[cell] = "same figure"
                     changed = True
     for relation in relations:
-        hidden = [c for c in relation.cells if c in plan]
-        if len(hidden) != 1:
+        if sum(c in plan for c in relation.cells) != 1:
             continue
         choice = _smallest(data, [c for c in relation.cells if c not in plan], zeros=zeros)
         if choice is not None:
@@ -437,137 +389,79 @@ def _propagate(
 def _smallest(data: _Data, cells: Iterable[Cell], zeros: bool = False) -> Cell | None:
     """The smallest non-zero cell (a zero only if ``zeros`` and nothing else is left)."""
     cells = list(cells)
-    nonzero = [c for c in cells if data.values[c] != 0]
-    pool = nonzero or (cells if zeros else [])
+    pool = [c for c in cells if data.values[c] != 0] or (cells if zeros else [])
     return min(pool, key=lambda c: (data.values[c], data.order(c))) if pool else None
 
 
 def _percentage_discloses(data: _Data, plan: dict[Cell, str], cell: Cell) -> bool:
-    percent = data.values[cell]
+    percent, base = data.values[cell], data.bases.get(cell)
     if percent == 0:
         return False
-    base = data.base(cell)
-    if base is None or base in plan:
+    if base is None or base in plan or data.values[base] < MIN_BASE:
         return True
-    size = data.values[base]
-    if size < MIN_BASE:
-        return True
-    stands_for = max(1, math.floor(percent * size / 100 + 0.5))
+    stands_for = max(1, math.floor(percent * data.values[base] / 100 + 0.5))
     return PRIMARY_MIN <= stands_for <= PRIMARY_MAX
 
 
 # The audit: can a suppressed count be worked out? -----------------------------------------------
 
 
-def _figures(data: _Data) -> dict[Cell, int]:
-    """Count cells grouped into figures: linked cells with the same value are one figure."""
-    parent: dict[Cell, Cell] = {c: c for c in data.values if data.is_count(c)}
-
-    def find(c: Cell) -> Cell:
-        while parent[c] != c:
-            parent[c] = parent[parent[c]]
-            c = parent[c]
-        return c
-
-    for group in data.links:
-        for i, a in enumerate(group):
-            for b in group[i + 1 :]:
-                if data.values[a] == data.values[b]:
-                    parent[find(a)] = find(b)
-    roots: dict[Cell, int] = {}
-    return {c: roots.setdefault(find(c), len(roots)) for c in sorted(parent, key=data.order)}
-
-
-def _feasible_ranges(data: _Data, plan: Mapping[Cell, str]) -> dict[int, tuple[float, float]]:
-    """For every suppressed count figure in a relationship: the smallest and largest whole value
-    it can take given the published counts and the relationships that hold in the data."""
+def _exposed(data: _Data, plan: Mapping[Cell, str]) -> Cell | None:
+    """The first suppressed count (in table order) a reader could work out exactly: published
+    elsewhere, or pinned to one whole value by integer programs (``linprog``, HiGHS) over the
+    published counts and the relationships that hold in the data, every ``c`` at least 1."""
     import numpy as np
     from scipy.optimize import linprog
 
-    figure_of = _figures(data)
-    unknown: dict[int, int] = {}
-    known: dict[int, float] = {}
-    for cell, figure in figure_of.items():
-        if cell in plan:
-            unknown.setdefault(figure, len(unknown))
-        else:
-            known[figure] = data.values[cell]
-    for figure in list(unknown):
-        if figure in known:  # published elsewhere: no range to compute, it is exposed
-            del unknown[figure]
-    columns = {figure: i for i, figure in enumerate(unknown)}
+    figure_of = data.figures
+    known = {figure_of[c]: data.values[c] for c in figure_of if c not in plan}
+    hidden = sorted((c for c in plan if c in figure_of), key=data.order)
+    columns: dict[int, int] = {}
+    for cell in hidden:
+        if figure_of[cell] not in known:
+            columns.setdefault(figure_of[cell], len(columns))
     n = len(columns)
-    if n == 0:
-        return {}
-    rows: dict[str, tuple[list, list]] = {"sum": ([], []), "bound": ([], [])}
-    involved: set[int] = set()
+    rows: dict[str, list] = {"eq": [], "ub": []}  # the sums' equations, the bounds' limits
     for relation in [*data.sums, *data.bounds]:
-        truth = sum(data.values[c] for c in relation.parts)
-        holds = (
-            truth == data.values[relation.total]
-            if relation.kind == "sum"
-            else (truth <= data.values[relation.total])
-        )
-        if not holds:
-            continue
-        row = np.zeros(n)
-        constant = 0.0
+        truth, total = sum(data.values[c] for c in relation.parts), data.values[relation.total]
+        if (truth != total) if relation.kind == "sum" else (truth > total):
+            continue  # broken in the data: it cannot pin a value
+        row, constant = np.zeros(n), 0.0
         for cell, sign in [*((p, 1.0) for p in relation.parts), (relation.total, -1.0)]:
-            figure = figure_of[cell]
-            if figure in columns:
-                row[columns[figure]] += sign
+            if figure_of[cell] in columns:
+                row[columns[figure_of[cell]]] += sign
             else:
-                constant += sign * known[figure]
-        if not row.any():
-            continue
-        involved.update(int(i) for i in np.flatnonzero(row))
-        rows[relation.kind][0].append(row)
-        rows[relation.kind][1].append(-constant)
-    ranges: dict[int, tuple[float, float]] = {}
+                constant += sign * known[figure_of[cell]]
+        if row.any():
+            rows["eq" if relation.kind == "sum" else "ub"].append((row, -constant))
+    involved = {int(i) for found in rows.values() for r, _ in found for i in np.flatnonzero(r)}
     problem: dict[str, object] = {"bounds": [(1, None)] * n, "integrality": np.ones(n)}
-    for kind, suffix in (("sum", "eq"), ("bound", "ub")):
-        matrix, rhs = rows[kind]
-        problem[f"A_{suffix}"] = np.array(matrix) if matrix else None
-        problem[f"b_{suffix}"] = np.array(rhs) if rhs else None
-    for figure, i in columns.items():
-        if i not in involved:
-            ranges[figure] = (1.0, math.inf)
-            continue
-        objective = np.zeros(n)
-        objective[i] = 1.0
-        low = linprog(objective, method="highs", **problem)
-        high = linprog(-objective, method="highs", **problem)
-        lo = low.fun if low.status == 0 else -math.inf
-        hi = -high.fun if high.status == 0 else math.inf
-        ranges[figure] = (lo, hi)
-    return ranges
-
-
-def _exposed(data: _Data, plan: Mapping[Cell, str]) -> list[Cell]:
-    """Suppressed count cells that could be worked out exactly, in table order."""
-    figure_of = _figures(data)
-    published = {figure_of[c] for c in figure_of if c not in plan}
-    ranges = _feasible_ranges(data, plan)
-    exposed = []
-    for cell in sorted((c for c in plan if c in figure_of), key=data.order):
-        figure = figure_of[cell]
-        lo, hi = ranges.get(figure, (1.0, math.inf))
-        if figure in published or hi - lo < 1 - 1e-6:
-            exposed.append(cell)
-    return exposed
+    for suffix, found in rows.items():
+        if found:
+            problem[f"A_{suffix}"] = np.array([r for r, _ in found])
+            problem[f"b_{suffix}"] = np.array([b for _, b in found])
+    for cell in hidden:
+        i = columns.get(figure_of[cell])
+        if i is None:  # published elsewhere
+            return cell
+        if i in involved:
+            low = linprog(np.eye(n)[i], method="highs", **problem)
+            high = linprog(-np.eye(n)[i], method="highs", **problem)
+            lo = low.fun if low.status == 0 else -math.inf
+            hi = -high.fun if high.status == 0 else math.inf
+            if hi - lo < 1 - 1e-6:
+                return cell
+    return None
 
 
 def _protector(data: _Data, plan: Mapping[Cell, str], cell: Cell) -> Cell:
     """The published count to suppress next to protect ``cell``: the smallest non-zero one in
     its relationships, else in the relationships of the cells those share."""
-    figure_of = _figures(data)
-    same = {c for c in figure_of if figure_of[c] == figure_of[cell]}
+    reach = {c for c, f in data.figures.items() if f == data.figures[cell]}
     relations = [*data.sums, *data.bounds]
-    reach = same
     for _ in range(len(relations) + 1):
         touching = [r for r in relations if reach & set(r.cells)]
-        candidates = {c for r in touching for c in r.cells if c not in plan}
-        choice = _smallest(data, candidates)
+        choice = _smallest(data, {c for r in touching for c in r.cells if c not in plan})
         if choice is not None:
             return choice
         wider = reach | {c for r in touching for c in r.cells}
@@ -580,31 +474,18 @@ def _protector(data: _Data, plan: Mapping[Cell, str], cell: Cell) -> Cell:
 # Public text of cells that print two figures ----------------------------------------------------
 
 
-def _shown(value: object, hidden: bool) -> str:
-    return SUPPRESSED if hidden else format_number(value)
-
-
-def _fraction_text(upheld: tuple[object, bool], received: tuple[object, bool]) -> str:
-    return f"{_shown(*upheld)}/{_shown(*received)}"
-
-
-def _lgsco_text(approaches: tuple[object, bool], upheld: tuple[object, bool]) -> str:
-    value, hidden = upheld
-    if not hidden and float(value) == 0:
-        return f"{_shown(*approaches)} none upheld"
-    return f"{_shown(*approaches)} with {_shown(*upheld)} upheld"
-
-
-def _rewrite_pairs(frame, by, measures, hidden, render) -> None:
+def _rewrite_pairs(
+    frame: pd.DataFrame, hidden: set[int], by: list[str], first: str, second: str, text: str
+) -> None:
     """Give both rows of a two-figure cell the cell's public text, where either is hidden."""
-    first, second = measures
     for _, group in frame.groupby(by, sort=False, dropna=False):
         rows = {str(frame.loc[p, "measure"]): p for p in group.index}
-        if first not in rows or second not in rows:
-            continue
-        a, b = rows[first], rows[second]
-        if a not in hidden and b not in hidden:
+        a, b = rows.get(first), rows.get(second)
+        if a is None or b is None or not {a, b} & hidden:
             continue
         # The true values of the hidden rows are already gone; only their flags matter.
-        text = render((frame.loc[a, "value"], a in hidden), (frame.loc[b, "value"], b in hidden))
-        frame.loc[[a, b], "source_text"] = text
+        shown = [
+            SUPPRESSED if p in hidden else format_number(frame.loc[p, "value"]) for p in (a, b)
+        ]
+        none = text.endswith("upheld") and b not in hidden and float(frame.loc[b, "value"]) == 0
+        frame.loc[[a, b], "source_text"] = ("{} none upheld" if none else text).format(*shown)
