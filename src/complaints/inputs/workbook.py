@@ -220,28 +220,21 @@ def _check_unique(table_id: str, rows: list[dict[str, object]], label: str) -> N
 
 
 def _rows_from_sheet_row(table_id, cells, year, source, label) -> list[dict[str, object]]:
-    first = next(iter(cells.values()))
-    line = first.row
+    line = next(iter(cells.values())).row
     base = {"year": str(year), "report_year": str(year), "source_file": source, "source_line": line}
     card = cards.CARDS[table_id]
     keys = {k: _text(cells[k].value) for k in card.sheet_labels}
     if not keys:  # a free-text sheet: one row per case
-        texts = {k: _text(c.value) for k, c in cells.items()}
-        return [{**base, **texts, "source_line_end": line}]
+        return [{**base, **{k: _text(c.value) for k, c in cells.items()}, "source_line_end": line}]
 
-    def number(name: str) -> int | float:
+    def figure(name: str) -> dict[str, object]:
         cell = cells[name]
-        where = f"{cell.coordinate} ({name})"
-        return _number(cell.value, cell.number_format, f"{table_id}!{where}", label, table_id)
-
-    def text_of(name: str) -> str:
-        return str(cells[name].value).strip()
+        where = f"{table_id}!{cell.coordinate} ({name})"
+        value = _number(cell.value, cell.number_format, where, label, table_id)
+        return {"value": value, "source_text": str(cell.value).strip()}
 
     if card.sheet_figures != cards.QUARTERS:
         keys["unit"] = keys.pop("unit", None) or card.sheet_unit or "count"
-        return [{**base, **keys, "value": number("value"), "source_text": text_of("value")}]
+        return [{**base, **keys, **figure("value")}]
     periods = ["Total"] if keys["measure"] == "total_complaints" else list(cards.QUARTERS)
-    return [
-        {**base, **keys, "period": p, "value": number(p), "source_text": text_of(p)}
-        for p in periods
-    ]
+    return [{**base, **keys, "period": p, **figure(p)} for p in periods]
