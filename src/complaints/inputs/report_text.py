@@ -339,25 +339,18 @@ def extract_statutory(ctx: Context) -> dict[str, pd.DataFrame]:
     return {t: _frame(t, r, ctx) for t, r in rows.items()}
 
 
+_GROUPS_END = r"The types of complaints made|Themes\t"
+
+
 def extract_complainant_groups(ctx: Context) -> pd.DataFrame:
     table = "complainant_groups"
-    intro = find_line(
-        ctx.doc,
-        r"Which customer groups made the complaints",
-        table=table,
-        what="the heading 'Which customer groups made the complaints'",
-    )
+    heading = "Which customer groups made the complaints"
+    intro = find_line(ctx.doc, heading, table=table, what=f"the heading '{heading}'")
     # The table lies between its heading and the next section ('The types of complaints made',
     # whose table is the 'Themes' table): a table found further on is not this one.
     after = ctx.doc.lines[intro.number :]
-    end = next(
-        (
-            r.number
-            for r in after
-            if re.match(r"The types of complaints made|Themes\t", strip_markup(r.text))
-        ),
-        len(ctx.doc.lines) + 1,
-    )
+    ends = [r.number for r in after if re.match(_GROUPS_END, strip_markup(r.text))]
+    end = ends[0] if ends else len(ctx.doc.lines) + 1
     first = next((r for r in after if "\t" in r.text and r.number < end), None)
     if first is None:
         raise ctx.doc.error(
@@ -365,8 +358,7 @@ def extract_complainant_groups(ctx: Context) -> pd.DataFrame:
             f"(line {min(end, len(ctx.doc.lines))})",
             table=table,
             line=intro.number,
-            hint="the rows 'group<TAB>count' follow the heading 'Which customer groups made the "
-            "complaints'",
+            hint=f"the rows 'group<TAB>count' follow the heading '{heading}'",
         )
     block = read_tab_block(ctx.doc, first.number)
     _check_width(ctx, table, block, 2)
@@ -383,30 +375,18 @@ def extract_themes(ctx: Context) -> pd.DataFrame:
     return _frame(table, rows, ctx)
 
 
-def _year_in_label(ctx: Context, table: str, row: TableRow) -> str:
-    m = re.search(_YEAR_LABEL, row.cells[0])
-    if not m:
-        raise ctx.doc.error(
-            f"no reporting year in row label {row.cells[0]!r}", table=table, line=row.line.number
-        )
-    return _years_in(ctx, table, row, [m.group(0)])[0]
-
-
 def extract_children_in_care_by_year(ctx: Context) -> pd.DataFrame:
     table = "children_in_care_by_year"
-    block = _table(
-        ctx,
-        table,
-        r"^Year\tNumber of Complaints",
-        "the 'Year / Number of Complaints' table header",
-        width=2,
-    )
+    header, what = r"^Year\tNumber of Complaints", "the 'Year / Number of Complaints' table header"
+    block = _table(ctx, table, header, what, width=2)
     figures = _Figures(ctx, table, ["Number of Complaints"], parse_count, "count")
-    rows = [
-        f
-        for r in block[1:]
-        for f in figures.of(r, year=_year_in_label(ctx, table, r), label=r.cells[0])
-    ]
+    rows = []
+    for r in block[1:]:
+        if not (m := re.search(_YEAR_LABEL, r.cells[0])):
+            what = f"no reporting year in row label {r.cells[0]!r}"
+            raise ctx.doc.error(what, table=table, line=r.line.number)
+        year = _years_in(ctx, table, r, [m.group(0)])[0]
+        rows += figures.of(r, year=year, label=r.cells[0])
     return _frame(table, rows, ctx)
 
 
@@ -449,12 +429,8 @@ def extract_learning(ctx: Context) -> pd.DataFrame:
 
 def extract_equality(ctx: Context) -> pd.DataFrame:
     table = "equality_monitoring"
-    intro = find_line(
-        ctx.doc,
-        r"statistical data about the age, gender",
-        table=table,
-        what="the equality monitoring heading",
-    )
+    what = "the equality monitoring heading"
+    intro = find_line(ctx.doc, r"statistical data about the age, gender", table=table, what=what)
     header, what = rf"^\t{_YEAR_LABEL}\t{_YEAR_LABEL}", "the equality table's year header"
     block, figures = _by_year(ctx, table, header, what, parse_percent, "percent", intro.number)
     rows = []
@@ -462,28 +438,17 @@ def extract_equality(ctx: Context) -> pd.DataFrame:
     for r in block[1:]:
         if not any(r.cells[1:]):
             characteristic = r.cells[0]
-            continue
-        if characteristic is None:
-            raise ctx.doc.error(
-                "a group row before any section heading (e.g. 'Gender')",
-                table=table,
-                line=r.line.number,
-            )
-        rows += figures.of(r, characteristic=characteristic, group=r.cells[0])
+        elif characteristic is None:
+            what = "a group row before any section heading (e.g. 'Gender')"
+            raise ctx.doc.error(what, table=table, line=r.line.number)
+        else:
+            rows += figures.of(r, characteristic=characteristic, group=r.cells[0])
     return _frame(table, rows, ctx)
 
 
 # -------------------------------------------------------------------------------------------
 # Tables that exist only in the prose
 # -------------------------------------------------------------------------------------------
-
-
-def _section(ctx: Context, table: str, starts: str, ends: str, what: str, what_end: str):
-    """The first and the end line of a section: from the line matching ``starts`` to the next
-    line matching ``ends``."""
-    start = find_line(ctx.doc, starts, table=table, what=what)
-    end = find_line(ctx.doc, ends, table=table, start=start.number, what=what_end)
-    return start.number, end.number
 
 
 def _found(ctx: Context, prose: Prose, m: re.Match[str], group: int, **values: object):
@@ -503,14 +468,10 @@ def _found(ctx: Context, prose: Prose, m: re.Match[str], group: int, **values: o
 def extract_outcomes(ctx: Context) -> pd.DataFrame:
     """'Fully Justified 7% up from 6% last year' and its siblings: this year and last."""
     table = "complaint_outcomes"
-    start, end = _section(
-        ctx,
-        table,
-        r"^The outcome of complaints",
-        r"^Focus on Children in Care",
-        "the section '^The outcome of complaints'",
-        "the end of the section ('^Focus on Children in Care')",
-    )
+    starts, ends = r"^The outcome of complaints", r"^Focus on Children in Care"
+    start = find_line(ctx.doc, starts, table=table, what=f"the section '{starts}'").number
+    what = f"the end of the section ('{ends}')"
+    end = find_line(ctx.doc, ends, table=table, start=start, what=what).number
     prose = Prose(ctx.doc, start, end - 1)
     pattern = (
         r"(Fully Justified|Partially Justified|Not justified)\s+(\d+(?:\.\d+)?%)\s+"
@@ -539,14 +500,11 @@ _CASE_REF = re.compile(r"^[A-Z][A-Za-z() ]{0,14}$")
 def extract_children_in_care_quarters(ctx: Context) -> dict[str, pd.DataFrame]:
     """Children in care complaints by quarter, and the cases listed under each quarter."""
     table = "children_in_care_by_quarter"
-    start, end = _section(
-        ctx,
-        table,
-        r"^Focus on Children in Care",
-        r"^Compliance with timescales",
-        "the section 'Focus on Children in Care'",
-        "the section after 'Focus on Children in Care'",
-    )
+    what = "the section 'Focus on Children in Care'"
+    start = find_line(ctx.doc, r"^Focus on Children in Care", table=table, what=what).number
+    what = "the section after 'Focus on Children in Care'"
+    end = find_line(ctx.doc, r"^Compliance with timescales", table=table, start=start, what=what)
+    end = end.number
     quarter_lines = [
         (raw, m)
         for raw in ctx.doc.lines[start : end - 1]
@@ -559,14 +517,10 @@ def extract_children_in_care_quarters(ctx: Context) -> dict[str, pd.DataFrame]:
     counts, cases = [], []
     bounds = [q[0].number for q in quarter_lines] + [end]
     for (raw, m), stop in zip(quarter_lines, bounds[1:], strict=True):
-        period = m.group(1)
-        n = m.group(2)
+        period, n = m.groups()
         counts.append(ctx.row(raw.number, period=period, value=int(n), unit="count", source_text=n))
-        body = [
-            r
-            for r in ctx.doc.lines[raw.number : stop - 1]
-            if not r.is_blank and not is_furniture(r.text)
-        ]
+        lines = ctx.doc.lines[raw.number : stop - 1]
+        body = [r for r in lines if not r.is_blank and not is_furniture(r.text)]
         cases.extend(_cases_in_quarter(ctx, period, raw, body))
     return {
         table: _frame(table, counts, ctx),

@@ -147,27 +147,15 @@ def conflicts(
                 continue
             rows = group.sort_values("report_year").to_dict("records")
             for left, right in itertools.pairwise(rows):
-                if left["value"] == right["value"]:
-                    continue
-                if concerning is not None and str(concerning) not in (
-                    left["year"],
-                    left["report_year"],
-                    right["report_year"],
+                about = (left["year"], left["report_year"], right["report_year"])
+                if left["value"] == right["value"] or (
+                    concerning is not None and str(concerning) not in about
                 ):
                     continue
-                records.append(
-                    {
-                        "table": table_id,
-                        "figure": ", ".join(f"{left[k]}" for k in key if k != "year"),
-                        "year": left["year"],
-                        "unit": left.get("unit") or "count",
-                        **{
-                            f"{side}_{name}": row[column]
-                            for side, row in (("left", left), ("right", right))
-                            for name, column in _SIDES.items()
-                        },
-                    }
-                )
+                figure = ", ".join(f"{left[k]}" for k in key if k != "year")
+                sides = [row[column] for row in (left, right) for column in _SIDES.values()]
+                unit = left.get("unit") or "count"
+                records.append([table_id, figure, left["year"], unit, *sides])
     return pd.DataFrame(records, columns=list(CONFLICT_COLUMNS))
 
 
