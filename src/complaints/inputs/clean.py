@@ -74,13 +74,10 @@ def write_tables(tables: dict[str, pd.DataFrame], out_dir: Path) -> dict[str, Pa
 
 
 def build_clean(
-    year: ReportingYear,
-    raw_root: Path = paths.RAW_DIR,
-    clean_root: Path = paths.CLEAN_DIR,
+    year: ReportingYear, raw_root: Path = paths.RAW_DIR, clean_root: Path = paths.CLEAN_DIR
 ) -> dict[str, Path]:
     """Extract a year's raw input and write its clean tables; returns the files written."""
-    tables = extract_year(year, raw_root)
-    return write_tables(tables, paths.clean_dir(year, clean_root))
+    return write_tables(extract_year(year, raw_root), paths.clean_dir(year, clean_root))
 
 
 def clean_table_path(
@@ -102,11 +99,8 @@ def read_table(
     year: ReportingYear, table_id: str, clean_root: Path = paths.CLEAN_DIR
 ) -> pd.DataFrame:
     """Read one clean table with the types the schema declares."""
-    table = cards.CARDS[table_id]
-    path = clean_table_path(year, table_id, clean_root)
-    frame = pd.read_csv(
-        path, dtype={c.name: "string" for c in table.columns if c.dtype == "string"}
-    )
+    strings = {c.name: "string" for c in cards.CARDS[table_id].columns if c.dtype == "string"}
+    frame = pd.read_csv(clean_table_path(year, table_id, clean_root), dtype=strings)
     return cards.conform(table_id, frame)
 
 

@@ -50,9 +50,6 @@ class RawDocument:
     label: str  # how the file is named in messages and in clean data (relative to the project)
     lines: tuple[RawLine, ...]
 
-    def line(self, number: int) -> RawLine:
-        return self.lines[number - 1]
-
     def error(
         self, message: str, *, table: str | None, line: int | None = None, hint: str | None = None
     ):
@@ -212,12 +209,10 @@ def parse_money(cell: str) -> int | float:
 
 @dataclass(frozen=True)
 class TableRow:
-    """A row of a tab-separated table; ``after_page_break`` is set when page furniture came
-    between it and the previous row."""
+    """A row of a tab-separated table: its raw line and its cleaned cells."""
 
     line: RawLine
     cells: tuple[str, ...]
-    after_page_break: bool
 
 
 def read_tab_block(doc: RawDocument, start: int) -> list[TableRow]:
@@ -227,17 +222,12 @@ def read_tab_block(doc: RawDocument, start: int) -> list[TableRow]:
     of text without a tab.
     """
     rows: list[TableRow] = []
-    broken = False
     for raw in doc.lines[start - 1 :]:
-        if raw.is_blank:
-            continue
-        if is_furniture(raw.text):
-            broken = True
+        if raw.is_blank or is_furniture(raw.text):
             continue
         if "\t" not in raw.text:
             break
-        rows.append(TableRow(raw, tuple(raw.cells), broken and bool(rows)))
-        broken = False
+        rows.append(TableRow(raw, tuple(raw.cells)))
     return rows
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -177,25 +177,34 @@ def check_report_year(ctx: Context, *, require: bool = True) -> None:
 # Quarterly performance tables
 # -------------------------------------------------------------------------------------------
 
-# Row label (case-insensitive regex) -> (measure ids, parser, unit)
-# fmt: off
-_QUARTERLY_ROWS: list[tuple[str, tuple[str, ...], Callable, str]] = [
-    (r"number of formal complaints", ("formal_complaints",), parse_count, "count"),
-    (r"number of informal complaints", ("informal_complaints",), parse_count, "count"),
-    (r"upheld approaches to the lgsco ombudsman compared to total received",
-     ("ombudsman_upheld", "ombudsman_received"), parse_ratio, "count"),
-    (r"timescales \(overdue\)", ("overdue_pct",), parse_percent, "percent"),
-    (r"% fully justified complaints", ("fully_justified_pct",), parse_percent, "percent"),
-    (r"% part justified complaints", ("part_justified_pct",), parse_percent, "percent"),
-    (r"compliments", ("compliments",), parse_count, "count"),
-    (r"learnings", ("learnings",), parse_count, "count"),
-]
-# fmt: on
+#: Row label (case-insensitive regex) -> its measure ids (two for a ``1/5`` ratio cell).
+_QUARTERLY_ROWS = {
+    r"number of formal complaints": ("formal_complaints",),
+    r"number of informal complaints": ("informal_complaints",),
+    r"upheld approaches to the lgsco ombudsman compared to total received": (
+        "ombudsman_upheld",
+        "ombudsman_received",
+    ),
+    r"timescales \(overdue\)": ("overdue_pct",),
+    r"% fully justified complaints": ("fully_justified_pct",),
+    r"% part justified complaints": ("part_justified_pct",),
+    r"compliments": ("compliments",),
+    r"learnings": ("learnings",),
+}
 _QUARTERLY_HEADER = r"^\s*Q1\tQ2\tQ3\tQ4\tTotals?\s*$"
 _CAPTION = re.compile(r"People - Children's - (Non Social Care|Social Care)")
 _TOTAL = re.compile(r"Total Complaints\s*=\s*(\d[\d,]*)")
 _TOTAL_ROW = {"measure": "total_complaints", "label": "Total Complaints", "period": "Total"}
-_TOTAL_ROW["unit"] = "count"
+
+
+def _identify(ctx: Context, table: str, row: TableRow, label: str, choices: dict, **error):
+    """The pattern of ``choices`` that the whole of ``label`` matches (ignoring case), and its
+    value; an unknown label is an error (``kind`` and ``hint`` of the message)."""
+    found = next((k for k in choices if re.fullmatch(k, label, re.I | re.S)), None)
+    if found is None:
+        kind = error.pop("kind", "row label")
+        raise ctx.doc.error(f"unknown {kind} {label!r}", table=table, line=row.line.number, **error)
+    return found, choices[found]
 
 
 def _quarterly_caption(ctx: Context, after: int) -> tuple[str, int, int, str]:
@@ -226,6 +235,10 @@ def _quarterly_caption(ctx: Context, after: int) -> tuple[str, int, int, str]:
 
 def extract_quarterly(ctx: Context) -> dict[str, pd.DataFrame]:
     """Both quarterly performance tables, keyed by table id."""
+    hint = (
+        "expected one of the published rows (formal, informal, Ombudsman, timescales, "
+        "% justified, compliments, learnings)"
+    )
     out: dict[str, pd.DataFrame] = {}
     start = 1
     while True:
@@ -250,28 +263,23 @@ def extract_quarterly(ctx: Context) -> dict[str, pd.DataFrame]:
         rows: list[dict[str, object]] = []
         for row in body:
             label = row.cells[first - 1]
-            spec = next((s for s in _QUARTERLY_ROWS if re.fullmatch(s[0], label, re.I)), None)
-            if spec is None:
-                raise ctx.doc.error(
-                    f"unknown row label {label!r}",
-                    table=table_id,
-                    line=row.line.number,
-                    hint="expected one of the published rows (formal, informal, Ombudsman, "
-                    "timescales, % justified, compliments, learnings)",
-                )
-            pattern, measures, parse, unit = spec
+            pattern, measures = _identify(ctx, table_id, row, label, _QUARTERLY_ROWS, hint=hint)
             seen.add(pattern)
-            rows += _Figures(ctx, table_id, periods, parse, unit, "period").of(
-                row, measures, label=label
+            pct = measures[0].endswith("_pct")
+            parse = parse_ratio if len(measures) == 2 else parse_percent if pct else parse_count
+            figures = _Figures(
+                ctx, table_id, periods, parse, "percent" if pct else "count", "period"
             )
-        missing = [s[0] for s in _QUARTERLY_ROWS if s[0] not in seen]
+            rows += figures.of(row, measures, label=label)
+        missing = [p for p in _QUARTERLY_ROWS if p not in seen]
         if missing:
             raise ctx.doc.error(
                 f"rows missing: {', '.join(m.replace(chr(92), '') for m in missing)}",
                 table=table_id,
                 line=header_line.number,
             )
-        rows.append(ctx.row(total_line, **_TOTAL_ROW, value=total, source_text=total_text))
+        figure = {"unit": "count", "value": total, "source_text": total_text}
+        rows.append(ctx.row(total_line, **_TOTAL_ROW, **figure))
         out[table_id] = _frame(table_id, rows, ctx)
         start = total_line + 1
     for table_id in ("social_care_quarterly", "non_social_care_quarterly"):
@@ -303,61 +311,46 @@ _STATUTORY_SECTIONS = {
 }
 
 
+def _by_year(ctx: Context, table: str, pattern: str, what: str, parse, unit: str, start=1):
+    """The rows of the table whose header (matching ``pattern``) names the years of its figure
+    columns, and how its figures are read."""
+    block = _table(ctx, table, pattern, what, start=start)
+    years = _years_in(ctx, table, block[0], block[0].cells[1:])
+    return block, _Figures(ctx, table, years, parse, unit, "year")
+
+
 def extract_statutory(ctx: Context) -> dict[str, pd.DataFrame]:
     """The statutory three-year comparison: Children's Social Care and Whole Authority."""
     table_id = "statutory_social_care"
-    block = _table(
-        ctx,
-        table_id,
-        rf"^Children's Social Care\t{_YEAR_LABEL}\t",
-        "the statutory table header 'Children's Social Care <years>'",
-    )
-    years = _years_in(ctx, table_id, block[0], block[0].cells[1:])
+    header = rf"^Children's Social Care\t{_YEAR_LABEL}\t"
+    what = "the statutory table header 'Children's Social Care <years>'"
+    block, counts = _by_year(ctx, table_id, header, what, parse_count, "count")
+    hint = f"expected one of: {', '.join(sorted(set(_STATUTORY_ROWS)))}"
     rows: dict[str, list[dict[str, object]]] = {t: [] for t in _STATUTORY_SECTIONS.values()}
     for row in block:
         label = row.cells[0]
         if not any(row.cells[1:]):  # a section heading row
-            if label.lower() not in _STATUTORY_SECTIONS:
-                raise ctx.doc.error(
-                    f"unknown section {label!r}", table=table_id, line=row.line.number
-                )
-            table_id = _STATUTORY_SECTIONS[label.lower()]
-            continue
-        if row is block[0]:
-            continue
-        measures = _STATUTORY_ROWS.get(label.lower())
-        if measures is None:
-            raise ctx.doc.error(
-                f"unknown row label {label!r}",
-                table=table_id,
-                line=row.line.number,
-                hint=f"expected one of: {', '.join(sorted(set(_STATUTORY_ROWS)))}",
-            )
-        parse = parse_upheld_phrase if len(measures) == 2 else parse_count
-        figures = _Figures(ctx, table_id, years, parse, "count", "year")
-        rows[table_id] += figures.of(row, measures, label=label)
+            _, table_id = _identify(ctx, table_id, row, label, _STATUTORY_SECTIONS, kind="section")
+        elif row is not block[0]:
+            _, measures = _identify(ctx, table_id, row, label, _STATUTORY_ROWS, hint=hint)
+            parse = parse_upheld_phrase if len(measures) == 2 else parse_count
+            figures = replace(counts, table=table_id, parse=parse)
+            rows[table_id] += figures.of(row, measures, label=label)
     return {t: _frame(t, r, ctx) for t, r in rows.items()}
+
+
+_GROUPS_END = r"The types of complaints made|Themes\t"
 
 
 def extract_complainant_groups(ctx: Context) -> pd.DataFrame:
     table = "complainant_groups"
-    intro = find_line(
-        ctx.doc,
-        r"Which customer groups made the complaints",
-        table=table,
-        what="the heading 'Which customer groups made the complaints'",
-    )
+    heading = "Which customer groups made the complaints"
+    intro = find_line(ctx.doc, heading, table=table, what=f"the heading '{heading}'")
     # The table lies between its heading and the next section ('The types of complaints made',
     # whose table is the 'Themes' table): a table found further on is not this one.
     after = ctx.doc.lines[intro.number :]
-    end = next(
-        (
-            r.number
-            for r in after
-            if re.match(r"The types of complaints made|Themes\t", strip_markup(r.text))
-        ),
-        len(ctx.doc.lines) + 1,
-    )
+    ends = [r.number for r in after if re.match(_GROUPS_END, strip_markup(r.text))]
+    end = ends[0] if ends else len(ctx.doc.lines) + 1
     first = next((r for r in after if "\t" in r.text and r.number < end), None)
     if first is None:
         raise ctx.doc.error(
@@ -365,8 +358,7 @@ def extract_complainant_groups(ctx: Context) -> pd.DataFrame:
             f"(line {min(end, len(ctx.doc.lines))})",
             table=table,
             line=intro.number,
-            hint="the rows 'group<TAB>count' follow the heading 'Which customer groups made the "
-            "complaints'",
+            hint=f"the rows 'group<TAB>count' follow the heading '{heading}'",
         )
     block = read_tab_block(ctx.doc, first.number)
     _check_width(ctx, table, block, 2)
@@ -383,55 +375,33 @@ def extract_themes(ctx: Context) -> pd.DataFrame:
     return _frame(table, rows, ctx)
 
 
-def _year_in_label(ctx: Context, table: str, row: TableRow) -> str:
-    m = re.search(_YEAR_LABEL, row.cells[0])
-    if not m:
-        raise ctx.doc.error(
-            f"no reporting year in row label {row.cells[0]!r}", table=table, line=row.line.number
-        )
-    return _years_in(ctx, table, row, [m.group(0)])[0]
-
-
 def extract_children_in_care_by_year(ctx: Context) -> pd.DataFrame:
     table = "children_in_care_by_year"
-    block = _table(
-        ctx,
-        table,
-        r"^Year\tNumber of Complaints",
-        "the 'Year / Number of Complaints' table header",
-        width=2,
-    )
+    header, what = r"^Year\tNumber of Complaints", "the 'Year / Number of Complaints' table header"
+    block = _table(ctx, table, header, what, width=2)
     figures = _Figures(ctx, table, ["Number of Complaints"], parse_count, "count")
-    rows = [
-        f
-        for r in block[1:]
-        for f in figures.of(r, year=_year_in_label(ctx, table, r), label=r.cells[0])
-    ]
+    rows = []
+    for r in block[1:]:
+        if not (m := re.search(_YEAR_LABEL, r.cells[0])):
+            what = f"no reporting year in row label {r.cells[0]!r}"
+            raise ctx.doc.error(what, table=table, line=r.line.number)
+        year = _years_in(ctx, table, r, [m.group(0)])[0]
+        rows += figures.of(r, year=year, label=r.cells[0])
     return _frame(table, rows, ctx)
 
 
-_BANDS = ((r"0\s*-\s*20\b", "0_20_working_days"), (r"20\s*\+", "over_20_days"))
+_BANDS = {r"0\s*-\s*20\b.*": "0_20_working_days", r"20\s*\+.*": "over_20_days"}
 
 
 def extract_stage1_timescales(ctx: Context) -> pd.DataFrame:
     table = "stage1_timescales"
-    block = _table(
-        ctx, table, rf"^Timescales\t{_YEAR_LABEL}", "the 'Timescales <years>' table header"
-    )
-    years = _years_in(ctx, table, block[0], block[0].cells[1:])
-    figures = _Figures(ctx, table, years, parse_percent, "percent", "year")
+    header, what = rf"^Timescales\t{_YEAR_LABEL}", "the 'Timescales <years>' table header"
+    block, figures = _by_year(ctx, table, header, what, parse_percent, "percent")
+    hint = "expected '0-20 Working Days' or '20+ days'"
     rows = []
     for r in block[1:]:
-        label = r.cells[0]
-        band = next((b for pattern, b in _BANDS if re.match(pattern, label)), None)
-        if band is None:
-            raise ctx.doc.error(
-                f"unknown time band {label!r}",
-                table=table,
-                line=r.line.number,
-                hint="expected '0-20 Working Days' or '20+ days'",
-            )
-        rows += figures.of(r, band=band, label=label)
+        _, band = _identify(ctx, table, r, r.cells[0], _BANDS, kind="time band", hint=hint)
+        rows += figures.of(r, band=band, label=r.cells[0])
     return _frame(table, rows, ctx)
 
 
@@ -459,48 +429,26 @@ def extract_learning(ctx: Context) -> pd.DataFrame:
 
 def extract_equality(ctx: Context) -> pd.DataFrame:
     table = "equality_monitoring"
-    intro = find_line(
-        ctx.doc,
-        r"statistical data about the age, gender",
-        table=table,
-        what="the equality monitoring heading",
-    )
-    block = _table(
-        ctx,
-        table,
-        rf"^\t{_YEAR_LABEL}\t{_YEAR_LABEL}",
-        "the equality table's year header",
-        start=intro.number,
-    )
-    years = _years_in(ctx, table, block[0], block[0].cells[1:])
-    figures = _Figures(ctx, table, years, parse_percent, "percent", "year")
+    what = "the equality monitoring heading"
+    intro = find_line(ctx.doc, r"statistical data about the age, gender", table=table, what=what)
+    header, what = rf"^\t{_YEAR_LABEL}\t{_YEAR_LABEL}", "the equality table's year header"
+    block, figures = _by_year(ctx, table, header, what, parse_percent, "percent", intro.number)
     rows = []
     characteristic = None
     for r in block[1:]:
         if not any(r.cells[1:]):
             characteristic = r.cells[0]
-            continue
-        if characteristic is None:
-            raise ctx.doc.error(
-                "a group row before any section heading (e.g. 'Gender')",
-                table=table,
-                line=r.line.number,
-            )
-        rows += figures.of(r, characteristic=characteristic, group=r.cells[0])
+        elif characteristic is None:
+            what = "a group row before any section heading (e.g. 'Gender')"
+            raise ctx.doc.error(what, table=table, line=r.line.number)
+        else:
+            rows += figures.of(r, characteristic=characteristic, group=r.cells[0])
     return _frame(table, rows, ctx)
 
 
 # -------------------------------------------------------------------------------------------
 # Tables that exist only in the prose
 # -------------------------------------------------------------------------------------------
-
-
-def _section(ctx: Context, table: str, starts: str, ends: str, what: str, what_end: str):
-    """The first and the end line of a section: from the line matching ``starts`` to the next
-    line matching ``ends``."""
-    start = find_line(ctx.doc, starts, table=table, what=what)
-    end = find_line(ctx.doc, ends, table=table, start=start.number, what=what_end)
-    return start.number, end.number
 
 
 def _found(ctx: Context, prose: Prose, m: re.Match[str], group: int, **values: object):
@@ -520,14 +468,10 @@ def _found(ctx: Context, prose: Prose, m: re.Match[str], group: int, **values: o
 def extract_outcomes(ctx: Context) -> pd.DataFrame:
     """'Fully Justified 7% up from 6% last year' and its siblings: this year and last."""
     table = "complaint_outcomes"
-    start, end = _section(
-        ctx,
-        table,
-        r"^The outcome of complaints",
-        r"^Focus on Children in Care",
-        "the section '^The outcome of complaints'",
-        "the end of the section ('^Focus on Children in Care')",
-    )
+    starts, ends = r"^The outcome of complaints", r"^Focus on Children in Care"
+    start = find_line(ctx.doc, starts, table=table, what=f"the section '{starts}'").number
+    what = f"the end of the section ('{ends}')"
+    end = find_line(ctx.doc, ends, table=table, start=start, what=what).number
     prose = Prose(ctx.doc, start, end - 1)
     pattern = (
         r"(Fully Justified|Partially Justified|Not justified)\s+(\d+(?:\.\d+)?%)\s+"
@@ -556,14 +500,11 @@ _CASE_REF = re.compile(r"^[A-Z][A-Za-z() ]{0,14}$")
 def extract_children_in_care_quarters(ctx: Context) -> dict[str, pd.DataFrame]:
     """Children in care complaints by quarter, and the cases listed under each quarter."""
     table = "children_in_care_by_quarter"
-    start, end = _section(
-        ctx,
-        table,
-        r"^Focus on Children in Care",
-        r"^Compliance with timescales",
-        "the section 'Focus on Children in Care'",
-        "the section after 'Focus on Children in Care'",
-    )
+    what = "the section 'Focus on Children in Care'"
+    start = find_line(ctx.doc, r"^Focus on Children in Care", table=table, what=what).number
+    what = "the section after 'Focus on Children in Care'"
+    end = find_line(ctx.doc, r"^Compliance with timescales", table=table, start=start, what=what)
+    end = end.number
     quarter_lines = [
         (raw, m)
         for raw in ctx.doc.lines[start : end - 1]
@@ -576,14 +517,10 @@ def extract_children_in_care_quarters(ctx: Context) -> dict[str, pd.DataFrame]:
     counts, cases = [], []
     bounds = [q[0].number for q in quarter_lines] + [end]
     for (raw, m), stop in zip(quarter_lines, bounds[1:], strict=True):
-        period = m.group(1)
-        n = m.group(2)
+        period, n = m.groups()
         counts.append(ctx.row(raw.number, period=period, value=int(n), unit="count", source_text=n))
-        body = [
-            r
-            for r in ctx.doc.lines[raw.number : stop - 1]
-            if not r.is_blank and not is_furniture(r.text)
-        ]
+        lines = ctx.doc.lines[raw.number : stop - 1]
+        body = [r for r in lines if not r.is_blank and not is_furniture(r.text)]
         cases.extend(_cases_in_quarter(ctx, period, raw, body))
     return {
         table: _frame(table, counts, ctx),

@@ -53,14 +53,6 @@ def years_described(store: dict[str, pd.DataFrame]) -> list[ReportingYear]:
     return sorted(ReportingYear.parse(y) for y in years)
 
 
-def _preference(report_year: pd.Series, year: pd.Series, current: ReportingYear) -> pd.Series:
-    """Sort key: 0 for the current report, 1 for the figure's own report, then most recent."""
-    starts = report_year.map(lambda y: ReportingYear.parse(y).start)
-    rank = starts.rsub(10_000) + 2  # later reports first among the others
-    rank = rank.where(report_year != year, 1)
-    return rank.where(report_year != str(current), 0)
-
-
 def select_figures(
     frame: pd.DataFrame, table_id: str, years: list[ReportingYear], current: ReportingYear
 ) -> pd.DataFrame:
@@ -70,14 +62,16 @@ def select_figures(
     if not key:  # free text: taken whole from the current report only
         return wanted[wanted["report_year"] == str(current)].reset_index(drop=True)
     ranked = wanted.assign(
-        _rank=_preference(wanted["report_year"], wanted["year"], current),
+        _other=wanted["report_year"] != str(current),
+        _not_own=wanted["report_year"] != wanted["year"],
         _pos=range(len(wanted)),
     )
-    ranked = ranked.sort_values("_rank", kind="stable").drop_duplicates(key, keep="first")
+    by = ["_other", "_not_own", "report_year"]  # the current report, the year's own, the newest
+    ranked = ranked.sort_values(by, ascending=[True, True, False], kind="stable")
+    ranked = ranked.drop_duplicates(key, keep="first")
     # The current report's rows first, in their source order; then the others, newest first.
-    ranked = ranked.assign(_report=(ranked["report_year"] != str(current)).astype(int))
-    ranked = ranked.sort_values(["_report", "report_year", "_pos"], ascending=[True, False, True])
-    return cards.conform(table_id, ranked.drop(columns=["_rank", "_pos", "_report"]))
+    ranked = ranked.sort_values(["_other", "report_year", "_pos"], ascending=[True, False, True])
+    return cards.conform(table_id, ranked.drop(columns=["_other", "_not_own", "_pos"]))
 
 
 @dataclass(frozen=True)
@@ -153,27 +147,15 @@ def conflicts(
                 continue
             rows = group.sort_values("report_year").to_dict("records")
             for left, right in itertools.pairwise(rows):
-                if left["value"] == right["value"]:
-                    continue
-                if concerning is not None and str(concerning) not in (
-                    left["year"],
-                    left["report_year"],
-                    right["report_year"],
+                about = (left["year"], left["report_year"], right["report_year"])
+                if left["value"] == right["value"] or (
+                    concerning is not None and str(concerning) not in about
                 ):
                     continue
-                records.append(
-                    {
-                        "table": table_id,
-                        "figure": ", ".join(f"{left[k]}" for k in key if k != "year"),
-                        "year": left["year"],
-                        "unit": left.get("unit") or "count",
-                        **{
-                            f"{side}_{name}": row[column]
-                            for side, row in (("left", left), ("right", right))
-                            for name, column in _SIDES.items()
-                        },
-                    }
-                )
+                figure = ", ".join(f"{left[k]}" for k in key if k != "year")
+                sides = [row[column] for row in (left, right) for column in _SIDES.values()]
+                unit = left.get("unit") or "count"
+                records.append([table_id, figure, left["year"], unit, *sides])
     return pd.DataFrame(records, columns=list(CONFLICT_COLUMNS))
 
 

@@ -3,6 +3,7 @@ published report), so a synthetic year can go through the whole pipeline (tests,
 
 from __future__ import annotations
 
+import functools
 import itertools
 import random
 from pathlib import Path
@@ -12,6 +13,15 @@ from openpyxl import load_workbook
 from complaints import cards
 
 _QUARTERS = cards.QUARTERS[:4]  # without the total
+_SUMMED = ("formal_complaints", "informal_complaints")  # total complaints is their sum
+_FREE_TEXT = {  # sheet -> the cells typed into it, by (row, column)
+    "learning_from_complaints": {
+        (r, c): v
+        for r in range(2, 5)
+        for c, v in enumerate(("COM/{id:08d}", f"Learning {r}", f"Action {r}"), start=1)
+    },
+    "children_in_care_cases": {(2, 1): "Q1", (2, 3): "A synthetic case"},
+}
 
 
 def fill_workbook(path: Path, seed: int = 7) -> dict[tuple[str, int, str], int]:
@@ -23,90 +33,58 @@ def fill_workbook(path: Path, seed: int = 7) -> dict[tuple[str, int, str], int]:
     typed: dict[tuple[str, int, str], int] = {}
     for table_id, card in cards.CARDS.items():
         sheet = book[table_id]
+        if table_id in _FREE_TEXT:
+            for (r, c), v in _FREE_TEXT[table_id].items():
+                sheet.cell(row=r, column=c, value=v.format(id=(seed * 1000 + r) % 10**8))
+            continue
         header = [*card.sheet_labels, *card.sheet_figures]
-        if table_id == "learning_from_complaints":
-            for r in range(2, 5):
-                values = (f"COM/{(seed * 1000 + r) % 10**8:08d}", f"Learning {r}", f"Action {r}")
-                for c, v in enumerate(values, start=1):
-                    sheet.cell(row=r, column=c, value=v)
+        labels = {
+            r: label
+            for r in range(2, sheet.max_row + 1)
+            if (label := sheet.cell(row=r, column=1).value)
+        }
+        units = {r: _unit(sheet, header, r, card) for r in labels}
+
+        put = functools.partial(_type, sheet, header, table_id, typed)
+        if card.sheet_figures != cards.QUARTERS:
+            groups: dict[object, list[int]] = {}
+            for r in (r for r in labels if units[r] == "percent"):
+                key = labels[r] if table_id == "equality_monitoring" else 0
+                groups.setdefault(key, []).append(r)
+            for members in groups.values():
+                for r, v in zip(members, _split(100, len(members), rng), strict=True):
+                    put(r, "value", v)
+            for r in (r for r in labels if units[r] != "percent"):
+                put(r, "value", rng.randint(1, 90))
             continue
-        if table_id == "children_in_care_cases":
-            sheet.cell(row=2, column=1, value="Q1")
-            sheet.cell(row=2, column=3, value="A synthetic case")
-            continue
-        rows = [r for r in range(2, sheet.max_row + 1) if sheet.cell(row=r, column=1).value]
-        units = {r: _unit(sheet, header, r, card) for r in rows}
-        if card.sheet_figures == cards.QUARTERS:
-            received = {}
-            for r in rows:
-                measure = sheet.cell(row=r, column=1).value
-                if measure == "total_complaints":
-                    continue
-                quarters = []
-                for _ in _QUARTERS:
-                    if units[r] == "percent":
-                        v = rng.randint(0, 40)
-                    elif measure == "ombudsman_upheld":
-                        v = None  # after received
-                    else:
-                        v = rng.randint(0, 60)
-                    quarters.append(v)
-                if measure == "ombudsman_received":
-                    received = dict(zip(_QUARTERS, quarters, strict=True))
-                for q, v in zip(_QUARTERS, quarters, strict=True):
-                    if v is not None:
-                        _type(sheet, header, r, q, v, typed, table_id)
-            for r in rows:
-                measure = sheet.cell(row=r, column=1).value
-                if measure == "ombudsman_upheld":
-                    for q in _QUARTERS:
-                        _type(sheet, header, r, q, rng.randint(0, received[q]), typed, table_id)
-            for r in rows:
-                if sheet.cell(row=r, column=1).value == "total_complaints":
-                    continue
-                values = [typed[(table_id, r, q)] for q in _QUARTERS]
-                total = round(sum(values) / 4) if units[r] == "percent" else sum(values)
-                _type(sheet, header, r, "Total", total, typed, table_id)
-            formal = _row_of(sheet, "formal_complaints")
-            informal = _row_of(sheet, "informal_complaints")
-            total_row = _row_of(sheet, "total_complaints")
-            total = typed[(table_id, formal, "Total")] + typed[(table_id, informal, "Total")]
-            _type(sheet, header, total_row, "Total", total, typed, table_id)
-            continue
-        percent_rows = [r for r in rows if units[r] == "percent"]
-        groups: dict[object, list[int]] = {}
-        for r in percent_rows:
-            key = sheet.cell(row=r, column=1).value if table_id == "equality_monitoring" else 0
-            groups.setdefault(key, []).append(r)
-        for members in groups.values():
-            shares = _split(100, len(members), rng)
-            for r, v in zip(members, shares, strict=True):
-                _type(sheet, header, r, "value", v, typed, table_id)
-        for r in rows:
-            if units[r] != "percent":
-                _type(sheet, header, r, "value", rng.randint(1, 90), typed, table_id)
+        row_of = {measure: r for r, measure in labels.items()}
+        for r, measure in labels.items():
+            if measure not in ("total_complaints", "ombudsman_upheld"):
+                for q in _QUARTERS:
+                    put(r, q, rng.randint(0, 40 if units[r] == "percent" else 60))
+        for q in _QUARTERS:
+            received = typed[(table_id, row_of["ombudsman_received"], q)]
+            put(row_of["ombudsman_upheld"], q, rng.randint(0, received))
+        for r in (r for r, measure in labels.items() if measure != "total_complaints"):
+            values = [typed[(table_id, r, q)] for q in _QUARTERS]
+            put(r, "Total", round(sum(values) / 4) if units[r] == "percent" else sum(values))
+        formal, informal = (typed[(table_id, row_of[m], "Total")] for m in _SUMMED)
+        put(row_of["total_complaints"], "Total", formal + informal)
     book.save(path)
     return typed
 
 
-def _row_of(sheet, measure: str) -> int:
-    return next(
-        r for r in range(2, sheet.max_row + 1) if sheet.cell(row=r, column=1).value == measure
-    )
-
-
-def _unit(sheet, header, row, card: cards.Card) -> str:
+def _unit(sheet, header: list[str], row: int, card: cards.Card) -> str:
     if "unit" in header:
         return sheet.cell(row=row, column=header.index("unit") + 1).value
     return card.sheet_unit or "count"
 
 
-def _type(sheet, header, row, column, value, typed, table_id) -> None:
+def _type(sheet, header: list[str], table_id: str, typed: dict, row: int, column: str, value):
     sheet.cell(row=row, column=header.index(column) + 1, value=value)
     typed[(table_id, row, column)] = value
 
 
 def _split(total: int, parts: int, rng: random.Random) -> list[int]:
     cuts = sorted(rng.randint(0, total) for _ in range(parts - 1))
-    bounds = [0, *cuts, total]
-    return [b - a for a, b in itertools.pairwise(bounds)]
+    return [b - a for a, b in itertools.pairwise([0, *cuts, total])]

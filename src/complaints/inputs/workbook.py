@@ -34,6 +34,9 @@ any mistake. Earlier years are not asked for: the comparisons come from the year
 """
 
 
+_WIDE = ("label", "learned", "action", "summary", "group", "theme")  # columns of text
+
+
 def workbook_name(year: ReportingYear) -> str:
     return f"complaints-{year}.xlsx"
 
@@ -44,7 +47,7 @@ def _template_rows(previous: dict[str, pd.DataFrame], table_id: str, year: Repor
     if not prefill:
         return []
     frame = previous.get(table_id, cards.empty_frame(table_id))
-    own = frame[frame["year"] == frame["report_year"]] if not frame.empty else frame
+    own = frame[frame["year"] == frame["report_year"]]
     if table_id == "children_in_care_by_year":
         return [{"label": f"Children in Care {year}"}]
     if card.sheet_figures == cards.QUARTERS:
@@ -83,14 +86,12 @@ def scaffold(
         sheet = book.create_sheet(table_id)
         header = [*prefill, *inputs]
         for col, name in enumerate(header, start=1):
-            sheet.cell(row=1, column=col, value=name).font = Font(bold=True)
-            sheet.column_dimensions[sheet.cell(row=1, column=col).column_letter].width = (
-                60 if name in ("label", "learned", "action", "summary", "group", "theme") else 14
-            )
+            cell = sheet.cell(row=1, column=col, value=name)
+            cell.font = Font(bold=True)
+            sheet.column_dimensions[cell.column_letter].width = 60 if name in _WIDE else 14
         for r, record in enumerate(_template_rows(previous, table_id, year), start=2):
             for c, name in enumerate(prefill, start=1):
-                cell = sheet.cell(row=r, column=c, value=record[name])
-                cell.fill = grey
+                sheet.cell(row=r, column=c, value=record[name]).fill = grey
             if record.get("measure") == "total_complaints":
                 for c in range(len(prefill) + 1, len(header)):
                     sheet.cell(row=r, column=c, value="n/a").fill = grey
@@ -195,53 +196,40 @@ def read_workbook(
             if all(_text(c.value) is None for c in cells):
                 continue
             rows.extend(_rows_from_sheet_row(table_id, values, year, source, label))
-        _check_unique(table_id, rows, label)
+        # A row typed (or pasted) twice is refused, naming both rows of the sheet; free text has
+        # no key: a repeated case id is reported by the validation step.
+        key = [k for k in card.keys if k != "year"]
+        if key and (repeat := cards.repeated_row(rows, key)) is not None:
+            values, first, line = repeat
+            what = ", ".join(f"{k} {v!r}" for k, v in values.items())
+            raise InputError(
+                f"sheet {table_id!r}, row {line} repeats row {first} ({what})",
+                file=label,
+                table=table_id,
+                hint="delete the repeated row: each figure is entered once",
+            )
         tables[table_id] = (
             cards.conform(table_id, pd.DataFrame(rows)) if rows else cards.empty_frame(table_id)
         )
     return tables
 
 
-def _check_unique(table_id: str, rows: list[dict[str, object]], label: str) -> None:
-    """A row typed (or pasted) twice is refused, naming both rows of the sheet."""
-    key = [k for k in cards.CARDS[table_id].keys if k != "year"]
-    if not key:  # free text: a repeated case id is reported by the validation step
-        return
-    repeat = cards.repeated_row(rows, key)
-    if repeat is not None:
-        values, first, line = repeat
-        what = ", ".join(f"{k} {v!r}" for k, v in values.items())
-        raise InputError(
-            f"sheet {table_id!r}, row {line} repeats row {first} ({what})",
-            file=label,
-            table=table_id,
-            hint="delete the repeated row: each figure is entered once",
-        )
-
-
 def _rows_from_sheet_row(table_id, cells, year, source, label) -> list[dict[str, object]]:
-    first = next(iter(cells.values()))
-    line = first.row
+    line = next(iter(cells.values())).row
     base = {"year": str(year), "report_year": str(year), "source_file": source, "source_line": line}
     card = cards.CARDS[table_id]
     keys = {k: _text(cells[k].value) for k in card.sheet_labels}
     if not keys:  # a free-text sheet: one row per case
-        texts = {k: _text(c.value) for k, c in cells.items()}
-        return [{**base, **texts, "source_line_end": line}]
+        return [{**base, **{k: _text(c.value) for k, c in cells.items()}, "source_line_end": line}]
 
-    def number(name: str) -> int | float:
+    def figure(name: str) -> dict[str, object]:
         cell = cells[name]
-        where = f"{cell.coordinate} ({name})"
-        return _number(cell.value, cell.number_format, f"{table_id}!{where}", label, table_id)
-
-    def text_of(name: str) -> str:
-        return str(cells[name].value).strip()
+        where = f"{table_id}!{cell.coordinate} ({name})"
+        value = _number(cell.value, cell.number_format, where, label, table_id)
+        return {"value": value, "source_text": str(cell.value).strip()}
 
     if card.sheet_figures != cards.QUARTERS:
         keys["unit"] = keys.pop("unit", None) or card.sheet_unit or "count"
-        return [{**base, **keys, "value": number("value"), "source_text": text_of("value")}]
+        return [{**base, **keys, **figure("value")}]
     periods = ["Total"] if keys["measure"] == "total_complaints" else list(cards.QUARTERS)
-    return [
-        {**base, **keys, "period": p, "value": number(p), "source_text": text_of(p)}
-        for p in periods
-    ]
+    return [{**base, **keys, "period": p, **figure(p)} for p in periods]
