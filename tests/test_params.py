@@ -17,17 +17,22 @@ def test_a_staged_run_shows_where_its_outputs_are_published():
     assert public.describe()["edition"] == "public"
 
 
-def test_defaults_and_a_folder_of_ones_own():
+def test_defaults_explore_in_scratch_and_say_so():
     run = resolve("2022-23")
-    assert run.describe() == {
-        "reporting year": "2022-23",
-        "raw inputs": "data/raw/2022-23",
-        "clean tables": "data/clean/2022-23",
-        "outputs": "reports/2022-23",
-        "edition": "internal",
-    }
-    assert resolve("2022-23", output_dir="/tmp/mine").describe()["outputs"] == "/tmp/mine"
-    assert "<code>reports/2022-23</code>" in run._repr_html_()
+    shown = run.describe()
+    assert shown["clean tables"] == "reports/.scratch/clean/2022-23"
+    assert shown["outputs"] == "reports/.scratch/2022-23"
+    assert "not the published report" in shown["note"]
+    assert run.is_scratch and "not the published report" in run._repr_html_()
+    public = resolve("2022-23", edition="public")
+    assert public.describe()["outputs"] == "reports/.scratch/2022-23-public"
+
+
+def test_a_folder_of_ones_own():
+    run = resolve("2022-23", clean_root="data/clean", output_dir="/tmp/mine")
+    assert run.describe()["outputs"] == "/tmp/mine"
+    assert run.describe()["clean tables"] == "data/clean/2022-23"
+    assert not run.is_scratch and "note" not in run.describe()
 
 
 @pytest.mark.parametrize("year", ["2022", "22-23", "2022-24"])
