@@ -27,6 +27,8 @@ SOURCE_PREFIX = (
     "Source: Dorset Council Annual Complaints Report 2022-23, "
     "data/raw/2022-23/dorset-childrens-complaints-2022-23.txt:"
 )
+
+pytestmark = pytest.mark.slow  # draws and saves every chart
 WHITE = "#FFFFFF"
 # The afcharts style's axis line, tick and grid grey: decoration, not information (WCAG 2.2
 # SC 1.4.11 asks 3:1 of graphics needed to understand the content; the values are labelled).

@@ -57,6 +57,8 @@ COUNT_MEASURES = (
     "compliments",
     "learnings",
 )
+
+pytestmark = pytest.mark.slow  # audits every suppressed figure with integer programming
 SVG_NS = "{http://www.w3.org/2000/svg}"
 
 #: Figures suppressed in the 2022-23 public edition, per clean table.

@@ -16,6 +16,8 @@ import pytest
 
 from complaints import paths
 
+pytestmark = pytest.mark.slow  # runs pre-commit on temporary repositories
+
 ROOT = paths.PROJECT_ROOT
 PRE_COMMIT = str(Path(sys.executable).with_name("pre-commit"))
 

@@ -30,6 +30,8 @@ from complaints.errors import InputError
 from complaints.inputs.clean import write_tables
 from complaints.params import resolve
 
+pytestmark = pytest.mark.slow  # runs the GX suites (seconds each)
+
 Mutation = Callable[[pd.DataFrame], pd.DataFrame | None]
 
 
