@@ -118,19 +118,18 @@ def _cmd_docs(args: argparse.Namespace) -> int:
 def _cmd_verify(args: argparse.Namespace) -> int:
     from complaints.run.verify import check_report, rerun_report
 
-    report = args.report if args.report.is_absolute() else Path.cwd() / args.report
+    report = args.report.absolute()
     problems = check_report(report)
     if args.rerun:
         problems += rerun_report(report, progress=lambda line: print(line, file=sys.stderr))
     for problem in problems:
         print(problem)
     what = "its manifest and recorded sources" + (", and a rebuild" if args.rerun else "")
-    name = paths.relative_to_project(report)
-    if problems:
-        print(f"{name}: NOT verified: {len(problems)} difference(s) from {what}")
-        return 1
-    print(f"{name}: verified against {what}")
-    return 0
+    verdict = (
+        f"NOT verified: {len(problems)} difference(s) from" if problems else "verified against"
+    )
+    print(f"{paths.relative_to_project(report)}: {verdict} {what}")
+    return 1 if problems else 0
 
 
 def build_parser() -> argparse.ArgumentParser:

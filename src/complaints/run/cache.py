@@ -186,9 +186,7 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
-def write_manifest(
-    out_dir: Path, fields: dict[str, object], *, raw_folder: Path, notebooks: list[Path]
-) -> dict:
+def write_manifest(out_dir: Path, fields: dict, raw_folder: Path, notebooks: list[Path]) -> dict:
     """Write ``manifest.json`` (``fields``, then the inputs, code and outputs with their sha256)
     and ``manifest.sha256`` (the outputs, as ``sha256sum -c`` reads them); returns the former."""
     relative = paths.relative_to_project

@@ -427,10 +427,7 @@ class _Runner:
             "notebooks": records,
         }
         raw = paths.raw_dir(run.year, run.raw_root)
-        manifest = cache.write_manifest(
-            run.staging, fields, raw_folder=raw, notebooks=run.notebooks
-        )
-        unclaimed = unclaimed_outputs(manifest)
+        unclaimed = unclaimed_outputs(cache.write_manifest(run.staging, fields, raw, run.notebooks))
         if unclaimed:
             self.progress(
                 f"{run.year}: {len(unclaimed)} file(s) written outside the folders their notebook "
@@ -454,9 +451,7 @@ class _Runner:
                 for name, record in records.items()
             }
             public = {**fields, "edition": "public", "notebooks": notebooks}
-            cache.write_manifest(
-                run.public_staging, public, raw_folder=raw, notebooks=run.notebooks
-            )
+            cache.write_manifest(run.public_staging, public, raw, run.notebooks)
             _replace(run.public_staging, run.public_dir)
         _replace(run.staging, run.final_dir)
         shutil.rmtree(run.failed_dir, ignore_errors=True)
@@ -482,8 +477,8 @@ def _replace(source: Path, target: Path) -> None:
 
 @contextlib.contextmanager
 def _exclusive(reports_root: Path, progress: Callable[[str], None]):
-    """One run at a time per reports folder (two runs of a year would share its staging folder
-    and the clean store): a second run waits for the first."""
+    """One run at a time per reports folder (runs of a year share its staging folder and the
+    store): a second run waits for the first."""
     from filelock import FileLock, Timeout
 
     reports_root.mkdir(parents=True, exist_ok=True)
