@@ -17,17 +17,21 @@ def test_a_staged_run_shows_where_its_outputs_are_published():
     assert public.describe()["edition"] == "public"
 
 
-def test_defaults_and_a_folder_of_ones_own():
+def test_defaults_write_to_scratch_and_say_so_a_folder_of_ones_own_does_not():
     run = resolve("2022-23")
-    assert run.describe() == {
+    described = run.describe()
+    assert "not the published report" in described.pop("note")
+    assert described == {
         "reporting year": "2022-23",
         "raw inputs": "data/raw/2022-23",
-        "clean tables": "data/clean/2022-23",
-        "outputs": "reports/2022-23",
+        "clean tables": "reports/.scratch/clean/2022-23",
+        "outputs": "reports/.scratch/2022-23",
         "edition": "internal",
     }
-    assert resolve("2022-23", output_dir="/tmp/mine").describe()["outputs"] == "/tmp/mine"
-    assert "<code>reports/2022-23</code>" in run._repr_html_()
+    assert "<code>reports/.scratch/2022-23</code>" in run._repr_html_()
+    mine = resolve("2022-23", clean_root="data/clean", output_dir="/tmp/mine").describe()
+    assert mine["outputs"] == "/tmp/mine" and mine["clean tables"] == "data/clean/2022-23"
+    assert "note" not in mine
 
 
 @pytest.mark.parametrize("year", ["2022", "22-23", "2022-24"])
