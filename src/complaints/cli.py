@@ -8,6 +8,8 @@ from pathlib import Path
 
 from complaints import paths
 from complaints.errors import InputError
+from complaints.params import EDITIONS
+from complaints.run.kernels import KERNEL
 from complaints.years import ReportingYear
 
 
@@ -35,27 +37,21 @@ def _cmd_clean(args: argparse.Namespace) -> int:
     return 0
 
 
-def _parse_params(items: list[str]) -> dict[str, object]:
+def _cmd_run(args: argparse.Namespace) -> int:
+    from complaints.params import project_path
+    from complaints.run.runner import run_years
+
     params: dict[str, object] = {}
-    for item in items:
+    for item in args.param:
         key, sep, value = item.partition("=")
         if not sep or not key:
             raise InputError(f"parameter {item!r} is not of the form KEY=VALUE")
         params[key] = value
-    return params
-
-
-def _cmd_run(args: argparse.Namespace) -> int:
-    from complaints.run.runner import project_path, run_years
-
-    params = _parse_params(args.param)
-    if args.edition is not None:
-        if params.get("edition", args.edition) != args.edition:
-            raise InputError(
-                f"--edition {args.edition} and -p edition={params['edition']} disagree",
-                hint="give the edition once",
-            )
-        params["edition"] = args.edition
+    if args.edition is not None and params.setdefault("edition", args.edition) != args.edition:
+        raise InputError(
+            f"--edition {args.edition} and -p edition={params['edition']} disagree",
+            hint="give the edition once",
+        )
     raw_root = project_path(params.get("raw_root"), paths.RAW_DIR)
     clean_root = project_path(params.get("clean_root"), paths.CLEAN_DIR)
     years = args.year or [_latest_year()]
@@ -82,73 +78,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
     for failure in summary.failures.values():
         print(f"error: {failure}", file=sys.stderr)
     if summary.failures:
-        print(
-            f"error: {len(summary.failures)} of {len(years)} year(s) failed: "
-            f"{', '.join(summary.failures)}",
-            file=sys.stderr,
-        )
-        return 1
-    return 0
+        failed = f"{len(summary.failures)} of {len(years)} year(s) failed"
+        print(f"error: {failed}: {', '.join(summary.failures)}", file=sys.stderr)
+    return 1 if summary.failures else 0
 
 
 def _jobs(text: str) -> int:
-    try:
-        jobs = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if jobs < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return jobs
-
-
-def _add_run_arguments(run: argparse.ArgumentParser) -> None:
-    run.add_argument(
-        "--year",
-        type=_year,
-        action="append",
-        help="reporting year, e.g. 2022-23; repeat to run several years together "
-        "(default: the latest year held)",
-    )
-    run.add_argument(
-        "-p",
-        "--param",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="extra notebook parameter (raw_root, clean_root); unknown ones are refused",
-    )
-    run.add_argument(
-        "--edition",
-        choices=("internal", "public"),
-        default=None,
-        help="internal (default): the report as published, every figure, with the executed "
-        "notebooks, validation results and audit HTML, in reports/<year>/. public: disclosure "
-        "control (counts from 1 to 5 and figures that would reveal them shown as c, no case "
-        "ids); runs 01_clean to 03_report and publishes only the report's HTML without code, "
-        "its tables (CSV) and charts, index.html and the manifest, in reports/<year>-public/ "
-        "(reports/<year>/ is not touched)",
-    )
-    run.add_argument(
-        "-j",
-        "--jobs",
-        type=_jobs,
-        default=None,
-        help="notebooks run at once, across years (default: one per core)",
-    )
-    run.add_argument(
-        "--force",
-        action="store_true",
-        help="execute every notebook, even those whose inputs, code and parameters are unchanged "
-        "since the published report",
-    )
-    run.add_argument("--kernel", default="python3", help="Jupyter kernel (default: python3)")
-    run.add_argument(
-        "--reports-root",
-        type=Path,
-        default=paths.REPORTS_DIR,
-        metavar="DIR",
-        help="where the reports are published (default: reports/)",
-    )
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return int(text)
 
 
 def _cmd_new_year(args: argparse.Namespace) -> int:
@@ -180,58 +118,75 @@ def _cmd_docs(args: argparse.Namespace) -> int:
 def _cmd_verify(args: argparse.Namespace) -> int:
     from complaints.run.verify import check_report, rerun_report
 
-    report = args.report if args.report.is_absolute() else Path.cwd() / args.report
+    report = args.report.absolute()
     problems = check_report(report)
     if args.rerun:
         problems += rerun_report(report, progress=lambda line: print(line, file=sys.stderr))
     for problem in problems:
         print(problem)
     what = "its manifest and recorded sources" + (", and a rebuild" if args.rerun else "")
-    name = paths.relative_to_project(report)
-    if problems:
-        print(f"{name}: NOT verified: {len(problems)} difference(s) from {what}")
-        return 1
-    print(f"{name}: verified against {what}")
-    return 0
-
-
-def _cmd_latest_year(args: argparse.Namespace) -> int:
-    print(_latest_year())
-    return 0
+    verdict = (
+        f"NOT verified: {len(problems)} difference(s) from" if problems else "verified against"
+    )
+    print(f"{paths.relative_to_project(report)}: {verdict} {what}")
+    return 1 if problems else 0
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="complaints", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    clean = sub.add_parser("clean", help="extract a year's raw input into clean tables")
+
+    def command(name: str, func, help: str) -> argparse.ArgumentParser:
+        command = sub.add_parser(name, help=help)
+        command.set_defaults(func=func)
+        return command
+
+    clean = command("clean", _cmd_clean, "extract a year's raw input into clean tables")
     clean.add_argument("--year", type=_year, help="reporting year, e.g. 2022-23 (default: latest)")
-    clean.set_defaults(func=_cmd_clean)
-    run = sub.add_parser(
+    add = command(
         "run",
-        help="run the notebooks for one or more years and publish reports/<year>/, or "
+        _cmd_run,
+        "run the notebooks for one or more years and publish reports/<year>/, or "
         "reports/<year>-public/ with --edition public (unchanged notebooks are reused)",
+    ).add_argument
+    add(
+        "--year",
+        type=_year,
+        action="append",
+        help="reporting year, e.g. 2022-23 (repeatable; default: the latest year held)",
     )
-    _add_run_arguments(run)
-    run.set_defaults(func=_cmd_run)
-    new_year = sub.add_parser(
-        "new-year", help="scaffold data/raw/<year>/ with a workbook to fill in for a new year"
+    add("-p", "--param", action="append", default=[], metavar="KEY=VALUE", help="raw_root=DIR...")
+    add(
+        "--edition",
+        choices=EDITIONS,
+        help="internal (default): every figure, with executed notebooks, validation and audit "
+        "HTML, in reports/<year>/; public: disclosure control (small counts shown as c, no case "
+        "ids), the report's HTML without code, its tables and charts, in reports/<year>-public/",
+    )
+    add("-j", "--jobs", type=_jobs, help="notebooks run at once, across years (default: 1/core)")
+    add("--force", action="store_true", help="execute every notebook, even unchanged ones")
+    add("--kernel", default=KERNEL, help=f"Jupyter kernel (default: {KERNEL})")
+    add(
+        "--reports-root",
+        type=Path,
+        default=paths.REPORTS_DIR,
+        metavar="DIR",
+        help="default: reports/",
+    )
+    new_year = command(
+        "new-year", _cmd_new_year, "scaffold data/raw/<year>/ with a workbook to fill in"
     )
     new_year.add_argument("year", type=_year, help="the new reporting year, e.g. 2023-24")
-    new_year.set_defaults(func=_cmd_new_year)
-    docs = sub.add_parser("docs", help="regenerate docs/data_dictionary.md from the schema")
-    docs.set_defaults(func=_cmd_docs)
-    verify = sub.add_parser(
+    command("docs", _cmd_docs, "regenerate docs/data_dictionary.md from the schema")
+    verify = command(
         "verify",
-        help="check a published report against its manifest; --rerun also rebuilds it from "
-        "its recorded inputs in a temporary folder and compares it byte for byte",
+        _cmd_verify,
+        "check a published report against its manifest; --rerun also rebuilds it from its "
+        "recorded inputs in a temporary folder and compares it byte for byte",
     )
     verify.add_argument("report", type=Path, help="the report's folder, e.g. reports/2022-23")
-    verify.add_argument(
-        "--rerun", action="store_true", help="rebuild the report and compare (about a minute)"
-    )
-    verify.set_defaults(func=_cmd_verify)
-    latest = sub.add_parser("latest-year", help="print the latest reporting year held")
-    latest.set_defaults(func=_cmd_latest_year)
+    verify.add_argument("--rerun", action="store_true", help="rebuild the report and compare")
+    command("latest-year", lambda args: print(_latest_year()) or 0, "print the latest year held")
     return parser
 
 

@@ -9,13 +9,11 @@ Every notebook's parameters cell holds the same typed literals::
     edition: str = "internal"  # internal (as published) or public (disclosure control)
 
 and the next cell derives everything else with ``run = resolve(year, raw_root, clean_root,
-output_dir)``. Papermill injects new literals; the derived values follow.
+output_dir)``.
 
-Exploring is safe. ``complaints run`` names every folder. A notebook left to its defaults (run
-in JupyterLab, VS Code or by plain papermill) writes its outputs to ``reports/.scratch/<year>/``
-and reads and writes a scratch copy of the store, ``reports/.scratch/clean/`` (seeded from
-``data/clean/`` with every year it does not hold yet): nothing it does can change a published
-report or the clean tables one was made from. Delete ``reports/.scratch/`` to start afresh.
+Exploring is safe: ``complaints run`` names every folder, and a notebook left to its defaults
+writes to ``reports/.scratch/<year>/`` and a scratch copy of the store,
+``reports/.scratch/clean/`` (seeded from ``data/clean/`` with every year it does not hold yet).
 """
 
 from __future__ import annotations
@@ -30,13 +28,24 @@ from complaints import paths
 from complaints.errors import InputError
 from complaints.years import ReportingYear
 
-#: The editions a run can publish (those of complaints.outputs.disclosure.EDITIONS, named here so
-#: that a run that executes nothing does not import pandas). ``internal`` is the default.
+#: The editions a run can publish (complaints.outputs.disclosure's, without importing pandas).
 EDITIONS = ("internal", "public")
 #: The folder under the reports root where ``complaints run`` stages a run.
 STAGING = ".staging"
-#: Where a notebook run by hand writes: never a published folder (see the module docstring).
+#: Where a notebook run by hand writes: never a published folder.
 SCRATCH = paths.REPORTS_DIR / ".scratch"
+SCRATCH_NOTE = (
+    "run by hand: writing to the scratch folder, not the published report "
+    "(complaints run publishes reports/<year>/)"
+)
+
+
+def project_path(value: object, default: Path) -> Path:
+    """A folder parameter as the notebooks see it (relative paths are from the project)."""
+    if not value:
+        return default
+    path = Path(str(value))
+    return path if path.is_absolute() else paths.PROJECT_ROOT / path
 
 
 @dataclass(frozen=True)
@@ -60,14 +69,12 @@ class RunParams:
 
     @property
     def is_scratch(self) -> bool:
-        """True when the notebook was run by hand and writes to the scratch folder."""
         return self.output_dir.resolve().is_relative_to(SCRATCH.resolve())
 
     @property
     def published_dir(self) -> Path:
-        """Where the outputs are published: ``output_dir``, except that a run of
-        ``complaints run`` writes into ``<reports>/.staging/<name>/`` and swaps the folder in as
-        ``<reports>/<name>/`` when every notebook has run."""
+        """``output_dir``, or ``<reports>/<name>/`` for a run staged in
+        ``<reports>/.staging/<name>/``."""
         if self.output_dir.parent.name == STAGING:
             return self.output_dir.parent.parent / self.output_dir.name
         return self.output_dir
@@ -78,9 +85,6 @@ class RunParams:
             for k, v in self.describe().items()
         )
         return f"<table>{rows}</table>"
-
-    def __str__(self) -> str:
-        return "\n".join(f"{k}: {v}" for k, v in self.describe().items())
 
     @property
     def clean_dir(self) -> Path:
@@ -106,8 +110,7 @@ def resolve(
     output_dir: str = "",
     edition: str = "internal",
 ) -> RunParams:
-    """Validate the notebook parameters and derive the folders a notebook works with; an empty
-    ``clean_root`` or ``output_dir`` means the scratch folders (seeded with the store's years)."""
+    """Validate the notebook parameters and derive its folders (empty ones: the scratch ones)."""
     parsed = ReportingYear.parse(year)
     if edition not in EDITIONS:
         raise ValueError(f"edition {edition!r} is unknown: expected one of {', '.join(EDITIONS)}")
@@ -130,22 +133,15 @@ def _scratch_store() -> Path:
     return store
 
 
-SCRATCH_NOTE = (
-    "run by hand: writing to the scratch folder, not the published report "
-    "(complaints run publishes reports/<year>/)"
-)
-
-
-#: The parameters every notebook accepts, with their types (the runner rejects any other): those
-#: of :func:`resolve`, which every notebook's parameters cell passes on.
+#: The parameters every notebook accepts, with their types: those of :func:`resolve`.
 NOTEBOOK_PARAMETERS: dict[str, type] = {
     name: hint for name, hint in get_type_hints(resolve).items() if name != "return"
 }
 
 
 def check_parameters(parameters: dict[str, object], notebooks: list[Path]) -> dict[str, object]:
-    """Reject unknown or malformed parameters before anything runs: every notebook must declare
-    every parameter passed (papermill itself only warns), with the declared type."""
+    """Reject unknown or malformed parameters, and any a notebook does not declare (papermill
+    only warns), before anything runs."""
     unknown = sorted(set(parameters) - set(NOTEBOOK_PARAMETERS))
     if unknown:
         raise InputError(

@@ -1,13 +1,7 @@
-"""``complaints verify reports/<year>``: does a published report still match its manifest, and
-does it still come out of its recorded inputs, byte for byte?
-
-:func:`check_report` compares every file with the manifest (missing, changed or extra files),
-and the recorded inputs, notebooks, expectation suites, package code, package versions and
-clean tables with what is there now. :func:`rerun_report` rebuilds the report from the
-recorded inputs and parameters into a temporary folder (the store of clean tables copied, so
-nothing published or held is written) and compares what must come out the same: tables,
-charts, validation results, trends and the clean tables; a CSV that differs is told by its
-cells. Each problem is one line; none means the report is verified.
+"""``complaints verify reports/<year>``: does a published report still match its manifest
+(:func:`check_report`), and does it still come out of its recorded inputs, byte for byte
+(:func:`rerun_report`, in a temporary folder with a copy of the store)? Each problem is one
+line; none means the report is verified.
 """
 
 from __future__ import annotations
@@ -21,7 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from complaints import paths
-from complaints.run.cache import file_sha256, folder_hashes, package_code_hash, package_versions
+from complaints.params import project_path
+from complaints.run import cache
+from complaints.run.cache import file_sha256, folder_hashes, package_versions, report_hashes
 from complaints.years import ReportingYear
 
 #: What a rebuild must reproduce byte for byte (folders of the report). Executed notebooks,
@@ -29,7 +25,6 @@ from complaints.years import ReportingYear
 REPRODUCIBLE = ("tables", "charts", "validation", "trends")
 #: How many differing cells of one CSV are named.
 MAX_CELLS = 5
-_MANIFEST_FILES = ("manifest.json", "manifest.sha256")
 
 
 def read_manifest(report_dir: Path) -> dict:
@@ -58,10 +53,7 @@ def _compare(recorded: dict[str, str], found: dict[str, str], where: str) -> lis
 def check_report(report_dir: Path) -> list[str]:
     """Every way the report differs from its manifest, or its recorded sources from today's."""
     manifest = read_manifest(report_dir)
-    found = folder_hashes(report_dir)
-    for name in _MANIFEST_FILES:
-        found.pop(name, None)
-    problems = _compare(manifest.get("outputs", {}), found, "")
+    problems = _compare(manifest.get("outputs", {}), report_hashes(report_dir), "")
     for name, digest in {**manifest.get("inputs", {}), **manifest.get("code", {})}.items():
         path = paths.PROJECT_ROOT / name
         if not path.is_file():
@@ -69,30 +61,25 @@ def check_report(report_dir: Path) -> list[str]:
         elif file_sha256(path) != digest:
             problems.append(f"source changed: {name} (it differs from what the run read)")
     recorded_code = manifest.get("cache", {}).get("package_code")
-    if recorded_code and recorded_code != package_code_hash():
+    if recorded_code and recorded_code != cache.package_code_hash():
         problems.append("code changed: the package (src/complaints) differs from the run's")
     now = package_versions()
     for name, version in manifest.get("versions", {}).items():
         if now.get(name) != version:
             problems.append(f"version changed: {name} {version} at the run, {now.get(name)} now")
-    clean = next(
-        (r["clean"] for r in manifest.get("notebooks", {}).values() if r.get("clean")), None
-    )
+    year, clean_root, clean = _recorded_store(manifest)
     if clean is not None:
-        year = ReportingYear.parse(manifest["year"])
-        clean_root = _project_path(
-            manifest.get("parameters", {}).get("clean_root"), paths.CLEAN_DIR
-        )
         folder = paths.clean_dir(year, clean_root)
         problems += _compare(clean, folder_hashes(folder), f"{paths.relative_to_project(folder)}/")
     return problems
 
 
-def _project_path(value: object, default: Path) -> Path:
-    if not value:
-        return default
-    path = Path(str(value))
-    return path if path.is_absolute() else paths.PROJECT_ROOT / path
+def _recorded_store(manifest: dict) -> tuple[ReportingYear, Path, dict[str, str] | None]:
+    """The report's year, the store it read and the clean tables' hashes it recorded."""
+    clean_root = project_path(manifest.get("parameters", {}).get("clean_root"), paths.CLEAN_DIR)
+    records = manifest.get("notebooks", {}).values()
+    clean = next((r["clean"] for r in records if r.get("clean")), None)
+    return ReportingYear.parse(manifest["year"]), clean_root, clean
 
 
 def _csv_cells(name: str, recorded: bytes, rebuilt: bytes) -> list[str]:
@@ -119,22 +106,23 @@ def _csv_cells(name: str, recorded: bytes, rebuilt: bytes) -> list[str]:
     )
 
 
-def _differences(
-    recorded_dir: Path, rebuilt_dir: Path, folders: tuple[str, ...], where: str
-) -> list[str]:
-    recorded = {k: v for k, v in folder_hashes(recorded_dir).items() if k.split("/")[0] in folders}
-    rebuilt = {k: v for k, v in folder_hashes(rebuilt_dir).items() if k.split("/")[0] in folders}
+def _differences(recorded_dir: Path, rebuilt_dir: Path) -> list[str]:
+    """The reproducible files of the report that the rebuild does not give byte for byte."""
+    recorded, rebuilt = (
+        {k: v for k, v in folder_hashes(d).items() if k.split("/")[0] in REPRODUCIBLE}
+        for d in (recorded_dir, rebuilt_dir)
+    )
     problems: list[str] = []
     for name in sorted(set(recorded) | set(rebuilt)):
         if name not in rebuilt:
-            problems.append(f"differs on rerun: {where}{name} is not rebuilt")
+            problems.append(f"differs on rerun: {name} is not rebuilt")
         elif name not in recorded:
-            problems.append(f"differs on rerun: {where}{name} is rebuilt but not in the report")
+            problems.append(f"differs on rerun: {name} is rebuilt but not in the report")
         elif rebuilt[name] != recorded[name] and name.endswith(".csv"):
             old, new = (recorded_dir / name).read_bytes(), (rebuilt_dir / name).read_bytes()
-            problems += _csv_cells(where + name, old, new)
+            problems += _csv_cells(name, old, new)
         elif rebuilt[name] != recorded[name]:
-            problems.append(f"differs on rerun: {where}{name} (its bytes differ)")
+            problems.append(f"differs on rerun: {name} (its bytes differ)")
     return problems
 
 
@@ -144,9 +132,8 @@ def rerun_report(report_dir: Path, progress: Callable[[str], None] = print) -> l
     from complaints.run.runner import RunError, run_year
 
     manifest = read_manifest(report_dir)
-    year = ReportingYear.parse(manifest["year"])
-    recorded = dict(manifest.get("parameters", {}))
-    clean_root = _project_path(recorded.get("clean_root"), paths.CLEAN_DIR)
+    year, clean_root, clean = _recorded_store(manifest)
+    recorded = manifest.get("parameters", {})
     parameters = {k: v for k, v in recorded.items() if k not in ("year", "output_dir")}
     if manifest.get("edition"):
         parameters["edition"] = manifest["edition"]
@@ -165,10 +152,7 @@ def rerun_report(report_dir: Path, progress: Callable[[str], None] = print) -> l
             )
         except RunError as exc:
             return [f"differs on rerun: the rebuild failed: {exc}"]
-        problems = _differences(report_dir, result.output_dir, REPRODUCIBLE, "")
-        clean = next(
-            (r["clean"] for r in manifest.get("notebooks", {}).values() if r.get("clean")), None
-        )
+        problems = _differences(report_dir, result.output_dir)
         if clean is not None:
             rebuilt = folder_hashes(paths.clean_dir(year, store))
             folder = paths.relative_to_project(paths.clean_dir(year, clean_root))
