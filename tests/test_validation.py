@@ -10,7 +10,6 @@ import re
 import subprocess
 import sys
 import textwrap
-from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 
@@ -514,7 +513,7 @@ def test_check_year_on_the_real_report_writes_the_same_results_and_notes_every_t
 
     # a second run, with GX run again from scratch, writes byte-identical files
     again = resolve(str(year), clean_root=str(clean_root), output_dir=str(tmp_path / "b"))
-    monkeypatch.setattr(validation, "_RESULTS_CACHE", OrderedDict())
+    monkeypatch.setattr(validation, "_RESULTS_CACHE", {})
     check_year(again)
     for path in folder.iterdir():
         assert path.read_bytes() == (again.validation_dir / path.name).read_bytes(), path.name

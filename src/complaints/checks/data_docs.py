@@ -1,19 +1,10 @@
 """GX Data Docs of a year's validation: built by GX, then made to open offline.
 
-GX renders the site through its own configuration (an ephemeral context with a filesystem
-Data Docs site, no how-to buttons). Its page templates load Bootstrap, jQuery, Vega and Font
-Awesome from public CDNs, the GX logo from GX's web server, and end with a newsletter link;
-GX offers no setting for these (a custom views directory can add templates, not replace
-GX's own). So, after GX has written the site, our own files are rewritten:
-
-* each CDN address becomes the local copy shipped in ``data_docs_assets/`` (same package and
-  version, copied into the site under ``static/vendor/``; see its README), the logo GX's own
-  ``static/images/logo-long.png``; the newsletter footer is dropped;
-* the element ids GX draws at random (``uuid4``) are numbered in order of appearance, so that a
-  rebuild on the same inputs gives the same bytes;
-* GX's static files that no page refers to (walk-through images, fonts) are left out.
-
-A page that would still load anything from the internet stops the build.
+GX's page templates load their libraries from CDNs and end with a newsletter link, and GX has no
+setting for either. So once GX has written the site, each CDN address becomes the local copy in
+``data_docs_assets/`` (same version; see its README), the newsletter is dropped, GX's random ids
+are numbered in order (a rebuild gives the same bytes) and unused static files are left out. A
+page that would still load anything from the internet stops the build.
 """
 
 from __future__ import annotations
@@ -34,42 +25,26 @@ from complaints.years import ReportingYear
 #: Where the validation notebook builds GX Data Docs, inside the year's ``validation/`` folder.
 DATA_DOCS_DIR = "data_docs"
 ASSETS_DIR = Path(__file__).with_name("data_docs_assets")
-#: Every address GX 1.24's templates load from the internet, then its local copy in ASSETS_DIR.
+#: The local copy in ASSETS_DIR of every address GX 1.24's templates load from the internet.
 _COPIES = """
-https://maxcdn.bootstrapcdn.com/bootstrap/4.3.1/css/bootstrap.min.css
-    bootstrap-4.3.1/bootstrap.min.css
-https://stackpath.bootstrapcdn.com/bootstrap/4.3.1/js/bootstrap.min.js
-    bootstrap-4.3.1/bootstrap.min.js
-https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.css
-    bootstrap-table-1.19.1/bootstrap-table.min.css
-https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.js
-    bootstrap-table-1.19.1/bootstrap-table.min.js
-https://unpkg.com/bootstrap-table@1.19.1/dist/extensions/filter-control/bootstrap-table-filter-control.min.js
-    bootstrap-table-1.19.1/bootstrap-table-filter-control.min.js
-https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.css
-    bootstrap-table-1.19.0/bootstrap-table-filter-control.css
-https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.min.css
-    bootstrap-table-1.19.0/bootstrap-table-filter-control.min.css
-https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/css/bootstrap-datepicker.min.css
-    bootstrap-datepicker-1.9.0/bootstrap-datepicker.min.css
-https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/js/bootstrap-datepicker.min.js
-    bootstrap-datepicker-1.9.0/bootstrap-datepicker.min.js
-https://cdn.jsdelivr.net/npm/@forevolve/bootstrap-dark@1.1.0/dist/css/bootstrap-prefers-dark.css
-    bootstrap-dark-1.1.0/bootstrap-prefers-dark.min.css
-https://cdnjs.cloudflare.com/ajax/libs/font-awesome/6.6.0/css/all.min.css
-    fontawesome-free-6.6.0/css/all.min.css
-https://code.jquery.com/jquery-3.7.1.min.js
-    jquery-3.7.1/jquery.min.js
-https://cdnjs.cloudflare.com/ajax/libs/popper.js/1.12.9/umd/popper.min.js
-    popper.js-1.12.9/popper.min.js
-https://cdn.jsdelivr.net/npm/vega@5
-    vega-5.33.1/vega.min.js
-https://cdn.jsdelivr.net/npm/vega-lite@5
-    vega-lite-5.23.0/vega-lite.min.js
-https://cdn.jsdelivr.net/npm/vega-embed@6
-    vega-embed-6.29.0/vega-embed.min.js
-""".split()  # noqa: SIM905 (one address, then its copy, a line each)
-LOCAL_COPIES = dict(zip(_COPIES[::2], _COPIES[1::2], strict=True))
+bootstrap-4.3.1/bootstrap.min.css https://maxcdn.bootstrapcdn.com/bootstrap/4.3.1/css/bootstrap.min.css
+bootstrap-4.3.1/bootstrap.min.js https://stackpath.bootstrapcdn.com/bootstrap/4.3.1/js/bootstrap.min.js
+bootstrap-table-1.19.1/bootstrap-table.min.css https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.css
+bootstrap-table-1.19.1/bootstrap-table.min.js https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.js
+bootstrap-table-1.19.1/bootstrap-table-filter-control.min.js https://unpkg.com/bootstrap-table@1.19.1/dist/extensions/filter-control/bootstrap-table-filter-control.min.js
+bootstrap-table-1.19.0/bootstrap-table-filter-control.css https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.css
+bootstrap-table-1.19.0/bootstrap-table-filter-control.min.css https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.min.css
+bootstrap-datepicker-1.9.0/bootstrap-datepicker.min.css https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/css/bootstrap-datepicker.min.css
+bootstrap-datepicker-1.9.0/bootstrap-datepicker.min.js https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/js/bootstrap-datepicker.min.js
+bootstrap-dark-1.1.0/bootstrap-prefers-dark.min.css https://cdn.jsdelivr.net/npm/@forevolve/bootstrap-dark@1.1.0/dist/css/bootstrap-prefers-dark.css
+fontawesome-free-6.6.0/css/all.min.css https://cdnjs.cloudflare.com/ajax/libs/font-awesome/6.6.0/css/all.min.css
+jquery-3.7.1/jquery.min.js https://code.jquery.com/jquery-3.7.1.min.js
+popper.js-1.12.9/popper.min.js https://cdnjs.cloudflare.com/ajax/libs/popper.js/1.12.9/umd/popper.min.js
+vega-5.33.1/vega.min.js https://cdn.jsdelivr.net/npm/vega@5
+vega-lite-5.23.0/vega-lite.min.js https://cdn.jsdelivr.net/npm/vega-lite@5
+vega-embed-6.29.0/vega-embed.min.js https://cdn.jsdelivr.net/npm/vega-embed@6
+""".split()  # noqa: SIM905 (a local copy, then its address, a line each)
+LOCAL_COPIES = dict(zip(_COPIES[1::2], _COPIES[::2], strict=True))
 _VENDOR = "static/vendor/"
 _GX_LOGO = re.compile(
     r"https://great-expectations-web-assets\.s3\.us-east-2\.amazonaws\.com/"
@@ -87,11 +62,7 @@ _REMOTE_RESOURCE = re.compile(
 
 
 def data_docs_run_time(year: ReportingYear) -> dt.datetime:
-    """The run time recorded in Data Docs: the last day of the reporting year, not the clock.
-
-    GX files every validation under its run time and prints it; a fixed time per year makes a
-    rebuild on the same inputs give the same pages. When the checks ran is not part of the record.
-    """
+    """The run time Data Docs show: the year's last day, not the clock (same pages each build)."""
     return dt.datetime(year.start + 1, 3, 31, tzinfo=dt.UTC)
 
 
@@ -107,13 +78,8 @@ def escape_strings(value: object) -> object:
 
 
 def escape_for_data_docs(suite_result):
-    """A copy of ``suite_result`` with every string that can come from the data HTML-escaped.
-
-    GX 1.x's page renderer puts unexpected values and expectation parameters into the page
-    without escaping them (a case id ``<script>...`` in the data would run in the auditor's
-    browser; the tests prove it does not). Text that GX escapes itself may show escaped twice
-    (``&amp;lt;``): safe, if not pretty. Times and load markers are left out of ``meta``.
-    """
+    """A copy of ``suite_result`` without times, its strings from the data HTML-escaped (GX's
+    renderer puts values and parameters into the page unescaped)."""
     suite_result = copy.deepcopy(suite_result)
     for item in suite_result.results:
         item.result = escape_strings(item.result)
@@ -126,8 +92,7 @@ def escape_for_data_docs(suite_result):
 
 
 def localise_page(text: str, to_root: str) -> str:
-    """A page GX wrote, loading its libraries from the local copies (``to_root`` leads from the
-    page's folder to the site's), without the newsletter, its random ids numbered in order."""
+    """A page GX wrote, made to open offline (``to_root``: from the page's folder to the site)."""
     for url, local in LOCAL_COPIES.items():
         text = text.replace(f'"{url}"', f'"{to_root}{_VENDOR}{local}"')
     text = _GX_LOGO.sub(f"{to_root}static/images/logo-long.png", text)
@@ -135,30 +100,26 @@ def localise_page(text: str, to_root: str) -> str:
     text = _NEWSLETTER.sub("", _INTEGRITY.sub("", text))
     numbers: dict[str, str] = {}
     return _UUID.sub(
-        lambda m: numbers.setdefault(m[0], f"00000000-0000-4000-8000-{len(numbers) + 1:012d}"),
-        text,
+        lambda m: numbers.setdefault(m[0], f"00000000-0000-4000-8000-{len(numbers) + 1:012d}"), text
     )
 
 
 def _store_results(context, result: validation.ValidationResult) -> None:
     from great_expectations.core.run_identifier import RunIdentifier
-    from great_expectations.data_context.types.resource_identifiers import (
-        ExpectationSuiteIdentifier,
-        ValidationResultIdentifier,
-    )
+    from great_expectations.data_context.types import resource_identifiers as ids
 
     run_id = RunIdentifier(
         run_name=f"complaints-{result.year}",
         run_time=data_docs_run_time(ReportingYear.parse(str(result.year))),
     )
     for name in sorted(result.suite_results):
-        suite_id = ExpectationSuiteIdentifier(name=name)
+        suite_id = ids.ExpectationSuiteIdentifier(name=name)
         context.suites.add(validation.load_suite(name))  # GX's page of the suite
         suite_result = escape_for_data_docs(result.suite_results[name])
         suite_result.meta = {**suite_result.meta, "run_id": run_id}
         context.validation_results_store.store_validation_results(
             suite_validation_result=suite_result,
-            suite_validation_result_identifier=ValidationResultIdentifier(
+            suite_validation_result_identifier=ids.ValidationResultIdentifier(
                 expectation_suite_identifier=suite_id, run_id=run_id, batch_identifier=name
             ),
             expectation_suite_identifier=suite_id,
@@ -189,14 +150,8 @@ def _localise_site(site: Path) -> None:
 
 
 def build_data_docs(result: validation.ValidationResult, target_dir: Path | str) -> Path:
-    """Render GX Data Docs for ``result`` into ``target_dir``; returns its ``index.html``.
-
-    A throwaway ephemeral context with a filesystem site stores each suite's result under the
-    run ``complaints-<year>`` at :func:`data_docs_run_time`, and GX builds the site: an index and
-    one page per validation result. The pages are then made to open offline (module docstring).
-    Whatever ``target_dir`` held before is replaced (the site is built beside it, then swapped
-    in), so a rebuild on the same results gives the same bytes.
-    """
+    """Render GX Data Docs for ``result`` into ``target_dir`` (built beside it, then swapped in
+    for what it held); returns its ``index.html``."""
     gx = validation.gx_context()["gx"]
     target = Path(target_dir).resolve()
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -1,32 +1,19 @@
-"""Check a year's clean tables with Great Expectations: errors stop the run, the source's own
-inconsistencies are reported.
+"""Check a year's clean tables with Great Expectations (GX), quietly, offline, imported lazily.
 
-Every clean table has a hand-written expectation suite, ``expectations/<table_id>.json``; the
-cross-table identities (:mod:`complaints.checks.reconcile`)
-have ``expectations/reconciliation.json``.
-Each expectation carries its severity in ``meta``:
-
-* ``error``: the data cannot be right (missing or extra columns, wrong types, empty required
-  values, negative counts, percentages outside 0-100, more Ombudsman complaints upheld than
-  received, malformed years or case ids, an empty table). The run stops with a message naming
-  the table, the expectation, the offending values and their source lines.
-* ``warning``: the data as published disagrees with itself (quarters that do not add up to the
-  printed total, percentages that do not make 100, a figure stated differently in two places,
-  duplicated case ids, a section cut off). Warnings never stop the run; each becomes a plain
-  sentence, a *data-quality note*, with both numbers computed from the data.
-
-Great Expectations runs quietly and offline: an ephemeral context (nothing written to disk),
-analytics off, no progress bars. It is imported lazily, so importing this module is cheap.
+Each clean table has a suite ``expectations/<table_id>.json``, the identities of
+:mod:`complaints.checks.reconcile` have ``reconciliation.json``; each expectation's ``meta`` gives
+its severity. A failed ``error`` (the data cannot be right) stops the run naming the table,
+expectation, offending values and source lines; a failed ``warning`` (the source disagrees with
+itself) becomes a *data-quality note*, a sentence with both numbers.
 """
 
 from __future__ import annotations
 
-import hashlib
+import functools
 import json
 import math
 import os
 import warnings
-from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from html import escape
@@ -65,8 +52,6 @@ MAX_VALUES = 10
 #: Observed text of an expectation that could not run because a column is missing or mistyped.
 NOT_CHECKED = "not checked"
 
-_GX: dict[str, Any] = {}
-
 
 class ValidationFailed(InputError):
     """An error-severity expectation failed: the clean data cannot be right."""
@@ -81,7 +66,6 @@ class ValidationFailed(InputError):
                 f"table {table}: {count} more expectation(s) could not run on its missing or "
                 "mistyped columns"
             )
-        # The first line says it all (runners show only the first line of an error).
         first = f"{result.year}: {shown[0]}"
         if len(shown) > 1:
             first += f" (and {len(errors) - 1} more error(s), below)"
@@ -92,42 +76,30 @@ class ValidationFailed(InputError):
         self.table = tables[0] if len(tables) == 1 else None
 
 
-# Great Expectations, quietly ------------------------------------------------------------------
-
-
+@functools.cache
 def gx_context() -> dict[str, Any]:
     """One ephemeral GX context per process: analytics off, no progress bars, nothing on disk."""
-    if not _GX:
-        os.environ["GX_ANALYTICS_ENABLED"] = "False"
-        import great_expectations as gx
+    os.environ["GX_ANALYTICS_ENABLED"] = "False"
+    import great_expectations as gx
 
-        context = gx.get_context(mode="ephemeral", project_config=context_config())
-        batch_definition = (
-            context.data_sources.add_pandas("clean_tables")
-            .add_dataframe_asset("table")
-            .add_batch_definition_whole_dataframe("whole_table")
-        )
-        _GX.update(gx=gx, context=context, batch_definition=batch_definition)
-    return _GX
+    context = gx.get_context(mode="ephemeral", project_config=context_config())
+    asset = context.data_sources.add_pandas("clean_tables").add_dataframe_asset("table")
+    return {"gx": gx, "batch": asset.add_batch_definition_whole_dataframe("whole_table")}
 
 
 def context_config():
-    from great_expectations.data_context.types.base import (
-        DataContextConfig,
-        InMemoryStoreBackendDefaults,
-        ProgressBarsConfig,
-    )
+    """GX's configuration of a quiet context that keeps everything in memory."""
+    from great_expectations.data_context.types import base
 
-    return DataContextConfig(
-        store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
+    return base.DataContextConfig(
+        store_backend_defaults=base.InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
         analytics_enabled=False,
-        progress_bars=ProgressBarsConfig(globally=False, metric_calculations=False),
+        progress_bars=base.ProgressBarsConfig(globally=False, metric_calculations=False),
         data_docs_sites={},
     )
 
 
 def load_suite_json(name: str, expectations_dir: Path = paths.EXPECTATIONS_DIR) -> dict:
-    """The committed suite ``expectations/<name>.json`` as plain JSON."""
     path = Path(expectations_dir) / f"{name}.json"
     if not path.is_file():
         raise InputError(
@@ -154,30 +126,11 @@ def load_suite(name: str, expectations_dir: Path = paths.EXPECTATIONS_DIR):
     return suite
 
 
-def _validate_frame(suite, frame: pd.DataFrame, parameters: Mapping[str, object]):
-    batch = gx_context()["batch_definition"].get_batch(batch_parameters={"dataframe": frame})
-    with warnings.catch_warnings():
-        # The year regex uses a named group for its back-reference; pandas warns about groups.
-        warnings.filterwarnings("ignore", message=".*has match groups.*", category=UserWarning)
-        return batch.validate(
-            suite,
-            result_format={"result_format": "COMPLETE"},
-            expectation_parameters=dict(parameters),
-        )
-
-
-# Reading the clean tables ---------------------------------------------------------------------
-
-
 def load_clean_tables(
     year: ReportingYear, clean_root: Path = paths.CLEAN_DIR
 ) -> dict[str, pd.DataFrame]:
-    """Every clean CSV of a year, typed as the schema says where the values allow it.
-
-    Unlike :func:`complaints.inputs.clean.read_tables`, nothing is refused here: a column
-    that does not parse keeps its text, a missing or extra column stays missing or extra, so
-    that the expectations see the problem and name it.
-    """
+    """Every clean CSV of a year, typed as its card says where the values allow it (a column
+    that does not parse keeps its text, so that the expectations name the problem)."""
     tables = {}
     for table_id, table in cards.CARDS.items():
         path = clean_table_path(year, table_id, clean_root)
@@ -201,7 +154,6 @@ def _typed(text: pd.Series, dtype: str) -> pd.Series:
 
 
 def _normalise(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy with a clean positional index; pandas' default ``str`` columns become ``string``."""
     out = frame.reset_index(drop=True).copy()
     for column in out.columns:
         if isinstance(out[column].dtype, pd.StringDtype):
@@ -209,21 +161,15 @@ def _normalise(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-# Results --------------------------------------------------------------------------------------
-
-
 @dataclass
 class ValidationResult:
-    """Every expectation of every suite, tidy: one row per expectation (one per broken identity
-    for the reconciliation), with what was observed, the offending values and source lines."""
+    """One summary row per expectation (per broken identity for the reconciliation)."""
 
     year: str
     summary: pd.DataFrame
     reconciliation: pd.DataFrame
     gx_results: dict[str, dict] = field(default_factory=dict, repr=False)
-    #: GX's own result objects, by suite (Data Docs render them).
-    suite_results: dict[str, Any] = field(default_factory=dict, repr=False)
-    #: The folder :meth:`save` last wrote to (named in the error message).
+    suite_results: dict[str, Any] = field(default_factory=dict, repr=False)  # for Data Docs
     saved_to: Path | None = None
 
     @property
@@ -240,7 +186,6 @@ class ValidationResult:
 
     @property
     def success(self) -> bool:
-        """True when no error-severity expectation failed (warnings do not count)."""
         return self.errors.empty
 
     def statistics(self) -> dict[str, int]:
@@ -254,78 +199,46 @@ class ValidationResult:
         }
 
     def raise_for_errors(self, where: str | None = None) -> None:
-        """Raise :class:`ValidationFailed` if any error-severity expectation failed."""
         if where is None and self.saved_to is not None:
             where = paths.relative_to_project(self.saved_to)
         if not self.success:
             raise ValidationFailed(self, where=where)
 
     def save(self, validation_dir: Path | str) -> dict[str, Path]:
-        """Write ``summary.csv``, ``reconciliation.csv``, ``notes.csv`` and the full results as
-        JSON (with GX's own results, without times and run ids: the same data, the same bytes)."""
+        """Write the summary, reconciliation, notes and all results (no times or run ids)."""
         folder = Path(validation_dir)
         folder.mkdir(parents=True, exist_ok=True)
         notes = quality_notes(self)
-        written = {"results": folder / RESULTS_FILE}
-        for key, name, frame in (
-            ("summary", SUMMARY_FILE, self.summary),
-            ("reconciliation", RECONCILIATION_FILE, self.reconciliation),
-            ("notes", NOTES_FILE, notes),
-        ):
-            frame.to_csv(folder / name, index=False, lineterminator="\n")
-            written[key] = folder / name
-        document = {
-            "year": self.year,
-            "success": self.success,
-            "statistics": self.statistics(),
-            "notes": notes,
-            "summary": self.summary,
-            "reconciliation": self.reconciliation,
-            "great_expectations": self.gx_results,
-        }
+        frames = {"summary": self.summary, "reconciliation": self.reconciliation, "notes": notes}
+        written = {key: folder / f"{key}.csv" for key in frames}
+        for key, frame in frames.items():
+            frame.to_csv(written[key], index=False, lineterminator="\n")
+        document = {"year": self.year, "success": self.success, "statistics": self.statistics()}
+        document.update(frames, great_expectations=self.gx_results)
         text = json.dumps(_jsonable(document), indent=2, sort_keys=True, ensure_ascii=False)
+        written["results"] = folder / RESULTS_FILE
         written["results"].write_text(text + "\n", encoding="utf-8")
         self.saved_to = folder
         return written
 
 
-def _missing(value: object) -> bool:
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
-def _jsonable(value: object) -> object:
-    """``value`` as plain JSON: a frame as its rows, a missing or infinite figure as null."""
-    if isinstance(value, pd.DataFrame):
-        return _jsonable(value.astype(object).to_dict(orient="records"))
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        return _jsonable(value.item())
-    if value is pd.NA:
-        return None
-    return value
-
-
-#: Keys of GX's results that change from run to run (times, ids, load markers).
+#: Keys of GX's results that change from run to run (left out of the saved results).
 VOLATILE = {"run_id", "validation_time", "batch_markers", "validation_id", "checkpoint_id", "id"}
 
 
-def _stable(gx_dict: object) -> object:
-    if isinstance(gx_dict, Mapping):
-        return {k: _stable(v) for k, v in gx_dict.items() if k not in VOLATILE}
-    if isinstance(gx_dict, list):
-        return [_stable(v) for v in gx_dict]
-    return gx_dict
+def _jsonable(value: object) -> object:
+    if isinstance(value, pd.DataFrame):
+        return _jsonable(value.astype(object).to_dict(orient="records"))
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items() if k not in VOLATILE}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if value is pd.NA or (isinstance(value, float) and not math.isfinite(value)):
+        return None
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        return _jsonable(value.item())
+    return value
 
-
-# Summarising GX results -----------------------------------------------------------------------
 
 _COLUMNS_MATCH = "expect_table_columns_to_match_ordered_list"
 _TYPE_LIST = "expect_column_values_to_be_in_type_list"
@@ -336,7 +249,7 @@ def _format(value: object) -> str:
     if isinstance(value, (Mapping, list, tuple)):
         items = value.values() if isinstance(value, Mapping) else value
         return "(" + ", ".join(_format(v) for v in items) + ")"
-    if value is None or _missing(value):
+    if words.is_missing(value):
         return "empty"
     return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
 
@@ -354,7 +267,6 @@ def _values_text(values: Iterable[object]) -> str:
 
 
 def _source_lines(frame: pd.DataFrame, index: Iterable[object]) -> list[int]:
-    """The source lines of the rows at positions ``index`` (none if the frame has no lines)."""
     if "source_line" not in frame.columns:
         return []
     positions = [
@@ -378,9 +290,8 @@ def _exception_message(info: object) -> str:
 
 
 def _type_offenders(series: pd.Series, type_list: list[str]) -> list[int]:
-    """Positions of values that are not of the declared kind (text or number)."""
     if any("String" in t for t in type_list):
-        bad = series.map(lambda v: not _missing(v) and not isinstance(v, str))
+        bad = series.notna() & series.map(lambda v: not isinstance(v, str))
     else:
         as_text = series.astype("string")
         numbers = pd.to_numeric(as_text, errors="coerce")
@@ -411,16 +322,16 @@ def _unsound_columns(frame: pd.DataFrame, results: list) -> dict[str, str]:
     return unsound
 
 
-def _row(suite: str, table: str, r, values: list[object], **fields: object) -> dict[str, object]:
-    """The summary row of GX result ``r``: what every suite's row says, then ``fields``."""
+def _row(table: str, r, values: list[object], **fields: object) -> dict[str, object]:
+    """The summary row of GX result ``r`` (of suite ``table`` unless ``fields`` say otherwise)."""
     cfg = r.expectation_config
     row: dict[str, object] = dict.fromkeys(SUMMARY_COLUMNS, "")
     row.update(
-        suite=suite,
+        suite=table,
         table=table,
         expectation=cfg.description or cfg.type,
         expectation_type=cfg.type,
-        column=", ".join(_columns_of(cfg.kwargs)),
+        column="" if cfg.type == _COLUMNS_MATCH else ", ".join(_columns_of(cfg.kwargs)),
         severity=(cfg.meta or {}).get("severity"),
         success=bool(r.success),
         unexpected_count=len(values),
@@ -433,7 +344,6 @@ def _row(suite: str, table: str, r, values: list[object], **fields: object) -> d
 def _table_row(
     table_id: str, frame: pd.DataFrame, r, unsound: Mapping[str, str]
 ) -> dict[str, object]:
-    """The summary row of an expectation of a clean table's suite, with its note if it failed."""
     cfg = r.expectation_config
     kwargs = dict(cfg.kwargs)
     result = dict(r.result or {})
@@ -443,11 +353,8 @@ def _table_row(
     count = result.get("unexpected_count")
     error = _exception_message(r.exception_info)
     # an expectation on a missing column (or, after the type check, a mistyped one) cannot run
-    blocked = [
-        c
-        for c in _columns_of(kwargs)
-        if c in unsound and (cfg.type != _TYPE_LIST or c not in frame)
-    ]
+    columns = _columns_of(kwargs)
+    blocked = [c for c in columns if c in unsound and (cfg.type != _TYPE_LIST or c not in frame)]
     if blocked and not r.success and cfg.type != _COLUMNS_MATCH:
         observed = "; ".join(f"{NOT_CHECKED}: column {c} {unsound[c]}" for c in blocked)
         values, index, count = [], [], None
@@ -473,10 +380,8 @@ def _table_row(
         observed = f"{observed} rows"
     row = _row(
         table_id,
-        table_id,
         r,
         values,
-        column="" if cfg.type == _COLUMNS_MATCH else ", ".join(_columns_of(kwargs)),
         observed=_format(observed) if observed is not None else "",
         unexpected_count=int((len(values) if count is None and not r.success else count) or 0),
         source_lines=words.format_lines(_source_lines(frame, index)),
@@ -496,7 +401,6 @@ def _table_row(
 def _duplicates_note(
     title: str, column: str, frame: pd.DataFrame, values: list, index: list
 ) -> str:
-    """One sentence (one line) per duplicated value, naming each line it is printed on."""
     sentences = []
     for value in dict.fromkeys(_format(v) for v in values):
         at = [i for i, v in zip(index, values, strict=False) if _format(v) == value]
@@ -509,7 +413,6 @@ def _duplicates_note(
 
 
 def _reconciliation_rows(rec: pd.DataFrame, r) -> list[dict[str, object]]:
-    """One summary row per broken identity (or one for the whole expectation when it holds)."""
     cfg = r.expectation_config
     check = _condition_parameter(cfg.kwargs.get("row_condition"))
     error = _exception_message(r.exception_info)
@@ -517,14 +420,8 @@ def _reconciliation_rows(rec: pd.DataFrame, r) -> list[dict[str, object]]:
     if r.success or error or not index or cfg.type != _PAIR:
         held = int((rec["check"] == check).sum()) if check else len(rec)
         values = list((r.result or {}).get("unexpected_list") or [])
-        row = _row(
-            RECONCILIATION_SUITE,
-            RECONCILIATION_SUITE,
-            r,
-            values,
-            check=check,
-            observed=error or f"{held} identities checked",
-        )
+        observed = error or f"{held} identities checked"
+        row = _row(RECONCILIATION_SUITE, r, values, check=check, observed=observed)
         if not r.success:
             row["note"] = f"Reconciliation: '{row['expectation']}' fails."
         return [row]
@@ -535,11 +432,9 @@ def _reconciliation_rows(rec: pd.DataFrame, r) -> list[dict[str, object]]:
         right = _figure(identity["right_value"], identity["unit"])
         one_table = identity["right_table"] == identity["left_table"]
         if one_table or not identity["right_lines"]:
-            merged = [
-                *words.parse_lines(identity["left_lines"]),
-                *words.parse_lines(identity["right_lines"]),
-            ]
-            sources = f"{identity['left_table']} {words.format_lines(merged)}".strip()
+            lines = words.parse_lines(identity["left_lines"])
+            lines += words.parse_lines(identity["right_lines"])
+            sources = f"{identity['left_table']} {words.format_lines(lines)}".strip()
         else:
             sources = (
                 f"{identity['left_table']} {identity['left_lines']}; "
@@ -547,10 +442,10 @@ def _reconciliation_rows(rec: pd.DataFrame, r) -> list[dict[str, object]]:
             )
         rows.append(
             _row(
-                RECONCILIATION_SUITE,
                 identity["left_table"],
                 r,
                 [],
+                suite=RECONCILIATION_SUITE,
                 related_table="" if one_table else identity["right_table"],
                 column=identity["identity"],
                 check=check,
@@ -566,7 +461,6 @@ def _reconciliation_rows(rec: pd.DataFrame, r) -> list[dict[str, object]]:
 
 
 def _condition_parameter(condition: object) -> str:
-    """The value a ``column == value`` row condition selects (the reconciliation's check id)."""
     if isinstance(condition, Mapping):
         return str(condition.get("parameter") or "")
     return str(getattr(condition, "parameter", "") or "")
@@ -587,9 +481,6 @@ def _error_line(row: Mapping[str, object]) -> str:
     return text
 
 
-# Validating -----------------------------------------------------------------------------------
-
-
 def expectation_parameters(year: ReportingYear) -> dict[str, list[str]]:
     """Values the suites refer to with ``{"$PARAMETER": ...}``."""
     return {
@@ -599,15 +490,12 @@ def expectation_parameters(year: ReportingYear) -> dict[str, list[str]]:
 
 
 def store_parameters(tables: Mapping[str, pd.DataFrame]) -> dict[str, list[str]]:
-    """Suite parameters for figures taken from several reports (a year run from the store):
-    each row's report year, and the years each of those reports may describe."""
-    reports: set[str] = set()
-    for frame in tables.values():
-        if "report_year" in frame.columns:
-            reports.update(str(y) for y in frame["report_year"].dropna().unique())
-    years: set[str] = set()
-    for report in reports:
-        years.update(expectation_parameters(ReportingYear.parse(report))["years_up_to_report"])
+    """Suite parameters for a year run from the store: each row's report year and its years."""
+    held = [f["report_year"].dropna() for f in tables.values() if "report_year" in f.columns]
+    reports = {str(y) for column in held for y in column}
+    years = {
+        str(ReportingYear.parse(r).previous(n)) for r in reports for n in range(YEARS_BACK + 1)
+    }
     return {"report_year": sorted(reports), "years_up_to_report": sorted(years)}
 
 
@@ -619,15 +507,11 @@ def validate_tables(
     conflicts: pd.DataFrame | None = None,
     from_store: bool = False,
 ) -> ValidationResult:
-    """Run every table's suite, then reconcile the tables that passed and run that suite too.
+    """Run every table's suite, then reconcile the tables without errors and run that suite.
 
-    A table missing from ``tables`` is validated as an empty frame (so it fails as empty),
-    unless ``from_store``: the year is run from figures restated in other reports, only the
-    tables the store can give are checked, each row against its own report's year. ``conflicts``
-    (from :func:`complaints.inputs.store.conflicts`) adds one identity per figure that two held
-    reports give differently. Tables with a failed error-severity expectation are left out of
-    the reconciliation: their errors already stop the run, and their figures cannot be trusted
-    to compare.
+    A missing table is validated as empty, unless ``from_store`` (a year run from figures in
+    other reports: only the tables given, each row against its own report's year).
+    ``conflicts`` (:func:`complaints.inputs.store.conflicts`) adds an identity per disagreement.
     """
     year = year if isinstance(year, ReportingYear) else ReportingYear.parse(str(year))
     parameters = store_parameters(tables) if from_store else expectation_parameters(year)
@@ -657,22 +541,9 @@ def validate_tables(
     return ValidationResult(str(year), summary, rec, gx_results, raw)
 
 
-#: Results of recent suite runs, by a hash of (suite file, parameters, the frame's columns, dtypes
-#: and values): validating a table that has not changed does not run GX again in this process.
-_RESULTS_CACHE: OrderedDict[str, tuple[list[dict], dict, Any]] = OrderedDict()
-_CACHE_SIZE = 128
-
-
-def _fingerprint(name: str, spec_text: str, frame: pd.DataFrame, parameters: Mapping) -> str | None:
-    digest = hashlib.sha256()
-    for part in (name, spec_text, json.dumps(parameters, sort_keys=True)):
-        digest.update(part.encode("utf-8") + b"\0")
-    digest.update(repr([(str(c), str(t)) for c, t in frame.dtypes.items()]).encode("utf-8"))
-    try:
-        digest.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
-    except TypeError:  # unhashable cells (lists, dicts): just run the suite
-        return None
-    return digest.hexdigest()
+#: Recent suite results by suite file, parameters and frame: a table that has not changed is
+#: not validated again in this process (most tests change one table of sixteen).
+_RESULTS_CACHE: dict[tuple, tuple[list[dict], dict, Any]] = {}
 
 
 def _run_suite(
@@ -680,15 +551,25 @@ def _run_suite(
 ) -> tuple[list[dict], dict, Any]:
     """Validate ``frame`` with suite ``name``: summary rows, stable JSON and GX's result."""
     path = Path(expectations_dir) / f"{name}.json"
-    spec_text = path.read_text(encoding="utf-8") if path.is_file() else ""
-    key = _fingerprint(name, spec_text, frame, parameters)
-    if key in _RESULTS_CACHE:
-        _RESULTS_CACHE.move_to_end(key)
-    else:
+    try:
+        values = pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes()
+        dtypes = tuple((str(c), str(t)) for c, t in frame.dtypes.items())
+        key = (str(path), path.read_text(encoding="utf-8") if path.is_file() else "", dtypes)
+        key += (json.dumps(parameters, sort_keys=True), values)
+    except TypeError:  # unhashable cells (lists, dicts): not cached
+        key = None
+    if key not in _RESULTS_CACHE:
         from great_expectations.util import convert_to_json_serializable
 
         suite = load_suite(name, expectations_dir)
-        result = _validate_frame(suite, frame, parameters)
+        batch = gx_context()["batch"].get_batch(batch_parameters={"dataframe": frame})
+        with warnings.catch_warnings():  # the year regex's named group: pandas warns of groups
+            warnings.filterwarnings("ignore", message=".*has match groups.*", category=UserWarning)
+            result = batch.validate(
+                suite,
+                result_format={"result_format": "COMPLETE"},
+                expectation_parameters=dict(parameters),
+            )
         ordered = _ordered(result, suite)
         if name == RECONCILIATION_SUITE:
             rows = [row for r in ordered for row in _reconciliation_rows(frame, r)]
@@ -697,17 +578,17 @@ def _run_suite(
             rows = [_table_row(name, frame, r, unsound) for r in ordered]
         gx_json = {
             "success": bool(result.success),
-            "statistics": _stable(dict(result.statistics)),
+            "statistics": dict(result.statistics),
             "suite_name": result.suite_name,
-            "suite_parameters": _stable(dict(result.suite_parameters or {})),
-            "meta": _stable(convert_to_json_serializable(result.meta)),
-            "results": [_stable(r.to_json_dict()) for r in ordered],
+            "suite_parameters": dict(result.suite_parameters or {}),
+            "meta": convert_to_json_serializable(result.meta),
+            "results": [r.to_json_dict() for r in ordered],
         }
-        if key is None:  # not to be cached
+        if key is None:
             return rows, gx_json, result
+        if len(_RESULTS_CACHE) >= 128:  # forget the oldest
+            del _RESULTS_CACHE[next(iter(_RESULTS_CACHE))]
         _RESULTS_CACHE[key] = (rows, gx_json, result)
-        while len(_RESULTS_CACHE) > _CACHE_SIZE:
-            _RESULTS_CACHE.popitem(last=False)
     rows, gx_json, result = _RESULTS_CACHE[key]
     return [dict(r) for r in rows], gx_json, result
 
@@ -725,16 +606,8 @@ def _ordered(suite_result, suite) -> list:
 
 
 def check_year(params: RunParams, *, raise_on_error: bool = True) -> ValidationResult:
-    """Validate a year's clean tables and write the results under ``params.validation_dir``.
-
-    A year without an input of its own is validated on the figures the store holds for it.
-    Figures that two held reports give differently are reported as warnings naming both.
-
-    Writes ``validation_results.json`` (everything), ``summary.csv``, ``reconciliation.csv`` and
-    ``notes.csv`` (table_id, severity, message) even when errors are found, then raises
-    :class:`ValidationFailed` naming the table, expectation and offending values (unless
-    ``raise_on_error`` is false: the notebook raises in its last cell instead).
-    """
+    """Validate a year's clean tables (or the store's figures for a year without an input of
+    its own), save the results under ``params.validation_dir``, then raise on errors."""
     from complaints.inputs import store
 
     own_input = paths.clean_dir(params.year, params.clean_root).is_dir()
@@ -745,8 +618,7 @@ def check_year(params: RunParams, *, raise_on_error: bool = True) -> ValidationR
     try:
         conflicts = store.conflicts(params.clean_root, concerning=params.year)
     except (ValueError, TypeError, InputError):
-        # A clean table that does not even parse: its own suite names the problem below, and
-        # figures that cannot be read cannot be compared across reports.
+        # a clean table that does not parse: its own suite names the problem
         conflicts = None
     result = validate_tables(tables, params.year, conflicts=conflicts, from_store=not own_input)
     result.save(params.validation_dir)
@@ -755,36 +627,24 @@ def check_year(params: RunParams, *, raise_on_error: bool = True) -> ValidationR
     return result
 
 
-# Notes ----------------------------------------------------------------------------------------
-
-
 def quality_notes(result: ValidationResult) -> pd.DataFrame:
-    """Each failed expectation as a plain sentence: ``table_id``, ``severity``, ``message``.
-
-    A note about two tables (a figure that disagrees between them) is listed under both. A group
-    of percentages that looks cut off is reported once, as cut off, not also as not adding up.
-    Each duplicated value is a note of its own.
-    """
+    """Each failed expectation as a sentence, under both tables if it concerns two (a group of
+    percentages that looks cut off is noted as cut off only)."""
     failed = result.failures
     cut_off = set(failed.loc[failed["check"] == "section_complete", "column"])
     notes = []
     for _, row in failed.iterrows():
         if row["check"] == "percentages_add_up_to_100" and row["column"] in cut_off:
             continue
-        for table in (row["table"], row["related_table"]):
-            if table:
-                notes.append(
-                    {"table_id": table, "severity": row["severity"], "message": row["note"]}
-                )
+        for table in filter(None, (row["table"], row["related_table"])):
+            notes.append({"table_id": table, "severity": row["severity"], "message": row["note"]})
     frame = pd.DataFrame(notes, columns=list(NOTES_COLUMNS)).drop_duplicates()
-    order = {s: i for i, s in enumerate(SEVERITIES)}
-    frame = frame.sort_values("severity", key=lambda s: s.map(order), kind="stable")
+    frame = frame.sort_values("severity", key=lambda s: s.map(SEVERITIES.index), kind="stable")
     return frame.reset_index(drop=True)
 
 
 def read_quality_notes(validation_dir: Path | str) -> pd.DataFrame | None:
-    """The notes written by :func:`check_year` (``<validation_dir>/notes.csv``), or ``None`` when
-    validation has not been run for that folder."""
+    """The notes :func:`check_year` wrote, or ``None`` if it has not run for that folder."""
     path = Path(validation_dir) / NOTES_FILE
     if not path.is_file():
         return None
@@ -796,7 +656,6 @@ def read_quality_notes(validation_dir: Path | str) -> pd.DataFrame | None:
 
 
 def notes_text(result: ValidationResult) -> str:
-    """The notes as a bulleted plain-text list (one line each)."""
     notes = quality_notes(result)
     if notes.empty:
         return "No data-quality notes: the clean tables agree with themselves."
@@ -804,14 +663,11 @@ def notes_text(result: ValidationResult) -> str:
     return "\n".join(f"- [{r.severity}] {r.message}" for r in unique.itertuples())
 
 
-# Display --------------------------------------------------------------------------------------
-
 _SHADES = {"error": "#f8d7da", "warning": "#fff3cd"}
 
 
 def _styled(frame: pd.DataFrame, uuid: str, shaded: pd.Series, **formatting: object) -> Styler:
-    """``frame`` as an HTML-safe table with no random ids (reruns give the same HTML), each row
-    in the colour ``shaded`` gives it (none where empty)."""
+    """``frame`` as an HTML-safe table with fixed ids, each row in its colour from ``shaded``."""
     from pandas.io.formats.style import Styler
 
     colours = [f"background-color: {c}" if c else "" for c in shaded]
@@ -827,7 +683,6 @@ def _styled(frame: pd.DataFrame, uuid: str, shaded: pd.Series, **formatting: obj
 
 
 def summary_frame(result: ValidationResult, *, failures_only: bool = False) -> pd.DataFrame:
-    """The summary for reading: table, expectation, severity, result, values, source lines."""
     summary = (result.failures if failures_only else result.summary).reset_index(drop=True)
     broken = ~summary["success"] & (summary["suite"] == RECONCILIATION_SUITE)
     named = summary["expectation"] + " [" + summary["column"] + "]"
@@ -844,31 +699,20 @@ def summary_table(result: ValidationResult, *, failures_only: bool = False) -> S
     frame = summary_frame(result, failures_only=failures_only)
     shaded = frame["severity"].map(_SHADES).where(frame["result"] == "FAILED", "")
     stats = result.statistics()
-    return _styled(frame, "validation-summary", shaded.fillna("")).set_caption(
-        escape(
-            f"{result.year}: {stats['expectations']} expectations, "
-            f"{stats['errors']} error(s), {stats['warnings']} warning(s)"
-        )
-    )
+    caption = f"{result.year}: {stats['expectations']} expectations, {stats['errors']} error(s), "
+    caption += f"{stats['warnings']} warning(s)"
+    return _styled(frame, "validation-summary", shaded.fillna("")).set_caption(escape(caption))
 
 
 def reconciliation_table(result: ValidationResult) -> Styler:
-    """The reconciliation as a styled table: each identity, both figures with their table and
-    source lines, the tolerance and whether it holds (broken identities shaded)."""
+    """The reconciliation as a styled table, broken identities shaded."""
     rec = result.reconciliation.reset_index(drop=True)
 
     def side(prefix: str) -> list[str]:
+        cells = rec[[f"{prefix}_value", "unit", f"{prefix}_table", f"{prefix}_lines"]]
         return [
-            f"{_figure(v, u)} ({t}, {'line' if n.isdigit() else 'lines'} {n})"
-            if n
-            else _figure(v, u)
-            for v, u, t, n in zip(
-                rec[f"{prefix}_value"],
-                rec["unit"],
-                rec[f"{prefix}_table"],
-                rec[f"{prefix}_lines"],
-                strict=True,
-            )
+            _figure(v, u) + (f" ({t}, {'line' if n.isdigit() else 'lines'} {n})" if n else "")
+            for v, u, t, n in cells.itertuples(index=False)
         ]
 
     holds = rec["discrepancy"] <= rec["tolerance"]
