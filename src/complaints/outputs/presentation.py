@@ -19,6 +19,16 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from complaints.inputs import store
+from complaints.outputs.disclosure import apply_edition, public_notes
+from complaints.outputs.report_tables import (
+    NOT_VALIDATED,
+    ReportTable,
+    build_report_table,
+    read_notes,
+    report_table_ids,
+    style_table,
+    write_report_tables,
+)
 from complaints.params import RunParams
 from complaints.years import ReportingYear
 
@@ -28,16 +38,22 @@ NOT_PRODUCED_FILE = "not_produced.csv"
 @dataclass
 class ReportView:
     year: ReportingYear
-    report: dict[str, object]  # table id -> ReportTable
+    report: dict[str, ReportTable]
     charts: dict[str, object]  # chart id -> Chart
     notes: pd.DataFrame | None
     reasons: dict[str, str] = field(default_factory=dict)  # table id -> why missing or partial
 
     def status(self) -> str:
         """What this run could produce, in a few plain sentences (markdown)."""
-        from complaints.outputs.report_tables import notes_status
-
-        lines = [notes_status(self.notes)]
+        notes = self.notes
+        lines = [
+            f"Data-quality notes: {NOT_VALIDATED}."
+            if notes is None
+            else "Data-quality notes: validation ran and reported nothing."
+            if notes.empty
+            else f"Data-quality notes: validation reported {len(notes)} note(s); "
+            "each is shown with its table."
+        ]
         missing = {t: r for t, r in self.reasons.items() if t not in self.report}
         partial = {t: r for t, r in self.reasons.items() if t in self.report}
         if missing:
@@ -53,7 +69,6 @@ class ReportView:
         from IPython.display import HTML, Markdown, display
 
         from complaints.outputs.charts import chart_html
-        from complaints.outputs.report_tables import style_table
 
         if table_id is not None:
             if table_id in self.report:
@@ -72,13 +87,6 @@ def build_report(run: RunParams) -> ReportView:
     """Take the year's figures from the store, write every table CSV and chart it supports
     (and ``tables/not_produced.csv`` naming the others), and return the view to show."""
     from complaints.outputs.charts import draw_all_charts
-    from complaints.outputs.disclosure import apply_edition, public_notes
-    from complaints.outputs.report_tables import (
-        build_report_table,
-        read_notes,
-        report_table_ids,
-        write_report_tables,
-    )
 
     internal, unavailable = store.tables_for_report(run.year, run.clean_root)
     tables = apply_edition(internal, run.edition)

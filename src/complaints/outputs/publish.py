@@ -16,41 +16,31 @@ from complaints.params import STAGING
 from complaints.years import ReportingYear
 
 
-def _tables(out_dir: Path) -> list[dict[str, str]]:
-    """Tables listed in ``tables/tables.json`` (id, caption, file), then any other CSV."""
-    listing = out_dir / "tables" / "tables.json"
-    listed = json.loads(listing.read_text(encoding="utf-8")) if listing.is_file() else []
-    files = {entry.get("file") for entry in listed}
-    return listed + [
-        {"id": p.stem, "caption": p.stem.replace("_", " "), "file": p.name}
-        for p in sorted((out_dir / "tables").glob("*.csv"))
+def _write_page(out_dir: Path, template: str, title: str, **context: object) -> Path:
+    """Write ``out_dir/index.html`` from ``template`` with the run's tables (those
+    ``tables/tables.json`` lists, then any other CSV) and charts (``charts/charts.json``)."""
+    tables, charts = out_dir / "tables", out_dir / "charts" / "charts.json"
+    listed = _read_json(tables / "tables.json")
+    files = {t["file"] for t in listed}
+    listed += [
+        {"caption": p.stem.replace("_", " "), "file": p.name}
+        for p in sorted(tables.glob("*.csv"))
         if p.name not in files
     ]
+    shown = _read_json(charts)
+    target = out_dir / "index.html"
+    target.write_text(
+        render_html(template, title=title, tables=listed, charts=shown, **context), encoding="utf-8"
+    )
+    return target
 
 
-def _charts(out_dir: Path) -> list[dict[str, str]]:
-    """Charts listed in ``charts/charts.json`` (id, title, alt_text) or, failing that, found."""
-    listing = out_dir / "charts" / "charts.json"
-    if listing.is_file():
-        return json.loads(listing.read_text(encoding="utf-8"))
-    return [
-        {"id": p.stem, "title": p.stem.replace("_", " "), "alt_text": p.stem.replace("_", " ")}
-        for p in sorted((out_dir / "charts").glob("*.png"))
-    ]
+def _read_json(path: Path) -> list[dict[str, str]]:
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else []
 
 
 def _files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob("*") if p.is_file()) if folder.is_dir() else []
-
-
-def _write_page(out_dir: Path, template: str, title: str, **context: object) -> Path:
-    """Write ``out_dir/index.html`` from ``template``, with the run's tables and charts."""
-    html = render_html(
-        template, title=title, tables=_tables(out_dir), charts=_charts(out_dir), **context
-    )
-    target = out_dir / "index.html"
-    target.write_text(html, encoding="utf-8")
-    return target
 
 
 def write_index(
@@ -85,17 +75,15 @@ def write_index(
 
 # The public edition ------------------------------------------------------------------------------
 
-#: What the public edition publishes from a complete run, besides the report's HTML for readers
-#: (``html/<report>.html``, exported without code), ``index.html`` and the manifest: the report's
-#: tables (CSV, with ``tables.json`` listing captions and sources) and charts (PNG and SVG, with
-#: ``charts.json`` listing titles and text descriptions), all built from the suppressed figures.
-PUBLIC_FILES: dict[str, tuple[str, ...]] = {
-    "tables": ("*.csv", "tables.json"),
-    "charts": ("*.png", "*.svg", "charts.json"),
-}
+#: What the public edition publishes from a complete run: the report's HTML for readers
+#: (exported without code), ``index.html`` and the manifest (written for the edition), and the
+#: report's tables (CSV, with ``tables.json`` listing captions and sources) and charts (PNG and
+#: SVG, with ``charts.json`` listing titles and text descriptions), all built from the suppressed
+#: figures. ``{report}`` is the report notebook's name; ``*`` stays within its folder.
+PUBLIC_FILES = """html/{report}.html tables/*.csv tables/tables.json charts/*.png charts/*.svg
+    charts/charts.json index.html manifest.json manifest.sha256""".split()
 #: What a public table prints for a suppressed figure, explained
-#: (complaints.outputs.disclosure.LEGEND;
-#: written here so that publishing does not import pandas).
+#: (complaints.outputs.disclosure.LEGEND; written here so that publishing does not import pandas).
 PUBLIC_LEGEND = (
     "c: suppressed to protect confidentiality (a small number, or a figure that would reveal one)."
 )
@@ -113,16 +101,17 @@ _TEXT_SUFFIXES = (".html", ".csv", ".json", ".svg", ".sha256")
 
 def public_files(out_dir: Path, report: str) -> list[Path]:
     """Every file under ``out_dir`` the public edition may publish, sorted."""
-    allowed = {"index.html", "manifest.json", "manifest.sha256", f"html/{report}.html"}
-    found = []
-    for path in sorted(out_dir.rglob("*")):
-        if not path.is_file():
-            continue
-        rel = path.relative_to(out_dir).as_posix()
-        folder, _, name = rel.rpartition("/")
-        if rel in allowed or any(fnmatch(name, p) for p in PUBLIC_FILES.get(folder, ())):
-            found.append(path)
-    return found
+    patterns = [p.format(report=report) for p in PUBLIC_FILES]
+    return [
+        path
+        for path in sorted(out_dir.rglob("*"))
+        if path.is_file()
+        and any(_matches(path.relative_to(out_dir).as_posix(), p) for p in patterns)
+    ]
+
+
+def _matches(rel: str, pattern: str) -> bool:
+    return rel.count("/") == pattern.count("/") and fnmatch(rel, pattern)
 
 
 def build_public_edition(source: Path, target: Path, year: ReportingYear, report: str) -> Path:
@@ -130,19 +119,19 @@ def build_public_edition(source: Path, target: Path, year: ReportingYear, report
     what may be published into ``target`` (created), and write its ``index.html``.
 
     Nothing else is copied: not the executed notebooks, the validation results, the audit HTML,
-    the other notebooks' pages, the trends or the clean tables, which show every figure.
+    the other notebooks' pages, the trends or the clean tables, which show every figure; nor the
+    complete run's own index and manifest (the edition's are written for it).
     """
+    if not (source / "html" / f"{report}.html").is_file():
+        raise ValueError(f"the run produced no html/{report}.html to publish")
     target.mkdir(parents=True)
     for path in public_files(source, report):
-        rel = path.relative_to(source).as_posix()
-        if rel in ("index.html", "manifest.json", "manifest.sha256"):
-            continue  # the complete run's own: the public ones are written here
-        (target / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, target / rel)
-    html = target / "html" / f"{report}.html"
-    if not html.is_file():
-        raise ValueError(f"the run produced no html/{report}.html to publish")
-    write_public_index(target, year, report)
+        rel = path.relative_to(source)
+        if rel.parent != Path("."):
+            (target / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target / rel)
+    title = f"Children's services complaints report {year}: public edition"
+    _write_page(target, "public_index.html.j2", title, report=report, legend=PUBLIC_LEGEND)
     return target
 
 
@@ -151,25 +140,21 @@ def case_ids(clean_root: Path) -> set[str]:
     care cases), of five characters or more (shorter ones are too short to search for)."""
     ids: set[str] = set()
     for year in paths.years_held(clean_root):
-        folder = paths.clean_dir(year, clean_root)
         for table_id, column in (
             ("learning_from_complaints", "case_id"),
             ("children_in_care_cases", "case_ref"),
         ):
-            path = folder / f"{table_id}.csv"
-            if not path.is_file():
-                continue
-            with path.open(encoding="utf-8", newline="") as handle:
-                for row in csv.DictReader(handle):
-                    value = (row.get(column) or "").strip()
-                    if len(value) >= 5:
-                        ids.add(value)
-    return ids
+            path = paths.clean_dir(year, clean_root) / f"{table_id}.csv"
+            if path.is_file():
+                with path.open(encoding="utf-8", newline="") as handle:
+                    ids |= {(row.get(column) or "").strip() for row in csv.DictReader(handle)}
+    return {i for i in ids if len(i) >= 5}
 
 
 def check_public_edition(out_dir: Path, report: str, ids: set[str] = frozenset()) -> None:
     """Refuse (``ValueError``) a public folder that holds a file it may not publish, a page
-    showing code, or a case reference (``COM/`` and eight digits, or any of ``ids``)."""
+    showing code, or a case reference (``COM/`` and eight digits, or any of ``ids`` standing as
+    a word of its own)."""
     problems = []
     allowed = set(public_files(out_dir, report))
     for path in sorted(p for p in out_dir.rglob("*") if p.is_file()):
@@ -182,33 +167,14 @@ def check_public_edition(out_dir: Path, report: str, ids: set[str] = frozenset()
         text = path.read_text(encoding="utf-8", errors="replace")
         if path.suffix == ".html" and _CODE_MARKUP.search(_STYLE_BLOCK.sub("", text)):
             problems.append(f"{rel} shows code")
-        found = CASE_ID.search(text)
-        named = found.group(0) if found else next((i for i in sorted(ids) if _names(text, i)), None)
+        # str "in" first: a regular expression per id over megabytes of HTML costs seconds.
+        named = [m.group(0) for m in [CASE_ID.search(text)] if m] + [
+            i
+            for i in sorted(ids)
+            if i in text and re.search(rf"(?<![^\W_]){re.escape(i)}(?![^\W_])", text)
+        ]
         if named:
-            problems.append(f"{rel} names a case ({named})")
+            problems.append(f"{rel} names a case ({named[0]})")
     if problems:
-        raise ValueError(
-            f"the public edition was not published: {'; '.join(problems[:5])}"
-            f"{f' and {len(problems) - 5} more' if len(problems) > 5 else ''}"
-        )
-
-
-def _names(text: str, case_id: str) -> bool:
-    """True when ``case_id`` stands in ``text`` as a word of its own (``str.find`` first: a
-    regular expression per id over megabytes of HTML costs seconds)."""
-    start = text.find(case_id)
-    while start != -1:
-        end = start + len(case_id)
-        if not (start and text[start - 1].isalnum()) and not (
-            end < len(text) and text[end].isalnum()
-        ):
-            return True
-        start = text.find(case_id, start + 1)
-    return False
-
-
-def write_public_index(out_dir: Path, year: ReportingYear, report: str) -> Path:
-    """The public edition's ``index.html``: the report, its tables and charts, and how to check
-    the files; it names nothing that is not published."""
-    title = f"Children's services complaints report {year}: public edition"
-    return _write_page(out_dir, "public_index.html.j2", title, report=report, legend=PUBLIC_LEGEND)
+        more = f" and {len(problems) - 5} more" if len(problems) > 5 else ""
+        raise ValueError(f"the public edition was not published: {'; '.join(problems[:5])}{more}")
