@@ -18,13 +18,13 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from complaints.checks.validation import read_quality_notes
 from complaints.inputs import store
 from complaints.outputs.disclosure import apply_edition, public_notes
 from complaints.outputs.report_tables import (
     NOT_VALIDATED,
     ReportTable,
     build_report_table,
-    read_notes,
     report_table_ids,
     style_table,
     write_report_tables,
@@ -100,7 +100,7 @@ def build_report(run: RunParams) -> ReportView:
         )
     run.charts_dir.mkdir(parents=True, exist_ok=True)
     charts = {c.id: c for c in draw_all_charts(tables, run.year, run.charts_dir)}
-    notes = read_notes(run.validation_dir)
+    notes = read_quality_notes(run.validation_dir)
     if run.edition == "public" and notes is not None:
         notes = public_notes(notes, internal)
     return ReportView(run.year, report, charts, notes, reasons)

@@ -7,7 +7,6 @@ import csv
 import json
 import re
 import shutil
-from fnmatch import fnmatch
 from pathlib import Path
 
 from complaints import paths
@@ -79,9 +78,12 @@ def write_index(
 #: (exported without code), ``index.html`` and the manifest (written for the edition), and the
 #: report's tables (CSV, with ``tables.json`` listing captions and sources) and charts (PNG and
 #: SVG, with ``charts.json`` listing titles and text descriptions), all built from the suppressed
-#: figures. ``{report}`` is the report notebook's name; ``*`` stays within its folder.
-PUBLIC_FILES = """html/{report}.html tables/*.csv tables/tables.json charts/*.png charts/*.svg
-    charts/charts.json index.html manifest.json manifest.sha256""".split()
+#: figures: paths relative to the folder, as one regular expression (``{report}``: the report
+#: notebook's name).
+PUBLIC_FILES = (
+    r"index\.html|manifest\.json|manifest\.sha256|html/{report}\.html"
+    r"|tables/[^/]*\.csv|tables/tables\.json|charts/[^/]*\.(?:png|svg)|charts/charts\.json"
+)
 #: What a public table prints for a suppressed figure, explained
 #: (complaints.outputs.disclosure.LEGEND; written here so that publishing does not import pandas).
 PUBLIC_LEGEND = (
@@ -101,17 +103,12 @@ _TEXT_SUFFIXES = (".html", ".csv", ".json", ".svg", ".sha256")
 
 def public_files(out_dir: Path, report: str) -> list[Path]:
     """Every file under ``out_dir`` the public edition may publish, sorted."""
-    patterns = [p.format(report=report) for p in PUBLIC_FILES]
+    allowed = re.compile(PUBLIC_FILES.format(report=re.escape(report)))
     return [
         path
         for path in sorted(out_dir.rglob("*"))
-        if path.is_file()
-        and any(_matches(path.relative_to(out_dir).as_posix(), p) for p in patterns)
+        if path.is_file() and allowed.fullmatch(path.relative_to(out_dir).as_posix())
     ]
-
-
-def _matches(rel: str, pattern: str) -> bool:
-    return rel.count("/") == pattern.count("/") and fnmatch(rel, pattern)
 
 
 def build_public_edition(source: Path, target: Path, year: ReportingYear, report: str) -> Path:
@@ -167,14 +164,16 @@ def check_public_edition(out_dir: Path, report: str, ids: set[str] = frozenset()
         text = path.read_text(encoding="utf-8", errors="replace")
         if path.suffix == ".html" and _CODE_MARKUP.search(_STYLE_BLOCK.sub("", text)):
             problems.append(f"{rel} shows code")
-        # str "in" first: a regular expression per id over megabytes of HTML costs seconds.
-        named = [m.group(0) for m in [CASE_ID.search(text)] if m] + [
-            i
-            for i in sorted(ids)
-            if i in text and re.search(rf"(?<![^\W_]){re.escape(i)}(?![^\W_])", text)
-        ]
+        found = CASE_ID.search(text)
+        named = found[0] if found else next((i for i in sorted(ids) if _names(text, i)), None)
         if named:
             problems.append(f"{rel} names a case ({named[0]})")
     if problems:
         more = f" and {len(problems) - 5} more" if len(problems) > 5 else ""
         raise ValueError(f"the public edition was not published: {'; '.join(problems[:5])}{more}")
+
+
+def _names(text: str, case_id: str) -> bool:
+    """True when ``case_id`` stands in ``text`` as a word of its own (``in`` first: a regular
+    expression per id over megabytes of HTML costs seconds)."""
+    return case_id in text and bool(re.search(rf"(?<![^\W_]){re.escape(case_id)}(?![^\W_])", text))

@@ -157,49 +157,40 @@ def _text_frame(rows: list[dict[str, str]], columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns, dtype=object).fillna("").astype(str)
 
 
-def by_year(
-    clean: pd.DataFrame, *, heading: str = "", key: str = "label", section: str | None = None
+def grid(
+    clean: pd.DataFrame,
+    *,
+    heading: str = "",
+    key: str = "label",
+    section: str | None = None,
+    column: str = "year",
 ) -> pd.DataFrame:
-    """One row per ``key`` (label, outcome...) under ``heading``, in the order printed, one
-    column per year, newest first; with ``section``, each section's name is a heading row
-    above its rows (the equality table's Gender, Sexuality...)."""
+    """One row per ``key`` (label, outcome...) under ``heading``, in the order printed; one
+    column per year, newest first, or per ``period`` (Q1-Q4, then Totals); with ``section``,
+    each section's name is a heading row above its rows."""
     ordered = _in_order(clean)
-    years = years_newest_first(ordered)
+    if column == "year":
+        columns = {y: y for y in years_newest_first(ordered)}
+    else:
+        periods = sorted({str(p) for p in ordered[column].dropna()}, key=period_key)
+        columns = {p: TOTALS_HEADING if period_key(p)[0] == 99 else p for p in periods}
     rows = []
     for name, part in ordered.groupby(section, sort=False) if section else [(None, ordered)]:
         rows += [{heading: str(name)}] if section else []
         for label, group in part.groupby(key, sort=False):
             cell = _printer(group)
-            rows.append({heading: str(label), **{y: cell(_match(group, year=y)) for y in years}})
-    return _text_frame(rows, [heading, *years])
+            cells = {h: cell(_match(group, **{column: c})) for c, h in columns.items()}
+            rows.append({heading: str(label), **cells})
+    return _text_frame(rows, [heading, *columns.values()])
 
 
-#: The statutory tables: the LGSCO row prints approaches and upheld as one phrase.
-statutory = by_year
+#: A table by year; the statutory tables' LGSCO row prints approaches and upheld as one phrase.
+by_year = statutory = grid
 #: Sections (Gender, Sexuality...) as heading rows, then their groups; years as columns.
-equality = partial(by_year, key="group", section="characteristic")
-
-
-def quarterly(clean: pd.DataFrame) -> pd.DataFrame:
-    """Quarterly performance: one row per published label, Q1-Q4 and Totals as columns, then
-    the figure stated under the table ("Total Complaints = N") as a last row, in Totals."""
-    ordered = _in_order(clean)
-    periods = sorted({str(p) for p in ordered["period"].dropna()}, key=period_key)
-    headings = {p: TOTALS_HEADING if period_key(p)[0] == 99 else p for p in periods}
-    stated = ordered["measure"] == "total_complaints"
-    rows = []
-    for label, group in ordered[~stated].groupby("label", sort=False):
-        cell = _printer(group)
-        rows.append(
-            {"": str(label), **{h: cell(_match(group, period=p)) for p, h in headings.items()}}
-        )
-    columns = ["", *headings.values()]
-    last = TOTALS_HEADING if TOTALS_HEADING in columns else columns[-1]
-    rows += [
-        {"": str(f["label"]), last: format_value(_shown(f), f["unit"])}
-        for _, f in ordered[stated].iterrows()
-    ]
-    return _text_frame(rows, columns)
+equality = partial(grid, key="group", section="characteristic")
+#: Quarterly performance: one row per published label, Q1-Q4 and Totals as columns; the figure
+#: stated under the table ("Total Complaints = N", printed last) is the last row, in Totals.
+quarterly = partial(grid, column="period")
 
 
 def two_columns(
@@ -291,14 +282,6 @@ def write_report_tables(
 
 
 # Data-quality notes and HTML --------------------------------------------------------------------
-
-
-def read_notes(validation_dir: Path | str) -> pd.DataFrame | None:
-    """The validation step's data-quality notes (``<validation_dir>/notes.csv``: table_id,
-    severity, message), or ``None`` when validation has not been run for this output folder."""
-    from complaints.checks.validation import read_quality_notes
-
-    return read_quality_notes(validation_dir)
 
 
 def style_table(table: ReportTable, notes: pd.DataFrame | None = None) -> Styler:
