@@ -167,7 +167,7 @@ def check_public_edition(out_dir: Path, report: str, ids: set[str] = frozenset()
         found = CASE_ID.search(text)
         named = found[0] if found else next((i for i in sorted(ids) if _names(text, i)), None)
         if named:
-            problems.append(f"{rel} names a case ({named[0]})")
+            problems.append(f"{rel} names a case ({named})")
     if problems:
         more = f" and {len(problems) - 5} more" if len(problems) > 5 else ""
         raise ValueError(f"the public edition was not published: {'; '.join(problems[:5])}{more}")
