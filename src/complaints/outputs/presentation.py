@@ -20,15 +20,8 @@ import pandas as pd
 
 from complaints.checks.validation import read_quality_notes
 from complaints.inputs import store
+from complaints.outputs import report_tables as rt
 from complaints.outputs.disclosure import apply_edition, public_notes
-from complaints.outputs.report_tables import (
-    NOT_VALIDATED,
-    ReportTable,
-    build_report_table,
-    report_table_ids,
-    style_table,
-    write_report_tables,
-)
 from complaints.params import RunParams
 from complaints.years import ReportingYear
 
@@ -38,7 +31,7 @@ NOT_PRODUCED_FILE = "not_produced.csv"
 @dataclass
 class ReportView:
     year: ReportingYear
-    report: dict[str, ReportTable]
+    report: dict[str, rt.ReportTable]
     charts: dict[str, object]  # chart id -> Chart
     notes: pd.DataFrame | None
     reasons: dict[str, str] = field(default_factory=dict)  # table id -> why missing or partial
@@ -46,22 +39,22 @@ class ReportView:
     def status(self) -> str:
         """What this run could produce, in a few plain sentences (markdown)."""
         notes = self.notes
-        lines = [
-            f"Data-quality notes: {NOT_VALIDATED}."
+        said = (
+            rt.NOT_VALIDATED
             if notes is None
-            else "Data-quality notes: validation ran and reported nothing."
-            if notes.empty
-            else f"Data-quality notes: validation reported {len(notes)} note(s); "
-            "each is shown with its table."
-        ]
-        missing = {t: r for t, r in self.reasons.items() if t not in self.report}
-        partial = {t: r for t, r in self.reasons.items() if t in self.report}
-        if missing:
-            lines.append(f"\n**{len(missing)} table(s) cannot be produced for {self.year}:**\n")
-            lines.extend(f"- `{t}`: {r}" for t, r in missing.items())
-        if partial:
-            lines.append("\n**Tables with fewer years than published:**\n")
-            lines.extend(f"- `{t}`: {r}" for t, r in partial.items())
+            else f"validation reported {len(notes)} note(s); each is shown with its table"
+            if len(notes)
+            else "validation ran and reported nothing"
+        )
+        lines = [f"Data-quality notes: {said}."]
+        missing = [t for t in self.reasons if t not in self.report]
+        partial = [t for t in self.reasons if t in self.report]
+        for title, ids in (
+            (f"{len(missing)} table(s) cannot be produced for {self.year}", missing),
+            ("Tables with fewer years than published", partial),
+        ):
+            if ids:
+                lines += [f"\n**{title}:**\n", *(f"- `{t}`: {self.reasons[t]}" for t in ids)]
         return "\n".join(lines)
 
     def show(self, table_id: str | None = None, charts: Iterable[str] | str = ()) -> None:
@@ -72,7 +65,7 @@ class ReportView:
 
         if table_id is not None:
             if table_id in self.report:
-                display(style_table(self.report[table_id], self.notes))
+                display(rt.style_table(self.report[table_id], self.notes))
                 if table_id in self.reasons:
                     display(Markdown(f"*Note: {self.reasons[table_id]}.*"))
             else:
@@ -91,8 +84,9 @@ def build_report(run: RunParams) -> ReportView:
     internal, unavailable = store.tables_for_report(run.year, run.clean_root)
     tables = apply_edition(internal, run.edition)
     reasons = {u.table_id: u.reason for u in unavailable}
-    report = {t: build_report_table(tables, t, run.year) for t in report_table_ids() if t in tables}
-    write_report_tables(report, run.tables_dir)
+    ids = [t for t in rt.report_table_ids() if t in tables]
+    report = {t: rt.build_report_table(tables, t, run.year) for t in ids}
+    rt.write_report_tables(report, run.tables_dir)
     missing = [(t, r) for t, r in reasons.items() if t not in tables]
     if missing:
         pd.DataFrame(missing, columns=["table_id", "reason"]).to_csv(

@@ -39,7 +39,7 @@ def _read_json(path: Path) -> list[dict[str, str]]:
 
 
 def _files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.glob("*") if p.is_file()) if folder.is_dir() else []
+    return sorted(p for p in folder.glob("*") if p.is_file())
 
 
 def write_index(

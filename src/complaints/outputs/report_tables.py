@@ -17,6 +17,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -84,17 +85,10 @@ def source_note(frame: pd.DataFrame, year: ReportingYear | str) -> str:
     places = []
     for source_file, rows in frame.groupby("source_file", sort=True):
         ends = rows.get("source_line_end", rows["source_line"]).fillna(rows["source_line"])
-        lines = {
-            n
-            for a, b in zip(rows["source_line"], ends, strict=True)
-            for n in range(int(a), int(b) + 1)
-        }
-        spans: list[list[int]] = []
-        for line in sorted(lines):
-            if spans and line - spans[-1][1] <= 5:
-                spans[-1][1] = line
-            else:
-                spans.append([line, line])
+        pairs = zip(rows["source_line"], ends, strict=True)
+        lines = sorted({n for a, b in pairs for n in range(int(a), int(b) + 1)})
+        cuts = [i for i in range(1, len(lines)) if lines[i] - lines[i - 1] > 5]
+        spans = [(lines[a], lines[b - 1]) for a, b in pairwise([0, *cuts, len(lines)])]
         text = ", ".join(f"{a}" if a == b else f"{a}-{b}" for a, b in spans)
         places.append(f"{source_file}:{text}")
     return f"{note}, {'; '.join(places)}"
@@ -287,15 +281,8 @@ def write_report_tables(
 def style_table(table: ReportTable, notes: pd.DataFrame | None = None) -> Styler:
     """The table as HTML: caption, source, its data-quality notes (``severity: message``);
     every text from the data escaped."""
-    lines = (
-        None
-        if notes is None
-        else [
-            f"{r['severity']}: {r['message']}"
-            for _, r in notes.iterrows()
-            if str(r["table_id"]) == table.id
-        ]
-    )
+    mine = None if notes is None else notes[notes["table_id"].astype(str) == table.id]
+    lines = None if mine is None else (mine["severity"] + ": " + mine["message"]).tolist()
     caption = render_html(
         "caption.html.j2", table=table, notes=lines, legend=LEGEND, not_validated=NOT_VALIDATED
     )
