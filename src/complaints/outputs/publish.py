@@ -18,7 +18,7 @@ from complaints.years import ReportingYear
 def _write_page(out_dir: Path, template: str, title: str, **context: object) -> Path:
     """Write ``out_dir/index.html`` from ``template`` with the run's tables (those
     ``tables/tables.json`` lists, then any other CSV) and charts (``charts/charts.json``)."""
-    tables, charts = out_dir / "tables", out_dir / "charts" / "charts.json"
+    tables = out_dir / "tables"
     listed = _read_json(tables / "tables.json")
     files = {t["file"] for t in listed}
     listed += [
@@ -26,12 +26,10 @@ def _write_page(out_dir: Path, template: str, title: str, **context: object) -> 
         for p in sorted(tables.glob("*.csv"))
         if p.name not in files
     ]
-    shown = _read_json(charts)
-    target = out_dir / "index.html"
-    target.write_text(
-        render_html(template, title=title, tables=listed, charts=shown, **context), encoding="utf-8"
-    )
-    return target
+    charts = _read_json(out_dir / "charts" / "charts.json")
+    html = render_html(template, title=title, tables=listed, charts=charts, **context)
+    (out_dir / "index.html").write_text(html, encoding="utf-8")
+    return out_dir / "index.html"
 
 
 def _read_json(path: Path) -> list[dict[str, str]]:
@@ -53,13 +51,9 @@ def write_index(
         out_dir,
         "index.html.j2",
         f"Children's services complaints report {year}",
-        parameters=[
-            {
-                "name": key,
-                "value": str(value),
-                "staging": key == "output_dir" and Path(str(value)).parent.name == STAGING,
-            }
-            for key, value in parameters.items()
+        parameters=[  # name, value, whether it is the staging folder the notebooks wrote into
+            (k, str(v), k == "output_dir" and Path(str(v)).parent.name == STAGING)
+            for k, v in parameters.items()
         ],
         notebooks=notebooks,
         validation=[p.name for p in _files(out_dir / "validation")],

@@ -219,11 +219,8 @@ def learning(clean: pd.DataFrame) -> pd.DataFrame:
     }
     if len(ordered) and ordered["case_id"].isna().all():
         del columns["case_id"]
-    rows = [
-        {h: "" if pd.isna(r[c]) else str(r[c]) for c, h in columns.items()}
-        for _, r in ordered.iterrows()
-    ]
-    return _text_frame(rows, list(columns.values()))
+    records = ordered[list(columns)].rename(columns=columns).to_dict("records")
+    return _text_frame(records, list(columns.values()))
 
 
 def report_table_ids() -> list[str]:
@@ -263,10 +260,10 @@ def write_report_tables(
     tables_dir = Path(tables_dir)
     tables_dir.mkdir(parents=True, exist_ok=True)
     written = {t: tables_dir / f"{t}.csv" for t in report_tables}
-    for table_id, table in report_tables.items():
-        table.frame.to_csv(written[table_id], index=False, lineterminator="\n", encoding="utf-8")
+    for table_id, t in report_tables.items():
+        t.frame.to_csv(written[table_id], index=False, lineterminator="\n", encoding="utf-8")
     listing = [
-        {"id": t.id, "caption": t.caption, "source": t.source, "file": written[i].name}
+        {"id": i, "caption": t.caption, "source": t.source, "file": f"{i}.csv"}
         for i, t in report_tables.items()
     ]
     (tables_dir / "tables.json").write_text(
