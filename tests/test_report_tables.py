@@ -12,10 +12,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from complaints.checks.validation import read_quality_notes
 from complaints.outputs.report_tables import (
     NOT_VALIDATED,
     build_report_tables,
-    read_notes,
     report_table_ids,
     style_table,
     write_report_tables,
@@ -183,7 +183,7 @@ def test_styled_table_escapes_text_from_the_data(tables, year):
 
 
 def test_styled_table_says_when_validation_has_not_run(report, tmp_path):
-    notes = read_notes(tmp_path / "validation")
+    notes = read_quality_notes(tmp_path / "validation")
     assert notes is None
     html = style_table(report["complaint_themes"], notes).to_html()
     assert NOT_VALIDATED in html
@@ -199,7 +199,7 @@ def test_notes_are_read_from_the_validation_folder(report, tmp_path):
         "non_social_care_quarterly,warning,informal complaints: quarters sum to 122; Totals 38\n",
         encoding="utf-8",
     )
-    notes = read_notes(folder)
+    notes = read_quality_notes(folder)
     assert notes is not None and list(notes.columns) == ["table_id", "severity", "message"]
     html = style_table(report["non_social_care_quarterly"], notes).to_html()
     assert "warning: informal complaints: quarters sum to 122; Totals 38" in html

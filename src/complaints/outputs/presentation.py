@@ -18,7 +18,10 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from complaints.checks.validation import read_quality_notes
 from complaints.inputs import store
+from complaints.outputs import report_tables as rt
+from complaints.outputs.disclosure import apply_edition, public_notes
 from complaints.params import RunParams
 from complaints.years import ReportingYear
 
@@ -28,24 +31,30 @@ NOT_PRODUCED_FILE = "not_produced.csv"
 @dataclass
 class ReportView:
     year: ReportingYear
-    report: dict[str, object]  # table id -> ReportTable
+    report: dict[str, rt.ReportTable]
     charts: dict[str, object]  # chart id -> Chart
     notes: pd.DataFrame | None
     reasons: dict[str, str] = field(default_factory=dict)  # table id -> why missing or partial
 
     def status(self) -> str:
         """What this run could produce, in a few plain sentences (markdown)."""
-        from complaints.outputs.report_tables import notes_status
-
-        lines = [notes_status(self.notes)]
-        missing = {t: r for t, r in self.reasons.items() if t not in self.report}
-        partial = {t: r for t, r in self.reasons.items() if t in self.report}
-        if missing:
-            lines.append(f"\n**{len(missing)} table(s) cannot be produced for {self.year}:**\n")
-            lines.extend(f"- `{t}`: {r}" for t, r in missing.items())
-        if partial:
-            lines.append("\n**Tables with fewer years than published:**\n")
-            lines.extend(f"- `{t}`: {r}" for t, r in partial.items())
+        notes = self.notes
+        said = (
+            rt.NOT_VALIDATED
+            if notes is None
+            else f"validation reported {len(notes)} note(s); each is shown with its table"
+            if len(notes)
+            else "validation ran and reported nothing"
+        )
+        lines = [f"Data-quality notes: {said}."]
+        missing = [t for t in self.reasons if t not in self.report]
+        partial = [t for t in self.reasons if t in self.report]
+        for title, ids in (
+            (f"{len(missing)} table(s) cannot be produced for {self.year}", missing),
+            ("Tables with fewer years than published", partial),
+        ):
+            if ids:
+                lines += [f"\n**{title}:**\n", *(f"- `{t}`: {self.reasons[t]}" for t in ids)]
         return "\n".join(lines)
 
     def show(self, table_id: str | None = None, charts: Iterable[str] | str = ()) -> None:
@@ -53,11 +62,10 @@ class ReportView:
         from IPython.display import HTML, Markdown, display
 
         from complaints.outputs.charts import chart_html
-        from complaints.outputs.report_tables import style_table
 
         if table_id is not None:
             if table_id in self.report:
-                display(style_table(self.report[table_id], self.notes))
+                display(rt.style_table(self.report[table_id], self.notes))
                 if table_id in self.reasons:
                     display(Markdown(f"*Note: {self.reasons[table_id]}.*"))
             else:
@@ -72,19 +80,13 @@ def build_report(run: RunParams) -> ReportView:
     """Take the year's figures from the store, write every table CSV and chart it supports
     (and ``tables/not_produced.csv`` naming the others), and return the view to show."""
     from complaints.outputs.charts import draw_all_charts
-    from complaints.outputs.disclosure import apply_edition, public_notes
-    from complaints.outputs.report_tables import (
-        build_report_table,
-        read_notes,
-        report_table_ids,
-        write_report_tables,
-    )
 
     internal, unavailable = store.tables_for_report(run.year, run.clean_root)
     tables = apply_edition(internal, run.edition)
     reasons = {u.table_id: u.reason for u in unavailable}
-    report = {t: build_report_table(tables, t, run.year) for t in report_table_ids() if t in tables}
-    write_report_tables(report, run.tables_dir)
+    ids = [t for t in rt.report_table_ids() if t in tables]
+    report = {t: rt.build_report_table(tables, t, run.year) for t in ids}
+    rt.write_report_tables(report, run.tables_dir)
     missing = [(t, r) for t, r in reasons.items() if t not in tables]
     if missing:
         pd.DataFrame(missing, columns=["table_id", "reason"]).to_csv(
@@ -92,7 +94,7 @@ def build_report(run: RunParams) -> ReportView:
         )
     run.charts_dir.mkdir(parents=True, exist_ok=True)
     charts = {c.id: c for c in draw_all_charts(tables, run.year, run.charts_dir)}
-    notes = read_notes(run.validation_dir)
+    notes = read_quality_notes(run.validation_dir)
     if run.edition == "public" and notes is not None:
         notes = public_notes(notes, internal)
     return ReportView(run.year, report, charts, notes, reasons)
