@@ -32,6 +32,19 @@ def _write_page(out_dir: Path, template: str, title: str, **context: object) -> 
     return out_dir / "index.html"
 
 
+def write_caveats(out_dir: Path) -> Path:
+    """``caveats.html``: the assumptions-and-caveats log (``docs/caveats.md``) beside the index,
+    so that the folder carries it wherever it is shared."""
+    from markupsafe import Markup
+    from nbconvert.filters.markdown import markdown2html
+
+    text = (paths.DOCS_DIR / "caveats.md").read_text(encoding="utf-8")
+    body = Markup(markdown2html(text.split("\n", 1)[1]))  # our own document, not data
+    html = render_html("caveats.html.j2", title="Assumptions and caveats", body=body)
+    (out_dir / "caveats.html").write_text(html, encoding="utf-8")
+    return out_dir / "caveats.html"
+
+
 def _read_json(path: Path) -> list[dict[str, str]]:
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else []
 
@@ -47,6 +60,7 @@ def write_index(
     trends, linked."""
     trends = _files(out_dir / "trends")
     charts = (".png", ".svg")
+    write_caveats(out_dir)
     return _write_page(
         out_dir,
         "index.html.j2",
@@ -75,7 +89,7 @@ def write_index(
 #: figures: paths relative to the folder, as one regular expression (``{report}``: the report
 #: notebook's name).
 PUBLIC_FILES = (
-    r"index\.html|manifest\.json|manifest\.sha256|html/{report}\.html"
+    r"index\.html|caveats\.html|manifest\.json|manifest\.sha256|html/{report}\.html"
     r"|tables/[^/]*\.csv|tables/tables\.json|charts/[^/]*\.(?:png|svg)|charts/charts\.json"
 )
 #: What a public table prints for a suppressed figure, explained
@@ -122,6 +136,7 @@ def build_public_edition(source: Path, target: Path, year: ReportingYear, report
             (target / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, target / rel)
     title = f"Children's services complaints report {year}: public edition"
+    write_caveats(target)
     _write_page(target, "public_index.html.j2", title, report=report, legend=PUBLIC_LEGEND)
     return target
 

@@ -124,7 +124,7 @@ def store_hashes(clean_root: Path) -> dict[str, str]:
 def unclaimed_outputs(manifest: dict) -> list[str]:
     """Files of a published report that no notebook's record claims (the index page aside):
     they would be lost if every notebook were reused, so nothing is reused."""
-    claimed = {"index.html"}
+    claimed = {"index.html", "caveats.html"}  # written by the runner itself
     for record in (manifest.get("notebooks") or {}).values():
         claimed.update(record.get("outputs") or [])
     return sorted(set(manifest.get("outputs") or {}) - claimed)
