@@ -255,6 +255,7 @@ def test_small_public_run_publishes_only_the_report_and_fails_safely(tmp_path):
     assert result.executed == ["01_check.ipynb", "03_report.ipynb"]  # not 04_later
     assert set(tree_hashes(public)) == {
         "index.html",
+        "caveats.html",
         "html/03_report.html",
         "tables/answer.csv",
         "manifest.json",
@@ -372,6 +373,7 @@ def test_the_public_folder_holds_only_what_may_be_published(public_run):
     charts = {f for f in files if f.startswith("charts/")}
     assert files - tables - charts == {
         "index.html",
+        "caveats.html",
         "html/03_report.html",
         "manifest.json",
         "manifest.sha256",
