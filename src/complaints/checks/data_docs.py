@@ -55,6 +55,8 @@ _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9
 # Subresource integrity and CORS mode fail on file: pages (the copies match GX's hashes).
 _INTEGRITY = re.compile(r'\s+integrity="sha384-[^"]*"\s+crossorigin="anonymous"')
 _NEWSLETTER = re.compile(r"<footer>\s*<p>[^<]*newsletter.*?</footer>", re.DOTALL)
+#: A link out of the site (GX's attribution): kept as its text, so no page links the internet.
+_LINK_OUT = re.compile(r'<a href="https?://[^"]*">([^<]*)</a>')
 #: A resource a page would load from the internet (a script, stylesheet, image or CSS url()).
 _REMOTE_RESOURCE = re.compile(
     r"""<(?:script|link|img)\b[^>]*\b(?:src|href)=["']?(?:https?:)?//|url\(\s*["']?(?:https?:)?//"""
@@ -97,7 +99,7 @@ def localise_page(text: str, to_root: str) -> str:
         text = text.replace(f'"{url}"', f'"{to_root}{_VENDOR}{local}"')
     text = _GX_LOGO.sub(f"{to_root}static/images/logo-long.png", text)
     text = _FAVICON.sub(f'"{to_root}static/images/favicon.ico"', text)  # GX's is a level short
-    text = _NEWSLETTER.sub("", _INTEGRITY.sub("", text))
+    text = _LINK_OUT.sub(r"\1", _NEWSLETTER.sub("", _INTEGRITY.sub("", text)))
     numbers: dict[str, str] = {}
     return _UUID.sub(
         lambda m: numbers.setdefault(m[0], f"00000000-0000-4000-8000-{len(numbers) + 1:012d}"), text
