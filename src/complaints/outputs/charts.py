@@ -130,11 +130,8 @@ def check_contrast(colours: Sequence[str], minimum: float = MIN_GRAPHIC_CONTRAST
 
 def palette(n: int) -> list[str]:
     """``n`` Analysis Function colours, in the guidance's order, all at least 3:1 on white."""
-    if n <= 2:
-        colours = get_af_colours("duo")[: max(n, 1)]
-    else:
-        colours = get_af_colours("categorical", number_of_colours=n)
-    colours = [c.upper() for c in colours]
+    scheme, options = ("duo", {}) if n <= 2 else ("categorical", {"number_of_colours": n})
+    colours = [c.upper() for c in get_af_colours(scheme, **options)[: max(n, 1)]]
     check_contrast(colours)
     return colours
 
@@ -206,34 +203,25 @@ def _bars(
 ) -> None:
     """Seaborn bars of ``data["value"]``, labelled with their values (``c``, and no bar, for a
     suppressed figure), hatched per series, category labels wrapped at ``wrap`` characters."""
-    hidden = {
-        (str(r[category]), str(r[series]) if series is not None else None)
-        for _, r in data[data["value"].isna()].iterrows()
-    }
-    if hidden:
-        data = data.assign(value=data["value"].fillna(0))
+    missing = data[data["value"].isna()]
+    names = missing[series].astype(str) if series else [None] * len(missing)
+    hidden = set(zip(missing[category].astype(str), names, strict=True))
     colour = {"color": colours[0]}
-    if series is not None:
-        by_series = dict(zip(series_order, colours, strict=True))
-        colour = {"hue": series, "hue_order": list(series_order), "palette": by_series}
-    x, y = ("value", category) if horizontal else (category, "value")
-    orient = "h" if horizontal else "v"
+    if series:
+        hue = dict(zip(series_order, colours, strict=True))
+        colour = {"hue": series, "hue_order": list(series_order), "palette": hue}
+    x, y, orient = ("value", category, "h") if horizontal else (category, "value", "v")
+    data = data.assign(value=data["value"].fillna(0))
     sns.barplot(
         data=data, x=x, y=y, order=list(order), orient=orient, ax=ax, **_BAR_STYLE, **colour
     )
     for index, container in enumerate(ax.containers):
         for bar in container:
-            bar.set_hatch(HATCHES[index % len(HATCHES)])
-            bar.set_hatchcolor(BACKGROUND)
-        name = str(series_order[index]) if series is not None else None
-        labels = [fmt(v) for v in container.datavalues]
-        if hidden:
-            if len(container) != len(order):
-                raise ValueError("every category needs a bar to label suppressed figures")
-            labels = [
-                SUPPRESSED if (str(cat), name) in hidden else text
-                for cat, text in zip(order, labels, strict=True)
-            ]
+            bar.set(hatch=HATCHES[index % len(HATCHES)], hatchcolor=BACKGROUND)
+        name = str(series_order[index]) if series else None
+        # Bars in the categories' order: every category needs one to label a suppressed figure.
+        pairs = zip(order, container.datavalues, strict=bool(hidden))
+        labels = [SUPPRESSED if (str(c), name) in hidden else fmt(v) for c, v in pairs]
         ax.bar_label(container, labels=labels, **_LABEL_STYLE)
     ax.margins(**({"x": 0.12} if horizontal else {"y": 0.12}))
     if hidden and not (data["value"] > 0).any():
@@ -241,9 +229,8 @@ def _bars(
         ax.update_datalim([(1, 0)] if horizontal else [(0, 1)])
         ax.autoscale_view()
         (ax.xaxis if horizontal else ax.yaxis).set_major_locator(MaxNLocator(integer=True))
-    if horizontal:
-        ax.grid(False)
-        ax.grid(True, axis="x")
+    ax.xaxis.grid(horizontal)  # a grid along the value axis only
+    ax.yaxis.grid(not horizontal)
     if wrap:
         ticks = [textwrap.fill(str(c), wrap, break_long_words=False) for c in order]
         (ax.set_yticks if horizontal else ax.set_xticks)(range(len(order)), ticks)
@@ -281,20 +268,26 @@ def add_title(figure: Figure, title: str, width: int = 70) -> None:
     figure.suptitle(text, x=0.01, ha="left", fontsize=14, fontweight="bold", color=TEXT_COLOUR)
 
 
-def _chart(used: pd.DataFrame, year: ReportingYear, title: str, alt: str, **bars) -> Draft:
-    """A titled ``size`` inch chart of :func:`_bars` (``bars``), axes ``labels`` (x, y), a key of
-    ``legend``, the text alternative "Bar chart of <alt>", the source line of the rows ``used``."""
-    figure, ax = new_figure(*bars.pop("size", (9, 5.5)))
-    labels, legend = bars.pop("labels"), bars.pop("legend", ())
-    _bars(ax, **bars)
-    ax.set_xlabel(labels[0])
-    ax.set_ylabel(labels[1])
+def _finish(draft: Draft, key: Axes, legend: Sequence[str], width: int = 70) -> Draft:
+    """Give a drawn chart its key of ``legend`` (drawn on ``key``) and its title."""
     if legend:
-        _legend(ax, legend, bars["colours"])
-    add_title(figure, title)
+        _legend(key, legend, draft.colours)
+    add_title(draft.figure, draft.title, width)
+    return draft
+
+
+def _chart(used: pd.DataFrame, year: ReportingYear, title: str, what: str, figures: str, **bars):
+    """A titled ``size`` inch chart of :func:`_bars` (``bars``), axes ``labels`` (x, y), a key of
+    ``legend``, the text alternative "Bar chart of <what>. <title>. <figures>" and the source
+    line of the rows ``used``."""
+    figure, ax = new_figure(*bars.pop("size", (9, 5.5)))
+    (xlabel, ylabel), legend = bars.pop("labels"), bars.pop("legend", ())
+    _bars(ax, **bars)
+    ax.set(xlabel=xlabel, ylabel=ylabel)
     kind = "Horizontal bar chart" if bars.get("horizontal") else "Bar chart"
-    alt = f"{kind} of {alt}"
-    return Draft("", title, alt, source_note(used, year), figure, tuple(bars["colours"]))
+    alt = f"{kind} of {what}. {title}. {figures}"
+    draft = Draft("", title, alt, source_note(used, year), figure, tuple(bars["colours"]))
+    return _finish(draft, ax, legend)
 
 
 def _service(table_id: str) -> str:
@@ -348,9 +341,9 @@ def complaints_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
     named = {f"{n} complaints": by_quarter for n, by_quarter in values.items()}
     what = f"formal and informal complaints to {service} in each quarter of {year}"
     used = clean[clean["measure"].astype(str).isin(_COMPLAINT_TYPES)]
-    alt = f"{what}. {title}. {_by_year_text(named, quarters)}"
     labels = (f"Quarter of {year}", "Number of complaints")
-    return _chart(used, year, title, alt, labels=labels, legend=list(named), **bars)
+    figures = _by_year_text(named, quarters)
+    return _chart(used, year, title, what, figures, labels=labels, legend=list(named), **bars)
 
 
 def ombudsman_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
@@ -373,8 +366,8 @@ def ombudsman_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
         else:
             phrases.append(f"{_n(upheld)} of {_n(received)} approaches about {service}")
         ax.set_title(service, loc="left")
-        ax.set_xlabel(f"Quarter of {year}")
-        ax.set_ylabel("Number of Ombudsman approaches" if ax is axes[0] else "")
+        ylabel = "Number of Ombudsman approaches" if ax is axes[0] else ""
+        ax.set(xlabel=f"Quarter of {year}", ylabel=ylabel)
         alt_parts.append(f"{service}. {_by_year_text(values, quarters)}")
     title = f"In {year} the Ombudsman upheld {join_words(phrases)}"
     if withheld and phrases:
@@ -384,13 +377,13 @@ def ombudsman_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
             f"Approaches to the Ombudsman received and upheld in each quarter of {year}; the "
             "year's totals are suppressed"
         )
-    _legend(key, [f"{n} approaches" for n in _OMBUDSMAN.values()], bars["colours"])
-    add_title(figure, title, width=90)
     alt = (
         "Two bar charts, side by side, of approaches to the Local Government and Social Care "
         f"Ombudsman received and upheld in each quarter of {year}. {title}. " + " ".join(alt_parts)
     )
-    return Draft("", title, alt, source_note(pd.concat(used), year), figure, tuple(bars["colours"]))
+    colours = tuple(bars["colours"])
+    draft = Draft("", title, alt, source_note(pd.concat(used), year), figure, colours)
+    return _finish(draft, key, [f"{n} approaches" for n in _OMBUDSMAN.values()], 90)
 
 
 def _by_year(clean: pd.DataFrame, year: ReportingYear, items: str) -> tuple:
@@ -421,9 +414,8 @@ def _by_year_chart(shown: tuple, year: ReportingYear, title: str, what: str, **c
     else:
         bars = dict(category="year", order=years, series="item", series_order=items)
         bars["colours"] = palette(len(items))
-    alt = f"{what}. {title}. {_by_year_text(values, years, chart.get('fmt', _n))}"
-    legend = bars["series_order"]
-    return _chart(clean, year, title, alt, data=data, legend=legend, **bars, **chart)
+    figures, legend = _by_year_text(values, years, chart.get("fmt", _n)), bars["series_order"]
+    return _chart(clean, year, title, what, figures, data=data, legend=legend, **bars, **chart)
 
 
 def statutory(tables: Tables, year: ReportingYear, *, service: str) -> Draft:
@@ -522,12 +514,12 @@ def ranked(tables: Tables, year: ReportingYear, *, key: str, unit: str, **words:
     pairs = list(zip(data["item"], data["value"], strict=True))
     heading = globals()[words["title"]](pairs, year)
     suppressed = ", suppressed figures last" if data["value"].isna().any() else ""
-    figures = "; ".join(f"{i} {fmt(v)}" for i, v in pairs)
-    alt = f"{words['what']} in {year}, largest first{suppressed}. {heading}. {figures}."
+    figures = "; ".join(f"{i} {fmt(v)}" for i, v in pairs) + "."
+    what = f"{words['what']} in {year}, largest first{suppressed}"
     size, labels = (9, 1.6 + 0.5 * len(pairs)), (words["xlabel"], words["ylabel"])
     bars = dict(category="item", order=list(data["item"]), horizontal=True, fmt=fmt, wrap=28)
     bars |= {"data": data, "size": size, "labels": labels, "colours": palette(1)}
-    return _chart(clean, year, heading, alt, **bars)
+    return _chart(clean, year, heading, what, figures, **bars)
 
 
 def _largest(ranked: list[tuple[str, float]]) -> tuple[list[tuple[str, float]], list[str]]:
@@ -542,17 +534,12 @@ def groups_title(ranked: list[tuple[str, float]], year: ReportingYear) -> str:
     if not shown:
         return f"Complainants to Children's Social Care in {year}, by group"
     verb = "was the largest group" if len(top) == 1 else "were the largest groups"
+    lead = f"{join_words(top)} {verb} of complainants to Children's Social Care in {year}"
     if len(shown) < len(ranked):
-        return (
-            f"{join_words(top)} {verb} of complainants to Children's Social Care in {year} "
-            f"among the groups that can be published: {_n(shown[0][1])}"
-        )
+        return f"{lead} among the groups that can be published: {_n(shown[0][1])}"
     total = sum(v for _, v in ranked)
     share = " – more than half" if ranked[0][1] * 2 > total and len(top) == 1 else ""
-    return (
-        f"{join_words(top)} {verb} of complainants to Children's Social Care in {year}: "
-        f"{_n(ranked[0][1])} of {_n(total)}{share}"
-    )
+    return f"{lead}: {_n(ranked[0][1])} of {_n(total)}{share}"
 
 
 def themes_title(ranked: list[tuple[str, float]], year: ReportingYear) -> str:
@@ -593,8 +580,8 @@ def children_in_care_by_year(tables: Tables, year: ReportingYear) -> Draft:
         title += f", the most in the {len(years)} years shown"
     what = f"complaints from children in care, {years[0]} to {years[-1]}"
     labels = ("Reporting year", "Number of complaints")
-    alt = f"{what}. {title}. {_series_text('Complaints', values)}"
-    return _chart(clean, year, title, alt, labels=labels, **_one_bar_each(values))
+    figures = _series_text("Complaints", values)
+    return _chart(clean, year, title, what, figures, labels=labels, **_one_bar_each(values))
 
 
 def children_in_care_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
@@ -612,8 +599,8 @@ def children_in_care_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
         )
     what = "complaints and contacts from children in care by quarter"
     labels = (f"Quarter of {year}", "Complaints or contacts")
-    alt = f"{what}. {title}. {_series_text('Complaints or contacts', values)}"
-    return _chart(clean, year, title, alt, labels=labels, **_one_bar_each(values))
+    figures = _series_text("Complaints or contacts", values)
+    return _chart(clean, year, title, what, figures, labels=labels, **_one_bar_each(values))
 
 
 def equality(tables: Tables, year: ReportingYear) -> Draft:
@@ -627,9 +614,7 @@ def equality(tables: Tables, year: ReportingYear) -> Draft:
     values: dict[tuple[str, str], dict[str, float]] = {}
     for row in data.itertuples():
         values.setdefault((row.characteristic, row.item), {})[row.year] = row.value
-    groups: dict[str, list[str]] = {}
-    for s, g in values:
-        groups.setdefault(s, []).append(g)
+    groups = {s: [g for t, g in values if t == s] for s, _ in values}
     pairs = _compared(values, previous, this)
     changes = [(s, g, *pairs[s, g]) for s in groups for g in groups[s] if (s, g) in pairs]
     if changes:
@@ -641,7 +626,7 @@ def equality(tables: Tables, year: ReportingYear) -> Draft:
         )
     else:
         title = f"Equality monitoring of complainants, {join_words(years)}"
-    colours = palette(len(years))[::-1]
+    colours = tuple(palette(len(years))[::-1])
     bars = dict(series="year", series_order=years, colours=colours, horizontal=True, fmt=_pct)
     height = 2.4 + 0.42 * sum(len(g) + 1.2 for g in groups.values())
     figure, key, axes = _panels(10, height, [len(g) + 0.6 for g in groups.values()])
@@ -649,13 +634,10 @@ def equality(tables: Tables, year: ReportingYear) -> Draft:
         panel = data[data["characteristic"] == section]
         _bars(ax, panel, category="item", order=groups[section], wrap=45, **bars)
         ax.set_title(section, loc="left", fontweight="bold")
-        ax.set_ylabel("")
-        ax.set_xlabel("")
+        ax.set(xlabel="", ylabel="")
         ax.tick_params(axis="x", labelbottom=True)
     axes[-1].set_xlabel("Percentage of complainants who completed the monitoring form")
     figure.supylabel("Group", fontsize=12)
-    _legend(key, years, colours)
-    add_title(figure, title, width=80)
 
     def figures(s: str, g: str) -> str:
         shown = [y for y in years if y in values[s, g]]
@@ -667,12 +649,13 @@ def equality(tables: Tables, year: ReportingYear) -> Draft:
         f"the equality monitoring of complainants in {join_words(years)}. {title}. "
         + " ".join(parts)
     )
-    return Draft("", title, alt, source_note(clean, year), figure, tuple(colours))
+    return _finish(Draft("", title, alt, source_note(clean, year), figure, colours), key, years, 80)
 
 
 # Saving -----------------------------------------------------------------------------------------
 
 _SVG_ID = re.compile(r'\bid="([^"]+)"')
+_SVG_REF = re.compile(r'(?P<lead>id="|#)(?P<name>[^"#)\s]+)(?=[")])')
 #: ``c`` standing alone: a suppressed figure in a text alternative.
 _C_TOKEN = re.compile(r"(?<![\w'’])c(?![\w'’])")
 
@@ -701,21 +684,15 @@ def save_chart(draft: Draft, charts_dir: Path) -> Chart:
     # solver can change between processes: renamed <id>-<n> in order (unique on a shared page).
     text, chart_id = buffer.getvalue(), draft.id
     names = {old: f"{chart_id}-{n}" for n, old in enumerate(dict.fromkeys(_SVG_ID.findall(text)))}
-    if names:
-        alternatives = "|".join(re.escape(k) for k in names)
-        pattern = re.compile(r'(?P<lead>id="|#)(?P<name>' + alternatives + r')(?=[")])')
-        text = pattern.sub(lambda m: m.group("lead") + names[m.group("name")], text)
+    text = _SVG_REF.sub(lambda m: m["lead"] + names.get(m["name"], m["name"]), text)
     # A <title> and <desc> that screen readers announce.
-    opening = re.search(r"<svg\b[^>]*>", text)
-    if opening is None:
-        raise ValueError("matplotlib wrote no <svg> element")
     title_id, desc_id = f"{chart_id}-title", f"{chart_id}-desc"
     tag = (
-        opening.group(0)[:-1] + f' role="img" aria-labelledby={quoteattr(f"{title_id} {desc_id}")}>'
+        f' role="img" aria-labelledby={quoteattr(f"{title_id} {desc_id}")}>'
         f"\n <title id={quoteattr(title_id)}>{xml_escape(draft.title)}</title>"
         f"\n <desc id={quoteattr(desc_id)}>{xml_escape(draft.alt_text)}</desc>"
     )
-    svg.write_text(text[: opening.start()] + tag + text[opening.end() :], encoding="utf-8")
+    svg.write_text(re.sub(r"(<svg\b[^>]*)>", lambda m: m[1] + tag, text, count=1), "utf-8")
     return Chart(draft.id, draft.title, draft.alt_text, png, svg, draft.source, draft.colours)
 
 
