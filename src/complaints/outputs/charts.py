@@ -87,9 +87,9 @@ class Chart:
     id: str
     title: str
     alt_text: str
+    source: str
     png: Path
     svg: Path
-    source: str
     colours: tuple[str, ...] = ()
 
 
@@ -485,10 +485,10 @@ def outcomes(tables: Tables, year: ReportingYear) -> Draft:
         title = f"Most Children's Social Care complaints were found {top.lower()} in {this}"
     else:
         pairs = _compared(values, previous, this)
-        rose = [o.lower() for o, (before, now) in pairs.items() if now > before]
-        fell = [o.lower() for o, (before, now) in pairs.items() if now < before]
         moved = [
-            f"found {join_words(m, 'or')} {w}" for w, m in (("rose", rose), ("fell", fell)) if m
+            f"found {join_words(m, 'or')} {verb}"
+            for way, verb in (("up", "rose"), ("down", "fell"))
+            if (m := [o.lower() for o, pair in pairs.items() if _direction(*pair) == way])
         ]
         if moved:
             shares = " and the share ".join(moved)
@@ -607,10 +607,8 @@ def equality(tables: Tables, year: ReportingYear) -> Draft:
     """Equality monitoring of complainants, a panel per characteristic, this year and last."""
     clean, this, previous, _, _ = _by_year(*tables.values(), year, "group")
     years = [y for y in (previous, this) if y is not None]
-    data = clean[clean["year"].astype(str).isin(years)]
-    data = data.assign(
-        characteristic=data["characteristic"].astype(str), year=data["year"].astype(str)
-    )
+    data = clean.astype({"characteristic": str, "year": str})
+    data = data[data["year"].isin(years)]
     values: dict[tuple[str, str], dict[str, float]] = {}
     for row in data.itertuples():
         values.setdefault((row.characteristic, row.item), {})[row.year] = row.value
@@ -693,35 +691,30 @@ def save_chart(draft: Draft, charts_dir: Path) -> Chart:
         f"\n <desc id={quoteattr(desc_id)}>{xml_escape(draft.alt_text)}</desc>"
     )
     svg.write_text(re.sub(r"(<svg\b[^>]*)>", lambda m: m[1] + tag, text, count=1), "utf-8")
-    return Chart(draft.id, draft.title, draft.alt_text, png, svg, draft.source, draft.colours)
+    return Chart(draft.id, draft.title, draft.alt_text, draft.source, png, svg, draft.colours)
 
 
-def report_charts() -> list[tuple[str, cards.Chart]]:
-    """Every report chart, in the report's order: (the card's table id, its chart)."""
-    return [(card.id, chart) for card in cards.CARDS.values() for chart in card.charts]
+def _report_charts() -> dict[str, tuple[tuple[str, ...], cards.Chart]]:
+    """Every report chart by id, in the report's order, with the tables it is drawn from."""
+    return {c.id: (c.tables or (card.id,), c) for card in cards.CARDS.values() for c in card.charts}
 
 
 def chart_ids() -> list[str]:
     """The report charts' ids, in the report's order."""
-    return [chart.id for _, chart in report_charts()]
-
-
-def _needed(table_id: str, chart: cards.Chart) -> tuple[str, ...]:
-    return chart.tables or (table_id,)
+    return list(_report_charts())
 
 
 def draw_chart(
     tables: Tables, chart_id: str, year: ReportingYear | str, charts_dir: Path | str
 ) -> Chart:
     """Draw one chart by the function its card names; write ``<charts_dir>/<chart_id>.png/.svg``."""
-    table_id, chart = next((t, c) for t, c in report_charts() if c.id == chart_id)
+    needed, chart = _report_charts()[chart_id]
     charts_dir = Path(charts_dir)
     charts_dir.mkdir(parents=True, exist_ok=True)
     # Copies: the drawing code never sees (or changes) the caller's frames. Figures as floats,
     # a suppressed one (public edition) as NaN.
     copies = {
-        name: tables[name].assign(value=pd.to_numeric(tables[name]["value"]).astype("float64"))
-        for name in _needed(table_id, chart)
+        t: tables[t].assign(value=pd.to_numeric(tables[t]["value"]).astype(float)) for t in needed
     }
     with matplotlib.style.context([AF_STYLE, RC_OVERRIDES]):
         draft = globals()[chart.draw](copies, ReportingYear.parse(str(year)), **chart.options)
@@ -737,14 +730,11 @@ def draw_all_charts(
     """Draw every chart whose tables are all given (a year held only through restated figures
     lacks some) into ``charts_dir``, and list them in ``charts.json`` (id, title, alt text,
     source and files) for the index page."""
-    charts = [
-        draw_chart(tables, chart.id, year, charts_dir)
-        for table_id, chart in report_charts()
-        if all(t in tables for t in _needed(table_id, chart))
-    ]
-    fields = ("id", "title", "alt_text", "source")
+    drawn = [i for i, (needed, _) in _report_charts().items() if set(needed) <= tables.keys()]
+    charts = [draw_chart(tables, chart_id, year, charts_dir) for chart_id in drawn]
     listing = [
-        {f: getattr(c, f) for f in fields} | {"png": c.png.name, "svg": c.svg.name} for c in charts
+        {k: v.name if isinstance(v, Path) else v for k, v in vars(c).items() if k != "colours"}
+        for c in charts
     ]
     target = Path(charts_dir) / "charts.json"
     target.write_text(json.dumps(listing, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
