@@ -190,38 +190,33 @@ def new_figure(width: float, height: float, **subplots: object) -> tuple[Figure,
 
 def _bars(
     ax: Axes,
-    data: pd.DataFrame,
-    *,
-    category: str,
-    order: Sequence[str],
+    values: Mapping[str, Mapping[str, float]],
     colours: Sequence[str],
-    series: str | None = None,
-    series_order: Sequence[str] = (),
+    *,
+    order: Sequence[str] = (),
     horizontal: bool = False,
     fmt: Callable[[object], str] = _n,
     wrap: int = 0,
 ) -> None:
-    """Seaborn bars of ``data["value"]``, labelled with their values (``c``, and no bar, for a
+    """Seaborn bars of ``values`` (series -> category -> figure), a place for each category of
+    ``order`` (by default as they come), labelled with their values (``c``, and no bar, for a
     suppressed figure), hatched per series, category labels wrapped at ``wrap`` characters."""
-    missing = data[data["value"].isna()]
-    names = missing[series].astype(str) if series else [None] * len(missing)
-    hidden = set(zip(missing[category].astype(str), names, strict=True))
+    rows = [(c, s, v) for s, by_category in values.items() for c, v in by_category.items()]
+    hidden = {(c, s) for c, s, v in rows if is_missing(v)}
+    data = pd.DataFrame(rows, columns=["category", "series", "value"]).fillna({"value": 0})
+    order = list(order or dict.fromkeys(data["category"]))
     colour = {"color": colours[0]}
-    if series:
-        hue = dict(zip(series_order, colours, strict=True))
-        colour = {"hue": series, "hue_order": list(series_order), "palette": hue}
-    x, y, orient = ("value", category, "h") if horizontal else (category, "value", "v")
-    data = data.assign(value=data["value"].fillna(0))
-    sns.barplot(
-        data=data, x=x, y=y, order=list(order), orient=orient, ax=ax, **_BAR_STYLE, **colour
-    )
-    for index, container in enumerate(ax.containers):
+    if len(values) > 1:
+        hue = dict(zip(values, colours, strict=True))
+        colour = {"hue": "series", "hue_order": list(values), "palette": hue}
+    x, y, orient = ("value", "category", "h") if horizontal else ("category", "value", "v")
+    sns.barplot(data=data, x=x, y=y, order=order, orient=orient, ax=ax, **_BAR_STYLE, **colour)
+    for index, (name, container) in enumerate(zip(values, ax.containers, strict=False)):
         for bar in container:
             bar.set(hatch=HATCHES[index % len(HATCHES)], hatchcolor=BACKGROUND)
-        name = str(series_order[index]) if series else None
         # Bars in the categories' order: every category needs one to label a suppressed figure.
         pairs = zip(order, container.datavalues, strict=bool(hidden))
-        labels = [SUPPRESSED if (str(c), name) in hidden else fmt(v) for c, v in pairs]
+        labels = [SUPPRESSED if (c, name) in hidden else fmt(v) for c, v in pairs]
         ax.bar_label(container, labels=labels, **_LABEL_STYLE)
     ax.margins(**({"x": 0.12} if horizontal else {"y": 0.12}))
     if hidden and not (data["value"] > 0).any():
@@ -277,11 +272,13 @@ def _finish(draft: Draft, key: Axes, legend: Sequence[str], width: int = 70) -> 
 
 
 def _chart(used: pd.DataFrame, year: ReportingYear, title: str, what: str, figures: str, **bars):
-    """A titled ``size`` inch chart of :func:`_bars` (``bars``), axes ``labels`` (x, y), a key of
+    """A titled ``size`` inch chart of :func:`_bars` (``bars``: its ``values``, by default
+    coloured by :func:`palette`), axes ``labels`` (x, y), a key of
     ``legend``, the text alternative "Bar chart of <what>. <title>. <figures>" and the source
     line of the rows ``used``."""
     figure, ax = new_figure(*bars.pop("size", (9, 5.5)))
     (xlabel, ylabel), legend = bars.pop("labels"), bars.pop("legend", ())
+    bars.setdefault("colours", palette(len(bars["values"])))
     _bars(ax, **bars)
     ax.set(xlabel=xlabel, ylabel=ylabel)
     kind = "Horizontal bar chart" if bars.get("horizontal") else "Bar chart"
@@ -296,7 +293,10 @@ def _service(table_id: str) -> str:
 
 # The charts: each named by a card's Chart.draw, called with (tables, year, **options) ----------
 
-_COMPLAINT_TYPES = {"formal_complaints": "Formal", "informal_complaints": "Informal"}
+_COMPLAINT_TYPES = {
+    "formal_complaints": "Formal complaints",
+    "informal_complaints": "Informal complaints",
+}
 _OMBUDSMAN = {"ombudsman_received": "Received", "ombudsman_upheld": "Upheld"}
 
 
@@ -305,25 +305,22 @@ def _quarters(frame: pd.DataFrame) -> list[str]:
     return sorted(periods, key=period_key)
 
 
-def _quarterly(clean: pd.DataFrame, names: Mapping[str, str]) -> tuple[list[str], dict, dict]:
-    """The quarters, each series' (``names``: measure -> name) figures, and bars drawing them."""
+def _quarterly(clean: pd.DataFrame, names: Mapping[str, str]) -> tuple[list[str], dict]:
+    """The quarters and each series' (``names``: measure -> name) figures in them."""
     quarters = _quarters(clean)
     values = {}
     for measure, name in names.items():
         rows = clean[clean["measure"].astype(str) == measure]
         by_period = dict(zip(rows["period"].astype(str), rows["value"], strict=True))
         values[name] = {q: float(by_period.get(q, float("nan"))) for q in quarters}
-    rows = [(q, n, v) for n, by_quarter in values.items() for q, v in by_quarter.items()]
-    data = pd.DataFrame(rows, columns=["quarter", "series", "value"])
-    bars = dict(data=data, category="quarter", order=quarters, series="series")
-    return quarters, values, bars | {"series_order": list(names.values()), "colours": palette(2)}
+    return quarters, values
 
 
 def complaints_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
     """Formal and informal complaints to a service in each quarter of the year."""
     ((table_id, clean),) = tables.items()
     service = _service(table_id)
-    quarters, values, bars = _quarterly(clean, _COMPLAINT_TYPES)
+    quarters, values = _quarterly(clean, _COMPLAINT_TYPES)
     formal, informal = (list(values[n].values()) for n in _COMPLAINT_TYPES.values())
     totals = {q: f + i for q, f, i in zip(quarters, formal, informal, strict=True)}
     pairs = list(zip(formal, informal, strict=True))
@@ -338,24 +335,23 @@ def complaints_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
     else:
         peaks = join_words(_peaks(totals))
         title = f"Complaints to {service}, formal and informal together, peaked in {peaks}"
-    named = {f"{n} complaints": by_quarter for n, by_quarter in values.items()}
     what = f"formal and informal complaints to {service} in each quarter of {year}"
     used = clean[clean["measure"].astype(str).isin(_COMPLAINT_TYPES)]
     labels = (f"Quarter of {year}", "Number of complaints")
-    figures = _by_year_text(named, quarters)
-    return _chart(used, year, title, what, figures, labels=labels, legend=list(named), **bars)
+    figures = _by_year_text(values, quarters)
+    return _chart(used, year, title, what, figures, values=values, labels=labels, legend=values)
 
 
 def ombudsman_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
     """Approaches to the Ombudsman received and upheld in each quarter, a panel per service."""
     figure, key, axes = _panels(11, 6, [1.0], ncols=len(tables))
-    phrases, alt_parts, used, withheld = [], [], [], []
+    phrases, alt_parts, used, withheld, colours = [], [], [], [], tuple(palette(2))
     for ax, (table_id, clean) in zip(axes, tables.items(), strict=True):
         service = _service(table_id)
         rows = clean[clean["measure"].astype(str).isin(_OMBUDSMAN)]
         used.append(rows)
-        quarters, values, bars = _quarterly(clean, _OMBUDSMAN)
-        _bars(ax, **bars)
+        quarters, values = _quarterly(clean, _OMBUDSMAN)
+        _bars(ax, values, colours)
         year_rows = rows[rows["period"].map(lambda p: period_key(p)[0]) == 99]
         stated = dict(zip(year_rows["measure"].astype(str), year_rows["value"], strict=True))
         received, upheld = (
@@ -381,7 +377,6 @@ def ombudsman_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
         "Two bar charts, side by side, of approaches to the Local Government and Social Care "
         f"Ombudsman received and upheld in each quarter of {year}. {title}. " + " ".join(alt_parts)
     )
-    colours = tuple(bars["colours"])
     draft = Draft("", title, alt, source_note(pd.concat(used), year), figure, colours)
     return _finish(draft, key, [f"{n} approaches" for n in _OMBUDSMAN.values()], 90)
 
@@ -405,17 +400,14 @@ def _by_year_chart(shown: tuple, year: ReportingYear, title: str, what: str, **c
     for each item, newest darkest, or (``category="year"``) the items side by side each year."""
     clean, _, _, years, values = shown
     years = chart.pop("years", years)
-    data = clean[clean["year"].astype(str).isin(years)]
-    data = data.assign(year=data["year"].astype(str))
-    items = list(values)
     if chart.pop("category", "item") == "item":
-        bars = dict(category="item", order=items, series="year", series_order=years)
-        bars["colours"] = palette(len(years))[::-1]
+        by_year = {y: {i: v[y] for i, v in values.items() if y in v} for y in years}
+        chart |= dict(values=by_year, order=list(values), colours=palette(len(years))[::-1])
     else:
-        bars = dict(category="year", order=years, series="item", series_order=items)
-        bars["colours"] = palette(len(items))
-    figures, legend = _by_year_text(values, years, chart.get("fmt", _n)), bars["series_order"]
-    return _chart(clean, year, title, what, figures, data=data, legend=legend, **bars, **chart)
+        chart |= dict(values={i: {y: v[y] for y in years if y in v} for i, v in values.items()})
+        chart["order"] = years
+    figures = _by_year_text(values, years, chart.get("fmt", _n))
+    return _chart(clean, year, title, what, figures, legend=list(chart["values"]), **chart)
 
 
 def statutory(tables: Tables, year: ReportingYear, *, service: str) -> Draft:
@@ -517,9 +509,8 @@ def ranked(tables: Tables, year: ReportingYear, *, key: str, unit: str, **words:
     figures = "; ".join(f"{i} {fmt(v)}" for i, v in pairs) + "."
     what = f"{words['what']} in {year}, largest first{suppressed}"
     size, labels = (9, 1.6 + 0.5 * len(pairs)), (words["xlabel"], words["ylabel"])
-    bars = dict(category="item", order=list(data["item"]), horizontal=True, fmt=fmt, wrap=28)
-    bars |= {"data": data, "size": size, "labels": labels, "colours": palette(1)}
-    return _chart(clean, year, heading, what, figures, **bars)
+    bars = dict(values={"": dict(pairs)}, horizontal=True, fmt=fmt, wrap=28, size=size)
+    return _chart(clean, year, heading, what, figures, labels=labels, **bars)
 
 
 def _largest(ranked: list[tuple[str, float]]) -> tuple[list[tuple[str, float]], list[str]]:
@@ -554,12 +545,6 @@ def themes_title(ranked: list[tuple[str, float]], year: ReportingYear) -> str:
     )
 
 
-def _one_bar_each(values: Mapping[str, float]) -> dict:
-    """:func:`_chart`'s options for a 9 x 5 inch chart of a bar per label (``values``' keys)."""
-    data = pd.DataFrame({"label": list(values), "value": list(values.values())})
-    return dict(data=data, size=(9, 5), category="label", order=list(values), colours=palette(1))
-
-
 def children_in_care_by_year(tables: Tables, year: ReportingYear) -> Draft:
     """Complaints from children in care over the years shown."""
     clean, this, previous, years, by_year = _by_year(*tables.values(), year, "year")
@@ -580,8 +565,8 @@ def children_in_care_by_year(tables: Tables, year: ReportingYear) -> Draft:
         title += f", the most in the {len(years)} years shown"
     what = f"complaints from children in care, {years[0]} to {years[-1]}"
     labels = ("Reporting year", "Number of complaints")
-    figures = _series_text("Complaints", values)
-    return _chart(clean, year, title, what, figures, labels=labels, **_one_bar_each(values))
+    figures, values = _series_text("Complaints", values), {"Complaints": values}
+    return _chart(clean, year, title, what, figures, values=values, size=(9, 5), labels=labels)
 
 
 def children_in_care_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
@@ -599,8 +584,8 @@ def children_in_care_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
         )
     what = "complaints and contacts from children in care by quarter"
     labels = (f"Quarter of {year}", "Complaints or contacts")
-    figures = _series_text("Complaints or contacts", values)
-    return _chart(clean, year, title, what, figures, labels=labels, **_one_bar_each(values))
+    figures, values = _series_text(labels[1], values), {labels[1]: values}
+    return _chart(clean, year, title, what, figures, values=values, size=(9, 5), labels=labels)
 
 
 def equality(tables: Tables, year: ReportingYear) -> Draft:
@@ -625,12 +610,14 @@ def equality(tables: Tables, year: ReportingYear) -> Draft:
     else:
         title = f"Equality monitoring of complainants, {join_words(years)}"
     colours = tuple(palette(len(years))[::-1])
-    bars = dict(series="year", series_order=years, colours=colours, horizontal=True, fmt=_pct)
     height = 2.4 + 0.42 * sum(len(g) + 1.2 for g in groups.values())
     figure, key, axes = _panels(10, height, [len(g) + 0.6 for g in groups.values()])
     for ax, section in zip(axes, groups, strict=True):
-        panel = data[data["characteristic"] == section]
-        _bars(ax, panel, category="item", order=groups[section], wrap=45, **bars)
+        panel = {
+            y: {g: values[section, g][y] for g in groups[section] if y in values[section, g]}
+            for y in years
+        }
+        _bars(ax, panel, colours, order=groups[section], horizontal=True, fmt=_pct, wrap=45)
         ax.set_title(section, loc="left", fontweight="bold")
         ax.set(xlabel="", ylabel="")
         ax.tick_params(axis="x", labelbottom=True)
