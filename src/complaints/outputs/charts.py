@@ -287,15 +287,10 @@ def _chart(used: pd.DataFrame, year: ReportingYear, title: str, what: str, figur
     return _finish(draft, ax, legend)
 
 
-def _service(table_id: str) -> str:
-    return f"Children's {cards.CARDS[table_id].subject}"
-
-
 # The charts: each named by a card's Chart.draw, called with (tables, year, **options) ----------
 
 _COMPLAINT_TYPES = {
-    "formal_complaints": "Formal complaints",
-    "informal_complaints": "Informal complaints",
+    f"{kind}_complaints": f"{kind.title()} complaints" for kind in ("formal", "informal")
 }
 _OMBUDSMAN = {"ombudsman_received": "Received", "ombudsman_upheld": "Upheld"}
 
@@ -319,7 +314,7 @@ def _quarterly(clean: pd.DataFrame, names: Mapping[str, str]) -> tuple[list[str]
 def complaints_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
     """Formal and informal complaints to a service in each quarter of the year."""
     ((table_id, clean),) = tables.items()
-    service = _service(table_id)
+    service = f"Children's {cards.CARDS[table_id].subject}"
     quarters, values = _quarterly(clean, _COMPLAINT_TYPES)
     formal, informal = (list(values[n].values()) for n in _COMPLAINT_TYPES.values())
     totals = {q: f + i for q, f, i in zip(quarters, formal, informal, strict=True)}
@@ -347,7 +342,7 @@ def ombudsman_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
     figure, key, axes = _panels(11, 6, [1.0], ncols=len(tables))
     phrases, alt_parts, used, withheld, colours = [], [], [], [], tuple(palette(2))
     for ax, (table_id, clean) in zip(axes, tables.items(), strict=True):
-        service = _service(table_id)
+        service = f"Children's {cards.CARDS[table_id].subject}"
         rows = clean[clean["measure"].astype(str).isin(_OMBUDSMAN)]
         used.append(rows)
         quarters, values = _quarterly(clean, _OMBUDSMAN)
@@ -593,13 +588,12 @@ def equality(tables: Tables, year: ReportingYear) -> Draft:
     clean, this, previous, _, _ = _by_year(*tables.values(), year, "group")
     years = [y for y in (previous, this) if y is not None]
     data = clean.astype({"characteristic": str, "year": str})
-    data = data[data["year"].isin(years)]
-    values: dict[tuple[str, str], dict[str, float]] = {}
-    for row in data.itertuples():
-        values.setdefault((row.characteristic, row.item), {})[row.year] = row.value
-    groups = {s: [g for t, g in values if t == s] for s, _ in values}
-    pairs = _compared(values, previous, this)
-    changes = [(s, g, *pairs[s, g]) for s in groups for g in groups[s] if (s, g) in pairs]
+    values: dict[str, dict[str, dict[str, float]]] = {}  # characteristic -> group -> year -> %
+    for row in data[data["year"].isin(years)].itertuples():
+        values.setdefault(row.characteristic, {}).setdefault(row.item, {})[row.year] = row.value
+    changes = [
+        (s, g, *pair) for s, v in values.items() for g, pair in _compared(v, previous, this).items()
+    ]
     if changes:
         s, g, before, after = max(changes, key=lambda c: abs(c[3] - c[2]))
         title = (
@@ -610,27 +604,23 @@ def equality(tables: Tables, year: ReportingYear) -> Draft:
     else:
         title = f"Equality monitoring of complainants, {join_words(years)}"
     colours = tuple(palette(len(years))[::-1])
-    height = 2.4 + 0.42 * sum(len(g) + 1.2 for g in groups.values())
-    figure, key, axes = _panels(10, height, [len(g) + 0.6 for g in groups.values()])
-    for ax, section in zip(axes, groups, strict=True):
-        panel = {
-            y: {g: values[section, g][y] for g in groups[section] if y in values[section, g]}
-            for y in years
-        }
-        _bars(ax, panel, colours, order=groups[section], horizontal=True, fmt=_pct, wrap=45)
+    height = 2.4 + 0.42 * sum(len(g) + 1.2 for g in values.values())
+    figure, key, axes = _panels(10, height, [len(g) + 0.6 for g in values.values()])
+    for ax, (section, by_group) in zip(axes, values.items(), strict=True):
+        panel = {y: {g: v[y] for g, v in by_group.items() if y in v} for y in years}
+        _bars(ax, panel, colours, order=list(by_group), horizontal=True, fmt=_pct, wrap=45)
         ax.set_title(section, loc="left", fontweight="bold")
         ax.set(xlabel="", ylabel="")
         ax.tick_params(axis="x", labelbottom=True)
     axes[-1].set_xlabel("Percentage of complainants who completed the monitoring form")
     figure.supylabel("Group", fontsize=12)
 
-    def figures(s: str, g: str) -> str:
-        shown = [y for y in years if y in values[s, g]]
-        return f"{g} " + ", ".join(f"{_pct(values[s, g][y])} in {y}" for y in shown)
+    def figures(group: str, by_year: Mapping[str, float]) -> str:
+        return f"{group} " + ", ".join(f"{_pct(by_year[y])} in {y}" for y in years if y in by_year)
 
-    parts = [f"{s}: " + "; ".join(figures(s, g) for g in groups[s]) + "." for s in groups]
+    parts = [f"{s}: " + "; ".join(figures(*g) for g in v.items()) + "." for s, v in values.items()]
     alt = (
-        f"Horizontal bar charts, one per characteristic ({join_words(list(groups))}), comparing "
+        f"Horizontal bar charts, one per characteristic ({join_words(list(values))}), comparing "
         f"the equality monitoring of complainants in {join_words(years)}. {title}. "
         + " ".join(parts)
     )
@@ -653,18 +643,14 @@ def save_chart(draft: Draft, charts_dir: Path) -> Chart:
     drawn in."""
     check_contrast(draft.colours)
     png, svg = (charts_dir / f"{draft.id}.{kind}" for kind in ("png", "svg"))
-    height = draft.figure.get_figheight()
+    figure, height = draft.figure, draft.figure.get_figheight()
     band = SOURCE_BAND_INCHES / height
-    draft.figure.get_layout_engine().set(rect=(0, band, 1, 1 - band))
-    draft.figure.text(
-        0.01, 0.12 / height, draft.source, ha="left", va="bottom", fontsize=10, color=TEXT_COLOUR
-    )
+    figure.get_layout_engine().set(rect=(0, band, 1, 1 - band))
+    figure.text(0.01, 0.12 / height, draft.source, ha="left", va="bottom", fontsize=10)
     metadata = {"Software": None, "Title": draft.title, "Description": draft.alt_text}
-    draft.figure.savefig(png, format="png", dpi=PNG_DPI, metadata=metadata, facecolor=BACKGROUND)
+    figure.savefig(png, format="png", dpi=PNG_DPI, metadata=metadata)
     buffer = io.StringIO()
-    draft.figure.savefig(
-        buffer, format="svg", metadata={"Date": None, "Creator": None}, facecolor=BACKGROUND
-    )
+    figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     # matplotlib's element ids hash clip rectangles' coordinates, whose last bits the layout
     # solver can change between processes: renamed <id>-<n> in order (unique on a shared page).
     text, chart_id = buffer.getvalue(), draft.id
