@@ -19,7 +19,7 @@ import re
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import pairwise
+from itertools import pairwise, product
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
 from xml.sax.saxutils import quoteattr
@@ -57,9 +57,7 @@ _PATCH_STYLE = dict(edgecolor=BACKGROUND, hatchcolor=BACKGROUND)
 _BAR_STYLE = dict(errorbar=None, saturation=1, edgecolor=BACKGROUND, linewidth=1, legend=False)
 # Every label sits on its bar, inside the axes: matplotlib need not check it at every draw.
 _LABEL_STYLE = dict(padding=3, fontsize=10, color=TEXT_COLOUR, annotation_clip=False)
-_LEGEND_STYLE = dict(
-    frameon=False, handlelength=2.5, handleheight=1.5, loc="lower left", borderaxespad=0
-)
+_LEGEND_STYLE = dict(frameon=False, handlelength=2.5, handleheight=1.5, borderaxespad=0)
 
 #: Settings on top of the afcharts style: a font shipped with matplotlib (same glyph metrics on
 #: every machine) and deterministic SVG output.
@@ -95,8 +93,7 @@ class Chart:
 
 @dataclass
 class Draft:
-    """A drawn chart (figure from :func:`new_figure`) and what :func:`save_chart` writes with it;
-    a report chart's ``id`` is left empty for :func:`draw_chart` to fill in."""
+    """A drawn chart and what :func:`save_chart` writes with it (:func:`draw_chart` sets ``id``)."""
 
     id: str
     title: str
@@ -107,17 +104,14 @@ class Draft:
 
 
 # Colour and contrast ----------------------------------------------------------------------------
-
-
 def contrast_ratio(first: str, second: str = BACKGROUND) -> float:
     """WCAG 2.2 contrast ratio of two ``#RRGGBB`` colours (1 to 21)."""
-
-    def luminance(colour: str) -> float:
+    luminances = []
+    for colour in (first, second):
         channels = [int(colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
         r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
-        return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-    lighter, darker = sorted((luminance(first), luminance(second)), reverse=True)
+        luminances.append(0.2126 * r + 0.7152 * g + 0.0722 * b)
+    lighter, darker = sorted(luminances, reverse=True)
     return (lighter + 0.05) / (darker + 0.05)
 
 
@@ -178,12 +172,9 @@ def _by_year_text(values: Mapping[str, Mapping[str, float]], years: Sequence[str
 
 
 # Drawing helpers --------------------------------------------------------------------------------
-
-
 def new_figure(width: float, height: float, **subplots: object) -> tuple[Figure, object]:
-    """A ``width`` x ``height`` inch figure with constrained layout (no pyplot) and its axes
-    (``Figure.subplots(**subplots)``). Draw it inside ``matplotlib.style.context([AF_STYLE,
-    RC_OVERRIDES])``."""
+    """A ``width`` x ``height`` inch figure (constrained layout, no pyplot) and its ``subplots``
+    axes; draw it in ``matplotlib.style.context([AF_STYLE, RC_OVERRIDES])``."""
     figure = Figure(figsize=(width, height), layout="constrained")
     return figure, figure.subplots(**subplots)
 
@@ -205,10 +196,8 @@ def _bars(
     hidden = {(c, s) for c, s, v in rows if is_missing(v)}
     data = pd.DataFrame(rows, columns=["category", "series", "value"]).fillna({"value": 0})
     order = list(order or dict.fromkeys(data["category"]))
-    colour = {"color": colours[0]}
-    if len(values) > 1:
-        hue = dict(zip(values, colours, strict=True))
-        colour = {"hue": "series", "hue_order": list(values), "palette": hue}
+    hue = {"hue": "series", "hue_order": list(values), "palette": list(colours)}
+    colour = hue if len(values) > 1 else {"color": colours[0]}
     x, y, orient = ("value", "category", "h") if horizontal else ("category", "value", "v")
     sns.barplot(data=data, x=x, y=y, order=order, orient=orient, ax=ax, **_BAR_STYLE, **colour)
     for index, (name, container) in enumerate(zip(values, ax.containers, strict=False)):
@@ -231,16 +220,6 @@ def _bars(
         (ax.set_yticks if horizontal else ax.set_xticks)(range(len(order)), ticks)
 
 
-def _legend(ax: Axes, labels: Sequence[str], colours: Sequence[str]) -> None:
-    """A legend showing colour and hatching, in a row above the plot (or filling a key axes)."""
-    handles = [
-        Patch(facecolor=c, hatch=HATCHES[i % len(HATCHES)], label=label, **_PATCH_STYLE)
-        for i, (label, c) in enumerate(zip(labels, colours, strict=True))
-    ]
-    anchor = (0, 0 if not ax.axison else 1.02)
-    ax.legend(handles=handles, ncols=len(handles), bbox_to_anchor=anchor, **_LEGEND_STYLE)
-
-
 def _panels(width: float, height: float, ratios: Sequence[float], ncols: int = 1) -> tuple:
     """A figure, its key row (for the legend) and below it panels sharing their value axis."""
     figure = Figure(figsize=(width, height), layout="constrained")
@@ -250,8 +229,7 @@ def _panels(width: float, height: float, ratios: Sequence[float], ncols: int = 1
     key = figure.add_subplot(grid[0, :])
     key.axis("off")
     panels: list[Axes] = []
-    for index in range(len(ratios) * ncols):
-        row, col = divmod(index, ncols)
+    for row, col in product(range(len(ratios)), range(ncols)):
         share = {"sharey" if ncols > 1 else "sharex": panels[0]} if panels else {}
         panels.append(figure.add_subplot(grid[row + 1, col], **share))
     return figure, key, panels
@@ -264,18 +242,22 @@ def add_title(figure: Figure, title: str, width: int = 70) -> None:
 
 
 def _finish(draft: Draft, key: Axes, legend: Sequence[str], width: int = 70) -> Draft:
-    """Give a drawn chart its key of ``legend`` (drawn on ``key``) and its title."""
+    """Give a drawn chart its title and a key of ``legend`` (colours and hatches) on ``key``."""
     if legend:
-        _legend(key, legend, draft.colours)
+        handles = [
+            Patch(facecolor=c, hatch=HATCHES[i % len(HATCHES)], label=label, **_PATCH_STYLE)
+            for i, (label, c) in enumerate(zip(legend, draft.colours, strict=True))
+        ]
+        anchor = dict(loc="lower left", bbox_to_anchor=(0, 0 if not key.axison else 1.02))
+        key.legend(handles=handles, ncols=len(handles), **anchor, **_LEGEND_STYLE)
     add_title(draft.figure, draft.title, width)
     return draft
 
 
 def _chart(used: pd.DataFrame, year: ReportingYear, title: str, what: str, figures: str, **bars):
-    """A titled ``size`` inch chart of :func:`_bars` (``bars``: its ``values``, by default
-    coloured by :func:`palette`), axes ``labels`` (x, y), a key of
-    ``legend``, the text alternative "Bar chart of <what>. <title>. <figures>" and the source
-    line of the rows ``used``."""
+    """A titled ``size`` inch chart of :func:`_bars` (``bars``; ``colours`` by default from
+    :func:`palette`), axes ``labels`` (x, y), a key of ``legend``, the text alternative "Bar
+    chart of <what>. <title>. <figures>" and the source line of the rows ``used``."""
     figure, ax = new_figure(*bars.pop("size", (9, 5.5)))
     (xlabel, ylabel), legend = bars.pop("labels"), bars.pop("legend", ())
     bars.setdefault("colours", palette(len(bars["values"])))
@@ -289,9 +271,7 @@ def _chart(used: pd.DataFrame, year: ReportingYear, title: str, what: str, figur
 
 # The charts: each named by a card's Chart.draw, called with (tables, year, **options) ----------
 
-_COMPLAINT_TYPES = {
-    f"{kind}_complaints": f"{kind.title()} complaints" for kind in ("formal", "informal")
-}
+_COMPLAINT_TYPES = {f"{k}_complaints": f"{k.title()} complaints" for k in ("formal", "informal")}
 _OMBUDSMAN = {"ombudsman_received": "Received", "ombudsman_upheld": "Upheld"}
 
 
@@ -360,17 +340,15 @@ def ombudsman_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
         ylabel = "Number of Ombudsman approaches" if ax is axes[0] else ""
         ax.set(xlabel=f"Quarter of {year}", ylabel=ylabel)
         alt_parts.append(f"{service}. {_by_year_text(values, quarters)}")
+    what = f"received and upheld in each quarter of {year}"
     title = f"In {year} the Ombudsman upheld {join_words(phrases)}"
     if withheld and phrases:
         title += f"; the figures for {join_words(withheld)} are suppressed"
     elif withheld:
-        title = (
-            f"Approaches to the Ombudsman received and upheld in each quarter of {year}; the "
-            "year's totals are suppressed"
-        )
+        title = f"Approaches to the Ombudsman {what}; the year's totals are suppressed"
     alt = (
         "Two bar charts, side by side, of approaches to the Local Government and Social Care "
-        f"Ombudsman received and upheld in each quarter of {year}. {title}. " + " ".join(alt_parts)
+        f"Ombudsman {what}. {title}. " + " ".join(alt_parts)
     )
     draft = Draft("", title, alt, source_note(pd.concat(used), year), figure, colours)
     return _finish(draft, key, [f"{n} approaches" for n in _OMBUDSMAN.values()], 90)
@@ -442,12 +420,11 @@ def stage1_timescales(tables: Tables, year: ReportingYear) -> Draft:
     _, this, previous, years, values = shown
     band = next(iter(values))
     now, before = values[band].get(this, float("nan")), values[band].get(previous)
+    subject = "Children's Social Care Stage 1 complaints"
     if is_missing(now):
-        title = f"Children's Social Care Stage 1 complaints by response time, {years[0]} to "
-        title += years[-1]
+        title = f"{subject} by response time, {years[0]} to {years[-1]}"
     else:
-        title = f"{_pct(now)} of Children's Social Care Stage 1 complaints were answered in "
-        title += f"{band.lower()} in {this}"
+        title = f"{_pct(now)} of {subject} were answered in {band.lower()} in {this}"
         if previous is not None and not is_missing(before):
             word = _direction(before, now)
             since = f"{_pct(before)} in {previous}" if word != "unchanged" else previous
@@ -491,14 +468,12 @@ def outcomes(tables: Tables, year: ReportingYear) -> Draft:
 
 
 def ranked(tables: Tables, year: ReportingYear, *, key: str, unit: str, **words: str) -> Draft:
-    """A horizontal bar chart, largest first, of one value per ``key`` (figures in ``unit``),
-    titled by the function of this module named ``title`` (:func:`groups_title`,
-    :func:`themes_title`); ``words``: that ``title``, ``what`` it shows, ``xlabel``, ``ylabel``."""
+    """A horizontal bar chart, largest first, of one value per ``key`` (figures in ``unit``);
+    ``words``: ``what`` it shows, ``xlabel``, ``ylabel`` and ``title`` (e.g. "groups_title")."""
     (clean,) = tables.values()
     fmt = functools.partial(format_value, unit=unit, missing=SUPPRESSED)
-    data = clean.assign(item=clean[key].astype(str))
-    data = data.sort_values("value", ascending=False, kind="stable")
-    pairs = list(zip(data["item"], data["value"], strict=True))
+    data = clean.sort_values("value", ascending=False, kind="stable")
+    pairs = list(zip(data[key].astype(str), data["value"], strict=True))
     heading = globals()[words["title"]](pairs, year)
     suppressed = ", suppressed figures last" if data["value"].isna().any() else ""
     figures = "; ".join(f"{i} {fmt(v)}" for i, v in pairs) + "."
@@ -552,11 +527,10 @@ def children_in_care_by_year(tables: Tables, year: ReportingYear) -> Draft:
     else:
         title = _change(subject, values[previous], values[this], f" in {previous}", f" in {this}")
     highest = max(values.values())
-    if any(is_missing(v) for v in values.values()):
-        pass  # a peak or "the most" would compare with suppressed figures
-    elif values[this] < highest:
+    shown = not any(is_missing(v) for v in values.values())  # else no peak nor "the most"
+    if shown and values[this] < highest:
         title += f", below the {_n(highest)} of {join_words(_peaks(values))}"
-    elif len(years) > 1:
+    elif shown and len(years) > 1:
         title += f", the most in the {len(years)} years shown"
     what = f"complaints from children in care, {years[0]} to {years[-1]}"
     labels = ("Reporting year", "Number of complaints")
@@ -569,15 +543,13 @@ def children_in_care_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
     (clean,) = tables.values()
     by_period = dict(zip(clean["period"].astype(str), clean["value"], strict=True))
     values = {q: float(by_period[q]) for q in _quarters(clean)}
+    subject = "Complaints and contacts from children in care"
     if any(is_missing(v) for v in values.values()):
-        title = f"Complaints and contacts from children in care in each quarter of {year}"
+        title = f"{subject} in each quarter of {year}"
     else:
         peaks = _peaks(values)
-        title = (
-            f"Complaints and contacts from children in care peaked in {join_words(peaks)} of "
-            f"{year}, at {_n(values[peaks[0]])}"
-        )
-    what = "complaints and contacts from children in care by quarter"
+        title = f"{subject} peaked in {join_words(peaks)} of {year}, at {_n(values[peaks[0]])}"
+    what = f"{subject.lower()} by quarter"
     labels = (f"Quarter of {year}", "Complaints or contacts")
     figures, values = _series_text(labels[1], values), {labels[1]: values}
     return _chart(clean, year, title, what, figures, values=values, size=(9, 5), labels=labels)
@@ -636,11 +608,10 @@ _C_TOKEN = re.compile(r"(?<![\w'’])c(?![\w'’])")
 
 
 def save_chart(draft: Draft, charts_dir: Path) -> Chart:
-    """Write ``<charts_dir>/<id>.png`` and ``.svg`` of a drawn chart, reproducibly: the source
-    line in a band at the bottom, the title and text alternative in the PNG's metadata and as
-    the SVG's ``<title>``/``<desc>``, no dates or software versions. Raises ``ValueError`` if a
-    colour has less than 3:1 contrast on white. Call it inside the style context the figure was
-    drawn in."""
+    """Write ``<charts_dir>/<id>.png`` and ``.svg`` of a drawn chart, reproducibly (no dates or
+    software versions): the source line in a band at the bottom, the title and text alternative
+    in the PNG's metadata and as the SVG's ``<title>``/``<desc>``. Raises ``ValueError`` for a
+    colour under 3:1 contrast on white. Call it in the style context the figure was drawn in."""
     check_contrast(draft.colours)
     png, svg = (charts_dir / f"{draft.id}.{kind}" for kind in ("png", "svg"))
     figure, height = draft.figure, draft.figure.get_figheight()
@@ -684,8 +655,7 @@ def draw_chart(
     needed, chart = _report_charts()[chart_id]
     charts_dir = Path(charts_dir)
     charts_dir.mkdir(parents=True, exist_ok=True)
-    # Copies: the drawing code never sees (or changes) the caller's frames. Figures as floats,
-    # a suppressed one (public edition) as NaN.
+    # Copies (the caller's frames stay unchanged), figures as floats, a suppressed one as NaN.
     copies = {
         t: tables[t].assign(value=pd.to_numeric(tables[t]["value"]).astype(float)) for t in needed
     }
@@ -701,8 +671,7 @@ def draw_all_charts(
     tables: Tables, year: ReportingYear | str, charts_dir: Path | str
 ) -> list[Chart]:
     """Draw every chart whose tables are all given (a year held only through restated figures
-    lacks some) into ``charts_dir``, and list them in ``charts.json`` (id, title, alt text,
-    source and files) for the index page."""
+    lacks some) into ``charts_dir``, listed (id, title, alt text, source, files) in charts.json."""
     drawn = [i for i, (needed, _) in _report_charts().items() if set(needed) <= tables.keys()]
     charts = [draw_chart(tables, chart_id, year, charts_dir) for chart_id in drawn]
     listing = [
