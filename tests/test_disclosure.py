@@ -721,8 +721,7 @@ def test_a_suppressed_bar_is_not_drawn():
     from complaints.outputs.charts import _bars
 
     ax = Figure().subplots()
-    data = pd.DataFrame({"q": ["Q1", "Q2", "Q3"], "value": [7.0, float("nan"), 9.0]})
-    _bars(ax, data, category="q", order=["Q1", "Q2", "Q3"], colours=["#12436D"])
+    _bars(ax, {"Complaints": {"Q1": 7.0, "Q2": float("nan"), "Q3": 9.0}}, ["#12436D"])
     (bars,) = ax.containers
     assert [bar.get_height() for bar in bars] == [7.0, 0.0, 9.0]
     assert [t.get_text() for t in ax.texts] == ["7", "c", "9"]

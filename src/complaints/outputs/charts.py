@@ -19,7 +19,7 @@ import re
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import pairwise
+from itertools import pairwise, product
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
 from xml.sax.saxutils import quoteattr
@@ -57,9 +57,7 @@ _PATCH_STYLE = dict(edgecolor=BACKGROUND, hatchcolor=BACKGROUND)
 _BAR_STYLE = dict(errorbar=None, saturation=1, edgecolor=BACKGROUND, linewidth=1, legend=False)
 # Every label sits on its bar, inside the axes: matplotlib need not check it at every draw.
 _LABEL_STYLE = dict(padding=3, fontsize=10, color=TEXT_COLOUR, annotation_clip=False)
-_LEGEND_STYLE = dict(
-    frameon=False, handlelength=2.5, handleheight=1.5, loc="lower left", borderaxespad=0
-)
+_LEGEND_STYLE = dict(frameon=False, handlelength=2.5, handleheight=1.5, borderaxespad=0)
 
 #: Settings on top of the afcharts style: a font shipped with matplotlib (same glyph metrics on
 #: every machine) and deterministic SVG output.
@@ -87,16 +85,15 @@ class Chart:
     id: str
     title: str
     alt_text: str
+    source: str
     png: Path
     svg: Path
-    source: str
     colours: tuple[str, ...] = ()
 
 
 @dataclass
 class Draft:
-    """A drawn chart (figure from :func:`new_figure`) and what :func:`save_chart` writes with it;
-    a report chart's ``id`` is left empty for :func:`draw_chart` to fill in."""
+    """A drawn chart and what :func:`save_chart` writes with it (:func:`draw_chart` sets ``id``)."""
 
     id: str
     title: str
@@ -107,17 +104,14 @@ class Draft:
 
 
 # Colour and contrast ----------------------------------------------------------------------------
-
-
 def contrast_ratio(first: str, second: str = BACKGROUND) -> float:
     """WCAG 2.2 contrast ratio of two ``#RRGGBB`` colours (1 to 21)."""
-
-    def luminance(colour: str) -> float:
+    luminances = []
+    for colour in (first, second):
         channels = [int(colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
         r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
-        return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-    lighter, darker = sorted((luminance(first), luminance(second)), reverse=True)
+        luminances.append(0.2126 * r + 0.7152 * g + 0.0722 * b)
+    lighter, darker = sorted(luminances, reverse=True)
     return (lighter + 0.05) / (darker + 0.05)
 
 
@@ -130,11 +124,8 @@ def check_contrast(colours: Sequence[str], minimum: float = MIN_GRAPHIC_CONTRAST
 
 def palette(n: int) -> list[str]:
     """``n`` Analysis Function colours, in the guidance's order, all at least 3:1 on white."""
-    if n <= 2:
-        colours = get_af_colours("duo")[: max(n, 1)]
-    else:
-        colours = get_af_colours("categorical", number_of_colours=n)
-    colours = [c.upper() for c in colours]
+    scheme, options = ("duo", {}) if n <= 2 else ("categorical", {"number_of_colours": n})
+    colours = [c.upper() for c in get_af_colours(scheme, **options)[: max(n, 1)]]
     check_contrast(colours)
     return colours
 
@@ -181,59 +172,40 @@ def _by_year_text(values: Mapping[str, Mapping[str, float]], years: Sequence[str
 
 
 # Drawing helpers --------------------------------------------------------------------------------
-
-
 def new_figure(width: float, height: float, **subplots: object) -> tuple[Figure, object]:
-    """A ``width`` x ``height`` inch figure with constrained layout (no pyplot) and its axes
-    (``Figure.subplots(**subplots)``). Draw it inside ``matplotlib.style.context([AF_STYLE,
-    RC_OVERRIDES])``."""
+    """A ``width`` x ``height`` inch figure (constrained layout, no pyplot) and its ``subplots``
+    axes; draw it in ``matplotlib.style.context([AF_STYLE, RC_OVERRIDES])``."""
     figure = Figure(figsize=(width, height), layout="constrained")
     return figure, figure.subplots(**subplots)
 
 
 def _bars(
     ax: Axes,
-    data: pd.DataFrame,
-    *,
-    category: str,
-    order: Sequence[str],
+    values: Mapping[str, Mapping[str, float]],
     colours: Sequence[str],
-    series: str | None = None,
-    series_order: Sequence[str] = (),
+    *,
+    order: Sequence[str] = (),
     horizontal: bool = False,
     fmt: Callable[[object], str] = _n,
     wrap: int = 0,
 ) -> None:
-    """Seaborn bars of ``data["value"]``, labelled with their values (``c``, and no bar, for a
+    """Seaborn bars of ``values`` (series -> category -> figure), a place for each category of
+    ``order`` (by default as they come), labelled with their values (``c``, and no bar, for a
     suppressed figure), hatched per series, category labels wrapped at ``wrap`` characters."""
-    hidden = {
-        (str(r[category]), str(r[series]) if series is not None else None)
-        for _, r in data[data["value"].isna()].iterrows()
-    }
-    if hidden:
-        data = data.assign(value=data["value"].fillna(0))
-    colour = {"color": colours[0]}
-    if series is not None:
-        by_series = dict(zip(series_order, colours, strict=True))
-        colour = {"hue": series, "hue_order": list(series_order), "palette": by_series}
-    x, y = ("value", category) if horizontal else (category, "value")
-    orient = "h" if horizontal else "v"
-    sns.barplot(
-        data=data, x=x, y=y, order=list(order), orient=orient, ax=ax, **_BAR_STYLE, **colour
-    )
-    for index, container in enumerate(ax.containers):
+    rows = [(c, s, v) for s, by_category in values.items() for c, v in by_category.items()]
+    hidden = {(c, s) for c, s, v in rows if is_missing(v)}
+    data = pd.DataFrame(rows, columns=["category", "series", "value"]).fillna({"value": 0})
+    order = list(order or dict.fromkeys(data["category"]))
+    hue = {"hue": "series", "hue_order": list(values), "palette": list(colours)}
+    colour = hue if len(values) > 1 else {"color": colours[0]}
+    x, y, orient = ("value", "category", "h") if horizontal else ("category", "value", "v")
+    sns.barplot(data=data, x=x, y=y, order=order, orient=orient, ax=ax, **_BAR_STYLE, **colour)
+    for index, (name, container) in enumerate(zip(values, ax.containers, strict=False)):
         for bar in container:
-            bar.set_hatch(HATCHES[index % len(HATCHES)])
-            bar.set_hatchcolor(BACKGROUND)
-        name = str(series_order[index]) if series is not None else None
-        labels = [fmt(v) for v in container.datavalues]
-        if hidden:
-            if len(container) != len(order):
-                raise ValueError("every category needs a bar to label suppressed figures")
-            labels = [
-                SUPPRESSED if (str(cat), name) in hidden else text
-                for cat, text in zip(order, labels, strict=True)
-            ]
+            bar.set(hatch=HATCHES[index % len(HATCHES)], hatchcolor=BACKGROUND)
+        # Bars in the categories' order: every category needs one to label a suppressed figure.
+        pairs = zip(order, container.datavalues, strict=bool(hidden))
+        labels = [SUPPRESSED if (c, name) in hidden else fmt(v) for c, v in pairs]
         ax.bar_label(container, labels=labels, **_LABEL_STYLE)
     ax.margins(**({"x": 0.12} if horizontal else {"y": 0.12}))
     if hidden and not (data["value"] > 0).any():
@@ -241,22 +213,11 @@ def _bars(
         ax.update_datalim([(1, 0)] if horizontal else [(0, 1)])
         ax.autoscale_view()
         (ax.xaxis if horizontal else ax.yaxis).set_major_locator(MaxNLocator(integer=True))
-    if horizontal:
-        ax.grid(False)
-        ax.grid(True, axis="x")
+    ax.xaxis.grid(horizontal)  # a grid along the value axis only
+    ax.yaxis.grid(not horizontal)
     if wrap:
         ticks = [textwrap.fill(str(c), wrap, break_long_words=False) for c in order]
         (ax.set_yticks if horizontal else ax.set_xticks)(range(len(order)), ticks)
-
-
-def _legend(ax: Axes, labels: Sequence[str], colours: Sequence[str]) -> None:
-    """A legend showing colour and hatching, in a row above the plot (or filling a key axes)."""
-    handles = [
-        Patch(facecolor=c, hatch=HATCHES[i % len(HATCHES)], label=label, **_PATCH_STYLE)
-        for i, (label, c) in enumerate(zip(labels, colours, strict=True))
-    ]
-    anchor = (0, 0 if not ax.axison else 1.02)
-    ax.legend(handles=handles, ncols=len(handles), bbox_to_anchor=anchor, **_LEGEND_STYLE)
 
 
 def _panels(width: float, height: float, ratios: Sequence[float], ncols: int = 1) -> tuple:
@@ -268,8 +229,7 @@ def _panels(width: float, height: float, ratios: Sequence[float], ncols: int = 1
     key = figure.add_subplot(grid[0, :])
     key.axis("off")
     panels: list[Axes] = []
-    for index in range(len(ratios) * ncols):
-        row, col = divmod(index, ncols)
+    for row, col in product(range(len(ratios)), range(ncols)):
         share = {"sharey" if ncols > 1 else "sharex": panels[0]} if panels else {}
         panels.append(figure.add_subplot(grid[row + 1, col], **share))
     return figure, key, panels
@@ -281,29 +241,37 @@ def add_title(figure: Figure, title: str, width: int = 70) -> None:
     figure.suptitle(text, x=0.01, ha="left", fontsize=14, fontweight="bold", color=TEXT_COLOUR)
 
 
-def _chart(used: pd.DataFrame, year: ReportingYear, title: str, alt: str, **bars) -> Draft:
-    """A titled ``size`` inch chart of :func:`_bars` (``bars``), axes ``labels`` (x, y), a key of
-    ``legend``, the text alternative "Bar chart of <alt>", the source line of the rows ``used``."""
-    figure, ax = new_figure(*bars.pop("size", (9, 5.5)))
-    labels, legend = bars.pop("labels"), bars.pop("legend", ())
-    _bars(ax, **bars)
-    ax.set_xlabel(labels[0])
-    ax.set_ylabel(labels[1])
+def _finish(draft: Draft, key: Axes, legend: Sequence[str], width: int = 70) -> Draft:
+    """Give a drawn chart its title and a key of ``legend`` (colours and hatches) on ``key``."""
     if legend:
-        _legend(ax, legend, bars["colours"])
-    add_title(figure, title)
+        handles = [
+            Patch(facecolor=c, hatch=HATCHES[i % len(HATCHES)], label=label, **_PATCH_STYLE)
+            for i, (label, c) in enumerate(zip(legend, draft.colours, strict=True))
+        ]
+        anchor = dict(loc="lower left", bbox_to_anchor=(0, 0 if not key.axison else 1.02))
+        key.legend(handles=handles, ncols=len(handles), **anchor, **_LEGEND_STYLE)
+    add_title(draft.figure, draft.title, width)
+    return draft
+
+
+def _chart(used: pd.DataFrame, year: ReportingYear, title: str, what: str, figures: str, **bars):
+    """A titled ``size`` inch chart of :func:`_bars` (``bars``; ``colours`` by default from
+    :func:`palette`), axes ``labels`` (x, y), a key of ``legend``, the text alternative "Bar
+    chart of <what>. <title>. <figures>" and the source line of the rows ``used``."""
+    figure, ax = new_figure(*bars.pop("size", (9, 5.5)))
+    (xlabel, ylabel), legend = bars.pop("labels"), bars.pop("legend", ())
+    bars.setdefault("colours", palette(len(bars["values"])))
+    _bars(ax, **bars)
+    ax.set(xlabel=xlabel, ylabel=ylabel)
     kind = "Horizontal bar chart" if bars.get("horizontal") else "Bar chart"
-    alt = f"{kind} of {alt}"
-    return Draft("", title, alt, source_note(used, year), figure, tuple(bars["colours"]))
-
-
-def _service(table_id: str) -> str:
-    return f"Children's {cards.CARDS[table_id].subject}"
+    alt = f"{kind} of {what}. {title}. {figures}"
+    draft = Draft("", title, alt, source_note(used, year), figure, tuple(bars["colours"]))
+    return _finish(draft, ax, legend)
 
 
 # The charts: each named by a card's Chart.draw, called with (tables, year, **options) ----------
 
-_COMPLAINT_TYPES = {"formal_complaints": "Formal", "informal_complaints": "Informal"}
+_COMPLAINT_TYPES = {f"{k}_complaints": f"{k.title()} complaints" for k in ("formal", "informal")}
 _OMBUDSMAN = {"ombudsman_received": "Received", "ombudsman_upheld": "Upheld"}
 
 
@@ -312,25 +280,22 @@ def _quarters(frame: pd.DataFrame) -> list[str]:
     return sorted(periods, key=period_key)
 
 
-def _quarterly(clean: pd.DataFrame, names: Mapping[str, str]) -> tuple[list[str], dict, dict]:
-    """The quarters, each series' (``names``: measure -> name) figures, and bars drawing them."""
+def _quarterly(clean: pd.DataFrame, names: Mapping[str, str]) -> tuple[list[str], dict]:
+    """The quarters and each series' (``names``: measure -> name) figures in them."""
     quarters = _quarters(clean)
     values = {}
     for measure, name in names.items():
         rows = clean[clean["measure"].astype(str) == measure]
         by_period = dict(zip(rows["period"].astype(str), rows["value"], strict=True))
         values[name] = {q: float(by_period.get(q, float("nan"))) for q in quarters}
-    rows = [(q, n, v) for n, by_quarter in values.items() for q, v in by_quarter.items()]
-    data = pd.DataFrame(rows, columns=["quarter", "series", "value"])
-    bars = dict(data=data, category="quarter", order=quarters, series="series")
-    return quarters, values, bars | {"series_order": list(names.values()), "colours": palette(2)}
+    return quarters, values
 
 
 def complaints_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
     """Formal and informal complaints to a service in each quarter of the year."""
     ((table_id, clean),) = tables.items()
-    service = _service(table_id)
-    quarters, values, bars = _quarterly(clean, _COMPLAINT_TYPES)
+    service = f"Children's {cards.CARDS[table_id].subject}"
+    quarters, values = _quarterly(clean, _COMPLAINT_TYPES)
     formal, informal = (list(values[n].values()) for n in _COMPLAINT_TYPES.values())
     totals = {q: f + i for q, f, i in zip(quarters, formal, informal, strict=True)}
     pairs = list(zip(formal, informal, strict=True))
@@ -345,24 +310,23 @@ def complaints_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
     else:
         peaks = join_words(_peaks(totals))
         title = f"Complaints to {service}, formal and informal together, peaked in {peaks}"
-    named = {f"{n} complaints": by_quarter for n, by_quarter in values.items()}
     what = f"formal and informal complaints to {service} in each quarter of {year}"
     used = clean[clean["measure"].astype(str).isin(_COMPLAINT_TYPES)]
-    alt = f"{what}. {title}. {_by_year_text(named, quarters)}"
     labels = (f"Quarter of {year}", "Number of complaints")
-    return _chart(used, year, title, alt, labels=labels, legend=list(named), **bars)
+    figures = _by_year_text(values, quarters)
+    return _chart(used, year, title, what, figures, values=values, labels=labels, legend=values)
 
 
 def ombudsman_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
     """Approaches to the Ombudsman received and upheld in each quarter, a panel per service."""
     figure, key, axes = _panels(11, 6, [1.0], ncols=len(tables))
-    phrases, alt_parts, used, withheld = [], [], [], []
+    phrases, alt_parts, used, withheld, colours = [], [], [], [], tuple(palette(2))
     for ax, (table_id, clean) in zip(axes, tables.items(), strict=True):
-        service = _service(table_id)
+        service = f"Children's {cards.CARDS[table_id].subject}"
         rows = clean[clean["measure"].astype(str).isin(_OMBUDSMAN)]
         used.append(rows)
-        quarters, values, bars = _quarterly(clean, _OMBUDSMAN)
-        _bars(ax, **bars)
+        quarters, values = _quarterly(clean, _OMBUDSMAN)
+        _bars(ax, values, colours)
         year_rows = rows[rows["period"].map(lambda p: period_key(p)[0]) == 99]
         stated = dict(zip(year_rows["measure"].astype(str), year_rows["value"], strict=True))
         received, upheld = (
@@ -373,24 +337,21 @@ def ombudsman_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
         else:
             phrases.append(f"{_n(upheld)} of {_n(received)} approaches about {service}")
         ax.set_title(service, loc="left")
-        ax.set_xlabel(f"Quarter of {year}")
-        ax.set_ylabel("Number of Ombudsman approaches" if ax is axes[0] else "")
+        ylabel = "Number of Ombudsman approaches" if ax is axes[0] else ""
+        ax.set(xlabel=f"Quarter of {year}", ylabel=ylabel)
         alt_parts.append(f"{service}. {_by_year_text(values, quarters)}")
+    what = f"received and upheld in each quarter of {year}"
     title = f"In {year} the Ombudsman upheld {join_words(phrases)}"
     if withheld and phrases:
         title += f"; the figures for {join_words(withheld)} are suppressed"
     elif withheld:
-        title = (
-            f"Approaches to the Ombudsman received and upheld in each quarter of {year}; the "
-            "year's totals are suppressed"
-        )
-    _legend(key, [f"{n} approaches" for n in _OMBUDSMAN.values()], bars["colours"])
-    add_title(figure, title, width=90)
+        title = f"Approaches to the Ombudsman {what}; the year's totals are suppressed"
     alt = (
         "Two bar charts, side by side, of approaches to the Local Government and Social Care "
-        f"Ombudsman received and upheld in each quarter of {year}. {title}. " + " ".join(alt_parts)
+        f"Ombudsman {what}. {title}. " + " ".join(alt_parts)
     )
-    return Draft("", title, alt, source_note(pd.concat(used), year), figure, tuple(bars["colours"]))
+    draft = Draft("", title, alt, source_note(pd.concat(used), year), figure, colours)
+    return _finish(draft, key, [f"{n} approaches" for n in _OMBUDSMAN.values()], 90)
 
 
 def _by_year(clean: pd.DataFrame, year: ReportingYear, items: str) -> tuple:
@@ -412,18 +373,14 @@ def _by_year_chart(shown: tuple, year: ReportingYear, title: str, what: str, **c
     for each item, newest darkest, or (``category="year"``) the items side by side each year."""
     clean, _, _, years, values = shown
     years = chart.pop("years", years)
-    data = clean[clean["year"].astype(str).isin(years)]
-    data = data.assign(year=data["year"].astype(str))
-    items = list(values)
     if chart.pop("category", "item") == "item":
-        bars = dict(category="item", order=items, series="year", series_order=years)
-        bars["colours"] = palette(len(years))[::-1]
+        by_year = {y: {i: v[y] for i, v in values.items() if y in v} for y in years}
+        chart |= dict(values=by_year, order=list(values), colours=palette(len(years))[::-1])
     else:
-        bars = dict(category="year", order=years, series="item", series_order=items)
-        bars["colours"] = palette(len(items))
-    alt = f"{what}. {title}. {_by_year_text(values, years, chart.get('fmt', _n))}"
-    legend = bars["series_order"]
-    return _chart(clean, year, title, alt, data=data, legend=legend, **bars, **chart)
+        chart |= dict(values={i: {y: v[y] for y in years if y in v} for i, v in values.items()})
+        chart["order"] = years
+    figures = _by_year_text(values, years, chart.get("fmt", _n))
+    return _chart(clean, year, title, what, figures, legend=list(chart["values"]), **chart)
 
 
 def statutory(tables: Tables, year: ReportingYear, *, service: str) -> Draft:
@@ -463,12 +420,11 @@ def stage1_timescales(tables: Tables, year: ReportingYear) -> Draft:
     _, this, previous, years, values = shown
     band = next(iter(values))
     now, before = values[band].get(this, float("nan")), values[band].get(previous)
+    subject = "Children's Social Care Stage 1 complaints"
     if is_missing(now):
-        title = f"Children's Social Care Stage 1 complaints by response time, {years[0]} to "
-        title += years[-1]
+        title = f"{subject} by response time, {years[0]} to {years[-1]}"
     else:
-        title = f"{_pct(now)} of Children's Social Care Stage 1 complaints were answered in "
-        title += f"{band.lower()} in {this}"
+        title = f"{_pct(now)} of {subject} were answered in {band.lower()} in {this}"
         if previous is not None and not is_missing(before):
             word = _direction(before, now)
             since = f"{_pct(before)} in {previous}" if word != "unchanged" else previous
@@ -493,10 +449,10 @@ def outcomes(tables: Tables, year: ReportingYear) -> Draft:
         title = f"Most Children's Social Care complaints were found {top.lower()} in {this}"
     else:
         pairs = _compared(values, previous, this)
-        rose = [o.lower() for o, (before, now) in pairs.items() if now > before]
-        fell = [o.lower() for o, (before, now) in pairs.items() if now < before]
         moved = [
-            f"found {join_words(m, 'or')} {w}" for w, m in (("rose", rose), ("fell", fell)) if m
+            f"found {join_words(m, 'or')} {verb}"
+            for way, verb in (("up", "rose"), ("down", "fell"))
+            if (m := [o.lower() for o, pair in pairs.items() if _direction(*pair) == way])
         ]
         if moved:
             shares = " and the share ".join(moved)
@@ -512,22 +468,19 @@ def outcomes(tables: Tables, year: ReportingYear) -> Draft:
 
 
 def ranked(tables: Tables, year: ReportingYear, *, key: str, unit: str, **words: str) -> Draft:
-    """A horizontal bar chart, largest first, of one value per ``key`` (figures in ``unit``),
-    titled by the function of this module named ``title`` (:func:`groups_title`,
-    :func:`themes_title`); ``words``: that ``title``, ``what`` it shows, ``xlabel``, ``ylabel``."""
+    """A horizontal bar chart, largest first, of one value per ``key`` (figures in ``unit``);
+    ``words``: ``what`` it shows, ``xlabel``, ``ylabel`` and ``title`` (e.g. "groups_title")."""
     (clean,) = tables.values()
     fmt = functools.partial(format_value, unit=unit, missing=SUPPRESSED)
-    data = clean.assign(item=clean[key].astype(str))
-    data = data.sort_values("value", ascending=False, kind="stable")
-    pairs = list(zip(data["item"], data["value"], strict=True))
+    data = clean.sort_values("value", ascending=False, kind="stable")
+    pairs = list(zip(data[key].astype(str), data["value"], strict=True))
     heading = globals()[words["title"]](pairs, year)
     suppressed = ", suppressed figures last" if data["value"].isna().any() else ""
-    figures = "; ".join(f"{i} {fmt(v)}" for i, v in pairs)
-    alt = f"{words['what']} in {year}, largest first{suppressed}. {heading}. {figures}."
+    figures = "; ".join(f"{i} {fmt(v)}" for i, v in pairs) + "."
+    what = f"{words['what']} in {year}, largest first{suppressed}"
     size, labels = (9, 1.6 + 0.5 * len(pairs)), (words["xlabel"], words["ylabel"])
-    bars = dict(category="item", order=list(data["item"]), horizontal=True, fmt=fmt, wrap=28)
-    bars |= {"data": data, "size": size, "labels": labels, "colours": palette(1)}
-    return _chart(clean, year, heading, alt, **bars)
+    bars = dict(values={"": dict(pairs)}, horizontal=True, fmt=fmt, wrap=28, size=size)
+    return _chart(clean, year, heading, what, figures, labels=labels, **bars)
 
 
 def _largest(ranked: list[tuple[str, float]]) -> tuple[list[tuple[str, float]], list[str]]:
@@ -542,17 +495,12 @@ def groups_title(ranked: list[tuple[str, float]], year: ReportingYear) -> str:
     if not shown:
         return f"Complainants to Children's Social Care in {year}, by group"
     verb = "was the largest group" if len(top) == 1 else "were the largest groups"
+    lead = f"{join_words(top)} {verb} of complainants to Children's Social Care in {year}"
     if len(shown) < len(ranked):
-        return (
-            f"{join_words(top)} {verb} of complainants to Children's Social Care in {year} "
-            f"among the groups that can be published: {_n(shown[0][1])}"
-        )
+        return f"{lead} among the groups that can be published: {_n(shown[0][1])}"
     total = sum(v for _, v in ranked)
     share = " – more than half" if ranked[0][1] * 2 > total and len(top) == 1 else ""
-    return (
-        f"{join_words(top)} {verb} of complainants to Children's Social Care in {year}: "
-        f"{_n(ranked[0][1])} of {_n(total)}{share}"
-    )
+    return f"{lead}: {_n(ranked[0][1])} of {_n(total)}{share}"
 
 
 def themes_title(ranked: list[tuple[str, float]], year: ReportingYear) -> str:
@@ -567,12 +515,6 @@ def themes_title(ranked: list[tuple[str, float]], year: ReportingYear) -> str:
     )
 
 
-def _one_bar_each(values: Mapping[str, float]) -> dict:
-    """:func:`_chart`'s options for a 9 x 5 inch chart of a bar per label (``values``' keys)."""
-    data = pd.DataFrame({"label": list(values), "value": list(values.values())})
-    return dict(data=data, size=(9, 5), category="label", order=list(values), colours=palette(1))
-
-
 def children_in_care_by_year(tables: Tables, year: ReportingYear) -> Draft:
     """Complaints from children in care over the years shown."""
     clean, this, previous, years, by_year = _by_year(*tables.values(), year, "year")
@@ -585,16 +527,15 @@ def children_in_care_by_year(tables: Tables, year: ReportingYear) -> Draft:
     else:
         title = _change(subject, values[previous], values[this], f" in {previous}", f" in {this}")
     highest = max(values.values())
-    if any(is_missing(v) for v in values.values()):
-        pass  # a peak or "the most" would compare with suppressed figures
-    elif values[this] < highest:
+    shown = not any(is_missing(v) for v in values.values())  # else no peak nor "the most"
+    if shown and values[this] < highest:
         title += f", below the {_n(highest)} of {join_words(_peaks(values))}"
-    elif len(years) > 1:
+    elif shown and len(years) > 1:
         title += f", the most in the {len(years)} years shown"
     what = f"complaints from children in care, {years[0]} to {years[-1]}"
     labels = ("Reporting year", "Number of complaints")
-    alt = f"{what}. {title}. {_series_text('Complaints', values)}"
-    return _chart(clean, year, title, alt, labels=labels, **_one_bar_each(values))
+    figures, values = _series_text("Complaints", values), {"Complaints": values}
+    return _chart(clean, year, title, what, figures, values=values, size=(9, 5), labels=labels)
 
 
 def children_in_care_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
@@ -602,36 +543,29 @@ def children_in_care_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
     (clean,) = tables.values()
     by_period = dict(zip(clean["period"].astype(str), clean["value"], strict=True))
     values = {q: float(by_period[q]) for q in _quarters(clean)}
+    subject = "Complaints and contacts from children in care"
     if any(is_missing(v) for v in values.values()):
-        title = f"Complaints and contacts from children in care in each quarter of {year}"
+        title = f"{subject} in each quarter of {year}"
     else:
         peaks = _peaks(values)
-        title = (
-            f"Complaints and contacts from children in care peaked in {join_words(peaks)} of "
-            f"{year}, at {_n(values[peaks[0]])}"
-        )
-    what = "complaints and contacts from children in care by quarter"
+        title = f"{subject} peaked in {join_words(peaks)} of {year}, at {_n(values[peaks[0]])}"
+    what = f"{subject.lower()} by quarter"
     labels = (f"Quarter of {year}", "Complaints or contacts")
-    alt = f"{what}. {title}. {_series_text('Complaints or contacts', values)}"
-    return _chart(clean, year, title, alt, labels=labels, **_one_bar_each(values))
+    figures, values = _series_text(labels[1], values), {labels[1]: values}
+    return _chart(clean, year, title, what, figures, values=values, size=(9, 5), labels=labels)
 
 
 def equality(tables: Tables, year: ReportingYear) -> Draft:
     """Equality monitoring of complainants, a panel per characteristic, this year and last."""
     clean, this, previous, _, _ = _by_year(*tables.values(), year, "group")
     years = [y for y in (previous, this) if y is not None]
-    data = clean[clean["year"].astype(str).isin(years)]
-    data = data.assign(
-        characteristic=data["characteristic"].astype(str), year=data["year"].astype(str)
-    )
-    values: dict[tuple[str, str], dict[str, float]] = {}
-    for row in data.itertuples():
-        values.setdefault((row.characteristic, row.item), {})[row.year] = row.value
-    groups: dict[str, list[str]] = {}
-    for s, g in values:
-        groups.setdefault(s, []).append(g)
-    pairs = _compared(values, previous, this)
-    changes = [(s, g, *pairs[s, g]) for s in groups for g in groups[s] if (s, g) in pairs]
+    data = clean.astype({"characteristic": str, "year": str})
+    values: dict[str, dict[str, dict[str, float]]] = {}  # characteristic -> group -> year -> %
+    for row in data[data["year"].isin(years)].itertuples():
+        values.setdefault(row.characteristic, {}).setdefault(row.item, {})[row.year] = row.value
+    changes = [
+        (s, g, *pair) for s, v in values.items() for g, pair in _compared(v, previous, this).items()
+    ]
     if changes:
         s, g, before, after = max(changes, key=lambda c: abs(c[3] - c[2]))
         title = (
@@ -641,110 +575,89 @@ def equality(tables: Tables, year: ReportingYear) -> Draft:
         )
     else:
         title = f"Equality monitoring of complainants, {join_words(years)}"
-    colours = palette(len(years))[::-1]
-    bars = dict(series="year", series_order=years, colours=colours, horizontal=True, fmt=_pct)
-    height = 2.4 + 0.42 * sum(len(g) + 1.2 for g in groups.values())
-    figure, key, axes = _panels(10, height, [len(g) + 0.6 for g in groups.values()])
-    for ax, section in zip(axes, groups, strict=True):
-        panel = data[data["characteristic"] == section]
-        _bars(ax, panel, category="item", order=groups[section], wrap=45, **bars)
+    colours = tuple(palette(len(years))[::-1])
+    height = 2.4 + 0.42 * sum(len(g) + 1.2 for g in values.values())
+    figure, key, axes = _panels(10, height, [len(g) + 0.6 for g in values.values()])
+    for ax, (section, by_group) in zip(axes, values.items(), strict=True):
+        panel = {y: {g: v[y] for g, v in by_group.items() if y in v} for y in years}
+        _bars(ax, panel, colours, order=list(by_group), horizontal=True, fmt=_pct, wrap=45)
         ax.set_title(section, loc="left", fontweight="bold")
-        ax.set_ylabel("")
-        ax.set_xlabel("")
+        ax.set(xlabel="", ylabel="")
         ax.tick_params(axis="x", labelbottom=True)
     axes[-1].set_xlabel("Percentage of complainants who completed the monitoring form")
     figure.supylabel("Group", fontsize=12)
-    _legend(key, years, colours)
-    add_title(figure, title, width=80)
 
-    def figures(s: str, g: str) -> str:
-        shown = [y for y in years if y in values[s, g]]
-        return f"{g} " + ", ".join(f"{_pct(values[s, g][y])} in {y}" for y in shown)
+    def figures(group: str, by_year: Mapping[str, float]) -> str:
+        return f"{group} " + ", ".join(f"{_pct(by_year[y])} in {y}" for y in years if y in by_year)
 
-    parts = [f"{s}: " + "; ".join(figures(s, g) for g in groups[s]) + "." for s in groups]
+    parts = [f"{s}: " + "; ".join(figures(*g) for g in v.items()) + "." for s, v in values.items()]
     alt = (
-        f"Horizontal bar charts, one per characteristic ({join_words(list(groups))}), comparing "
+        f"Horizontal bar charts, one per characteristic ({join_words(list(values))}), comparing "
         f"the equality monitoring of complainants in {join_words(years)}. {title}. "
         + " ".join(parts)
     )
-    return Draft("", title, alt, source_note(clean, year), figure, tuple(colours))
+    return _finish(Draft("", title, alt, source_note(clean, year), figure, colours), key, years, 80)
 
 
 # Saving -----------------------------------------------------------------------------------------
 
 _SVG_ID = re.compile(r'\bid="([^"]+)"')
+_SVG_REF = re.compile(r'(?P<lead>id="|#)(?P<name>[^"#)\s]+)(?=[")])')
 #: ``c`` standing alone: a suppressed figure in a text alternative.
 _C_TOKEN = re.compile(r"(?<![\w'’])c(?![\w'’])")
 
 
 def save_chart(draft: Draft, charts_dir: Path) -> Chart:
-    """Write ``<charts_dir>/<id>.png`` and ``.svg`` of a drawn chart, reproducibly: the source
-    line in a band at the bottom, the title and text alternative in the PNG's metadata and as
-    the SVG's ``<title>``/``<desc>``, no dates or software versions. Raises ``ValueError`` if a
-    colour has less than 3:1 contrast on white. Call it inside the style context the figure was
-    drawn in."""
+    """Write ``<charts_dir>/<id>.png`` and ``.svg`` of a drawn chart, reproducibly (no dates or
+    software versions): the source line in a band at the bottom, the title and text alternative
+    in the PNG's metadata and as the SVG's ``<title>``/``<desc>``. Raises ``ValueError`` for a
+    colour under 3:1 contrast on white. Call it in the style context the figure was drawn in."""
     check_contrast(draft.colours)
     png, svg = (charts_dir / f"{draft.id}.{kind}" for kind in ("png", "svg"))
-    height = draft.figure.get_figheight()
+    figure, height = draft.figure, draft.figure.get_figheight()
     band = SOURCE_BAND_INCHES / height
-    draft.figure.get_layout_engine().set(rect=(0, band, 1, 1 - band))
-    draft.figure.text(
-        0.01, 0.12 / height, draft.source, ha="left", va="bottom", fontsize=10, color=TEXT_COLOUR
-    )
+    figure.get_layout_engine().set(rect=(0, band, 1, 1 - band))
+    figure.text(0.01, 0.12 / height, draft.source, ha="left", va="bottom", fontsize=10)
     metadata = {"Software": None, "Title": draft.title, "Description": draft.alt_text}
-    draft.figure.savefig(png, format="png", dpi=PNG_DPI, metadata=metadata, facecolor=BACKGROUND)
+    figure.savefig(png, format="png", dpi=PNG_DPI, metadata=metadata)
     buffer = io.StringIO()
-    draft.figure.savefig(
-        buffer, format="svg", metadata={"Date": None, "Creator": None}, facecolor=BACKGROUND
-    )
+    figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     # matplotlib's element ids hash clip rectangles' coordinates, whose last bits the layout
     # solver can change between processes: renamed <id>-<n> in order (unique on a shared page).
     text, chart_id = buffer.getvalue(), draft.id
     names = {old: f"{chart_id}-{n}" for n, old in enumerate(dict.fromkeys(_SVG_ID.findall(text)))}
-    if names:
-        alternatives = "|".join(re.escape(k) for k in names)
-        pattern = re.compile(r'(?P<lead>id="|#)(?P<name>' + alternatives + r')(?=[")])')
-        text = pattern.sub(lambda m: m.group("lead") + names[m.group("name")], text)
+    text = _SVG_REF.sub(lambda m: m["lead"] + names.get(m["name"], m["name"]), text)
     # A <title> and <desc> that screen readers announce.
-    opening = re.search(r"<svg\b[^>]*>", text)
-    if opening is None:
-        raise ValueError("matplotlib wrote no <svg> element")
     title_id, desc_id = f"{chart_id}-title", f"{chart_id}-desc"
     tag = (
-        opening.group(0)[:-1] + f' role="img" aria-labelledby={quoteattr(f"{title_id} {desc_id}")}>'
+        f' role="img" aria-labelledby={quoteattr(f"{title_id} {desc_id}")}>'
         f"\n <title id={quoteattr(title_id)}>{xml_escape(draft.title)}</title>"
         f"\n <desc id={quoteattr(desc_id)}>{xml_escape(draft.alt_text)}</desc>"
     )
-    svg.write_text(text[: opening.start()] + tag + text[opening.end() :], encoding="utf-8")
-    return Chart(draft.id, draft.title, draft.alt_text, png, svg, draft.source, draft.colours)
+    svg.write_text(re.sub(r"(<svg\b[^>]*)>", lambda m: m[1] + tag, text, count=1), "utf-8")
+    return Chart(draft.id, draft.title, draft.alt_text, draft.source, png, svg, draft.colours)
 
 
-def report_charts() -> list[tuple[str, cards.Chart]]:
-    """Every report chart, in the report's order: (the card's table id, its chart)."""
-    return [(card.id, chart) for card in cards.CARDS.values() for chart in card.charts]
+def _report_charts() -> dict[str, tuple[tuple[str, ...], cards.Chart]]:
+    """Every report chart by id, in the report's order, with the tables it is drawn from."""
+    return {c.id: (c.tables or (card.id,), c) for card in cards.CARDS.values() for c in card.charts}
 
 
 def chart_ids() -> list[str]:
     """The report charts' ids, in the report's order."""
-    return [chart.id for _, chart in report_charts()]
-
-
-def _needed(table_id: str, chart: cards.Chart) -> tuple[str, ...]:
-    return chart.tables or (table_id,)
+    return list(_report_charts())
 
 
 def draw_chart(
     tables: Tables, chart_id: str, year: ReportingYear | str, charts_dir: Path | str
 ) -> Chart:
     """Draw one chart by the function its card names; write ``<charts_dir>/<chart_id>.png/.svg``."""
-    table_id, chart = next((t, c) for t, c in report_charts() if c.id == chart_id)
+    needed, chart = _report_charts()[chart_id]
     charts_dir = Path(charts_dir)
     charts_dir.mkdir(parents=True, exist_ok=True)
-    # Copies: the drawing code never sees (or changes) the caller's frames. Figures as floats,
-    # a suppressed one (public edition) as NaN.
+    # Copies (the caller's frames stay unchanged), figures as floats, a suppressed one as NaN.
     copies = {
-        name: tables[name].assign(value=pd.to_numeric(tables[name]["value"]).astype("float64"))
-        for name in _needed(table_id, chart)
+        t: tables[t].assign(value=pd.to_numeric(tables[t]["value"]).astype(float)) for t in needed
     }
     with matplotlib.style.context([AF_STYLE, RC_OVERRIDES]):
         draft = globals()[chart.draw](copies, ReportingYear.parse(str(year)), **chart.options)
@@ -758,16 +671,12 @@ def draw_all_charts(
     tables: Tables, year: ReportingYear | str, charts_dir: Path | str
 ) -> list[Chart]:
     """Draw every chart whose tables are all given (a year held only through restated figures
-    lacks some) into ``charts_dir``, and list them in ``charts.json`` (id, title, alt text,
-    source and files) for the index page."""
-    charts = [
-        draw_chart(tables, chart.id, year, charts_dir)
-        for table_id, chart in report_charts()
-        if all(t in tables for t in _needed(table_id, chart))
-    ]
-    fields = ("id", "title", "alt_text", "source")
+    lacks some) into ``charts_dir``, listed (id, title, alt text, source, files) in charts.json."""
+    drawn = [i for i, (needed, _) in _report_charts().items() if set(needed) <= tables.keys()]
+    charts = [draw_chart(tables, chart_id, year, charts_dir) for chart_id in drawn]
     listing = [
-        {f: getattr(c, f) for f in fields} | {"png": c.png.name, "svg": c.svg.name} for c in charts
+        {k: v.name if isinstance(v, Path) else v for k, v in vars(c).items() if k != "colours"}
+        for c in charts
     ]
     target = Path(charts_dir) / "charts.json"
     target.write_text(json.dumps(listing, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
