@@ -5,6 +5,7 @@ cases with its mapping file (:func:`write_case_export`)."""
 
 from __future__ import annotations
 
+import csv
 import functools
 import io
 import itertools
@@ -406,7 +407,7 @@ def write_case_export(folder: Path, year: ReportingYear, seed: int = 12, scale: 
                 | ((group == 2) & (spec["in_care"] > 0)),
                 "advocate": (group == 4) | ((group == 3) & (rng.random(n) < 0.3)),
                 "team": rng.choice(spec["teams"], n),
-                "themes": _themes(rng, n).to_numpy(),
+                "themes": _themes(rng, n),
                 "learning": np.where(rng.random(n) < spec["learning"], rng.integers(0, 4, n), -1),
                 "remedy": np.where(formal & (rng.random(n) < 0.05), rng.integers(1, 60, n) * 50, 0),
             },
@@ -481,29 +482,35 @@ def _stage(offset, mask, stage, asked, answered, extension, outcome) -> pd.DataF
     )
 
 
-def _themes(rng: np.random.Generator, n: int) -> pd.Series:
+def _themes(rng: np.random.Generator, n: int) -> np.ndarray:
     """One to three distinct themes a case, weighted, joined by "; " as the export writes them."""
     keys = np.log(_weights(_THEME_WEIGHTS)) + rng.gumbel(size=(n, len(THEMES)))
-    picked = np.array(THEMES)[np.argsort(-keys, axis=1)[:, :3]]
-    count = rng.choice(3, n, p=(0.6, 0.3, 0.1))
-    text = pd.Series(picked[:, 0])
-    for k in (1, 2):
-        text = text.where(count < k, text + "; " + picked[:, k])
-    return text
+    picked = np.argsort(-keys, axis=1)[:, :3]
+    count = rng.choice([1, 2, 3], n, p=(0.6, 0.3, 0.1))
+    code = ((count * 7 + picked[:, 0]) * 7 + picked[:, 1]) * 7 + picked[:, 2]
+    return _lookup(
+        code, lambda c: "; ".join(THEMES[(c // 7**k) % 7] for k in (2, 1, 0)[: c // 343])
+    )
 
 
-def _iso(dates) -> pd.Series:
-    """Dates as ISO text, empty where there is none."""
-    return pd.Series(np.asarray(dates, dtype="datetime64[D]").astype(str)).replace("NaT", "")
+def _lookup(values, text) -> np.ndarray:
+    """``text(value)`` for each value, computed once per distinct value (fast for a million)."""
+    distinct, where = np.unique(np.asarray(values), return_inverse=True)
+    return np.array([text(v) for v in distinct.tolist()], dtype=object)[where.ravel()]
 
 
-def _day_first(dates) -> pd.Series:
-    iso = _iso(dates)
-    return (iso.str[8:10] + "/" + iso.str[5:7] + "/" + iso.str[:4]).where(iso != "", "")
+def _iso(dates) -> np.ndarray:
+    """Dates as ISO text (2023-04-03), empty where there is none."""
+    return _lookup(np.asarray(dates, dtype="datetime64[D]"), lambda d: "" if d is None else str(d))
 
 
-def _money(amounts: pd.Series) -> list[str]:
-    return [f"£{v:,.2f}" if v else "" for v in amounts]
+def _day_first(dates) -> np.ndarray:
+    """Dates as UK day-first text (03/04/2023)."""
+    return _lookup(np.asarray(dates, dtype="datetime64[D]"), lambda d: d.strftime("%d/%m/%Y"))
+
+
+def _money(amounts) -> np.ndarray:
+    return _lookup(amounts, lambda v: f"£{v:,.2f}" if v else "")
 
 
 def _write_export(folder, rng, cases, stages, lgsco, compliments, year, scale) -> Path:
@@ -511,10 +518,8 @@ def _write_export(folder, rng, cases, stages, lgsco, compliments, year, scale) -
     cases = cases.sort_values("received", kind="stable")
     number = pd.Series(np.arange(len(cases)) + 1001, index=cases.index)
     refs = "COM/" + number.astype(str).str.zfill(8)
-    team = cases["team"].reset_index(drop=True)
     learning = cases["learning"].to_numpy()
-    has = learning >= 0
-    before, after = (np.array([t[i] for t in _LEARNED])[learning % 4] for i in (0, 1))
+    team = cases["team"].to_numpy()
     _csv(
         folder / "cases.csv",
         {
@@ -528,8 +533,11 @@ def _write_export(folder, rng, cases, stages, lgsco, compliments, year, scale) -
             "Advocate Used": np.where(cases["advocate"], "Yes", "No"),
             "Team": team,
             "Themes": cases["themes"],
-            "Learning Identified": (before + team + after).where(has, ""),
-            "Action Taken": np.where(has, np.array(_DONE)[learning % 4], ""),
+            "Learning Identified": _lookup(
+                np.char.add(learning.astype(str), np.char.add("|", team.astype(str))),
+                lambda key: _learned(*key.split("|")),
+            ),
+            "Action Taken": np.array(["", *_DONE], dtype=object)[learning + 1],
             "Remedy Paid": _money(cases["remedy"]),
         },
     )
@@ -569,7 +577,7 @@ def _write_export(folder, rng, cases, stages, lgsco, compliments, year, scale) -
         _csv(folder / "ombudsman.csv", ombudsman)
         where = '"ombudsman.csv"'
     compliments = compliments.sort_values("Date Received", kind="stable")
-    compliments["Date Received"] = _day_first(compliments["Date Received"]).to_numpy()
+    compliments["Date Received"] = _day_first(compliments["Date Received"])
     _csv(folder / "compliments.csv", compliments)
     forms = 400 * min(scale, 25)
     answers = {
@@ -591,9 +599,18 @@ def _write_export(folder, rng, cases, stages, lgsco, compliments, year, scale) -
     return mapping
 
 
-def _csv(path: Path, columns) -> None:
-    frame = pd.DataFrame({k: np.asarray(v) for k, v in dict(columns).items()})
-    frame.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+def _learned(template: str, team: str) -> str:
+    return "" if template == "-1" else team.join(_LEARNED[int(template)])
+
+
+def _csv(path: Path, columns: dict) -> None:
+    """Write columns (name -> values) as CSV, quoted where needed, as a case system does."""
+    if isinstance(columns, pd.DataFrame):
+        columns = {name: columns[name] for name in columns.columns}
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows(zip(*(np.asarray(v).tolist() for v in columns.values()), strict=True))
 
 
 def _xlsx(path: Path, sheet_name: str, frame: pd.DataFrame) -> None:
