@@ -125,7 +125,8 @@ GROUPS = (
 #: Per service, a year's cases (x scale): the export's labels, formal and informal cases,
 #: complainant groups' weights (as GROUPS), teams, the shares with a learning, in care, going on
 #: to stage 2 and (of those) 3, compliments, Ombudsman enquiries and the share upheld, and cases
-#: received the year before whose stage 2 is requested in this year.
+#: received the year before whose stage 2 is requested in this year; pairs of formal cases
+#: received the working day before each bank holiday, answered on the 20th and 21st working day.
 _SERVICES = {
     "social_care": {
         "labels": ("Children's Social Care",),
@@ -145,12 +146,13 @@ _SERVICES = {
         ),
         "learning": 0.2,
         "in_care": 0.08,
-        "stage2": 0.15,
+        "stage2": 0.08,
         "stage3": 0.6,
         "compliments": 44,
         "lgsco": 6,
         "upheld": 0.25,
         "prior": 2,
+        "holiday_pairs": 0,
     },
     "non_social_care": {
         "labels": ("Education & Skills", "SEND & Inclusion"),
@@ -167,6 +169,7 @@ _SERVICES = {
         "lgsco": 35,
         "upheld": 0.45,
         "prior": 3,
+        "holiday_pairs": 1,
     },
 }
 _THEME_WEIGHTS = (10, 3, 2, 8, 4, 60, 6)
@@ -323,6 +326,7 @@ def write_case_export(folder: Path, year: ReportingYear, seed: int = 12, scale: 
     )
     days_off = np.array(sorted(calendar), dtype="datetime64[D]")
     in_year = days_off[(days_off >= first) & (days_off <= last) & np.is_busday(days_off)]
+    eves = np.unique(np.busday_offset(in_year, -1, roll="forward", holidays=days_off))
 
     def after(dates: np.ndarray, working_days: np.ndarray) -> np.ndarray:
         """The date ``working_days`` working days after each date (the date is day 0)."""
@@ -343,11 +347,10 @@ def write_case_export(folder: Path, year: ReportingYear, seed: int = 12, scale: 
         received[near] = rng.choice(in_year, near.sum()) - days(1, 14, near.sum())
         received = np.clip(received, first, last)
         received[prior] = first - days(35, 60, n_prior)
-        worked = rng.choice(np.r_[3:36], n, p=_weights([6] * 8 + [2.5] * 10 + [1] * 15))
+        worked = rng.choice(np.r_[3:36], n, p=_weights([6] * 8 + [2.5] * 10 + [0.5] * 15))
         worked[prior] = rng.integers(5, 16, n_prior)
-        edges = np.flatnonzero(formal & ~prior)[: 2 * len(in_year)]
-        eve = np.busday_offset(in_year, -1, roll="forward", holidays=days_off)
-        received[edges] = np.repeat(eve, 2)[: len(edges)]
+        edges = np.flatnonzero(formal & ~prior)[: 2 * len(eves) * spec["holiday_pairs"]]
+        received[edges] = np.repeat(eves, 2)[: len(edges)]
         worked[edges] = 20 + np.arange(len(edges)) % 2
         outcome = rng.choice(4, n, p=(0.08, 0.14, 0.72, 0.06))
         outcome[np.r_[edges, np.flatnonzero(prior)]] = 2
@@ -376,7 +379,7 @@ def write_case_export(folder: Path, year: ReportingYear, seed: int = 12, scale: 
                 2,
                 asked,
                 np.where(done, responded, _NAT),
-                rng.random(n) < np.where(worked > 25, 0.8, 0.1),
+                rng.random(n) < np.where(worked > 25, 0.5, 0.1),
                 np.where(done, rng.choice(3, n, p=(0.2, 0.3, 0.5)), -1),
             )
         )
@@ -404,7 +407,7 @@ def write_case_export(folder: Path, year: ReportingYear, seed: int = 12, scale: 
                 "received": received,
                 "group": np.array(GROUPS)[group],
                 "in_care": (rng.random(n) < spec["in_care"])
-                | ((group == 2) & (spec["in_care"] > 0)),
+                | ((group == 2) & (rng.random(n) < 6 * spec["in_care"])),
                 "advocate": (group == 4) | ((group == 3) & (rng.random(n) < 0.3)),
                 "team": rng.choice(spec["teams"], n),
                 "themes": _themes(rng, n),

@@ -1,0 +1,475 @@
+"""The case route computes every figure a person would count by hand from the export.
+
+A synthetic case system export (``complaints.inputs.synthetic.write_case_export``) is read here
+with the csv module and openpyxl, and every expected figure is counted in plain Python: working
+days from a bank holiday list typed from gov.uk, percentages rounded half up. None of the
+package's reading, date or rule code is used to make the expectations.
+"""
+
+from __future__ import annotations
+
+import csv
+import statistics
+from collections import Counter, defaultdict
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from complaints.inputs.case_rules import Settings, tables_from_cases
+from openpyxl import load_workbook
+
+from complaints import cards
+from complaints.inputs.cases import read_cases
+from complaints.inputs.synthetic import write_case_export
+from complaints.inputs.workbook import read_workbook, scaffold
+from complaints.outputs.report_tables import build_report_tables
+from complaints.years import ReportingYear
+
+#: Bank holidays in England and Wales, 2022 to 2024 (gov.uk/bank-holidays), substitute days
+#: included: the Jubilee and the Queen's funeral in 2022, the coronation on 8 May 2023.
+BANK_HOLIDAYS = {
+    date(2022, 1, 3), date(2022, 4, 15), date(2022, 4, 18), date(2022, 5, 2),
+    date(2022, 6, 2), date(2022, 6, 3), date(2022, 8, 29), date(2022, 9, 19),
+    date(2022, 12, 26), date(2022, 12, 27),
+    date(2023, 1, 2), date(2023, 4, 7), date(2023, 4, 10), date(2023, 5, 1),
+    date(2023, 5, 8), date(2023, 5, 29), date(2023, 8, 28), date(2023, 12, 25),
+    date(2023, 12, 26),
+    date(2024, 1, 1), date(2024, 3, 29), date(2024, 4, 1), date(2024, 5, 6),
+    date(2024, 5, 27), date(2024, 8, 26), date(2024, 12, 25), date(2024, 12, 26),
+}  # fmt: skip
+SERVICES = ("social_care", "non_social_care")
+QUARTERS = ("Q1", "Q2", "Q3", "Q4")
+OUTCOMES = {"Upheld": "fully", "Partially Upheld": "partly", "Not Upheld": "not"}
+#: The columns that identify a figure of each table in these tests (besides the year).
+KEYS = {
+    "social_care_quarterly": ("measure", "period"),
+    "non_social_care_quarterly": ("measure", "period"),
+    "statutory_social_care": ("measure",),
+    "statutory_whole_authority": ("measure",),
+    "complainant_groups": ("group",),
+    "complaint_themes": ("theme",),
+    "complaint_outcomes": ("outcome",),
+    "children_in_care_by_year": (),
+    "children_in_care_by_quarter": ("period",),
+    "stage1_timescales": ("band",),
+    "equality_monitoring": ("characteristic", "group"),
+    "key_facts": ("fact",),
+    "stage_timeliness": ("service", "stage", "measure"),
+    "escalation": ("service", "measure"),
+    "complaints_by_team": ("service", "team"),
+    "stage1_response_days": ("service", "measure"),
+    "children_complaints": ("service", "measure"),
+}
+
+
+def working_days(start: date, end: date) -> int:
+    """Working days after ``start`` up to and including ``end`` (the day of receipt is day 0)."""
+    days = (start + timedelta(n) for n in range(1, (end - start).days + 1))
+    return sum(1 for d in days if d.weekday() < 5 and d not in BANK_HOLIDAYS)
+
+
+def pct(part: int, whole: int) -> int:
+    """part / whole as a whole percentage, halves rounded up."""
+    assert whole > 0, "the synthetic year should give every percentage a denominator"
+    return (200 * part + whole) // (2 * whole)
+
+
+def quarter(day: date, year: ReportingYear) -> str:
+    return QUARTERS[((day.year - year.start) * 12 + day.month - 4) // 3]
+
+
+def day_first(text: str) -> date | None:
+    return datetime.strptime(text, "%d/%m/%Y").date() if text else None
+
+
+def iso(text: str) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def sheet_rows(path: Path, sheet: str) -> list[dict[str, object]]:
+    values = list(load_workbook(path, read_only=True)[sheet].values)
+    return [dict(zip(values[0], row, strict=True)) for row in values[1:]]
+
+
+def service_of(label: str) -> str:
+    return "social_care" if label == "Children's Social Care" else "non_social_care"
+
+
+def count_by_hand(folder: Path, year: ReportingYear) -> dict:
+    """Every figure of the year's tables, counted from the export's files."""
+    first, last = date(year.start, 4, 1), date(year.start + 1, 3, 31)
+    cases = {}
+    for row in rows(folder / "cases.csv"):
+        cases[row["Case Reference"]] = {
+            **row,
+            "service": service_of(row["Service Area"]),
+            "received": day_first(row["Date Received"]),
+        }
+    held = [c for c in cases.values() if first <= c["received"] <= last]
+    stages = [
+        {
+            **row,
+            "case": cases[row["Case Reference"]],
+            "requested": iso(row["Date Requested"]),
+            "responded": iso(row["Date Responded"]),
+        }
+        for row in rows(folder / "stages.csv")
+    ]
+    for stage in stages:
+        if stage["responded"]:
+            stage["days"] = working_days(stage["requested"], stage["responded"])
+    enquiries = [
+        {
+            "service": service_of(row["Service Area"]),
+            "notified": row["Date Notified"].date(),
+            "decision": row["Decision"],
+            "remedy": float(str(row["Remedy"] or "0").strip("£").replace(",", "")),
+        }
+        for row in sheet_rows(folder / "ombudsman.xlsx", "LGSCO")
+    ]
+    compliments = [
+        (service_of(row["Service Area"]), day_first(row["Date Received"]))
+        for row in rows(folder / "compliments.csv")
+    ]
+    forms = rows(folder / "equality.csv")
+
+    # stage 1 of the cases received in the year; stage 2 and 3 requested in the year
+    stage1 = [s for s in stages if s["Stage"] == "1" and s["case"] in held]
+    in_year = [s for s in stages if first <= s["requested"] <= last]
+    csc = [c for c in held if c["service"] == "social_care"]
+    csc1 = [s for s in stage1 if s["case"]["service"] == "social_care"]
+    expected: dict[str, dict[tuple, float]] = defaultdict(dict)
+    for service in SERVICES:
+        table = expected[f"{service}_quarterly"]
+        mine = [c for c in held if c["service"] == service]
+        for period in (*QUARTERS, "Total"):
+
+            def when(day: date, period: str = period) -> bool:
+                return period == "Total" or quarter(day, year) == period
+
+            got = [c for c in mine if when(c["received"])]
+            responses = [s for s in stage1 if s["case"] in got and s["responded"]]
+            outcomes = [s for s in stage1 if s["case"] in got and s["Outcome"] in OUTCOMES]
+            notified = [e for e in enquiries if e["service"] == service and when(e["notified"])]
+            table |= {
+                ("formal_complaints", period): sum(c["Type"] == "Formal" for c in got),
+                ("informal_complaints", period): sum(c["Type"] == "Informal" for c in got),
+                ("ombudsman_received", period): len(notified),
+                ("ombudsman_upheld", period): sum(e["decision"] == "Upheld" for e in notified),
+                ("overdue_pct", period): pct(
+                    sum(s["days"] > 20 for s in responses), len(responses)
+                ),
+                ("fully_justified_pct", period): pct(
+                    sum(s["Outcome"] == "Upheld" for s in outcomes), len(outcomes)
+                ),
+                ("part_justified_pct", period): pct(
+                    sum(s["Outcome"] == "Partially Upheld" for s in outcomes), len(outcomes)
+                ),
+                ("compliments", period): sum(s == service and when(d) for s, d in compliments),
+                ("learnings", period): sum(bool(c["Learning Identified"]) for c in got),
+            }
+        table[("total_complaints", "Total")] = len(mine)
+
+        enquiries_in = [e for e in enquiries if e["service"] == service]
+        upheld = sum(e["decision"] == "Upheld" for e in enquiries_in)
+        requested = Counter(s["Stage"] for s in in_year if s["case"]["service"] == service)
+        informal = sum(c["Type"] == "Informal" for c in mine)
+        formal = len(mine) - informal
+        if service == "social_care":
+            expected["statutory_social_care"] = {
+                ("representations",): informal,
+                ("stage_1",): formal,
+                ("stage_2",): requested["2"],
+                ("stage_3",): requested["3"],
+                ("lgsco_approaches",): len(enquiries_in),
+                ("lgsco_upheld",): upheld,
+            }
+        else:
+            expected["statutory_whole_authority"] = {
+                ("representations",): informal,
+                ("formal_complaints",): formal,
+                ("lgsco_approaches",): len(enquiries_in),
+                ("lgsco_upheld",): upheld,
+            }
+
+        # the new tables
+        limits = {"1": (10, 20), "2": (25, 65), "3": (30, 30)}
+        for stage, (limit, extended) in limits.items():
+            answered = [
+                s
+                for s in in_year
+                if s["Stage"] == stage and s["case"]["service"] == service and s["responded"]
+            ]
+            on_time = sum(
+                s["days"] <= (extended if s["Extension Agreed"] == "Y" else limit) for s in answered
+            )
+            timeliness = expected["stage_timeliness"]
+            timeliness[(service, f"stage_{stage}", "responses")] = len(answered)
+            timeliness[(service, f"stage_{stage}", "on_time")] = on_time
+            if answered:
+                timeliness[(service, f"stage_{stage}", "on_time_pct")] = pct(on_time, len(answered))
+        escalation = {(service, f"stage_{k}"): requested[k] for k in "123"}
+        escalation[(service, "stage_2_of_stage_1_pct")] = pct(requested["2"], requested["1"])
+        if requested["2"]:
+            escalation[(service, "stage_3_of_stage_2_pct")] = pct(requested["3"], requested["2"])
+        expected["escalation"] |= escalation
+        for team, n in Counter(c["Team"] for c in mine).items():
+            expected["complaints_by_team"][(service, team)] = n
+        taken = [
+            s["days"]
+            for s in in_year
+            if s["Stage"] == "1" and s["case"]["service"] == service and s["responded"]
+        ]
+        expected["stage1_response_days"] |= {
+            (service, "responses"): len(taken),
+            (service, "mean_working_days"): statistics.fmean(taken),
+            (service, "median_working_days"): statistics.median(taken),
+        }
+        directly = sum(
+            c["Complainant Type"] == "Young Person" and c["Advocate Used"] == "No" for c in mine
+        )
+        advocated = sum(c["Advocate Used"] == "Yes" for c in mine)
+        expected["children_complaints"] |= {
+            (service, "directly"): directly,
+            (service, "via_advocate"): advocated,
+            (service, "total"): directly + advocated,
+        }
+
+    expected["complainant_groups"] = {
+        (g,): n for g, n in Counter(c["Complainant Type"] for c in csc).items()
+    }
+    themes = Counter(t.strip() for c in csc for t in c["Themes"].split(";") if t.strip())
+    total = sum(themes.values())
+    expected["complaint_themes"] = {(t,): pct(n, total) for t, n in themes.items()}
+    outcomes = Counter(OUTCOMES[s["Outcome"]] for s in csc1 if s["Outcome"] in OUTCOMES)
+    expected["complaint_outcomes"] = {
+        (o,): pct(n, sum(outcomes.values())) for o, n in outcomes.items()
+    }
+    in_care = [c for c in csc if c["Child in Care"] == "Yes"]
+    expected["children_in_care_by_year"] = {(): len(in_care)}
+    expected["children_in_care_by_quarter"] = {
+        (q,): sum(quarter(c["received"], year) == q for c in in_care) for q in QUARTERS
+    }
+    answered = [s for s in csc1 if s["responded"]]
+    within = sum(s["days"] <= 20 for s in answered)
+    expected["stage1_timescales"] = {
+        ("0_20_working_days",): pct(within, len(answered)),
+        ("over_20_days",): pct(len(answered) - within, len(answered)),
+    }
+    form_ids = {f["Form ID"] for f in forms}
+    answers = Counter((f["Question"], f["Response"]) for f in forms)
+    expected["equality_monitoring"] = {k: pct(n, len(form_ids)) for k, n in answers.items()}
+    expected["key_facts"] = {
+        ("equality_records",): len(form_ids),
+        ("social_care_learnings",): sum(bool(c["Learning Identified"]) for c in csc),
+        ("non_social_care_learnings",): sum(
+            bool(c["Learning Identified"]) for c in held if c["service"] != "social_care"
+        ),
+        ("children_in_care_cases",): len(in_care),
+        ("stage2_cases_accepted",): expected["statutory_social_care"][("stage_2",)],
+        ("ombudsman_social_care_investigated",): expected["statutory_social_care"][
+            ("lgsco_approaches",)
+        ],
+        ("ombudsman_social_care_maladministration",): expected["statutory_social_care"][
+            ("lgsco_upheld",)
+        ],
+        ("ombudsman_non_social_care_heard",): expected["statutory_whole_authority"][
+            ("lgsco_approaches",)
+        ],
+        ("ombudsman_non_social_care_upheld",): expected["statutory_whole_authority"][
+            ("lgsco_upheld",)
+        ],
+        ("ombudsman_non_social_care_penalties",): sum(
+            e["remedy"] for e in enquiries if e["service"] == "non_social_care"
+        ),
+        ("social_care_fully_justified_pct",): expected["social_care_quarterly"][
+            ("fully_justified_pct", "Total")
+        ],
+    }
+    texts = {
+        "learning_from_complaints": {
+            (c["Case Reference"], c["Learning Identified"], c["Action Taken"])
+            for c in held
+            if c["Learning Identified"]
+        },
+        "children_in_care_cases": {
+            (quarter(c["received"], year), c["Case Reference"], c["Learning Identified"])
+            for c in in_care
+            if c["Learning Identified"]
+        },
+    }
+    return {"figures": dict(expected), "texts": texts, "stages": stages, "held": held}
+
+
+def figures(table_id: str, frame: pd.DataFrame, year: ReportingYear) -> dict[tuple, float]:
+    """The table's own-year figures keyed as in :data:`KEYS` (outcomes by their first word)."""
+    own = frame[frame["year"] == str(year)]
+    out = {}
+    for _, row in own.iterrows():
+        key = tuple(row[k] for k in KEYS[table_id])
+        if table_id == "complaint_outcomes":
+            key = (str(row["outcome"]).lower().split()[0].replace("partially", "partly"),)
+        assert key not in out, f"{table_id}: {key} given twice"
+        out[key] = float(row["value"])
+    return out
+
+
+@pytest.fixture(scope="module", params=["2022-23", "2023-24"])
+def case_year(request, tmp_path_factory):
+    """A synthetic year's export, what the case route makes of it and what a person counts."""
+    year = ReportingYear.parse(request.param)
+    folder = tmp_path_factory.mktemp(f"raw-{year}") / str(year)
+    write_case_export(folder, year)
+    data, rules = read_cases(folder, year)
+    tables = tables_from_cases(data, year, Settings.from_mapping(rules))
+    return year, folder, tables, count_by_hand(folder, year)
+
+
+def test_the_export_covers_the_cases_the_rules_are_about(case_year):
+    """Stage 1 responses due across each bank holiday of the year, on the 20th and 21st working
+    day; every outcome, stage and Ombudsman decision; cases open at the year's end; a stage 2
+    in the year of a case received the year before."""
+    year, folder, _, counted = case_year
+    first, last = date(year.start, 4, 1), date(year.start + 1, 3, 31)
+    holidays_in_year = {d for d in BANK_HOLIDAYS if first <= d <= last - timedelta(45)}
+    across = {
+        (s["days"], h)
+        for s in counted["stages"]
+        if s["Stage"] == "1" and s["responded"]
+        for h in holidays_in_year
+        if s["requested"] < h < s["responded"]
+    }
+    for holiday in holidays_in_year:
+        assert {(20, holiday), (21, holiday)} <= across, holiday
+    stages = counted["stages"]
+    assert {s["Outcome"] for s in stages} == {*OUTCOMES, "Withdrawn", ""}
+    assert {s["Stage"] for s in stages} == {"1", "2", "3"}
+    assert any(s["Stage"] == "1" and not s["responded"] and not s["Outcome"] for s in stages)
+    assert any(s["Stage"] == "2" and s["case"]["received"] < first for s in stages)
+    decisions = {r["Decision"] for r in sheet_rows(folder / "ombudsman.xlsx", "LGSCO")}
+    assert decisions >= {
+        "Upheld",
+        "Not Upheld",
+        "Closed after initial enquiries",
+        "Referred back for local resolution",
+    }
+    services = Counter(c["service"] for c in counted["held"])
+    assert 120 <= services["social_care"] <= 160 and 190 <= services["non_social_care"] <= 250
+
+
+def test_working_days_over_the_holidays_of_2022_and_2023():
+    """The test's own count, pinned on the days the rules are easy to get wrong."""
+    assert working_days(date(2022, 12, 23), date(2023, 1, 3)) == 4  # 26, 27 Dec, 2 Jan off
+    assert working_days(date(2023, 4, 6), date(2023, 4, 11)) == 1  # Good Friday, Easter Monday
+    assert working_days(date(2023, 4, 28), date(2023, 5, 12)) == 8  # 1 and 8 May (coronation)
+    assert working_days(date(2022, 9, 16), date(2022, 9, 20)) == 1  # the Queen's funeral
+
+
+@pytest.mark.parametrize("table_id", list(KEYS))
+def test_every_figure_is_what_counting_the_cases_gives(case_year, table_id):
+    year, _, tables, counted = case_year
+    expected = counted["figures"][table_id]
+    got = figures(table_id, tables[table_id], year)
+    if table_id == "key_facts":  # the facts the cases support: those present must agree
+        assert {("equality_records",), ("social_care_learnings",)} <= got.keys()
+        expected = {k: v for k, v in expected.items() if k in got}
+        assert got.keys() <= counted["figures"]["key_facts"].keys() | {
+            ("stage2_remedy_paid",),
+            ("sen_preemptive_remedy",),
+        }
+        got = {k: v for k, v in got.items() if k in expected}
+    assert got.keys() == expected.keys()
+    for key, value in expected.items():
+        assert got[key] == pytest.approx(value, abs=0.051), (table_id, key)
+
+
+@pytest.mark.parametrize("table_id", ["learning_from_complaints", "children_in_care_cases"])
+def test_the_learning_text_is_the_cases_own(case_year, table_id):
+    year, _, tables, counted = case_year
+    frame = tables[table_id]
+    frame = frame[frame["year"] == str(year)]
+    columns = {
+        "learning_from_complaints": ["case_id", "learned", "action"],
+        "children_in_care_cases": ["period", "case_ref", "summary"],
+    }[table_id]
+    got = [tuple(r) for r in frame[columns].itertuples(index=False)]
+    assert len(got) == len(set(got))
+    assert set(got) == counted["texts"][table_id]
+
+
+def test_the_quarters_of_each_count_add_up_to_its_total(case_year):
+    """By construction: the published 2022-23 informal total did not."""
+    year, _, tables, _ = case_year
+    for service in SERVICES:
+        got = figures(f"{service}_quarterly", tables[f"{service}_quarterly"], year)
+        for measure in ("formal_complaints", "informal_complaints", "compliments", "learnings"):
+            assert sum(got[(measure, q)] for q in QUARTERS) == got[(measure, "Total")]
+
+
+# ---------------------------------------------------------------------------------------------
+# The same year given as cases and as the workbook the team would have filled in from them
+# ---------------------------------------------------------------------------------------------
+
+
+def fill_from_counts(workbook: Path, tables: dict, counted: dict, year: ReportingYear) -> None:
+    """Type the hand-counted figures into the scaffolded workbook, one row per figure, with the
+    row labels (text) the case route gives and in its order."""
+    book = load_workbook(workbook)
+    for table_id, card in cards.CARDS.items():
+        if table_id not in book.sheetnames:
+            continue
+        sheet = book[table_id]
+        sheet.delete_rows(2, sheet.max_row)
+        frame = tables[table_id]
+        own = frame[frame["year"] == str(year)].sort_values("source_line", kind="stable")
+        header = [*card.sheet_labels, *card.sheet_figures]
+        if not card.sheet_labels:  # free text: the cases' own learning
+            records = own[list(card.sheet_figures)].itertuples(index=False)
+        elif card.sheet_figures == cards.QUARTERS:
+            numbers = counted["figures"][table_id]
+            records = [
+                (*labels, *(numbers.get((labels[0], p), "n/a") for p in cards.QUARTERS))
+                for labels in own[list(card.sheet_labels)].drop_duplicates().itertuples(index=False)
+            ]
+        else:
+            numbers = counted["figures"][table_id]
+            records = [
+                (
+                    *(row[k] for k in card.sheet_labels),
+                    numbers[tuple(row[k] for k in KEYS[table_id])],
+                )
+                for _, row in own.iterrows()
+            ]
+        for r, record in enumerate(records, start=2):
+            for c, value in enumerate(record, start=1):
+                sheet.cell(row=r, column=c, value=None if pd.isna(value) else value)
+        assert sheet.max_column >= len(header)
+    book.save(workbook)
+
+
+def test_cases_and_the_workbook_filled_in_from_them_give_the_same_report(case_year, tmp_path):
+    year, _, tables, counted = case_year
+    workbook = scaffold(year, {}, raw_root=tmp_path)
+    fill_from_counts(workbook, tables, counted, year)
+    from_workbook = read_workbook(workbook, year)
+    from_cases = {t: tables[t] for t in from_workbook}
+    for table_id, frame in from_workbook.items():
+        figure_columns = [
+            c for c in cards.CARDS[table_id].column_names if not c.startswith("source_")
+        ]
+        own = from_cases[table_id]
+        own = own[own["year"] == str(year)]
+        left = own[figure_columns].sort_values(figure_columns).reset_index(drop=True)
+        right = frame[figure_columns].sort_values(figure_columns).reset_index(drop=True)
+        pd.testing.assert_frame_equal(left, right, check_dtype=False, obj=table_id)
+    by_cases = build_report_tables(from_cases, year)
+    by_workbook = build_report_tables(from_workbook, year)
+    assert by_cases.keys() == by_workbook.keys()
+    for table_id, table in by_cases.items():
+        pd.testing.assert_frame_equal(table.frame, by_workbook[table_id].frame, obj=table_id)
