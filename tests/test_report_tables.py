@@ -16,7 +16,6 @@ from complaints.checks.validation import read_quality_notes
 from complaints.outputs.report_tables import (
     NOT_VALIDATED,
     build_report_tables,
-    report_table_ids,
     style_table,
     write_report_tables,
 )
@@ -60,8 +59,8 @@ def report(tables, year):
 
 
 def test_every_published_table_is_built(report):
+    # the report text gives the published tables, in the report's order; not the case tables
     assert list(report) == EXPECTED_IDS
-    assert report_table_ids() == EXPECTED_IDS
     assert sorted(p.stem for p in GROUND_TRUTH.glob("*.csv")) == sorted(EXPECTED_IDS)
 
 

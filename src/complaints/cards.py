@@ -35,6 +35,9 @@ from types import MappingProxyType
 
 import pandas as pd
 
+#: A year's input: the published report's text, the new-year workbook or a case extract.
+ROUTES = ("report text", "workbook", "case extract")
+
 
 def _frozen(**options: object) -> Mapping[str, object]:
     return MappingProxyType(dict(options))
@@ -112,6 +115,8 @@ class Card:
     layout: Layout | None = None  # None: the table is not printed in the report
     charts: tuple[Chart, ...] = ()
     series: tuple[Series, ...] = ()
+    #: The inputs that give the table (:data:`ROUTES`); the others' years name it not produced.
+    routes: tuple[str, ...] = ROUTES
 
     @property
     def column_names(self) -> list[str]:
@@ -154,6 +159,7 @@ PROVENANCE = (SOURCE_TEXT, SOURCE_FILE, SOURCE_LINE)
 PERIOD = Column("period", "string", "Quarter of the reporting year (`Q1`-`Q4`) or `Total`.")
 
 QUARTERS = ("Q1", "Q2", "Q3", "Q4", "Total")
+SERVICE = Column("service", "string", "The service: `Children's Social Care` or `Non Social Care`.")
 
 _QUARTERLY_MEASURES = _frozen(
     formal_complaints="formal complaints",
@@ -625,7 +631,112 @@ CARDS: dict[str, Card] = {
         ),
     )
 }
+
+
+def _from_cases(
+    id: str, title: str, grain: str, by: tuple[Column, ...], measures: Mapping[str, str], **card
+) -> Card:
+    """A table only a case extract gives (:mod:`complaints.inputs.case_rules` computes it):
+    one row per service, ``by`` and measure; printed with a section per service."""
+    key = tuple(c.name for c in by)
+    return Card(
+        id,
+        title,
+        grain,
+        "Computed from the year's case extract (not in the published 2022-23 report).",
+        (YEAR, REPORT_YEAR, SERVICE, *by, _measure_column(measures),
+         Column("label", "string", "Row label: what the figure counts."),
+         VALUE_ANY, UNIT, *PROVENANCE),
+        keys=("year", "service", *key, "measure"),
+        sheet_figures=(),
+        subject=title,
+        measures=measures,
+        layout=Layout("grid", _frozen(heading=card.pop("heading"), section="service")),
+        routes=("case extract",),
+        **card,
+    )
+
+
+_STAGE = Column("stage", "string", "The stage: `stage_1`, `stage_2` or `stage_3`.")
+CARDS.update(
+    (t.id, t)
+    for t in (
+        _from_cases(
+            "stage_timeliness",
+            "Responses within the statutory timescales, by stage",
+            "one measure of one stage of one service",
+            (_STAGE,),
+            _frozen(responses="responses", on_time="responses on time",
+                    on_time_pct="% of responses on time"),
+            heading="Stage",
+            notes=(
+                "On time: stage 1 within 10 working days (20 with an extension agreed), stage 2 "
+                "within 25 (65), stage 3 panel within 30 of the request (Children Act 1989 "
+                "Representations Procedure (England) Regulations 2006, regs. 14, 17-19).",
+            ),
+            charts=(Chart("stage_timeliness", "by_service",
+                          options=_frozen(measure="on_time_pct", what="responses on time")),),
+        ),
+        _from_cases(
+            "escalation",
+            "Complaints escalated from one stage to the next",
+            "one measure of one service",
+            (),
+            _frozen(stage_1="stage 1 complaints", stage_2="stage 2 complaints",
+                    stage_3="stage 3 complaints",
+                    stage_2_of_stage_1_pct="% of stage 1 complaints taken to stage 2",
+                    stage_3_of_stage_2_pct="% of stage 2 complaints taken to stage 3"),
+            heading="Escalation",
+            charts=(Chart("escalation", "by_service",
+                          options=_frozen(measure=("stage_2_of_stage_1_pct",
+                                                   "stage_3_of_stage_2_pct"),
+                                          what="complaints escalated")),),
+        ),
+        _from_cases(
+            "complaints_by_team",
+            "Complaints received by team or locality",
+            "one team of one service",
+            (Column("team", "string", "The team or locality complained about."),),
+            _frozen(complaints="complaints received"),
+            heading="Team or locality",
+            charts=(Chart("complaints_by_team", "by_service",
+                          options=_frozen(measure="complaints", what="complaints by team")),),
+        ),
+        _from_cases(
+            "stage1_response_days",
+            "Working days to a stage 1 response",
+            "one measure of one service",
+            (),
+            _frozen(responses="stage 1 responses", mean_working_days="average working days",
+                    median_working_days="median working days"),
+            heading="Stage 1 response",
+            notes=("Working days after the day of receipt (day 0), without weekends and the "
+                   "England and Wales bank holidays.",),
+            charts=(Chart("stage1_response_days", "by_service",
+                          options=_frozen(measure=("mean_working_days", "median_working_days"),
+                                          what="working days to a stage 1 response")),),
+        ),
+        _from_cases(
+            "children_complaints",
+            "Complaints made by children and young people",
+            "one measure of one service",
+            (),
+            _frozen(directly="made by a child or young person directly",
+                    via_advocate="made through an advocate",
+                    total="made by children and young people"),
+            heading="Complaints by children and young people",
+            charts=(Chart("children_complaints", "by_service",
+                          options=_frozen(measure=("directly", "via_advocate"),
+                                          what="complaints made by children")),),
+        ),
+    )
+)
 # fmt: on
+
+
+def for_route(route: str) -> list[str]:
+    """The tables a year's input of kind ``route`` (one of :data:`ROUTES`) gives."""
+    return [c.id for c in CARDS.values() if route in c.routes]
 
 
 def empty_frame(table_id: str) -> pd.DataFrame:

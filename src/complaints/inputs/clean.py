@@ -105,8 +105,19 @@ def read_table(
 
 
 def read_tables(year: ReportingYear, clean_root: Path = paths.CLEAN_DIR) -> dict[str, pd.DataFrame]:
-    """Every clean table of a year, keyed by table id."""
-    return {t: read_table(year, t, clean_root) for t in cards.CARDS}
+    """Every clean table of a year (:func:`table_ids`), keyed by table id."""
+    return {t: read_table(year, t, clean_root) for t in table_ids(year, clean_root)}
+
+
+def table_ids(year: ReportingYear, clean_root: Path = paths.CLEAN_DIR) -> list[str]:
+    """A year's clean tables: all those every input gives (a missing one is an error when read),
+    and those only some inputs give (a case extract's) when the year's input gave them."""
+    folder = paths.clean_dir(year, clean_root)
+    return [
+        t
+        for t, card in cards.CARDS.items()
+        if card.routes == cards.ROUTES or (folder / f"{t}.csv").is_file()
+    ]
 
 
 def summarise(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:

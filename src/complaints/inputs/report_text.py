@@ -620,16 +620,17 @@ def extract_key_facts(ctx: Context) -> pd.DataFrame:
 
 
 def extract_tables(doc: RawDocument, year: ReportingYear) -> dict[str, pd.DataFrame]:
-    """Every table of the report, keyed by table id, in the order of :data:`cards.CARDS`: each
-    card's ``extract`` function is called once, in card order."""
+    """Every table the report text gives, keyed by table id, in the order of
+    :data:`cards.CARDS`: each card's ``extract`` function is called once, in card order."""
     ctx = Context(doc, year)
     check_report_year(ctx, require=False)  # a report of another year is refused at once
+    ids = cards.for_route("report text")
     reads: dict[str, list[str]] = {}
-    for card in cards.CARDS.values():
-        reads.setdefault(card.extract, []).append(card.id)
+    for table_id in ids:
+        reads.setdefault(cards.CARDS[table_id].extract, []).append(table_id)
     tables: dict[str, pd.DataFrame] = {}
     for function, table_ids in reads.items():
         found = globals()[function](ctx)
         tables.update(found if isinstance(found, dict) else {table_ids[0]: found})
     check_report_year(ctx)  # every table is there: the header must be too
-    return {t: tables[t] for t in cards.CARDS}
+    return {t: tables[t] for t in ids}

@@ -29,6 +29,7 @@ import pandas as pd
 from complaints import cards, paths
 from complaints.errors import InputError
 from complaints.inputs.clean import read_table
+from complaints.words import join_words
 from complaints.years import ReportingYear
 
 
@@ -97,15 +98,16 @@ def tables_for_report(
         years = [year.previous(n) for n in range(shown)]
         selected = select_figures(frame, table_id, years, year)
         if not (selected["year"] == str(year)).any():
-            held = sorted(frame["year"].dropna().unique())
-            missing.append(
-                Unavailable(
-                    table_id,
-                    f"no figures for {year} are held (this table holds "
-                    f"{', '.join(held) if held else 'no year'}); the {year} report's input is "
-                    "not in data/raw and no later report restates this table for that year",
-                )
+            held = ", ".join(sorted(frame["year"].dropna().unique())) or "no year"
+            routes = cards.CARDS[table_id].routes
+            why = (
+                f"only a {join_words(routes, 'or')} gives this table, and {year}'s input is not one"
+                if routes != cards.ROUTES
+                else f"no figures for {year} are held (this table holds {held}); the {year} "
+                "report's input is not in data/raw and no later report restates this table "
+                "for that year"
             )
+            missing.append(Unavailable(table_id, why))
             continue
         absent = [str(y) for y in years if not (selected["year"] == str(y)).any()]
         if absent:

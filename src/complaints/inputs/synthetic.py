@@ -41,8 +41,8 @@ def fill_workbook(path: Path, seed: int = 7) -> dict[tuple[str, int, str], int]:
     rng = random.Random(seed)
     book = load_workbook(path)
     typed: dict[tuple[str, int, str], int] = {}
-    for table_id, card in cards.CARDS.items():
-        sheet = book[table_id]
+    for table_id in cards.for_route("workbook"):
+        card, sheet = cards.CARDS[table_id], book[table_id]
         if table_id in _FREE_TEXT:
             for (r, c), v in _FREE_TEXT[table_id].items():
                 sheet.cell(row=r, column=c, value=v.format(id=(seed * 1000 + r) % 10**8))

@@ -81,7 +81,8 @@ def scaffold(
         readme.cell(row=row, column=1, value=line)
     readme.cell(row=1, column=1).font = Font(bold=True)
     readme.column_dimensions["A"].width = 100
-    for table_id, card in cards.CARDS.items():
+    for table_id in cards.for_route("workbook"):
+        card = cards.CARDS[table_id]
         prefill, inputs = card.sheet_labels, card.sheet_figures
         sheet = book.create_sheet(table_id)
         header = [*prefill, *inputs]
@@ -169,13 +170,15 @@ def read_workbook(
             hint="save it from Excel as .xlsx",
         ) from None
     tables: dict[str, pd.DataFrame] = {}
-    for table_id, card in cards.CARDS.items():
+    sheets = cards.for_route("workbook")
+    for table_id in sheets:
+        card = cards.CARDS[table_id]
         if table_id not in book.sheetnames:
             raise InputError(
                 f"sheet {table_id!r} is missing",
                 file=label,
                 table=table_id,
-                hint=f"the workbook needs one sheet per table: {', '.join(cards.CARDS)}",
+                hint=f"the workbook needs one sheet per table: {', '.join(sheets)}",
             )
         sheet = book[table_id]
         expected = [*card.sheet_labels, *card.sheet_figures]

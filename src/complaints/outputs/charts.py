@@ -599,6 +599,43 @@ def equality(tables: Tables, year: ReportingYear) -> Draft:
     return _finish(Draft("", title, alt, source_note(clean, year), figure, colours), key, years, 80)
 
 
+def by_service(tables: Tables, year: ReportingYear, *, measure: str | tuple, what: str) -> Draft:
+    """Horizontal bars of a case-extract table's ``measure`` (one or several), a bar per row
+    label and service; the title names the largest figure."""
+    ((table_id, clean),) = tables.items()
+    measures = [measure] if isinstance(measure, str) else list(measure)
+    used = clean[clean["measure"].astype(str).isin(measures)]
+    unit = str(used["unit"].iloc[0]) if len(used) else "count"
+    fmt = functools.partial(format_value, unit=unit, missing=SUPPRESSED)
+    values: dict[str, dict[str, float]] = {}
+    for (service, label), v in (
+        used.groupby(["service", "label"], sort=False)["value"].first().items()
+    ):
+        values.setdefault(str(service), {})[str(label)] = v
+    shown = used.dropna(subset=["value"]).sort_values("value", ascending=False, kind="stable")
+    title = f"{cards.CARDS[table_id].title}, {year}"
+    if len(shown):
+        top = shown.iloc[0]
+        title += f": highest {top['label']} ({top['service']}), {fmt(top['value'])}"
+    figures = "; ".join(
+        f"{s}: " + ", ".join(f"{k} {fmt(v)}" for k, v in by_label.items())
+        for s, by_label in values.items()
+    )
+    labels = list(dict.fromkeys(used["label"].astype(str)))
+    size, axes = (9, 1.8 + 0.45 * len(labels) * max(len(values), 1)), (f"{what} ({unit})", "")
+    bars = dict(values=values, horizontal=True, fmt=fmt, wrap=28, size=size, order=labels)
+    return _chart(
+        used,
+        year,
+        title,
+        f"{what} in {year}",
+        figures + ".",
+        labels=axes,
+        legend=list(values),
+        **bars,
+    )
+
+
 # Saving -----------------------------------------------------------------------------------------
 
 _SVG_ID = re.compile(r'\bid="([^"]+)"')

@@ -84,8 +84,7 @@ def build_report(run: RunParams) -> ReportView:
     internal, unavailable = store.tables_for_report(run.year, run.clean_root)
     tables = apply_edition(internal, run.edition)
     reasons = {u.table_id: u.reason for u in unavailable}
-    ids = [t for t in rt.report_table_ids() if t in tables]
-    report = {t: rt.build_report_table(tables, t, run.year) for t in ids}
+    report = rt.build_report_tables(tables, run.year)
     rt.write_report_tables(report, run.tables_dir)
     missing = [(t, r) for t, r in reasons.items() if t not in tables]
     if missing:

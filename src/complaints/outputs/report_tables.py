@@ -138,12 +138,23 @@ def _lgsco(cells: pd.DataFrame) -> str:
     return format_lgsco(_figure(cells, "lgsco_approaches"), _figure(cells, "lgsco_upheld"))
 
 
+def _on_time(cells: pd.DataFrame) -> str:
+    """``45 of 50 on time (90%)``: the timeliness table's three measures in one cell."""
+    on_time, responses = _figure(cells, "on_time"), _figure(cells, "responses")
+    if responses is None:
+        return ""
+    share = format_value(_figure(cells, "on_time_pct"), "percent")
+    return f"{format_number(on_time)} of {format_number(responses)} on time ({share})"
+
+
 def _printer(group: pd.DataFrame) -> Callable[[pd.DataFrame], str]:
-    """How a row's cells print: Ombudsman ``upheld/received`` and LGSCO phrases join two
-    measures in one cell; any other figure prints in its unit."""
+    """How a row's cells print: Ombudsman ``upheld/received``, LGSCO phrases and responses on
+    time join measures in one cell; any other figure prints in its unit."""
     measures = set(group["measure"].astype(str)) if "measure" in group else set()
     if {"ombudsman_upheld", "ombudsman_received"} <= measures:
         return _fraction
+    if {"on_time", "responses"} <= measures:
+        return _on_time
     return _lgsco if "lgsco_approaches" in measures else _printed
 
 
@@ -247,9 +258,9 @@ def build_report_table(
 def build_report_tables(
     tables: Mapping[str, pd.DataFrame], year: ReportingYear | str
 ) -> dict[str, ReportTable]:
-    """Every published table, keyed by id, in the report's order."""
+    """Every published table ``tables`` supports, keyed by id, in the report's order."""
     year = ReportingYear.parse(str(year))
-    return {t: build_report_table(tables, t, year) for t in report_table_ids()}
+    return {t: build_report_table(tables, t, year) for t in report_table_ids() if t in tables}
 
 
 def write_report_tables(
