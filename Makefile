@@ -12,9 +12,12 @@ JOBS   ?=
 # The edition: empty or internal (the report as published, reports/YEAR/), or public
 # (disclosure control; only the report's HTML, tables and charts, in reports/YEAR-public/).
 EDITION ?=
+# make demo: a synthetic case extract for DEMO_YEAR, after the real 2022-23, all under DEMO.
+DEMO      := reports/.scratch/demo
+DEMO_YEAR := 2023-24
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-dev report clean-data validate test test-fast lint format docs lab clean benchmark
+.PHONY: help setup setup-dev report demo clean-data validate test test-fast lint format docs lab clean benchmark
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -39,6 +42,15 @@ setup-dev: setup $(VENV)/.dev ## Add developer tools (pytest, ruff, nbstripout, 
 
 report: setup ## Produce the report for YEAR (default: latest year held; several: YEAR="2022-23 2023-24" JOBS=2; EDITION=public)
 	$(BIN)/complaints run $(foreach y,$(YEAR),--year $(y)) $(if $(JOBS),--jobs $(JOBS),) $(if $(EDITION),--edition $(EDITION),)
+
+demo: setup ## Report a synthetic case extract for 2023-24 in reports/.scratch/demo/ (data/ and reports/<year>/ untouched)
+	rm -rf $(DEMO)
+	mkdir -p $(DEMO)/raw/2022-23
+	cp data/raw/2022-23/*.txt $(DEMO)/raw/2022-23/
+	$(BIN)/python -m complaints.inputs.synthetic $(DEMO)/raw/$(DEMO_YEAR) $(DEMO_YEAR)
+	$(BIN)/complaints run --year 2022-23 --year $(DEMO_YEAR) --reports-root $(DEMO)/reports \
+		-p raw_root=$(DEMO)/raw -p clean_root=$(DEMO)/clean $(if $(JOBS),--jobs $(JOBS),)
+	@echo "The demo report: $(DEMO)/reports/$(DEMO_YEAR)/index.html"
 
 clean-data: setup ## Only extract YEAR's raw input into data/clean/YEAR/
 	$(BIN)/complaints clean $(if $(YEAR),--year $(YEAR),)

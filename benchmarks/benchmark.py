@@ -7,7 +7,12 @@ a. the floor: one Python process that imports pandas, seaborn and great_expectat
 b. a cold full run of 2022-23 (no clean tables, no previous report);
 c. a rerun with nothing changed;
 d. a rerun after one raw figure changed (line 18 of the 2022-23 text: 9 -> 19);
-e. N synthetic years run together (N = 1, 2, 4, 8), each cold, with the default ``--jobs``.
+e. N synthetic years run together (N = 1, 2, 4, 8), each cold, with the default ``--jobs``;
+f. a synthetic case extract of about 1,000,000 case rows (``write_case_export``, scale mode):
+   ``pandas.read_csv`` of its cases file, and the whole case route on it (read the export with
+   its mapping, check it with GX, compute every table), side by side in one process with the
+   modules imported first (``--only-cases`` runs this measurement alone and keeps the others'
+   figures from ``results.json``).
 
 Every run is the real command, ``complaints run``, in a fresh process. Everything happens in a
 temporary copy of the project (code, notebooks, expectations, raw input), so that the project's
@@ -40,6 +45,7 @@ PROJECT = HERE.parent
 SNAPSHOT = ("src", "notebooks", "expectations", "data/raw", "pyproject.toml")
 YEAR = "2022-23"
 FIRST_SYNTHETIC = 2023
+CASE_SCALE = 3000  # x the Dorset-like year: about 1,000,000 case rows
 START, END = "<!-- benchmark:start -->", "<!-- benchmark:end -->"
 
 FLOOR = """
@@ -232,6 +238,52 @@ def keep_upheld_within_received(workbook: Path) -> None:
     book.save(workbook)
 
 
+def case_extract(project: Path, root: Path, repeat: int) -> dict[str, object]:
+    """f. ``pandas.read_csv`` of a million-row cases file against the whole case route."""
+    sys.path.insert(0, str(project / "src"))
+    import pandas as pd
+
+    from complaints.inputs.case_rules import Settings, tables_from_cases
+    from complaints.inputs.cases import check_cases, read_cases
+    from complaints.inputs.synthetic import write_case_export
+    from complaints.years import ReportingYear
+
+    year = ReportingYear(FIRST_SYNTHETIC)
+    folder = root / "cases" / str(year)
+    tick = time.perf_counter()
+    write_case_export(folder, year, scale=CASE_SCALE)
+    written = time.perf_counter() - tick
+    with (folder / "cases.csv").open(encoding="utf-8") as handle:
+        rows = sum(1 for _ in handle) - 1
+    runs: dict[str, list[float]] = {"read_csv": [], "route": []}
+    tables: dict = {}
+    for r in range(repeat):
+        tick = time.perf_counter()
+        pd.read_csv(folder / "cases.csv")
+        runs["read_csv"].append(time.perf_counter() - tick)
+        tick = time.perf_counter()
+        data, rules = read_cases(folder, year)
+        check_cases(data, year)
+        tables = tables_from_cases(data, year, Settings.from_mapping(rules))
+        runs["route"].append(time.perf_counter() - tick)
+        log(
+            f"case extract run {r + 1}/{repeat}: "
+            + ", ".join(f"{k} {v[-1]:.1f}s" for k, v in runs.items())
+        )
+    medians = {k: statistics.median(v) for k, v in runs.items()}
+    ratio = round(medians["route"] / medians["read_csv"], 2)
+    return {
+        "case_rows": rows,
+        "cases_file_mib": round((folder / "cases.csv").stat().st_size / 2**20, 1),
+        "write_seconds": round(written, 1),
+        "read_csv": summary(runs["read_csv"]),
+        "route": summary(runs["route"]),
+        "route_over_read_csv": ratio,
+        "tables": len(tables),
+        "target_reached": ratio <= 10,
+    }
+
+
 def summary(values: list[float]) -> dict[str, object]:
     return {"median": round(statistics.median(values), 2), "runs": [round(v, 2) for v in values]}
 
@@ -250,7 +302,19 @@ def main() -> None:
     parser.add_argument("--years-repeat", type=int, default=2, help="runs of each N")
     parser.add_argument("--output", type=Path, default=HERE / "results.json")
     parser.add_argument("--doc", type=Path, default=PROJECT / "docs" / "performance.md")
+    parser.add_argument(
+        "--only-cases", action="store_true", help="only f (the case extract), keep the rest"
+    )
     args = parser.parse_args()
+    if args.only_cases:
+        results = json.loads(args.output.read_text(encoding="utf-8"))
+        with tempfile.TemporaryDirectory(prefix="complaints-bench-") as tmp:
+            bench = Bench(Path(tmp))
+            results["case_extract"] = case_extract(bench.project, Path(tmp), args.repeat)
+        args.output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+        write_doc(args.doc, results)
+        print(render_table(results))
+        return
     counts = [int(n) for n in args.years.split(",")]
     started = time.perf_counter()
     load_before = os.getloadavg()
@@ -287,6 +351,8 @@ def main() -> None:
                 log(
                     f"{n} year(s) together, run {r + 1}/{args.years_repeat}: {by_count[n][-1]:.1f}s"
                 )
+        log("case extract ...")
+        results["case_extract"] = case_extract(bench.project, Path(tmp), args.repeat)
         log("breakdown ...")
         try:
             results["breakdown"] = bench.breakdown(args.repeat)
@@ -387,6 +453,22 @@ def render_table(results: dict) -> str:
             f"{ratios['8_years_over_8_single_synthetic_years']} | <= 0.6 | "
             f"{'yes' if reached else 'no'} |",
             f"| 8 years / (8 x b) | {ratios['8_years_over_8_cold_runs_of_2022_23']} | | |",
+        ]
+    cases = results.get("case_extract")
+    if cases:
+        lines += [
+            "",
+            f"f. A synthetic case extract of {cases['case_rows']:,} case rows "
+            f"({cases['cases_file_mib']} MiB cases file, written in {cases['write_seconds']} s):",
+            "",
+            "| measurement | median (s) | runs (s) |",
+            "|---|---:|---|",
+            f"| `pandas.read_csv` of the cases file | {cases['read_csv']['median']} | "
+            f"{cases['read_csv']['runs']} |",
+            f"| the case route: read and map the export, GX checks, every table "
+            f"({cases['tables']}) | {cases['route']['median']} | {cases['route']['runs']} |",
+            f"| ratio (target <= 10) | {cases['route_over_read_csv']} | "
+            f"{'reached' if cases['target_reached'] else 'not reached'} |",
         ]
     extra = results.get("seconds_per_extra_year")
     if extra:

@@ -39,6 +39,8 @@ BANK_HOLIDAYS = {
     date(2024, 5, 27), date(2024, 8, 26), date(2024, 12, 25), date(2024, 12, 26),
 }  # fmt: skip
 SERVICES = ("social_care", "non_social_care")
+#: The new tables' ``service`` column (cards.SERVICE).
+SERVICE_NAMES = {"social_care": "Children's Social Care", "non_social_care": "Non Social Care"}
 QUARTERS = ("Q1", "Q2", "Q3", "Q4")
 OUTCOMES = {"Upheld": "fully", "Partially Upheld": "partly", "Not Upheld": "not"}
 #: The columns that identify a figure of each table in these tests (besides the year).
@@ -57,7 +59,7 @@ KEYS = {
     "key_facts": ("fact",),
     "stage_timeliness": ("service", "stage", "measure"),
     "escalation": ("service", "measure"),
-    "complaints_by_team": ("service", "team"),
+    "complaints_by_team": ("service", "team", "measure"),
     "stage1_response_days": ("service", "measure"),
     "children_complaints": ("service", "measure"),
 }
@@ -199,6 +201,7 @@ def count_by_hand(folder: Path, year: ReportingYear) -> dict:
             }
 
         # the new tables
+        name = SERVICE_NAMES[service]
         limits = {"1": (10, 20), "2": (25, 65), "3": (30, 30)}
         for stage, (limit, extended) in limits.items():
             answered = [
@@ -210,35 +213,35 @@ def count_by_hand(folder: Path, year: ReportingYear) -> dict:
                 s["days"] <= (extended if s["Extension Agreed"] == "Y" else limit) for s in answered
             )
             timeliness = expected["stage_timeliness"]
-            timeliness[(service, f"stage_{stage}", "responses")] = len(answered)
-            timeliness[(service, f"stage_{stage}", "on_time")] = on_time
+            timeliness[(name, f"stage_{stage}", "responses")] = len(answered)
+            timeliness[(name, f"stage_{stage}", "on_time")] = on_time
             if answered:
-                timeliness[(service, f"stage_{stage}", "on_time_pct")] = pct(on_time, len(answered))
-        escalation = {(service, f"stage_{k}"): requested[k] for k in "123"}
-        escalation[(service, "stage_2_of_stage_1_pct")] = pct(requested["2"], requested["1"])
+                timeliness[(name, f"stage_{stage}", "on_time_pct")] = pct(on_time, len(answered))
+        escalation = {(name, f"stage_{k}"): requested[k] for k in "123"}
+        escalation[(name, "stage_2_of_stage_1_pct")] = pct(requested["2"], requested["1"])
         if requested["2"]:
-            escalation[(service, "stage_3_of_stage_2_pct")] = pct(requested["3"], requested["2"])
+            escalation[(name, "stage_3_of_stage_2_pct")] = pct(requested["3"], requested["2"])
         expected["escalation"] |= escalation
         for team, n in Counter(c["Team"] for c in mine).items():
-            expected["complaints_by_team"][(service, team)] = n
+            expected["complaints_by_team"][(name, team, "complaints")] = n
         taken = [
             s["days"]
             for s in in_year
             if s["Stage"] == "1" and s["case"]["service"] == service and s["responded"]
         ]
         expected["stage1_response_days"] |= {
-            (service, "responses"): len(taken),
-            (service, "mean_working_days"): statistics.fmean(taken),
-            (service, "median_working_days"): statistics.median(taken),
+            (name, "responses"): len(taken),
+            (name, "mean_working_days"): statistics.fmean(taken),
+            (name, "median_working_days"): statistics.median(taken),
         }
         directly = sum(
             c["Complainant Type"] == "Young Person" and c["Advocate Used"] == "No" for c in mine
         )
         advocated = sum(c["Advocate Used"] == "Yes" for c in mine)
         expected["children_complaints"] |= {
-            (service, "directly"): directly,
-            (service, "via_advocate"): advocated,
-            (service, "total"): directly + advocated,
+            (name, "directly"): directly,
+            (name, "via_advocate"): advocated,
+            (name, "total"): directly + advocated,
         }
 
     expected["complainant_groups"] = {

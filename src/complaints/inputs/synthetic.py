@@ -644,3 +644,21 @@ def _xlsx(path: Path, sheet_name: str, frame: pd.DataFrame) -> None:
             out.writestr(
                 zipfile.ZipInfo(item.filename, (2000, 1, 1, 0, 0, 0)), data, zipfile.ZIP_DEFLATED
             )
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m complaints.inputs.synthetic FOLDER YEAR``: write a synthetic case export."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("folder", type=Path, help="where to write it, e.g. a raw root's 2023-24/")
+    parser.add_argument("year", type=ReportingYear.parse, help="the reporting year, e.g. 2023-24")
+    parser.add_argument("--seed", type=int, default=12)
+    parser.add_argument("--scale", type=int, default=1, help="x the Dorset-like volumes")
+    args = parser.parse_args(argv)
+    mapping = write_case_export(args.folder, args.year, args.seed, args.scale)
+    print(f"wrote a synthetic {args.year} case export and its mapping, {mapping}")
+
+
+if __name__ == "__main__":
+    main()
