@@ -9,6 +9,7 @@ import csv
 import functools
 import io
 import itertools
+import json
 import random
 import re
 import zipfile
@@ -173,13 +174,6 @@ _SERVICES = {
     },
 }
 _THEME_WEIGHTS = (10, 3, 2, 8, 4, 60, 6)
-_OUTCOMES = ("Upheld", "Partially Upheld", "Not Upheld", "Withdrawn")
-_DECISIONS = (
-    "Upheld",
-    "Not Upheld",
-    "Closed after initial enquiries",
-    "Referred back for local resolution",
-)
 _LEARNED = (  # (before, after) the team's name
     ("We should have kept the family informed of progress by ", ""),
     ("Records held by ", " were incomplete, so the decision was delayed"),
@@ -219,90 +213,37 @@ EQUALITY = {  # characteristic -> answer -> weight; every form answers every cha
     "Religion": {"Christian": 38, "No religion": 40, "Other religion": 4, "Prefer not to say": 18},
     "Disability": {"Yes": 18, "No": 64, "Prefer not to say": 18},
 }
-_MAPPING = """\
-# How this council's case system export maps to the pipeline's case model (a synthetic year
-# written by complaints.inputs.synthetic.write_case_export).
-
-[files]
-cases = "cases.csv"
-stages = "stages.csv"
-ombudsman = {ombudsman}
-compliments = "compliments.csv"
-equality = "equality.csv"
-
-[columns.cases]
-case_ref = "Case Reference"
-date_received = "Date Received"
-service = "Service Area"
-procedure = "Procedure"
-formality = "Type"
-complainant = "Complainant Type"
-child_in_care = "Child in Care"
-via_advocate = "Advocate Used"
-team = "Team"
-themes = "Themes"
-learning = "Learning Identified"
-learning_action = "Action Taken"
-remedy = "Remedy Paid"
-
-[columns.stages]
-case_ref = "Case Reference"
-stage = "Stage"
-date_requested = "Date Requested"
-date_responded = "Date Responded"
-extension_agreed = "Extension Agreed"
-outcome = "Outcome"
-
-[columns.ombudsman]
-lgsco_ref = "LGSCO Reference"
-case_ref = "Our Reference"
-service = "Service Area"
-date_notified = "Date Notified"
-date_decided = "Date Decided"
-decision = "Decision"
-remedy = "Remedy"
-
-[columns.compliments]
-date = "Date Received"
-service = "Service Area"
-
-[columns.equality]
-form_id = "Form ID"
-characteristic = "Question"
-answer = "Response"
-
-[labels.service]
-"Children's Social Care" = "social_care"
-"Education & Skills" = "non_social_care"
-"SEND & Inclusion" = "non_social_care"
-
-[labels.procedure]
-Statutory = "statutory"
-Corporate = "corporate"
-
-[labels.formality]
-Formal = "formal"
-Informal = "informal"
-
-[labels.outcome]
-Upheld = "fully_justified"
-"Partially Upheld" = "partly_justified"
-"Not Upheld" = "not_justified"
-Withdrawn = "withdrawn"
-
-[labels.decision]
-Upheld = "upheld"
-"Not Upheld" = "not_upheld"
-"Closed after initial enquiries" = "closed_after_initial_enquiries"
-"Referred back for local resolution" = "referred_back"
-
-[flags]
-yes = ["Yes", "Y"]
-no = ["No", "N", ""]
-
-[rules]
-stage1_deadline_working_days = 20
-"""
+#: The export's column headings: part -> canonical name -> heading.
+_HEADINGS = {
+    "cases": {"case_ref": "Case Reference", "date_received": "Date Received",
+              "service": "Service Area", "procedure": "Procedure", "formality": "Type",
+              "complainant": "Complainant Type", "child_in_care": "Child in Care",
+              "via_advocate": "Advocate Used", "team": "Team", "themes": "Themes",
+              "learning": "Learning Identified", "learning_action": "Action Taken",
+              "remedy": "Remedy Paid"},
+    "stages": {"case_ref": "Case Reference", "stage": "Stage", "date_requested": "Date Requested",
+               "date_responded": "Date Responded", "extension_agreed": "Extension Agreed",
+               "outcome": "Outcome"},
+    "ombudsman": {"lgsco_ref": "LGSCO Reference", "case_ref": "Our Reference",
+                  "service": "Service Area", "date_notified": "Date Notified",
+                  "date_decided": "Date Decided", "decision": "Decision", "remedy": "Remedy"},
+    "compliments": {"date": "Date Received", "service": "Service Area"},
+    "equality": {"form_id": "Form ID", "characteristic": "Question", "answer": "Response"},
+}  # fmt: skip
+#: The export's labels: column -> label -> canonical value (outcomes and decisions in the
+#: order the generator draws them).
+_LABELS = {
+    "service": {"Children's Social Care": "social_care", "Education & Skills": "non_social_care",
+                "SEND & Inclusion": "non_social_care"},
+    "procedure": {"Statutory": "statutory", "Corporate": "corporate"},
+    "formality": {"Formal": "formal", "Informal": "informal"},
+    "outcome": {"Upheld": "fully_justified", "Partially Upheld": "partly_justified",
+                "Not Upheld": "not_justified", "Withdrawn": "withdrawn"},
+    "decision": {"Upheld": "upheld", "Not Upheld": "not_upheld",
+                 "Closed after initial enquiries": "closed_after_initial_enquiries",
+                 "Referred back for local resolution": "referred_back"},
+}  # fmt: skip
+_FLAGS = {"yes": ["Yes", "Y"], "no": ["No", "N", ""]}
 _NAT = np.datetime64("NaT", "D")
 
 
@@ -448,8 +389,8 @@ def write_case_export(folder: Path, year: ReportingYear, seed: int = 12, scale: 
         compliments.append(
             pd.DataFrame(
                 {
-                    "Date Received": first + days(0, 364, k),
-                    "Service Area": rng.choice(spec["labels"], k),
+                    "date": first + days(0, 364, k),
+                    "service": rng.choice(spec["labels"], k),
                 }
             )
         )
@@ -476,9 +417,9 @@ def _stage(offset, mask, stage, asked, answered, extension, outcome) -> pd.DataF
     return pd.DataFrame(
         {
             "case": offset + rows,
-            "Stage": stage,
-            "Date Requested": asked[rows],
-            "Date Responded": answered[rows],
+            "stage": stage,
+            "date_requested": asked[rows],
+            "date_responded": answered[rows],
             "extension": extension[rows],
             "outcome": outcome[rows],
         }
@@ -523,65 +464,65 @@ def _write_export(folder, rng, cases, stages, lgsco, compliments, year, scale) -
     refs = "COM/" + number.astype(str).str.zfill(8)
     learning = cases["learning"].to_numpy()
     team = cases["team"].to_numpy()
+    files = {part: f"{part}.csv" for part in _HEADINGS}
     _csv(
-        folder / "cases.csv",
+        folder / files["cases"],
         {
-            "Case Reference": refs.to_numpy(),
-            "Date Received": _day_first(cases["received"]),
-            "Service Area": cases["service"],
-            "Procedure": cases["procedure"],
-            "Type": np.where(cases["formal"], "Formal", "Informal"),
-            "Complainant Type": cases["group"],
-            "Child in Care": np.where(cases["in_care"], "Yes", "No"),
-            "Advocate Used": np.where(cases["advocate"], "Yes", "No"),
-            "Team": team,
-            "Themes": cases["themes"],
-            "Learning Identified": _lookup(
+            "case_ref": refs.to_numpy(),
+            "date_received": _day_first(cases["received"]),
+            "service": cases["service"],
+            "procedure": cases["procedure"],
+            "formality": np.where(cases["formal"], "Formal", "Informal"),
+            "complainant": cases["group"],
+            "child_in_care": np.where(cases["in_care"], "Yes", "No"),
+            "via_advocate": np.where(cases["advocate"], "Yes", "No"),
+            "team": team,
+            "themes": cases["themes"],
+            "learning": _lookup(
                 np.char.add(learning.astype(str), np.char.add("|", team.astype(str))),
                 lambda key: _learned(*key.split("|")),
             ),
-            "Action Taken": np.array(["", *_DONE], dtype=object)[learning + 1],
-            "Remedy Paid": _money(cases["remedy"]),
+            "learning_action": np.array(["", *_DONE], dtype=object)[learning + 1],
+            "remedy": _money(cases["remedy"]),
         },
     )
-    stages = stages.sort_values(["Date Requested", "Stage"], kind="stable")
+    stages = stages.sort_values(["date_requested", "stage"], kind="stable")
     _csv(
-        folder / "stages.csv",
+        folder / files["stages"],
         {
-            "Case Reference": refs.loc[stages["case"]].to_numpy(),
-            "Stage": stages["Stage"],
-            "Date Requested": _iso(stages["Date Requested"]),
-            "Date Responded": _iso(stages["Date Responded"]),
-            "Extension Agreed": np.where(stages["extension"], "Y", "N"),
-            "Outcome": np.array([*_OUTCOMES, ""])[stages["outcome"]],
+            "case_ref": refs.loc[stages["case"]].to_numpy(),
+            "stage": stages["stage"],
+            "date_requested": _iso(stages["date_requested"]),
+            "date_responded": _iso(stages["date_responded"]),
+            "extension_agreed": np.where(stages["extension"], "Y", "N"),
+            "outcome": np.array([*_LABELS["outcome"], ""])[stages["outcome"]],
         },
     )
     lgsco = lgsco.sort_values("notified", kind="stable").reset_index(drop=True)
-    ombudsman = pd.DataFrame(
-        {
-            "LGSCO Reference": [
-                f"{year.start % 100:02d} {i // 1000 + 1:03d} {i % 1000:03d}"
-                for i in range(3, 3 + 7 * len(lgsco), 7)
-            ],
-            "Our Reference": refs.reindex(lgsco["case"]).fillna("").to_numpy(),
-            "Service Area": lgsco["service"],
-            "Date Notified": lgsco["notified"],
-            "Date Decided": lgsco["decided"],
-            "Decision": np.array([*_DECISIONS, ""])[lgsco["decision"]],
-            "Remedy": _money(lgsco["remedy"]),
-        }
-    )
-    if scale == 1:
+    ombudsman = {
+        "lgsco_ref": [
+            f"{year.start % 100:02d} {i // 1000 + 1:03d} {i % 1000:03d}"
+            for i in range(3, 3 + 7 * len(lgsco), 7)
+        ],
+        "case_ref": refs.reindex(lgsco["case"]).fillna("").to_numpy(),
+        "service": lgsco["service"],
+        "date_notified": lgsco["notified"],
+        "date_decided": lgsco["decided"],
+        "decision": np.array([*_LABELS["decision"], ""])[lgsco["decision"]],
+        "remedy": _money(lgsco["remedy"]),
+    }
+    if scale == 1:  # a workbook with Excel dates
+        files["ombudsman"] = {"path": "ombudsman.xlsx", "sheet": "LGSCO"}
         _xlsx(folder / "ombudsman.xlsx", "LGSCO", ombudsman)
-        where = '{ path = "ombudsman.xlsx", sheet = "LGSCO" }'
     else:
-        for column in ("Date Notified", "Date Decided"):
+        for column in ("date_notified", "date_decided"):
             ombudsman[column] = _iso(ombudsman[column])
-        _csv(folder / "ombudsman.csv", ombudsman)
-        where = '"ombudsman.csv"'
-    compliments = compliments.sort_values("Date Received", kind="stable")
-    compliments["Date Received"] = _day_first(compliments["Date Received"])
-    _csv(folder / "compliments.csv", compliments)
+        _csv(folder / files["ombudsman"], ombudsman)
+    compliments = compliments.sort_values("date", kind="stable")
+    _csv(
+        folder / files["compliments"],
+        {"date": _day_first(compliments["date"]), "service": compliments["service"]},
+    )
     forms = 400 * min(scale, 25)
     answers = {
         question: np.array(list(weights))[
@@ -590,16 +531,38 @@ def _write_export(folder, rng, cases, stages, lgsco, compliments, year, scale) -
         for question, weights in EQUALITY.items()
     }
     _csv(
-        folder / "equality.csv",
+        folder / files["equality"],
         {
-            "Form ID": np.repeat([f"EQ{i:06d}" for i in range(1, forms + 1)], len(EQUALITY)),
-            "Question": np.tile(list(EQUALITY), forms),
-            "Response": np.column_stack(list(answers.values())).ravel(),
+            "form_id": np.repeat([f"EQ{i:06d}" for i in range(1, forms + 1)], len(EQUALITY)),
+            "characteristic": np.tile(list(EQUALITY), forms),
+            "answer": np.column_stack(list(answers.values())).ravel(),
         },
     )
     mapping = folder / "cases-mapping.toml"
-    mapping.write_text(_MAPPING.replace("{ombudsman}", where), encoding="utf-8")
+    mapping.write_text(_mapping(files), encoding="utf-8")
     return mapping
+
+
+def _mapping(files: dict[str, object]) -> str:
+    """The ``cases-mapping.toml`` of the export: its files, headings, labels and flags."""
+
+    def toml(value: object) -> str:
+        if isinstance(value, dict):
+            return "{ " + ", ".join(f"{k} = {toml(v)}" for k, v in value.items()) + " }"
+        return json.dumps(value, ensure_ascii=False)
+
+    lines = [
+        "# How this council's case system export maps to the pipeline's case model",
+        "# (a synthetic year written by complaints.inputs.synthetic.write_case_export).",
+        "[files]",
+        *(f"{part} = {toml(where)}" for part, where in files.items()),
+    ]
+    for part, headings in _HEADINGS.items():
+        lines += ["", f"[columns.{part}]", *(f"{k} = {toml(v)}" for k, v in headings.items())]
+    for column, labels in _LABELS.items():
+        lines += ["", f"[labels.{column}]", *(f"{toml(k)} = {toml(v)}" for k, v in labels.items())]
+    lines += ["", "[flags]", *(f"{k} = {toml(v)}" for k, v in _FLAGS.items())]
+    return "\n".join([*lines, "", "[rules]", "stage1_deadline_working_days = 20", ""])
 
 
 def _learned(template: str, team: str) -> str:
@@ -607,23 +570,23 @@ def _learned(template: str, team: str) -> str:
 
 
 def _csv(path: Path, columns: dict) -> None:
-    """Write columns (name -> values) as CSV, quoted where needed, as a case system does."""
-    if isinstance(columns, pd.DataFrame):
-        columns = {name: columns[name] for name in columns.columns}
+    """Write columns (canonical name -> values) as CSV under the export's headings, quoted where
+    needed, as a case system does."""
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(columns)
+        writer.writerow(_HEADINGS[path.stem][c] for c in columns)
         writer.writerows(zip(*(np.asarray(v).tolist() for v in columns.values()), strict=True))
 
 
-def _xlsx(path: Path, sheet_name: str, frame: pd.DataFrame) -> None:
-    """Write ``frame`` as one sheet, dates as Excel dates; the same frame gives the same bytes
-    (openpyxl stamps the time of saving; the file's timestamps are fixed here)."""
+def _xlsx(path: Path, sheet_name: str, columns: dict) -> None:
+    """Write columns (canonical name -> values) as one sheet under the export's headings, dates
+    as Excel dates; the same columns give the same bytes (openpyxl stamps the time of saving;
+    the file's timestamps are fixed here)."""
     book = Workbook()
     sheet = book.active
     sheet.title = sheet_name
-    sheet.append(list(frame.columns))
-    for row in frame.itertuples(index=False):
+    sheet.append([_HEADINGS[path.stem][c] for c in columns])
+    for row in pd.DataFrame(dict(columns)).itertuples(index=False):
         sheet.append(
             [
                 None if pd.isna(v) else v.to_pydatetime() if isinstance(v, pd.Timestamp) else v
