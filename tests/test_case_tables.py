@@ -324,21 +324,28 @@ def figures(table_id: str, frame: pd.DataFrame, year: ReportingYear) -> dict[tup
 
 
 @pytest.fixture(scope="module", params=["2022-23", "2023-24"])
-def case_year(request, tmp_path_factory):
-    """A synthetic year's export, what the case route makes of it and what a person counts."""
+def export(request, tmp_path_factory):
+    """A synthetic year's export and what a person counts in it."""
     year = ReportingYear.parse(request.param)
     folder = tmp_path_factory.mktemp(f"raw-{year}") / str(year)
     write_case_export(folder, year)
+    return year, folder, count_by_hand(folder, year)
+
+
+@pytest.fixture(scope="module")
+def case_year(export):
+    """... and the tables the case route makes of it."""
+    year, folder, counted = export
     data, rules = read_cases(folder, year)
     tables = tables_from_cases(data, year, Settings.from_mapping(rules))
-    return year, folder, tables, count_by_hand(folder, year)
+    return year, folder, tables, counted
 
 
-def test_the_export_covers_the_cases_the_rules_are_about(case_year):
+def test_the_export_covers_the_cases_the_rules_are_about(export):
     """Stage 1 responses due across each bank holiday of the year, on the 20th and 21st working
     day; every outcome, stage and Ombudsman decision; cases open at the year's end; a stage 2
     in the year of a case received the year before."""
-    year, folder, _, counted = case_year
+    year, folder, counted = export
     first, last = date(year.start, 4, 1), date(year.start + 1, 3, 31)
     holidays_in_year = {d for d in BANK_HOLIDAYS if first <= d <= last - timedelta(45)}
     across = {
