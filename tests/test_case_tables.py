@@ -413,6 +413,55 @@ def test_the_learning_text_is_the_cases_own(case_year, table_id):
     assert set(got) == counted["texts"][table_id]
 
 
+def drilled(tables: dict, table_id: str, row: str) -> set[str]:
+    """The case references the drill-down lists behind one figure."""
+    refs = tables["case_refs"]
+    return set(refs.loc[(refs["table"] == table_id) & (refs["row"] == row), "case_ref"])
+
+
+def test_responses_due_across_a_bank_holiday_are_late_on_the_21st_working_day(case_year):
+    """Pinned on the cases answered on the 20th and 21st working day after the eve of each of
+    the year's bank holidays (Christmas 2022 with its substitute days, Easter and the 8 May
+    2023 coronation, ...): the drill-down of % overdue lists exactly the late ones."""
+    year, _, tables, counted = case_year
+    first, last = date(year.start, 4, 1), date(year.start + 1, 3, 31)
+    stage1 = [
+        s
+        for s in counted["stages"]
+        if s["Stage"] == "1" and s["responded"] and first <= s["case"]["received"] <= last
+    ]
+    for service in SERVICES:
+        mine = [s for s in stage1 if s["case"]["service"] == service]
+        late = {s["Case Reference"] for s in mine if s["days"] > 20}
+        got = drilled(tables, f"{service}_quarterly", "measure=overdue_pct; period=Total")
+        assert got == late
+    across = [
+        s
+        for s in stage1
+        if s["days"] in (20, 21) and any(s["requested"] < h < s["responded"] for h in BANK_HOLIDAYS)
+    ]
+    assert len(across) >= 10
+    got = drilled(tables, "non_social_care_quarterly", "measure=overdue_pct; period=Total")
+    got |= drilled(tables, "social_care_quarterly", "measure=overdue_pct; period=Total")
+    for s in across:
+        assert (s["Case Reference"] in got) == (s["days"] == 21), s["Case Reference"]
+
+
+def test_the_drill_down_lists_the_cases_behind_each_count(case_year):
+    year, _, tables, counted = case_year
+    for service in SERVICES:
+        for period in (*QUARTERS, "Total"):
+            mine = {
+                c["Case Reference"]
+                for c in counted["held"]
+                if c["service"] == service
+                and c["Type"] == "Formal"
+                and (period == "Total" or quarter(c["received"], year) == period)
+            }
+            row = f"measure=formal_complaints; period={period}"
+            assert drilled(tables, f"{service}_quarterly", row) == mine
+
+
 def test_the_quarters_of_each_count_add_up_to_its_total(case_year):
     """By construction: the published 2022-23 informal total did not."""
     year, _, tables, _ = case_year
