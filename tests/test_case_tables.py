@@ -310,14 +310,19 @@ def count_by_hand(folder: Path, year: ReportingYear) -> dict:
     return {"figures": dict(expected), "texts": texts, "stages": stages, "held": held}
 
 
+def key_of(table_id: str, row: pd.Series) -> tuple:
+    """A figure's key as in :data:`KEYS` (an outcome by its first word: fully, partly, not)."""
+    if table_id == "complaint_outcomes":
+        return (str(row["outcome"]).lower().split()[0].replace("partially", "partly"),)
+    return tuple(row[k] for k in KEYS[table_id])
+
+
 def figures(table_id: str, frame: pd.DataFrame, year: ReportingYear) -> dict[tuple, float]:
-    """The table's own-year figures keyed as in :data:`KEYS` (outcomes by their first word)."""
+    """The table's own-year figures, keyed by :func:`key_of`."""
     own = frame[frame["year"] == str(year)]
     out = {}
     for _, row in own.iterrows():
-        key = tuple(row[k] for k in KEYS[table_id])
-        if table_id == "complaint_outcomes":
-            key = (str(row["outcome"]).lower().split()[0].replace("partially", "partly"),)
+        key = key_of(table_id, row)
         assert key not in out, f"{table_id}: {key} given twice"
         out[key] = float(row["value"])
     return out
@@ -488,7 +493,7 @@ def fill_from_counts(workbook: Path, tables: dict, counted: dict, year: Reportin
         frame = tables[table_id]
         own = frame[frame["year"] == str(year)].sort_values("source_line", kind="stable")
         header = [*card.sheet_labels, *card.sheet_figures]
-        if not card.sheet_labels:  # free text: the cases' own learning
+        if not card.sheet_labels:  # free text: the cases' learning (as counted by hand, above)
             records = own[list(card.sheet_figures)].itertuples(index=False)
         elif card.sheet_figures == cards.QUARTERS:
             numbers = counted["figures"][table_id]
@@ -501,7 +506,7 @@ def fill_from_counts(workbook: Path, tables: dict, counted: dict, year: Reportin
             records = [
                 (
                     *(row[k] for k in card.sheet_labels),
-                    numbers[tuple(row[k] for k in KEYS[table_id])],
+                    numbers[key_of(table_id, row)],
                 )
                 for _, row in own.iterrows()
             ]
