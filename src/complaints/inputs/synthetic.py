@@ -371,6 +371,7 @@ def write_case_export(folder: Path, year: ReportingYear, seed: int = 12, scale: 
         decided = notified + days(20, 150, k)
         upheld = spec["upheld"]
         decision = rng.choice(4, k, p=(upheld, *(np.array([0.4, 0.4, 0.2]) * (1 - upheld))))
+        decision[decided > last] = -1  # still open at the year's end
         lgsco.append(
             pd.DataFrame(
                 {
@@ -378,10 +379,10 @@ def write_case_export(folder: Path, year: ReportingYear, seed: int = 12, scale: 
                     "service": rng.choice(spec["labels"], k),
                     "notified": notified,
                     "decided": np.where(decided <= last, decided, _NAT),
-                    "decision": np.where(decided <= last, decision, -1),
+                    "decision": decision,
                     "remedy": np.where(
                         (decision == 0) & (rng.random(k) < 0.6), rng.integers(2, 100, k) * 50, 0
-                    ),
+                    ),  # paid on upheld decisions
                 }
             )
         )
