@@ -391,6 +391,16 @@ def test_the_export_covers_the_cases_the_rules_are_about(export):
     assert 120 <= services["social_care"] <= 160 and 190 <= services["non_social_care"] <= 250
 
 
+def test_the_same_seed_writes_the_same_bytes(export, tmp_path):
+    year, folder, _ = export
+    again = write_case_export(tmp_path / "again", year).parent
+    assert sorted(p.name for p in again.iterdir()) == sorted(p.name for p in folder.iterdir())
+    for path in folder.iterdir():
+        assert (again / path.name).read_bytes() == path.read_bytes(), path.name
+    other = write_case_export(tmp_path / "other", year, seed=13).parent
+    assert (other / "cases.csv").read_bytes() != (folder / "cases.csv").read_bytes()
+
+
 def test_working_days_over_the_holidays_of_2022_and_2023():
     """The test's own count, pinned on the days the rules are easy to get wrong."""
     assert working_days(date(2022, 12, 23), date(2023, 1, 3)) == 4  # 26, 27 Dec, 2 Jan off
