@@ -105,24 +105,12 @@ def _split(total: int, parts: int, rng: random.Random) -> list[int]:
 # A case system's export of a year's cases (the case route's input)
 # ---------------------------------------------------------------------------------------------
 
-THEMES = (
-    "Communication",
-    "Data",
-    "Finance",
-    "Policy - Disagreement with Decision",
-    "Service Provision - Delay",
-    "Professional Practice/Quality of Service",
-    "Other",
-)
-GROUPS = (
-    "Parent",
-    "Grandparent",
-    "Foster Carer",
-    "Young Person",
-    "Advocate",
-    "Customer",
-    "Other Relative",
-)
+#: The report's themes, weighted as a synthetic year draws them (one to three a case).
+THEMES = {"Communication": 10, "Data": 3, "Finance": 2, "Policy - Disagreement with Decision": 8,
+          "Service Provision - Delay": 4, "Professional Practice/Quality of Service": 60,
+          "Other": 6}  # fmt: skip
+GROUPS = ("Parent", "Grandparent", "Foster Carer", "Young Person", "Advocate", "Customer",
+          "Other Relative")  # fmt: skip
 #: Per service, a year's cases (x scale): the export's labels, formal and informal cases,
 #: complainant groups' weights (as GROUPS), teams, the shares with a learning, in care, going on
 #: to stage 2 and (of those) 3, compliments, Ombudsman enquiries and the share upheld, and cases
@@ -130,50 +118,22 @@ GROUPS = (
 #: received the working day before each bank holiday, answered on the 20th and 21st working day.
 _SERVICES = {
     "social_care": {
-        "labels": ("Children's Social Care",),
-        "procedure": "Statutory",
-        "formal": 36,
-        "informal": 104,
-        "groups": (56, 8, 7, 4, 7, 13, 5),
-        "teams": (
-            "Chesil Locality",
-            "Dorchester Locality",
-            "Weymouth & Portland Locality",
-            "Purbeck Locality",
-            "North Dorset Locality",
-            "Children in Care Team",
-            "Care Leavers Team",
-            "Fostering Service",
-        ),
-        "learning": 0.2,
-        "in_care": 0.08,
-        "stage2": 0.08,
-        "stage3": 0.6,
-        "compliments": 44,
-        "lgsco": 6,
-        "upheld": 0.25,
-        "prior": 2,
-        "holiday_pairs": 0,
+        "labels": ("Children's Social Care",), "procedure": "Statutory",
+        "formal": 36, "informal": 104, "groups": (56, 8, 7, 4, 7, 13, 5),
+        "teams": ("Chesil Locality", "Dorchester Locality", "Weymouth & Portland Locality",
+                  "Purbeck Locality", "North Dorset Locality", "Children in Care Team",
+                  "Care Leavers Team", "Fostering Service"),
+        "learning": 0.2, "in_care": 0.08, "stage2": 0.08, "stage3": 0.6, "compliments": 44,
+        "lgsco": 6, "upheld": 0.25, "prior": 2, "holiday_pairs": 0,
     },
     "non_social_care": {
-        "labels": ("Education & Skills", "SEND & Inclusion"),
-        "procedure": "Corporate",
-        "formal": 150,
-        "informal": 70,
-        "groups": (66, 4, 1, 3, 2, 20, 4),
+        "labels": ("Education & Skills", "SEND & Inclusion"), "procedure": "Corporate",
+        "formal": 150, "informal": 70, "groups": (66, 4, 1, 3, 2, 20, 4),
         "teams": ("SEN Team", "School Admissions", "Home to School Transport", "Early Help"),
-        "learning": 0.3,
-        "in_care": 0.0,
-        "stage2": 0.08,
-        "stage3": 0.0,
-        "compliments": 60,
-        "lgsco": 35,
-        "upheld": 0.45,
-        "prior": 3,
-        "holiday_pairs": 1,
+        "learning": 0.3, "in_care": 0.0, "stage2": 0.08, "stage3": 0.0, "compliments": 60,
+        "lgsco": 35, "upheld": 0.45, "prior": 3, "holiday_pairs": 1,
     },
-}
-_THEME_WEIGHTS = (10, 3, 2, 8, 4, 60, 6)
+}  # fmt: skip
 _LEARNED = (  # (before, after) the team's name
     ("We should have kept the family informed of progress by ", ""),
     ("Records held by ", " were incomplete, so the decision was delayed"),
@@ -187,32 +147,15 @@ _DONE = (
     "Assessments are now shared 5 working days before meetings.",
 )
 EQUALITY = {  # characteristic -> answer -> weight; every form answers every characteristic
-    "Gender": {
-        "Female": 50,
-        "Male": 33,
-        "Self described or non binary": 1,
-        "Prefer not to say": 16,
-    },
-    "Age": {
-        "16-24": 4,
-        "25-34": 11,
-        "35-44": 15,
-        "45-54": 16,
-        "55-64": 17,
-        "65+": 12,
-        "Prefer not to say": 25,
-    },
-    "Sexuality": {
-        "Heterosexual": 67,
-        "Gay Man": 1,
-        "Gay Woman/Lesbian": 2,
-        "Bisexual": 2,
-        "Prefer not to say (selected)": 14,
-        "Left Blank": 14,
-    },
+    "Gender": {"Female": 50, "Male": 33, "Self described or non binary": 1,
+               "Prefer not to say": 16},
+    "Age": {"16-24": 4, "25-34": 11, "35-44": 15, "45-54": 16, "55-64": 17, "65+": 12,
+            "Prefer not to say": 25},
+    "Sexuality": {"Heterosexual": 67, "Gay Man": 1, "Gay Woman/Lesbian": 2, "Bisexual": 2,
+                  "Prefer not to say (selected)": 14, "Left Blank": 14},
     "Religion": {"Christian": 38, "No religion": 40, "Other religion": 4, "Prefer not to say": 18},
     "Disability": {"Yes": 18, "No": 64, "Prefer not to say": 18},
-}
+}  # fmt: skip
 #: The export's column headings: part -> canonical name -> heading.
 _HEADINGS = {
     "cases": {"case_ref": "Case Reference", "date_received": "Date Received",
@@ -429,13 +372,12 @@ def _stage(offset, mask, stage, asked, answered, extension, outcome) -> pd.DataF
 
 def _themes(rng: np.random.Generator, n: int) -> np.ndarray:
     """One to three distinct themes a case, weighted, joined by "; " as the export writes them."""
-    keys = np.log(_weights(_THEME_WEIGHTS)) + rng.gumbel(size=(n, len(THEMES)))
+    keys = np.log(_weights(list(THEMES.values()))) + rng.gumbel(size=(n, len(THEMES)))
     picked = np.argsort(-keys, axis=1)[:, :3]
     count = rng.choice([1, 2, 3], n, p=(0.6, 0.3, 0.1))
     code = ((count * 7 + picked[:, 0]) * 7 + picked[:, 1]) * 7 + picked[:, 2]
-    return _lookup(
-        code, lambda c: "; ".join(THEMES[(c // 7**k) % 7] for k in (2, 1, 0)[: c // 343])
-    )
+    names = list(THEMES)
+    return _lookup(code, lambda c: "; ".join(names[(c // 7**k) % 7] for k in (2, 1, 0)[: c // 343]))
 
 
 def _lookup(values, text) -> np.ndarray:
