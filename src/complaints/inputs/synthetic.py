@@ -240,15 +240,17 @@ def write_case_export(folder: Path, year: ReportingYear, seed: int = 12, scale: 
         outcome[np.r_[edges, np.flatnonzero(prior)]] = 2
         responded = after(received, worked)
         done = (responded <= last) & (outcome != 3)
+        extended = rng.random(n) < np.where(worked > 10, 0.4, 0.05)
         stages.append(
             _stage(
-                offset,
-                formal,
+                offset + np.flatnonzero(formal),
                 1,
                 received,
-                np.where(done, responded, _NAT),
-                rng.random(n) < np.where(worked > 10, 0.4, 0.05),
-                np.where(done | (outcome == 3), outcome, -1),
+                responded,
+                done,
+                extended,
+                outcome,
+                formal,
             )
         )
         asked = np.where(prior, first + days(0, 20, n), responded + days(1, 20, n))
@@ -256,15 +258,17 @@ def write_case_export(folder: Path, year: ReportingYear, seed: int = 12, scale: 
         worked = rng.choice(np.r_[8:71], n, p=_weights([4] * 18 + [1] * 45))
         responded = after(asked, worked)
         done = responded <= last
+        extended = rng.random(n) < np.where(worked > 25, 0.5, 0.1)
         stages.append(
             _stage(
-                offset,
-                go,
+                offset + np.flatnonzero(go),
                 2,
                 asked,
-                np.where(done, responded, _NAT),
-                rng.random(n) < np.where(worked > 25, 0.5, 0.1),
-                np.where(done, rng.choice(3, n, p=(0.2, 0.3, 0.5)), -1),
+                responded,
+                done,
+                extended,
+                rng.choice(3, n, p=(0.2, 0.3, 0.5)),
+                go,
             )
         )
         asked = responded + days(1, 20, n)
@@ -273,13 +277,14 @@ def write_case_export(folder: Path, year: ReportingYear, seed: int = 12, scale: 
         done = responded <= last
         stages.append(
             _stage(
-                offset,
-                go,
+                offset + np.flatnonzero(go),
                 3,
                 asked,
-                np.where(done, responded, _NAT),
+                responded,
+                done,
                 np.zeros(n, bool),
-                np.where(done, rng.choice(3, n, p=(0.2, 0.3, 0.5)), -1),
+                rng.choice(3, n, p=(0.2, 0.3, 0.5)),
+                go,
             )
         )
         group = rng.choice(len(GROUPS), n, p=_weights(spec["groups"]))
@@ -356,16 +361,17 @@ def _weights(weights) -> np.ndarray:
     return weights / weights.sum()
 
 
-def _stage(offset, mask, stage, asked, answered, extension, outcome) -> pd.DataFrame:
-    rows = np.flatnonzero(mask)
+def _stage(cases, stage, asked, answered, done, extension, outcome, mask) -> pd.DataFrame:
+    """The stage rows of the cases ``mask`` picks: no response or outcome where not ``done``
+    (still open at the year's end), except a withdrawal's outcome."""
     return pd.DataFrame(
         {
-            "case": offset + rows,
+            "case": cases,
             "stage": stage,
-            "date_requested": asked[rows],
-            "date_responded": answered[rows],
-            "extension": extension[rows],
-            "outcome": outcome[rows],
+            "date_requested": asked[mask],
+            "date_responded": np.where(done, answered, _NAT)[mask],
+            "extension": extension[mask],
+            "outcome": np.where(done | (outcome == 3), outcome, -1)[mask],
         }
     )
 
