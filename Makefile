@@ -12,9 +12,11 @@ JOBS   ?=
 # The edition: empty or internal (the report as published, reports/YEAR/), or public
 # (disclosure control; only the report's HTML, tables and charts, in reports/YEAR-public/).
 EDITION ?=
-# make demo: a synthetic case extract for DEMO_YEAR, after the real 2022-23, all under DEMO.
-DEMO      := reports/.scratch/demo
-DEMO_YEAR := 2023-24
+# make demo: a synthetic case extract for DEMO_YEAR after the real 2022-23: inputs and clean
+# tables under DEMO_DATA, reports under DEMO_REPORTS (never data/raw, data/clean, reports/<year>).
+DEMO_DATA    := data/interim/demo
+DEMO_REPORTS := reports/.scratch/demo
+DEMO_YEAR    := 2023-24
 
 .DEFAULT_GOAL := help
 .PHONY: help setup setup-dev report demo clean-data validate test test-fast lint format docs lab clean benchmark
@@ -43,14 +45,14 @@ setup-dev: setup $(VENV)/.dev ## Add developer tools (pytest, ruff, nbstripout, 
 report: setup ## Produce the report for YEAR (default: latest year held; several: YEAR="2022-23 2023-24" JOBS=2; EDITION=public)
 	$(BIN)/complaints run $(foreach y,$(YEAR),--year $(y)) $(if $(JOBS),--jobs $(JOBS),) $(if $(EDITION),--edition $(EDITION),)
 
-demo: setup ## Report a synthetic case extract for 2023-24 in reports/.scratch/demo/ (data/ and reports/<year>/ untouched)
-	rm -rf $(DEMO)
-	mkdir -p $(DEMO)/raw/2022-23
-	cp data/raw/2022-23/*.txt $(DEMO)/raw/2022-23/
-	$(BIN)/python -m complaints.inputs.synthetic $(DEMO)/raw/$(DEMO_YEAR) $(DEMO_YEAR)
-	$(BIN)/complaints run --year 2022-23 --year $(DEMO_YEAR) --reports-root $(DEMO)/reports \
-		-p raw_root=$(DEMO)/raw -p clean_root=$(DEMO)/clean $(if $(JOBS),--jobs $(JOBS),)
-	@echo "The demo report: $(DEMO)/reports/$(DEMO_YEAR)/index.html"
+demo: setup ## Report a synthetic case extract for 2023-24 in reports/.scratch/demo/ (real years untouched)
+	rm -rf $(DEMO_DATA) $(DEMO_REPORTS)
+	mkdir -p $(DEMO_DATA)/raw/2022-23
+	cp data/raw/2022-23/*.txt $(DEMO_DATA)/raw/2022-23/
+	$(BIN)/python -m complaints.inputs.synthetic $(DEMO_DATA)/raw/$(DEMO_YEAR) $(DEMO_YEAR)
+	$(BIN)/complaints run --year 2022-23 --year $(DEMO_YEAR) --reports-root $(DEMO_REPORTS) \
+		-p raw_root=$(DEMO_DATA)/raw -p clean_root=$(DEMO_DATA)/clean $(if $(JOBS),--jobs $(JOBS),)
+	@echo "The demo report: $(DEMO_REPORTS)/$(DEMO_YEAR)/index.html"
 
 clean-data: setup ## Only extract YEAR's raw input into data/clean/YEAR/
 	$(BIN)/complaints clean $(if $(YEAR),--year $(YEAR),)
@@ -80,4 +82,4 @@ benchmark: setup ## Time cold, cached and multi-year runs against the floor (~15
 	$(BIN)/python benchmarks/benchmark.py
 
 clean: ## Remove generated data and reports (never data/raw)
-	rm -rf data/clean/*/ reports/*/ reports/.cache reports/.staging reports/.scratch
+	rm -rf data/clean/*/ reports/*/ reports/.cache reports/.staging reports/.scratch $(DEMO_DATA)
