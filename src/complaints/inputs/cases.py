@@ -20,7 +20,6 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from complaints import paths, words
@@ -155,8 +154,11 @@ class Mapping:
         return paths.relative_to_project(self.path)
 
 
-def _line_of(text: str, key: str) -> int | None:
-    return next((n for n, line in enumerate(text.splitlines(), 1) if key in line), None)
+def _line_of(text: str, key: str, section: str) -> int | None:
+    """The line of the file naming ``key`` (in table ``[section]`` if there is one)."""
+    lines = text.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.strip() == f"[{section}]"), 0)
+    return next((n for n, line in enumerate(lines[start:], start + 1) if key in line), None)
 
 
 def load_mapping(folder: Path) -> Mapping:
@@ -180,8 +182,8 @@ def load_mapping(folder: Path) -> Mapping:
             hint='write key = "text" (double quotes), one per line; see the comments in the file',
         ) from None
 
-    def refuse(message: str, key: str) -> InputError:
-        return InputError(message, file=where, line=_line_of(text, key))
+    def refuse(message: str, key: str, section: str = "") -> InputError:
+        return InputError(message, file=where, line=_line_of(text, key, section))
 
     def section(name: str, known: tuple[str, ...], within: dict = spec) -> dict:
         value = within.get(name, {})
@@ -192,11 +194,7 @@ def load_mapping(folder: Path) -> Mapping:
             raise refuse(f"[{name}] has {unknown[0]!r}: expected one of {', '.join(known)}", name)
         return value
 
-    unknown = [k for k in spec if k not in ("files", "columns", "labels", "flags", "rules")]
-    if unknown:
-        raise refuse(
-            f"unknown section [{unknown[0]}]: expected files, columns, labels, ...", unknown[0]
-        )
+    section("the file", ("files", "columns", "labels", "flags", "rules"), {"the file": spec})
     files = {}
     for part, entry in section("files", FILE_PARTS).items():
         name, sheet = (entry, None) if isinstance(entry, str) else (None, None)
@@ -215,12 +213,9 @@ def load_mapping(folder: Path) -> Mapping:
     for part in FILE_PARTS:
         given = section(part, tuple(export_columns(part)), given_columns)
         for column, heading in given.items():
-            if not isinstance(heading, str):
-                raise refuse(
-                    f"[columns.{part}] {column}: the heading must be text in quotes", column
-                )
-            if not heading.strip() and _kind(part, column) in ("ref", "date", "label"):
-                raise refuse(f'[columns.{part}] {column} cannot be "": every export has it', column)
+            if not str(heading).strip() and _kind(part, column) in ("ref", "date", "label"):
+                problem = f'[columns.{part}] {column} cannot be "": every export has it'
+                raise refuse(problem, column, f"columns.{part}")
         columns[part] = {c: str(given.get(c, c)).strip() for c in export_columns(part)}
     labels = {}
     given_labels = section("labels", tuple(LABELS))
@@ -232,17 +227,13 @@ def load_mapping(folder: Path) -> Mapping:
                     f"[labels.{column}] {label!r} = {value!r}: the value must be one of "
                     f"{', '.join(values)}",
                     label,
+                    f"labels.{column}",
                 )
-        labels[column] = {**{v: v for v in values}, **given}
-    flags_given = {**DEFAULT_FLAGS, **section("flags", ("yes", "no"))}
-    flags: dict[str, bool] = {}
-    for answer in ("yes", "no"):
-        words_given = flags_given[answer]
-        if not isinstance(words_given, list) or not all(isinstance(w, str) for w in words_given):
-            raise refuse(f'[flags] {answer}: expected a list such as ["Yes", "Y"]', answer)
-        for word in words_given:
-            if flags.setdefault(word.strip().lower(), answer == "yes") != (answer == "yes"):
-                raise refuse(f"[flags] {word!r} is both a yes and a no", answer)
+        labels[column] = {**given, **{v: v for v in values if v not in given}}
+    given_flags = {**DEFAULT_FLAGS, **section("flags", ("yes", "no"))}
+    if not all(isinstance(given_flags[a], list) for a in ("yes", "no")):
+        raise refuse('[flags]: expected yes = ["Yes", "Y"] and no = ["No", "N", ""]', "flags")
+    flags = {str(w).strip().lower(): a == "yes" for a in ("no", "yes") for w in given_flags[a]}
     return Mapping(path, files, columns, labels, flags, section("rules", ()))
 
 
@@ -278,7 +269,7 @@ def _read_sheet(file: Path, sheet: str | None, mapping: Mapping) -> tuple[pd.Dat
                     file=where,
                     hint=fix,
                 )
-            raw = book.parse(sheet, dtype=object, header=0).map(_cell_text)
+            raw = pd.read_excel(book, sheet_name=sheet, dtype=object).map(_cell_text)
             where += f"#{sheet}"
     else:
         try:
@@ -359,6 +350,25 @@ def _parse(text: pd.Series, kind: str, column: str, refuse, mapping: Mapping) ->
     return text.mask(empty).astype("string")
 
 
+def _column(
+    cells: pd.Series, kind: str, column: str, heading: str, where: str, mapping: Mapping
+) -> pd.api.extensions.ExtensionArray:
+    """One column of the export parsed, each distinct value once (an export repeats its labels,
+    dates and flags); a bad value is refused naming its first row."""
+    codes, distinct = pd.factorize(cells.to_numpy(dtype=object))
+    text = pd.Series(distinct, dtype="str").str.strip()
+
+    def refuse(bad: pd.Series, problem: str) -> None:
+        rows = bad.to_numpy(dtype=bool)[codes]
+        if rows.any():
+            first = int(rows.argmax())
+            value = text[codes[first]]
+            problem = f"{value!r} {problem}" if value else f"the cell is empty {problem}"
+            raise InputError(problem, file=where, row=int(cells.index[first]), column=heading)
+
+    return _parse(text, kind, column, refuse, mapping).array.take(codes)
+
+
 def _frame(
     raw: pd.DataFrame, part: str, where: str, mapping: Mapping, headings: dict[str, str]
 ) -> pd.DataFrame:
@@ -369,21 +379,14 @@ def _frame(
     for column, heading in headings.items():
         if heading and heading.lower() not in found:
             raise InputError(
-                f'row 1: no column "{heading}" (the {part} {column.replace("_", " ")}) — the '
+                f'no column "{heading}" (the {part} {column.replace("_", " ")}) — the '
                 f"columns are {', '.join(repr(c) for c in raw.columns) or 'none'}; give its "
                 f'heading as {column} = "…" in [columns.{part}] of {mapping.where}',
                 file=where,
+                row=1,
             )
         cells = raw[found[heading.lower()]] if heading else pd.Series("", index=raw.index)
-        text = cells.astype("str").str.strip()
-
-        def refuse(bad: pd.Series, problem: str, text=text, heading=heading or column) -> None:
-            if bad.any():
-                row = bad.idxmax()
-                value = f"{text[row]!r}" if text[row] else "the cell is empty"
-                raise InputError(f'row {row}, column "{heading}": {value} {problem}', file=where)
-
-        out[column] = _parse(text, _kind(part, column), column, refuse, mapping)
+        out[column] = _column(cells, _kind(part, column), column, heading or column, where, mapping)
     frame = pd.DataFrame(out, index=raw.index)
     frame["source_file"] = pd.Series(where, index=raw.index, dtype="string")
     frame["source_row"] = raw.index.to_numpy(dtype="int64")
@@ -402,10 +405,11 @@ def _read_part(mapping: Mapping, part: str) -> pd.DataFrame:
 
 def _themes(cases: pd.DataFrame) -> pd.DataFrame:
     """One row per theme of a case, from the cases' themes cell (split on ``;``)."""
-    split = cases[THEMES].str.split(";").explode().str.strip()
-    keep = split.notna() & split.ne("")
-    themes = cases.loc[split.index[keep], ["case_ref", "source_file", "source_row"]]
-    themes.insert(1, "theme", pd.array(split[keep], dtype="string"))
+    codes, distinct = pd.factorize(cases[THEMES].fillna(""))
+    split = pd.Series([[t.strip() for t in cell.split(";") if t.strip()] for cell in distinct])
+    split = split.take(codes).set_axis(cases.index).explode().dropna()
+    themes = cases.loc[split.index, ["case_ref", "source_file", "source_row"]]
+    themes.insert(1, "theme", pd.array(split, dtype="string"))
     themes = themes.reset_index(drop=True)
     headings = cases.attrs["headings"]
     themes.attrs["headings"] = {"case_ref": headings["case_ref"], "theme": headings[THEMES]}
@@ -438,7 +442,7 @@ def _day(value: object) -> str:
 def _refuse_at(frame: pd.DataFrame, row: int, column: str, message: str) -> InputError:
     heading = frame.attrs.get("headings", {}).get(column, column)
     where = frame["source_file"].iloc[0] if len(frame) else None
-    return InputError(f'row {row}, column "{heading}": {message}', file=where)
+    return InputError(message, file=where, row=row, column=heading)
 
 
 def _expectations(gx, year: ReportingYear) -> dict[str, list]:
@@ -521,7 +525,7 @@ def _gx_failure(frame: pd.DataFrame, result) -> InputError:
 
 def _check_with_gx(data: CaseData, year: ReportingYear) -> None:
     """Run the GX expectations on each part (GX's ephemeral context of the validation stage)."""
-    from complaints.checks.validation import gx_context
+    from complaints.checks.validation import _columns_of, gx_context
 
     context = gx_context()
     fmt = {"result_format": "COMPLETE", "unexpected_index_column_names": ["source_row"]}
@@ -530,7 +534,9 @@ def _check_with_gx(data: CaseData, year: ReportingYear) -> None:
         if frame.empty:
             continue
         suite = context["gx"].ExpectationSuite(name=f"cases_{part}", expectations=expectations)
-        batch = context["batch"].get_batch(batch_parameters={"dataframe": frame})
+        checked = {c for e in expectations for c in _columns_of(e.configuration.kwargs)}
+        checked = frame.loc[:, [c for c in frame.columns if c in checked or c == "source_row"]]
+        batch = context["batch"].get_batch(batch_parameters={"dataframe": checked})
         result = batch.validate(suite, result_format=fmt)
         failed = [r for r in result.results if not r.success]
         if failed:  # the first in the list's order (GX does not keep it)
@@ -571,7 +577,7 @@ def _check_stages(data: CaseData) -> None:
             stages,
             row["source_row"],
             "stage",
-            f"{stage} is a stage {stage} of case {ref!r}, which has no stage {stage - 1} — add "
+            f"'{stage}': case {ref!r} has no stage {stage - 1} before this stage {stage} — add "
             "the earlier stage or correct the stage",
         )
     answered = row["date_responded_before"]
@@ -685,7 +691,7 @@ def mapping_template() -> str:
         "",
         "[rules]",
         "# The council's own stage 1 deadline in working days, which decides % overdue:",
-        "# 20 for every complaint (Dorset), or 10 to apply the statutory 10 (20 with an extension).",
+        "# 20 for every complaint (Dorset), or 10: the statutory 10 (20 with an extension).",
         f"stage1_deadline_working_days = {DEFAULT_RULES['stage1_deadline_working_days']}",
         "# The complainant labels that mean a child or young person complained directly.",
         f"child_complainants = {_toml(DEFAULT_RULES['child_complainants'])}",
