@@ -493,34 +493,23 @@ def _expectations(gx, year: ReportingYear) -> dict[str, list]:
 
 def _gx_failure(frame: pd.DataFrame, result) -> InputError:
     """The first row a failed expectation names, told in one line."""
-    config, found = result.expectation_config, result.result or {}
-    meta, kwargs = config.meta, config.kwargs
-    rows = sorted(int(i["source_row"]) for i in found.get("unexpected_index_list") or [])
+    meta, kwargs = result.expectation_config.meta, result.expectation_config.kwargs
+    rows = sorted(int(i["source_row"]) for i in result.result["unexpected_index_list"])
     at = frame.set_index("source_row")
     if meta["kind"] == "repeated":
         columns = kwargs.get("column_list") or [kwargs["column"]]
         key = at.loc[rows[0], columns]
-        same = at.index[(at[columns] == key).all(axis=1)].tolist()
-        value = " ".join(f"{v!r}" for v in key)
-        return _refuse_at(
-            frame,
-            same[1],
-            columns[-1],
-            f"{value} is repeated (also row {same[0]}) — give each {meta['what']} one row, "
-            "with its own reference",
-        )
+        first, again = at.index[(at[columns] == key).all(axis=1)][:2]
+        problem = f"{' '.join(repr(v) for v in key)} is repeated (also row {first}) — give "
+        problem += f"each {meta['what']} one row, with its own reference"
+        return _refuse_at(frame, again, columns[-1], problem)
     if meta["kind"] == "after":
         value = at.loc[rows[0], kwargs["column"]]
         return _refuse_at(frame, rows[0], kwargs["column"], f"{_day(value)} {meta['problem']}")
     later, earlier = kwargs["column_A"], kwargs["column_B"]
-    heading = frame.attrs.get("headings", {}).get(earlier, earlier)
-    return _refuse_at(
-        frame,
-        rows[0],
-        later,
-        f"{_day(at.loc[rows[0], later])} is before {_day(at.loc[rows[0], earlier])}, the "
-        f'"{heading}" — correct whichever date is wrong',
-    )
+    problem = f"{_day(at.loc[rows[0], later])} is before {_day(at.loc[rows[0], earlier])}, the "
+    problem += f'"{frame.attrs["headings"][earlier]}" — correct whichever date is wrong'
+    return _refuse_at(frame, rows[0], later, problem)
 
 
 def _check_with_gx(data: CaseData, year: ReportingYear) -> None:
@@ -546,17 +535,11 @@ def _check_with_gx(data: CaseData, year: ReportingYear) -> None:
 def _check_stages(data: CaseData) -> None:
     """Stages belong to cases of the cases file and follow each other (pandas: two rows)."""
     stages, cases = data.stages, data.cases
-    unknown = ~stages["case_ref"].isin(cases["case_ref"])
-    if unknown.any():
-        row = stages[unknown].iloc[0]
-        where = cases["source_file"].iloc[0] if len(cases) else "the cases file"
-        raise _refuse_at(
-            stages,
-            row["source_row"],
-            "case_ref",
-            f"{row['case_ref']!r} is not a case in {where} — add the case there or correct "
-            "the reference",
-        )
+    unknown = stages[~stages["case_ref"].isin(cases["case_ref"])]
+    if len(unknown):
+        ref, where = unknown["case_ref"].iloc[0], cases["source_file"].iloc[0] if len(cases) else ""
+        problem = f"{ref!r} is not a case in {where} — add the case there or correct the reference"
+        raise _refuse_at(stages, unknown["source_row"].iloc[0], "case_ref", problem)
     before = stages.loc[:, ["case_ref", "stage", "date_responded", "source_row"]]
     later = stages[stages["stage"] > 1].merge(
         before.assign(stage=before["stage"] + 1),
@@ -571,25 +554,15 @@ def _check_stages(data: CaseData) -> None:
     if bad.empty:
         return
     row = bad.iloc[0]
-    stage, ref = int(row["stage"]), row["case_ref"]
+    stage, ref, at = int(row["stage"]), row["case_ref"], row["source_row"]
     if row["_merge"] == "left_only":
-        raise _refuse_at(
-            stages,
-            row["source_row"],
-            "stage",
-            f"'{stage}': case {ref!r} has no stage {stage - 1} before this stage {stage} — add "
-            "the earlier stage or correct the stage",
-        )
+        problem = f"'{stage}': case {ref!r} has no stage {stage - 1} before this stage {stage}"
+        raise _refuse_at(stages, at, "stage", f"{problem} — add it or correct the stage")
     answered = row["date_responded_before"]
     when = f"answered on {_day(answered)}" if pd.notna(answered) else "still open"
-    raise _refuse_at(
-        stages,
-        row["source_row"],
-        "date_requested",
-        f"{_day(row['date_requested'])}: stage {stage} of case {ref!r} is requested before "
-        f"its stage {stage - 1} was answered (row {int(row['source_row_before'])}, {when}) — "
-        "correct the dates",
-    )
+    problem = f"{_day(row['date_requested'])}: stage {stage} of case {ref!r} is requested before "
+    problem += f"its stage {stage - 1} was answered (row {int(row['source_row_before'])}, {when})"
+    raise _refuse_at(stages, at, "date_requested", f"{problem} — correct the dates")
 
 
 def check_cases(data: CaseData, year: ReportingYear) -> list[str]:
@@ -609,12 +582,10 @@ def check_cases(data: CaseData, year: ReportingYear) -> list[str]:
     refs = list(dict.fromkeys(stages.loc[still_open, "case_ref"]))
     if not refs:
         return []
-    listed = refs[:MAX_LISTED] + (
-        [f"{len(refs) - MAX_LISTED} more"] if len(refs) > MAX_LISTED else []
-    )
+    more = [f"{len(refs) - MAX_LISTED} more"] if len(refs) > MAX_LISTED else []
     warning = (
         f"{len(refs)} case(s) still open at the end of {year} (a stage without a response by "
-        f"{_day(end)}), counted as received: {words.join_words(listed)}"
+        f"{_day(end)}), counted as received: {words.join_words(refs[:MAX_LISTED] + more)}"
     )
     log.warning(warning)
     return [warning]
