@@ -346,8 +346,8 @@ def _parse(text: pd.Series, kind: str, column: str, refuse, mapping: Mapping) ->
             f"{', '.join(repr(k) for k in known)}) — add it to [labels.{column}] in "
             f"{mapping.where}",
         )
-        return values.astype("string")
-    return text.mask(empty).astype("string")
+        return values.astype("str")
+    return text.mask(empty).astype("str")
 
 
 def _column(
@@ -388,7 +388,7 @@ def _frame(
         cells = raw[found[heading.lower()]] if heading else pd.Series("", index=raw.index)
         out[column] = _column(cells, _kind(part, column), column, heading or column, where, mapping)
     frame = pd.DataFrame(out, index=raw.index)
-    frame["source_file"] = pd.Series(where, index=raw.index, dtype="string")
+    frame["source_file"] = pd.Series(where, index=raw.index, dtype="str")
     frame["source_row"] = raw.index.to_numpy(dtype="int64")
     frame = frame.reset_index(drop=True)
     frame.attrs["headings"] = {c: h or c for c, h in headings.items()}
@@ -409,7 +409,7 @@ def _themes(cases: pd.DataFrame) -> pd.DataFrame:
     split = pd.Series([[t.strip() for t in cell.split(";") if t.strip()] for cell in distinct])
     split = split.take(codes).set_axis(cases.index).explode().dropna()
     themes = cases.loc[split.index, ["case_ref", "source_file", "source_row"]]
-    themes.insert(1, "theme", pd.array(split, dtype="string"))
+    themes.insert(1, "theme", pd.array(split, dtype="str"))
     themes = themes.reset_index(drop=True)
     headings = cases.attrs["headings"]
     themes.attrs["headings"] = {"case_ref": headings["case_ref"], "theme": headings[THEMES]}
