@@ -349,6 +349,10 @@ BAD = {
         [("Case Export.csv", 4, "Case Reference", "C-2")],
         ["Case Export.csv", "row 4", 'column "Case Reference"', "'C-2' is repeated (also row 3)"],
     ),
+    "repeated stage": (
+        [("Stages.csv", 4, "Case Reference", "C-1")],
+        ["Stages.csv", "row 4", 'column "Stage"', "stage 1 of case 'C-1' is repeated (also row 2)"],
+    ),
     "stage of a case not in the cases file": (
         [("Stages.csv", 4, "Case Reference", "C-9")],
         [

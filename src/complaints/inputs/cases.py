@@ -500,8 +500,10 @@ def _gx_failure(frame: pd.DataFrame, result) -> InputError:
         columns = kwargs.get("column_list") or [kwargs["column"]]
         key = at.loc[rows[0], columns]
         first, again = at.index[(at[columns] == key).all(axis=1)][:2]
-        problem = f"{' '.join(repr(v) for v in key)} is repeated (also row {first}) — give "
-        problem += f"each {meta['what']} one row, with its own reference"
+        value = (
+            f"stage {key.iloc[-1]} of case {key.iloc[0]!r}" if len(key) > 1 else repr(key.iloc[0])
+        )
+        problem = f"{value} is repeated (also row {first}) — give each {meta['what']} one row"
         return _refuse_at(frame, again, columns[-1], problem)
     if meta["kind"] == "after":
         value = at.loc[rows[0], kwargs["column"]]
