@@ -264,6 +264,17 @@ def test_a_year_without_equality_forms_has_none(export):
     assert data.equality.empty and list(data.equality.columns)[:3] == list(MODEL["equality"])
 
 
+def test_a_column_the_export_does_not_have_is_mapped_to_nothing(export):
+    mapping = export / MAPPING_FILE
+    text = mapping.read_text(encoding="utf-8")
+    text = text.replace('via_advocate = "Advocate"', 'via_advocate = ""')
+    mapping.write_text(text.replace('remedy = "Remedy"', 'remedy = ""'), encoding="utf-8")
+    data, _ = read_cases(export, YEAR)
+    assert list(data.cases["via_advocate"]) == [False] * 4  # C-2 said Y, in a column not read
+    assert list(data.cases["remedy"]) == [0.0] * 4
+    assert list(data.ombudsman["remedy"]) == [0.0, 0.0]  # both parts' remedy mapped to ""
+
+
 def test_cases_still_open_at_the_years_end_are_a_warning(export, caplog):
     data, _ = read_cases(export, YEAR)
     with caplog.at_level(logging.WARNING):
@@ -449,6 +460,7 @@ def test_the_command_line_refuses_a_bad_export_and_leaves_other_years_alone(
 
 def test_the_mapping_file_selects_the_case_route(export):
     (export / "notes.txt").write_text("not an input", encoding="utf-8")
+    (export / "Cases 2023-24.xlsx").write_bytes(b"an export workbook the mapping does not name")
     assert find_raw_input(YEAR, export.parent) == export / MAPPING_FILE
 
 

@@ -198,14 +198,10 @@ def load_mapping(folder: Path) -> Mapping:
     section("the file", ("files", "columns", "labels", "flags", "rules"), {"the file": spec})
     files = {}
     for part, entry in section("files", FILE_PARTS).items():
-        name, sheet = (entry, None) if isinstance(entry, str) else (None, None)
-        if isinstance(entry, dict) and set(entry) <= {"path", "sheet"}:
-            name, sheet = entry.get("path"), entry.get("sheet")
-        if not isinstance(name, str) or not isinstance(sheet, (str, type(None))):
-            raise refuse(
-                f'[files] {part}: expected "file.csv" or {{ path = "…", sheet = "…" }}', part
-            )
-        files[part] = (path.parent / name, sheet)
+        entry = {"path": entry} if isinstance(entry, str) else entry
+        if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
+            raise refuse(f'[files] {part}: write "file.csv" or {{ path = "…", sheet = "…" }}', part)
+        files[part] = (path.parent / entry["path"], entry.get("sheet"))
     for part in FILE_PARTS:
         if part not in files and part not in OPTIONAL_PARTS:
             files[part] = (path.parent / f"{part}.csv", None)
@@ -224,12 +220,8 @@ def load_mapping(folder: Path) -> Mapping:
         given = section(column, (), given_labels)
         for label, value in given.items():
             if value not in values:
-                raise refuse(
-                    f"[labels.{column}] {label!r} = {value!r}: the value must be one of "
-                    f"{', '.join(values)}",
-                    label,
-                    f"labels.{column}",
-                )
+                problem = f"[labels.{column}] {label!r} = {value!r}: the value must be one of "
+                raise refuse(problem + ", ".join(values), label, f"labels.{column}")
         labels[column] = {**given, **{v: v for v in values if v not in given}}
     given_flags = {**DEFAULT_FLAGS, **section("flags", ("yes", "no"))}
     if not all(isinstance(given_flags[a], list) for a in ("yes", "no")):
