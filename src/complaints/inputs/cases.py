@@ -233,19 +233,6 @@ def load_mapping(folder: Path) -> Mapping:
 # --- reading the export ---------------------------------------------------------------------
 
 
-def _cell_text(value: object) -> str:
-    """An Excel cell as text: dates as ISO dates, whole numbers without ``.0``."""
-    if words.is_missing(value):
-        return ""
-    if hasattr(value, "date") and callable(value.date):
-        return value.date().isoformat()
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
 def _read_sheet(file: Path, sheet: str | None, mapping: Mapping) -> tuple[pd.DataFrame, str]:
     """A part's file as text cells, indexed by the row number the spreadsheet shows, and how
     the file is named in messages and provenance (``path#sheet`` for a workbook's sheet)."""
@@ -262,7 +249,8 @@ def _read_sheet(file: Path, sheet: str | None, mapping: Mapping) -> tuple[pd.Dat
                     file=where,
                     hint=fix,
                 )
-            raw = pd.read_excel(book, sheet_name=sheet, dtype=object).map(_cell_text)
+            # as text: a date cell reads as 2023-04-03 00:00:00 (ISO), a number as 45019
+            raw = pd.read_excel(book, sheet_name=sheet, dtype=str, na_filter=False)
             where += f"#{sheet}"
     else:
         try:
