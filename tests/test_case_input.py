@@ -317,7 +317,7 @@ BAD = {
     ),
     "empty date": (
         [("Case Export.csv", 5, "Date Received", "")],
-        ["Case Export.csv", "row 5", 'column "Date Received"', "the cell is empty"],
+        ["Case Export.csv", "row 5", 'column "Date Received"', "an empty cell — fill it in"],
     ),
     "flag that is not yes or no": (
         [("Case Export.csv", 2, "CiC", "Maybe")],

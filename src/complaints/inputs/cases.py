@@ -344,7 +344,7 @@ def _column(
         if rows.any():
             first = int(rows.argmax())
             value = text[codes[first]]
-            problem = f"{value!r} {problem}" if value else f"the cell is empty {problem}"
+            problem = f"{repr(value) if value else 'an empty cell'} {problem}"
             raise InputError(problem, file=where, row=int(cells.index[first]), column=heading)
 
     return _parse(text, kind, column, refuse, mapping).array.take(codes)
@@ -404,7 +404,6 @@ def read_cases(folder: Path, year: ReportingYear) -> tuple[CaseData, dict]:
     parts = {part: _read_part(mapping, part) for part in FILE_PARTS}
     cases = parts.pop("cases")
     data = CaseData(cases=cases.drop(columns=THEMES), themes=_themes(cases), **parts)
-    data.cases.attrs["headings"] = cases.attrs["headings"]
     return data, mapping.rules
 
 
@@ -420,10 +419,14 @@ def _day(value: object) -> str:
     return "empty" if words.is_missing(value) else f"{pd.Timestamp(value):%d/%m/%Y}"
 
 
+def _heading(frame: pd.DataFrame, column: str) -> str:
+    """The export's heading of a canonical column (its own name in a frame not read here)."""
+    return frame.attrs.get("headings", {}).get(column, column)
+
+
 def _refuse_at(frame: pd.DataFrame, row: int, column: str, message: str) -> InputError:
-    heading = frame.attrs.get("headings", {}).get(column, column)
     where = frame["source_file"].iloc[0] if len(frame) else None
-    return InputError(message, file=where, row=row, column=heading)
+    return InputError(message, file=where, row=row, column=_heading(frame, column))
 
 
 def _expectations(gx, year: ReportingYear) -> dict[str, list]:
@@ -491,7 +494,7 @@ def _gx_failure(frame: pd.DataFrame, result) -> InputError:
         return _refuse_at(frame, rows[0], kwargs["column"], f"{_day(value)} {meta['problem']}")
     later, earlier = kwargs["column_A"], kwargs["column_B"]
     problem = f"{_day(at.loc[rows[0], later])} is before {_day(at.loc[rows[0], earlier])}, the "
-    problem += f'"{frame.attrs["headings"][earlier]}" — correct whichever date is wrong'
+    problem += f'"{_heading(frame, earlier)}" — correct whichever date is wrong'
     return _refuse_at(frame, rows[0], later, problem)
 
 
