@@ -622,14 +622,14 @@ def mapping_template() -> str:
     for part in FILE_PARTS:
         lines += [
             "",
-            f"# The {part} file: canonical name = the export's column heading.",
+            f'# The {part} file: name = "its heading in the export" (change the text in quotes).',
             f"[columns.{part}]",
         ]
         if part == "cases":
             lines.append('# ("" for a column the export does not have: read as empty, No, or 0)')
         for column in export_columns(part):
             what = MODEL[part].get(column, THEMES_TEXT).replace("`", "")
-            lines.append(f"{column} = {_toml(column)}".ljust(34) + f"# {what}")
+            lines.append(f"{column} = {_toml(column)}".ljust(40) + f"# {what}")
     lines += [
         "",
         '# What the export\'s labels mean: "the export\'s label" = "the canonical value"',
