@@ -352,6 +352,15 @@ BAD = {
             '"Date Requested"',
         ],
     ),
+    "stage requested before its case was received": (
+        [("Stages.csv", 4, "Date Requested", "02/04/2023")],
+        [
+            "Stages.csv",
+            "row 4",
+            'column "Date Requested"',
+            "02/04/2023 is before case 'C-3' was received (03/04/2023, row 4 of",
+        ],
+    ),
     "Ombudsman decided before notified": (
         [("LGSCO.csv", 2, "Decided", "31/05/2023")],
         ["LGSCO.csv", "row 2", 'column "Decided"', "31/05/2023 is before 01/06/2023", '"Notified"'],

@@ -20,7 +20,6 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from complaints import paths, words
@@ -521,16 +520,24 @@ def _check_with_gx(data: CaseData, year: ReportingYear) -> None:
 
 
 def _check_stages(data: CaseData) -> None:
-    """Stages belong to cases of the cases file and follow each other (pandas: two rows)."""
+    """Stages belong to cases of the cases file, are not requested before their case was
+    received and follow each other (pandas: relations of two rows)."""
     stages, cases = data.stages, data.cases
     refs = pd.factorize(pd.concat([cases["case_ref"], stages["case_ref"]], ignore_index=True))[0]
+    # the cases' references are unique (checked by GX): a stage's code is its case's row
     case, stage, rows = refs[len(cases) :], stages["stage"].to_numpy(), stages["source_row"]
-    unknown = ~np.isin(case, refs[: len(cases)])
-    if unknown.any():
-        ref = stages["case_ref"].iloc[unknown.argmax()]
-        where = cases["source_file"].iloc[0] if len(cases) else "the cases file"
-        problem = f"{ref!r} is not a case in {where} — add the case there or correct the reference"
-        raise _refuse_at(stages, rows.iloc[unknown.argmax()], "case_ref", problem)
+    where = cases["source_file"].iloc[0] if len(cases) else "the cases file"
+    if (case >= len(cases)).any():
+        i = int((case >= len(cases)).argmax())
+        problem = f"{stages['case_ref'].iloc[i]!r} is not a case in {where} — add the case there"
+        raise _refuse_at(stages, rows.iloc[i], "case_ref", f"{problem} or correct the reference")
+    received = cases["date_received"].to_numpy()[case]
+    if (stages["date_requested"].to_numpy() < received).any():
+        i = int((stages["date_requested"].to_numpy() < received).argmax())
+        problem = f"{_day(stages['date_requested'].iloc[i])} is before case "
+        problem += f"{stages['case_ref'].iloc[i]!r} was received ({_day(received[i])}, row "
+        problem += f"{cases['source_row'].iloc[case[i]]} of {where}) — correct either date"
+        raise _refuse_at(stages, rows.iloc[i], "date_requested", problem)
     key = case * 4 + stage  # (case, stage) is unique (checked by GX)
     before = pd.Index(key).get_indexer(key - 1)  # the row of the stage before, -1 if none
     missing = (stage > 1) & (before < 0)
