@@ -287,7 +287,6 @@ def test_cases_still_open_at_the_years_end_are_a_warning(export, caplog):
 
 # --- bad input: one line, naming file, row, the export's heading and the value ----------------
 
-STAGE_2_EARLY = ("Stages.csv", 3, "Date Requested", "10/04/2023")
 BAD = {
     "missing column": (
         [("Case Export.csv", 1, "Date Received", "Received On")],
@@ -328,7 +327,7 @@ BAD = {
         ["LGSCO.csv", "row 2", 'column "Remedy"', "'three hundred' is not an amount"],
     ),
     "stage requested before the previous stage was answered": (
-        [STAGE_2_EARLY],
+        [("Stages.csv", 3, "Date Requested", "10/04/2023")],
         [
             "Stages.csv",
             "row 3",
@@ -445,15 +444,18 @@ def hashes(folder: Path) -> dict[str, str]:
     }
 
 
+@pytest.mark.parametrize("kind", BAD)
 def test_the_command_line_refuses_a_bad_export_and_leaves_other_years_alone(
-    export, tmp_path, monkeypatch, capsys
+    export, tmp_path, monkeypatch, capsys, kind
 ):
     clean_root = tmp_path / "clean"
     other = clean_root / "2022-23"
     other.mkdir(parents=True)
     (other / "social_care_quarterly.csv").write_text("year,value\n2022-23,9\n", encoding="utf-8")
     before = hashes(clean_root)
-    edit(export, *STAGE_2_EARLY)
+    edits, parts = BAD[kind]
+    for name, row, heading, value in edits:
+        edit(export, name, row, heading, value)
     monkeypatch.setattr(
         complaints.inputs.clean,
         "build_clean",
@@ -461,8 +463,8 @@ def test_the_command_line_refuses_a_bad_export_and_leaves_other_years_alone(
     )
     assert main(["clean", "--year", "2023-24"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: " + paths.relative_to_project(export / "Stages.csv"))
-    assert 'row 3, column "Date Requested"' in err
+    assert err.startswith("error: " + paths.relative_to_project(export / parts[0]) + ", ")
+    assert err.count("\n") == 1 and all(part in err for part in parts[1:])
     assert hashes(clean_root) == before
     assert not (clean_root / "2023-24").exists()
 
