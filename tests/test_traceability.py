@@ -29,7 +29,9 @@ from complaints.inputs.rawtext import (
 SHARED_COPY = Path("/work/shared/data/dorset-childrens-complaints-2022-23.txt")
 RAW_README = paths.RAW_DIR / "README.md"
 
-FIGURE_TABLES = [t for t, spec in cards.CARDS.items() if "source_text" in spec.column_names]
+FIGURE_TABLES = [
+    t for t in cards.for_route("report text") if "source_text" in cards.CARDS[t].column_names
+]
 # Tables printed as tab-separated tables (the others are read from prose).
 TABULAR_TABLES = [
     "social_care_quarterly",

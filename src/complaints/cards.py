@@ -729,6 +729,24 @@ CARDS.update(
                           options=_frozen(measure=("directly", "via_advocate"),
                                           what="complaints made by children")),),
         ),
+        Card(
+            "case_refs",
+            "The cases behind each figure (internal edition only)",
+            "one case counted in one figure",
+            "Computed from the year's case extract: the drill-down from a figure to its cases.",
+            (YEAR, REPORT_YEAR,
+             Column("table", "string", "The table of the figure (a table id above)."),
+             Column("figure", "string", "The figure's key in its table, e.g. "
+                    "`service=Children's Social Care; measure=formal_complaints; period=Q1`."),
+             Column("case_ref", "string", "A case counted in the figure (its reference)."),
+             SOURCE_FILE,
+             Column("source_line", "integer", "The case's row in `source_file`, as numbered "
+                    "in the spreadsheet (the header is row 1).")),
+            ("Case references are personal data: the public edition has no rows.",),
+            sheet_figures=(),
+            subject="The cases behind each figure",
+            routes=("case extract",),
+        ),
     )
 )
 # fmt: on

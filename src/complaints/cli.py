@@ -90,6 +90,16 @@ def _jobs(text: str) -> int:
 
 
 def _cmd_new_year(args: argparse.Namespace) -> int:
+    if args.cases:
+        from complaints.inputs.cases import scaffold_cases
+
+        target = scaffold_cases(args.year)
+        print(
+            f"{args.year}: created {paths.relative_to_project(target)} with a README and empty "
+            f"templates; put the case system's export there, map its columns and labels, then "
+            f"run `make report YEAR={args.year}`"
+        )
+        return 0
     from complaints.inputs.clean import extract_year
     from complaints.inputs.workbook import scaffold
 
@@ -177,6 +187,12 @@ def build_parser() -> argparse.ArgumentParser:
         "new-year", _cmd_new_year, "scaffold data/raw/<year>/ with a workbook to fill in"
     )
     new_year.add_argument("year", type=_year, help="the new reporting year, e.g. 2023-24")
+    new_year.add_argument(
+        "--cases",
+        action="store_true",
+        help="scaffold for the case system's export instead: cases-mapping.toml, a README and "
+        "empty templates with the case model's columns",
+    )
     command("docs", _cmd_docs, "regenerate docs/data_dictionary.md from the schema")
     verify = command(
         "verify",

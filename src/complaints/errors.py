@@ -13,11 +13,15 @@ class InputError(Exception):
         file: str | None = None,
         table: str | None = None,
         line: int | None = None,
+        row: int | None = None,
+        column: str | None = None,
         hint: str | None = None,
     ) -> None:
         self.file = file
         self.table = table
         self.line = line
+        self.row = row  # a spreadsheet's row (the header is row 1) and column heading
+        self.column = column
         self.reason = message
         self.hint = hint
         super().__init__(self._render())
@@ -30,6 +34,10 @@ class InputError(Exception):
             where.append(f"table {self.table}")
         if self.line is not None:
             where.append(f"line {self.line}")
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column:
+            where.append(f'column "{self.column}"')
         text = (", ".join(where) + ": " if where else "") + self.reason
         if self.hint:
             text += f" ({self.hint})"

@@ -2,15 +2,31 @@
 
 A complaints team exports its cases (CSV or ``.xlsx``, its own column names and labels) into
 ``data/raw/<year>/`` and writes ``cases-mapping.toml`` once, saying which column is which and
-which label means what. This module reads the export into :class:`CaseData`, the canonical case
-model below; :mod:`complaints.inputs.case_rules` computes the report's tables from it.
+which label means what (``complaints new-year YEAR --cases`` scaffolds it). :func:`read_cases`
+reads the export into :class:`CaseData`, the canonical case model below, parsing each column at
+once (vectorised) and refusing a bad cell in one line naming the file, the row as numbered in the
+spreadsheet, the export's column heading and the value. :func:`check_cases` then checks the
+relations between rows: with GX (unique references, dates not after the year, responses not
+before requests) and in pandas where a check relates two rows (stages in order, stages of known
+cases). :mod:`complaints.inputs.case_rules` computes the report's tables from the cases.
 """
 
 from __future__ import annotations
 
+import json
+import logging
+import re
+import tomllib
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
+
+from complaints import paths, words
+from complaints.errors import InputError
+from complaints.years import ReportingYear
+
+log = logging.getLogger(__name__)
 
 MAPPING_FILE = "cases-mapping.toml"
 
@@ -74,3 +90,592 @@ class CaseData:
     ombudsman: pd.DataFrame
     compliments: pd.DataFrame
     equality: pd.DataFrame
+
+
+#: The canonical values of each labelled column. The mapping's ``[labels.<column>]`` says which
+#: of the export's labels means which; the canonical values themselves are always understood.
+LABELS: dict[str, tuple[str, ...]] = {
+    "service": ("social_care", "non_social_care"),
+    "procedure": ("statutory", "corporate"),
+    "formality": ("formal", "informal"),
+    "outcome": ("fully_justified", "partly_justified", "not_justified", "withdrawn"),
+    "decision": ("upheld", "not_upheld", "closed_after_initial_enquiries", "referred_back"),
+}
+#: How a column is read unless it is free text (kept as written, stripped; empty: missing):
+#: ``ref`` text never empty, ``date`` (``date?`` may be empty), ``flag`` yes/no, ``money`` in
+#: GBP (empty: 0), ``stage`` 1-3, ``label`` one of :data:`LABELS` (``label?`` may be empty).
+KINDS: dict[str, str] = {
+    **dict.fromkeys(("case_ref", "lgsco_ref", "form_id", "characteristic"), "ref"),
+    **dict.fromkeys(("date_received", "date_requested", "date_notified", "date"), "date"),
+    **dict.fromkeys(("date_responded", "date_decided"), "date?"),
+    **dict.fromkeys(("child_in_care", "via_advocate", "extension_agreed"), "flag"),
+    **dict.fromkeys(("service", "procedure", "formality"), "label"),
+    **dict.fromkeys(("outcome", "decision"), "label?"),
+    "remedy": "money",
+    "stage": "stage",
+}
+#: The parts read from files (themes come from one cell of the cases), and the optional one.
+FILE_PARTS = ("cases", "stages", "ombudsman", "compliments", "equality")
+OPTIONAL_PARTS = ("equality",)
+THEMES = "themes"
+THEMES_TEXT = 'The case\'s themes in one cell, separated by ";" (e.g. "Communication; Delay").'
+DEFAULT_FLAGS = {"yes": ["Yes", "Y", "True"], "no": ["No", "N", "False", ""]}
+DEFAULT_RULES = {"stage1_deadline_working_days": 20, "child_complainants": ["Young Person"]}
+#: Excel serial numbers read as dates: 1 January 1990 to 31 December 2099.
+SERIALS = (32874, 73050)
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+DATE_HINT = "write dates as 03/04/2023 (day first), 2023-04-03 or an Excel date"
+#: How many case references the warning about open cases lists.
+MAX_LISTED = 50
+
+
+def export_columns(part: str) -> list[str]:
+    """The canonical columns read from a part's file (the cases' file also holds the themes)."""
+    return [*MODEL[part], *([THEMES] if part == "cases" else [])]
+
+
+def _kind(part: str, column: str) -> str:
+    return "text" if (part, column) == ("ombudsman", "case_ref") else KINDS.get(column, "text")
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """A year's mapping file, read and checked: where each part is and what its words mean."""
+
+    path: Path
+    files: dict[str, tuple[Path, str | None]]  # part -> (file, sheet of a workbook)
+    columns: dict[str, dict[str, str]]  # part -> canonical column -> heading ("": not exported)
+    labels: dict[str, dict[str, str]]  # column -> the export's label -> canonical value
+    flags: dict[str, bool]  # the export's word for yes or no (lower case) -> True / False
+    rules: dict
+
+    @property
+    def where(self) -> str:
+        return paths.relative_to_project(self.path)
+
+
+def _line_of(text: str, key: str, section: str) -> int | None:
+    """The line of the file naming ``key`` (in table ``[section]`` if there is one)."""
+    lines = text.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.strip() == f"[{section}]"), 0)
+    return next((n for n, line in enumerate(lines[start:], start + 1) if key in line), None)
+
+
+def load_mapping(folder: Path) -> Mapping:
+    """Read and check ``folder/cases-mapping.toml`` (a mistake names the file and its line)."""
+    path = Path(folder) / MAPPING_FILE
+    where = paths.relative_to_project(path)
+    if not path.is_file():
+        raise InputError(
+            "mapping file not found", file=where, hint="scaffold one: complaints new-year --cases"
+        )
+    text = path.read_text(encoding="utf-8-sig")
+    try:
+        spec = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        found = re.search(r" \(at line (\d+), column \d+\)$", str(exc))
+        reason = str(exc)[: found.start()] if found else str(exc)
+        raise InputError(
+            f"not valid TOML: {reason}",
+            file=where,
+            line=int(found.group(1)) if found else None,
+            hint='write key = "text" (double quotes), one per line; see the comments in the file',
+        ) from None
+
+    def refuse(message: str, key: str, section: str = "") -> InputError:
+        return InputError(message, file=where, line=_line_of(text, key, section))
+
+    def section(name: str, known: tuple[str, ...], within: dict = spec) -> dict:
+        value = within.get(name, {})
+        if not isinstance(value, dict):
+            raise refuse(f"{name} must be a table: [{name}] followed by key = value lines", name)
+        unknown = [k for k in value if known and k not in known]
+        if unknown:
+            raise refuse(f"[{name}] has {unknown[0]!r}: expected one of {', '.join(known)}", name)
+        return value
+
+    section("the file", ("files", "columns", "labels", "flags", "rules"), {"the file": spec})
+    files = {}
+    for part, entry in section("files", FILE_PARTS).items():
+        entry = {"path": entry} if isinstance(entry, str) else entry
+        if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
+            raise refuse(f'[files] {part}: write "file.csv" or {{ path = "…", sheet = "…" }}', part)
+        files[part] = (path.parent / entry["path"], entry.get("sheet"))
+    for part in FILE_PARTS:
+        if part not in files and part not in OPTIONAL_PARTS:
+            files[part] = (path.parent / f"{part}.csv", None)
+    columns = {}
+    given_columns = section("columns", FILE_PARTS)
+    for part in FILE_PARTS:
+        given = section(part, tuple(export_columns(part)), given_columns)
+        for column, heading in given.items():
+            if not str(heading).strip() and _kind(part, column) in ("ref", "date", "label"):
+                problem = f'[columns.{part}] {column} cannot be "": every export has it'
+                raise refuse(problem, column, f"columns.{part}")
+        columns[part] = {c: str(given.get(c, c)).strip() for c in export_columns(part)}
+    labels = {}
+    given_labels = section("labels", tuple(LABELS))
+    for column, values in LABELS.items():
+        given = section(column, (), given_labels)
+        for label, value in given.items():
+            if value not in values:
+                problem = f"[labels.{column}] {label!r} = {value!r}: the value must be one of "
+                raise refuse(problem + ", ".join(values), label, f"labels.{column}")
+        labels[column] = {**given, **{v: v for v in values if v not in given}}
+    given_flags = {**DEFAULT_FLAGS, **section("flags", ("yes", "no"))}
+    if not all(isinstance(given_flags[a], list) for a in ("yes", "no")):
+        raise refuse('[flags]: expected yes = ["Yes", "Y"] and no = ["No", "N", ""]', "flags")
+    flags = {str(w).strip().lower(): a == "yes" for a in ("no", "yes") for w in given_flags[a]}
+    return Mapping(path, files, columns, labels, flags, section("rules", ()))
+
+
+# --- reading the export ---------------------------------------------------------------------
+
+
+def _read_sheet(file: Path, sheet: str | None, mapping: Mapping) -> tuple[pd.DataFrame, str]:
+    """A part's file as text cells, indexed by the row number the spreadsheet shows, and how
+    the file is named in messages and provenance (``path#sheet`` for a workbook's sheet)."""
+    where = paths.relative_to_project(file)
+    fix = f"put the export there or correct [files] in {mapping.where}"
+    if not file.is_file():
+        raise InputError("file not found", file=where, hint=fix)
+    if file.suffix.lower() in (".xlsx", ".xlsm"):
+        with pd.ExcelFile(file, engine="openpyxl") as book:
+            sheet = sheet or book.sheet_names[0]
+            if sheet not in book.sheet_names:
+                raise InputError(
+                    f"no sheet {sheet!r} (sheets: {', '.join(book.sheet_names)})",
+                    file=where,
+                    hint=fix,
+                )
+            # as text: a date cell reads as 2023-04-03 00:00:00 (ISO), a number as 45019
+            raw = pd.read_excel(book, sheet_name=sheet, dtype=str, na_filter=False)
+            where += f"#{sheet}"
+    else:
+        try:
+            raw = pd.read_csv(file, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        except UnicodeDecodeError:
+            raise InputError("is not UTF-8 text", file=where, hint="save it as CSV UTF-8") from None
+        except pd.errors.EmptyDataError:
+            raise InputError("is empty: expected a header row", file=where) from None
+        except pd.errors.ParserError as exc:
+            raise InputError(f"is not a CSV file pandas can read: {exc}", file=where) from None
+    raw.columns = [str(c).strip() for c in raw.columns]
+    return raw.set_axis(pd.RangeIndex(2, len(raw) + 2)), where
+
+
+def _to_dates(text: pd.Series) -> pd.Series:
+    """UK day-first dates, else ISO dates, else Excel serial numbers (NaT: not a date)."""
+    dates = pd.to_datetime(text, format="%d/%m/%Y", errors="coerce")
+    rest = dates.isna() & text.ne("")
+    if rest.any():
+        dates = dates.fillna(pd.to_datetime(text[rest], format="ISO8601", errors="coerce"))
+        rest = dates.isna() & text.ne("")
+    if rest.any():
+        serial = pd.to_numeric(text[rest], errors="coerce")
+        serial = serial.where(serial.between(*SERIALS)) // 1
+        dates = dates.fillna(EXCEL_EPOCH + pd.to_timedelta(serial, unit="D"))
+    return dates.dt.normalize().astype("datetime64[ns]")
+
+
+def _numbers(text: pd.Series, strip: str) -> pd.Series:
+    """Numbers, parsed at once; only the cells that are not plain numbers lose ``strip``."""
+    numbers = pd.to_numeric(text, errors="coerce")
+    rest = numbers.isna() & text.ne("")
+    if rest.any():
+        cleaned = text[rest].str.replace(strip, "", regex=True)
+        numbers = numbers.fillna(pd.to_numeric(cleaned, errors="coerce"))
+    return numbers
+
+
+def _parse(text: pd.Series, kind: str, column: str, refuse, mapping: Mapping) -> pd.Series:
+    """One column of the export in its canonical type; ``refuse(bad, problem)`` on a bad cell."""
+    empty = text.eq("")
+    required = kind in ("ref", "date", "label")
+    if required:
+        refuse(empty, "— fill it in: every row needs one")
+    kind = kind.rstrip("?")
+    if kind == "date":
+        dates = _to_dates(text)
+        refuse(dates.isna() & ~empty, f"is not a date — {DATE_HINT}")
+        return dates
+    if kind == "flag":
+        answers = text.str.lower().map(mapping.flags)
+        yes = [w for w, a in mapping.flags.items() if a and w]
+        no = [w for w, a in mapping.flags.items() if not a and w]
+        refuse(
+            answers.isna(),
+            f"is not a yes or no — write {'/'.join(yes)} or {'/'.join(no)}, or add the word "
+            f"to yes or no in [flags] of {mapping.where}",
+        )
+        return answers.astype(bool)
+    if kind == "money":
+        money = _numbers(text, r"[£,\s]").mask(empty, 0.0)
+        refuse(money.isna() | (money < 0), "is not an amount — write it as £1,250.00 or 1250")
+        return money.astype("float64")
+    if kind == "stage":
+        stage = _numbers(text, r"(?i)^stage\s*")
+        refuse(~stage.isin([1, 2, 3]), "is not a stage — write 1, 2 or 3")
+        return stage.astype("int64")
+    if kind == "label":
+        known = mapping.labels[column]
+        values = text.str.lower().map({k.strip().lower(): v for k, v in known.items()})
+        refuse(
+            values.isna() & ~empty,
+            f"is not a known {column.replace('_', ' ')} (known: "
+            f"{', '.join(repr(k) for k in known)}) — add it to [labels.{column}] in "
+            f"{mapping.where}",
+        )
+        return values.astype("str")
+    return text.mask(empty).astype("str")
+
+
+def _column(
+    cells: pd.Series, kind: str, column: str, heading: str, where: str, mapping: Mapping
+) -> pd.api.extensions.ExtensionArray:
+    """One column of the export parsed, each distinct value once (an export repeats its labels,
+    dates and flags); a bad value is refused naming its first row."""
+    codes, distinct = pd.factorize(cells.to_numpy(dtype=object))
+    text = pd.Series(distinct, dtype="str").str.strip()
+
+    def refuse(bad: pd.Series, problem: str) -> None:
+        rows = bad.to_numpy(dtype=bool)[codes]
+        if rows.any():
+            first = int(rows.argmax())
+            value = text[codes[first]]
+            problem = f"{repr(value) if value else 'an empty cell'} {problem}"
+            raise InputError(problem, file=where, row=int(cells.index[first]), column=heading)
+
+    return _parse(text, kind, column, refuse, mapping).array.take(codes)
+
+
+def _frame(
+    raw: pd.DataFrame, part: str, where: str, mapping: Mapping, headings: dict[str, str]
+) -> pd.DataFrame:
+    """The canonical frame of one part from its export's text cells (row-numbered index)."""
+    raw = raw[raw.ne("").any(axis=1)]  # blank rows are not records
+    found = {c.lower(): c for c in raw.columns}
+    out = {}
+    for column, heading in headings.items():
+        if heading and heading.lower() not in found:
+            raise InputError(
+                f'no column "{heading}" (the {part} {column.replace("_", " ")}) — the '
+                f"columns are {', '.join(repr(c) for c in raw.columns) or 'none'}; give its "
+                f'heading as {column} = "…" in [columns.{part}] of {mapping.where}',
+                file=where,
+                row=1,
+            )
+        cells = raw[found[heading.lower()]] if heading else pd.Series("", index=raw.index)
+        out[column] = _column(cells, _kind(part, column), column, heading or column, where, mapping)
+    frame = pd.DataFrame(out, index=raw.index)
+    frame["source_file"] = pd.Series(where, index=raw.index, dtype="str")
+    frame["source_row"] = raw.index.to_numpy(dtype="int64")
+    frame = frame.reset_index(drop=True)
+    frame.attrs["headings"] = {c: h or c for c, h in headings.items()}
+    return frame
+
+
+def _read_part(mapping: Mapping, part: str) -> pd.DataFrame:
+    if part not in mapping.files:  # an optional part the year does not have: no rows
+        empty = pd.DataFrame({c: pd.Series([], dtype="str") for c in export_columns(part)})
+        return _frame(empty, part, "", mapping, {c: c for c in export_columns(part)})
+    raw, where = _read_sheet(*mapping.files[part], mapping)
+    return _frame(raw, part, where, mapping, mapping.columns[part])
+
+
+def _themes(cases: pd.DataFrame) -> pd.DataFrame:
+    """One row per theme of a case, from the cases' themes cell (split on ``;``)."""
+    codes, distinct = pd.factorize(cases[THEMES].fillna(""))
+    split = pd.Series([[t.strip() for t in cell.split(";") if t.strip()] for cell in distinct])
+    split = split.take(codes).set_axis(cases.index).explode().dropna()
+    themes = cases.loc[split.index, ["case_ref", "source_file", "source_row"]]
+    themes.insert(1, "theme", pd.array(split, dtype="str"))
+    themes = themes.reset_index(drop=True)
+    headings = cases.attrs["headings"]
+    themes.attrs["headings"] = {"case_ref": headings["case_ref"], "theme": headings[THEMES]}
+    return themes
+
+
+def read_cases(folder: Path, year: ReportingYear) -> tuple[CaseData, dict]:
+    """Read the export a year's folder holds into the case model (``check_cases`` then checks
+    it against ``year``); also returns the mapping's ``[rules]`` (for ``case_rules.Settings``)."""
+    mapping = load_mapping(folder)
+    parts = {part: _read_part(mapping, part) for part in FILE_PARTS}
+    cases = parts.pop("cases")
+    data = CaseData(cases=cases.drop(columns=THEMES), themes=_themes(cases), **parts)
+    return data, mapping.rules
+
+
+# --- checking the cases ---------------------------------------------------------------------
+
+
+def year_end(year: ReportingYear) -> pd.Timestamp:
+    """The last day of a reporting year (31 March)."""
+    return pd.Timestamp(year.start + 1, 3, 31)
+
+
+def _day(value: object) -> str:
+    return "empty" if words.is_missing(value) else f"{pd.Timestamp(value):%d/%m/%Y}"
+
+
+def _heading(frame: pd.DataFrame, column: str) -> str:
+    """The export's heading of a canonical column (its own name in a frame not read here)."""
+    return frame.attrs.get("headings", {}).get(column, column)
+
+
+def _refuse_at(frame: pd.DataFrame, row: int, column: str, message: str) -> InputError:
+    where = frame["source_file"].iloc[0] if len(frame) else None
+    return InputError(message, file=where, row=row, column=_heading(frame, column))
+
+
+def _expectations(gx, year: ReportingYear) -> dict[str, list]:
+    """The GX expectations on each part; each one's ``meta`` says how a failure is told."""
+    exp, end = gx.expectations, year_end(year)
+    after = f"is after the end of {year} ({_day(end)}) — leave it for next year's export"
+
+    def unique(column: str, what: str):
+        return exp.ExpectColumnValuesToBeUnique(
+            column=column, meta={"kind": "repeated", "what": what}
+        )
+
+    def not_after(column: str):
+        return exp.ExpectColumnValuesToBeBetween(
+            column=column, max_value=end, meta={"kind": "after", "problem": after}
+        )
+
+    def in_order(later: str, earlier: str):
+        return exp.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A=later,
+            column_B=earlier,
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+            meta={"kind": "before"},
+        )
+
+    checks = {
+        "cases": [unique("case_ref", "case"), not_after("date_received")],
+        "stages": [
+            exp.ExpectCompoundColumnsToBeUnique(
+                column_list=["case_ref", "stage"], meta={"kind": "repeated", "what": "stage"}
+            ),
+            not_after("date_requested"),
+            in_order("date_responded", "date_requested"),
+        ],
+        "ombudsman": [
+            unique("lgsco_ref", "enquiry"),
+            not_after("date_notified"),
+            in_order("date_decided", "date_notified"),
+        ],
+        "compliments": [not_after("date")],
+    }
+    for expectations in checks.values():
+        for at, expectation in enumerate(expectations):
+            expectation.meta["at"] = at
+    return checks
+
+
+def _gx_failure(frame: pd.DataFrame, result) -> InputError:
+    """The first row a failed expectation names, told in one line."""
+    meta, kwargs = result.expectation_config.meta, result.expectation_config.kwargs
+    rows = sorted(int(i["source_row"]) for i in result.result["unexpected_index_list"])
+    at = frame.set_index("source_row")
+    if meta["kind"] == "repeated":
+        columns = kwargs.get("column_list") or [kwargs["column"]]
+        key = at.loc[rows[0], columns]
+        first, again = at.index[(at[columns] == key).all(axis=1)][:2]
+        value = (
+            f"stage {key.iloc[-1]} of case {key.iloc[0]!r}" if len(key) > 1 else repr(key.iloc[0])
+        )
+        problem = f"{value} is repeated (also row {first}) — give each {meta['what']} one row"
+        return _refuse_at(frame, again, columns[-1], problem)
+    if meta["kind"] == "after":
+        value = at.loc[rows[0], kwargs["column"]]
+        return _refuse_at(frame, rows[0], kwargs["column"], f"{_day(value)} {meta['problem']}")
+    later, earlier = kwargs["column_A"], kwargs["column_B"]
+    problem = f"{_day(at.loc[rows[0], later])} is before {_day(at.loc[rows[0], earlier])}, the "
+    problem += f'"{_heading(frame, earlier)}" — correct whichever date is wrong'
+    return _refuse_at(frame, rows[0], later, problem)
+
+
+def _check_with_gx(data: CaseData, year: ReportingYear) -> None:
+    """Run the GX expectations on each part (GX's ephemeral context of the validation stage)."""
+    from complaints.checks.validation import _columns_of, gx_context
+
+    context = gx_context()
+    fmt = {"result_format": "COMPLETE", "unexpected_index_column_names": ["source_row"]}
+    for part, expectations in _expectations(context["gx"], year).items():
+        frame = getattr(data, part)
+        if frame.empty:
+            continue
+        suite = context["gx"].ExpectationSuite(name=f"cases_{part}", expectations=expectations)
+        checked = {c for e in expectations for c in _columns_of(e.configuration.kwargs)}
+        checked = frame.loc[:, [c for c in frame.columns if c in checked or c == "source_row"]]
+        for column in checked.select_dtypes("str"):  # references as numbers: quicker for GX
+            checked[column] = pd.factorize(checked[column])[0]
+        batch = context["batch"].get_batch(batch_parameters={"dataframe": checked})
+        result = batch.validate(suite, result_format=fmt)
+        failed = [r for r in result.results if not r.success]
+        if failed:  # the first in the list's order (GX does not keep it)
+            raise _gx_failure(frame, min(failed, key=lambda r: r.expectation_config.meta["at"]))
+
+
+def _check_stages(data: CaseData) -> None:
+    """Stages belong to cases of the cases file, are not requested before their case was
+    received and follow each other (pandas: relations of two rows)."""
+    stages, cases = data.stages, data.cases
+    refs = pd.factorize(pd.concat([cases["case_ref"], stages["case_ref"]], ignore_index=True))[0]
+    # the cases' references are unique (checked by GX): a stage's code is its case's row
+    case, stage, rows = refs[len(cases) :], stages["stage"].to_numpy(), stages["source_row"]
+    where = cases["source_file"].iloc[0] if len(cases) else "the cases file"
+    if (case >= len(cases)).any():
+        i = int((case >= len(cases)).argmax())
+        problem = f"{stages['case_ref'].iloc[i]!r} is not a case in {where} — add the case there"
+        raise _refuse_at(stages, rows.iloc[i], "case_ref", f"{problem} or correct the reference")
+    received = cases["date_received"].to_numpy()[case]
+    if (stages["date_requested"].to_numpy() < received).any():
+        i = int((stages["date_requested"].to_numpy() < received).argmax())
+        problem = f"{_day(stages['date_requested'].iloc[i])} is before case "
+        problem += f"{stages['case_ref'].iloc[i]!r} was received ({_day(received[i])}, row "
+        problem += f"{cases['source_row'].iloc[case[i]]} of {where}) — correct either date"
+        raise _refuse_at(stages, rows.iloc[i], "date_requested", problem)
+    key = case * 4 + stage  # (case, stage) is unique (checked by GX)
+    before = pd.Index(key).get_indexer(key - 1)  # the row of the stage before, -1 if none
+    missing = (stage > 1) & (before < 0)
+    answered = stages["date_responded"].to_numpy()[before]
+    early = (stage > 1) & ~missing & ~(stages["date_requested"].to_numpy() >= answered)
+    if not (missing | early).any():
+        return
+    i = int((missing | early).argmax())
+    n, ref, at = int(stage[i]), stages["case_ref"].iloc[i], rows.iloc[i]
+    if missing[i]:
+        problem = f"'{n}': case {ref!r} has no stage {n - 1} before this stage {n}"
+        raise _refuse_at(stages, at, "stage", f"{problem} — add it or correct the stage")
+    when = f"answered on {_day(answered[i])}" if pd.notna(answered[i]) else "still open"
+    problem = f"{_day(stages['date_requested'].iloc[i])}: stage {n} of case {ref!r} is requested"
+    problem += f" before its stage {n - 1} was answered (row {rows.iloc[before[i]]}, {when})"
+    raise _refuse_at(stages, at, "date_requested", f"{problem} — correct the dates")
+
+
+def check_cases(data: CaseData, year: ReportingYear) -> list[str]:
+    """Check the cases against each other and the year; return (and log) the warnings.
+
+    Raise :class:`InputError` naming the file, row and column of the first problem: with GX,
+    a repeated reference, a case, stage, enquiry or compliment dated after the year's end, a
+    response before its request, a decision before its notification; in pandas (relations of
+    two rows), a stage of a case not in the cases file and a stage requested before the one
+    before it was answered. Each cell (labels, dates, flags) was checked while reading it.
+    """
+    _check_with_gx(data, year)
+    _check_stages(data)
+    end = year_end(year)
+    stages = data.stages
+    still_open = stages["date_responded"].isna() | (stages["date_responded"] > end)
+    refs = list(dict.fromkeys(stages.loc[still_open, "case_ref"]))
+    if not refs:
+        return []
+    more = [f"{len(refs) - MAX_LISTED} more"] if len(refs) > MAX_LISTED else []
+    warning = (
+        f"{len(refs)} case(s) still open at the end of {year} (a stage without a response by "
+        f"{_day(end)}), counted as received: {words.join_words(refs[:MAX_LISTED] + more)}"
+    )
+    log.warning(warning)
+    return [warning]
+
+
+# --- a new year -----------------------------------------------------------------------------
+
+README = """\
+# {year}: the complaints system's export of cases
+
+The report for {year} is computed from the cases themselves. Each year:
+
+1. Export the year's cases from the complaints system as CSV (or one .xlsx workbook) into this
+   folder: the cases received from 1 April {start} to 31 March {end}, with every stage, and
+   cases received earlier that had a stage 2 or 3 in the year. Keep the system's own column
+   headings and labels.
+2. Export the Ombudsman (LGSCO) enquiries notified in the year, the compliments received and,
+   if you have them, the equality monitoring forms (one row per form and question).
+   The empty templates here (`cases.csv`, `stages.csv`, `ombudsman.csv`, `compliments.csv`,
+   `equality.csv`) show the columns the pipeline needs; you may fill them in instead.
+3. Open `cases-mapping.toml` (any text editor) and say, once, which file holds what
+   (`[files]`), which of the export's column headings is which (`[columns...]`) and which of
+   its labels means what (`[labels...]`). The comments in the file explain every line; if last
+   year's mapping still fits, copy it.
+4. Run `make report YEAR={year}` (or `complaints clean --year {year}`). A problem in the export
+   stops the run with one line naming the file, the row as numbered in the spreadsheet, the
+   column and the value, and what to do: correct the export or the mapping and run it again.
+   Cases still open at 31 March {end} are counted as received and listed as a warning.
+
+These files hold personal data: they stay in this folder (never committed, never published).
+"""
+
+
+def _toml(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def mapping_template() -> str:
+    """A commented ``cases-mapping.toml`` mapping every column and label to itself."""
+    lines = [
+        f"# {MAPPING_FILE}: how this folder's export of cases maps to the case model.",
+        "# Lines starting with # are comments. Text goes in double quotes.",
+        "",
+        "# Which file holds each part of the export, relative to this folder: a CSV file, or a",
+        '# sheet of a workbook written as { path = "export.xlsx", sheet = "Cases" }.',
+        "[files]",
+        *(f"{part} = {_toml(f'{part}.csv')}" for part in FILE_PARTS),
+        "# (equality is optional: delete its line if there are no equality monitoring forms)",
+    ]
+    for part in FILE_PARTS:
+        lines += [
+            "",
+            f'# The {part} file: name = "its heading in the export" (change the text in quotes).',
+            f"[columns.{part}]",
+        ]
+        if part == "cases":
+            lines.append('# ("" for a column the export does not have: read as empty, No, or 0)')
+        for column in export_columns(part):
+            what = MODEL[part].get(column, THEMES_TEXT).replace("`", "")
+            lines.append(f"{column} = {_toml(column)}".ljust(40) + f"# {what}")
+    lines += [
+        "",
+        '# What the export\'s labels mean: "the export\'s label" = "the canonical value"',
+        "# (capitals and spaces around it do not matter), e.g. under [labels.service]:",
+        '# "Children\'s Social Care" = "social_care"',
+    ]
+    for column, values in LABELS.items():
+        lines += [f"[labels.{column}]", *(f"{_toml(v)} = {_toml(v)}" for v in values), ""]
+    lines += [
+        "# The export's words for yes and no in the yes/no columns (capitals do not matter;",
+        '# "" is an empty cell).',
+        "[flags]",
+        *(f"{answer} = {_toml(words_)}" for answer, words_ in DEFAULT_FLAGS.items()),
+        "",
+        "[rules]",
+        "# The council's own stage 1 deadline in working days, which decides % overdue:",
+        "# 20 for every complaint (Dorset), or 10: the statutory 10 (20 with an extension).",
+        f"stage1_deadline_working_days = {DEFAULT_RULES['stage1_deadline_working_days']}",
+        "# The complainant labels that mean a child or young person complained directly.",
+        f"child_complainants = {_toml(DEFAULT_RULES['child_complainants'])}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def scaffold_cases(year: ReportingYear, raw_root: Path = paths.RAW_DIR) -> Path:
+    """Create ``raw_root/<year>/`` with a commented mapping file, a README and empty templates
+    with the canonical headings; never overwrites. Returns the mapping file."""
+    folder = paths.raw_dir(year, raw_root)
+    if folder.exists() and any(folder.iterdir()):
+        raise InputError(
+            f"inputs for {year} already exist",
+            file=paths.relative_to_project(folder),
+            hint="raw inputs are never overwritten; remove the folder yourself to start again",
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    readme = README.format(year=year, start=year.start, end=year.start + 1)
+    (folder / "README.md").write_text(readme, encoding="utf-8")
+    for part in FILE_PARTS:
+        header = ",".join(export_columns(part)) + "\n"
+        (folder / f"{part}.csv").write_text(header, encoding="utf-8")
+    (folder / MAPPING_FILE).write_text(mapping_template(), encoding="utf-8")
+    return folder / MAPPING_FILE

@@ -11,14 +11,16 @@ import pandas as pd
 
 from complaints import cards, paths
 from complaints.errors import InputError
+from complaints.inputs.cases import MAPPING_FILE
 from complaints.inputs.rawtext import read_raw_text
 from complaints.inputs.report_text import extract_tables
 from complaints.years import ReportingYear
 
 
 def find_raw_input(year: ReportingYear, raw_root: Path = paths.RAW_DIR) -> Path:
-    """The year's raw input in ``data/raw/<year>/``: the report's text (``*.txt``) or a
-    workbook filled in by the complaints team (``*.xlsx``), exactly one of them."""
+    """The year's raw input in ``data/raw/<year>/``: the mapping file of a case export
+    (``cases-mapping.toml``, whose folder holds the export), else the report's text (``*.txt``)
+    or a workbook filled in by the complaints team (``*.xlsx``), exactly one of them."""
     folder = paths.raw_dir(year, raw_root)
     if not folder.is_dir():
         held = ", ".join(str(y) for y in paths.years_held(raw_root)) or "none"
@@ -26,6 +28,8 @@ def find_raw_input(year: ReportingYear, raw_root: Path = paths.RAW_DIR) -> Path:
             f"no raw data for {year}: folder {paths.relative_to_project(folder)} does not exist",
             hint=f"years held: {held}; scaffold a new year with `complaints new-year {year}`",
         )
+    if (folder / MAPPING_FILE).is_file():
+        return folder / MAPPING_FILE
     candidates = sorted([*folder.glob("*.txt"), *folder.glob("*.xlsx")])
     if len(candidates) != 1:
         found = ", ".join(p.name for p in candidates) or "nothing"
@@ -40,6 +44,14 @@ def extract_year(year: ReportingYear, raw_root: Path = paths.RAW_DIR) -> dict[st
     """Read a year's raw input and return its clean tables (nothing is written)."""
     raw_file = find_raw_input(year, raw_root)
     label = paths.relative_to_project(raw_file)
+    if raw_file.name == MAPPING_FILE:
+        from complaints.inputs.cases import check_cases, read_cases
+
+        data, rules = read_cases(raw_file.parent, year)
+        check_cases(data, year)  # refuses bad cases; logs the warnings
+        from complaints.inputs import case_rules
+
+        return case_rules.tables_from_cases(data, year, case_rules.Settings.from_mapping(rules))
     if raw_file.suffix == ".xlsx":
         from complaints.inputs.workbook import read_workbook
 

@@ -50,7 +50,8 @@ follows its count (the Stage 2 remedy follows 'Cases accepted at Stage 2', the O
 penalties the upheld Non Social Care complaints). A label stating a suppressed count in words
 is reworded. Case ids are removed from the learning table. The children-in-care case
 descriptions are withheld (no rows): they number each quarter's suppressed complaints, restate
-its count and describe individual children. :func:`public_notes` withholds every data-quality
+its count and describe individual children; nor are the case references behind each figure
+of a case extract (``case_refs``). :func:`public_notes` withholds every data-quality
 note (worked out from the true figures) about a table with a suppressed figure, and every note
 naming a case id. Not covered: free text beyond case ids (names in the learning table's text).
 """
@@ -136,7 +137,7 @@ def apply_public_edition(tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.Dat
                 frame.loc[frame["fact"].astype(str) == fact, "label"] = label
         elif table_id == "learning_from_complaints":
             frame["case_id"] = pd.NA
-        elif table_id == "children_in_care_cases":
+        elif table_id in ("children_in_care_cases", "case_refs"):
             frame = frame.iloc[0:0]
         out[table_id] = cards.conform(table_id, frame) if table_id in cards.CARDS else frame
     return out

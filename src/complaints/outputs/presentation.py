@@ -22,6 +22,7 @@ from complaints.checks.validation import read_quality_notes
 from complaints.inputs import store
 from complaints.outputs import report_tables as rt
 from complaints.outputs.disclosure import apply_edition, public_notes
+from complaints.outputs.publish import CASE_REFS
 from complaints.params import RunParams
 from complaints.years import ReportingYear
 
@@ -86,6 +87,11 @@ def build_report(run: RunParams) -> ReportView:
     reasons = {u.table_id: u.reason for u in unavailable}
     report = rt.build_report_tables(tables, run.year)
     rt.write_report_tables(report, run.tables_dir)
+    refs = tables.get("case_refs")
+    if refs is not None and len(refs):  # the public edition has none
+        refs.drop(columns=["year", "report_year"]).to_csv(
+            run.tables_dir / CASE_REFS, index=False, lineterminator="\n"
+        )
     missing = [(t, r) for t, r in reasons.items() if t not in tables]
     if missing:
         pd.DataFrame(missing, columns=["table_id", "reason"]).to_csv(

@@ -14,6 +14,9 @@ from complaints.outputs.html import render_html
 from complaints.params import STAGING
 from complaints.years import ReportingYear
 
+#: A case extract's drill-down, in ``tables/``: the cases behind each figure (internal edition).
+CASE_REFS = "case_refs.csv"
+
 
 def _write_page(out_dir: Path, template: str, title: str, **context: object) -> Path:
     """Write ``out_dir/index.html`` from ``template`` with the run's tables (those
@@ -24,7 +27,7 @@ def _write_page(out_dir: Path, template: str, title: str, **context: object) -> 
     listed += [
         {"caption": p.stem.replace("_", " "), "file": p.name}
         for p in sorted(tables.glob("*.csv"))
-        if p.name not in files
+        if p.name not in files and p.name != CASE_REFS
     ]
     charts = _read_json(out_dir / "charts" / "charts.json")
     html = render_html(template, title=title, tables=listed, charts=charts, **context)
@@ -72,6 +75,7 @@ def write_index(
         notebooks=notebooks,
         validation=[p.name for p in _files(out_dir / "validation")],
         data_docs=(out_dir / "validation" / "data_docs" / "index.html").is_file(),
+        case_refs=(out_dir / "tables" / CASE_REFS).is_file(),
         trends=trends
         and {
             "files": [p.name for p in trends if p.suffix not in charts],
