@@ -243,8 +243,8 @@ def case_extract(project: Path, root: Path, repeat: int) -> dict[str, object]:
     sys.path.insert(0, str(project / "src"))
     import great_expectations  # noqa: F401  (imports are fixed costs, paid before the clock)
     import pandas as pd
-
     from complaints.inputs.case_rules import Settings, tables_from_cases
+
     from complaints.inputs.cases import check_cases, read_cases
     from complaints.inputs.synthetic import write_case_export
     from complaints.years import ReportingYear
