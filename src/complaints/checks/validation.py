@@ -282,10 +282,7 @@ def _exception_message(info: object) -> str:
     if isinstance(info, Mapping):
         if info.get("raised_exception") and info.get("exception_message"):
             return str(info["exception_message"])
-        for value in info.values():
-            found = _exception_message(value)
-            if found:
-                return found
+        return next((m for value in info.values() if (m := _exception_message(value))), "")
     return ""
 
 
@@ -481,22 +478,14 @@ def _error_line(row: Mapping[str, object]) -> str:
     return text
 
 
-def expectation_parameters(year: ReportingYear) -> dict[str, list[str]]:
-    """Values the suites refer to with ``{"$PARAMETER": ...}``."""
-    return {
-        "report_year": [str(year)],
-        "years_up_to_report": [str(year.previous(n)) for n in range(YEARS_BACK + 1)],
-    }
-
-
-def store_parameters(tables: Mapping[str, pd.DataFrame]) -> dict[str, list[str]]:
-    """Suite parameters for a year run from the store: each row's report year and its years."""
-    held = [f["report_year"].dropna() for f in tables.values() if "report_year" in f.columns]
-    reports = {str(y) for column in held for y in column}
+def expectation_parameters(reports: Iterable[object]) -> dict[str, list[str]]:
+    """Values the suites refer to with ``{"$PARAMETER": ...}``: the years of the reports the
+    rows come from, and every year a row of theirs may describe, newest first."""
+    reports = sorted({str(r) for r in reports})
     years = {
         str(ReportingYear.parse(r).previous(n)) for r in reports for n in range(YEARS_BACK + 1)
     }
-    return {"report_year": sorted(reports), "years_up_to_report": sorted(years)}
+    return {"report_year": reports, "years_up_to_report": sorted(years, reverse=True)}
 
 
 def validate_tables(
@@ -514,7 +503,11 @@ def validate_tables(
     ``conflicts`` (:func:`complaints.inputs.store.conflicts`) adds an identity per disagreement.
     """
     year = year if isinstance(year, ReportingYear) else ReportingYear.parse(str(year))
-    parameters = store_parameters(tables) if from_store else expectation_parameters(year)
+    if from_store:  # each row against its own report's year
+        held = [f["report_year"].dropna() for f in tables.values() if "report_year" in f]
+        parameters = expectation_parameters(y for column in held for y in column)
+    else:
+        parameters = expectation_parameters([year])
     rows: list[dict[str, object]] = []
     gx_results: dict[str, dict] = {}
     raw: dict[str, Any] = {}
@@ -536,8 +529,7 @@ def validate_tables(
     )
     rows.extend(rec_rows)
     summary = pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
-    summary["success"] = summary["success"].astype(bool)
-    summary["unexpected_count"] = summary["unexpected_count"].astype(int)
+    summary = summary.astype({"success": bool, "unexpected_count": int})
     return ValidationResult(str(year), summary, rec, gx_results, raw)
 
 
