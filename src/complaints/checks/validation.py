@@ -429,8 +429,7 @@ def _reconciliation_rows(rec: pd.DataFrame, r) -> list[dict[str, object]]:
         right = _figure(identity["right_value"], identity["unit"])
         one_table = identity["right_table"] == identity["left_table"]
         if one_table or not identity["right_lines"]:
-            lines = words.parse_lines(identity["left_lines"])
-            lines += words.parse_lines(identity["right_lines"])
+            lines = words.parse_lines(f"{identity['left_lines']}, {identity['right_lines']}")
             sources = f"{identity['left_table']} {words.format_lines(lines)}".strip()
         else:
             sources = (

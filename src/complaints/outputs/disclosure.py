@@ -66,10 +66,9 @@ import pandas as pd
 
 from complaints import cards
 from complaints.checks import identities
+from complaints.params import EDITIONS
 from complaints.words import SUPPRESSED, format_number
 
-#: The editions a report can be produced in. ``internal`` is the default and the published report.
-EDITIONS: tuple[str, ...] = ("internal", "public")
 #: Counts from ``PRIMARY_MIN`` to ``PRIMARY_MAX`` are suppressed.
 PRIMARY_MIN, PRIMARY_MAX = 1, 5
 #: A percentage of fewer than this many is suppressed.
