@@ -411,7 +411,7 @@ def _duplicates_note(
 
 def _reconciliation_rows(rec: pd.DataFrame, r) -> list[dict[str, object]]:
     cfg = r.expectation_config
-    check = _condition_parameter(cfg.kwargs.get("row_condition"))
+    check = str((cfg.kwargs.get("row_condition") or {}).get("parameter") or "")
     error = _exception_message(r.exception_info)
     index = list((r.result or {}).get("unexpected_index_list") or [])
     if r.success or error or not index or cfg.type != _PAIR:
@@ -454,12 +454,6 @@ def _reconciliation_rows(rec: pd.DataFrame, r) -> list[dict[str, object]]:
             )
         )
     return rows
-
-
-def _condition_parameter(condition: object) -> str:
-    if isinstance(condition, Mapping):
-        return str(condition.get("parameter") or "")
-    return str(getattr(condition, "parameter", "") or "")
 
 
 def _error_line(row: Mapping[str, object]) -> str:

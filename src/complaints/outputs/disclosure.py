@@ -66,6 +66,7 @@ import pandas as pd
 
 from complaints import cards
 from complaints.checks import identities
+from complaints.outputs.publish import PUBLIC_LEGEND as LEGEND  # noqa: F401 (re-exported)
 from complaints.params import EDITIONS
 from complaints.words import SUPPRESSED, format_number
 
@@ -73,10 +74,6 @@ from complaints.words import SUPPRESSED, format_number
 PRIMARY_MIN, PRIMARY_MAX = 1, 5
 #: A percentage of fewer than this many is suppressed.
 MIN_BASE = 10
-#: One sentence explaining ``c``, for captions and text alternatives.
-LEGEND = (
-    "c: suppressed to protect confidentiality (a small number, or a figure that would reveal one)."
-)
 
 #: Key-fact labels that state a suppressed count in words, reworded in the public edition.
 PUBLIC_LABELS = {"stage2_remedy_paid": "Back payment made to resolve Stage 2 cases"}

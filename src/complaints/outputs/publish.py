@@ -92,8 +92,9 @@ PUBLIC_FILES = (
     r"index\.html|caveats\.html|manifest\.json|manifest\.sha256|html/{report}\.html"
     r"|tables/[^/]*\.csv|tables/tables\.json|charts/[^/]*\.(?:png|svg)|charts/charts\.json"
 )
-#: What a public table prints for a suppressed figure, explained
-#: (complaints.outputs.disclosure.LEGEND; written here so that publishing does not import pandas).
+#: What a public table prints for a suppressed figure, ``c``, explained, for captions, text
+#: alternatives and the index (``complaints.outputs.disclosure.LEGEND``; declared here, so that
+#: publishing does not import pandas).
 PUBLIC_LEGEND = (
     "c: suppressed to protect confidentiality (a small number, or a figure that would reveal one)."
 )
