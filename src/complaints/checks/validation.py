@@ -26,6 +26,7 @@ from complaints import cards, paths, words
 from complaints.checks import reconcile
 from complaints.errors import InputError
 from complaints.inputs.clean import clean_table_path
+from complaints.outputs.html import html_table
 from complaints.years import ReportingYear
 
 if TYPE_CHECKING:
@@ -651,22 +652,6 @@ def notes_text(result: ValidationResult) -> str:
 _SHADES = {"error": "#f8d7da", "warning": "#fff3cd"}
 
 
-def _styled(frame: pd.DataFrame, uuid: str, shaded: pd.Series, **formatting: object) -> Styler:
-    """``frame`` as an HTML-safe table with fixed ids, each row in its colour from ``shaded``."""
-    from pandas.io.formats.style import Styler
-
-    colours = [f"background-color: {c}" if c else "" for c in shaded]
-    return (
-        Styler(frame, uuid=uuid, cell_ids=False)
-        .apply(lambda _: pd.DataFrame({c: colours for c in frame.columns}), axis=None)
-        .format(escape="html", na_rep="", **formatting)
-        .hide(axis="index")
-        .set_table_styles(
-            [{"selector": "td, th", "props": "text-align: left; vertical-align: top;"}]
-        )
-    )
-
-
 def summary_frame(result: ValidationResult, *, failures_only: bool = False) -> pd.DataFrame:
     summary = (result.failures if failures_only else result.summary).reset_index(drop=True)
     broken = ~summary["success"] & (summary["suite"] == RECONCILIATION_SUITE)
@@ -686,7 +671,7 @@ def summary_table(result: ValidationResult, *, failures_only: bool = False) -> S
     stats = result.statistics()
     caption = f"{result.year}: {stats['expectations']} expectations, {stats['errors']} error(s), "
     caption += f"{stats['warnings']} warning(s)"
-    return _styled(frame, "validation-summary", shaded.fillna("")).set_caption(escape(caption))
+    return html_table(frame, "validation-summary", escape(caption), shaded.fillna("").tolist())
 
 
 def reconciliation_table(result: ValidationResult) -> Styler:
@@ -707,4 +692,5 @@ def reconciliation_table(result: ValidationResult) -> Styler:
     )
     columns = ["identity", "check", "left figure", "right figure", "tolerance", "discrepancy"]
     shaded = (~holds).map({True: _SHADES["warning"], False: ""})
-    return _styled(frame.loc[:, [*columns, "holds"]], "reconciliation", shaded, precision=1)
+    frame = frame.loc[:, [*columns, "holds"]]
+    return html_table(frame, "reconciliation", shades=shaded.tolist(), precision=1)
