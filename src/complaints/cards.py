@@ -243,12 +243,24 @@ def _quarterly(part: str, source: str, *charts: Chart) -> Card:
 
 
 def _statutory(
-    part: str, measures: Mapping[str, str], *series: Series, notes: tuple[str, ...] = ()
+    part: str,
+    measures: Mapping[str, str],
+    formal: tuple[str, str],
+    informal: tuple[str, str],
+    notes: tuple[str, ...] = (),
 ) -> Card:
-    """``part`` of the statutory reporting requirements table ("Social Care")."""
-    table_id, service = f"statutory_{part.lower().replace(' ', '_')}", f"Children's {part}"
+    """``part`` of the statutory reporting requirements table ("Social Care"). Its headline
+    series: ``formal`` and ``informal`` complaints (measure, in words), approaches to the
+    Ombudsman and those upheld."""
+    slug, service = part.lower().replace(" ", "_"), f"Children's {part}"
+    series = {
+        "formal": formal,
+        "informal": informal,
+        "ombudsman": ("lgsco_approaches", "approaches to the Ombudsman"),
+        "ombudsman_upheld": ("lgsco_upheld", "Ombudsman cases upheld"),
+    }
     return Card(
-        table_id,
+        f"statutory_{slug}",
         f"{service}: statutory reporting, three years",
         "one measure in one year",
         f"The '{service}' part of the statutory reporting requirements table.",
@@ -262,8 +274,11 @@ def _statutory(
         phrase="the statutory reporting table",
         measures=measures,
         layout=Layout("statutory", _frozen(heading=service)),
-        charts=(Chart(table_id, "statutory", options=_frozen(service=service)),),
-        series=series,
+        charts=(Chart(f"statutory_{slug}", "statutory", options=_frozen(service=service)),),
+        series=tuple(
+            Series(f"{slug}_{s}", f"{service} {label}", {"measure": measure}, "count")
+            for s, (measure, label) in series.items()
+        ),
     )
 
 
@@ -286,15 +301,8 @@ CARDS: dict[str, Card] = {
         _statutory(
             "Social Care",
             _STATUTORY_MEASURES,
-            Series("social_care_formal", "Children's Social Care formal complaints (Stage 1)",
-                   {"measure": "stage_1"}, "count"),
-            Series("social_care_informal",
-                   "Children's Social Care informal complaints (representations)",
-                   {"measure": "representations"}, "count"),
-            Series("social_care_ombudsman", "Children's Social Care approaches to the Ombudsman",
-                   {"measure": "lgsco_approaches"}, "count"),
-            Series("social_care_ombudsman_upheld", "Children's Social Care Ombudsman cases upheld",
-                   {"measure": "lgsco_upheld"}, "count"),
+            formal=("stage_1", "formal complaints (Stage 1)"),
+            informal=("representations", "informal complaints (representations)"),
             notes=(
                 "'LGSCO approaches' cells are phrases ('5 with 1 upheld', '4 none upheld'); each "
                 "becomes two measures, `lgsco_approaches` and `lgsco_upheld` ('none' is 0).",
@@ -303,16 +311,8 @@ CARDS: dict[str, Card] = {
         _statutory(
             "Whole Authority",
             _WHOLE_AUTHORITY_MEASURES,
-            Series("whole_authority_formal", "Children's Whole Authority formal complaints",
-                   {"measure": "formal_complaints"}, "count"),
-            Series("whole_authority_informal", "Children's Whole Authority representations",
-                   {"measure": "representations"}, "count"),
-            Series("whole_authority_ombudsman",
-                   "Children's Whole Authority approaches to the Ombudsman",
-                   {"measure": "lgsco_approaches"}, "count"),
-            Series("whole_authority_ombudsman_upheld",
-                   "Children's Whole Authority Ombudsman cases upheld",
-                   {"measure": "lgsco_upheld"}, "count"),
+            formal=("formal_complaints", "formal complaints"),
+            informal=("representations", "representations"),
         ),
         Card(
             "complainant_groups",
