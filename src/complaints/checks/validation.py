@@ -668,9 +668,8 @@ def summary_table(result: ValidationResult, *, failures_only: bool = False) -> S
     """The summary as a styled table: failed errors in red, failed warnings in amber."""
     frame = summary_frame(result, failures_only=failures_only)
     shaded = frame["severity"].map(_SHADES).where(frame["result"] == "FAILED", "")
-    stats = result.statistics()
-    caption = f"{result.year}: {stats['expectations']} expectations, {stats['errors']} error(s), "
-    caption += f"{stats['warnings']} warning(s)"
+    caption = "{}: {expectations} expectations, {errors} error(s), {warnings} warning(s)"
+    caption = caption.format(result.year, **result.statistics())
     return html_table(frame, "validation-summary", escape(caption), shaded.fillna("").tolist())
 
 
@@ -691,6 +690,5 @@ def reconciliation_table(result: ValidationResult) -> Styler:
         holds=holds.map({True: "yes", False: "NO"}),
     )
     columns = ["identity", "check", "left figure", "right figure", "tolerance", "discrepancy"]
-    shaded = (~holds).map({True: _SHADES["warning"], False: ""})
-    frame = frame.loc[:, [*columns, "holds"]]
-    return html_table(frame, "reconciliation", shades=shaded.tolist(), precision=1)
+    shades = (~holds).map({True: _SHADES["warning"], False: ""}).tolist()
+    return html_table(frame[[*columns, "holds"]], "reconciliation", shades=shades, precision=1)
