@@ -155,11 +155,9 @@ def _typed(text: pd.Series, dtype: str) -> pd.Series:
 
 
 def _normalise(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.reset_index(drop=True).copy()
-    for column in out.columns:
-        if isinstance(out[column].dtype, pd.StringDtype):
-            out[column] = out[column].astype("string")
-    return out
+    """A copy indexed from 0, its text columns in the default string storage."""
+    strings = frame.select_dtypes("string").columns
+    return frame.reset_index(drop=True).astype(dict.fromkeys(strings, "string"))
 
 
 @dataclass
