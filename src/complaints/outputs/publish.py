@@ -104,7 +104,11 @@ PUBLIC_LEGEND = (
 )
 #: A case reference as the learning table prints it, and the clean columns holding references.
 CASE_ID = re.compile(r"COM/\d{8}")
-CASE_COLUMNS = (("learning_from_complaints", "case_id"), ("children_in_care_cases", "case_ref"))
+CASE_COLUMNS = (
+    ("learning_from_complaints", "case_id"),
+    ("children_in_care_cases", "case_ref"),
+    ("case_refs", "case_ref"),
+)
 #: Markup of code in an nbconvert page (input prompts, editors, highlighted source), and a code
 #: cell that kept its input; style sheets name these classes too, so they are removed first.
 _CODE_MARKUP = re.compile(
@@ -148,8 +152,7 @@ def build_public_edition(source: Path, target: Path, year: ReportingYear, report
 
 
 def case_ids(clean_root: Path) -> set[str]:
-    """Every case reference the clean tables of any year hold (learning table, children in
-    care cases), of five characters or more (shorter ones are too short to search for)."""
+    """Every case reference the clean tables of any year hold (:data:`CASE_COLUMNS`), of five characters or more (shorter ones are too short to search for)."""
     ids: set[str] = set()
     for year in paths.years_held(clean_root):
         for table_id, column in CASE_COLUMNS:
