@@ -152,7 +152,8 @@ def build_public_edition(source: Path, target: Path, year: ReportingYear, report
 
 
 def case_ids(clean_root: Path) -> set[str]:
-    """Every case reference the clean tables of any year hold (:data:`CASE_COLUMNS`), of five characters or more (shorter ones are too short to search for)."""
+    """Every case reference the clean tables of any year hold (:data:`CASE_COLUMNS`), of five
+    characters or more (shorter ones are too short to search for)."""
     ids: set[str] = set()
     for year in paths.years_held(clean_root):
         for table_id, column in CASE_COLUMNS:
