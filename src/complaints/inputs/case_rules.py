@@ -292,7 +292,7 @@ def _finish(table: str, frame: pd.DataFrame, year: ReportingYear) -> pd.DataFram
     """The table with its year columns, through its card (or the contract's columns)."""
     frame = frame.assign(year=str(year), report_year=str(year))
     if table in cards.CARDS:
-        return cards.conform(table, frame)
+        return cards.conform(table, frame.loc[:, cards.CARDS[table].column_names])
     columns = ["year", "report_year", *_NEW_TABLES[table], *_PROVENANCE]
     return frame.loc[:, columns].reset_index(drop=True)
 
@@ -321,7 +321,7 @@ def tables_from_cases(
     cases = cases.assign(learned=_is_text(cases["learning"]))
     # Stages: stage 1 belongs to the year its case was received, stages 2-3 to their request.
     s = data.stages
-    by_case = c.setpd.DataFrame("case_ref")
+    by_case = c.set_index("case_ref")
     st = s.assign(
         service=s["case_ref"].map(by_case["service"]),
         period=quarter_of(s["date_requested"], year).where(
@@ -351,7 +351,7 @@ def tables_from_cases(
     def add(table, index, members, keys, share_of=None, label=None):
         full, drill = _figures(table, index, members, keys, share_of)
         if label is not None:
-            full["label"] = full[keys[-1]].map(label)
+            full["label"] = full["measure"].map(label)
         out[table] = _finish(table, full, year)
         refs.append(drill)
 
