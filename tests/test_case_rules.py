@@ -46,7 +46,9 @@ D = date
 )
 def test_working_days_between(start: date, end: date, days: int) -> None:
     assert working_days_between(start, end) == days
-    vectorised = count_working_days(pd.Series([pd.Timestamp(start)]), pd.Series([pd.Timestamp(end)]))
+    vectorised = count_working_days(
+        pd.Series([pd.Timestamp(start)]), pd.Series([pd.Timestamp(end)])
+    )
     assert vectorised.tolist() == [days]
 
 
@@ -288,7 +290,10 @@ def test_quarterly_tables(tables: dict[str, pd.DataFrame]) -> None:
     overdue = sc[sc["measure"] == "overdue_pct"].set_index("period")
     quarters = overdue.loc[["Q1", "Q2", "Q3", "Q4"], "value"]
     assert overdue.loc["Total", "value"] != quarters.mean()
-    assert overdue.loc["Total", "source_text"] == "2 of 5 stage 1 responses after the council's deadline"
+    assert (
+        overdue.loc["Total", "source_text"]
+        == "2 of 5 stage 1 responses after the council's deadline"
+    )
     assert set(sc["year"]) == set(sc["report_year"]) == {"2023-24"}
 
 
@@ -302,7 +307,10 @@ def test_provenance(tables: dict[str, pd.DataFrame]) -> None:
     assert sc.loc[("informal_complaints", "Q3"), "source_line"] == 1
     # C04's stage 1 is row 4 of stages.csv.
     overdue_q2 = sc.loc[("overdue_pct", "Q2")]
-    assert (overdue_q2["source_file"], overdue_q2["source_line"]) == ("data/raw/2023-24/stages.csv", 4)
+    assert (overdue_q2["source_file"], overdue_q2["source_line"]) == (
+        "data/raw/2023-24/stages.csv",
+        4,
+    )
 
 
 def test_statutory_tables(tables: dict[str, pd.DataFrame]) -> None:
@@ -325,7 +333,10 @@ def test_statutory_tables(tables: dict[str, pd.DataFrame]) -> None:
 def test_social_care_breakdowns(tables: dict[str, pd.DataFrame]) -> None:
     # C07 gave no complainant group: not counted.
     assert _values(tables["complainant_groups"], "group") == {
-        "Foster Carer": 1, "Grandparent": 1, "Parent": 3, "Young Person": 2
+        "Foster Carer": 1,
+        "Grandparent": 1,
+        "Parent": 3,
+        "Young Person": 2,
     }
     # 8 theme entries of this year's Children's Social Care cases: 3/8 = 37.5% -> 38,
     # 1/8 = 12.5% -> 13 (half up; the shares make 102).
@@ -334,7 +345,9 @@ def test_social_care_breakdowns(tables: dict[str, pd.DataFrame]) -> None:
         "Professional Practice/Quality of Service": 38,
     }  # fmt: skip
     assert _values(tables["complaint_outcomes"], "outcome") == {
-        "Fully Justified": 40, "Partially Justified": 20, "Not justified": 40
+        "Fully Justified": 40,
+        "Partially Justified": 20,
+        "Not justified": 40,
     }
     timescales = tables["stage1_timescales"]
     assert _values(timescales, "band") == {"0_20_working_days": 60, "over_20_days": 40}
@@ -342,13 +355,18 @@ def test_social_care_breakdowns(tables: dict[str, pd.DataFrame]) -> None:
     by_year = tables["children_in_care_by_year"]
     assert by_year[["label", "value"]].values.tolist() == [["Children in Care 2023-24", 3]]
     assert _values(tables["children_in_care_by_quarter"], "period") == {
-        "Q1": 1, "Q2": 2, "Q3": 0, "Q4": 0
+        "Q1": 1,
+        "Q2": 2,
+        "Q3": 0,
+        "Q4": 0,
     }
     cic = tables["children_in_care_cases"]
     assert cic[["period", "case_ref", "summary"]].values.tolist() == [["Q2", "C04", "L4"]]
     learning = tables["learning_from_complaints"]
     assert learning[["case_id", "learned", "action"]].values.tolist() == [
-        ["C01", "L1", "A1"], ["C04", "L4", "A4"], ["C06", "L6", "A6"]
+        ["C01", "L1", "A1"],
+        ["C04", "L4", "A4"],
+        ["C06", "L6", "A6"],
     ]
 
 
@@ -428,17 +446,22 @@ def test_case_refs_drill_down(tables: dict[str, pd.DataFrame]) -> None:
         return sorted(refs.loc[(refs["table"] == table) & (refs["row"] == row), "case_ref"])
 
     assert cases_of("social_care_quarterly", "measure=formal_complaints; period=Q1") == [
-        "C01", "C02"
+        "C01",
+        "C02",
     ]
     assert cases_of("social_care_quarterly", "measure=formal_complaints; period=Total") == [
-        "C01", "C02", "C04", "C06", "C07", "C13"
+        "C01",
+        "C02",
+        "C04",
+        "C06",
+        "C07",
+        "C13",
     ]
-    assert cases_of("social_care_quarterly", "measure=overdue_pct; period=Total") == [
-        "C04", "C06"
-    ]
+    assert cases_of("social_care_quarterly", "measure=overdue_pct; period=Total") == ["C04", "C06"]
     assert cases_of("statutory_social_care", "measure=stage_2") == ["C00", "C01", "C04"]
     assert cases_of("non_social_care_quarterly", "measure=ombudsman_upheld; period=Total") == [
-        "LG-4", "LG-7"
+        "LG-4",
+        "LG-7",
     ]
     assert cases_of("complaint_themes", "theme=Communication") == ["C01", "C02", "C04"]
     row = refs[(refs["table"] == "key_facts") & (refs["row"] == "fact=stage2_remedy_paid")]

@@ -26,10 +26,12 @@ import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import date
+from typing import NamedTuple
 
 import holidays
 import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 
 from complaints import cards
 from complaints.errors import InputError
@@ -87,8 +89,10 @@ def _calendar(first_year: int, last_year: int) -> np.busdaycalendar:
 
 def _calendar_for(*dates: np.ndarray) -> np.busdaycalendar:
     years = np.concatenate([d[~np.isnat(d)].astype("datetime64[Y]").astype(int) for d in dates])
-    return _calendar(int(years.min()) + 1970, int(years.max()) + 1971) if years.size else _calendar(
-        2000, 2000
+    return (
+        _calendar(int(years.min()) + 1970, int(years.max()) + 1971)
+        if years.size
+        else _calendar(2000, 2000)
     )
 
 
@@ -154,88 +158,115 @@ def round_half_up(numerator, denominator=1):
     return np.where(den == 0, 0, np.floor_divide(2 * num + safe, 2 * safe))
 
 
-# Figures from members ------------------------------------------------------------------------
+# Figures from the records behind them -------------------------------------------------------
 
 
-def _members(frame: pd.DataFrame, part: object = True, ref: str = "case_ref", **keys):
-    """The records behind figures: their keys, reference, provenance and whether each counts
-    in the figure's numerator (``part``)."""
-    columns = {"ref": frame[ref] if ref else pd.NA, "part": part, **keys}
-    columns |= {"source_file": frame["source_file"], "source_row": frame["source_row"]}
-    return pd.DataFrame(columns, index=frame.index)
+class _Members(NamedTuple):
+    """Records behind figures: which count (``part``), their reference column, an amount, and
+    the keys of their figure: a label (the same for every record) or a column (one per row)."""
+
+    frame: pd.DataFrame
+    part: np.ndarray
+    ref: str
+    amount: np.ndarray | None
+    keys: dict[str, object]
 
 
-def _with_total(members: pd.DataFrame) -> pd.DataFrame:
-    """The members again under period ``Total``: totals come from the cases, not the quarters."""
-    total = members.assign(period=pd.Categorical.from_codes([4] * len(members), cards.QUARTERS))
-    return pd.concat([members, total], ignore_index=True)
+def _members(frame, part=True, ref="case_ref", amount=None, **keys) -> _Members:
+    counted = np.broadcast_to(np.asarray(part, dtype=bool), (len(frame),))
+    money = None if amount is None else np.asarray(amount, dtype=float)
+    return _Members(frame, counted, ref, money, keys)
 
 
-def _figures(table: str, index: pd.DataFrame, members: pd.DataFrame, keys: list[str],
-             share_of: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
-    """One figure per row of ``index`` (keys, ``how``, ``unit``, ``what``), and the drill-down.
+_UNITS = {"count": "count", "percent": "percent", "sum": "GBP"} | dict.fromkeys(
+    ("mean", "median"), "working days"
+)
 
-    ``how``: ``count`` (members counted), ``percent`` (members counted of all the group's
-    members, or of all members sharing ``share_of`` when given), ``sum``/``mean``/``median``
-    of the members' ``amount``. Provenance: the first record counted, and how it was computed.
-    """
-    part = members["part"].astype(bool)
-    m = members.assign(
-        part=part,
-        amount=members["amount"].where(part) if "amount" in members else np.nan,
-        source_row=members["source_row"].where(part),
+
+def _aggregate(i: int, m: _Members) -> tuple[pd.DataFrame, np.ndarray]:
+    """Each group of one set of members: how many count, of how many, the first row counted."""
+    varying = {k: v for k, v in m.keys.items() if not isinstance(v, str)}
+    rows = m.frame["source_row"].to_numpy(dtype=float)
+    columns = {**varying, "_": 0, "part": m.part, "line": np.where(m.part, rows, np.nan)}
+    how = {"n": ("part", "sum"), "whole": ("part", "size"), "source_line": ("line", "min")}
+    if m.amount is not None:
+        columns["amount"] = np.where(m.part, m.amount, np.nan)
+        how |= {k: ("amount", k) for k in ("sum", "mean", "median")}
+    grouped = pd.DataFrame(columns, index=m.frame.index).groupby([*varying, "_"], observed=True)
+    stats = grouped.agg(**how).reset_index().drop(columns="_")
+    stats = stats.astype({k: str for k in varying}).assign(
+        **{k: v for k, v in m.keys.items() if isinstance(v, str)},
+        source_file=m.frame["source_file"].iloc[0] if len(m.frame) else "",
+        _members=i,
+        _group=np.arange(len(stats)),
     )
-    grouped = m.groupby(keys, observed=True)
-    stats = grouped.agg(
-        n=("part", "sum"),
-        whole=("part", "size"),
-        source_line=("source_row", "min"),
-        source_file=("source_file", "first"),
-        total=("amount", "sum"),
-        mean=("amount", "mean"),
-        median=("amount", "median"),
-    ).reset_index()
-    stats[keys] = stats[keys].astype(str)
-    stats["pos"] = np.arange(len(stats))
+    return stats, grouped.ngroup().to_numpy()
+
+
+def _figures(index: pd.DataFrame, members: list[_Members], keys: list[str],
+             share_of: list[str] | None = None) -> tuple[pd.DataFrame, list]:  # fmt: skip
+    """One figure per row of ``index`` (its keys, ``how`` and ``what``), from ``members``.
+
+    ``how``: ``count`` (records counted), ``percent`` (records counted of all the group's
+    records, or of all counted records sharing ``share_of`` when given), ``sum``, ``mean`` or
+    ``median`` of the amounts counted. Provenance: the first row counted (1, the header, when
+    none) and how the figure was computed. Also returns the drill-down (row key, value, ref).
+    """
+    aggregated = [_aggregate(i, m) for i, m in enumerate(members)]
+    stats = pd.concat([s for s, _ in aggregated], ignore_index=True)
     full = index.merge(stats, on=keys, how="left")
-    default_file = members["source_file"].iloc[0] if len(members) else ""
-    full = full.fillna({"n": 0, "whole": 0, "source_line": 1, "source_file": default_file})
+    full = full.fillna({"n": 0, "whole": 0, "source_line": 1, "source_file": ""})
     n = full["n"].astype(int)
     if share_of is not None:
         full["whole"] = full.groupby(share_of)["n"].transform("sum") if share_of else n.sum()
-    whole = full["whole"].astype(int)
-    how = full["how"]
+    whole, how = full["whole"].astype(int), full["how"]
+    amount = {k: full.get(k, pd.Series(np.nan, index=full.index)) for k in ("sum", "mean", "median")}
     full["value"] = np.select(
         [how == "count", how == "percent", how == "sum", how == "mean"],
-        [n, round_half_up(100 * n, whole), full["total"].fillna(0),
-         round_half_up(10 * full["mean"].fillna(0)) / 10],
-        default=full["median"],
+        [n, round_half_up(100 * n, whole), amount["sum"].fillna(0),
+         round_half_up(10 * amount["mean"].fillna(0)) / 10],
+        default=amount["median"],
     )  # fmt: skip
     full = full[~(how.isin(["mean", "median"]) & (n == 0))].reset_index(drop=True)
     if (full["value"] % 1 == 0).all():  # whole numbers print as such (9, not 9.0)
         full["value"] = full["value"].astype("int64")
+    full["unit"] = full["how"].map(_UNITS)
     full["source_text"] = [
         f"{format_value(v, 'GBP')} over {k} {w}" if h == "sum"
         else f"{h} of {k} {w}" if h in ("mean", "median")
-        else f"{k} of {t} {w}" if h == "percent" else f"{k} {w}"
+        else f"{k} of {t} {w}" if h == "percent"
+        else f"{k} {w}"
         for h, v, k, t, w in zip(full["how"], full["value"], full["n"].astype(int),
                                  full["whole"].astype(int), full["what"], strict=True)
     ]  # fmt: skip
     full["row"] = ["; ".join(f"{k}={v}" for k, v in zip(keys, r, strict=True))
                    for r in full[keys].itertuples(index=False)]  # fmt: skip
-    # The drill-down: each group's row key and value, indexed by the group's number.
-    held = full["pos"].notna()
-    row_of = np.empty(len(stats), object)
-    value_of = np.full(len(stats), np.nan)
-    row_of[full.loc[held, "pos"].astype(int)] = full.loc[held, "row"]
-    value_of[full.loc[held, "pos"].astype(int)] = full.loc[held, "value"]
-    pick = m["part"].to_numpy(bool) & m["ref"].notna().to_numpy()
-    group = grouped.ngroup().to_numpy()[pick]
-    refs = pd.DataFrame(
-        {"table": table, "row": row_of[group], "value": value_of[group],
-         "case_ref": m["ref"].to_numpy()[pick]}
-    ).dropna(subset=["row"])  # fmt: skip
-    return full, refs
+    drill = []
+    for i, (m, (_, groups)) in enumerate(zip(members, aggregated, strict=True)):
+        mine = full[full["_members"] == i]
+        if not m.ref or mine.empty:
+            continue
+        where = np.full(groups.max() + 1 if len(groups) else 0, -1)
+        where[mine["_group"].astype(int)] = np.arange(len(mine))
+        refs = m.frame[m.ref]
+        codes = where[groups]
+        pick = m.part & refs.notna().to_numpy() & (codes >= 0)
+        rows = pd.Categorical.from_codes(codes[pick], categories=mine["row"].to_numpy())
+        drill.append((rows, mine["value"].to_numpy(dtype=float)[codes[pick]], refs.to_numpy()[pick]))
+    return full, drill
+
+
+def _index(rows: list[tuple[str, str, str]], column: str = "measure", **cross) -> pd.DataFrame:
+    """One figure per row (id, how, what) for every combination of ``cross`` (outer first)."""
+    index = pd.DataFrame(rows, columns=[column, "how", "what"])
+    for name, values in reversed(cross.items()):
+        index = pd.DataFrame({name: values}).merge(index, how="cross")
+    return index
+
+
+def _shares(labels: pd.Series, how: str, what: str) -> pd.DataFrame:
+    """One row per label held (sorted), counted or as a share of all."""
+    return _index([(label, how, what) for label in sorted(labels.unique())], str(labels.name))
 
 
 # Labels the report prints (as in the 2022-23 report) ------------------------------------------
@@ -276,6 +307,8 @@ _OUTCOMES = {
 _BANDS = {"0_20_working_days": "0-20 Working Days", "over_20_days": "20+ days"}
 _FACT_LABELS = {fact: label for _, facts in _KEY_FACTS for fact, label in facts}
 _SERVICES = {"social_care": "social_care_quarterly", "non_social_care": "non_social_care_quarterly"}
+_STATUTORY_TABLES = {"social_care": "statutory_social_care",
+                     "non_social_care": "statutory_whole_authority"}  # fmt: skip
 
 #: The new tables' columns (until their cards are added, :func:`_finish` returns these).
 _NEW_TABLES = {
@@ -297,8 +330,15 @@ def _finish(table: str, frame: pd.DataFrame, year: ReportingYear) -> pd.DataFram
     return frame.loc[:, columns].reset_index(drop=True)
 
 
-def _is_text(values: pd.Series) -> pd.Series:
-    return values.fillna("").astype(str).str.strip() != ""
+def _has_text(values: pd.Series) -> pd.Series:
+    return values.notna() & values.ne("")
+
+
+def _in_year(frame: pd.DataFrame, column: str, year: ReportingYear) -> pd.DataFrame:
+    """The records dated in the year, with their quarter (``period``) and ``service``."""
+    period = quarter_of(frame[column], year)
+    kept = frame.assign(period=period)[period.notna().to_numpy()]
+    return kept.assign(service=kept["service"].astype("category"))
 
 
 # The tables ----------------------------------------------------------------------------------
@@ -308,7 +348,8 @@ def tables_from_cases(
     data: CaseData, year: ReportingYear, settings: Settings | None = None
 ) -> dict[str, pd.DataFrame]:
     """Every clean table the year's cases support (each through its card), plus ``case_refs``
-    (table, row, value, case_ref: each case counted in each figure).
+    (table, row, value, case_ref: each record counted in each figure; an Ombudsman enquiry by
+    its LGSCO reference; compliments and equality forms are anonymous).
 
     Cases count in the quarter they were received; stage 2 and 3 in the quarter requested
     (a case received before the year may have a stage in it); totals are counted over the year
@@ -316,260 +357,234 @@ def tables_from_cases(
     Tables the inputs cannot support (no equality forms, no learning recorded) are left out.
     """
     settings = settings or Settings()
-    c = data.cases.assign(period=quarter_of(data.cases["date_received"], year))
-    cases = c[c["period"].notna()]
-    cases = cases.assign(learned=_is_text(cases["learning"]))
-    # Stages: stage 1 belongs to the year its case was received, stages 2-3 to their request.
+    all_cases = data.cases.assign(period=quarter_of(data.cases["date_received"], year))
+    all_cases["service"] = all_cases["service"].astype("category")
+    cases = all_cases[all_cases["period"].notna().to_numpy()]
+    cases = cases.assign(learned=_has_text(cases["learning"]))
+    # Stage 1 belongs to the quarter its case was received, stages 2 and 3 to their request.
     s = data.stages
-    by_case = c.set_index("case_ref")
+    at = pd.Index(all_cases["case_ref"]).get_indexer(s["case_ref"])
+    received = pd.Series(all_cases["period"].array.take(at, allow_fill=True), index=s.index)
+    stage = s["stage"].to_numpy()
     st = s.assign(
-        service=s["case_ref"].map(by_case["service"]),
-        period=quarter_of(s["date_requested"], year).where(
-            s["stage"] != 1, s["case_ref"].map(by_case["period"])
-        ),
+        service=all_cases["service"].array.take(at, allow_fill=True),
+        period=quarter_of(s["date_requested"], year).where(stage != 1, received),
         days=count_working_days(s["date_requested"], s["date_responded"]),
     )
-    st = st[st["period"].notna()]
-    responses = st[st["days"].notna()]
-    responses = responses.assign(
-        on_time=responses["days"] <= statutory_deadline(
-            responses["stage"], responses["extension_agreed"]
+    st = st[st["period"].notna().to_numpy()]
+    answered = st[st["days"].notna().to_numpy()]
+    answered = answered.assign(
+        on_time=answered["days"] <= statutory_deadline(
+            answered["stage"], answered["extension_agreed"]
         )
     )  # fmt: skip
-    r1 = responses[responses["stage"] == 1]
+    r1 = answered[answered["stage"].to_numpy() == 1]
     r1 = r1.assign(late=r1["days"] > council_deadline(r1["extension_agreed"], settings))
-    o1 = st[(st["stage"] == 1) & st["outcome"].notna() & (st["outcome"] != "withdrawn")]
-    om = data.ombudsman.assign(period=quarter_of(data.ombudsman["date_notified"], year))
-    om = om[om["period"].notna()].assign(upheld=lambda f: f["decision"] == "upheld")
-    comp = data.compliments.assign(period=quarter_of(data.compliments["date"], year))
-    comp = comp[comp["period"].notna()]
-    staged = {n: st[st["stage"] == n] for n in (2, 3)}
+    decided = st["outcome"].notna() & st["outcome"].ne("withdrawn")
+    o1 = st[(st["stage"].to_numpy() == 1) & decided.to_numpy()]
+    om = _in_year(data.ombudsman, "date_notified", year)
+    om = om.assign(upheld=om["decision"].eq("upheld").to_numpy())
+    comp = _in_year(data.compliments, "date", year)
 
     out: dict[str, pd.DataFrame] = {}
-    refs: list[pd.DataFrame] = []
+    drills: list[tuple[str, tuple]] = []
 
-    def add(table, index, members, keys, share_of=None, label=None):
-        full, drill = _figures(table, index, members, keys, share_of)
-        if label is not None:
-            full["label"] = full["measure"].map(label)
+    def add(table, index, members, keys, share_of=None, labels=None):
+        full, drill = _figures(index, members, keys, share_of)
+        if labels is not None:
+            full["label"] = full[keys[0]].map(labels)
         out[table] = _finish(table, full, year)
-        refs.append(drill)
+        drills.extend((table, d) for d in drill)
+
+    def of(frame: pd.DataFrame, service: str) -> pd.DataFrame:
+        return frame[(frame["service"] == service).to_numpy()]
 
     for service, table in _SERVICES.items():
-        sc, so, s1r, s1o, sm = (f[f["service"] == service] for f in (cases, om, r1, o1, comp))
+        sc, so, s1r, s1o, sm = (of(f, service) for f in (cases, om, r1, o1, comp))
+        formal = sc["formality"].eq("formal").to_numpy()
         parts = {  # measure -> (records, which of them count, their reference)
-            "formal_complaints": (sc[sc["formality"] == "formal"], True, "case_ref"),
-            "informal_complaints": (sc[sc["formality"] == "informal"], True, "case_ref"),
-            "ombudsman_upheld": (so[so["upheld"]], True, "lgsco_ref"),
+            "formal_complaints": (sc, formal, "case_ref"),
+            "informal_complaints": (sc, ~formal, "case_ref"),
+            "ombudsman_upheld": (so, so["upheld"], "lgsco_ref"),
             "ombudsman_received": (so, True, "lgsco_ref"),
             "overdue_pct": (s1r, s1r["late"], "case_ref"),
-            "fully_justified_pct": (s1o, s1o["outcome"] == "fully_justified", "case_ref"),
-            "part_justified_pct": (s1o, s1o["outcome"] == "partly_justified", "case_ref"),
+            "fully_justified_pct": (s1o, s1o["outcome"].eq("fully_justified"), "case_ref"),
+            "part_justified_pct": (s1o, s1o["outcome"].eq("partly_justified"), "case_ref"),
             "compliments": (sm, True, ""),
-            "learnings": (sc[sc["learned"]], True, "case_ref"),
+            "learnings": (sc, sc["learned"], "case_ref"),
         }
-        frames = [_with_total(_members(f, part, ref, measure=k, period=f["period"]))
-                  for k, (f, part, ref) in parts.items()]  # fmt: skip
-        frames.append(_members(sc, measure="total_complaints", period="Total"))
-        index = pd.DataFrame([
-            {"measure": k, "period": p, "how": "percent" if k.endswith("_pct") else "count",
-             "unit": "percent" if k.endswith("_pct") else "count", "what": _QUARTERLY[k][1]}
-            for k in cards.CARDS[table].measures
-            for p in (("Total",) if k == "total_complaints" else cards.QUARTERS)
-        ])  # fmt: skip
-        add(table, index, pd.concat(frames, ignore_index=True), ["measure", "period"],
-            label={k: v[0] for k, v in _QUARTERLY.items()})  # fmt: skip
+        members = [_members(f, part, ref, measure=k, period=period)
+                   for k, (f, part, ref) in parts.items() for period in (f["period"], "Total")]  # fmt: skip
+        members.append(_members(sc, measure="total_complaints", period="Total"))
+        index = pd.DataFrame(
+            [
+                {"measure": k, "period": p, "what": _QUARTERLY[k][1],
+                 "how": "percent" if k.endswith("_pct") else "count"}
+                for k in cards.CARDS[table].measures
+                for p in (("Total",) if k == "total_complaints" else cards.QUARTERS)
+            ]
+        )  # fmt: skip
+        add(table, index, members, ["measure", "period"], labels={k: v[0] for k, v in _QUARTERLY.items()})
 
-    # Statutory reporting, this year only (earlier years come from the store).
-    for service, table, formal in (("social_care", "statutory_social_care", "stage_1"),
-                                   ("non_social_care", "statutory_whole_authority",
-                                    "formal_complaints")):  # fmt: skip
-        sc = cases[cases["service"] == service]
-        so = om[om["service"] == service]
+        # Statutory reporting, this year only (earlier years come from the store).
+        table = _STATUTORY_TABLES[service]
+        stages = {n: of(st[st["stage"].to_numpy() == n], service) for n in (2, 3)}
         parts = {
-            "representations": _members(sc[sc["formality"] == "informal"]),
-            formal: _members(sc[sc["formality"] == "formal"]),
-            **{f"stage_{n}": _members(f[f["service"] == service]) for n, f in staged.items()},
+            "representations": _members(sc, ~formal),
+            "stage_1": _members(sc, formal),
+            "formal_complaints": _members(sc, formal),
+            **{f"stage_{n}": _members(f) for n, f in stages.items()},
             "lgsco_approaches": _members(so, ref="lgsco_ref"),
-            "lgsco_upheld": _members(so[so["upheld"]], ref="lgsco_ref"),
+            "lgsco_upheld": _members(so, so["upheld"], "lgsco_ref"),
         }
-        measures = list(cards.CARDS[table].measures)
-        index = pd.DataFrame([{"measure": k, "how": "count", "unit": "count", "what": _STATUTORY[k][1]}
-                        for k in measures])  # fmt: skip
-        members = pd.concat([m.assign(measure=k) for k, m in parts.items() if k in measures])
-        add(table, index, members, ["measure"], label={k: v[0] for k, v in _STATUTORY.items()})
+        measures = cards.CARDS[table].measures
+        index = _index([(k, "count", _STATUTORY[k][1]) for k in measures])
+        members = [m._replace(keys={"measure": k}) for k, m in parts.items() if k in measures]
+        add(table, index, members, ["measure"], labels={k: v[0] for k, v in _STATUTORY.items()})
 
     # Children's Social Care: every case received, formal and informal.
-    csc = cases[cases["service"] == "social_care"]
-    named = csc[_is_text(csc["complainant"])]
-    groups = named.assign(group=named["complainant"].astype(str).str.strip())
-    add("complainant_groups", _shares(groups["group"], "count", "complainants"),
-        _members(groups, group=groups["group"]), ["group"])  # fmt: skip
-    themes = data.themes[data.themes["case_ref"].isin(csc["case_ref"])]
-    themes = themes.assign(theme=themes["theme"].astype(str).str.strip())
+    csc = of(cases, "social_care")
+    named = csc[_has_text(csc["complainant"]).to_numpy()]
+    add("complainant_groups", _shares(named["complainant"].rename("group"), "count", "complainants"),
+        [_members(named, group=named["complainant"])], ["group"])  # fmt: skip
+    themes = data.themes[data.themes["case_ref"].isin(csc["case_ref"]).to_numpy()]
     add("complaint_themes", _shares(themes["theme"], "percent", "theme entries"),
-        _members(themes, theme=themes["theme"]), ["theme"], share_of=[])  # fmt: skip
-    o1c = o1[o1["service"] == "social_care"]
-    index = pd.DataFrame([{"outcome": v, "how": "percent", "unit": "percent", "what": "stage 1 outcomes"}
-                    for v in _OUTCOMES.values()])  # fmt: skip
-    add("complaint_outcomes", index, _members(o1c, outcome=o1c["outcome"].map(_OUTCOMES)),
+        [_members(themes, theme=themes["theme"])], ["theme"], share_of=[])  # fmt: skip
+    o1c = of(o1, "social_care")
+    index = _index([(v, "percent", "stage 1 outcomes") for v in _OUTCOMES.values()], "outcome")
+    add("complaint_outcomes", index, [_members(o1c, outcome=o1c["outcome"].map(_OUTCOMES))],
         ["outcome"], share_of=[])  # fmt: skip
-    cic = csc[csc["child_in_care"].astype(bool)]
+    cic = csc[csc["child_in_care"].to_numpy(dtype=bool)]
     label = f"Children in Care {year}"
-    index = pd.DataFrame([{"label": label, "how": "count", "unit": "count", "what": "cases"}])
-    add("children_in_care_by_year", index, _members(cic, label=label), ["label"])
-    index = pd.DataFrame([{"period": q, "how": "count", "unit": "count", "what": "cases"}
-                    for q in cards.QUARTERS[:4]])  # fmt: skip
-    add("children_in_care_by_quarter", index, _members(cic, period=cic["period"]), ["period"])
-    r1c = r1[r1["service"] == "social_care"]
-    index = pd.DataFrame([{"band": b, "label": v, "how": "percent", "unit": "percent",
-                     "what": "stage 1 responses"} for b, v in _BANDS.items()])  # fmt: skip
+    add("children_in_care_by_year", _index([(label, "count", "cases")], "label"),
+        [_members(cic, label=label)], ["label"])  # fmt: skip
+    add("children_in_care_by_quarter", _index([(q, "count", "cases") for q in cards.QUARTERS[:4]], "period"),
+        [_members(cic, period=cic["period"])], ["period"])  # fmt: skip
+    r1c = of(r1, "social_care")
+    index = _index([(b, "percent", "stage 1 responses") for b in _BANDS], "band")
     bands = np.where(r1c["days"] > 20, "over_20_days", "0_20_working_days")
-    add("stage1_timescales", index, _members(r1c, band=bands), ["band"], share_of=[])
+    add("stage1_timescales", index, [_members(r1c, band=bands)], ["band"], share_of=[], labels=_BANDS)
 
     # Free text: the learning recorded on Children's Social Care cases.
-    learned = csc[csc["learned"]]
+    learned = csc[csc["learned"].to_numpy()]
+    text = {"source_file": learned["source_file"], "source_line": learned["source_row"],
+            "source_line_end": learned["source_row"]}  # fmt: skip
     if len(learned):
-        out["learning_from_complaints"] = _finish("learning_from_complaints", pd.DataFrame({
-            "case_id": learned["case_ref"], "learned": learned["learning"],
-            "action": learned["learning_action"], "source_file": learned["source_file"],
-            "source_line": learned["source_row"], "source_line_end": learned["source_row"]}),
-            year)  # fmt: skip
-    cic_learned = cic[cic["learned"]]
-    if len(cic_learned):
-        out["children_in_care_cases"] = _finish("children_in_care_cases", pd.DataFrame({
-            "period": cic_learned["period"].astype(str), "case_ref": cic_learned["case_ref"],
-            "summary": cic_learned["learning"], "source_file": cic_learned["source_file"],
-            "source_line": cic_learned["source_row"],
-            "source_line_end": cic_learned["source_row"]}), year)  # fmt: skip
+        frame = pd.DataFrame({"case_id": learned["case_ref"], "learned": learned["learning"],
+                              "action": learned["learning_action"], **text})  # fmt: skip
+        out["learning_from_complaints"] = _finish("learning_from_complaints", frame, year)
+    cared = learned["child_in_care"].to_numpy(dtype=bool)
+    if cared.any():
+        frame = pd.DataFrame({"period": learned["period"].astype(str), "case_ref": learned["case_ref"],
+                              "summary": learned["learning"], **text})[cared]  # fmt: skip
+        out["children_in_care_cases"] = _finish("children_in_care_cases", frame, year)
 
     # Equality monitoring (a separate survey: a year without forms has no equality tables).
     eq = data.equality
     if len(eq):
-        answers = eq.assign(characteristic=eq["characteristic"].astype(str).str.strip(),
-                            group=eq["answer"].fillna("").astype(str).str.strip())  # fmt: skip
-        index = answers[["characteristic", "group"]].drop_duplicates().assign(
-            how="percent", unit="percent", what="forms")  # fmt: skip
+        index = eq[["characteristic", "answer"]].drop_duplicates().rename(columns={"answer": "group"})
+        index = index.assign(how="percent", what="forms")
         add("equality_monitoring", index,
-            _members(answers, ref="", characteristic=answers["characteristic"],
-                     group=answers["group"]), ["characteristic", "group"],
-            share_of=["characteristic"])  # fmt: skip
+            [_members(eq, ref="", characteristic=eq["characteristic"], group=eq["answer"])],
+            ["characteristic", "group"], share_of=["characteristic"])  # fmt: skip
 
     # Key facts the cases support.
-    sc2 = staged[2][staged[2]["service"] == "social_care"]
-    sc2_cases = c[c["case_ref"].isin(sc2["case_ref"])]
-    om_sc, om_nsc = om[om["service"] == "social_care"], om[om["service"] == "non_social_care"]
-    nsc = cases[cases["service"] == "non_social_care"]
+    stage2 = of(st[st["stage"].to_numpy() == 2], "social_care")
+    remedied = all_cases[all_cases["case_ref"].isin(stage2["case_ref"]).to_numpy()]
+    om_sc, om_nsc = of(om, "social_care"), of(om, "non_social_care")
+    nsc = of(cases, "non_social_care")
+    fully = o1c["outcome"].eq("fully_justified")
     facts = {
-        "stage2_cases_accepted": ("count", "count", "stage 2 requests", _members(sc2)),
-        "stage2_remedy_paid": ("sum", "GBP", "stage 2 cases",
-                               _members(sc2_cases).assign(amount=sc2_cases["remedy"])),
-        "ombudsman_social_care_investigated": ("count", "count", "Ombudsman enquiries",
-                                               _members(om_sc, ref="lgsco_ref")),
+        "stage2_cases_accepted": ("count", "stage 2 requests", _members(stage2)),
+        "stage2_remedy_paid": ("sum", "stage 2 cases", _members(remedied, amount=remedied["remedy"])),
+        "ombudsman_social_care_investigated": ("count", "Ombudsman enquiries", _members(om_sc, ref="lgsco_ref")),
         "ombudsman_social_care_maladministration": (
-            "count", "count", "Ombudsman enquiries upheld",
-            _members(om_sc[om_sc["upheld"]], ref="lgsco_ref")),
-        "ombudsman_non_social_care_heard": ("count", "count", "Ombudsman enquiries",
-                                            _members(om_nsc, ref="lgsco_ref")),
-        "ombudsman_non_social_care_upheld": ("count", "count", "Ombudsman enquiries upheld",
-                                             _members(om_nsc[om_nsc["upheld"]], ref="lgsco_ref")),
+            "count", "Ombudsman enquiries upheld", _members(om_sc, om_sc["upheld"], "lgsco_ref")),
+        "ombudsman_non_social_care_heard": ("count", "Ombudsman enquiries", _members(om_nsc, ref="lgsco_ref")),
+        "ombudsman_non_social_care_upheld": (
+            "count", "Ombudsman enquiries upheld", _members(om_nsc, om_nsc["upheld"], "lgsco_ref")),
         "ombudsman_non_social_care_penalties": (
-            "sum", "GBP", "Ombudsman enquiries upheld",
-            _members(om_nsc[om_nsc["upheld"]], ref="lgsco_ref").assign(
-                amount=om_nsc["remedy"])),
-        "social_care_fully_justified_pct": (
-            "percent", "percent", "stage 1 outcomes fully justified",
-            _members(o1c, o1c["outcome"] == "fully_justified")),
-        "children_in_care_cases": ("count", "count", "cases", _members(cic)),
-        "social_care_learnings": ("count", "count", "cases with a learning",
-                                  _members(csc[csc["learned"]])),
-        "non_social_care_learnings": ("count", "count", "cases with a learning",
-                                      _members(nsc[nsc["learned"]])),
+            "sum", "Ombudsman enquiries upheld",
+            _members(om_nsc, om_nsc["upheld"], "lgsco_ref", amount=om_nsc["remedy"])),
+        "social_care_fully_justified_pct": ("percent", "stage 1 outcomes fully justified", _members(o1c, fully)),
+        "children_in_care_cases": ("count", "cases", _members(cic)),
+        "social_care_learnings": ("count", "cases with a learning", _members(csc, csc["learned"])),
+        "non_social_care_learnings": ("count", "cases with a learning", _members(nsc, nsc["learned"])),
     }  # fmt: skip
     if len(eq):
-        forms = eq.drop_duplicates("form_id")
-        facts["equality_records"] = ("count", "count", "forms", _members(forms, ref=""))
-    index = pd.DataFrame([{"fact": k, "label": _FACT_LABELS[k], "how": h, "unit": u, "what": w}
-                    for k, (h, u, w, _) in facts.items()])  # fmt: skip
-    members = pd.concat([m.assign(fact=k) for k, (*_, m) in facts.items()], ignore_index=True)
-    add("key_facts", index, members, ["fact"])
+        facts["equality_records"] = ("count", "forms", _members(eq.drop_duplicates("form_id"), ref=""))
+    index = _index([(k, h, w) for k, (h, w, _) in facts.items()], "fact")
+    members = [m._replace(keys={"fact": k}) for k, (*_, m) in facts.items()]
+    add("key_facts", index, members, ["fact"], labels=_FACT_LABELS)
 
     # The tables other councils publish.
-    for_service = {"service": list(_SERVICES)}
-    index = _cross(for_service, {"stage": ["stage_1", "stage_2", "stage_3"]},
-                   [("responses", "count", "count", "responses"),
-                    ("on_time", "count", "count", "responses on time"),
-                    ("on_time_pct", "percent", "percent", "responses on time")])  # fmt: skip
-    stage_ids = "stage_" + responses["stage"].astype(str)
-    add("stage_timeliness", index, pd.concat([
-        _members(responses, True, service=responses["service"], stage=stage_ids,
-                 measure="responses"),
-        _members(responses[responses["on_time"]], service=responses["service"],
-                 stage=stage_ids, measure="on_time"),
-        _members(responses, responses["on_time"], service=responses["service"],
-                 stage=stage_ids, measure="on_time_pct")]), ["service", "stage", "measure"])  # fmt: skip
+    services = list(_SERVICES)
+    index = _index([("responses", "count", "responses"), ("on_time", "count", "responses on time"),
+                    ("on_time_pct", "percent", "responses on time")],
+                   service=services, stage=["stage_1", "stage_2", "stage_3"])  # fmt: skip
+    keys = {"service": answered["service"], "stage": "stage_" + answered["stage"].astype(str)}
+    add("stage_timeliness", index, [
+        _members(answered, measure="responses", **keys),
+        _members(answered, answered["on_time"], measure="on_time", **keys),
+        _members(answered, answered["on_time"], measure="on_time_pct", **keys),
+    ], ["service", "stage", "measure"])  # fmt: skip
     # Escalation follows the year's stage 1 complaints: how many went on to stage 2, then 3.
-    s1 = st[st["stage"] == 1]
-    has2 = s1["case_ref"].isin(s.loc[s["stage"] == 2, "case_ref"])
-    has3 = s1["case_ref"].isin(s.loc[s["stage"] == 3, "case_ref"])
-    sv = s1["service"]
-    index = _cross(for_service, {}, [
-        ("stage_1", "count", "count", "stage 1 complaints"),
-        ("stage_2", "count", "count", "of the year's stage 1 complaints taken to stage 2"),
-        ("stage_3", "count", "count", "of the year's stage 1 complaints taken to stage 3"),
-        ("stage_2_of_stage_1_pct", "percent", "percent", "stage 1 complaints taken to stage 2"),
-        ("stage_3_of_stage_2_pct", "percent", "percent", "stage 2 complaints taken to stage 3")])  # fmt: skip
-    add("escalation", index, pd.concat([
-        _members(s1, service=sv, measure="stage_1"),
-        _members(s1[has2], service=sv, measure="stage_2"),
-        _members(s1[has3], service=sv, measure="stage_3"),
-        _members(s1, has2, service=sv, measure="stage_2_of_stage_1_pct"),
-        _members(s1[has2], has3, service=sv, measure="stage_3_of_stage_2_pct")]),
-        ["service", "measure"])  # fmt: skip
-    teams = cases.assign(team=cases["team"].where(_is_text(cases["team"]), "Not recorded"))
-    teams = teams.assign(team=teams["team"].astype(str).str.strip())
-    index = teams[["service", "team"]].drop_duplicates().sort_values(["service", "team"]).assign(
-        how="count", unit="count", what="complaints received")  # fmt: skip
-    add("complaints_by_team", index, _members(teams, service=teams["service"], team=teams["team"]),
+    s1 = st[st["stage"].to_numpy() == 1]
+    has2 = s1["case_ref"].isin(s.loc[stage == 2, "case_ref"]).to_numpy()
+    has3 = s1["case_ref"].isin(s.loc[stage == 3, "case_ref"]).to_numpy()
+    s2 = s1[has2]
+    index = _index([
+        ("stage_1", "count", "stage 1 complaints"),
+        ("stage_2", "count", "stage 1 complaints taken to stage 2"),
+        ("stage_3", "count", "stage 1 complaints taken to stage 3"),
+        ("stage_2_of_stage_1_pct", "percent", "stage 1 complaints taken to stage 2"),
+        ("stage_3_of_stage_2_pct", "percent", "stage 2 complaints taken to stage 3"),
+    ], service=services)  # fmt: skip
+    add("escalation", index, [
+        _members(s1, service=s1["service"], measure="stage_1"),
+        _members(s1, has2, service=s1["service"], measure="stage_2"),
+        _members(s1, has3, service=s1["service"], measure="stage_3"),
+        _members(s1, has2, service=s1["service"], measure="stage_2_of_stage_1_pct"),
+        _members(s2, has3[has2], service=s2["service"], measure="stage_3_of_stage_2_pct"),
+    ], ["service", "measure"])  # fmt: skip
+    team = cases["team"].where(_has_text(cases["team"]), "Not recorded")
+    index = pd.DataFrame({"service": cases["service"].astype(str), "team": team})
+    index = index.drop_duplicates().sort_values(["service", "team"])
+    index = index.assign(how="count", what="complaints received")
+    add("complaints_by_team", index, [_members(cases, service=cases["service"], team=team)],
         ["service", "team"])  # fmt: skip
-    index = _cross(for_service, {}, [
-        ("responses", "count", "count", "stage 1 responses"),
-        ("mean_working_days", "mean", "working days", "stage 1 responses"),
-        ("median_working_days", "median", "working days", "stage 1 responses")])  # fmt: skip
-    add("stage1_response_days", index, pd.concat([
-        _members(r1, service=r1["service"], measure=m).assign(amount=r1["days"])
-        for m in ("responses", "mean_working_days", "median_working_days")]),
-        ["service", "measure"])  # fmt: skip
-    child = cases["complainant"].fillna("").astype(str).str.strip().isin(
-        settings.child_complainants)  # fmt: skip
-    advocate = cases["via_advocate"].astype(bool)
-    index = _cross(for_service, {}, [
-        ("directly", "count", "count", "complaints made by a child or young person"),
-        ("via_advocate", "count", "count", "complaints made through an advocate"),
-        ("total", "count", "count", "complaints made by or for a child")])  # fmt: skip
-    svc = cases["service"]
-    add("children_complaints", index, pd.concat([
-        _members(cases[child & ~advocate], service=svc, measure="directly"),
-        _members(cases[advocate], service=svc, measure="via_advocate"),
-        _members(cases[child | advocate], service=svc, measure="total")]),
-        ["service", "measure"])  # fmt: skip
+    index = _index([("responses", "count", "stage 1 responses"),
+                    ("mean_working_days", "mean", "stage 1 responses"),
+                    ("median_working_days", "median", "stage 1 responses")], service=services)  # fmt: skip
+    add("stage1_response_days", index, [
+        _members(r1, amount=r1["days"], service=r1["service"], measure=m)
+        for m in ("responses", "mean_working_days", "median_working_days")
+    ], ["service", "measure"])  # fmt: skip
+    child = cases["complainant"].isin(settings.child_complainants).to_numpy()
+    advocate = cases["via_advocate"].to_numpy(dtype=bool)
+    index = _index([("directly", "count", "complaints made by a child or young person"),
+                    ("via_advocate", "count", "complaints made through an advocate"),
+                    ("total", "count", "complaints made by or for a child")], service=services)  # fmt: skip
+    add("children_complaints", index, [
+        _members(cases, child & ~advocate, service=cases["service"], measure="directly"),
+        _members(cases, advocate, service=cases["service"], measure="via_advocate"),
+        _members(cases, child | advocate, service=cases["service"], measure="total"),
+    ], ["service", "measure"])  # fmt: skip
 
-    out["case_refs"] = pd.concat(refs, ignore_index=True)
+    out["case_refs"] = _case_refs(drills)
     return out
 
 
-def _shares(labels: pd.Series, how: str, what: str) -> pd.DataFrame:
-    """One row per label held (sorted), counted (``count``) or as a share (``percent``)."""
-    column = labels.name
-    return pd.DataFrame({column: sorted(labels.unique()), "how": how, "unit": how, "what": what})
-
-
-def _cross(first: dict[str, list[str]], second: dict[str, list[str]],
-           measures: list[tuple[str, str, str, str]]) -> pd.DataFrame:  # fmt: skip
-    """Every combination of ``first`` x ``second`` x measures (id, how, unit, what)."""
-    rows = [{"measure": m, "how": h, "unit": u, "what": w} for m, h, u, w in measures]
-    index = pd.DataFrame(rows)
-    for frame in (second, first):
-        for column, values in frame.items():
-            index = pd.DataFrame({column: values}).merge(index, how="cross")
-    return index
+def _case_refs(drills: list[tuple[str, tuple]]) -> pd.DataFrame:
+    """The drill-down: one row per record counted in each figure (categorical table and row)."""
+    if not drills:
+        return pd.DataFrame(columns=["table", "row", "value", "case_ref"])
+    names = list(dict.fromkeys(t for t, _ in drills))
+    sizes = [len(d[0]) for _, d in drills]
+    tables = np.repeat([names.index(t) for t, _ in drills], sizes)
+    return pd.DataFrame({
+        "table": pd.Categorical.from_codes(tables, categories=names),
+        "row": union_categoricals([d[0] for _, d in drills]),
+        "value": np.concatenate([d[1] for _, d in drills]),
+        "case_ref": np.concatenate([d[2] for _, d in drills]),
+    })  # fmt: skip
