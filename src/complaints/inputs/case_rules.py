@@ -184,23 +184,41 @@ _UNITS = {"count": "count", "percent": "percent", "sum": "GBP"} | dict.fromkeys(
 
 
 def _aggregate(i: int, m: _Members) -> tuple[pd.DataFrame, np.ndarray]:
-    """Each group of one set of members: how many count, of how many, the first row counted."""
-    varying = {k: v for k, v in m.keys.items() if not isinstance(v, str)}
-    rows = m.frame["source_row"].to_numpy(dtype=float)
-    columns = {**varying, "_": 0, "part": m.part, "line": np.where(m.part, rows, np.nan)}
-    how = {"n": ("part", "sum"), "whole": ("part", "size"), "source_line": ("line", "min")}
+    """Each group of one set of members (a combination of its varying keys): how many records
+    count, of how many, the first row counted, and the amounts; and each record's group."""
+    varying = [v for v in m.keys.values() if not isinstance(v, str)]
+    found = [pd.factorize(v, sort=True) for v in varying]
+    sizes = [len(u) for _, u in found]
+    ok = np.logical_and.reduce([c >= 0 for c, _ in found], initial=True) & np.ones(len(m.part), bool)
+    groups = np.full(len(m.part), -1)
+    if found:
+        flat = np.ravel_multi_index([c[ok] for c, _ in found], sizes)
+        groups[ok], combos = pd.factorize(flat, sort=True)
+        labels = np.unravel_index(combos, sizes)
+    else:
+        groups[:], combos, labels = 0, np.zeros(1, int), ()
+    size = len(combos)
+    counted = ok & m.part
+    at = groups[counted]
+    line = np.full(size, np.inf)
+    np.minimum.at(line, at, m.frame["source_row"].to_numpy(dtype=float)[counted])
+    stats = {
+        **{k: np.asarray(u)[j].astype(str) for k, (_, u), j in zip(
+            [k for k, v in m.keys.items() if not isinstance(v, str)], found, labels, strict=True)},
+        "n": np.bincount(at, minlength=size),
+        "whole": np.bincount(groups[ok], minlength=size),
+        "source_line": np.where(np.isinf(line), np.nan, line),
+    }  # fmt: skip
     if m.amount is not None:
-        columns["amount"] = np.where(m.part, m.amount, np.nan)
-        how |= {k: ("amount", k) for k in ("sum", "mean", "median")}
-    grouped = pd.DataFrame(columns, index=m.frame.index).groupby([*varying, "_"], observed=True)
-    stats = grouped.agg(**how).reset_index().drop(columns="_")
-    stats = stats.astype({k: str for k in varying}).assign(
+        amount = pd.Series(m.amount[counted]).groupby(at)
+        stats |= {k: getattr(amount, k)().reindex(range(size)).to_numpy() for k in ("sum", "mean", "median")}
+    frame = pd.DataFrame(stats).assign(
         **{k: v for k, v in m.keys.items() if isinstance(v, str)},
         source_file=m.frame["source_file"].iloc[0] if len(m.frame) else "",
         _members=i,
-        _group=np.arange(len(stats)),
+        _group=np.arange(size),
     )
-    return stats, grouped.ngroup().to_numpy()
+    return frame, groups
 
 
 def _figures(index: pd.DataFrame, members: list[_Members], keys: list[str],
@@ -242,15 +260,15 @@ def _figures(index: pd.DataFrame, members: list[_Members], keys: list[str],
     full["row"] = ["; ".join(f"{k}={v}" for k, v in zip(keys, r, strict=True))
                    for r in full[keys].itertuples(index=False)]  # fmt: skip
     drill = []
-    for i, (m, (_, groups)) in enumerate(zip(members, aggregated, strict=True)):
+    for i, (m, (stats_i, groups)) in enumerate(zip(members, aggregated, strict=True)):
         mine = full[full["_members"] == i]
         if not m.ref or mine.empty:
             continue
-        where = np.full(groups.max() + 1 if len(groups) else 0, -1)
+        where = np.full(len(stats_i), -1)
         where[mine["_group"].astype(int)] = np.arange(len(mine))
         refs = m.frame[m.ref]
-        codes = where[groups]
-        pick = m.part & refs.notna().to_numpy() & (codes >= 0)
+        codes = where[groups]  # a record outside every group (-1) is not picked
+        pick = m.part & (groups >= 0) & (codes >= 0)
         rows = pd.Categorical.from_codes(codes[pick], categories=mine["row"].to_numpy())
         drill.append((rows, mine["value"].to_numpy(dtype=float)[codes[pick]], refs.to_numpy()[pick]))
     return full, drill
@@ -522,7 +540,8 @@ def tables_from_cases(
     index = _index([("responses", "count", "responses"), ("on_time", "count", "responses on time"),
                     ("on_time_pct", "percent", "responses on time")],
                    service=services, stage=["stage_1", "stage_2", "stage_3"])  # fmt: skip
-    keys = {"service": answered["service"], "stage": "stage_" + answered["stage"].astype(str)}
+    stage_ids = pd.Categorical.from_codes(answered["stage"] - 1, ["stage_1", "stage_2", "stage_3"])
+    keys = {"service": answered["service"], "stage": stage_ids}
     add("stage_timeliness", index, [
         _members(answered, measure="responses", **keys),
         _members(answered, answered["on_time"], measure="on_time", **keys),
