@@ -31,7 +31,6 @@ from typing import NamedTuple
 import holidays
 import numpy as np
 import pandas as pd
-from pandas.api.types import union_categoricals
 
 from complaints import cards
 from complaints.errors import InputError
@@ -162,17 +161,17 @@ def round_half_up(numerator, denominator=1):
 
 
 class _Members(NamedTuple):
-    """Records behind figures: which count (``part``), their reference column, an amount, and
+    """Records behind figures: which count (``part``), whether they have a reference, an amount, and
     the keys of their figure: a label (the same for every record) or a column (one per row)."""
 
     frame: pd.DataFrame
     part: np.ndarray
-    ref: str
+    ref: bool  # listed in the drill-down by ``frame["_ref"]`` (compliments and forms: not)
     amount: np.ndarray | None
     keys: dict[str, object]
 
 
-def _members(frame, part=True, ref="case_ref", amount=None, **keys) -> _Members:
+def _members(frame, part=True, ref=True, amount=None, **keys) -> _Members:
     counted = np.broadcast_to(np.asarray(part, dtype=bool), (len(frame),))
     money = None if amount is None else np.asarray(amount, dtype=float)
     return _Members(frame, counted, ref, money, keys)
@@ -221,9 +220,10 @@ def _aggregate(i: int, m: _Members) -> tuple[pd.DataFrame, np.ndarray]:
     return frame, groups
 
 
-def _figures(index: pd.DataFrame, members: list[_Members], keys: list[str],
+def _figures(index: pd.DataFrame | tuple[str, str], members: list[_Members], keys: list[str],
              share_of: list[str] | None = None) -> tuple[pd.DataFrame, list]:  # fmt: skip
-    """One figure per row of ``index`` (its keys, ``how`` and ``what``), from ``members``.
+    """One figure per row of ``index`` (its keys, ``how`` and ``what``; a pair ``(how, what)``:
+    one per group held), from ``members``.
 
     ``how``: ``count`` (records counted), ``percent`` (records counted of all the group's
     records, or of all counted records sharing ``share_of`` when given), ``sum``, ``mean`` or
@@ -232,6 +232,8 @@ def _figures(index: pd.DataFrame, members: list[_Members], keys: list[str],
     """
     aggregated = [_aggregate(i, m) for i, m in enumerate(members)]
     stats = pd.concat([s for s, _ in aggregated], ignore_index=True)
+    if isinstance(index, tuple):  # every group held, in order
+        index = stats[keys].assign(how=index[0], what=index[1])
     full = index.merge(stats, on=keys, how="left")
     full = full.fillna({"n": 0, "whole": 0, "source_line": 1, "source_file": ""})
     n = full["n"].astype(int)
@@ -266,11 +268,11 @@ def _figures(index: pd.DataFrame, members: list[_Members], keys: list[str],
             continue
         where = np.full(len(stats_i), -1)
         where[mine["_group"].astype(int)] = np.arange(len(mine))
-        refs = m.frame[m.ref]
+        refs = m.frame["_ref"].to_numpy()
         codes = where[groups]  # a record outside every group (-1) is not picked
-        pick = m.part & (groups >= 0) & (codes >= 0)
-        rows = pd.Categorical.from_codes(codes[pick], categories=mine["row"].to_numpy())
-        drill.append((rows, mine["value"].to_numpy(dtype=float)[codes[pick]], refs.to_numpy()[pick]))
+        pick = m.part & (groups >= 0) & (codes >= 0) & (refs >= 0)
+        values = mine["value"].to_numpy(dtype=float)
+        drill.append((mine["row"].to_numpy(), codes[pick], values[codes[pick]], refs[pick]))
     return full, drill
 
 
@@ -280,11 +282,6 @@ def _index(rows: list[tuple[str, str, str]], column: str = "measure", **cross) -
     for name, values in reversed(cross.items()):
         index = pd.DataFrame({name: values}).merge(index, how="cross")
     return index
-
-
-def _shares(labels: pd.Series, how: str, what: str) -> pd.DataFrame:
-    """One row per label held (sorted), counted or as a share of all."""
-    return _index([(label, how, what) for label in sorted(labels.unique())], str(labels.name))
 
 
 # Labels the report prints (as in the 2022-23 report) ------------------------------------------
@@ -348,14 +345,15 @@ def _finish(table: str, frame: pd.DataFrame, year: ReportingYear) -> pd.DataFram
     return frame.loc[:, columns].reset_index(drop=True)
 
 
-def _has_text(values: pd.Series) -> pd.Series:
-    return values.notna() & values.ne("")
+def _has_text(values: pd.Series) -> np.ndarray:
+    return (values.notna() & values.ne("")).to_numpy()
 
 
-def _in_year(frame: pd.DataFrame, column: str, year: ReportingYear) -> pd.DataFrame:
-    """The records dated in the year, with their quarter (``period``) and ``service``."""
+def _in_year(frame: pd.DataFrame, column: str, year: ReportingYear, **more) -> pd.DataFrame:
+    """The records dated in the year, with their quarter (``period``), ``service`` as a
+    category and ``more`` columns."""
     period = quarter_of(frame[column], year)
-    kept = frame.assign(period=period)[period.notna().to_numpy()]
+    kept = frame.assign(period=period, **more)[period.notna().to_numpy()]
     return kept.assign(service=kept["service"].astype("category"))
 
 
@@ -375,32 +373,37 @@ def tables_from_cases(
     Tables the inputs cannot support (no equality forms, no learning recorded) are left out.
     """
     settings = settings or Settings()
-    all_cases = data.cases.assign(period=quarter_of(data.cases["date_received"], year))
-    all_cases["service"] = all_cases["service"].astype("category")
-    cases = all_cases[all_cases["period"].notna().to_numpy()]
+    # Every record's reference is its position in ``names``: the cases, then the enquiries.
+    names = np.concatenate([data.cases["case_ref"].to_numpy(), data.ombudsman["lgsco_ref"].to_numpy()])
+    number = len(data.cases)
+    everything = data.cases.assign(
+        _ref=np.arange(number), period=quarter_of(data.cases["date_received"], year),
+        service=data.cases["service"].astype("category"),
+    )  # fmt: skip
+    cases = everything[everything["period"].notna().to_numpy()]
     cases = cases.assign(learned=_has_text(cases["learning"]))
     # Stage 1 belongs to the quarter its case was received, stages 2 and 3 to their request.
     s = data.stages
-    at = pd.Index(all_cases["case_ref"]).get_indexer(s["case_ref"])
-    received = pd.Series(all_cases["period"].array.take(at, allow_fill=True), index=s.index)
+    at = pd.Index(data.cases["case_ref"]).get_indexer(s["case_ref"])
     stage = s["stage"].to_numpy()
+    reached = np.zeros((4, number + 1), bool)  # reached[n, case]: the case has a stage n
+    reached[stage, at] = True
+    requested = quarter_of(s["date_requested"], year)
     st = s.assign(
-        service=all_cases["service"].array.take(at, allow_fill=True),
-        period=quarter_of(s["date_requested"], year).where(stage != 1, received),
+        _ref=at,
+        service=everything["service"].array.take(at, allow_fill=True),
+        period=requested.where(stage != 1, everything["period"].array.take(at, allow_fill=True)),
         days=count_working_days(s["date_requested"], s["date_responded"]),
     )
     st = st[st["period"].notna().to_numpy()]
     answered = st[st["days"].notna().to_numpy()]
-    answered = answered.assign(
-        on_time=answered["days"] <= statutory_deadline(
-            answered["stage"], answered["extension_agreed"]
-        )
-    )  # fmt: skip
+    allowed = statutory_deadline(answered["stage"], answered["extension_agreed"])
+    answered = answered.assign(on_time=(answered["days"] <= allowed).to_numpy())
     r1 = answered[answered["stage"].to_numpy() == 1]
-    r1 = r1.assign(late=r1["days"] > council_deadline(r1["extension_agreed"], settings))
+    r1 = r1.assign(late=(r1["days"] > council_deadline(r1["extension_agreed"], settings)))
     decided = st["outcome"].notna() & st["outcome"].ne("withdrawn")
     o1 = st[(st["stage"].to_numpy() == 1) & decided.to_numpy()]
-    om = _in_year(data.ombudsman, "date_notified", year)
+    om = _in_year(data.ombudsman, "date_notified", year, _ref=number + np.arange(len(data.ombudsman)))
     om = om.assign(upheld=om["decision"].eq("upheld").to_numpy())
     comp = _in_year(data.compliments, "date", year)
 
@@ -420,19 +423,22 @@ def tables_from_cases(
     for service, table in _SERVICES.items():
         sc, so, s1r, s1o, sm = (of(f, service) for f in (cases, om, r1, o1, comp))
         formal = sc["formality"].eq("formal").to_numpy()
-        parts = {  # measure -> (records, which of them count, their reference)
-            "formal_complaints": (sc, formal, "case_ref"),
-            "informal_complaints": (sc, ~formal, "case_ref"),
-            "ombudsman_upheld": (so, so["upheld"], "lgsco_ref"),
-            "ombudsman_received": (so, True, "lgsco_ref"),
-            "overdue_pct": (s1r, s1r["late"], "case_ref"),
-            "fully_justified_pct": (s1o, s1o["outcome"].eq("fully_justified"), "case_ref"),
-            "part_justified_pct": (s1o, s1o["outcome"].eq("partly_justified"), "case_ref"),
-            "compliments": (sm, True, ""),
-            "learnings": (sc, sc["learned"], "case_ref"),
+        parts = {  # measure -> (records, which of them count, whether they have a reference)
+            "formal_complaints": (sc, formal, True),
+            "informal_complaints": (sc, ~formal, True),
+            "ombudsman_upheld": (so, so["upheld"], True),
+            "ombudsman_received": (so, True, True),
+            "overdue_pct": (s1r, s1r["late"], True),
+            "fully_justified_pct": (s1o, s1o["outcome"].eq("fully_justified"), True),
+            "part_justified_pct": (s1o, s1o["outcome"].eq("partly_justified"), True),
+            "compliments": (sm, True, False),
+            "learnings": (sc, sc["learned"], True),
         }
-        members = [_members(f, part, ref, measure=k, period=period)
-                   for k, (f, part, ref) in parts.items() for period in (f["period"], "Total")]  # fmt: skip
+        members = [
+            _members(f, part, ref, measure=k, period=period)
+            for k, (f, part, ref) in parts.items()
+            for period in (f["period"], "Total")
+        ]
         members.append(_members(sc, measure="total_complaints", period="Total"))
         index = pd.DataFrame(
             [
@@ -442,7 +448,8 @@ def tables_from_cases(
                 for p in (("Total",) if k == "total_complaints" else cards.QUARTERS)
             ]
         )  # fmt: skip
-        add(table, index, members, ["measure", "period"], labels={k: v[0] for k, v in _QUARTERLY.items()})
+        labels = {k: v[0] for k, v in _QUARTERLY.items()}
+        add(table, index, members, ["measure", "period"], labels=labels)
 
         # Statutory reporting, this year only (earlier years come from the store).
         table = _STATUTORY_TABLES[service]
@@ -452,8 +459,8 @@ def tables_from_cases(
             "stage_1": _members(sc, formal),
             "formal_complaints": _members(sc, formal),
             **{f"stage_{n}": _members(f) for n, f in stages.items()},
-            "lgsco_approaches": _members(so, ref="lgsco_ref"),
-            "lgsco_upheld": _members(so, so["upheld"], "lgsco_ref"),
+            "lgsco_approaches": _members(so),
+            "lgsco_upheld": _members(so, so["upheld"]),
         }
         measures = cards.CARDS[table].measures
         index = _index([(k, "count", _STATUTORY[k][1]) for k in measures])
@@ -462,11 +469,14 @@ def tables_from_cases(
 
     # Children's Social Care: every case received, formal and informal.
     csc = of(cases, "social_care")
-    named = csc[_has_text(csc["complainant"]).to_numpy()]
-    add("complainant_groups", _shares(named["complainant"].rename("group"), "count", "complainants"),
+    named = csc[_has_text(csc["complainant"])]
+    add("complainant_groups", ("count", "complainants"),
         [_members(named, group=named["complainant"])], ["group"])  # fmt: skip
-    themes = data.themes[data.themes["case_ref"].isin(csc["case_ref"]).to_numpy()]
-    add("complaint_themes", _shares(themes["theme"], "percent", "theme entries"),
+    theme_at = pd.Index(data.cases["case_ref"]).get_indexer(data.themes["case_ref"])
+    in_csc = np.zeros(number + 1, bool)
+    in_csc[csc["_ref"].to_numpy()] = True
+    themes = data.themes.assign(_ref=theme_at)[in_csc[theme_at]]
+    add("complaint_themes", ("percent", "theme entries"),
         [_members(themes, theme=themes["theme"])], ["theme"], share_of=[])  # fmt: skip
     o1c = of(o1, "social_care")
     index = _index([(v, "percent", "stage 1 outcomes") for v in _OUTCOMES.values()], "outcome")
@@ -476,12 +486,13 @@ def tables_from_cases(
     label = f"Children in Care {year}"
     add("children_in_care_by_year", _index([(label, "count", "cases")], "label"),
         [_members(cic, label=label)], ["label"])  # fmt: skip
-    add("children_in_care_by_quarter", _index([(q, "count", "cases") for q in cards.QUARTERS[:4]], "period"),
-        [_members(cic, period=cic["period"])], ["period"])  # fmt: skip
+    index = _index([(q, "count", "cases") for q in cards.QUARTERS[:4]], "period")
+    add("children_in_care_by_quarter", index, [_members(cic, period=cic["period"])], ["period"])
     r1c = of(r1, "social_care")
     index = _index([(b, "percent", "stage 1 responses") for b in _BANDS], "band")
     bands = np.where(r1c["days"] > 20, "over_20_days", "0_20_working_days")
-    add("stage1_timescales", index, [_members(r1c, band=bands)], ["band"], share_of=[], labels=_BANDS)
+    add("stage1_timescales", index, [_members(r1c, band=bands)], ["band"], share_of=[],
+        labels=_BANDS)  # fmt: skip
 
     # Free text: the learning recorded on Children's Social Care cases.
     learned = csc[csc["learned"].to_numpy()]
@@ -493,64 +504,68 @@ def tables_from_cases(
         out["learning_from_complaints"] = _finish("learning_from_complaints", frame, year)
     cared = learned["child_in_care"].to_numpy(dtype=bool)
     if cared.any():
-        frame = pd.DataFrame({"period": learned["period"].astype(str), "case_ref": learned["case_ref"],
-                              "summary": learned["learning"], **text})[cared]  # fmt: skip
+        frame = pd.DataFrame({"period": learned["period"].astype(str),
+                              "case_ref": learned["case_ref"], "summary": learned["learning"],
+                              **text})[cared]  # fmt: skip
         out["children_in_care_cases"] = _finish("children_in_care_cases", frame, year)
 
     # Equality monitoring (a separate survey: a year without forms has no equality tables).
     eq = data.equality
     if len(eq):
-        index = eq[["characteristic", "answer"]].drop_duplicates().rename(columns={"answer": "group"})
-        index = index.assign(how="percent", what="forms")
-        add("equality_monitoring", index,
-            [_members(eq, ref="", characteristic=eq["characteristic"], group=eq["answer"])],
+        add("equality_monitoring", ("percent", "forms"),
+            [_members(eq, ref=False, characteristic=eq["characteristic"], group=eq["answer"])],
             ["characteristic", "group"], share_of=["characteristic"])  # fmt: skip
 
     # Key facts the cases support.
     stage2 = of(st[st["stage"].to_numpy() == 2], "social_care")
-    remedied = all_cases[all_cases["case_ref"].isin(stage2["case_ref"]).to_numpy()]
+    remedied = everything.iloc[np.unique(stage2["_ref"].to_numpy())]
     om_sc, om_nsc = of(om, "social_care"), of(om, "non_social_care")
     nsc = of(cases, "non_social_care")
-    fully = o1c["outcome"].eq("fully_justified")
+    upheld = om_nsc["upheld"]
     facts = {
         "stage2_cases_accepted": ("count", "stage 2 requests", _members(stage2)),
-        "stage2_remedy_paid": ("sum", "stage 2 cases", _members(remedied, amount=remedied["remedy"])),
-        "ombudsman_social_care_investigated": ("count", "Ombudsman enquiries", _members(om_sc, ref="lgsco_ref")),
-        "ombudsman_social_care_maladministration": (
-            "count", "Ombudsman enquiries upheld", _members(om_sc, om_sc["upheld"], "lgsco_ref")),
-        "ombudsman_non_social_care_heard": ("count", "Ombudsman enquiries", _members(om_nsc, ref="lgsco_ref")),
-        "ombudsman_non_social_care_upheld": (
-            "count", "Ombudsman enquiries upheld", _members(om_nsc, om_nsc["upheld"], "lgsco_ref")),
-        "ombudsman_non_social_care_penalties": (
-            "sum", "Ombudsman enquiries upheld",
-            _members(om_nsc, om_nsc["upheld"], "lgsco_ref", amount=om_nsc["remedy"])),
-        "social_care_fully_justified_pct": ("percent", "stage 1 outcomes fully justified", _members(o1c, fully)),
+        "stage2_remedy_paid": ("sum", "stage 2 cases",
+                               _members(remedied, amount=remedied["remedy"])),
+        "ombudsman_social_care_investigated": ("count", "Ombudsman enquiries", _members(om_sc)),
+        "ombudsman_social_care_maladministration": ("count", "Ombudsman enquiries upheld",
+                                                    _members(om_sc, om_sc["upheld"])),
+        "ombudsman_non_social_care_heard": ("count", "Ombudsman enquiries", _members(om_nsc)),
+        "ombudsman_non_social_care_upheld": ("count", "Ombudsman enquiries upheld",
+                                             _members(om_nsc, upheld)),
+        "ombudsman_non_social_care_penalties": ("sum", "Ombudsman enquiries upheld",
+                                                _members(om_nsc, upheld, amount=om_nsc["remedy"])),
+        "social_care_fully_justified_pct": ("percent", "stage 1 outcomes fully justified",
+                                            _members(o1c, o1c["outcome"].eq("fully_justified"))),
         "children_in_care_cases": ("count", "cases", _members(cic)),
         "social_care_learnings": ("count", "cases with a learning", _members(csc, csc["learned"])),
-        "non_social_care_learnings": ("count", "cases with a learning", _members(nsc, nsc["learned"])),
+        "non_social_care_learnings": ("count", "cases with a learning",
+                                      _members(nsc, nsc["learned"])),
     }  # fmt: skip
     if len(eq):
-        facts["equality_records"] = ("count", "forms", _members(eq.drop_duplicates("form_id"), ref=""))
+        forms = eq.drop_duplicates("form_id")
+        facts["equality_records"] = ("count", "forms", _members(forms, ref=False))
     index = _index([(k, h, w) for k, (h, w, _) in facts.items()], "fact")
     members = [m._replace(keys={"fact": k}) for k, (*_, m) in facts.items()]
     add("key_facts", index, members, ["fact"], labels=_FACT_LABELS)
 
     # The tables other councils publish.
     services = list(_SERVICES)
-    index = _index([("responses", "count", "responses"), ("on_time", "count", "responses on time"),
-                    ("on_time_pct", "percent", "responses on time")],
-                   service=services, stage=["stage_1", "stage_2", "stage_3"])  # fmt: skip
+    index = _index(
+        [("responses", "count", "responses"), ("on_time", "count", "responses on time"),
+         ("on_time_pct", "percent", "responses on time")],
+        service=services, stage=["stage_1", "stage_2", "stage_3"],
+    )  # fmt: skip
     stage_ids = pd.Categorical.from_codes(answered["stage"] - 1, ["stage_1", "stage_2", "stage_3"])
     keys = {"service": answered["service"], "stage": stage_ids}
+    on_time = answered["on_time"]
     add("stage_timeliness", index, [
         _members(answered, measure="responses", **keys),
-        _members(answered, answered["on_time"], measure="on_time", **keys),
-        _members(answered, answered["on_time"], measure="on_time_pct", **keys),
+        _members(answered, on_time, measure="on_time", **keys),
+        _members(answered, on_time, measure="on_time_pct", **keys),
     ], ["service", "stage", "measure"])  # fmt: skip
     # Escalation follows the year's stage 1 complaints: how many went on to stage 2, then 3.
     s1 = st[st["stage"].to_numpy() == 1]
-    has2 = s1["case_ref"].isin(s.loc[stage == 2, "case_ref"]).to_numpy()
-    has3 = s1["case_ref"].isin(s.loc[stage == 3, "case_ref"]).to_numpy()
+    has2, has3 = reached[2, s1["_ref"]], reached[3, s1["_ref"]]
     s2 = s1[has2]
     index = _index([
         ("stage_1", "count", "stage 1 complaints"),
@@ -566,12 +581,10 @@ def tables_from_cases(
         _members(s1, has2, service=s1["service"], measure="stage_2_of_stage_1_pct"),
         _members(s2, has3[has2], service=s2["service"], measure="stage_3_of_stage_2_pct"),
     ], ["service", "measure"])  # fmt: skip
-    team = cases["team"].where(_has_text(cases["team"]), "Not recorded")
-    index = pd.DataFrame({"service": cases["service"].astype(str), "team": team})
-    index = index.drop_duplicates().sort_values(["service", "team"])
-    index = index.assign(how="count", what="complaints received")
-    add("complaints_by_team", index, [_members(cases, service=cases["service"], team=team)],
-        ["service", "team"])  # fmt: skip
+    team = cases["team"].where(_has_text(cases["team"])).astype("category")
+    team = team.cat.add_categories("Not recorded").fillna("Not recorded")
+    add("complaints_by_team", ("count", "complaints received"),
+        [_members(cases, service=cases["service"], team=team)], ["service", "team"])  # fmt: skip
     index = _index([("responses", "count", "stage 1 responses"),
                     ("mean_working_days", "mean", "stage 1 responses"),
                     ("median_working_days", "median", "stage 1 responses")], service=services)  # fmt: skip
@@ -590,20 +603,26 @@ def tables_from_cases(
         _members(cases, child | advocate, service=cases["service"], measure="total"),
     ], ["service", "measure"])  # fmt: skip
 
-    out["case_refs"] = _case_refs(drills)
+    out["case_refs"] = _case_refs(drills, names)
     return out
 
 
-def _case_refs(drills: list[tuple[str, tuple]]) -> pd.DataFrame:
-    """The drill-down: one row per record counted in each figure (categorical table and row)."""
-    if not drills:
-        return pd.DataFrame(columns=["table", "row", "value", "case_ref"])
-    names = list(dict.fromkeys(t for t, _ in drills))
-    sizes = [len(d[0]) for _, d in drills]
-    tables = np.repeat([names.index(t) for t, _ in drills], sizes)
+def _case_refs(drills: list[tuple[str, tuple]], names: np.ndarray) -> pd.DataFrame:
+    """The drill-down: one row per record counted in each figure (``table`` and ``row`` are
+    categorical: a million cases make millions of rows)."""
+    tables = list(dict.fromkeys(t for t, _ in drills))
+    rows: dict[str, int] = {}
+    table_codes, row_codes, values, refs = [], [], [], []
+    for table, (row_names, codes, value, ref) in drills:
+        ids = np.array([rows.setdefault(r, len(rows)) for r in row_names], dtype=int)
+        table_codes.append(np.full(len(codes), tables.index(table)))
+        row_codes.append(ids[codes] if len(ids) else codes)
+        values.append(value)
+        refs.append(ref)
+    joined = (lambda parts: np.concatenate(parts) if parts else np.array([], int))  # noqa: E731
     return pd.DataFrame({
-        "table": pd.Categorical.from_codes(tables, categories=names),
-        "row": union_categoricals([d[0] for _, d in drills]),
-        "value": np.concatenate([d[1] for _, d in drills]),
-        "case_ref": np.concatenate([d[2] for _, d in drills]),
+        "table": pd.Categorical.from_codes(joined(table_codes), categories=tables),
+        "row": pd.Categorical.from_codes(joined(row_codes), categories=list(rows)),
+        "value": joined(values).astype(float),
+        "case_ref": names[joined(refs)],
     })  # fmt: skip
