@@ -182,40 +182,49 @@ _UNITS = {"count": "count", "percent": "percent", "sum": "GBP"} | dict.fromkeys(
 )
 
 
+def _codes(values: object) -> tuple[np.ndarray, np.ndarray]:
+    """Each value's code (-1: missing) and the labels, sorted (a category's codes as they are)."""
+    array = values.array if isinstance(values, pd.Series) else values
+    if isinstance(array, pd.Categorical):
+        return np.asarray(array.codes), np.asarray(array.categories)
+    codes, labels = pd.factorize(values, sort=True)
+    return codes, np.asarray(labels)
+
+
 def _aggregate(i: int, m: _Members) -> tuple[pd.DataFrame, np.ndarray]:
     """Each group of one set of members (a combination of its varying keys): how many records
-    count, of how many, the first row counted, and the amounts; and each record's group."""
-    varying = [v for v in m.keys.values() if not isinstance(v, str)]
-    found = [pd.factorize(v, sort=True) for v in varying]
-    sizes = [len(u) for _, u in found]
-    ok = np.logical_and.reduce([c >= 0 for c, _ in found], initial=True) & np.ones(len(m.part), bool)
-    groups = np.full(len(m.part), -1)
-    if found:
-        flat = np.ravel_multi_index([c[ok] for c, _ in found], sizes)
-        groups[ok], combos = pd.factorize(flat, sort=True)
-        labels = np.unravel_index(combos, sizes)
-    else:
-        groups[:], combos, labels = 0, np.zeros(1, int), ()
-    size = len(combos)
-    counted = ok & m.part
+    count, of how many, the first row counted, and the amounts; and each record's group
+    (-1: a record with a missing key, in no group)."""
+    varying = {k: _codes(v) for k, v in m.keys.items() if not isinstance(v, str)}
+    sizes = [len(labels) for _, labels in varying.values()] or [1]
+    codes = [c for c, _ in varying.values()] or [np.zeros(len(m.part), int)]
+    flat = np.ravel_multi_index(codes, sizes, mode="clip")
+    flat[np.logical_or.reduce([c < 0 for c in codes])] = -1
+    held = np.bincount(flat[flat >= 0], minlength=int(np.prod(sizes))) > 0
+    if not varying:
+        held[:] = True  # one figure, even of no records
+    combos = np.flatnonzero(held)
+    groups = np.where(flat >= 0, np.cumsum(held)[flat] - 1, -1)
+    counted = m.part & (groups >= 0)
     at = groups[counted]
-    line = np.full(size, np.inf)
+    line = np.full(len(combos), np.inf)
     np.minimum.at(line, at, m.frame["source_row"].to_numpy(dtype=float)[counted])
-    stats = {
-        **{k: np.asarray(u)[j].astype(str) for k, (_, u), j in zip(
-            [k for k, v in m.keys.items() if not isinstance(v, str)], found, labels, strict=True)},
-        "n": np.bincount(at, minlength=size),
-        "whole": np.bincount(groups[ok], minlength=size),
+    labels = np.unravel_index(combos, sizes)
+    stats = {k: labels_[j].astype(str) for (k, (_, labels_)), j in zip(varying.items(), labels)}
+    stats |= {
+        "n": np.bincount(at, minlength=len(combos)),
+        "whole": np.bincount(groups[groups >= 0], minlength=len(combos)),
         "source_line": np.where(np.isinf(line), np.nan, line),
-    }  # fmt: skip
+    }
     if m.amount is not None:
         amount = pd.Series(m.amount[counted]).groupby(at)
-        stats |= {k: getattr(amount, k)().reindex(range(size)).to_numpy() for k in ("sum", "mean", "median")}
+        for how in ("sum", "mean", "median"):
+            stats[how] = getattr(amount, how)().reindex(range(len(combos))).to_numpy()
     frame = pd.DataFrame(stats).assign(
         **{k: v for k, v in m.keys.items() if isinstance(v, str)},
         source_file=m.frame["source_file"].iloc[0] if len(m.frame) else "",
         _members=i,
-        _group=np.arange(size),
+        _group=np.arange(len(combos)),
     )
     return frame, groups
 
@@ -266,11 +275,11 @@ def _figures(index: pd.DataFrame | tuple[str, str], members: list[_Members], key
         mine = full[full["_members"] == i]
         if not m.ref or mine.empty:
             continue
-        where = np.full(len(stats_i), -1)
+        where = np.full(len(stats_i) + 1, -1)  # where[-1]: a record in no group
         where[mine["_group"].astype(int)] = np.arange(len(mine))
         refs = m.frame["_ref"].to_numpy()
-        codes = where[groups]  # a record outside every group (-1) is not picked
-        pick = m.part & (groups >= 0) & (codes >= 0) & (refs >= 0)
+        codes = where[groups]
+        pick = m.part & (codes >= 0) & (refs >= 0)
         values = mine["value"].to_numpy(dtype=float)
         drill.append((mine["row"].to_numpy(), codes[pick], values[codes[pick]], refs[pick]))
     return full, drill
@@ -384,7 +393,8 @@ def tables_from_cases(
     cases = cases.assign(learned=_has_text(cases["learning"]))
     # Stage 1 belongs to the quarter its case was received, stages 2 and 3 to their request.
     s = data.stages
-    at = pd.Index(data.cases["case_ref"]).get_indexer(s["case_ref"])
+    refs = pd.Index(data.cases["case_ref"])
+    at = refs.get_indexer(s["case_ref"])
     stage = s["stage"].to_numpy()
     reached = np.zeros((4, number + 1), bool)  # reached[n, case]: the case has a stage n
     reached[stage, at] = True
@@ -406,6 +416,7 @@ def tables_from_cases(
     om = _in_year(data.ombudsman, "date_notified", year, _ref=number + np.arange(len(data.ombudsman)))
     om = om.assign(upheld=om["decision"].eq("upheld").to_numpy())
     comp = _in_year(data.compliments, "date", year)
+    later = {n: st[st["stage"].to_numpy() == n] for n in (2, 3)}
 
     out: dict[str, pd.DataFrame] = {}
     drills: list[tuple[str, tuple]] = []
@@ -417,8 +428,14 @@ def tables_from_cases(
         out[table] = _finish(table, full, year)
         drills.extend((table, d) for d in drill)
 
+    split: dict[tuple[int, str], pd.DataFrame] = {}
+
     def of(frame: pd.DataFrame, service: str) -> pd.DataFrame:
-        return frame[(frame["service"] == service).to_numpy()]
+        """The frame's records of one service (each split made once)."""
+        key = (id(frame), service)
+        if key not in split:
+            split[key] = frame[(frame["service"] == service).to_numpy()]
+        return split[key]
 
     for service, table in _SERVICES.items():
         sc, so, s1r, s1o, sm = (of(f, service) for f in (cases, om, r1, o1, comp))
@@ -453,7 +470,7 @@ def tables_from_cases(
 
         # Statutory reporting, this year only (earlier years come from the store).
         table = _STATUTORY_TABLES[service]
-        stages = {n: of(st[st["stage"].to_numpy() == n], service) for n in (2, 3)}
+        stages = {n: of(later[n], service) for n in (2, 3)}
         parts = {
             "representations": _members(sc, ~formal),
             "stage_1": _members(sc, formal),
@@ -472,7 +489,7 @@ def tables_from_cases(
     named = csc[_has_text(csc["complainant"])]
     add("complainant_groups", ("count", "complainants"),
         [_members(named, group=named["complainant"])], ["group"])  # fmt: skip
-    theme_at = pd.Index(data.cases["case_ref"]).get_indexer(data.themes["case_ref"])
+    theme_at = refs.get_indexer(data.themes["case_ref"])
     in_csc = np.zeros(number + 1, bool)
     in_csc[csc["_ref"].to_numpy()] = True
     themes = data.themes.assign(_ref=theme_at)[in_csc[theme_at]]
@@ -480,7 +497,8 @@ def tables_from_cases(
         [_members(themes, theme=themes["theme"])], ["theme"], share_of=[])  # fmt: skip
     o1c = of(o1, "social_care")
     index = _index([(v, "percent", "stage 1 outcomes") for v in _OUTCOMES.values()], "outcome")
-    add("complaint_outcomes", index, [_members(o1c, outcome=o1c["outcome"].map(_OUTCOMES))],
+    outcome = pd.Categorical(o1c["outcome"], list(_OUTCOMES)).rename_categories(_OUTCOMES)
+    add("complaint_outcomes", index, [_members(o1c, outcome=outcome)],
         ["outcome"], share_of=[])  # fmt: skip
     cic = csc[csc["child_in_care"].to_numpy(dtype=bool)]
     label = f"Children in Care {year}"
@@ -490,7 +508,7 @@ def tables_from_cases(
     add("children_in_care_by_quarter", index, [_members(cic, period=cic["period"])], ["period"])
     r1c = of(r1, "social_care")
     index = _index([(b, "percent", "stage 1 responses") for b in _BANDS], "band")
-    bands = np.where(r1c["days"] > 20, "over_20_days", "0_20_working_days")
+    bands = pd.Categorical.from_codes((r1c["days"].to_numpy() > 20).astype(int), list(_BANDS))
     add("stage1_timescales", index, [_members(r1c, band=bands)], ["band"], share_of=[],
         labels=_BANDS)  # fmt: skip
 
@@ -517,7 +535,7 @@ def tables_from_cases(
             ["characteristic", "group"], share_of=["characteristic"])  # fmt: skip
 
     # Key facts the cases support.
-    stage2 = of(st[st["stage"].to_numpy() == 2], "social_care")
+    stage2 = of(later[2], "social_care")
     remedied = everything.iloc[np.unique(stage2["_ref"].to_numpy())]
     om_sc, om_nsc = of(om, "social_care"), of(om, "non_social_care")
     nsc = of(cases, "non_social_care")
@@ -608,8 +626,8 @@ def tables_from_cases(
 
 
 def _case_refs(drills: list[tuple[str, tuple]], names: np.ndarray) -> pd.DataFrame:
-    """The drill-down: one row per record counted in each figure (``table`` and ``row`` are
-    categorical: a million cases make millions of rows)."""
+    """The drill-down: one row per record counted in each figure (categorical columns: a
+    million cases make millions of rows)."""
     tables = list(dict.fromkeys(t for t, _ in drills))
     rows: dict[str, int] = {}
     table_codes, row_codes, values, refs = [], [], [], []
@@ -624,5 +642,5 @@ def _case_refs(drills: list[tuple[str, tuple]], names: np.ndarray) -> pd.DataFra
         "table": pd.Categorical.from_codes(joined(table_codes), categories=tables),
         "row": pd.Categorical.from_codes(joined(row_codes), categories=list(rows)),
         "value": joined(values).astype(float),
-        "case_ref": names[joined(refs)],
+        "case_ref": pd.Series(names[joined(refs)], dtype=object),
     })  # fmt: skip
