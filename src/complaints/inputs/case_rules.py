@@ -637,10 +637,11 @@ def _case_refs(drills: list[tuple[str, tuple]], names: np.ndarray) -> pd.DataFra
         row_codes.append(ids[codes] if len(ids) else codes)
         values.append(value)
         refs.append(ref)
+    codes, unique = pd.factorize(names)  # a case and an enquiry may share a reference
     joined = (lambda parts: np.concatenate(parts) if parts else np.array([], int))  # noqa: E731
     return pd.DataFrame({
         "table": pd.Categorical.from_codes(joined(table_codes), categories=tables),
         "row": pd.Categorical.from_codes(joined(row_codes), categories=list(rows)),
         "value": joined(values).astype(float),
-        "case_ref": pd.Series(names[joined(refs)], dtype=object),
+        "case_ref": pd.Categorical.from_codes(codes[joined(refs)], categories=unique),
     })  # fmt: skip
