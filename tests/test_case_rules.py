@@ -113,10 +113,19 @@ def test_settings_from_mapping() -> None:
 def test_quarter_of() -> None:
     dates = pd.Series(
         pd.to_datetime(
-            ["2023-03-31", "2023-04-01", "2023-06-30", "2023-07-01", "2023-12-31",
-             "2024-01-01", "2024-03-31", "2024-04-01", None]
+            [
+                "2023-03-31",
+                "2023-04-01",
+                "2023-06-30",
+                "2023-07-01",
+                "2023-12-31",
+                "2024-01-01",
+                "2024-03-31",
+                "2024-04-01",
+                None,
+            ]
         )
-    )  # fmt: skip
+    )
     got = quarter_of(dates, YEAR).astype(object).where(lambda q: q.notna(), None).tolist()
     assert got == [None, "Q1", "Q1", "Q2", "Q3", "Q4", "Q4", None, None]
 
@@ -168,13 +177,17 @@ STAGES = [
     ("C08", 2, "2023-05-15", "2023-06-23", False, "not_justified"),  # 28 of 25
 ]
 THEMES = [
-    ("C01", "Communication"), ("C01", "Professional Practice/Quality of Service"),
-    ("C02", "Communication"), ("C03", "Data"), ("C04", "Communication"),
+    ("C01", "Communication"),
+    ("C01", "Professional Practice/Quality of Service"),
+    ("C02", "Communication"),
+    ("C03", "Data"),
+    ("C04", "Communication"),
     ("C04", "Policy - Disagreement with Decision"),
     ("C04", "Professional Practice/Quality of Service"),
     ("C06", "Professional Practice/Quality of Service"),
-    ("C08", "Communication"), ("C00", "Data"),  # not Children's Social Care / not this year
-]  # fmt: skip
+    ("C08", "Communication"),
+    ("C00", "Data"),  # not Children's Social Care / not this year
+]
 OMBUDSMAN = [
     ("LG-1", "C01", SC, "2023-05-20", "2023-09-01", "upheld", 500.0),
     ("LG-2", "C04", SC, "2023-10-10", None, None, 0.0),
@@ -186,15 +199,24 @@ OMBUDSMAN = [
     ("LG-0", None, NSC, "2023-03-15", "2023-05-01", "upheld", 999.0),  # notified last year
 ]
 COMPLIMENTS = [
-    ("2023-04-03", SC), ("2023-04-28", SC), ("2023-09-30", SC), ("2024-03-31", SC),
-    ("2023-03-31", SC), ("2023-10-01", NSC), ("2024-01-01", NSC),
-]  # fmt: skip
+    ("2023-04-03", SC),
+    ("2023-04-28", SC),
+    ("2023-09-30", SC),
+    ("2024-03-31", SC),
+    ("2023-03-31", SC),
+    ("2023-10-01", NSC),
+    ("2024-01-01", NSC),
+]
 EQUALITY = [
-    ("F1", "Gender", "Female"), ("F1", "Age", "25-34"),
-    ("F2", "Gender", "Male"), ("F2", "Age", "35-44"),
-    ("F3", "Gender", "Female"), ("F3", "Age", "Left blank"),
-    ("F4", "Gender", "Prefer not to say"), ("F4", "Age", "25-34"),
-]  # fmt: skip
+    ("F1", "Gender", "Female"),
+    ("F1", "Age", "25-34"),
+    ("F2", "Gender", "Male"),
+    ("F2", "Age", "35-44"),
+    ("F3", "Gender", "Female"),
+    ("F3", "Age", "Left blank"),
+    ("F4", "Gender", "Prefer not to say"),
+    ("F4", "Age", "25-34"),
+]
 
 
 def _frame(rows: list[tuple], columns: list[str], file: str, dates: list[str]) -> pd.DataFrame:
@@ -208,26 +230,65 @@ def _frame(rows: list[tuple], columns: list[str], file: str, dates: list[str]) -
 
 def _case_data(equality: bool = True) -> CaseData:
     cases = _frame(
-        [(r, s, "statutory" if s == SC else "corporate", f, d, c, cic, adv, t, lrn, rem)
-         for r, s, f, d, c, cic, adv, t, lrn, rem in CASES],
-        ["case_ref", "service", "procedure", "formality", "date_received", "complainant",
-         "child_in_care", "via_advocate", "team", "learning", "remedy"],
-        "cases.csv", ["date_received"],
-    )  # fmt: skip
+        [
+            (r, s, "statutory" if s == SC else "corporate", f, d, c, cic, adv, t, lrn, rem)
+            for r, s, f, d, c, cic, adv, t, lrn, rem in CASES
+        ],
+        [
+            "case_ref",
+            "service",
+            "procedure",
+            "formality",
+            "date_received",
+            "complainant",
+            "child_in_care",
+            "via_advocate",
+            "team",
+            "learning",
+            "remedy",
+        ],
+        "cases.csv",
+        ["date_received"],
+    )
     cases.insert(10, "learning_action", cases["learning"].str.replace("L", "A"))
     return CaseData(
         cases=cases,
-        stages=_frame(STAGES, ["case_ref", "stage", "date_requested", "date_responded",
-                               "extension_agreed", "outcome"], "stages.csv",
-                      ["date_requested", "date_responded"]),
+        stages=_frame(
+            STAGES,
+            [
+                "case_ref",
+                "stage",
+                "date_requested",
+                "date_responded",
+                "extension_agreed",
+                "outcome",
+            ],
+            "stages.csv",
+            ["date_requested", "date_responded"],
+        ),
         themes=_frame(THEMES, ["case_ref", "theme"], "cases.csv", []),
-        ombudsman=_frame(OMBUDSMAN, ["lgsco_ref", "case_ref", "service", "date_notified",
-                                     "date_decided", "decision", "remedy"], "ombudsman.csv",
-                         ["date_notified", "date_decided"]),
+        ombudsman=_frame(
+            OMBUDSMAN,
+            [
+                "lgsco_ref",
+                "case_ref",
+                "service",
+                "date_notified",
+                "date_decided",
+                "decision",
+                "remedy",
+            ],
+            "ombudsman.csv",
+            ["date_notified", "date_decided"],
+        ),
         compliments=_frame(COMPLIMENTS, ["date", "service"], "compliments.csv", ["date"]),
-        equality=_frame(EQUALITY if equality else [], ["form_id", "characteristic", "answer"],
-                        "equality.csv", []),
-    )  # fmt: skip
+        equality=_frame(
+            EQUALITY if equality else [],
+            ["form_id", "characteristic", "answer"],
+            "equality.csv",
+            [],
+        ),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -316,18 +377,24 @@ def test_provenance(tables: dict[str, pd.DataFrame]) -> None:
 def test_statutory_tables(tables: dict[str, pd.DataFrame]) -> None:
     sc = tables["statutory_social_care"]
     assert _values(sc, "measure") == {
-        "representations": 2, "stage_1": 6,
+        "representations": 2,
+        "stage_1": 6,
         "stage_2": 3,  # C00 (received last year), C01, C04
-        "stage_3": 1, "lgsco_approaches": 3, "lgsco_upheld": 1,
-    }  # fmt: skip
+        "stage_3": 1,
+        "lgsco_approaches": 3,
+        "lgsco_upheld": 1,
+    }
     assert dict(zip(sc["measure"], sc["label"], strict=True))["stage_1"] == "Stage 1"
     assert dict(zip(sc["measure"], sc["label"], strict=True))["representations"] == (
         "Representations"
     )
     wa = tables["statutory_whole_authority"]
     assert _values(wa, "measure") == {
-        "representations": 2, "formal_complaints": 3, "lgsco_approaches": 4, "lgsco_upheld": 2,
-    }  # fmt: skip
+        "representations": 2,
+        "formal_complaints": 3,
+        "lgsco_approaches": 4,
+        "lgsco_upheld": 2,
+    }
 
 
 def test_social_care_breakdowns(tables: dict[str, pd.DataFrame]) -> None:
@@ -341,9 +408,11 @@ def test_social_care_breakdowns(tables: dict[str, pd.DataFrame]) -> None:
     # 8 theme entries of this year's Children's Social Care cases: 3/8 = 37.5% -> 38,
     # 1/8 = 12.5% -> 13 (half up; the shares make 102).
     assert _values(tables["complaint_themes"], "theme") == {
-        "Communication": 38, "Data": 13, "Policy - Disagreement with Decision": 13,
+        "Communication": 38,
+        "Data": 13,
+        "Policy - Disagreement with Decision": 13,
         "Professional Practice/Quality of Service": 38,
-    }  # fmt: skip
+    }
     assert _values(tables["complaint_outcomes"], "outcome") == {
         "Fully Justified": 40,
         "Partially Justified": 20,
@@ -372,9 +441,13 @@ def test_social_care_breakdowns(tables: dict[str, pd.DataFrame]) -> None:
 
 def test_equality_and_key_facts(tables: dict[str, pd.DataFrame]) -> None:
     assert _values(tables["equality_monitoring"], ["characteristic", "group"]) == {
-        ("Gender", "Female"): 50, ("Gender", "Male"): 25, ("Gender", "Prefer not to say"): 25,
-        ("Age", "25-34"): 50, ("Age", "35-44"): 25, ("Age", "Left blank"): 25,
-    }  # fmt: skip
+        ("Gender", "Female"): 50,
+        ("Gender", "Male"): 25,
+        ("Gender", "Prefer not to say"): 25,
+        ("Age", "25-34"): 50,
+        ("Age", "35-44"): 25,
+        ("Age", "Left blank"): 25,
+    }
     facts = tables["key_facts"]
     assert _values(facts, "fact") == {
         "stage2_cases_accepted": 3,
@@ -401,42 +474,64 @@ def test_equality_and_key_facts(tables: dict[str, pd.DataFrame]) -> None:
 def test_new_tables(tables: dict[str, pd.DataFrame]) -> None:
     assert _values(tables["stage_timeliness"], ["service", "stage", "measure"]) == {
         # Stage 1 against 10 (20 extended): C02 (20, extended) and C07 (9) on time.
-        (SC, "stage_1", "responses"): 5, (SC, "stage_1", "on_time"): 2,
+        (SC, "stage_1", "responses"): 5,
+        (SC, "stage_1", "on_time"): 2,
         (SC, "stage_1", "on_time_pct"): 40,
         # Stage 2: C01 21 of 65, C04 25 of 25; C00's is open.
-        (SC, "stage_2", "responses"): 2, (SC, "stage_2", "on_time"): 2,
+        (SC, "stage_2", "responses"): 2,
+        (SC, "stage_2", "on_time"): 2,
         (SC, "stage_2", "on_time_pct"): 100,
-        (SC, "stage_3", "responses"): 1, (SC, "stage_3", "on_time"): 0,  # 35 of 30
+        (SC, "stage_3", "responses"): 1,
+        (SC, "stage_3", "on_time"): 0,  # 35 of 30
         (SC, "stage_3", "on_time_pct"): 0,
-        (NSC, "stage_1", "responses"): 3, (NSC, "stage_1", "on_time"): 1,  # C08 9 days
+        (NSC, "stage_1", "responses"): 3,
+        (NSC, "stage_1", "on_time"): 1,  # C08 9 days
         (NSC, "stage_1", "on_time_pct"): 33,
-        (NSC, "stage_2", "responses"): 1, (NSC, "stage_2", "on_time"): 0,  # 28 of 25
+        (NSC, "stage_2", "responses"): 1,
+        (NSC, "stage_2", "on_time"): 0,  # 28 of 25
         (NSC, "stage_2", "on_time_pct"): 0,
-        (NSC, "stage_3", "responses"): 0, (NSC, "stage_3", "on_time"): 0,
+        (NSC, "stage_3", "responses"): 0,
+        (NSC, "stage_3", "on_time"): 0,
         (NSC, "stage_3", "on_time_pct"): 0,
-    }  # fmt: skip
+    }
     assert _values(tables["escalation"], ["service", "measure"]) == {
-        (SC, "stage_1"): 6, (SC, "stage_2"): 2, (SC, "stage_3"): 1,  # C01 C04 | C04
-        (SC, "stage_2_of_stage_1_pct"): 33, (SC, "stage_3_of_stage_2_pct"): 50,
-        (NSC, "stage_1"): 3, (NSC, "stage_2"): 1, (NSC, "stage_3"): 0,
-        (NSC, "stage_2_of_stage_1_pct"): 33, (NSC, "stage_3_of_stage_2_pct"): 0,
-    }  # fmt: skip
+        (SC, "stage_1"): 6,
+        (SC, "stage_2"): 2,
+        (SC, "stage_3"): 1,  # C01 C04 | C04
+        (SC, "stage_2_of_stage_1_pct"): 33,
+        (SC, "stage_3_of_stage_2_pct"): 50,
+        (NSC, "stage_1"): 3,
+        (NSC, "stage_2"): 1,
+        (NSC, "stage_3"): 0,
+        (NSC, "stage_2_of_stage_1_pct"): 33,
+        (NSC, "stage_3_of_stage_2_pct"): 0,
+    }
     assert _values(tables["complaints_by_team"], ["service", "team"]) == {
-        (NSC, "SEN"): 3, (NSC, "Transport"): 2,
-        (SC, "East"): 2, (SC, "North"): 3, (SC, "Not recorded"): 1, (SC, "West"): 2,
-    }  # fmt: skip
+        (NSC, "SEN"): 3,
+        (NSC, "Transport"): 2,
+        (SC, "East"): 2,
+        (SC, "North"): 3,
+        (SC, "Not recorded"): 1,
+        (SC, "West"): 2,
+    }
     days = tables["stage1_response_days"]
     assert _values(days, ["service", "measure"]) == {
-        (SC, "responses"): 5, (SC, "mean_working_days"): 18.8,  # (18+20+22+25+9)/5
+        (SC, "responses"): 5,
+        (SC, "mean_working_days"): 18.8,  # (18+20+22+25+9)/5
         (SC, "median_working_days"): 20,
-        (NSC, "responses"): 3, (NSC, "mean_working_days"): 17.7,  # 53/3, one decimal
+        (NSC, "responses"): 3,
+        (NSC, "mean_working_days"): 17.7,  # 53/3, one decimal
         (NSC, "median_working_days"): 15,
-    }  # fmt: skip
+    }
     assert set(days.loc[days["measure"] != "responses", "unit"]) == {"working days"}
     assert _values(tables["children_complaints"], ["service", "measure"]) == {
-        (SC, "directly"): 2, (SC, "via_advocate"): 2, (SC, "total"): 4,  # C02 C05 | C03 C07
-        (NSC, "directly"): 1, (NSC, "via_advocate"): 0, (NSC, "total"): 1,  # C10
-    }  # fmt: skip
+        (SC, "directly"): 2,
+        (SC, "via_advocate"): 2,
+        (SC, "total"): 4,  # C02 C05 | C03 C07
+        (NSC, "directly"): 1,
+        (NSC, "via_advocate"): 0,
+        (NSC, "total"): 1,  # C10
+    }
 
 
 def test_case_refs_drill_down(tables: dict[str, pd.DataFrame]) -> None:

@@ -177,6 +177,10 @@ def _members(frame, part=True, ref=True, amount=None, **keys) -> _Members:
     return _Members(frame, counted, ref, money, keys)
 
 
+#: How a figure is computed -> its unit, and its ``source_text``.
+_TEXTS = {"count": "{n} {what}", "percent": "{n} of {whole} {what}",
+          "sum": "{money} over {n} {what}", "mean": "mean of {n} {what}",
+          "median": "median of {n} {what}"}  # fmt: skip
 _UNITS = {"count": "count", "percent": "percent", "sum": "GBP"} | dict.fromkeys(
     ("mean", "median"), "working days"
 )
@@ -229,8 +233,12 @@ def _aggregate(i: int, m: _Members) -> tuple[pd.DataFrame, np.ndarray]:
     return frame, groups
 
 
-def _figures(index: pd.DataFrame | tuple[str, str], members: list[_Members], keys: list[str],
-             share_of: list[str] | None = None) -> tuple[pd.DataFrame, list]:  # fmt: skip
+def _figures(
+    index: pd.DataFrame | tuple[str, str],
+    members: list[_Members],
+    keys: list[str],
+    share_of: list[str] | None = None,
+) -> tuple[pd.DataFrame, list]:
     """One figure per row of ``index`` (its keys, ``how`` and ``what``; a pair ``(how, what)``:
     one per group held), from ``members``.
 
@@ -249,7 +257,8 @@ def _figures(index: pd.DataFrame | tuple[str, str], members: list[_Members], key
     if share_of is not None:
         full["whole"] = full.groupby(share_of)["n"].transform("sum") if share_of else n.sum()
     whole, how = full["whole"].astype(int), full["how"]
-    amount = {k: full.get(k, pd.Series(np.nan, index=full.index)) for k in ("sum", "mean", "median")}
+    nothing = pd.Series(np.nan, index=full.index)
+    amount = {k: full.get(k, nothing) for k in ("sum", "mean", "median")}
     full["value"] = np.select(
         [how == "count", how == "percent", how == "sum", how == "mean"],
         [n, round_half_up(100 * n, whole), amount["sum"].fillna(0),
@@ -261,15 +270,13 @@ def _figures(index: pd.DataFrame | tuple[str, str], members: list[_Members], key
         full["value"] = full["value"].astype("int64")
     full["unit"] = full["how"].map(_UNITS)
     full["source_text"] = [
-        f"{format_value(v, 'GBP')} over {k} {w}" if h == "sum"
-        else f"{h} of {k} {w}" if h in ("mean", "median")
-        else f"{k} of {t} {w}" if h == "percent"
-        else f"{k} {w}"
-        for h, v, k, t, w in zip(full["how"], full["value"], full["n"].astype(int),
-                                 full["whole"].astype(int), full["what"], strict=True)
-    ]  # fmt: skip
-    full["row"] = ["; ".join(f"{k}={v}" for k, v in zip(keys, r, strict=True))
-                   for r in full[keys].itertuples(index=False)]  # fmt: skip
+        _TEXTS[h].format(n=int(k), whole=int(t), what=w, money=format_value(v, "GBP"))
+        for h, v, k, t, w in full[["how", "value", "n", "whole", "what"]].itertuples(index=False)
+    ]
+    full["row"] = [
+        "; ".join(f"{k}={v}" for k, v in zip(keys, r, strict=True))
+        for r in full[keys].itertuples(index=False)
+    ]
     drill = []
     for i, (m, (stats_i, groups)) in enumerate(zip(members, aggregated, strict=True)):
         mine = full[full["_members"] == i]
@@ -285,43 +292,43 @@ def _figures(index: pd.DataFrame | tuple[str, str], members: list[_Members], key
     return full, drill
 
 
-def _index(rows: list[tuple[str, str, str]], column: str = "measure", **cross) -> pd.DataFrame:
-    """One figure per row (id, how, what) for every combination of ``cross`` (outer first)."""
+def _index(rows: list[tuple[str, str, str]], column: str, **cross) -> pd.DataFrame:
+    """One figure per row (id, how, what) and combination of ``cross`` (inner)."""
     index = pd.DataFrame(rows, columns=[column, "how", "what"])
-    for name, values in reversed(cross.items()):
-        index = pd.DataFrame({name: values}).merge(index, how="cross")
+    for name, values in cross.items():
+        index = index.merge(pd.DataFrame({name: values}), how="cross")
     return index
+
+
+def _f(figure: str, how: str, what: str, frame: pd.DataFrame, part=True, **more):
+    """A figure (its id, how it is computed, what its records are) and its records."""
+    return (figure, how, what), [_members(frame, part, **more)]
 
 
 # Labels the report prints (as in the 2022-23 report) ------------------------------------------
 
-#: Quarterly measure -> (label as printed, what its records are, in words).
-_QUARTERLY = {
-    "formal_complaints": ("Number of FORMAL complaints", "formal complaints received"),
-    "informal_complaints": ("Number of INFORMAL complaints", "informal complaints received"),
-    "ombudsman_upheld": (
-        "Upheld approaches to the LGSCO Ombudsman compared to total received",
-        "Ombudsman enquiries upheld",
-    ),
-    "ombudsman_received": (
-        "Upheld approaches to the LGSCO Ombudsman compared to total received",
-        "Ombudsman enquiries notified",
-    ),
-    "overdue_pct": ("Timescales (overdue)", "stage 1 responses after the council's deadline"),
-    "fully_justified_pct": ("% fully justified complaints", "stage 1 outcomes fully justified"),
-    "part_justified_pct": ("% part justified complaints", "stage 1 outcomes partly justified"),
-    "compliments": ("Compliments", "compliments"),
-    "learnings": ("Learnings", "cases with a learning"),
-    "total_complaints": ("Total Complaints", "complaints received"),
+#: Labels as the report prints them.
+_OMBUDSMAN = "Upheld approaches to the LGSCO Ombudsman compared to total received"
+_LABELS = {
+    "formal_complaints": "Number of FORMAL complaints",
+    "informal_complaints": "Number of INFORMAL complaints",
+    "ombudsman_upheld": _OMBUDSMAN,
+    "ombudsman_received": _OMBUDSMAN,
+    "overdue_pct": "Timescales (overdue)",
+    "fully_justified_pct": "% fully justified complaints",
+    "part_justified_pct": "% part justified complaints",
+    "compliments": "Compliments",
+    "learnings": "Learnings",
+    "total_complaints": "Total Complaints",
 }
 _STATUTORY = {
-    "representations": ("Representations", "informal cases received"),
-    "stage_1": ("Stage 1", "formal cases received"),
-    "formal_complaints": ("Formal Complaint", "formal cases received"),
-    "stage_2": ("Stage 2", "stage 2 requests"),
-    "stage_3": ("Stage 3", "stage 3 requests"),
-    "lgsco_approaches": ("LGSCO approaches", "Ombudsman enquiries notified"),
-    "lgsco_upheld": ("LGSCO approaches", "Ombudsman enquiries upheld"),
+    "representations": "Representations",
+    "stage_1": "Stage 1",
+    "formal_complaints": "Formal Complaint",
+    "stage_2": "Stage 2",
+    "stage_3": "Stage 3",
+    "lgsco_approaches": "LGSCO approaches",
+    "lgsco_upheld": "LGSCO approaches",
 }
 _OUTCOMES = {
     "fully_justified": "Fully Justified",
@@ -330,9 +337,11 @@ _OUTCOMES = {
 }
 _BANDS = {"0_20_working_days": "0-20 Working Days", "over_20_days": "20+ days"}
 _FACT_LABELS = {fact: label for _, facts in _KEY_FACTS for fact, label in facts}
-_SERVICES = {"social_care": "social_care_quarterly", "non_social_care": "non_social_care_quarterly"}
-_STATUTORY_TABLES = {"social_care": "statutory_social_care",
-                     "non_social_care": "statutory_whole_authority"}  # fmt: skip
+#: Service -> its quarterly table and its statutory table.
+_SERVICES = {
+    "social_care": ("social_care_quarterly", "statutory_social_care"),
+    "non_social_care": ("non_social_care_quarterly", "statutory_whole_authority"),
+}
 
 #: The new tables' columns (until their cards are added, :func:`_finish` returns these).
 _NEW_TABLES = {
@@ -383,12 +392,15 @@ def tables_from_cases(
     """
     settings = settings or Settings()
     # Every record's reference is its position in ``names``: the cases, then the enquiries.
-    names = np.concatenate([data.cases["case_ref"].to_numpy(), data.ombudsman["lgsco_ref"].to_numpy()])
+    names = np.concatenate(
+        [data.cases["case_ref"].to_numpy(), data.ombudsman["lgsco_ref"].to_numpy()]
+    )
     number = len(data.cases)
     everything = data.cases.assign(
-        _ref=np.arange(number), period=quarter_of(data.cases["date_received"], year),
+        _ref=np.arange(number),
+        period=quarter_of(data.cases["date_received"], year),
         service=data.cases["service"].astype("category"),
-    )  # fmt: skip
+    )
     cases = everything[everything["period"].notna().to_numpy()]
     cases = cases.assign(learned=_has_text(cases["learning"]))
     # Stage 1 belongs to the quarter its case was received, stages 2 and 3 to their request.
@@ -413,7 +425,9 @@ def tables_from_cases(
     r1 = r1.assign(late=(r1["days"] > council_deadline(r1["extension_agreed"], settings)))
     decided = st["outcome"].notna() & st["outcome"].ne("withdrawn")
     o1 = st[(st["stage"].to_numpy() == 1) & decided.to_numpy()]
-    om = _in_year(data.ombudsman, "date_notified", year, _ref=number + np.arange(len(data.ombudsman)))
+    om = _in_year(
+        data.ombudsman, "date_notified", year, _ref=number + np.arange(len(data.ombudsman))
+    )
     om = om.assign(upheld=om["decision"].eq("upheld").to_numpy())
     comp = _in_year(data.compliments, "date", year)
     later = {n: st[st["stage"].to_numpy() == n] for n in (2, 3)}
@@ -421,10 +435,20 @@ def tables_from_cases(
     out: dict[str, pd.DataFrame] = {}
     drills: list[tuple[str, tuple]] = []
 
-    def add(table, index, members, keys, share_of=None, labels=None):
-        full, drill = _figures(index, members, keys, share_of)
+    def add(table, figures, column="measure", share_of=None, labels=None, drop=(), **cross):
+        """One table from its figures (each: its id, how, what, and records)."""
+        index = _index([spec for spec, _ in figures], column, **cross)
+        index = index[~index[[column, *cross]].apply(tuple, axis=1).isin(drop)] if drop else index
+        members = [m._replace(keys={column: spec[0], **m.keys}) for spec, ms in figures for m in ms]
+        full, drill = _figures(index, members, [column, *cross], share_of)
         if labels is not None:
-            full["label"] = full[keys[0]].map(labels)
+            full["label"] = full[column].map(labels)
+        out[table] = _finish(table, full, year)
+        drills.extend((table, d) for d in drill)
+
+    def groups(table, how, what, frame, column, values, share_of=None, ref=True):
+        """One figure per group held (sorted)."""
+        full, drill = _figures((how, what), [_members(frame, ref=ref, **values)], column, share_of)
         out[table] = _finish(table, full, year)
         drills.extend((table, d) for d in drill)
 
@@ -432,194 +456,159 @@ def tables_from_cases(
 
     def of(frame: pd.DataFrame, service: str) -> pd.DataFrame:
         """The frame's records of one service (each split made once)."""
-        key = (id(frame), service)
-        if key not in split:
-            split[key] = frame[(frame["service"] == service).to_numpy()]
-        return split[key]
+        if (id(frame), service) not in split:
+            split[id(frame), service] = frame[(frame["service"] == service).to_numpy()]
+        return split[id(frame), service]
 
-    for service, table in _SERVICES.items():
+    quarters = [(k, q) for k in _LABELS for q in cards.QUARTERS[:4] if k == "total_complaints"]
+    for service, (table, statutory) in _SERVICES.items():
         sc, so, s1r, s1o, sm = (of(f, service) for f in (cases, om, r1, o1, comp))
         formal = sc["formality"].eq("formal").to_numpy()
-        parts = {  # measure -> (records, which of them count, whether they have a reference)
-            "formal_complaints": (sc, formal, True),
-            "informal_complaints": (sc, ~formal, True),
-            "ombudsman_upheld": (so, so["upheld"], True),
-            "ombudsman_received": (so, True, True),
-            "overdue_pct": (s1r, s1r["late"], True),
-            "fully_justified_pct": (s1o, s1o["outcome"].eq("fully_justified"), True),
-            "part_justified_pct": (s1o, s1o["outcome"].eq("partly_justified"), True),
-            "compliments": (sm, True, False),
-            "learnings": (sc, sc["learned"], True),
-        }
-        members = [
-            _members(f, part, ref, measure=k, period=period)
-            for k, (f, part, ref) in parts.items()
-            for period in (f["period"], "Total")
+        fully, partly = (s1o["outcome"].eq(k) for k in ("fully_justified", "partly_justified"))
+        by_quarter = [  # measure, how, what, records, which count, with a reference
+            ("formal_complaints", "count", "formal complaints received", sc, formal, True),
+            ("informal_complaints", "count", "informal complaints received", sc, ~formal, True),
+            ("ombudsman_upheld", "count", "Ombudsman enquiries upheld", so, so["upheld"], True),
+            ("ombudsman_received", "count", "Ombudsman enquiries notified", so, True, True),
+            ("overdue_pct", "percent", "stage 1 responses after the council's deadline", s1r,
+             s1r["late"], True),
+            ("fully_justified_pct", "percent", "stage 1 outcomes fully justified", s1o, fully,
+             True),
+            ("part_justified_pct", "percent", "stage 1 outcomes partly justified", s1o, partly,
+             True),
+            ("compliments", "count", "compliments", sm, True, False),
+            ("learnings", "count", "cases with a learning", sc, sc["learned"], True),
+            ("total_complaints", "count", "complaints received", sc, True, True),
+        ]  # fmt: skip
+        figures = [
+            ((k, how, what), [_members(f, part, ref, period=p) for p in (f["period"], "Total")])
+            for k, how, what, f, part, ref in by_quarter
         ]
-        members.append(_members(sc, measure="total_complaints", period="Total"))
-        index = pd.DataFrame(
-            [
-                {"measure": k, "period": p, "what": _QUARTERLY[k][1],
-                 "how": "percent" if k.endswith("_pct") else "count"}
-                for k in cards.CARDS[table].measures
-                for p in (("Total",) if k == "total_complaints" else cards.QUARTERS)
-            ]
-        )  # fmt: skip
-        labels = {k: v[0] for k, v in _QUARTERLY.items()}
-        add(table, index, members, ["measure", "period"], labels=labels)
+        add(table, figures, labels=_LABELS, drop=quarters, period=list(cards.QUARTERS))
 
         # Statutory reporting, this year only (earlier years come from the store).
-        table = _STATUTORY_TABLES[service]
-        stages = {n: of(later[n], service) for n in (2, 3)}
-        parts = {
-            "representations": _members(sc, ~formal),
-            "stage_1": _members(sc, formal),
-            "formal_complaints": _members(sc, formal),
-            **{f"stage_{n}": _members(f) for n, f in stages.items()},
-            "lgsco_approaches": _members(so),
-            "lgsco_upheld": _members(so, so["upheld"]),
-        }
-        measures = cards.CARDS[table].measures
-        index = _index([(k, "count", _STATUTORY[k][1]) for k in measures])
-        members = [m._replace(keys={"measure": k}) for k, m in parts.items() if k in measures]
-        add(table, index, members, ["measure"], labels={k: v[0] for k, v in _STATUTORY.items()})
+        figures = {
+            "representations": _f("representations", "count", "informal cases", sc, ~formal),
+            "stage_1": _f("stage_1", "count", "formal cases received", sc, formal),
+            "formal_complaints": _f("formal_complaints", "count", "formal cases", sc, formal),
+            **{f"stage_{n}": _f(f"stage_{n}", "count", f"stage {n} requests",
+                                of(later[n], service)) for n in (2, 3)},
+            "lgsco_approaches": _f("lgsco_approaches", "count", "Ombudsman enquiries", so),
+            "lgsco_upheld": _f("lgsco_upheld", "count", "enquiries upheld", so, so["upheld"]),
+        }  # fmt: skip
+        measures = cards.CARDS[statutory].measures
+        add(statutory, [figures[k] for k in measures], labels=_STATUTORY)
 
     # Children's Social Care: every case received, formal and informal.
     csc = of(cases, "social_care")
     named = csc[_has_text(csc["complainant"])]
-    add("complainant_groups", ("count", "complainants"),
-        [_members(named, group=named["complainant"])], ["group"])  # fmt: skip
+    groups("complainant_groups", "count", "complainants", named, ["group"],
+           {"group": named["complainant"]})  # fmt: skip
     theme_at = refs.get_indexer(data.themes["case_ref"])
     in_csc = np.zeros(number + 1, bool)
     in_csc[csc["_ref"].to_numpy()] = True
     themes = data.themes.assign(_ref=theme_at)[in_csc[theme_at]]
-    add("complaint_themes", ("percent", "theme entries"),
-        [_members(themes, theme=themes["theme"])], ["theme"], share_of=[])  # fmt: skip
+    groups("complaint_themes", "percent", "theme entries", themes, ["theme"],
+           {"theme": themes["theme"]}, share_of=[])  # fmt: skip
     o1c = of(o1, "social_care")
-    index = _index([(v, "percent", "stage 1 outcomes") for v in _OUTCOMES.values()], "outcome")
-    outcome = pd.Categorical(o1c["outcome"], list(_OUTCOMES)).rename_categories(_OUTCOMES)
-    add("complaint_outcomes", index, [_members(o1c, outcome=outcome)],
-        ["outcome"], share_of=[])  # fmt: skip
+    add("complaint_outcomes", [_f(v, "percent", "stage 1 outcomes", o1c, o1c["outcome"].eq(k))
+                               for k, v in _OUTCOMES.items()], "outcome", share_of=[])  # fmt: skip
     cic = csc[csc["child_in_care"].to_numpy(dtype=bool)]
-    label = f"Children in Care {year}"
-    add("children_in_care_by_year", _index([(label, "count", "cases")], "label"),
-        [_members(cic, label=label)], ["label"])  # fmt: skip
-    index = _index([(q, "count", "cases") for q in cards.QUARTERS[:4]], "period")
-    add("children_in_care_by_quarter", index, [_members(cic, period=cic["period"])], ["period"])
+    add("children_in_care_by_year", [_f(f"Children in Care {year}", "count", "cases", cic)],
+        "label")  # fmt: skip
+    add("children_in_care_by_quarter",
+        [_f(q, "count", "cases", cic, cic["period"].eq(q)) for q in cards.QUARTERS[:4]], "period")  # fmt: skip
     r1c = of(r1, "social_care")
-    index = _index([(b, "percent", "stage 1 responses") for b in _BANDS], "band")
-    bands = pd.Categorical.from_codes((r1c["days"].to_numpy() > 20).astype(int), list(_BANDS))
-    add("stage1_timescales", index, [_members(r1c, band=bands)], ["band"], share_of=[],
-        labels=_BANDS)  # fmt: skip
+    over = r1c["days"].to_numpy() > 20
+    add("stage1_timescales", [_f("0_20_working_days", "percent", "stage 1 responses", r1c, ~over),
+                              _f("over_20_days", "percent", "stage 1 responses", r1c, over)],
+        "band", labels=_BANDS)  # fmt: skip
 
     # Free text: the learning recorded on Children's Social Care cases.
     learned = csc[csc["learned"].to_numpy()]
-    text = {"source_file": learned["source_file"], "source_line": learned["source_row"],
+    text = {"learned": learned["learning"], "action": learned["learning_action"],
+            "summary": learned["learning"], "case_id": learned["case_ref"],
+            "case_ref": learned["case_ref"], "period": learned["period"].astype(str),
+            "source_file": learned["source_file"], "source_line": learned["source_row"],
             "source_line_end": learned["source_row"]}  # fmt: skip
-    if len(learned):
-        frame = pd.DataFrame({"case_id": learned["case_ref"], "learned": learned["learning"],
-                              "action": learned["learning_action"], **text})  # fmt: skip
-        out["learning_from_complaints"] = _finish("learning_from_complaints", frame, year)
     cared = learned["child_in_care"].to_numpy(dtype=bool)
-    if cared.any():
-        frame = pd.DataFrame({"period": learned["period"].astype(str),
-                              "case_ref": learned["case_ref"], "summary": learned["learning"],
-                              **text})[cared]  # fmt: skip
-        out["children_in_care_cases"] = _finish("children_in_care_cases", frame, year)
+    for table, rows in (("learning_from_complaints", True), ("children_in_care_cases", cared)):
+        frame = pd.DataFrame(text)[np.broadcast_to(rows, len(learned))]
+        if len(frame):
+            out[table] = _finish(table, frame, year)
 
     # Equality monitoring (a separate survey: a year without forms has no equality tables).
     eq = data.equality
     if len(eq):
-        add("equality_monitoring", ("percent", "forms"),
-            [_members(eq, ref=False, characteristic=eq["characteristic"], group=eq["answer"])],
-            ["characteristic", "group"], share_of=["characteristic"])  # fmt: skip
+        groups("equality_monitoring", "percent", "forms", eq, ["characteristic", "group"],
+               {"characteristic": eq["characteristic"], "group": eq["answer"]},
+               share_of=["characteristic"], ref=False)  # fmt: skip
 
     # Key facts the cases support.
     stage2 = of(later[2], "social_care")
     remedied = everything.iloc[np.unique(stage2["_ref"].to_numpy())]
     om_sc, om_nsc = of(om, "social_care"), of(om, "non_social_care")
-    nsc = of(cases, "non_social_care")
-    upheld = om_nsc["upheld"]
-    facts = {
-        "stage2_cases_accepted": ("count", "stage 2 requests", _members(stage2)),
-        "stage2_remedy_paid": ("sum", "stage 2 cases",
-                               _members(remedied, amount=remedied["remedy"])),
-        "ombudsman_social_care_investigated": ("count", "Ombudsman enquiries", _members(om_sc)),
-        "ombudsman_social_care_maladministration": ("count", "Ombudsman enquiries upheld",
-                                                    _members(om_sc, om_sc["upheld"])),
-        "ombudsman_non_social_care_heard": ("count", "Ombudsman enquiries", _members(om_nsc)),
-        "ombudsman_non_social_care_upheld": ("count", "Ombudsman enquiries upheld",
-                                             _members(om_nsc, upheld)),
-        "ombudsman_non_social_care_penalties": ("sum", "Ombudsman enquiries upheld",
-                                                _members(om_nsc, upheld, amount=om_nsc["remedy"])),
-        "social_care_fully_justified_pct": ("percent", "stage 1 outcomes fully justified",
-                                            _members(o1c, o1c["outcome"].eq("fully_justified"))),
-        "children_in_care_cases": ("count", "cases", _members(cic)),
-        "social_care_learnings": ("count", "cases with a learning", _members(csc, csc["learned"])),
-        "non_social_care_learnings": ("count", "cases with a learning",
-                                      _members(nsc, nsc["learned"])),
-    }  # fmt: skip
+    nsc, nsc_upheld = of(cases, "non_social_care"), om_nsc["upheld"]
+    facts = [
+        _f("stage2_cases_accepted", "count", "stage 2 requests", stage2),
+        _f("stage2_remedy_paid", "sum", "stage 2 cases", remedied, amount=remedied["remedy"]),
+        _f("ombudsman_social_care_investigated", "count", "Ombudsman enquiries", om_sc),
+        _f("ombudsman_social_care_maladministration", "count", "enquiries upheld", om_sc,
+           om_sc["upheld"]),
+        _f("ombudsman_non_social_care_heard", "count", "Ombudsman enquiries", om_nsc),
+        _f("ombudsman_non_social_care_upheld", "count", "enquiries upheld", om_nsc, nsc_upheld),
+        _f("ombudsman_non_social_care_penalties", "sum", "enquiries upheld", om_nsc, nsc_upheld,
+           amount=om_nsc["remedy"]),
+        _f("social_care_fully_justified_pct", "percent", "stage 1 outcomes fully justified", o1c,
+           o1c["outcome"].eq("fully_justified")),
+        _f("children_in_care_cases", "count", "cases", cic),
+        _f("social_care_learnings", "count", "cases with a learning", csc, csc["learned"]),
+        _f("non_social_care_learnings", "count", "cases with a learning", nsc, nsc["learned"]),
+    ]  # fmt: skip
     if len(eq):
-        forms = eq.drop_duplicates("form_id")
-        facts["equality_records"] = ("count", "forms", _members(forms, ref=False))
-    index = _index([(k, h, w) for k, (h, w, _) in facts.items()], "fact")
-    members = [m._replace(keys={"fact": k}) for k, (*_, m) in facts.items()]
-    add("key_facts", index, members, ["fact"], labels=_FACT_LABELS)
+        facts.append(_f("equality_records", "count", "forms", eq.drop_duplicates("form_id"),
+                        ref=False))  # fmt: skip
+    add("key_facts", facts, "fact", labels=_FACT_LABELS)
 
     # The tables other councils publish.
-    services = list(_SERVICES)
-    index = _index(
-        [("responses", "count", "responses"), ("on_time", "count", "responses on time"),
-         ("on_time_pct", "percent", "responses on time")],
-        service=services, stage=["stage_1", "stage_2", "stage_3"],
-    )  # fmt: skip
+    services = {"service": list(_SERVICES)}
     stage_ids = pd.Categorical.from_codes(answered["stage"] - 1, ["stage_1", "stage_2", "stage_3"])
-    keys = {"service": answered["service"], "stage": stage_ids}
-    on_time = answered["on_time"]
-    add("stage_timeliness", index, [
-        _members(answered, measure="responses", **keys),
-        _members(answered, on_time, measure="on_time", **keys),
-        _members(answered, on_time, measure="on_time_pct", **keys),
-    ], ["service", "stage", "measure"])  # fmt: skip
+    keys, on_time = {"service": answered["service"], "stage": stage_ids}, answered["on_time"]
+    add("stage_timeliness", [
+        _f("responses", "count", "responses", answered, **keys),
+        _f("on_time", "count", "responses on time", answered, on_time, **keys),
+        _f("on_time_pct", "percent", "responses on time", answered, on_time, **keys),
+    ], **services, stage=["stage_1", "stage_2", "stage_3"])  # fmt: skip
     # Escalation follows the year's stage 1 complaints: how many went on to stage 2, then 3.
     s1 = st[st["stage"].to_numpy() == 1]
     has2, has3 = reached[2, s1["_ref"]], reached[3, s1["_ref"]]
-    s2 = s1[has2]
-    index = _index([
-        ("stage_1", "count", "stage 1 complaints"),
-        ("stage_2", "count", "stage 1 complaints taken to stage 2"),
-        ("stage_3", "count", "stage 1 complaints taken to stage 3"),
-        ("stage_2_of_stage_1_pct", "percent", "stage 1 complaints taken to stage 2"),
-        ("stage_3_of_stage_2_pct", "percent", "stage 2 complaints taken to stage 3"),
-    ], service=services)  # fmt: skip
-    add("escalation", index, [
-        _members(s1, service=s1["service"], measure="stage_1"),
-        _members(s1, has2, service=s1["service"], measure="stage_2"),
-        _members(s1, has3, service=s1["service"], measure="stage_3"),
-        _members(s1, has2, service=s1["service"], measure="stage_2_of_stage_1_pct"),
-        _members(s2, has3[has2], service=s2["service"], measure="stage_3_of_stage_2_pct"),
-    ], ["service", "measure"])  # fmt: skip
+    s2, key1 = s1[has2], {"service": s1["service"]}
+    add("escalation", [
+        _f("stage_1", "count", "stage 1 complaints", s1, **key1),
+        _f("stage_2", "count", "stage 1 complaints taken to stage 2", s1, has2, **key1),
+        _f("stage_3", "count", "stage 1 complaints taken to stage 3", s1, has3, **key1),
+        _f("stage_2_of_stage_1_pct", "percent", "stage 1 complaints taken to stage 2", s1, has2,
+           **key1),
+        _f("stage_3_of_stage_2_pct", "percent", "stage 2 complaints taken to stage 3", s2,
+           has3[has2], service=s2["service"]),
+    ], **services)  # fmt: skip
     team = cases["team"].where(_has_text(cases["team"])).astype("category")
     team = team.cat.add_categories("Not recorded").fillna("Not recorded")
-    add("complaints_by_team", ("count", "complaints received"),
-        [_members(cases, service=cases["service"], team=team)], ["service", "team"])  # fmt: skip
-    index = _index([("responses", "count", "stage 1 responses"),
-                    ("mean_working_days", "mean", "stage 1 responses"),
-                    ("median_working_days", "median", "stage 1 responses")], service=services)  # fmt: skip
-    add("stage1_response_days", index, [
-        _members(r1, amount=r1["days"], service=r1["service"], measure=m)
-        for m in ("responses", "mean_working_days", "median_working_days")
-    ], ["service", "measure"])  # fmt: skip
+    groups("complaints_by_team", "count", "complaints received", cases, ["service", "team"],
+           {"service": cases["service"], "team": team})  # fmt: skip
+    add("stage1_response_days", [
+        _f(m, how, "stage 1 responses", r1, amount=r1["days"], service=r1["service"])
+        for m, how in (("responses", "count"), ("mean_working_days", "mean"),
+                       ("median_working_days", "median"))
+    ], **services)  # fmt: skip
     child = cases["complainant"].isin(settings.child_complainants).to_numpy()
-    advocate = cases["via_advocate"].to_numpy(dtype=bool)
-    index = _index([("directly", "count", "complaints made by a child or young person"),
-                    ("via_advocate", "count", "complaints made through an advocate"),
-                    ("total", "count", "complaints made by or for a child")], service=services)  # fmt: skip
-    add("children_complaints", index, [
-        _members(cases, child & ~advocate, service=cases["service"], measure="directly"),
-        _members(cases, advocate, service=cases["service"], measure="via_advocate"),
-        _members(cases, child | advocate, service=cases["service"], measure="total"),
-    ], ["service", "measure"])  # fmt: skip
+    advocate, key = cases["via_advocate"].to_numpy(dtype=bool), {"service": cases["service"]}
+    add("children_complaints", [
+        _f("directly", "count", "complaints made by a child", cases, child & ~advocate, **key),
+        _f("via_advocate", "count", "complaints made through an advocate", cases, advocate,
+           **key),
+        _f("total", "count", "complaints made by or for a child", cases, child | advocate, **key),
+    ], **services)  # fmt: skip
 
     out["case_refs"] = _case_refs(drills, names)
     return out
@@ -638,10 +627,12 @@ def _case_refs(drills: list[tuple[str, tuple]], names: np.ndarray) -> pd.DataFra
         values.append(value)
         refs.append(ref)
     codes, unique = pd.factorize(names)  # a case and an enquiry may share a reference
-    joined = (lambda parts: np.concatenate(parts) if parts else np.array([], int))  # noqa: E731
-    return pd.DataFrame({
-        "table": pd.Categorical.from_codes(joined(table_codes), categories=tables),
-        "row": pd.Categorical.from_codes(joined(row_codes), categories=list(rows)),
-        "value": joined(values).astype(float),
-        "case_ref": pd.Categorical.from_codes(codes[joined(refs)], categories=unique),
-    })  # fmt: skip
+    joined = lambda parts: np.concatenate(parts) if parts else np.array([], int)  # noqa: E731
+    return pd.DataFrame(
+        {
+            "table": pd.Categorical.from_codes(joined(table_codes), categories=tables),
+            "row": pd.Categorical.from_codes(joined(row_codes), categories=list(rows)),
+            "value": joined(values).astype(float),
+            "case_ref": pd.Categorical.from_codes(codes[joined(refs)], categories=unique),
+        }
+    )
