@@ -87,12 +87,10 @@ def _calendar(first_year: int, last_year: int) -> np.busdaycalendar:
 
 
 def _calendar_for(*dates: np.ndarray) -> np.busdaycalendar:
+    """The calendar of every year the dates fall in (and the next)."""
     years = np.concatenate([d[~np.isnat(d)].astype("datetime64[Y]").astype(int) for d in dates])
-    return (
-        _calendar(int(years.min()) + 1970, int(years.max()) + 1971)
-        if years.size
-        else _calendar(2000, 2000)
-    )
+    first, last = (int(years.min()), int(years.max())) if years.size else (30, 30)
+    return _calendar(first + 1970, last + 1971)
 
 
 def count_working_days(start: pd.Series, end: pd.Series) -> pd.Series:
@@ -214,7 +212,10 @@ def _aggregate(i: int, m: _Members) -> tuple[pd.DataFrame, np.ndarray]:
     line = np.full(len(combos), np.inf)
     np.minimum.at(line, at, m.frame["source_row"].to_numpy(dtype=float)[counted])
     labels = np.unravel_index(combos, sizes)
-    stats = {k: labels_[j].astype(str) for (k, (_, labels_)), j in zip(varying.items(), labels)}
+    stats = {
+        k: held_labels[j].astype(str)
+        for (k, (_, held_labels)), j in zip(varying.items(), labels, strict=True)
+    }
     stats |= {
         "n": np.bincount(at, minlength=len(combos)),
         "whole": np.bincount(groups[groups >= 0], minlength=len(combos)),
@@ -516,8 +517,8 @@ def tables_from_cases(
     cic = csc[csc["child_in_care"].to_numpy(dtype=bool)]
     add("children_in_care_by_year", [_f(f"Children in Care {year}", "count", "cases", cic)],
         "label")  # fmt: skip
-    add("children_in_care_by_quarter",
-        [_f(q, "count", "cases", cic, cic["period"].eq(q)) for q in cards.QUARTERS[:4]], "period")  # fmt: skip
+    quarterly = [_f(q, "count", "cases", cic, cic["period"].eq(q)) for q in cards.QUARTERS[:4]]
+    add("children_in_care_by_quarter", quarterly, "period")
     r1c = of(r1, "social_care")
     over = r1c["days"].to_numpy() > 20
     add("stage1_timescales", [_f("0_20_working_days", "percent", "stage 1 responses", r1c, ~over),
