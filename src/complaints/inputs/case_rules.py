@@ -211,7 +211,7 @@ def _aggregate(i: int, m: _Members) -> tuple[pd.DataFrame, np.ndarray]:
     at = groups[counted]
     line = np.full(len(combos), np.inf)
     np.minimum.at(line, at, m.frame["source_row"].to_numpy(dtype=float)[counted])
-    labels = np.unravel_index(combos, sizes)
+    labels = np.unravel_index(combos, sizes) if varying else ()
     stats = {
         k: held_labels[j].astype(str)
         for (k, (_, held_labels)), j in zip(varying.items(), labels, strict=True)
