@@ -393,9 +393,8 @@ def tables_from_cases(
     """
     settings = settings or Settings()
     # Every record's reference is its position in ``names``: the cases, then the enquiries.
-    names = np.concatenate(
-        [data.cases["case_ref"].to_numpy(), data.ombudsman["lgsco_ref"].to_numpy()]
-    )
+    refs = pd.Index(data.cases["case_ref"])
+    names = refs.append(pd.Index(data.ombudsman["lgsco_ref"]))
     number = len(data.cases)
     everything = data.cases.assign(
         _ref=np.arange(number),
@@ -406,7 +405,6 @@ def tables_from_cases(
     cases = cases.assign(learned=_has_text(cases["learning"]))
     # Stage 1 belongs to the quarter its case was received, stages 2 and 3 to their request.
     s = data.stages
-    refs = pd.Index(data.cases["case_ref"])
     at = refs.get_indexer(s["case_ref"])
     stage = s["stage"].to_numpy()
     reached = np.zeros((4, number + 1), bool)  # reached[n, case]: the case has a stage n
@@ -615,7 +613,7 @@ def tables_from_cases(
     return out
 
 
-def _case_refs(drills: list[tuple[str, tuple]], names: np.ndarray) -> pd.DataFrame:
+def _case_refs(drills: list[tuple[str, tuple]], names: pd.Index) -> pd.DataFrame:
     """The drill-down: one row per record counted in each figure (categorical columns: a
     million cases make millions of rows)."""
     tables = list(dict.fromkeys(t for t, _ in drills))
@@ -627,7 +625,9 @@ def _case_refs(drills: list[tuple[str, tuple]], names: np.ndarray) -> pd.DataFra
         row_codes.append(ids[codes] if len(ids) else codes)
         values.append(value)
         refs.append(ref)
-    codes, unique = pd.factorize(names)  # a case and an enquiry may share a reference
+    codes, unique = np.arange(len(names)), names
+    if not unique.is_unique:  # a case and an enquiry share a reference
+        codes, unique = pd.factorize(names)
     joined = lambda parts: np.concatenate(parts) if parts else np.array([], int)  # noqa: E731
     return pd.DataFrame(
         {
