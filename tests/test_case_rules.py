@@ -581,3 +581,18 @@ def test_year_without_equality_forms_has_no_equality_table() -> None:
     assert "equality_monitoring" not in tables
     assert "equality_records" not in set(tables["key_facts"]["fact"])
     assert "social_care_quarterly" in tables
+
+
+def test_a_case_and_an_enquiry_may_share_a_reference() -> None:
+    data = _case_data()
+    ombudsman = data.ombudsman.assign(lgsco_ref=data.ombudsman["lgsco_ref"].replace("LG-4", "C08"))
+    tables = tables_from_cases(
+        CaseData(data.cases, data.stages, data.themes, ombudsman, data.compliments, data.equality),
+        YEAR,
+        Settings(),
+    )
+    refs = tables["case_refs"]
+    row = "measure=ombudsman_upheld; period=Total"
+    chosen = refs[(refs["table"] == "non_social_care_quarterly") & (refs["row"] == row)]
+    assert sorted(chosen["case_ref"]) == ["C08", "LG-7"]
+    assert tables["stage_timeliness"]["source_line"].dtype.kind == "i"

@@ -254,6 +254,7 @@ def _figures(
         index = stats[keys].assign(how=index[0], what=index[1])
     full = index.merge(stats, on=keys, how="left")
     full = full.fillna({"n": 0, "whole": 0, "source_line": 1, "source_file": ""})
+    full["source_line"] = full["source_line"].astype("int64")
     n = full["n"].astype(int)
     if share_of is not None:
         full["whole"] = full.groupby(share_of)["n"].transform("sum") if share_of else n.sum()
@@ -633,7 +634,7 @@ def _case_refs(drills: list[tuple[str, tuple]], names: pd.Index) -> pd.DataFrame
         {
             "table": pd.Categorical.from_codes(joined(table_codes), categories=tables),
             "row": pd.Categorical.from_codes(joined(row_codes), categories=list(rows)),
-            "value": joined(values).astype(float),
+            "value": joined(values).astype(float, copy=False),
             "case_ref": pd.Categorical.from_codes(codes[joined(refs)], categories=unique),
         }
     )
