@@ -104,8 +104,9 @@ def test_settings_from_mapping() -> None:
     assert Settings.from_mapping(
         {"stage1_deadline_working_days": 10, "child_complainants": ["Child", " Young Person "]}
     ) == Settings(10, ("Child", "Young Person"))
-    with pytest.raises(InputError, match="stage1_deadline_days"):
-        Settings.from_mapping({"stage1_deadline_days": 10})
+    mapping = "data/raw/2023-24/cases-mapping.toml"
+    with pytest.raises(InputError, match=f"^{mapping}: unknown setting 'stage1_deadline_days'"):
+        Settings.from_mapping({"stage1_deadline_days": 10}, file=mapping)
     with pytest.raises(InputError, match="stage1_deadline_working_days"):
         Settings.from_mapping({"stage1_deadline_working_days": "twenty"})
 

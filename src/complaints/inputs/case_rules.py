@@ -53,24 +53,29 @@ class Settings:
     child_complainants: tuple[str, ...] = ("Young Person",)
 
     @classmethod
-    def from_mapping(cls, rules: Mapping[str, object]) -> Settings:
-        """Settings from ``[rules]``; an unknown key or a bad value is an :class:`InputError`."""
+    def from_mapping(cls, rules: Mapping[str, object], file: str | None = None) -> Settings:
+        """Settings from ``[rules]`` of the mapping ``file``; an unknown key or a bad value is an
+        :class:`InputError` naming it."""
         known = [f.name for f in fields(cls)]
         for key in rules:
             if key not in known:
                 raise InputError(
-                    f"unknown setting {key!r} in [rules]", hint=f"known: {join_words(known)}"
+                    f"unknown setting {key!r} in [rules]",
+                    file=file,
+                    hint=f"known: {join_words(known)}",
                 )
         days = rules.get("stage1_deadline_working_days", cls.stage1_deadline_working_days)
         if isinstance(days, bool) or not isinstance(days, int) or days < 1:
             raise InputError(
                 f"[rules] stage1_deadline_working_days = {days!r} is not a number of days",
+                file=file,
                 hint="write 20 (every complaint within 20 working days) or 10 (the statutory 10)",
             )
         children = rules.get("child_complainants", cls.child_complainants)
         if isinstance(children, str) or not all(isinstance(c, str) for c in children):
             raise InputError(
                 f"[rules] child_complainants = {children!r} is not a list of labels",
+                file=file,
                 hint='write e.g. child_complainants = ["Young Person"]',
             )
         return cls(days, tuple(c.strip() for c in children))
