@@ -164,8 +164,8 @@ def round_half_up(numerator, denominator=1):
 
 
 class _Members(NamedTuple):
-    """Records behind figures: which count (``part``), whether they have a reference, an amount, and
-    the keys of their figure: a label (the same for every record) or a column (one per row)."""
+    """Records behind figures: which count (``part``), whether they have a reference, an
+    amount, and the keys of their figure: a label (the same for every record) or a column."""
 
     frame: pd.DataFrame
     part: np.ndarray
@@ -175,6 +175,7 @@ class _Members(NamedTuple):
 
 
 def _members(frame, part=True, ref=True, amount=None, **keys) -> _Members:
+    """The records of ``frame`` behind a figure (``part``: all, or which of them count)."""
     counted = np.broadcast_to(np.asarray(part, dtype=bool), (len(frame),))
     money = None if amount is None else np.asarray(amount, dtype=float)
     return _Members(frame, counted, ref, money, keys)
