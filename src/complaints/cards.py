@@ -194,16 +194,20 @@ def _measure_column(measures: Mapping[str, str]) -> Column:
     return Column("measure", "string", f"Measure id: {ids}.")
 
 
-_QUARTERLY_COLUMNS = (
-    YEAR,
-    REPORT_YEAR,
-    _measure_column(_QUARTERLY_MEASURES),
-    Column("label", "string", "Row label as published."),
-    PERIOD,
-    VALUE_ANY,
-    UNIT,
-    *PROVENANCE,
-)
+LABEL = Column("label", "string", "Row label as published.")
+
+
+def _figures(*which: Column, value: Column = VALUE_COUNT) -> tuple[Column, ...]:
+    """The columns of a table of figures: the year, the columns saying which figure, the
+    figure, its unit and where it was printed."""
+    return (YEAR, REPORT_YEAR, *which, value, UNIT, *PROVENANCE)
+
+
+def _texts(*which: Column) -> tuple[Column, ...]:
+    """The columns of a table of text: the year, the text columns and the lines they span."""
+    return (YEAR, REPORT_YEAR, *which, SOURCE_FILE, SOURCE_LINE, SOURCE_LINE_END)
+
+
 _QUARTERLY_NOTES = (
     "The Ombudsman row prints `upheld/received` in one cell; it becomes two measures, "
     "`ombudsman_upheld` and `ombudsman_received`, with the same `source_text`.",
@@ -213,154 +217,115 @@ _QUARTERLY_NOTES = (
     "Non Social Care informal complaints do not); the validation step reports such cases.",
 )
 
+
+def _quarterly(part: str, source: str, *charts: Chart) -> Card:
+    """A quarterly performance table: ``part`` of the service ("Social Care")."""
+    slug = part.lower().replace(" ", "_")
+    return Card(
+        f"{slug}_quarterly",
+        f"Children's {part}: performance by quarter",
+        "one measure in one quarter (or the year's total)",
+        source,
+        _figures(_measure_column(_QUARTERLY_MEASURES), LABEL, PERIOD, value=VALUE_ANY),
+        _QUARTERLY_NOTES,
+        keys=("year", "measure", "period"),
+        extract="extract_quarterly",
+        sheet_labels=("measure", "label", "unit"),
+        sheet_figures=QUARTERS,
+        subject=part,
+        phrase=f"the {part} quarterly table's total",
+        measures=_QUARTERLY_MEASURES,
+        layout=Layout("quarterly"),
+        charts=(Chart(f"{slug}_complaints_by_quarter", "complaints_by_quarter"), *charts),
+        series=(
+            Series(
+                f"{slug}_compliments",
+                f"Children's {part} compliments",
+                {"measure": "compliments", "period": "Total"},
+                "count",
+            ),
+        ),
+    )
+
+
+def _statutory(
+    part: str,
+    measures: Mapping[str, str],
+    formal: tuple[str, str],
+    informal: tuple[str, str],
+    notes: tuple[str, ...] = (),
+) -> Card:
+    """``part`` of the statutory reporting requirements table ("Social Care"). Its headline
+    series: ``formal`` and ``informal`` complaints (measure, in words), approaches to the
+    Ombudsman and those upheld."""
+    slug, service = part.lower().replace(" ", "_"), f"Children's {part}"
+    series = {
+        "formal": formal,
+        "informal": informal,
+        "ombudsman": ("lgsco_approaches", "approaches to the Ombudsman"),
+        "ombudsman_upheld": ("lgsco_upheld", "Ombudsman cases upheld"),
+    }
+    return Card(
+        f"statutory_{slug}",
+        f"{service}: statutory reporting, three years",
+        "one measure in one year",
+        f"The '{service}' part of the statutory reporting requirements table.",
+        _figures(_measure_column(measures), LABEL),
+        notes,
+        keys=("year", "measure"),
+        years_shown=3,
+        extract="extract_statutory",
+        sheet_labels=("measure", "label", "unit"),
+        subject=part,
+        phrase="the statutory reporting table",
+        measures=measures,
+        layout=Layout("statutory", _frozen(heading=service)),
+        charts=(Chart(f"statutory_{slug}", "statutory", options=_frozen(service=service)),),
+        series=tuple(
+            Series(f"{slug}_{s}", f"{service} {label}", {"measure": measure}, "count")
+            for s, (measure, label) in series.items()
+        ),
+    )
+
+
 #: Every table, in the report's order (the order of the clean files, report tables and charts).
 # fmt: off
 CARDS: dict[str, Card] = {
     t.id: t
     for t in (
-        Card(
-            "social_care_quarterly",
-            "Children's Social Care: performance by quarter",
-            "one measure in one quarter (or the year's total)",
+        _quarterly(
+            "Social Care",
             "The quarterly performance table captioned 'People - Children's - Social Care'.",
-            _QUARTERLY_COLUMNS,
-            _QUARTERLY_NOTES,
-            keys=("year", "measure", "period"),
-            extract="extract_quarterly",
-            sheet_labels=("measure", "label", "unit"),
-            sheet_figures=QUARTERS,
-            subject="Social Care",
-            phrase="the Social Care quarterly table's total",
-            measures=_QUARTERLY_MEASURES,
-            layout=Layout("quarterly"),
-            charts=(Chart("social_care_complaints_by_quarter", "complaints_by_quarter"),),
-            series=(
-                Series("social_care_compliments", "Children's Social Care compliments",
-                       {"measure": "compliments", "period": "Total"}, "count"),
-            ),
         ),
-        Card(
-            "non_social_care_quarterly",
-            "Children's Non Social Care: performance by quarter",
-            "one measure in one quarter (or the year's total)",
+        _quarterly(
+            "Non Social Care",
             "The quarterly performance table captioned 'People - Children's - Non Social Care' "
             "(the caption is in markdown bold across two lines).",
-            _QUARTERLY_COLUMNS,
-            _QUARTERLY_NOTES,
-            keys=("year", "measure", "period"),
-            extract="extract_quarterly",
-            sheet_labels=("measure", "label", "unit"),
-            sheet_figures=QUARTERS,
-            subject="Non Social Care",
-            phrase="the Non Social Care quarterly table's total",
-            measures=_QUARTERLY_MEASURES,
-            layout=Layout("quarterly"),
-            charts=(
-                Chart("non_social_care_complaints_by_quarter", "complaints_by_quarter"),
-                Chart("ombudsman_by_quarter", "ombudsman_by_quarter",
-                      ("social_care_quarterly", "non_social_care_quarterly")),
-            ),
-            series=(
-                Series("non_social_care_compliments", "Children's Non Social Care compliments",
-                       {"measure": "compliments", "period": "Total"}, "count"),
-            ),
+            Chart("ombudsman_by_quarter", "ombudsman_by_quarter",
+                  ("social_care_quarterly", "non_social_care_quarterly")),
         ),
-        Card(
-            "statutory_social_care",
-            "Children's Social Care: statutory reporting, three years",
-            "one measure in one year",
-            "The 'Children's Social Care' part of the statutory reporting requirements table.",
-            (
-                YEAR,
-                REPORT_YEAR,
-                _measure_column(_STATUTORY_MEASURES),
-                Column("label", "string", "Row label as published."),
-                VALUE_COUNT,
-                UNIT,
-                *PROVENANCE,
-            ),
-            (
+        _statutory(
+            "Social Care",
+            _STATUTORY_MEASURES,
+            formal=("stage_1", "formal complaints (Stage 1)"),
+            informal=("representations", "informal complaints (representations)"),
+            notes=(
                 "'LGSCO approaches' cells are phrases ('5 with 1 upheld', '4 none upheld'); each "
                 "becomes two measures, `lgsco_approaches` and `lgsco_upheld` ('none' is 0).",
             ),
-            keys=("year", "measure"),
-            years_shown=3,
-            extract="extract_statutory",
-            sheet_labels=("measure", "label", "unit"),
-            subject="Social Care",
-            phrase="the statutory reporting table",
-            measures=_STATUTORY_MEASURES,
-            layout=Layout("statutory", _frozen(heading="Children's Social Care")),
-            charts=(
-                Chart("statutory_social_care", "statutory",
-                      options=_frozen(service="Children's Social Care")),
-            ),
-            series=(
-                Series("social_care_formal", "Children's Social Care formal complaints (Stage 1)",
-                       {"measure": "stage_1"}, "count"),
-                Series("social_care_informal",
-                       "Children's Social Care informal complaints (representations)",
-                       {"measure": "representations"}, "count"),
-                Series("social_care_ombudsman",
-                       "Children's Social Care approaches to the Ombudsman",
-                       {"measure": "lgsco_approaches"}, "count"),
-                Series("social_care_ombudsman_upheld",
-                       "Children's Social Care Ombudsman cases upheld", {"measure": "lgsco_upheld"},
-                       "count"),
-            ),
         ),
-        Card(
-            "statutory_whole_authority",
-            "Children's Whole Authority: statutory reporting, three years",
-            "one measure in one year",
-            "The 'Children's Whole Authority' part of the statutory reporting requirements table.",
-            (
-                YEAR,
-                REPORT_YEAR,
-                _measure_column(_WHOLE_AUTHORITY_MEASURES),
-                Column("label", "string", "Row label as published."),
-                VALUE_COUNT,
-                UNIT,
-                *PROVENANCE,
-            ),
-            keys=("year", "measure"),
-            years_shown=3,
-            extract="extract_statutory",
-            sheet_labels=("measure", "label", "unit"),
-            subject="Whole Authority",
-            phrase="the statutory reporting table",
-            measures=_WHOLE_AUTHORITY_MEASURES,
-            layout=Layout("statutory", _frozen(heading="Children's Whole Authority")),
-            charts=(
-                Chart("statutory_whole_authority", "statutory",
-                      options=_frozen(service="Children's Whole Authority")),
-            ),
-            series=(
-                Series("whole_authority_formal", "Children's Whole Authority formal complaints",
-                       {"measure": "formal_complaints"}, "count"),
-                Series("whole_authority_informal", "Children's Whole Authority representations",
-                       {"measure": "representations"}, "count"),
-                Series("whole_authority_ombudsman",
-                       "Children's Whole Authority approaches to the Ombudsman",
-                       {"measure": "lgsco_approaches"}, "count"),
-                Series("whole_authority_ombudsman_upheld",
-                       "Children's Whole Authority Ombudsman cases upheld",
-                       {"measure": "lgsco_upheld"}, "count"),
-            ),
+        _statutory(
+            "Whole Authority",
+            _WHOLE_AUTHORITY_MEASURES,
+            formal=("formal_complaints", "formal complaints"),
+            informal=("representations", "representations"),
         ),
         Card(
             "complainant_groups",
             "Who complained to Children's Social Care",
             "one complainant group",
             "The untitled two-column table after 'Which customer groups made the complaints'.",
-            (
-                YEAR,
-                REPORT_YEAR,
-                Column("group", "string", "Complainant group as published."),
-                VALUE_COUNT,
-                UNIT,
-                *PROVENANCE,
-            ),
+            _figures(Column("group", "string", "Complainant group as published.")),
             ("Only complainants who categorised themselves are counted, as the report says.",),
             keys=("year", "group"),
             extract="extract_complainant_groups",
@@ -383,13 +348,8 @@ CARDS: dict[str, Card] = {
             "Children's Social Care complaints by theme",
             "one theme",
             "The 'Themes' table.",
-            (
-                YEAR,
-                REPORT_YEAR,
-                Column("theme", "string", "Complaint theme as published."),
-                VALUE_PERCENT,
-                UNIT,
-                *PROVENANCE,
+            _figures(
+                Column("theme", "string", "Complaint theme as published."), value=VALUE_PERCENT
             ),
             ("As published, the themes' percentages do not sum to 100; they are kept as printed.",),
             keys=("year", "theme"),
@@ -414,13 +374,9 @@ CARDS: dict[str, Card] = {
             "Children's Social Care complaint outcomes, this year and last",
             "one outcome in one year",
             "Prose only: 'Fully Justified 7% up from 6% last year' and the two sentences after it.",
-            (
-                YEAR,
-                REPORT_YEAR,
+            _figures(
                 Column("outcome", "string", "Outcome as published (e.g. 'Fully Justified')."),
-                VALUE_PERCENT,
-                UNIT,
-                *PROVENANCE,
+                value=VALUE_PERCENT,
             ),
             ("The prior year's value is the 'from N%' figure of the same sentence.",),
             keys=("year", "outcome"),
@@ -439,14 +395,7 @@ CARDS: dict[str, Card] = {
             "Complaints from children in care, by year",
             "one year",
             "The 'Year / Number of Complaints' table.",
-            (
-                YEAR,
-                REPORT_YEAR,
-                Column("label", "string", "Row label as published."),
-                VALUE_COUNT,
-                UNIT,
-                *PROVENANCE,
-            ),
+            _figures(LABEL),
             keys=("year",),
             years_shown=5,
             extract="extract_children_in_care_by_year",
@@ -465,7 +414,7 @@ CARDS: dict[str, Card] = {
             "Complaints from children in care, by quarter",
             "one quarter",
             "Prose only: 'In Q1 we identified 3 complaint/contacts ...' and the like.",
-            (YEAR, REPORT_YEAR, PERIOD, VALUE_COUNT, UNIT, *PROVENANCE),
+            _figures(PERIOD),
             keys=("year", "period"),
             extract="extract_children_in_care_quarters",
             sheet_labels=("period",),
@@ -480,9 +429,7 @@ CARDS: dict[str, Card] = {
             "Children in care cases listed in the prose",
             "one case",
             "Prose only: the cases described under each quarter of 'Focus on Children in Care'.",
-            (
-                YEAR,
-                REPORT_YEAR,
+            _texts(
                 PERIOD,
                 Column(
                     "case_ref",
@@ -496,9 +443,6 @@ CARDS: dict[str, Card] = {
                     "string",
                     "The case as described, clean text; paragraphs separated by a newline.",
                 ),
-                SOURCE_FILE,
-                SOURCE_LINE,
-                SOURCE_LINE_END,
             ),
             (
                 "Where no case is listed under a quarter, the quarter's own sentence describes it "
@@ -506,9 +450,7 @@ CARDS: dict[str, Card] = {
                 "Text is kept as printed, including a stray '5' at the end of the 'SP re A' "
                 "paragraph (it may be a page number, but the source does not say).",
             ),
-            keys=(),
             extract="extract_children_in_care_quarters",
-            sheet_labels=(),
             sheet_figures=("period", "case_ref", "summary"),
             subject="Children in care cases",
         ),
@@ -517,14 +459,10 @@ CARDS: dict[str, Card] = {
             "Children's Social Care stage 1 complaints by response time, three years",
             "one time band in one year",
             "The 'Timescales' table.",
-            (
-                YEAR,
-                REPORT_YEAR,
+            _figures(
                 Column("band", "string", "Band id: `0_20_working_days` or `over_20_days`."),
-                Column("label", "string", "Row label as published."),
-                VALUE_PERCENT,
-                UNIT,
-                *PROVENANCE,
+                LABEL,
+                value=VALUE_PERCENT,
             ),
             keys=("year", "band"),
             years_shown=3,
@@ -547,17 +485,12 @@ CARDS: dict[str, Card] = {
             "Learning from complaints",
             "one row of the published table",
             "The 'Case ID / What we have learned / What we have done' table.",
-            (
-                YEAR,
-                REPORT_YEAR,
+            _texts(
                 Column("case_id", "string", "Case identifier as published (e.g. COM/00001269)."),
                 Column("learned", "string", "What we have learned, clean text.", nullable=True),
                 Column(
                     "action", "string", "What we have done as a result, clean text.", nullable=True
                 ),
-                SOURCE_FILE,
-                SOURCE_LINE,
-                SOURCE_LINE_END,
             ),
             (
                 "A case id can appear more than once (as published, one does, with different "
@@ -566,9 +499,7 @@ CARDS: dict[str, Card] = {
                 "is joined into one row: that is a parsing artefact.",
                 "HTML `<p>` tags are removed; separate paragraphs within a cell become lines.",
             ),
-            keys=(),
             extract="extract_learning",
-            sheet_labels=(),
             sheet_figures=("case_id", "learned", "action"),
             subject="Learning from complaints",
             layout=Layout("learning"),
@@ -578,18 +509,14 @@ CARDS: dict[str, Card] = {
             "Equality monitoring of complainants (all council complaints)",
             "one group of one characteristic in one year",
             "The equality table after 'A summary of statistical data about the age, gender, ...'.",
-            (
-                YEAR,
-                REPORT_YEAR,
+            _figures(
                 Column(
                     "characteristic",
                     "string",
                     "Section of the table as published (Gender, Sexuality, Age, Religion, ...).",
                 ),
                 Column("group", "string", "Group as published."),
-                VALUE_PERCENT,
-                UNIT,
-                *PROVENANCE,
+                value=VALUE_PERCENT,
             ),
             (
                 "The table is cut off at the end of the source file: the Disability section is "
@@ -612,14 +539,10 @@ CARDS: dict[str, Card] = {
             "one fact in one year",
             "Prose sentences: money amounts, Ombudsman counts, equality records, learnings counts, "
             "the Stage 2 case.",
-            (
-                YEAR,
-                REPORT_YEAR,
+            _figures(
                 Column("fact", "string", "Fact id, e.g. `stage2_remedy_paid`."),
                 Column("label", "string", "What the fact is, in words."),
-                VALUE_ANY,
-                UNIT,
-                *PROVENANCE,
+                value=VALUE_ANY,
             ),
             keys=("year", "fact"),
             years_shown=2,

@@ -28,7 +28,8 @@ from complaints import paths
 from complaints.errors import InputError
 from complaints.years import ReportingYear
 
-#: The editions a run can publish (complaints.outputs.disclosure's, without importing pandas).
+#: The editions a report can be produced in (:mod:`complaints.outputs.disclosure`). ``internal``
+#: is the default and the published report.
 EDITIONS = ("internal", "public")
 #: The folder under the reports root where ``complaints run`` stages a run.
 STAGING = ".staging"

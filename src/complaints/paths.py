@@ -26,11 +26,6 @@ def clean_dir(year: ReportingYear, root: Path = CLEAN_DIR) -> Path:
     return root / str(year)
 
 
-def report_dir(year: ReportingYear, root: Path = REPORTS_DIR) -> Path:
-    """Folder holding every output of one reporting year."""
-    return root / str(year)
-
-
 def relative_to_project(path: Path) -> str:
     """A path as recorded in clean data and manifests: relative to the project when inside it."""
     path = Path(path).resolve()

@@ -88,8 +88,7 @@ _INFORMAL = "representations (complaints resolved informally)"
 IDENTITIES: tuple[Identity, ...] = (
     # No more Ombudsman complaints can be upheld than were received ...
     *(
-        _upheld(Ref(t, {"measure": "ombudsman_upheld"}),
-                Ref(t, {"measure": "ombudsman_received"}), ("year", "period"))
+        _upheld(_stat(t, "ombudsman_upheld"), _stat(t, "ombudsman_received"), ("year", "period"))
         for t in QUARTERLY_TABLES
     ),
     *(

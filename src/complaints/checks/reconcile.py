@@ -221,10 +221,9 @@ def _identity_rows(tables: Mapping[str, pd.DataFrame]) -> list[Row]:
             rows = _shares(rel, tables[table]["source_line"].max())
         else:
             rows = {"bound": _bound, "sum": _sum, "same": _same}.get(kind, lambda _: [])(rel)
+        shares = "percentages_add_up_to_100" if kind == "shares" else ""
         for row in rows:  # a group's section_complete row follows its percentages row
-            by_check["percentages_add_up_to_100" if kind == "shares" else str(row["check"])] += [
-                row
-            ]
+            by_check[shares or str(row["check"])].append(row)
     by_check["cases_listed_match_count"] = _cases_listed(tables)
     return [row for check in CHECK_ORDER for row in by_check[check]]
 

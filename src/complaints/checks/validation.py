@@ -26,6 +26,7 @@ from complaints import cards, paths, words
 from complaints.checks import reconcile
 from complaints.errors import InputError
 from complaints.inputs.clean import clean_table_path, table_ids
+from complaints.outputs.html import html_table
 from complaints.years import ReportingYear
 
 if TYPE_CHECKING:
@@ -156,11 +157,9 @@ def _typed(text: pd.Series, dtype: str) -> pd.Series:
 
 
 def _normalise(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.reset_index(drop=True).copy()
-    for column in out.columns:
-        if isinstance(out[column].dtype, pd.StringDtype):
-            out[column] = out[column].astype("string")
-    return out
+    """A copy indexed from 0, its text columns in the default string storage."""
+    strings = frame.select_dtypes("string").columns
+    return frame.reset_index(drop=True).astype(dict.fromkeys(strings, "string"))
 
 
 @dataclass
@@ -284,10 +283,7 @@ def _exception_message(info: object) -> str:
     if isinstance(info, Mapping):
         if info.get("raised_exception") and info.get("exception_message"):
             return str(info["exception_message"])
-        for value in info.values():
-            found = _exception_message(value)
-            if found:
-                return found
+        return next((m for value in info.values() if (m := _exception_message(value))), "")
     return ""
 
 
@@ -416,7 +412,7 @@ def _duplicates_note(
 
 def _reconciliation_rows(rec: pd.DataFrame, r) -> list[dict[str, object]]:
     cfg = r.expectation_config
-    check = _condition_parameter(cfg.kwargs.get("row_condition"))
+    check = str((cfg.kwargs.get("row_condition") or {}).get("parameter") or "")
     error = _exception_message(r.exception_info)
     index = list((r.result or {}).get("unexpected_index_list") or [])
     if r.success or error or not index or cfg.type != _PAIR:
@@ -434,8 +430,7 @@ def _reconciliation_rows(rec: pd.DataFrame, r) -> list[dict[str, object]]:
         right = _figure(identity["right_value"], identity["unit"])
         one_table = identity["right_table"] == identity["left_table"]
         if one_table or not identity["right_lines"]:
-            lines = words.parse_lines(identity["left_lines"])
-            lines += words.parse_lines(identity["right_lines"])
+            lines = words.parse_lines(f"{identity['left_lines']}, {identity['right_lines']}")
             sources = f"{identity['left_table']} {words.format_lines(lines)}".strip()
         else:
             sources = (
@@ -462,12 +457,6 @@ def _reconciliation_rows(rec: pd.DataFrame, r) -> list[dict[str, object]]:
     return rows
 
 
-def _condition_parameter(condition: object) -> str:
-    if isinstance(condition, Mapping):
-        return str(condition.get("parameter") or "")
-    return str(getattr(condition, "parameter", "") or "")
-
-
 def _error_line(row: Mapping[str, object]) -> str:
     what = f"table {row['table']}"
     if row.get("related_table"):
@@ -483,22 +472,14 @@ def _error_line(row: Mapping[str, object]) -> str:
     return text
 
 
-def expectation_parameters(year: ReportingYear) -> dict[str, list[str]]:
-    """Values the suites refer to with ``{"$PARAMETER": ...}``."""
-    return {
-        "report_year": [str(year)],
-        "years_up_to_report": [str(year.previous(n)) for n in range(YEARS_BACK + 1)],
-    }
-
-
-def store_parameters(tables: Mapping[str, pd.DataFrame]) -> dict[str, list[str]]:
-    """Suite parameters for a year run from the store: each row's report year and its years."""
-    held = [f["report_year"].dropna() for f in tables.values() if "report_year" in f.columns]
-    reports = {str(y) for column in held for y in column}
+def expectation_parameters(reports: Iterable[object]) -> dict[str, list[str]]:
+    """Values the suites refer to with ``{"$PARAMETER": ...}``: the years of the reports the
+    rows come from, and every year a row of theirs may describe, newest first."""
+    reports = sorted({str(r) for r in reports})
     years = {
         str(ReportingYear.parse(r).previous(n)) for r in reports for n in range(YEARS_BACK + 1)
     }
-    return {"report_year": sorted(reports), "years_up_to_report": sorted(years)}
+    return {"report_year": reports, "years_up_to_report": sorted(years, reverse=True)}
 
 
 def validate_tables(
@@ -516,7 +497,11 @@ def validate_tables(
     ``conflicts`` (:func:`complaints.inputs.store.conflicts`) adds an identity per disagreement.
     """
     year = year if isinstance(year, ReportingYear) else ReportingYear.parse(str(year))
-    parameters = store_parameters(tables) if from_store else expectation_parameters(year)
+    if from_store:  # each row against its own report's year
+        held = [f["report_year"].dropna() for f in tables.values() if "report_year" in f]
+        parameters = expectation_parameters(y for column in held for y in column)
+    else:
+        parameters = expectation_parameters([year])
     rows: list[dict[str, object]] = []
     gx_results: dict[str, dict] = {}
     raw: dict[str, Any] = {}
@@ -538,8 +523,7 @@ def validate_tables(
     )
     rows.extend(rec_rows)
     summary = pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
-    summary["success"] = summary["success"].astype(bool)
-    summary["unexpected_count"] = summary["unexpected_count"].astype(int)
+    summary = summary.astype({"success": bool, "unexpected_count": int})
     return ValidationResult(str(year), summary, rec, gx_results, raw)
 
 
@@ -668,22 +652,6 @@ def notes_text(result: ValidationResult) -> str:
 _SHADES = {"error": "#f8d7da", "warning": "#fff3cd"}
 
 
-def _styled(frame: pd.DataFrame, uuid: str, shaded: pd.Series, **formatting: object) -> Styler:
-    """``frame`` as an HTML-safe table with fixed ids, each row in its colour from ``shaded``."""
-    from pandas.io.formats.style import Styler
-
-    colours = [f"background-color: {c}" if c else "" for c in shaded]
-    return (
-        Styler(frame, uuid=uuid, cell_ids=False)
-        .apply(lambda _: pd.DataFrame({c: colours for c in frame.columns}), axis=None)
-        .format(escape="html", na_rep="", **formatting)
-        .hide(axis="index")
-        .set_table_styles(
-            [{"selector": "td, th", "props": "text-align: left; vertical-align: top;"}]
-        )
-    )
-
-
 def summary_frame(result: ValidationResult, *, failures_only: bool = False) -> pd.DataFrame:
     summary = (result.failures if failures_only else result.summary).reset_index(drop=True)
     broken = ~summary["success"] & (summary["suite"] == RECONCILIATION_SUITE)
@@ -700,10 +668,9 @@ def summary_table(result: ValidationResult, *, failures_only: bool = False) -> S
     """The summary as a styled table: failed errors in red, failed warnings in amber."""
     frame = summary_frame(result, failures_only=failures_only)
     shaded = frame["severity"].map(_SHADES).where(frame["result"] == "FAILED", "")
-    stats = result.statistics()
-    caption = f"{result.year}: {stats['expectations']} expectations, {stats['errors']} error(s), "
-    caption += f"{stats['warnings']} warning(s)"
-    return _styled(frame, "validation-summary", shaded.fillna("")).set_caption(escape(caption))
+    caption = "{}: {expectations} expectations, {errors} error(s), {warnings} warning(s)"
+    caption = caption.format(result.year, **result.statistics())
+    return html_table(frame, "validation-summary", escape(caption), shaded.fillna("").tolist())
 
 
 def reconciliation_table(result: ValidationResult) -> Styler:
@@ -723,5 +690,5 @@ def reconciliation_table(result: ValidationResult) -> Styler:
         holds=holds.map({True: "yes", False: "NO"}),
     )
     columns = ["identity", "check", "left figure", "right figure", "tolerance", "discrepancy"]
-    shaded = (~holds).map({True: _SHADES["warning"], False: ""})
-    return _styled(frame.loc[:, [*columns, "holds"]], "reconciliation", shaded, precision=1)
+    shades = (~holds).map({True: _SHADES["warning"], False: ""}).tolist()
+    return html_table(frame[[*columns, "holds"]], "reconciliation", shades=shades, precision=1)

@@ -67,18 +67,15 @@ import pandas as pd
 
 from complaints import cards
 from complaints.checks import identities
+from complaints.outputs.publish import CASE_COLUMNS
+from complaints.outputs.publish import PUBLIC_LEGEND as LEGEND  # noqa: F401 (re-exported)
+from complaints.params import EDITIONS
 from complaints.words import SUPPRESSED, format_number
 
-#: The editions a report can be produced in. ``internal`` is the default and the published report.
-EDITIONS: tuple[str, ...] = ("internal", "public")
 #: Counts from ``PRIMARY_MIN`` to ``PRIMARY_MAX`` are suppressed.
 PRIMARY_MIN, PRIMARY_MAX = 1, 5
 #: A percentage of fewer than this many is suppressed.
 MIN_BASE = 10
-#: One sentence explaining ``c``, for captions and text alternatives.
-LEGEND = (
-    "c: suppressed to protect confidentiality (a small number, or a figure that would reveal one)."
-)
 
 #: Key-fact labels that state a suppressed count in words, reworded in the public edition.
 PUBLIC_LABELS = {"stage2_remedy_paid": "Back payment made to resolve Stage 2 cases"}
@@ -187,8 +184,7 @@ def public_notes(
     if notes is None:
         return None
     hidden_tables = {table_id for table_id, _ in _plan(_Data(tables))}
-    cases = (("learning_from_complaints", "case_id"), ("children_in_care_cases", "case_ref"))
-    found = [tables[t][column].dropna() for t, column in cases if t in tables]
+    found = [tables[t][column].dropna() for t, column in CASE_COLUMNS if t in tables]
     ids = {str(v) for values in found for v in values if str(v).strip()}
     names_case = notes["message"].astype(str).map(lambda m: any(i in m for i in ids))
     keep = ~(notes["table_id"].astype(str).isin(hidden_tables) | names_case)

@@ -96,13 +96,19 @@ PUBLIC_FILES = (
     r"index\.html|caveats\.html|manifest\.json|manifest\.sha256|html/{report}\.html"
     r"|tables/[^/]*\.csv|tables/tables\.json|charts/[^/]*\.(?:png|svg)|charts/charts\.json"
 )
-#: What a public table prints for a suppressed figure, explained
-#: (complaints.outputs.disclosure.LEGEND; written here so that publishing does not import pandas).
+#: What a public table prints for a suppressed figure, ``c``, explained, for captions, text
+#: alternatives and the index (``complaints.outputs.disclosure.LEGEND``; declared here, so that
+#: publishing does not import pandas).
 PUBLIC_LEGEND = (
     "c: suppressed to protect confidentiality (a small number, or a figure that would reveal one)."
 )
-#: A case reference as the learning table prints it.
+#: A case reference as the learning table prints it, and the clean columns holding references.
 CASE_ID = re.compile(r"COM/\d{8}")
+CASE_COLUMNS = (
+    ("learning_from_complaints", "case_id"),
+    ("children_in_care_cases", "case_ref"),
+    ("case_refs", "case_ref"),
+)
 #: Markup of code in an nbconvert page (input prompts, editors, highlighted source), and a code
 #: cell that kept its input; style sheets name these classes too, so they are removed first.
 _CODE_MARKUP = re.compile(
@@ -146,14 +152,11 @@ def build_public_edition(source: Path, target: Path, year: ReportingYear, report
 
 
 def case_ids(clean_root: Path) -> set[str]:
-    """Every case reference the clean tables of any year hold (learning table, children in
-    care cases), of five characters or more (shorter ones are too short to search for)."""
+    """Every case reference the clean tables of any year hold (:data:`CASE_COLUMNS`), of five
+    characters or more (shorter ones are too short to search for)."""
     ids: set[str] = set()
     for year in paths.years_held(clean_root):
-        for table_id, column in (
-            ("learning_from_complaints", "case_id"),
-            ("children_in_care_cases", "case_ref"),
-        ):
+        for table_id, column in CASE_COLUMNS:
             path = paths.clean_dir(year, clean_root) / f"{table_id}.csv"
             if path.is_file():
                 with path.open(encoding="utf-8", newline="") as handle:

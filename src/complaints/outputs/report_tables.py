@@ -26,7 +26,7 @@ from pandas.io.formats.style import Styler
 
 from complaints import cards
 from complaints.outputs.disclosure import LEGEND, is_suppressed_row, suppressed_mask
-from complaints.outputs.html import render_html
+from complaints.outputs.html import html_table, render_html
 from complaints.words import SUPPRESSED, format_number, format_value, is_missing
 from complaints.years import ReportingYear
 
@@ -294,17 +294,4 @@ def style_table(table: ReportTable, notes: pd.DataFrame | None = None) -> Styler
     caption = render_html(
         "caption.html.j2", table=table, notes=lines, legend=LEGEND, not_validated=NOT_VALIDATED
     )
-    cells = "text-align: left; vertical-align: top; white-space: pre-line;"
-    return (
-        Styler(table.frame, uuid=table.id.replace("_", "-"), cell_ids=False)
-        .format(escape="html", na_rep="")
-        .format_index(escape="html", axis=1)
-        .hide(axis="index")
-        .set_caption(caption)
-        .set_table_styles(
-            [
-                {"selector": "caption", "props": "caption-side: top; text-align: left;"},
-                {"selector": "td, th", "props": cells},
-            ]
-        )
-    )
+    return html_table(table.frame, table.id.replace("_", "-"), caption)

@@ -66,7 +66,8 @@ def headline_series(up_to: ReportingYear, clean_root: Path = paths.CLEAN_DIR) ->
                 }
             )
     out = pd.DataFrame(rows, columns=COLUMNS)
-    derived = [_sum(out, *spec) for spec in TOTALS] + [_rate(out, *spec) for spec in UPHELD_RATES]
+    derived = [_derived(out, *spec, "count") for spec in TOTALS]
+    derived += [_derived(out, *spec, "percent") for spec in UPHELD_RATES]
     out = pd.concat([out, *derived], ignore_index=True)
     order = {s: i for i, s in enumerate(out["series"].drop_duplicates())}
     out = out.sort_values(
@@ -75,13 +76,17 @@ def headline_series(up_to: ReportingYear, clean_root: Path = paths.CLEAN_DIR) ->
     return out.reset_index(drop=True)
 
 
-def _pair(frame: pd.DataFrame, first: str, second: str) -> pd.DataFrame:
+def _derived(frame, series_id, label, first, second, unit) -> pd.DataFrame:
+    """Series ``first`` plus ``second`` (``unit`` count), or ``first`` as a percentage of
+    ``second`` (``percent``: years where ``second`` is 0 left out), in the years both hold."""
     a = frame[frame["series"] == first]
     b = frame[frame["series"] == second]
-    return a.merge(b, on="year", how="inner", suffixes=("_a", "_b")).set_index("year")
-
-
-def _derived(joined, series_id, label, values, unit) -> pd.DataFrame:
+    joined = a.merge(b, on="year", how="inner", suffixes=("_a", "_b")).set_index("year")
+    if unit == "percent":
+        joined = joined[joined["value_b"] > 0]
+        values = (100 * joined["value_a"] / joined["value_b"]).round(1)
+    else:
+        values = joined["value_a"] + joined["value_b"]
     return pd.DataFrame(
         {
             "year": joined.index,
@@ -94,18 +99,6 @@ def _derived(joined, series_id, label, values, unit) -> pd.DataFrame:
         },
         columns=COLUMNS,
     )
-
-
-def _sum(frame, series_id, label, first, second) -> pd.DataFrame:
-    joined = _pair(frame, first, second)
-    return _derived(joined, series_id, label, joined["value_a"] + joined["value_b"], "count")
-
-
-def _rate(frame, series_id, label, upheld, approaches) -> pd.DataFrame:
-    joined = _pair(frame, upheld, approaches)
-    joined = joined[joined["value_b"] > 0]
-    rate = (100 * joined["value_a"] / joined["value_b"]).round(1)
-    return _derived(joined, series_id, label, rate, "percent")
 
 
 # Charts -------------------------------------------------------------------------------------

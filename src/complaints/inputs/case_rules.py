@@ -1,0 +1,646 @@
+"""The case route's rules, and every clean table computed from the canonical cases.
+
+Sources of the rules (each is cited again where it is applied):
+
+- Reporting year April to March; a case belongs to the quarter of its date received, an
+  Ombudsman enquiry to the quarter the council was notified, a compliment to its date (the
+  report's own convention).
+- Working days: the Children Act 1989 Representations Procedure (England) Regulations 2006
+  (SI 2006/1738), reg. 2: "any day except a Saturday, Sunday, Christmas Day, Boxing Day, Good
+  Friday or a day which is a bank holiday in England and Wales", from the ``holidays`` package's
+  England calendar (which knows the 2022 Jubilee and state-funeral days, the 8 May 2023
+  coronation and substitute days such as 27 December 2022). The day of receipt is day 0.
+- Statutory deadlines: reg. 14 (stage 1 within 10 working days, or 20 where extended), regs.
+  17-18 (stage 2 within 25 working days, or 65 where extended), reg. 19 (a stage 3 review panel
+  within 30 working days of the request).
+- The council's own stage 1 deadline (:class:`Settings`) decides ``% overdue``: Dorset's policy
+  is 20 working days for every complaint.
+- Ombudsman figures follow the Local Government and Social Care Ombudsman (LGSCO): an
+  enquiry is "upheld" when the LGSCO's decision says so.
+- Percentages are rounded half up to whole numbers (:func:`round_half_up`).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from datetime import date
+from typing import NamedTuple
+
+import holidays
+import numpy as np
+import pandas as pd
+
+from complaints import cards
+from complaints.errors import InputError
+from complaints.inputs.cases import CaseData
+from complaints.inputs.report_text import _KEY_FACTS
+from complaints.words import format_value, join_words
+from complaints.years import ReportingYear
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The council's choices, from the mapping file's ``[rules]``.
+
+    ``stage1_deadline_working_days`` is the council's own stage 1 deadline (its policy, not the
+    regulations): 20 (Dorset's default) applies 20 working days to every complaint; 10 applies
+    the statutory 10, or 20 where an extension was agreed (reg. 14). ``child_complainants`` are
+    the complainant labels that mean a child or young person complained (council's labels)."""
+
+    stage1_deadline_working_days: int = 20
+    child_complainants: tuple[str, ...] = ("Young Person",)
+
+    @classmethod
+    def from_mapping(cls, rules: Mapping[str, object], file: str | None = None) -> Settings:
+        """Settings from ``[rules]`` of the mapping ``file``; an unknown key or a bad value is an
+        :class:`InputError` naming it."""
+        known = [f.name for f in fields(cls)]
+        for key in rules:
+            if key not in known:
+                raise InputError(
+                    f"unknown setting {key!r} in [rules]",
+                    file=file,
+                    hint=f"known: {join_words(known)}",
+                )
+        days = rules.get("stage1_deadline_working_days", cls.stage1_deadline_working_days)
+        if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+            raise InputError(
+                f"[rules] stage1_deadline_working_days = {days!r} is not a number of days",
+                file=file,
+                hint="write 20 (every complaint within 20 working days) or 10 (the statutory 10)",
+            )
+        children = rules.get("child_complainants", cls.child_complainants)
+        if isinstance(children, str) or not all(isinstance(c, str) for c in children):
+            raise InputError(
+                f"[rules] child_complainants = {children!r} is not a list of labels",
+                file=file,
+                hint='write e.g. child_complainants = ["Young Person"]',
+            )
+        return cls(days, tuple(c.strip() for c in children))
+
+
+# Working days (reg. 2) ----------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=8)
+def _calendar(first_year: int, last_year: int) -> np.busdaycalendar:
+    """Monday to Friday less England's bank holidays of the years (reg. 2)."""
+    days = holidays.country_holidays("GB", subdiv="ENG", years=range(first_year, last_year + 1))
+    return np.busdaycalendar(holidays=np.array(sorted(days), dtype="datetime64[D]"))
+
+
+def _calendar_for(*dates: np.ndarray) -> np.busdaycalendar:
+    """The calendar of every year the dates fall in (and the next)."""
+    years = np.concatenate([d[~np.isnat(d)].astype("datetime64[Y]").astype(int) for d in dates])
+    first, last = (int(years.min()), int(years.max())) if years.size else (30, 30)
+    return _calendar(first + 1970, last + 1971)
+
+
+def count_working_days(start: pd.Series, end: pd.Series) -> pd.Series:
+    """Working days after each ``start`` up to and including its ``end`` (reg. 2; the day of
+    receipt is day 0), as floats; NaN where either date is missing."""
+    s = start.to_numpy("datetime64[D]")
+    e = end.to_numpy("datetime64[D]")
+    ok = ~(np.isnat(s) | np.isnat(e))
+    out = np.full(len(s), np.nan)
+    if ok.any():
+        days = np.busday_count(s[ok] + 1, e[ok] + 1, busdaycal=_calendar_for(s[ok], e[ok]))
+        out[ok] = days
+    return pd.Series(out, index=start.index)
+
+
+def working_days_between(start: date, end: date) -> int:
+    """Working days after ``start`` up to and including ``end`` (reg. 2; receipt is day 0)."""
+    s, e = np.datetime64(start, "D"), np.datetime64(end, "D")
+    return int(np.busday_count(s + 1, e + 1, busdaycal=_calendar_for(np.array([s, e]))))
+
+
+def deadline(start: date, working_days: int) -> date:
+    """The day ``working_days`` working days after ``start`` (reg. 2: receipt is day 0, the
+    count starts the next working day, so a Saturday receipt makes Monday day 1)."""
+    s = np.datetime64(start, "D")
+    cal = _calendar(start.year, start.year + 1 + working_days // 200)
+    return np.busday_offset(s, working_days, roll="backward", busdaycal=cal).astype(date)
+
+
+def statutory_deadline(stage: pd.Series, extended: pd.Series) -> np.ndarray:
+    """Working days allowed at each stage: stage 1 10, or 20 extended (reg. 14); stage 2 25, or
+    65 extended (regs. 17-18); stage 3 panel 30 (reg. 19)."""
+    ext = extended.to_numpy(bool)
+    return np.select(
+        [stage == 1, stage == 2], [np.where(ext, 20, 10), np.where(ext, 65, 25)], default=30
+    )
+
+
+def council_deadline(extended: pd.Series, settings: Settings) -> np.ndarray:
+    """The council's stage 1 deadline (its policy): its setting, or 20 where extended."""
+    days = settings.stage1_deadline_working_days
+    return np.where(extended.to_numpy(bool), max(days, 20), days)
+
+
+# Quarters and percentages -------------------------------------------------------------------
+
+
+def quarter_of(dates: pd.Series, year: ReportingYear) -> pd.Series:
+    """``Q1``-``Q4`` for dates in the reporting year (Q1 is April-June), missing outside it;
+    categorical over :data:`cards.QUARTERS` (so ``Total`` is a category too)."""
+    d = pd.to_datetime(dates)
+    inside = (d >= pd.Timestamp(year.start, 4, 1)) & (d < pd.Timestamp(year.start + 1, 4, 1))
+    codes = np.where(inside, (d.dt.month.fillna(4).to_numpy(int) - 4) % 12 // 3, -1)
+    return pd.Series(pd.Categorical.from_codes(codes, cards.QUARTERS), index=dates.index)
+
+
+def round_half_up(numerator, denominator=1):
+    """``numerator / denominator`` rounded half up to a whole number (2.5 -> 3, 0.5 -> 1: not
+    Python's round-half-even); exact for whole numbers. 0 where the denominator is 0."""
+    num, den = np.asarray(numerator), np.asarray(denominator)
+    safe = np.where(den == 0, 1, den)
+    return np.where(den == 0, 0, np.floor_divide(2 * num + safe, 2 * safe))
+
+
+# Figures from the records behind them -------------------------------------------------------
+
+
+class _Members(NamedTuple):
+    """Records behind figures: which count (``part``), whether they have a reference, an
+    amount, and the keys of their figure: a label (the same for every record) or a column."""
+
+    frame: pd.DataFrame
+    part: np.ndarray
+    ref: bool  # listed in the drill-down by ``frame["_ref"]`` (compliments and forms: not)
+    amount: np.ndarray | None
+    keys: dict[str, object]
+
+
+def _members(frame, part=True, ref=True, amount=None, **keys) -> _Members:
+    """The records of ``frame`` behind a figure (``part``: all, or which of them count)."""
+    counted = np.broadcast_to(np.asarray(part, dtype=bool), (len(frame),))
+    money = None if amount is None else np.asarray(amount, dtype=float)
+    return _Members(frame, counted, ref, money, keys)
+
+
+#: How a figure is computed -> its unit, and its ``source_text``.
+_TEXTS = {"count": "{n} {what}", "percent": "{n} of {whole} {what}",
+          "sum": "{money} over {n} {what}", "mean": "mean of {n} {what}",
+          "median": "median of {n} {what}"}  # fmt: skip
+_UNITS = {"count": "count", "percent": "percent", "sum": "GBP"} | dict.fromkeys(
+    ("mean", "median"), "working days"
+)
+
+
+def _codes(values: object) -> tuple[np.ndarray, np.ndarray]:
+    """Each value's code (-1: missing) and the labels, sorted (a category's codes as they are)."""
+    array = values.array if isinstance(values, pd.Series) else values
+    if isinstance(array, pd.Categorical):
+        return np.asarray(array.codes), np.asarray(array.categories)
+    codes, labels = pd.factorize(values, sort=True)
+    return codes, np.asarray(labels)
+
+
+def _aggregate(i: int, m: _Members) -> tuple[pd.DataFrame, np.ndarray]:
+    """Each group of one set of members (a combination of its varying keys): how many records
+    count, of how many, the first row counted, and the amounts; and each record's group
+    (-1: a record with a missing key, in no group)."""
+    varying = {k: _codes(v) for k, v in m.keys.items() if not isinstance(v, str)}
+    sizes = [len(labels) for _, labels in varying.values()] or [1]
+    codes = [c for c, _ in varying.values()] or [np.zeros(len(m.part), int)]
+    flat = np.ravel_multi_index(codes, sizes, mode="clip")
+    flat[np.logical_or.reduce([c < 0 for c in codes])] = -1
+    held = np.bincount(flat[flat >= 0], minlength=int(np.prod(sizes))) > 0
+    if not varying:
+        held[:] = True  # one figure, even of no records
+    combos = np.flatnonzero(held)
+    groups = np.where(flat >= 0, np.cumsum(held)[flat] - 1, -1)
+    counted = m.part & (groups >= 0)
+    at = groups[counted]
+    line = np.full(len(combos), np.inf)
+    np.minimum.at(line, at, m.frame["source_row"].to_numpy(dtype=float)[counted])
+    labels = np.unravel_index(combos, sizes) if varying else ()
+    stats = {
+        k: held_labels[j].astype(str)
+        for (k, (_, held_labels)), j in zip(varying.items(), labels, strict=True)
+    }
+    stats |= {
+        "n": np.bincount(at, minlength=len(combos)),
+        "whole": np.bincount(groups[groups >= 0], minlength=len(combos)),
+        "source_line": np.where(np.isinf(line), np.nan, line),
+    }
+    if m.amount is not None:
+        amount = pd.Series(m.amount[counted]).groupby(at)
+        for how in ("sum", "mean", "median"):
+            stats[how] = getattr(amount, how)().reindex(range(len(combos))).to_numpy()
+    frame = pd.DataFrame(stats).assign(
+        **{k: v for k, v in m.keys.items() if isinstance(v, str)},
+        source_file=m.frame["source_file"].iloc[0] if len(m.frame) else "",
+        _members=i,
+        _group=np.arange(len(combos)),
+    )
+    return frame, groups
+
+
+def _figures(
+    index: pd.DataFrame | tuple[str, str],
+    members: list[_Members],
+    keys: list[str],
+    share_of: list[str] | None = None,
+) -> tuple[pd.DataFrame, list]:
+    """One figure per row of ``index`` (its keys, ``how`` and ``what``; a pair ``(how, what)``:
+    one per group held), from ``members``.
+
+    ``how``: ``count`` (records counted), ``percent`` (records counted of all the group's
+    records, or of all counted records sharing ``share_of`` when given), ``sum``, ``mean`` or
+    ``median`` of the amounts counted. Provenance: the first row counted (1, the header, when
+    none) and how the figure was computed. Also returns the drill-down (row key, value, ref).
+    """
+    aggregated = [_aggregate(i, m) for i, m in enumerate(members)]
+    stats = pd.concat([s for s, _ in aggregated], ignore_index=True)
+    if isinstance(index, tuple):  # every group held, in order
+        index = stats[keys].assign(how=index[0], what=index[1])
+    full = index.merge(stats, on=keys, how="left")
+    full = full.fillna({"n": 0, "whole": 0, "source_line": 1, "source_file": ""})
+    full["source_line"] = full["source_line"].astype("int64")
+    n = full["n"].astype(int)
+    if share_of is not None:
+        full["whole"] = full.groupby(share_of)["n"].transform("sum") if share_of else n.sum()
+    whole, how = full["whole"].astype(int), full["how"]
+    nothing = pd.Series(np.nan, index=full.index)
+    amount = {k: full.get(k, nothing) for k in ("sum", "mean", "median")}
+    full["value"] = np.select(
+        [how == "count", how == "percent", how == "sum", how == "mean"],
+        [n, round_half_up(100 * n, whole), amount["sum"].fillna(0),
+         round_half_up(10 * amount["mean"].fillna(0)) / 10],
+        default=amount["median"],
+    )  # fmt: skip
+    full = full[~(how.isin(["mean", "median"]) & (n == 0))].reset_index(drop=True)
+    if (full["value"] % 1 == 0).all():  # whole numbers print as such (9, not 9.0)
+        full["value"] = full["value"].astype("int64")
+    full["unit"] = full["how"].map(_UNITS)
+    full["source_text"] = [
+        _TEXTS[h].format(n=int(k), whole=int(t), what=w, money=format_value(v, "GBP"))
+        for h, v, k, t, w in full[["how", "value", "n", "whole", "what"]].itertuples(index=False)
+    ]
+    full["row"] = [
+        "; ".join(f"{k}={v}" for k, v in zip(keys, r, strict=True))
+        for r in full[keys].itertuples(index=False)
+    ]
+    drill = []
+    for i, (m, (stats_i, groups)) in enumerate(zip(members, aggregated, strict=True)):
+        mine = full[full["_members"] == i]
+        if not m.ref or mine.empty:
+            continue
+        where = np.full(len(stats_i) + 1, -1)  # where[-1]: a record in no group
+        where[mine["_group"].astype(int)] = np.arange(len(mine))
+        refs = m.frame["_ref"].to_numpy()
+        codes = where[groups]
+        pick = m.part & (codes >= 0) & (refs >= 0)
+        values = mine["value"].to_numpy(dtype=float)
+        drill.append((mine["row"].to_numpy(), codes[pick], values[codes[pick]], refs[pick]))
+    return full, drill
+
+
+def _index(rows: list[tuple[str, str, str]], column: str, **cross) -> pd.DataFrame:
+    """One figure per row (id, how, what) and combination of ``cross`` (inner)."""
+    index = pd.DataFrame(rows, columns=[column, "how", "what"])
+    for name, values in cross.items():
+        index = index.merge(pd.DataFrame({name: values}), how="cross")
+    return index
+
+
+def _f(figure: str, how: str, what: str, frame: pd.DataFrame, part=True, **more):
+    """A figure (its id, how it is computed, what its records are) and its records."""
+    return (figure, how, what), [_members(frame, part, **more)]
+
+
+# Labels the report prints (as in the 2022-23 report) ------------------------------------------
+
+#: Labels as the report prints them.
+_OMBUDSMAN = "Upheld approaches to the LGSCO Ombudsman compared to total received"
+_LABELS = {
+    "formal_complaints": "Number of FORMAL complaints",
+    "informal_complaints": "Number of INFORMAL complaints",
+    "ombudsman_upheld": _OMBUDSMAN,
+    "ombudsman_received": _OMBUDSMAN,
+    "overdue_pct": "Timescales (overdue)",
+    "fully_justified_pct": "% fully justified complaints",
+    "part_justified_pct": "% part justified complaints",
+    "compliments": "Compliments",
+    "learnings": "Learnings",
+    "total_complaints": "Total Complaints",
+}
+_STATUTORY = {
+    "representations": "Representations",
+    "stage_1": "Stage 1",
+    "formal_complaints": "Formal Complaint",
+    "stage_2": "Stage 2",
+    "stage_3": "Stage 3",
+    "lgsco_approaches": "LGSCO approaches",
+    "lgsco_upheld": "LGSCO approaches",
+}
+_OUTCOMES = {
+    "fully_justified": "Fully Justified",
+    "partly_justified": "Partially Justified",
+    "not_justified": "Not justified",
+}
+_BANDS = {"0_20_working_days": "0-20 Working Days", "over_20_days": "20+ days"}
+_FACT_LABELS = {fact: label for _, facts in _KEY_FACTS for fact, label in facts}
+#: Service -> its quarterly table and its statutory table.
+_SERVICES = {
+    "social_care": ("social_care_quarterly", "statutory_social_care"),
+    "non_social_care": ("non_social_care_quarterly", "statutory_whole_authority"),
+}
+
+#: The new tables' columns (until their cards are added, :func:`_finish` returns these).
+_NEW_TABLES = {
+    "stage_timeliness": ["service", "stage", "measure"],
+    "escalation": ["service", "measure"],
+    "complaints_by_team": ["service", "team"],
+    "stage1_response_days": ["service", "measure"],
+    "children_complaints": ["service", "measure"],
+}
+_PROVENANCE = ["value", "unit", "source_text", "source_file", "source_line"]
+
+
+def _finish(table: str, frame: pd.DataFrame, year: ReportingYear) -> pd.DataFrame:
+    """The table with its year columns, through its card (or the contract's columns)."""
+    frame = frame.assign(year=str(year), report_year=str(year))
+    if table in cards.CARDS:
+        return cards.conform(table, frame.loc[:, cards.CARDS[table].column_names])
+    columns = ["year", "report_year", *_NEW_TABLES[table], *_PROVENANCE]
+    return frame.loc[:, columns].reset_index(drop=True)
+
+
+def _has_text(values: pd.Series) -> np.ndarray:
+    return (values.notna() & values.ne("")).to_numpy()
+
+
+def _in_year(frame: pd.DataFrame, column: str, year: ReportingYear, **more) -> pd.DataFrame:
+    """The records dated in the year, with their quarter (``period``), ``service`` as a
+    category and ``more`` columns."""
+    period = quarter_of(frame[column], year)
+    kept = frame.assign(period=period, **more)[period.notna().to_numpy()]
+    return kept.assign(service=kept["service"].astype("category"))
+
+
+# The tables ----------------------------------------------------------------------------------
+
+
+def tables_from_cases(
+    data: CaseData, year: ReportingYear, settings: Settings | None = None
+) -> dict[str, pd.DataFrame]:
+    """Every clean table the year's cases support (each through its card), plus ``case_refs``
+    (table, row, value, case_ref: each record counted in each figure; an Ombudsman enquiry by
+    its LGSCO reference; compliments and equality forms are anonymous).
+
+    Cases count in the quarter they were received; stage 2 and 3 in the quarter requested
+    (a case received before the year may have a stage in it); totals are counted over the year
+    from the cases, not averaged over the quarters as the published 2022-23 totals were.
+    Tables the inputs cannot support (no equality forms, no learning recorded) are left out.
+    """
+    settings = settings or Settings()
+    # Every record's reference is its position in ``names``: the cases, then the enquiries.
+    refs = pd.Index(data.cases["case_ref"])
+    names = refs.append(pd.Index(data.ombudsman["lgsco_ref"]))
+    number = len(data.cases)
+    everything = data.cases.assign(
+        _ref=np.arange(number),
+        period=quarter_of(data.cases["date_received"], year),
+        service=data.cases["service"].astype("category"),
+    )
+    cases = everything[everything["period"].notna().to_numpy()]
+    cases = cases.assign(learned=_has_text(cases["learning"]))
+    # Stage 1 belongs to the quarter its case was received, stages 2 and 3 to their request.
+    s = data.stages
+    at = refs.get_indexer(s["case_ref"])
+    stage = s["stage"].to_numpy()
+    reached = np.zeros((4, number + 1), bool)  # reached[n, case]: the case has a stage n
+    reached[stage, at] = True
+    requested = quarter_of(s["date_requested"], year)
+    st = s.assign(
+        _ref=at,
+        service=everything["service"].array.take(at, allow_fill=True),
+        period=requested.where(stage != 1, everything["period"].array.take(at, allow_fill=True)),
+        days=count_working_days(s["date_requested"], s["date_responded"]),
+    )
+    st = st[st["period"].notna().to_numpy()]
+    answered = st[st["days"].notna().to_numpy()]
+    allowed = statutory_deadline(answered["stage"], answered["extension_agreed"])
+    answered = answered.assign(on_time=(answered["days"] <= allowed).to_numpy())
+    r1 = answered[answered["stage"].to_numpy() == 1]
+    r1 = r1.assign(late=(r1["days"] > council_deadline(r1["extension_agreed"], settings)))
+    decided = st["outcome"].notna() & st["outcome"].ne("withdrawn")
+    o1 = st[(st["stage"].to_numpy() == 1) & decided.to_numpy()]
+    om = _in_year(
+        data.ombudsman, "date_notified", year, _ref=number + np.arange(len(data.ombudsman))
+    )
+    om = om.assign(upheld=om["decision"].eq("upheld").to_numpy())
+    comp = _in_year(data.compliments, "date", year)
+    later = {n: st[st["stage"].to_numpy() == n] for n in (2, 3)}
+
+    out: dict[str, pd.DataFrame] = {}
+    drills: list[tuple[str, tuple]] = []
+
+    def add(table, figures, column="measure", share_of=None, labels=None, drop=(), **cross):
+        """One table from its figures (each: its id, how, what, and records)."""
+        index = _index([spec for spec, _ in figures], column, **cross)
+        index = index[~index[[column, *cross]].apply(tuple, axis=1).isin(drop)] if drop else index
+        members = [m._replace(keys={column: spec[0], **m.keys}) for spec, ms in figures for m in ms]
+        full, drill = _figures(index, members, [column, *cross], share_of)
+        if labels is not None:
+            full["label"] = full[column].map(labels)
+        out[table] = _finish(table, full, year)
+        drills.extend((table, d) for d in drill)
+
+    def groups(table, how, what, frame, column, values, share_of=None, ref=True):
+        """One figure per group held (sorted)."""
+        full, drill = _figures((how, what), [_members(frame, ref=ref, **values)], column, share_of)
+        out[table] = _finish(table, full, year)
+        drills.extend((table, d) for d in drill)
+
+    split: dict[tuple[int, str], pd.DataFrame] = {}
+
+    def of(frame: pd.DataFrame, service: str) -> pd.DataFrame:
+        """The frame's records of one service (each split made once)."""
+        if (id(frame), service) not in split:
+            split[id(frame), service] = frame[(frame["service"] == service).to_numpy()]
+        return split[id(frame), service]
+
+    quarters = [(k, q) for k in _LABELS for q in cards.QUARTERS[:4] if k == "total_complaints"]
+    for service, (table, statutory) in _SERVICES.items():
+        sc, so, s1r, s1o, sm = (of(f, service) for f in (cases, om, r1, o1, comp))
+        formal = sc["formality"].eq("formal").to_numpy()
+        fully, partly = (s1o["outcome"].eq(k) for k in ("fully_justified", "partly_justified"))
+        by_quarter = [  # measure, how, what, records, which count, with a reference
+            ("formal_complaints", "count", "formal complaints received", sc, formal, True),
+            ("informal_complaints", "count", "informal complaints received", sc, ~formal, True),
+            ("ombudsman_upheld", "count", "Ombudsman enquiries upheld", so, so["upheld"], True),
+            ("ombudsman_received", "count", "Ombudsman enquiries notified", so, True, True),
+            ("overdue_pct", "percent", "stage 1 responses after the council's deadline", s1r,
+             s1r["late"], True),
+            ("fully_justified_pct", "percent", "stage 1 outcomes fully justified", s1o, fully,
+             True),
+            ("part_justified_pct", "percent", "stage 1 outcomes partly justified", s1o, partly,
+             True),
+            ("compliments", "count", "compliments", sm, True, False),
+            ("learnings", "count", "cases with a learning", sc, sc["learned"], True),
+            ("total_complaints", "count", "complaints received", sc, True, True),
+        ]  # fmt: skip
+        figures = [
+            ((k, how, what), [_members(f, part, ref, period=p) for p in (f["period"], "Total")])
+            for k, how, what, f, part, ref in by_quarter
+        ]
+        add(table, figures, labels=_LABELS, drop=quarters, period=list(cards.QUARTERS))
+
+        # Statutory reporting, this year only (earlier years come from the store).
+        figures = {
+            "representations": _f("representations", "count", "informal cases", sc, ~formal),
+            "stage_1": _f("stage_1", "count", "formal cases received", sc, formal),
+            "formal_complaints": _f("formal_complaints", "count", "formal cases", sc, formal),
+            **{f"stage_{n}": _f(f"stage_{n}", "count", f"stage {n} requests",
+                                of(later[n], service)) for n in (2, 3)},
+            "lgsco_approaches": _f("lgsco_approaches", "count", "Ombudsman enquiries", so),
+            "lgsco_upheld": _f("lgsco_upheld", "count", "enquiries upheld", so, so["upheld"]),
+        }  # fmt: skip
+        measures = cards.CARDS[statutory].measures
+        add(statutory, [figures[k] for k in measures], labels=_STATUTORY)
+
+    # Children's Social Care: every case received, formal and informal.
+    csc = of(cases, "social_care")
+    named = csc[_has_text(csc["complainant"])]
+    groups("complainant_groups", "count", "complainants", named, ["group"],
+           {"group": named["complainant"]})  # fmt: skip
+    theme_at = refs.get_indexer(data.themes["case_ref"])
+    in_csc = np.zeros(number + 1, bool)
+    in_csc[csc["_ref"].to_numpy()] = True
+    themes = data.themes.assign(_ref=theme_at)[in_csc[theme_at]]
+    groups("complaint_themes", "percent", "theme entries", themes, ["theme"],
+           {"theme": themes["theme"]}, share_of=[])  # fmt: skip
+    o1c = of(o1, "social_care")
+    add("complaint_outcomes", [_f(v, "percent", "stage 1 outcomes", o1c, o1c["outcome"].eq(k))
+                               for k, v in _OUTCOMES.items()], "outcome", share_of=[])  # fmt: skip
+    cic = csc[csc["child_in_care"].to_numpy(dtype=bool)]
+    add("children_in_care_by_year", [_f(f"Children in Care {year}", "count", "cases", cic)],
+        "label")  # fmt: skip
+    quarterly = [_f(q, "count", "cases", cic, cic["period"].eq(q)) for q in cards.QUARTERS[:4]]
+    add("children_in_care_by_quarter", quarterly, "period")
+    r1c = of(r1, "social_care")
+    over = r1c["days"].to_numpy() > 20
+    add("stage1_timescales", [_f("0_20_working_days", "percent", "stage 1 responses", r1c, ~over),
+                              _f("over_20_days", "percent", "stage 1 responses", r1c, over)],
+        "band", labels=_BANDS)  # fmt: skip
+
+    # Free text: the learning recorded on Children's Social Care cases.
+    learned = csc[csc["learned"].to_numpy()]
+    text = {"learned": learned["learning"], "action": learned["learning_action"],
+            "summary": learned["learning"], "case_id": learned["case_ref"],
+            "case_ref": learned["case_ref"], "period": learned["period"].astype(str),
+            "source_file": learned["source_file"], "source_line": learned["source_row"],
+            "source_line_end": learned["source_row"]}  # fmt: skip
+    cared = learned["child_in_care"].to_numpy(dtype=bool)
+    for table, rows in (("learning_from_complaints", True), ("children_in_care_cases", cared)):
+        frame = pd.DataFrame(text)[np.broadcast_to(rows, len(learned))]
+        if len(frame):
+            out[table] = _finish(table, frame, year)
+
+    # Equality monitoring (a separate survey: a year without forms has no equality tables).
+    eq = data.equality
+    if len(eq):
+        groups("equality_monitoring", "percent", "forms", eq, ["characteristic", "group"],
+               {"characteristic": eq["characteristic"], "group": eq["answer"]},
+               share_of=["characteristic"], ref=False)  # fmt: skip
+
+    # Key facts the cases support.
+    stage2 = of(later[2], "social_care")
+    remedied = everything.iloc[np.unique(stage2["_ref"].to_numpy())]
+    om_sc, om_nsc = of(om, "social_care"), of(om, "non_social_care")
+    nsc, nsc_upheld = of(cases, "non_social_care"), om_nsc["upheld"]
+    facts = [
+        _f("stage2_cases_accepted", "count", "stage 2 requests", stage2),
+        _f("stage2_remedy_paid", "sum", "stage 2 cases", remedied, amount=remedied["remedy"]),
+        _f("ombudsman_social_care_investigated", "count", "Ombudsman enquiries", om_sc),
+        _f("ombudsman_social_care_maladministration", "count", "enquiries upheld", om_sc,
+           om_sc["upheld"]),
+        _f("ombudsman_non_social_care_heard", "count", "Ombudsman enquiries", om_nsc),
+        _f("ombudsman_non_social_care_upheld", "count", "enquiries upheld", om_nsc, nsc_upheld),
+        _f("ombudsman_non_social_care_penalties", "sum", "enquiries upheld", om_nsc, nsc_upheld,
+           amount=om_nsc["remedy"]),
+        _f("social_care_fully_justified_pct", "percent", "stage 1 outcomes fully justified", o1c,
+           o1c["outcome"].eq("fully_justified")),
+        _f("children_in_care_cases", "count", "cases", cic),
+        _f("social_care_learnings", "count", "cases with a learning", csc, csc["learned"]),
+        _f("non_social_care_learnings", "count", "cases with a learning", nsc, nsc["learned"]),
+    ]  # fmt: skip
+    if len(eq):
+        facts.append(_f("equality_records", "count", "forms", eq.drop_duplicates("form_id"),
+                        ref=False))  # fmt: skip
+    add("key_facts", facts, "fact", labels=_FACT_LABELS)
+
+    # The tables other councils publish.
+    services = {"service": list(_SERVICES)}
+    stage_ids = pd.Categorical.from_codes(answered["stage"] - 1, ["stage_1", "stage_2", "stage_3"])
+    keys, on_time = {"service": answered["service"], "stage": stage_ids}, answered["on_time"]
+    add("stage_timeliness", [
+        _f("responses", "count", "responses", answered, **keys),
+        _f("on_time", "count", "responses on time", answered, on_time, **keys),
+        _f("on_time_pct", "percent", "responses on time", answered, on_time, **keys),
+    ], **services, stage=["stage_1", "stage_2", "stage_3"])  # fmt: skip
+    # Escalation follows the year's stage 1 complaints: how many went on to stage 2, then 3.
+    s1 = st[st["stage"].to_numpy() == 1]
+    has2, has3 = reached[2, s1["_ref"]], reached[3, s1["_ref"]]
+    s2, key1 = s1[has2], {"service": s1["service"]}
+    add("escalation", [
+        _f("stage_1", "count", "stage 1 complaints", s1, **key1),
+        _f("stage_2", "count", "stage 1 complaints taken to stage 2", s1, has2, **key1),
+        _f("stage_3", "count", "stage 1 complaints taken to stage 3", s1, has3, **key1),
+        _f("stage_2_of_stage_1_pct", "percent", "stage 1 complaints taken to stage 2", s1, has2,
+           **key1),
+        _f("stage_3_of_stage_2_pct", "percent", "stage 2 complaints taken to stage 3", s2,
+           has3[has2], service=s2["service"]),
+    ], **services)  # fmt: skip
+    team = cases["team"].where(_has_text(cases["team"])).astype("category")
+    team = team.cat.add_categories("Not recorded").fillna("Not recorded")
+    groups("complaints_by_team", "count", "complaints received", cases, ["service", "team"],
+           {"service": cases["service"], "team": team})  # fmt: skip
+    add("stage1_response_days", [
+        _f(m, how, "stage 1 responses", r1, amount=r1["days"], service=r1["service"])
+        for m, how in (("responses", "count"), ("mean_working_days", "mean"),
+                       ("median_working_days", "median"))
+    ], **services)  # fmt: skip
+    child = cases["complainant"].isin(settings.child_complainants).to_numpy()
+    advocate, key = cases["via_advocate"].to_numpy(dtype=bool), {"service": cases["service"]}
+    add("children_complaints", [
+        _f("directly", "count", "complaints made by a child", cases, child & ~advocate, **key),
+        _f("via_advocate", "count", "complaints made through an advocate", cases, advocate,
+           **key),
+        _f("total", "count", "complaints made by or for a child", cases, child | advocate, **key),
+    ], **services)  # fmt: skip
+
+    out["case_refs"] = _case_refs(drills, names)
+    return out
+
+
+def _case_refs(drills: list[tuple[str, tuple]], names: pd.Index) -> pd.DataFrame:
+    """The drill-down: one row per record counted in each figure (categorical columns: a
+    million cases make millions of rows)."""
+    tables = list(dict.fromkeys(t for t, _ in drills))
+    rows: dict[str, int] = {}
+    table_codes, row_codes, values, refs = [], [], [], []
+    for table, (row_names, codes, value, ref) in drills:
+        ids = np.array([rows.setdefault(r, len(rows)) for r in row_names], dtype=int)
+        table_codes.append(np.full(len(codes), tables.index(table)))
+        row_codes.append(ids[codes] if len(ids) else codes)
+        values.append(value)
+        refs.append(ref)
+    codes, unique = np.arange(len(names)), names
+    if not unique.is_unique:  # a case and an enquiry share a reference
+        codes, unique = pd.factorize(names)
+    joined = lambda parts: np.concatenate(parts) if parts else np.array([], int)  # noqa: E731
+    return pd.DataFrame(
+        {
+            "table": pd.Categorical.from_codes(joined(table_codes), categories=tables),
+            "row": pd.Categorical.from_codes(joined(row_codes), categories=list(rows)),
+            "value": joined(values).astype(float, copy=False),
+            "case_ref": pd.Categorical.from_codes(codes[joined(refs)], categories=unique),
+        }
+    )
