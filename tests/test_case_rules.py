@@ -473,65 +473,66 @@ def test_equality_and_key_facts(tables: dict[str, pd.DataFrame]) -> None:
 
 
 def test_new_tables(tables: dict[str, pd.DataFrame]) -> None:
+    SCL, NSCL = "Children's Social Care", "Non Social Care"  # as the tables print them
     assert _values(tables["stage_timeliness"], ["service", "stage", "measure"]) == {
         # Stage 1 against 10 (20 extended): C02 (20, extended) and C07 (9) on time.
-        (SC, "stage_1", "responses"): 5,
-        (SC, "stage_1", "on_time"): 2,
-        (SC, "stage_1", "on_time_pct"): 40,
+        (SCL, "stage_1", "responses"): 5,
+        (SCL, "stage_1", "on_time"): 2,
+        (SCL, "stage_1", "on_time_pct"): 40,
         # Stage 2: C01 21 of 65, C04 25 of 25; C00's is open.
-        (SC, "stage_2", "responses"): 2,
-        (SC, "stage_2", "on_time"): 2,
-        (SC, "stage_2", "on_time_pct"): 100,
-        (SC, "stage_3", "responses"): 1,
-        (SC, "stage_3", "on_time"): 0,  # 35 of 30
-        (SC, "stage_3", "on_time_pct"): 0,
-        (NSC, "stage_1", "responses"): 3,
-        (NSC, "stage_1", "on_time"): 1,  # C08 9 days
-        (NSC, "stage_1", "on_time_pct"): 33,
-        (NSC, "stage_2", "responses"): 1,
-        (NSC, "stage_2", "on_time"): 0,  # 28 of 25
-        (NSC, "stage_2", "on_time_pct"): 0,
-        (NSC, "stage_3", "responses"): 0,
-        (NSC, "stage_3", "on_time"): 0,
-        (NSC, "stage_3", "on_time_pct"): 0,
+        (SCL, "stage_2", "responses"): 2,
+        (SCL, "stage_2", "on_time"): 2,
+        (SCL, "stage_2", "on_time_pct"): 100,
+        (SCL, "stage_3", "responses"): 1,
+        (SCL, "stage_3", "on_time"): 0,  # 35 of 30
+        (SCL, "stage_3", "on_time_pct"): 0,
+        (NSCL, "stage_1", "responses"): 3,
+        (NSCL, "stage_1", "on_time"): 1,  # C08 9 days
+        (NSCL, "stage_1", "on_time_pct"): 33,
+        (NSCL, "stage_2", "responses"): 1,
+        (NSCL, "stage_2", "on_time"): 0,  # 28 of 25
+        (NSCL, "stage_2", "on_time_pct"): 0,
+        (NSCL, "stage_3", "responses"): 0,
+        (NSCL, "stage_3", "on_time"): 0,
+        (NSCL, "stage_3", "on_time_pct"): 0,
     }
     assert _values(tables["escalation"], ["service", "measure"]) == {
-        (SC, "stage_1"): 6,
-        (SC, "stage_2"): 2,
-        (SC, "stage_3"): 1,  # C01 C04 | C04
-        (SC, "stage_2_of_stage_1_pct"): 33,
-        (SC, "stage_3_of_stage_2_pct"): 50,
-        (NSC, "stage_1"): 3,
-        (NSC, "stage_2"): 1,
-        (NSC, "stage_3"): 0,
-        (NSC, "stage_2_of_stage_1_pct"): 33,
-        (NSC, "stage_3_of_stage_2_pct"): 0,
+        (SCL, "stage_1"): 6,
+        (SCL, "stage_2"): 2,
+        (SCL, "stage_3"): 1,  # C01 C04 | C04
+        (SCL, "stage_2_of_stage_1_pct"): 33,
+        (SCL, "stage_3_of_stage_2_pct"): 50,
+        (NSCL, "stage_1"): 3,
+        (NSCL, "stage_2"): 1,
+        (NSCL, "stage_3"): 0,
+        (NSCL, "stage_2_of_stage_1_pct"): 33,
+        (NSCL, "stage_3_of_stage_2_pct"): 0,
     }
     assert _values(tables["complaints_by_team"], ["service", "team"]) == {
-        (NSC, "SEN"): 3,
-        (NSC, "Transport"): 2,
-        (SC, "East"): 2,
-        (SC, "North"): 3,
-        (SC, "Not recorded"): 1,
-        (SC, "West"): 2,
+        (NSCL, "SEN"): 3,
+        (NSCL, "Transport"): 2,
+        (SCL, "East"): 2,
+        (SCL, "North"): 3,
+        (SCL, "Not recorded"): 1,
+        (SCL, "West"): 2,
     }
     days = tables["stage1_response_days"]
     assert _values(days, ["service", "measure"]) == {
-        (SC, "responses"): 5,
-        (SC, "mean_working_days"): 18.8,  # (18+20+22+25+9)/5
-        (SC, "median_working_days"): 20,
-        (NSC, "responses"): 3,
-        (NSC, "mean_working_days"): 17.7,  # 53/3, one decimal
-        (NSC, "median_working_days"): 15,
+        (SCL, "responses"): 5,
+        (SCL, "mean_working_days"): 18.8,  # (18+20+22+25+9)/5
+        (SCL, "median_working_days"): 20,
+        (NSCL, "responses"): 3,
+        (NSCL, "mean_working_days"): 17.7,  # 53/3, one decimal
+        (NSCL, "median_working_days"): 15,
     }
     assert set(days.loc[days["measure"] != "responses", "unit"]) == {"working days"}
     assert _values(tables["children_complaints"], ["service", "measure"]) == {
-        (SC, "directly"): 2,
-        (SC, "via_advocate"): 2,
-        (SC, "total"): 4,  # C02 C05 | C03 C07
-        (NSC, "directly"): 1,
-        (NSC, "via_advocate"): 0,
-        (NSC, "total"): 1,  # C10
+        (SCL, "directly"): 2,
+        (SCL, "via_advocate"): 2,
+        (SCL, "total"): 4,  # C02 C05 | C03 C07
+        (NSCL, "directly"): 1,
+        (NSCL, "via_advocate"): 0,
+        (NSCL, "total"): 1,  # C10
     }
 
 
@@ -539,7 +540,7 @@ def test_case_refs_drill_down(tables: dict[str, pd.DataFrame]) -> None:
     refs = tables["case_refs"]
 
     def cases_of(table: str, row: str) -> list[str]:
-        return sorted(refs.loc[(refs["table"] == table) & (refs["row"] == row), "case_ref"])
+        return sorted(refs.loc[(refs["table"] == table) & (refs["figure"] == row), "case_ref"])
 
     assert cases_of("social_care_quarterly", "measure=formal_complaints; period=Q1") == [
         "C01",
@@ -560,13 +561,16 @@ def test_case_refs_drill_down(tables: dict[str, pd.DataFrame]) -> None:
         "LG-7",
     ]
     assert cases_of("complaint_themes", "theme=Communication") == ["C01", "C02", "C04"]
-    row = refs[(refs["table"] == "key_facts") & (refs["row"] == "fact=stage2_remedy_paid")]
-    assert set(row["value"]) == {1250}
+    # the remedy paid on the year's stage 2 cases: C00 £1,000 + C04 £250 (C01 none)
+    assert cases_of("key_facts", "fact=stage2_remedy_paid") == ["C00", "C01", "C04"]
     # Every count in a count table has as many references as its value.
     groups = tables["complainant_groups"]
     for group, value in zip(groups["group"], groups["value"], strict=True):
         assert len(cases_of("complainant_groups", f"group={group}")) == value
-    assert list(refs.columns) == ["table", "row", "value", "case_ref"]
+    # each reference names the case's row in the export
+    c04 = refs[refs["case_ref"] == "C04"]
+    assert set(c04["source_line"]) == {5}  # the fourth case: row 5, under the header
+    assert set(c04["source_file"]) == {"data/raw/2023-24/cases.csv"}
 
 
 def test_statutory_stage1_setting_changes_overdue() -> None:
@@ -594,6 +598,6 @@ def test_a_case_and_an_enquiry_may_share_a_reference() -> None:
     )
     refs = tables["case_refs"]
     row = "measure=ombudsman_upheld; period=Total"
-    chosen = refs[(refs["table"] == "non_social_care_quarterly") & (refs["row"] == row)]
+    chosen = refs[(refs["table"] == "non_social_care_quarterly") & (refs["figure"] == row)]
     assert sorted(chosen["case_ref"]) == ["C08", "LG-7"]
     assert tables["stage_timeliness"]["source_line"].dtype.kind == "i"

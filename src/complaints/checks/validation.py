@@ -299,7 +299,7 @@ def _type_offenders(series: pd.Series, type_list: list[str]) -> list[int]:
     return [i for i, flag in enumerate(bad.tolist()) if flag]
 
 
-def _columns_of(kwargs: Mapping[str, object]) -> list[str]:
+def columns_of(kwargs: Mapping[str, object]) -> list[str]:
     if kwargs.get("column"):
         return [str(kwargs["column"])]
     if kwargs.get("column_list"):
@@ -312,7 +312,7 @@ def _unsound_columns(frame: pd.DataFrame, results: list) -> dict[str, str]:
     unsound = {}
     for r in results:
         cfg = r.expectation_config
-        for column in _columns_of(cfg.kwargs):
+        for column in columns_of(cfg.kwargs):
             if column not in frame.columns:
                 unsound[column] = "is missing"
             elif cfg.type == _TYPE_LIST and not r.success:
@@ -329,7 +329,7 @@ def _row(table: str, r, values: list[object], **fields: object) -> dict[str, obj
         table=table,
         expectation=cfg.description or cfg.type,
         expectation_type=cfg.type,
-        column="" if cfg.type == _COLUMNS_MATCH else ", ".join(_columns_of(cfg.kwargs)),
+        column="" if cfg.type == _COLUMNS_MATCH else ", ".join(columns_of(cfg.kwargs)),
         severity=(cfg.meta or {}).get("severity"),
         success=bool(r.success),
         unexpected_count=len(values),
@@ -351,7 +351,7 @@ def _table_row(
     count = result.get("unexpected_count")
     error = _exception_message(r.exception_info)
     # an expectation on a missing column (or, after the type check, a mistyped one) cannot run
-    columns = _columns_of(kwargs)
+    columns = columns_of(kwargs)
     blocked = [c for c in columns if c in unsound and (cfg.type != _TYPE_LIST or c not in frame)]
     if blocked and not r.success and cfg.type != _COLUMNS_MATCH:
         observed = "; ".join(f"{NOT_CHECKED}: column {c} {unsound[c]}" for c in blocked)

@@ -13,11 +13,40 @@ Sources of the rules (each is cited again where it is applied):
 - Statutory deadlines: reg. 14 (stage 1 within 10 working days, or 20 where extended), regs.
   17-18 (stage 2 within 25 working days, or 65 where extended), reg. 19 (a stage 3 review panel
   within 30 working days of the request).
-- The council's own stage 1 deadline (:class:`Settings`) decides ``% overdue``: Dorset's policy
-  is 20 working days for every complaint.
+- The council's own stage 1 deadline (`[rules] stage1_deadline_working_days` of the mapping
+  file) decides `% overdue`: Dorset's policy is 20 working days for every complaint (which is
+  why its `% overdue` equals its "20+ days" band); 10 applies the statutory 10, or 20 where an
+  extension was agreed.
 - Ombudsman figures follow the Local Government and Social Care Ombudsman (LGSCO): an
   enquiry is "upheld" when the LGSCO's decision says so.
-- Percentages are rounded half up to whole numbers (:func:`round_half_up`).
+- Percentages are rounded half up to whole numbers (2.5 is 3); a share of nothing is 0.
+
+What each figure counts:
+
+- Quarterly tables, per service: formal and informal complaints received; Ombudsman enquiries
+  notified and, of those, upheld; `% overdue`: stage 1 responses after the council's deadline
+  of all stage 1 responses, for complaints received in the period; `% fully` and `% part
+  justified`: stage 1 outcomes of that kind of all stage 1 outcomes (withdrawn left out);
+  compliments; learnings: cases with a learning recorded. The Total column is counted over the
+  year from the cases, not averaged over the quarters as the published 2022-23 totals were.
+- Statutory tables (this year; earlier years come from the store): representations are the
+  informal cases received, stage 1 (Whole Authority: formal complaints) the formal ones; stage
+  2 and stage 3 the cases whose stage 2 or 3 was requested in the year; LGSCO approaches the
+  enquiries notified in the year, with those upheld.
+- Complainant groups, themes (the share of theme entries: a case with two themes counts in
+  both) and children in care count every Children's Social Care case received, formal and
+  informal; outcomes and timescales its stage 1 outcomes and responses ("0-20 Working Days":
+  within 20 working days of receipt).
+- Equality monitoring: the share of forms giving each answer, per question; equality records
+  are the forms. Learning: the Children's Social Care cases with a learning recorded.
+- Timeliness at each stage: responses within the statutory deadline of all responses;
+  escalation: the year's stage 1 complaints taken to stage 2, and of those to stage 3; by team:
+  cases received per team or locality ("Not recorded" when empty); working days to a stage 1
+  response: the mean (one decimal) and median; complaints by children: complainants the mapping
+  names as children (`[rules] child_complainants`, default "Young Person") and complaints made
+  through an advocate.
+- Stage 1 belongs to the quarter its case was received; stages 2 and 3 to the quarter they were
+  requested (a case received in an earlier year may have a stage in this one).
 """
 
 from __future__ import annotations
@@ -35,7 +64,7 @@ import pandas as pd
 from complaints import cards
 from complaints.errors import InputError
 from complaints.inputs.cases import CaseData
-from complaints.inputs.report_text import _KEY_FACTS
+from complaints.inputs.report_text import KEY_FACTS
 from complaints.words import format_value, join_words
 from complaints.years import ReportingYear
 
@@ -344,31 +373,37 @@ _OUTCOMES = {
     "not_justified": "Not justified",
 }
 _BANDS = {"0_20_working_days": "0-20 Working Days", "over_20_days": "20+ days"}
-_FACT_LABELS = {fact: label for _, facts in _KEY_FACTS for fact, label in facts}
-#: Service -> its quarterly table and its statutory table.
+_FACT_LABELS = {fact: label for _, facts in KEY_FACTS for fact, label in facts}
+#: Service (as the case model names it, then as tables print it) -> its quarterly table and its
+#: statutory table.
+_NAMES = {"social_care": "Children's Social Care", "non_social_care": "Non Social Care"}
+SC, NSC = _NAMES.values()
 _SERVICES = {
-    "social_care": ("social_care_quarterly", "statutory_social_care"),
-    "non_social_care": ("non_social_care_quarterly", "statutory_whole_authority"),
+    SC: ("social_care_quarterly", "statutory_social_care"),
+    NSC: ("non_social_care_quarterly", "statutory_whole_authority"),
 }
+_STAGES = {f"stage_{n}": f"Stage {n}" for n in (1, 2, 3)}
 
-#: The new tables' columns (until their cards are added, :func:`_finish` returns these).
-_NEW_TABLES = {
-    "stage_timeliness": ["service", "stage", "measure"],
-    "escalation": ["service", "measure"],
-    "complaints_by_team": ["service", "team"],
-    "stage1_response_days": ["service", "measure"],
-    "children_complaints": ["service", "measure"],
-}
-_PROVENANCE = ["value", "unit", "source_text", "source_file", "source_line"]
+
+def _label(table: str, frame: pd.DataFrame) -> pd.Series:
+    """The row label of a table only the case extract gives: the team, the stage, or the
+    measure in words (from its card)."""
+    if "team" in frame:
+        return frame["team"]
+    if "stage" in frame:
+        return frame["stage"].map(_STAGES)
+    words = cards.CARDS[table].measures
+    return frame["measure"].map(lambda m: words[m][:1].upper() + words[m][1:])
 
 
 def _finish(table: str, frame: pd.DataFrame, year: ReportingYear) -> pd.DataFrame:
-    """The table with its year columns, through its card (or the contract's columns)."""
+    """The table with its year columns (and label), through its card."""
     frame = frame.assign(year=str(year), report_year=str(year))
-    if table in cards.CARDS:
-        return cards.conform(table, frame.loc[:, cards.CARDS[table].column_names])
-    columns = ["year", "report_year", *_NEW_TABLES[table], *_PROVENANCE]
-    return frame.loc[:, columns].reset_index(drop=True)
+    if table == "complaints_by_team":
+        frame = frame.assign(measure="complaints")
+    if "label" in cards.CARDS[table].column_names and "label" not in frame:
+        frame = frame.assign(label=_label(table, frame))
+    return cards.conform(table, frame.loc[:, cards.CARDS[table].column_names])
 
 
 def _has_text(values: pd.Series) -> np.ndarray:
@@ -380,7 +415,12 @@ def _in_year(frame: pd.DataFrame, column: str, year: ReportingYear, **more) -> p
     category and ``more`` columns."""
     period = quarter_of(frame[column], year)
     kept = frame.assign(period=period, **more)[period.notna().to_numpy()]
-    return kept.assign(service=kept["service"].astype("category"))
+    return kept.assign(service=_service(kept["service"]))
+
+
+def _service(ids: pd.Series) -> pd.Series:
+    """The services as tables print them, a category."""
+    return ids.map(_NAMES).astype(pd.CategoricalDtype(list(_NAMES.values())))
 
 
 # The tables ----------------------------------------------------------------------------------
@@ -390,8 +430,8 @@ def tables_from_cases(
     data: CaseData, year: ReportingYear, settings: Settings | None = None
 ) -> dict[str, pd.DataFrame]:
     """Every clean table the year's cases support (each through its card), plus ``case_refs``
-    (table, row, value, case_ref: each record counted in each figure; an Ombudsman enquiry by
-    its LGSCO reference; compliments and equality forms are anonymous).
+    (each record counted in each figure; an Ombudsman enquiry by its LGSCO reference;
+    compliments and equality forms are anonymous).
 
     Cases count in the quarter they were received; stage 2 and 3 in the quarter requested
     (a case received before the year may have a stage in it); totals are counted over the year
@@ -399,14 +439,13 @@ def tables_from_cases(
     Tables the inputs cannot support (no equality forms, no learning recorded) are left out.
     """
     settings = settings or Settings()
-    # Every record's reference is its position in ``names``: the cases, then the enquiries.
+    # Every record's reference is its position among the cases, then the enquiries.
     refs = pd.Index(data.cases["case_ref"])
-    names = refs.append(pd.Index(data.ombudsman["lgsco_ref"]))
     number = len(data.cases)
     everything = data.cases.assign(
         _ref=np.arange(number),
         period=quarter_of(data.cases["date_received"], year),
-        service=data.cases["service"].astype("category"),
+        service=_service(data.cases["service"]),
     )
     cases = everything[everything["period"].notna().to_numpy()]
     cases = cases.assign(learned=_has_text(cases["learning"]))
@@ -506,7 +545,7 @@ def tables_from_cases(
         add(statutory, [figures[k] for k in measures], labels=_STATUTORY)
 
     # Children's Social Care: every case received, formal and informal.
-    csc = of(cases, "social_care")
+    csc = of(cases, SC)
     named = csc[_has_text(csc["complainant"])]
     groups("complainant_groups", "count", "complainants", named, ["group"],
            {"group": named["complainant"]})  # fmt: skip
@@ -516,7 +555,7 @@ def tables_from_cases(
     themes = data.themes.assign(_ref=theme_at)[in_csc[theme_at]]
     groups("complaint_themes", "percent", "theme entries", themes, ["theme"],
            {"theme": themes["theme"]}, share_of=[])  # fmt: skip
-    o1c = of(o1, "social_care")
+    o1c = of(o1, SC)
     add("complaint_outcomes", [_f(v, "percent", "stage 1 outcomes", o1c, o1c["outcome"].eq(k))
                                for k, v in _OUTCOMES.items()], "outcome", share_of=[])  # fmt: skip
     cic = csc[csc["child_in_care"].to_numpy(dtype=bool)]
@@ -524,7 +563,7 @@ def tables_from_cases(
         "label")  # fmt: skip
     quarterly = [_f(q, "count", "cases", cic, cic["period"].eq(q)) for q in cards.QUARTERS[:4]]
     add("children_in_care_by_quarter", quarterly, "period")
-    r1c = of(r1, "social_care")
+    r1c = of(r1, SC)
     over = r1c["days"].to_numpy() > 20
     add("stage1_timescales", [_f("0_20_working_days", "percent", "stage 1 responses", r1c, ~over),
                               _f("over_20_days", "percent", "stage 1 responses", r1c, over)],
@@ -551,10 +590,10 @@ def tables_from_cases(
                share_of=["characteristic"], ref=False)  # fmt: skip
 
     # Key facts the cases support.
-    stage2 = of(later[2], "social_care")
+    stage2 = of(later[2], SC)
     remedied = everything.iloc[np.unique(stage2["_ref"].to_numpy())]
-    om_sc, om_nsc = of(om, "social_care"), of(om, "non_social_care")
-    nsc, nsc_upheld = of(cases, "non_social_care"), om_nsc["upheld"]
+    om_sc, om_nsc = of(om, SC), of(om, NSC)
+    nsc, nsc_upheld = of(cases, NSC), om_nsc["upheld"]
     facts = [
         _f("stage2_cases_accepted", "count", "stage 2 requests", stage2),
         _f("stage2_remedy_paid", "sum", "stage 2 cases", remedied, amount=remedied["remedy"]),
@@ -616,31 +655,36 @@ def tables_from_cases(
         _f("total", "count", "complaints made by or for a child", cases, child | advocate, **key),
     ], **services)  # fmt: skip
 
-    out["case_refs"] = _case_refs(drills, names)
+    out["case_refs"] = _case_refs(drills, data, year)
     return out
 
 
-def _case_refs(drills: list[tuple[str, tuple]], names: pd.Index) -> pd.DataFrame:
-    """The drill-down: one row per record counted in each figure (categorical columns: a
-    million cases make millions of rows)."""
+def _case_refs(drills: list[tuple[str, tuple]], data: CaseData, year: ReportingYear):
+    """The drill-down (card ``case_refs``): one row per record counted in each figure, with the
+    record's row in the export. Categorical columns (a million cases make millions of rows):
+    :func:`complaints.inputs.clean.write_tables` gives them their card's types."""
+    columns = ["case_ref", "source_file", "source_row"]
+    enquiries = data.ombudsman.drop(columns="case_ref").rename(columns={"lgsco_ref": "case_ref"})
+    records = pd.concat([data.cases[columns], enquiries[columns]], ignore_index=True)
     tables = list(dict.fromkeys(t for t, _ in drills))
     rows: dict[str, int] = {}
-    table_codes, row_codes, values, refs = [], [], [], []
-    for table, (row_names, codes, value, ref) in drills:
+    table_codes, row_codes, refs = [], [], []
+    for table, (row_names, codes, _value, ref) in drills:
         ids = np.array([rows.setdefault(r, len(rows)) for r in row_names], dtype=int)
         table_codes.append(np.full(len(codes), tables.index(table)))
         row_codes.append(ids[codes] if len(ids) else codes)
-        values.append(value)
         refs.append(ref)
-    codes, unique = np.arange(len(names)), names
-    if not unique.is_unique:  # a case and an enquiry share a reference
-        codes, unique = pd.factorize(names)
     joined = lambda parts: np.concatenate(parts) if parts else np.array([], int)  # noqa: E731
+    at = joined(refs)
     return pd.DataFrame(
         {
+            "year": str(year),
+            "report_year": str(year),
             "table": pd.Categorical.from_codes(joined(table_codes), categories=tables),
-            "row": pd.Categorical.from_codes(joined(row_codes), categories=list(rows)),
-            "value": joined(values).astype(float, copy=False),
-            "case_ref": pd.Categorical.from_codes(codes[joined(refs)], categories=unique),
+            "figure": pd.Categorical.from_codes(joined(row_codes), categories=list(rows)),
+            **{
+                c: records[c].astype("category").array.take(at) for c in ("case_ref", "source_file")
+            },
+            "source_line": records["source_row"].to_numpy()[at],
         }
     )

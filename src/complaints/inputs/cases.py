@@ -499,7 +499,7 @@ def _gx_failure(frame: pd.DataFrame, result) -> InputError:
 
 def _check_with_gx(data: CaseData, year: ReportingYear) -> None:
     """Run the GX expectations on each part (GX's ephemeral context of the validation stage)."""
-    from complaints.checks.validation import _columns_of, gx_context
+    from complaints.checks.validation import columns_of, gx_context
 
     context = gx_context()
     fmt = {"result_format": "COMPLETE", "unexpected_index_column_names": ["source_row"]}
@@ -508,7 +508,7 @@ def _check_with_gx(data: CaseData, year: ReportingYear) -> None:
         if frame.empty:
             continue
         suite = context["gx"].ExpectationSuite(name=f"cases_{part}", expectations=expectations)
-        checked = {c for e in expectations for c in _columns_of(e.configuration.kwargs)}
+        checked = {c for e in expectations for c in columns_of(e.configuration.kwargs)}
         checked = frame.loc[:, [c for c in frame.columns if c in checked or c == "source_row"]]
         for column in checked.select_dtypes("str"):  # references as numbers: quicker for GX
             checked[column] = pd.factorize(checked[column])[0]

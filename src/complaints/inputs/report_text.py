@@ -567,7 +567,7 @@ _RECORDS = "Equality monitoring records the percentages are based on"
 #: Each sentence stating key facts: its pattern, then (fact id, label) per group of the
 #: pattern. A fact given twice in a sentence is this year's figure, then last year's.
 # fmt: off
-_KEY_FACTS: list[tuple[str, tuple[tuple[str, str], ...]]] = [
+KEY_FACTS: list[tuple[str, tuple[tuple[str, str], ...]]] = [
     (r"(\d+) cases? accepted at Stage 2[^\n]*?back payment of (£[\d,]+)",
      (("stage2_cases_accepted", "Cases accepted at Stage 2"),
       ("stage2_remedy_paid", "Back payment made to resolve the Stage 2 case"))),
@@ -607,7 +607,7 @@ def extract_key_facts(ctx: Context) -> pd.DataFrame:
     table = "key_facts"
     prose = Prose(ctx.doc)
     rows = []
-    for pattern, facts in _KEY_FACTS:
+    for pattern, facts in KEY_FACTS:
         what = f"the sentence stating {facts[0][1].lower()}"
         m = prose.search(pattern, table=table, what=what, flags=re.IGNORECASE)
         for i, (fact, label) in enumerate(facts):
