@@ -311,7 +311,7 @@ def count_by_hand(folder: Path, year: ReportingYear) -> dict:
     texts = {
         "learning_from_complaints": {
             (c["Case Reference"], c["Learning Identified"], c["Action Taken"])
-            for c in held
+            for c in csc
             if c["Learning Identified"]
         },
         "children_in_care_cases": {
@@ -426,9 +426,8 @@ def test_every_figure_is_what_counting_the_cases_gives(case_year, table_id):
 
 @pytest.mark.parametrize("table_id", ["learning_from_complaints", "children_in_care_cases"])
 def test_the_learning_text_is_the_cases_own(case_year, table_id):
-    """The learning table lists every case of the year with a learning, of either service (the
-    contract; the published 2022-23 examples include a Non Social Care SEN Team case); the
-    children in care table, those of children in care."""
+    """The learning table lists the year's Children's Social Care cases with a learning (the
+    rule in the data dictionary), the children in care table those of children in care."""
     year, _, tables, counted = case_year
     frame = tables[table_id]
     frame = frame[frame["year"] == str(year)]
