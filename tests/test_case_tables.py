@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from complaints.inputs.case_rules import Settings, tables_from_cases
 from openpyxl import load_workbook
 
 from complaints import cards
+from complaints.inputs.case_rules import Settings, tables_from_cases
 from complaints.inputs.cases import read_cases
 from complaints.inputs.synthetic import write_case_export
 from complaints.inputs.workbook import read_workbook, scaffold
