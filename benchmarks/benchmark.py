@@ -243,8 +243,8 @@ def case_extract(project: Path, root: Path, repeat: int) -> dict[str, object]:
     sys.path.insert(0, str(project / "src"))
     import great_expectations  # noqa: F401  (imports are fixed costs, paid before the clock)
     import pandas as pd
-    from complaints.inputs.case_rules import Settings, tables_from_cases
 
+    from complaints.inputs.case_rules import Settings, tables_from_cases
     from complaints.inputs.cases import check_cases, read_cases
     from complaints.inputs.synthetic import write_case_export
     from complaints.years import ReportingYear
@@ -280,6 +280,9 @@ def case_extract(project: Path, root: Path, repeat: int) -> dict[str, object]:
     medians = {k: statistics.median(v) for k, v in runs.items()}
     ratio = round(medians["route"] / medians["read_csv"], 2)
     return {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "commit": git_commit(),
+        "load_average": round(os.getloadavg()[0], 2),
         "case_rows": rows,
         "cases_file_mib": round((folder / "cases.csv").stat().st_size / 2**20, 1),
         "write_seconds": round(written, 1),
@@ -467,7 +470,9 @@ def render_table(results: dict) -> str:
         lines += [
             "",
             f"f. A synthetic case extract of {cases['case_rows']:,} case rows "
-            f"({cases['cases_file_mib']} MiB cases file, written in {cases['write_seconds']} s):",
+            f"({cases['cases_file_mib']} MiB cases file, written in {cases['write_seconds']} s), "
+            f"measured {cases.get('date')} at commit `{cases.get('commit')}`, load average "
+            f"{cases.get('load_average')} after; {len(cases['route']['runs'])} runs:",
             "",
             "| measurement | median (s) | runs (s) |",
             "|---|---:|---|",
