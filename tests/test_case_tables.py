@@ -566,3 +566,18 @@ def test_cases_and_the_workbook_filled_in_from_them_give_the_same_report(case_ye
     assert by_cases.keys() == by_workbook.keys()
     for table_id, table in by_cases.items():
         pd.testing.assert_frame_equal(table.frame, by_workbook[table_id].frame, obj=table_id)
+
+
+@pytest.mark.slow
+def test_the_synthetic_year_passes_every_suite_and_identity(case_year, tmp_path):
+    """What 02_validate runs on a case year's clean tables, as 01_clean writes them, finds no
+    error (as `make demo` needs)."""
+    from complaints import paths
+    from complaints.checks.validation import load_clean_tables, validate_tables
+    from complaints.inputs.clean import write_tables
+
+    year, _, tables, _ = case_year
+    write_tables(tables, paths.clean_dir(year, tmp_path))
+    result = validate_tables(load_clean_tables(year, tmp_path), year)
+    errors = result.errors
+    assert errors.empty, errors[["suite", "expectation", "unexpected_count"]].to_string()
