@@ -224,7 +224,8 @@ def _frame(rows: list[tuple], columns: list[str], file: str, dates: list[str]) -
     frame = pd.DataFrame(rows, columns=columns)
     for column in dates:
         frame[column] = pd.to_datetime(frame[column])
-    frame["source_file"] = f"data/raw/2023-24/{file}"
+    where = f"data/raw/2023-24/{file}"  # a category, as cases.read_cases gives it
+    frame["source_file"] = pd.Categorical([where] * len(frame), categories=[where])
     frame["source_row"] = np.arange(2, len(frame) + 2)
     return frame
 

@@ -262,7 +262,8 @@ def _aggregate(i: int, m: _Members) -> tuple[pd.DataFrame, np.ndarray]:
             stats[how] = getattr(amount, how)().reindex(range(len(combos))).to_numpy()
     frame = pd.DataFrame(stats).assign(
         **{k: v for k, v in m.keys.items() if isinstance(v, str)},
-        source_file=m.frame["source_file"].iloc[0] if len(m.frame) else "",
+        # a category (cases.read_cases): a figure of no records still names the file it counts
+        source_file=m.frame["source_file"].cat.categories[0],
         _members=i,
         _group=np.arange(len(combos)),
     )
