@@ -432,7 +432,12 @@ def test_social_care_breakdowns(tables: dict[str, pd.DataFrame]) -> None:
         "Q4": 0,
     }
     cic = tables["children_in_care_cases"]
-    assert cic[["period", "case_ref", "summary"]].values.tolist() == [["Q2", "C04", "L4"]]
+    # every case of a child in care (C02, C04, C05), with its learning where one is recorded
+    assert cic[["period", "case_ref", "summary"]].values.tolist() == [
+        ["Q1", "C02", "No learning recorded."],
+        ["Q2", "C04", "L4"],
+        ["Q2", "C05", "No learning recorded."],
+    ]
     learning = tables["learning_from_complaints"]
     assert learning[["case_id", "learned", "action"]].values.tolist() == [
         ["C01", "L1", "A1"],

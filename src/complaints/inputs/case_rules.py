@@ -289,7 +289,8 @@ def _figures(
     if isinstance(index, tuple):  # every group held, in order
         index = stats[keys].assign(how=index[0], what=index[1])
     full = index.merge(stats, on=keys, how="left")
-    full = full.fillna({"n": 0, "whole": 0, "source_line": 1, "source_file": ""})
+    file = members[0].frame["source_file"].cat.categories[0]  # of a figure of no records
+    full = full.fillna({"n": 0, "whole": 0, "source_line": 1, "source_file": file})
     full["source_line"] = full["source_line"].astype("int64")
     n = full["n"].astype(int)
     if share_of is not None:
@@ -570,18 +571,23 @@ def tables_from_cases(
                               _f("over_20_days", "percent", "stage 1 responses", r1c, over)],
         "band", labels=_BANDS)  # fmt: skip
 
-    # Free text: the learning recorded on Children's Social Care cases.
-    learned = csc[csc["learned"].to_numpy()]
-    text = {"learned": learned["learning"], "action": learned["learning_action"],
-            "summary": learned["learning"], "case_id": learned["case_ref"],
-            "case_ref": learned["case_ref"], "period": learned["period"].astype(str),
-            "source_file": learned["source_file"], "source_line": learned["source_row"],
-            "source_line_end": learned["source_row"]}  # fmt: skip
-    cared = learned["child_in_care"].to_numpy(dtype=bool)
-    for table, rows in (("learning_from_complaints", True), ("children_in_care_cases", cared)):
-        frame = pd.DataFrame(text)[np.broadcast_to(rows, len(learned))]
+    # Free text: the learning recorded on Children's Social Care cases, and every case of a
+    # child in care (as the report lists them under each quarter) with its learning.
+    def text(frame: pd.DataFrame) -> pd.DataFrame:
+        summary = frame["learning"].where(frame["learned"], "No learning recorded.")
+        return pd.DataFrame({
+            "learned": frame["learning"], "action": frame["learning_action"], "summary": summary,
+            "case_id": frame["case_ref"], "case_ref": frame["case_ref"],
+            "period": frame["period"].astype(str), "source_file": frame["source_file"],
+            "source_line": frame["source_row"], "source_line_end": frame["source_row"],
+        })  # fmt: skip
+
+    for table, frame in (
+        ("learning_from_complaints", csc[csc["learned"].to_numpy()]),
+        ("children_in_care_cases", csc[csc["child_in_care"].to_numpy(bool)]),
+    ):
         if len(frame):
-            out[table] = _finish(table, frame, year)
+            out[table] = _finish(table, text(frame), year)
 
     # Equality monitoring (a separate survey: a year without forms has no equality tables).
     eq = data.equality

@@ -173,7 +173,7 @@ def grid(
     """One row per ``key`` (label, outcome...) under ``heading``, in the order printed; one
     column per year, newest first, or per ``period`` (Q1-Q4, then Totals); with ``section``,
     each section's name is a heading row above its rows."""
-    ordered = _in_order(clean)
+    ordered = clean  # in the clean table's order: as printed, or as the case route makes it
     if column == "year":
         columns = {y: y for y in years_newest_first(ordered)}
     else:
