@@ -501,6 +501,13 @@ def test_new_tables(tables: dict[str, pd.DataFrame]) -> None:
         (NSCL, "stage_3", "responses"): 0,
         (NSCL, "stage_3", "on_time"): 0,
         (NSCL, "stage_3", "on_time_pct"): 0,
+        # Open at the year's end: C13's stage 1 and C00's stage 2 (no response).
+        (SCL, "stage_1", "open"): 1,
+        (SCL, "stage_2", "open"): 1,
+        (SCL, "stage_3", "open"): 0,
+        (NSCL, "stage_1", "open"): 0,
+        (NSCL, "stage_2", "open"): 0,
+        (NSCL, "stage_3", "open"): 0,
     }
     assert _values(tables["escalation"], ["service", "measure"]) == {
         (SCL, "stage_1"): 6,

@@ -624,13 +624,20 @@ def tables_from_cases(
 
     # The tables other councils publish.
     services = {"service": list(_SERVICES)}
-    stage_ids = pd.Categorical.from_codes(answered["stage"] - 1, ["stage_1", "stage_2", "stage_3"])
-    keys, on_time = {"service": answered["service"], "stage": stage_ids}, answered["on_time"]
+
+    def stages_of(frame: pd.DataFrame) -> dict[str, object]:
+        ids = pd.Categorical.from_codes(frame["stage"] - 1, list(_STAGES))
+        return {"service": frame["service"], "stage": ids}
+
+    keys, on_time = stages_of(answered), answered["on_time"]
+    end = pd.Timestamp(year.start + 1, 3, 31)
+    still_open = ~(st["date_responded"] <= end).to_numpy()  # no response by the year's end
     add("stage_timeliness", [
         _f("responses", "count", "responses", answered, **keys),
         _f("on_time", "count", "responses on time", answered, on_time, **keys),
         _f("on_time_pct", "percent", "responses on time", answered, on_time, **keys),
-    ], **services, stage=["stage_1", "stage_2", "stage_3"])  # fmt: skip
+        _f("open", "count", "stages open at the year's end", st, still_open, **stages_of(st)),
+    ], **services, stage=list(_STAGES))  # fmt: skip
     # Escalation follows the year's stage 1 complaints: how many went on to stage 2, then 3.
     s1 = st[st["stage"].to_numpy() == 1]
     has2, has3 = reached[2, s1["_ref"]], reached[3, s1["_ref"]]
