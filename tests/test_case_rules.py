@@ -224,7 +224,8 @@ def _frame(rows: list[tuple], columns: list[str], file: str, dates: list[str]) -
     frame = pd.DataFrame(rows, columns=columns)
     for column in dates:
         frame[column] = pd.to_datetime(frame[column])
-    frame["source_file"] = f"data/raw/2023-24/{file}"
+    where = f"data/raw/2023-24/{file}"  # a category, as cases.read_cases gives it
+    frame["source_file"] = pd.Categorical([where] * len(frame), categories=[where])
     frame["source_row"] = np.arange(2, len(frame) + 2)
     return frame
 
@@ -431,7 +432,12 @@ def test_social_care_breakdowns(tables: dict[str, pd.DataFrame]) -> None:
         "Q4": 0,
     }
     cic = tables["children_in_care_cases"]
-    assert cic[["period", "case_ref", "summary"]].values.tolist() == [["Q2", "C04", "L4"]]
+    # every case of a child in care (C02, C04, C05), with its learning where one is recorded
+    assert cic[["period", "case_ref", "summary"]].values.tolist() == [
+        ["Q1", "C02", "No learning recorded."],
+        ["Q2", "C04", "L4"],
+        ["Q2", "C05", "No learning recorded."],
+    ]
     learning = tables["learning_from_complaints"]
     assert learning[["case_id", "learned", "action"]].values.tolist() == [
         ["C01", "L1", "A1"],
@@ -495,6 +501,13 @@ def test_new_tables(tables: dict[str, pd.DataFrame]) -> None:
         (NSCL, "stage_3", "responses"): 0,
         (NSCL, "stage_3", "on_time"): 0,
         (NSCL, "stage_3", "on_time_pct"): 0,
+        # Open at the year's end: C13's stage 1 and C00's stage 2 (no response).
+        (SCL, "stage_1", "open"): 1,
+        (SCL, "stage_2", "open"): 1,
+        (SCL, "stage_3", "open"): 0,
+        (NSCL, "stage_1", "open"): 0,
+        (NSCL, "stage_2", "open"): 0,
+        (NSCL, "stage_3", "open"): 0,
     }
     assert _values(tables["escalation"], ["service", "measure"]) == {
         (SCL, "stage_1"): 6,

@@ -590,7 +590,8 @@ CARDS.update(
             "one measure of one stage of one service",
             (_STAGE,),
             _frozen(responses="responses", on_time="responses on time",
-                    on_time_pct="% of responses on time"),
+                    on_time_pct="% of responses on time",
+                    open="stages still open at the year's end"),
             heading="Stage",
             notes=(
                 "On time: stage 1 within 10 working days (20 with an extension agreed), stage 2 "

@@ -262,7 +262,8 @@ def _aggregate(i: int, m: _Members) -> tuple[pd.DataFrame, np.ndarray]:
             stats[how] = getattr(amount, how)().reindex(range(len(combos))).to_numpy()
     frame = pd.DataFrame(stats).assign(
         **{k: v for k, v in m.keys.items() if isinstance(v, str)},
-        source_file=m.frame["source_file"].iloc[0] if len(m.frame) else "",
+        # a category (cases.read_cases): a figure of no records still names the file it counts
+        source_file=m.frame["source_file"].cat.categories[0],
         _members=i,
         _group=np.arange(len(combos)),
     )
@@ -288,7 +289,8 @@ def _figures(
     if isinstance(index, tuple):  # every group held, in order
         index = stats[keys].assign(how=index[0], what=index[1])
     full = index.merge(stats, on=keys, how="left")
-    full = full.fillna({"n": 0, "whole": 0, "source_line": 1, "source_file": ""})
+    file = members[0].frame["source_file"].cat.categories[0]  # of a figure of no records
+    full = full.fillna({"n": 0, "whole": 0, "source_line": 1, "source_file": file})
     full["source_line"] = full["source_line"].astype("int64")
     n = full["n"].astype(int)
     if share_of is not None:
@@ -569,18 +571,23 @@ def tables_from_cases(
                               _f("over_20_days", "percent", "stage 1 responses", r1c, over)],
         "band", labels=_BANDS)  # fmt: skip
 
-    # Free text: the learning recorded on Children's Social Care cases.
-    learned = csc[csc["learned"].to_numpy()]
-    text = {"learned": learned["learning"], "action": learned["learning_action"],
-            "summary": learned["learning"], "case_id": learned["case_ref"],
-            "case_ref": learned["case_ref"], "period": learned["period"].astype(str),
-            "source_file": learned["source_file"], "source_line": learned["source_row"],
-            "source_line_end": learned["source_row"]}  # fmt: skip
-    cared = learned["child_in_care"].to_numpy(dtype=bool)
-    for table, rows in (("learning_from_complaints", True), ("children_in_care_cases", cared)):
-        frame = pd.DataFrame(text)[np.broadcast_to(rows, len(learned))]
+    # Free text: the learning recorded on Children's Social Care cases, and every case of a
+    # child in care (as the report lists them under each quarter) with its learning.
+    def text(frame: pd.DataFrame) -> pd.DataFrame:
+        summary = frame["learning"].where(frame["learned"], "No learning recorded.")
+        return pd.DataFrame({
+            "learned": frame["learning"], "action": frame["learning_action"], "summary": summary,
+            "case_id": frame["case_ref"], "case_ref": frame["case_ref"],
+            "period": frame["period"].astype(str), "source_file": frame["source_file"],
+            "source_line": frame["source_row"], "source_line_end": frame["source_row"],
+        })  # fmt: skip
+
+    for table, frame in (
+        ("learning_from_complaints", csc[csc["learned"].to_numpy()]),
+        ("children_in_care_cases", csc[csc["child_in_care"].to_numpy(bool)]),
+    ):
         if len(frame):
-            out[table] = _finish(table, frame, year)
+            out[table] = _finish(table, text(frame), year)
 
     # Equality monitoring (a separate survey: a year without forms has no equality tables).
     eq = data.equality
@@ -617,13 +624,20 @@ def tables_from_cases(
 
     # The tables other councils publish.
     services = {"service": list(_SERVICES)}
-    stage_ids = pd.Categorical.from_codes(answered["stage"] - 1, ["stage_1", "stage_2", "stage_3"])
-    keys, on_time = {"service": answered["service"], "stage": stage_ids}, answered["on_time"]
+
+    def stages_of(frame: pd.DataFrame) -> dict[str, object]:
+        ids = pd.Categorical.from_codes(frame["stage"] - 1, list(_STAGES))
+        return {"service": frame["service"], "stage": ids}
+
+    keys, on_time = stages_of(answered), answered["on_time"]
+    end = pd.Timestamp(year.start + 1, 3, 31)
+    still_open = ~(st["date_responded"] <= end).to_numpy()  # no response by the year's end
     add("stage_timeliness", [
         _f("responses", "count", "responses", answered, **keys),
         _f("on_time", "count", "responses on time", answered, on_time, **keys),
         _f("on_time_pct", "percent", "responses on time", answered, on_time, **keys),
-    ], **services, stage=["stage_1", "stage_2", "stage_3"])  # fmt: skip
+        _f("open", "count", "stages open at the year's end", st, still_open, **stages_of(st)),
+    ], **services, stage=list(_STAGES))  # fmt: skip
     # Escalation follows the year's stage 1 complaints: how many went on to stage 2, then 3.
     s1 = st[st["stage"].to_numpy() == 1]
     has2, has3 = reached[2, s1["_ref"]], reached[3, s1["_ref"]]

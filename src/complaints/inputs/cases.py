@@ -31,7 +31,8 @@ log = logging.getLogger(__name__)
 MAPPING_FILE = "cases-mapping.toml"
 
 #: The canonical case model: part -> column -> what it holds. Every frame of :class:`CaseData`
-#: also carries ``source_file`` and ``source_row`` (the row as numbered in the spreadsheet).
+#: also carries ``source_file`` (a category of one: the file, even when it has no rows) and
+#: ``source_row`` (the row as numbered in the spreadsheet).
 MODEL: dict[str, dict[str, str]] = {
     "cases": {
         "case_ref": "The case's reference in the complaints system (unique).",
@@ -368,7 +369,7 @@ def _frame(
         cells = raw[found[heading.lower()]] if heading else pd.Series("", index=raw.index)
         out[column] = _column(cells, _kind(part, column), column, heading or column, where, mapping)
     frame = pd.DataFrame(out, index=raw.index)
-    frame["source_file"] = pd.Series(where, index=raw.index, dtype="str")
+    frame["source_file"] = pd.Categorical([where] * len(raw), categories=[where])
     frame["source_row"] = raw.index.to_numpy(dtype="int64")
     frame = frame.reset_index(drop=True)
     frame.attrs["headings"] = {c: h or c for c, h in headings.items()}

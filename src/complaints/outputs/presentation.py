@@ -18,12 +18,15 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from complaints.checks.identities import QUARTERLY_TABLES, QUARTERS, TOTAL
 from complaints.checks.validation import read_quality_notes
 from complaints.inputs import store
+from complaints.inputs.case_rules import round_half_up
 from complaints.outputs import report_tables as rt
 from complaints.outputs.disclosure import apply_edition, public_notes
 from complaints.outputs.publish import CASE_REFS
 from complaints.params import RunParams
+from complaints.words import format_value, is_missing, join_words
 from complaints.years import ReportingYear
 
 NOT_PRODUCED_FILE = "not_produced.csv"
@@ -36,6 +39,7 @@ class ReportView:
     charts: dict[str, object]  # chart id -> Chart
     notes: pd.DataFrame | None
     reasons: dict[str, str] = field(default_factory=dict)  # table id -> why missing or partial
+    remarks: dict[str, str] = field(default_factory=dict)  # table id -> how to read it
 
     def status(self) -> str:
         """What this run could produce, in a few plain sentences (markdown)."""
@@ -67,8 +71,9 @@ class ReportView:
         if table_id is not None:
             if table_id in self.report:
                 display(rt.style_table(self.report[table_id], self.notes))
-                if table_id in self.reasons:
-                    display(Markdown(f"*Note: {self.reasons[table_id]}.*"))
+                for said in (self.reasons.get(table_id), self.remarks.get(table_id)):
+                    if said:
+                        display(Markdown(f"*Note: {said}.*"))
             else:
                 reason = self.reasons.get(table_id, "no figures are held")
                 display(Markdown(f"**Not produced for {self.year}:** {reason}."))
@@ -102,4 +107,29 @@ def build_report(run: RunParams) -> ReportView:
     notes = read_quality_notes(run.validation_dir)
     if run.edition == "public" and notes is not None:
         notes = public_notes(notes, internal)
-    return ReportView(run.year, report, charts, notes, reasons)
+    remarks = {}
+    if "case_refs" in internal:  # a case extract's year
+        remarks = {t: r for t in QUARTERLY_TABLES if t in tables if (r := totals_remark(tables[t]))}
+    return ReportView(run.year, report, charts, notes, reasons, remarks)
+
+
+def totals_remark(clean: pd.DataFrame) -> str:
+    """Where a case extract's yearly percentage differs from the mean of its quarters (how the
+    published 2022-23 totals were made), say so, with both; "" where none does."""
+    differ = []
+    own = clean[(clean["year"] == clean["report_year"]) & (clean["unit"] == "percent")]
+    for label, rows in own.groupby("label", sort=False):
+        by = dict(zip(rows["period"], rows["value"], strict=True))
+        quarters = [by.get(q) for q in QUARTERS]
+        if any(is_missing(v) for v in [*quarters, by.get(TOTAL)]):
+            continue  # a suppressed figure is not compared
+        mean = int(round_half_up(sum(quarters), len(quarters)))
+        if mean != by[TOTAL]:
+            differ.append(f"{label} {format_value(by[TOTAL], 'percent')} (the quarters' mean: "
+                          f"{format_value(mean, 'percent')})")  # fmt: skip
+    if not differ:
+        return ""
+    return (
+        "the Totals are counted over the year's cases, not averaged over the quarters as the "
+        f"published 2022-23 totals were: {join_words(differ)}"
+    )

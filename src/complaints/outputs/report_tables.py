@@ -139,12 +139,14 @@ def _lgsco(cells: pd.DataFrame) -> str:
 
 
 def _on_time(cells: pd.DataFrame) -> str:
-    """``45 of 50 on time (90%)``: the timeliness table's three measures in one cell."""
+    """``45 of 50 on time (90%); 2 open``: the timeliness table's measures in one cell."""
     on_time, responses = _figure(cells, "on_time"), _figure(cells, "responses")
     if responses is None:
         return ""
     share = format_value(_figure(cells, "on_time_pct"), "percent")
-    return f"{format_number(on_time)} of {format_number(responses)} on time ({share})"
+    text = f"{format_number(on_time)} of {format_number(responses)} on time ({share})"
+    still_open = _figure(cells, "open")
+    return text if still_open in (None, 0) else f"{text}; {format_number(still_open)} open"
 
 
 def _printer(group: pd.DataFrame) -> Callable[[pd.DataFrame], str]:
@@ -173,7 +175,7 @@ def grid(
     """One row per ``key`` (label, outcome...) under ``heading``, in the order printed; one
     column per year, newest first, or per ``period`` (Q1-Q4, then Totals); with ``section``,
     each section's name is a heading row above its rows."""
-    ordered = _in_order(clean)
+    ordered = clean  # in the clean table's order: as printed, or as the case route makes it
     if column == "year":
         columns = {y: y for y in years_newest_first(ordered)}
     else:
