@@ -141,13 +141,16 @@ SOURCE_TEXT = Column(
     "source_text",
     "string",
     "The cell or phrase exactly as printed on the source line (e.g. `0/1`, `18%`, "
-    "`5 with 1 upheld`, `£43,230`).",
+    "`5 with 1 upheld`, `£43,230`); from a case extract, what was counted (`3 of 20 ...`).",
 )
 SOURCE_FILE = Column(
     "source_file", "string", "Raw file the row was read from, relative to the project."
 )
 SOURCE_LINE = Column(
-    "source_line", "integer", "1-based line number in `source_file` of the figure."
+    "source_line",
+    "integer",
+    "1-based line number in `source_file` of the figure (a case "
+    "extract: the spreadsheet row of the first record counted; 1, the header, if none).",
 )
 SOURCE_LINE_END = Column(
     "source_line_end",
@@ -557,24 +560,25 @@ CARDS: dict[str, Card] = {
 
 
 def _from_cases(
-    id: str, title: str, grain: str, by: tuple[Column, ...], measures: Mapping[str, str], **card
+    id: str, title: str, grain: str, by: tuple[Column, ...], measures: Mapping[str, str],
+    heading: str, chart: tuple[str | tuple[str, ...], str], **card
 ) -> Card:
     """A table only a case extract gives (:mod:`complaints.inputs.case_rules` computes it):
-    one row per service, ``by`` and measure; printed with a section per service."""
-    key = tuple(c.name for c in by)
+    one row per service, ``by`` and measure, printed with a section per service; its chart
+    (``by_service``) shows the ``chart`` measure(s) and says what they are."""
     return Card(
         id,
         title,
         grain,
         "Computed from the year's case extract (not in the published 2022-23 report).",
-        (YEAR, REPORT_YEAR, SERVICE, *by, _measure_column(measures),
-         Column("label", "string", "Row label: what the figure counts."),
-         VALUE_ANY, UNIT, *PROVENANCE),
-        keys=("year", "service", *key, "measure"),
+        _figures(SERVICE, *by, _measure_column(measures),
+                 Column("label", "string", "Row label: what the figure counts."), value=VALUE_ANY),
+        keys=("year", "service", *(c.name for c in by), "measure"),
         sheet_figures=(),
         subject=title,
         measures=measures,
-        layout=Layout("grid", _frozen(heading=card.pop("heading"), section="service")),
+        layout=Layout("grid", _frozen(heading=heading, section="service")),
+        charts=(Chart(id, "by_service", options=_frozen(measure=chart[0], what=chart[1])),),
         routes=("case extract",),
         **card,
     )
@@ -592,14 +596,13 @@ CARDS.update(
             _frozen(responses="responses", on_time="responses on time",
                     on_time_pct="% of responses on time",
                     open="stages still open at the year's end"),
-            heading="Stage",
+            "Stage",
+            ("on_time_pct", "responses on time"),
             notes=(
                 "On time: stage 1 within 10 working days (20 with an extension agreed), stage 2 "
                 "within 25 (65), stage 3 panel within 30 of the request (Children Act 1989 "
                 "Representations Procedure (England) Regulations 2006, regs. 14, 17-19).",
             ),
-            charts=(Chart("stage_timeliness", "by_service",
-                          options=_frozen(measure="on_time_pct", what="responses on time")),),
         ),
         _from_cases(
             "escalation",
@@ -610,11 +613,8 @@ CARDS.update(
                     stage_3="stage 3 complaints",
                     stage_2_of_stage_1_pct="% of stage 1 complaints taken to stage 2",
                     stage_3_of_stage_2_pct="% of stage 2 complaints taken to stage 3"),
-            heading="Escalation",
-            charts=(Chart("escalation", "by_service",
-                          options=_frozen(measure=("stage_2_of_stage_1_pct",
-                                                   "stage_3_of_stage_2_pct"),
-                                          what="complaints escalated")),),
+            "Escalation",
+            (("stage_2_of_stage_1_pct", "stage_3_of_stage_2_pct"), "complaints escalated"),
         ),
         _from_cases(
             "complaints_by_team",
@@ -622,9 +622,8 @@ CARDS.update(
             "one team of one service",
             (Column("team", "string", "The team or locality complained about."),),
             _frozen(complaints="complaints received"),
-            heading="Team or locality",
-            charts=(Chart("complaints_by_team", "by_service",
-                          options=_frozen(measure="complaints", what="complaints by team")),),
+            "Team or locality",
+            ("complaints", "complaints by team"),
         ),
         _from_cases(
             "stage1_response_days",
@@ -633,12 +632,10 @@ CARDS.update(
             (),
             _frozen(responses="stage 1 responses", mean_working_days="average working days",
                     median_working_days="median working days"),
-            heading="Stage 1 response",
+            "Stage 1 response",
+            (("mean_working_days", "median_working_days"), "working days to a stage 1 response"),
             notes=("Working days after the day of receipt (day 0), without weekends and the "
                    "England and Wales bank holidays.",),
-            charts=(Chart("stage1_response_days", "by_service",
-                          options=_frozen(measure=("mean_working_days", "median_working_days"),
-                                          what="working days to a stage 1 response")),),
         ),
         _from_cases(
             "children_complaints",
@@ -648,10 +645,8 @@ CARDS.update(
             _frozen(directly="made by a child or young person directly",
                     via_advocate="made through an advocate",
                     total="made by children and young people"),
-            heading="Complaints by children and young people",
-            charts=(Chart("children_complaints", "by_service",
-                          options=_frozen(measure=("directly", "via_advocate"),
-                                          what="complaints made by children")),),
+            "Complaints by children and young people",
+            (("directly", "via_advocate"), "complaints made by children"),
         ),
         Card(
             "case_refs",

@@ -65,7 +65,7 @@ def _fact(fact: str) -> Ref:
     return Ref(FACTS, {"fact": fact})
 
 
-def _stat(table: str, measure: str) -> Ref:
+def _stat(table: str, measure: str | tuple[str, ...]) -> Ref:
     return Ref(table, {"measure": measure})
 
 
@@ -82,6 +82,10 @@ def _upheld(upheld: Ref, received: Ref, by: tuple[str, ...]) -> Identity:
 
 
 _SC_NAME, _WA_NAME = "Social Care", "Whole Authority (Non Social Care)"
+TIMELY, ESCALATION, CHILDREN = "stage_timeliness", "escalation", "children_complaints"
+_BY_SERVICE, _BY_STAGE = ("year", "service"), ("year", "service", "stage")
+_CASE_SERVICES = (("Children's Social Care", SC), ("Non Social Care", NSC))
+_PARTS = "parts_add_up_to_whole"
 _INFORMAL = "representations (complaints resolved informally)"
 
 #: Every identity, in the order the reconciliation lists its rows (within each check).
@@ -173,6 +177,20 @@ IDENTITIES: tuple[Identity, ...] = (
       for t in ("stage1_timescales", "complaint_outcomes", "complaint_themes")),
     Identity("base", Ref("equality_monitoring"), _fact("equality_records")),
     Identity("base", _fact("social_care_fully_justified_pct"), _stat(STAT_SC, "stage_1")),
+    # The case extract's tables: responses on time at most all responses, fewer complaints at
+    # each later stage, the teams' complaints make the service's total, children directly plus
+    # through an advocate make all children's complaints; and the percentages' bases.
+    Identity("bound", _stat(TIMELY, "on_time"), _stat(TIMELY, "responses"), _BY_STAGE),
+    *(Identity("bound", _stat(ESCALATION, f"stage_{n + 1}"), _stat(ESCALATION, f"stage_{n}"),
+               _BY_SERVICE) for n in (1, 2)),
+    *(Identity("sum", Ref("complaints_by_team", {"service": service}),
+               _total(table, "total_complaints"), check=_PARTS)
+      for service, table in _CASE_SERVICES),
+    Identity("sum", _stat(CHILDREN, ("directly", "via_advocate")), _stat(CHILDREN, "total"),
+             _BY_SERVICE, check=_PARTS),
+    Identity("base", _stat(TIMELY, "on_time_pct"), _stat(TIMELY, "responses"), _BY_STAGE),
+    *(Identity("base", _stat(ESCALATION, f"stage_{n + 1}_of_stage_{n}_pct"),
+               _stat(ESCALATION, f"stage_{n}"), _BY_SERVICE) for n in (1, 2)),
 )  # fmt: skip
 
 

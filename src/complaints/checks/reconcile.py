@@ -117,6 +117,11 @@ def _sum(rel: identities.Relation) -> list[Row]:
     part_table, table = rel.identity.parts.table, rel.identity.whole.table
     if len(whole) != 1:
         return []
+    if rel.identity.check:  # a case extract's parts and whole, counted from the same cases
+        service = {**rel.identity.parts.where, **rel.key}.get("service")
+        what = ", ".join(filter(None, (_subject(part_table), service)))
+        left = _side(parts, part_table, "the parts add up to")
+        return [_row(rel.identity.check, what, year, left, _side(whole, table, "the total is"))]
     if part_table != table:  # children in care: the prose's quarters, the table's year
         left = _side(parts, part_table, "the quarters in the prose add up to")
         right = _side(whole, table, "the table by year gives")
@@ -203,6 +208,7 @@ CHECK_ORDER = (
     "upheld_not_above_received",
     "quarters_add_up_to_total",
     "total_is_formal_plus_informal",
+    "parts_add_up_to_whole",
     "total_percent_within_quarters",
     "percentages_add_up_to_100",
     "same_figure_agrees",
