@@ -217,8 +217,11 @@ def count_by_hand(folder: Path, year: ReportingYear) -> dict:
             )
             timeliness = expected["stage_timeliness"]
             timeliness[(name, f"stage_{stage}", "responses")] = len(answered)
-            timeliness[(name, f"stage_{stage}", "open")] = sum(  # no response by the year's end
-                s["Stage"] == stage and s["case"]["service"] == service and not s["responded"]
+            timeliness[(name, f"stage_{stage}", "open")] = sum(  # no response, not withdrawn
+                s["Stage"] == stage
+                and s["case"]["service"] == service
+                and not s["responded"]
+                and s["Outcome"] != "Withdrawn"
                 for s in in_year
             )
             timeliness[(name, f"stage_{stage}", "on_time")] = on_time
@@ -313,9 +316,9 @@ def count_by_hand(folder: Path, year: ReportingYear) -> dict:
         ],
     }
     texts = {
-        "learning_from_complaints": {
+        "learning_from_complaints": {  # every service's cases with a learning
             (c["Case Reference"], c["Learning Identified"], c["Action Taken"])
-            for c in csc
+            for c in held
             if c["Learning Identified"]
         },
         "children_in_care_cases": {  # every case of a child in care, with its learning if any

@@ -38,7 +38,8 @@ What each figure counts:
   informal; outcomes and timescales its stage 1 outcomes and responses ("0-20 Working Days":
   within 20 working days of receipt).
 - Equality monitoring: the share of forms giving each answer, per question; equality records
-  are the forms. Learning: the Children's Social Care cases with a learning recorded.
+  are the forms. Learning: the cases with a learning recorded (both services, as the published
+  table has them).
 - Timeliness at each stage: responses within the statutory deadline of all responses;
   escalation: the year's stage 1 complaints taken to stage 2, and of those to stage 3; by team:
   cases received per team or locality ("Not recorded" when empty); working days to a stage 1
@@ -571,7 +572,7 @@ def tables_from_cases(
                               _f("over_20_days", "percent", "stage 1 responses", r1c, over)],
         "band", labels=_BANDS)  # fmt: skip
 
-    # Free text: the learning recorded on Children's Social Care cases, and every case of a
+    # Free text: the learning recorded on every case (as the published table), and every case of a
     # child in care (as the report lists them under each quarter) with its learning.
     def text(frame: pd.DataFrame) -> pd.DataFrame:
         summary = frame["learning"].where(frame["learned"], "No learning recorded.")
@@ -583,7 +584,7 @@ def tables_from_cases(
         })  # fmt: skip
 
     for table, frame in (
-        ("learning_from_complaints", csc[csc["learned"].to_numpy()]),
+        ("learning_from_complaints", cases[cases["learned"].to_numpy()]),
         ("children_in_care_cases", csc[csc["child_in_care"].to_numpy(bool)]),
     ):
         if len(frame):
@@ -631,7 +632,8 @@ def tables_from_cases(
 
     keys, on_time = stages_of(answered), answered["on_time"]
     end = pd.Timestamp(year.start + 1, 3, 31)
-    still_open = ~(st["date_responded"] <= end).to_numpy()  # no response by the year's end
+    # no response by the year's end, and not withdrawn
+    still_open = (~(st["date_responded"] <= end) & st["outcome"].ne("withdrawn")).to_numpy()
     add("stage_timeliness", [
         _f("responses", "count", "responses", answered, **keys),
         _f("on_time", "count", "responses on time", answered, on_time, **keys),

@@ -570,7 +570,8 @@ def check_cases(data: CaseData, year: ReportingYear) -> list[str]:
     _check_stages(data)
     end = year_end(year)
     stages = data.stages
-    still_open = stages["date_responded"].isna() | (stages["date_responded"] > end)
+    responded = stages["date_responded"] <= end
+    still_open = ~responded & stages["outcome"].ne("withdrawn")
     refs = list(dict.fromkeys(stages.loc[still_open, "case_ref"]))
     if not refs:
         return []

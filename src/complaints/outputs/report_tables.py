@@ -143,6 +143,8 @@ def _on_time(cells: pd.DataFrame) -> str:
     on_time, responses = _figure(cells, "on_time"), _figure(cells, "responses")
     if responses is None:
         return ""
+    if responses == 0:
+        return "no responses"
     share = format_value(_figure(cells, "on_time_pct"), "percent")
     text = f"{format_number(on_time)} of {format_number(responses)} on time ({share})"
     still_open = _figure(cells, "open")
