@@ -357,8 +357,7 @@ def ombudsman_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
 def _by_year(clean: pd.DataFrame, year: ReportingYear, items: str) -> tuple:
     """The table as printed, the year shown, the one before (or None), the years held (oldest
     first) and each ``items`` item's figures by year."""
-    clean = clean.sort_values("source_line", kind="stable")
-    clean = clean.assign(item=clean[items].astype(str))
+    clean = clean.assign(item=clean[items].astype(str))  # in the clean table's order
     years = years_newest_first(clean)[::-1]
     this = str(year) if str(year) in years else years[-1]
     earlier = [y for y in years if ReportingYear.from_label(y) < ReportingYear.from_label(this)]

@@ -97,8 +97,11 @@ def source_note(frame: pd.DataFrame, year: ReportingYear | str) -> str:
 # Builders ---------------------------------------------------------------------------------------
 
 
-def _in_order(frame: pd.DataFrame, by: str = "source_line") -> pd.DataFrame:
-    """Rows in the order printed, or of ``period`` (stable: ties keep their clean order)."""
+def _in_order(frame: pd.DataFrame, by: str = "") -> pd.DataFrame:
+    """Rows in the clean table's order (as printed, or as the case route makes them), or of
+    ``by`` (``period``: Q1-Q4, then the year; stable: ties keep their clean order)."""
+    if not by:
+        return frame
     key = (lambda s: s.map(period_key)) if by == "period" else None
     return frame.sort_values(by, kind="stable", key=key)
 
@@ -177,7 +180,7 @@ def grid(
     """One row per ``key`` (label, outcome...) under ``heading``, in the order printed; one
     column per year, newest first, or per ``period`` (Q1-Q4, then Totals); with ``section``,
     each section's name is a heading row above its rows."""
-    ordered = clean  # in the clean table's order: as printed, or as the case route makes it
+    ordered = _in_order(clean)
     if column == "year":
         columns = {y: y for y in years_newest_first(ordered)}
     else:
@@ -203,7 +206,7 @@ quarterly = partial(grid, column="period")
 
 
 def two_columns(
-    clean: pd.DataFrame, *, key: str, headings: tuple[str, str], by: str = "source_line"
+    clean: pd.DataFrame, *, key: str, headings: tuple[str, str], by: str = ""
 ) -> pd.DataFrame:
     """A label column (``key``) and a value column, headed ``headings``, in the order printed
     (or of ``by``)."""
