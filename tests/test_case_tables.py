@@ -533,9 +533,7 @@ def fill_from_counts(workbook: Path, tables: dict, counted: dict, year: Reportin
         sheet = book[table_id]
         sheet.delete_rows(2, sheet.max_row)
         frame = tables[table_id]
-        own = frame[frame["year"] == str(year)]
-        if card.layout and card.layout.builder in ("two_columns", "learning"):  # printed by line
-            own = own.sort_values("source_line", kind="stable")
+        own = frame[frame["year"] == str(year)]  # in its order: the order the tables print
         header = [*card.sheet_labels, *card.sheet_figures]
         if not card.sheet_labels:  # free text: the cases' learning (as counted by hand, above)
             records = own[list(card.sheet_figures)].itertuples(index=False)
