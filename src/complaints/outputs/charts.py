@@ -602,37 +602,29 @@ def by_service(tables: Tables, year: ReportingYear, *, measure: str | tuple, wha
     """Horizontal bars of a case-extract table's ``measure`` (one or several), a bar per row
     label and service; the title names the largest figure."""
     ((table_id, clean),) = tables.items()
-    measures = [measure] if isinstance(measure, str) else list(measure)
-    used = clean[clean["measure"].astype(str).isin(measures)]
+    used = clean[
+        clean["measure"].astype(str).isin([measure] if isinstance(measure, str) else measure)
+    ]
     unit = str(used["unit"].iloc[0]) if len(used) else "count"
     fmt = functools.partial(format_value, unit=unit, missing=SUPPRESSED)
     values: dict[str, dict[str, float]] = {}
-    for (service, label), v in (
-        used.groupby(["service", "label"], sort=False)["value"].first().items()
-    ):
-        values.setdefault(str(service), {})[str(label)] = v
-    shown = used.dropna(subset=["value"]).sort_values("value", ascending=False, kind="stable")
+    for service, label, value in used[["service", "label", "value"]].itertuples(index=False):
+        values.setdefault(str(service), {})[str(label)] = value
     title = f"{cards.CARDS[table_id].title}, {year}"
-    if len(shown):
-        top = shown.iloc[0]
-        title += f": highest {top['label']} ({top['service']}), {fmt(top['value'])}"
+    if len(
+        top := used.dropna(subset=["value"]).sort_values("value", ascending=False, kind="stable")
+    ):
+        title += f": highest {top['label'].iloc[0]} ({top['service'].iloc[0]}), "
+        title += fmt(top["value"].iloc[0])
     figures = "; ".join(
-        f"{s}: " + ", ".join(f"{k} {fmt(v)}" for k, v in by_label.items())
-        for s, by_label in values.items()
+        f"{s}: " + ", ".join(f"{k} {fmt(v)}" for k, v in by.items()) for s, by in values.items()
     )
-    labels = list(dict.fromkeys(used["label"].astype(str)))
-    size, axes = (9, 1.8 + 0.45 * len(labels) * max(len(values), 1)), (f"{what} ({unit})", "")
-    bars = dict(values=values, horizontal=True, fmt=fmt, wrap=28, size=size, order=labels)
-    return _chart(
-        used,
-        year,
-        title,
-        f"{what} in {year}",
-        figures + ".",
-        labels=axes,
-        legend=list(values),
-        **bars,
-    )
+    order = list(dict.fromkeys(used["label"].astype(str)))
+    size = (9, 1.8 + 0.45 * len(order) * max(len(values), 1))
+    bars = dict(values=values, horizontal=True, fmt=fmt, wrap=28, size=size, order=order)
+    labels, legend = (f"{what} ({unit})", ""), list(values)
+    return _chart(used, year, title, f"{what} in {year}", f"{figures}.", labels=labels,
+                  legend=legend, **bars)  # fmt: skip
 
 
 # Saving -----------------------------------------------------------------------------------------
