@@ -594,3 +594,39 @@ def test_the_synthetic_year_passes_every_suite_and_identity(case_year, tmp_path)
     result = validate_tables(load_clean_tables(year, tmp_path), year)
     errors = result.errors
     assert errors.empty, errors[["suite", "expectation", "unexpected_count"]].to_string()
+
+
+@pytest.mark.slow
+def test_the_drill_down_is_published_in_the_internal_edition_only(case_year, tmp_path):
+    """The report of a case year lists, in tables/case_refs.csv linked from its index, every
+    case behind every figure; the public edition has no such file and names no case."""
+    from complaints import paths
+    from complaints.inputs.clean import write_tables
+    from complaints.outputs.presentation import build_report
+    from complaints.outputs.publish import write_index
+    from complaints.params import resolve
+
+    year, _, tables, counted = case_year
+    write_tables(tables, paths.clean_dir(year, tmp_path / "clean"))
+    for edition in ("internal", "public"):
+        out = tmp_path / edition
+        run = resolve(str(year), "", str(tmp_path / "clean"), str(out), edition)
+        build_report(run)
+        write_index(out, year, {}, [])
+        drill = out / "tables" / "case_refs.csv"
+        index = (out / "index.html").read_text(encoding="utf-8")
+        if edition == "public":
+            assert not drill.exists() and "case_refs.csv" not in index
+            continue
+        assert 'href="tables/case_refs.csv"' in index
+        with drill.open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        formal_q1 = {
+            r["case_ref"]
+            for r in rows
+            if r["table"] == "social_care_quarterly"
+            and r["figure"] == "measure=formal_complaints; period=Q1"
+        }
+        # the cases a person counts as Children's Social Care formal complaints of Q1
+        expected = counted["figures"]["social_care_quarterly"][("formal_complaints", "Q1")]
+        assert len(formal_q1) == expected
