@@ -256,10 +256,11 @@ def test_every_table_and_chart_is_on_its_page(report, visits):
     tables = json.loads((folder / "tables" / "tables.json").read_text(encoding="utf-8"))
     charts = json.loads((folder / "charts" / "charts.json").read_text(encoding="utf-8"))
     csvs = sorted(p.name for p in (folder / "tables").glob("*.csv"))
-    assert sorted(t["file"] for t in tables) == csvs
+    # every CSV is a report table, but the list of those not produced (the case extract's)
+    assert sorted(t["file"] for t in tables) == [n for n in csvs if n != "not_produced.csv"]
     captions = sorted(t["caption"] for t in tables)
     alts = sorted(c["alt_text"] for c in charts)
-    assert len(captions) == len(csvs) > 0 and len(alts) > 0
+    assert len(captions) == len(tables) > 0 and len(alts) > 0
 
     for name in ("03_report", "03_report.audit"):
         dom = visits[name][1].dom

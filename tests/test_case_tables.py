@@ -630,3 +630,36 @@ def test_the_drill_down_is_published_in_the_internal_edition_only(case_year, tmp
         # the cases a person counts as Children's Social Care formal complaints of Q1
         expected = counted["figures"]["social_care_quarterly"][("formal_complaints", "Q1")]
         assert len(formal_q1) == expected
+
+
+@pytest.mark.slow  # draws charts
+def test_the_case_charts_show_the_figures_a_person_counts(case_year, tmp_path):
+    """Each case table's chart states, in its text alternative, the figures counted by hand; a
+    figure changed in the table changes the chart."""
+    from complaints.outputs.charts import draw_chart
+
+    year, _, tables, counted = case_year
+    timeliness = counted["figures"]["stage_timeliness"]
+    chart = draw_chart(tables, "stage_timeliness", year, tmp_path / "a")
+    for name in SERVICE_NAMES.values():
+        shares = [f"Stage {n} {timeliness[(name, f'stage_{n}', 'on_time_pct')]}%" for n in (1, 2)]
+        part = chart.alt_text.split(f"{name}: ")[1]
+        assert all(share in part for share in shares), (name, chart.alt_text)
+    changed = dict(tables)
+    frame = tables["stage_timeliness"].copy()
+    first = frame.index[frame["measure"] == "on_time_pct"][0]
+    frame.loc[first, "value"] = (
+        100 - frame.loc[first, "value"] if frame.loc[first, "value"] != 50 else 7
+    )
+    changed["stage_timeliness"] = frame
+    again = draw_chart(changed, "stage_timeliness", year, tmp_path / "b")
+    assert again.alt_text != chart.alt_text
+    assert again.png.read_bytes() != chart.png.read_bytes()
+    for chart_id in (
+        "escalation",
+        "complaints_by_team",
+        "stage1_response_days",
+        "children_complaints",
+    ):
+        drawn = draw_chart(tables, chart_id, year, tmp_path / "a")
+        assert drawn.png.stat().st_size > 1_000 and str(year) in drawn.title
