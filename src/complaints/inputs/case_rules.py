@@ -64,7 +64,7 @@ import pandas as pd
 
 from complaints import cards
 from complaints.errors import InputError
-from complaints.inputs.cases import CaseData
+from complaints.inputs.cases import CaseData, year_end
 from complaints.inputs.report_text import KEY_FACTS
 from complaints.words import format_value, join_words
 from complaints.years import ReportingYear
@@ -631,7 +631,7 @@ def tables_from_cases(
         return {"service": frame["service"], "stage": ids}
 
     keys, on_time = stages_of(answered), answered["on_time"]
-    end = pd.Timestamp(year.start + 1, 3, 31)
+    end = year_end(year)
     # no response by the year's end, and not withdrawn
     still_open = (~(st["date_responded"] <= end) & st["outcome"].ne("withdrawn")).to_numpy()
     add("stage_timeliness", [
