@@ -666,13 +666,9 @@ def mapping_template() -> str:
 def scaffold_cases(year: ReportingYear, raw_root: Path = paths.RAW_DIR) -> Path:
     """Create ``raw_root/<year>/`` with a commented mapping file, a README and empty templates
     with the canonical headings; never overwrites. Returns the mapping file."""
-    folder = paths.raw_dir(year, raw_root)
-    if folder.exists() and any(folder.iterdir()):
-        raise InputError(
-            f"inputs for {year} already exist",
-            file=paths.relative_to_project(folder),
-            hint="raw inputs are never overwritten; remove the folder yourself to start again",
-        )
+    from complaints.inputs.workbook import new_year_folder
+
+    folder = new_year_folder(year, raw_root)
     folder.mkdir(parents=True, exist_ok=True)
     readme = README.format(year=year, start=year.start, end=year.start + 1)
     (folder / "README.md").write_text(readme, encoding="utf-8")

@@ -57,6 +57,18 @@ def _template_rows(previous: dict[str, pd.DataFrame], table_id: str, year: Repor
     return own.loc[:, list(prefill)].drop_duplicates().to_dict("records")
 
 
+def new_year_folder(year: ReportingYear, raw_root: Path = paths.RAW_DIR) -> Path:
+    """The year's raw folder, refused if it already holds inputs (never overwritten)."""
+    folder = paths.raw_dir(year, raw_root)
+    if folder.exists() and any(folder.iterdir()):
+        raise InputError(
+            f"inputs for {year} already exist",
+            file=paths.relative_to_project(folder),
+            hint="raw inputs are never overwritten; remove the folder yourself to start again",
+        )
+    return folder
+
+
 def scaffold(
     year: ReportingYear,
     previous: dict[str, pd.DataFrame],
@@ -66,13 +78,7 @@ def scaffold(
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
 
-    folder = paths.raw_dir(year, raw_root)
-    if folder.exists() and any(folder.iterdir()):
-        raise InputError(
-            f"inputs for {year} already exist",
-            file=paths.relative_to_project(folder),
-            hint="raw inputs are never overwritten; remove the folder yourself to start again",
-        )
+    folder = new_year_folder(year, raw_root)
     grey = PatternFill("solid", fgColor="DDDDDD")
     book = Workbook()
     readme = book.active
