@@ -291,6 +291,9 @@ class _Runner:
                 parameters=run.params,
                 kernel_name=self.kernels.kernel_name,
                 km=km,  # started in the project root, with its log in a file
+                # A kernel answers once its preloaded imports are done; on a busy machine that
+                # can take minutes (nbclient still reports a kernel that dies at once).
+                start_timeout=600,
                 progress_bar=False,
                 log_output=False,
             )
