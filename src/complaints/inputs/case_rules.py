@@ -187,24 +187,23 @@ def round_half_up(numerator, denominator=1):
 
 
 class _Members(NamedTuple):
-    """Records behind figures: which count (``part``), whether the drill-down lists them (by
-    ``frame["_ref"]``; compliments and forms: not), their amounts, and the keys of their
-    figures: a label (the same for every record, as the id, ``how`` and ``what``) or a column."""
+    """Records behind figures: which count (``part``), their amounts, and the keys of their
+    figures: a label (the same for every record, as the id, ``how`` and ``what``) or a column.
+    The drill-down lists them by ``frame["_ref"]`` (compliments and forms have none)."""
 
     frame: pd.DataFrame
     part: np.ndarray
-    ref: bool
     amount: np.ndarray | None
     keys: dict[str, object]
 
 
-def _f(figure, how, what, frame, part=True, ref=True, amount=None, **keys) -> _Members:
+def _f(figure, how, what, frame, part=True, amount=None, **keys) -> _Members:
     """The records of ``frame`` (``part``: all, or which of them count) behind a figure: its id
     (``None``: one figure per group of ``keys`` held), how it is computed, what it counts."""
     counted = np.broadcast_to(np.asarray(part, dtype=bool), (len(frame),))
     money = None if amount is None else np.asarray(amount, dtype=float)
     ids = {} if figure is None else {"figure": figure}
-    return _Members(frame, counted, ref, money, {**ids, "how": how, "what": what, **keys})
+    return _Members(frame, counted, money, {**ids, "how": how, "what": what, **keys})
 
 
 #: How a figure is computed -> its unit, and its ``source_text``.
@@ -290,7 +289,7 @@ def _figures(
     drill = []
     for i, (m, (stats_i, groups)) in enumerate(zip(members, aggregated, strict=True)):
         mine = full[full["_members"] == i]
-        if not m.ref or mine.empty:
+        if "_ref" not in m.frame or mine.empty:
             continue
         where = np.full(len(stats_i) + 1, -1)  # where[-1]: a record in no group
         where[mine["_group"].astype(int)] = np.arange(len(mine))
@@ -452,32 +451,34 @@ def tables_from_cases(
         out[table] = _finish(table, full, year)
         drills.extend((table, d) for d in drill)
 
+    total_of, statutory_of = {}, {}  # each service's figures, by id (the year's totals)
     for service, (table, statutory) in _SERVICES.items():
         sc, so, s1r, s1o = (split[service][k] for k in ("cases", "om", "r1", "o1"))
         formal = sc["formality"].eq("formal").to_numpy()
         fully, partly = (s1o["outcome"].eq(k) for k in ("fully_justified", "partly_justified"))
-        by_quarter = [  # measure, how, what, records, which count, with a reference
-            ("formal_complaints", "count", "formal complaints received", sc, formal, True),
-            ("informal_complaints", "count", "informal complaints received", sc, ~formal, True),
-            ("ombudsman_upheld", "count", "Ombudsman enquiries upheld", so, so["upheld"], True),
-            ("ombudsman_received", "count", "Ombudsman enquiries notified", so, True, True),
+        by_quarter = [  # measure, how, what, records, which count
+            ("formal_complaints", "count", "formal complaints received", sc, formal),
+            ("informal_complaints", "count", "informal complaints received", sc, ~formal),
+            ("ombudsman_upheld", "count", "Ombudsman enquiries upheld", so, so["upheld"]),
+            ("ombudsman_received", "count", "Ombudsman enquiries notified", so, True),
             ("overdue_pct", "percent", "stage 1 responses after the council's deadline", s1r,
-             s1r["late"], True),
-            ("fully_justified_pct", "percent", "stage 1 outcomes fully justified", s1o, fully,
-             True),
-            ("part_justified_pct", "percent", "stage 1 outcomes partly justified", s1o, partly,
-             True),
-            ("compliments", "count", "compliments", split[service]["comp"], True, False),
-            ("learnings", "count", "cases with a learning", sc, sc["learned"], True),
-            ("total_complaints", "count", "complaints received", sc, True, True),
+             s1r["late"]),
+            ("fully_justified_pct", "percent", "stage 1 outcomes fully justified", s1o, fully),
+            ("part_justified_pct", "percent", "stage 1 outcomes partly justified", s1o, partly),
+            ("compliments", "count", "compliments", split[service]["comp"], True),
+            ("learnings", "count", "cases with a learning", sc, sc["learned"]),
+            ("total_complaints", "count", "complaints received", sc, True),
         ]  # fmt: skip
         members = [
-            _f(k, how, what, f, part, ref, period=p)
-            for k, how, what, f, part, ref in by_quarter
+            _f(k, how, what, f, part, period=p)
+            for k, how, what, f, part in by_quarter
             for p in (f["period"], "Total")
         ]
         quarters = [("total_complaints", q) for q in cards.QUARTERS[:4]]
         add(table, members, "measure", labels=_LABELS, drop=quarters, period=list(cards.QUARTERS))
+        total_of[service] = {
+            m.keys["figure"]: m for m in members if isinstance(m.keys["period"], str)
+        }
 
         # Statutory reporting, this year only (earlier years come from the store).
         figures = {
@@ -491,9 +492,10 @@ def tables_from_cases(
         }  # fmt: skip
         measures = cards.CARDS[statutory].measures
         add(statutory, [figures[k] for k in measures], "measure", labels=_STATUTORY)
+        statutory_of[service] = figures
 
     # Children's Social Care: every case received, formal and informal.
-    csc, o1c, r1c, om_sc, stage2 = (split[SC][k] for k in ("cases", "o1", "r1", "om", "s2"))
+    csc, o1c, r1c = (split[SC][k] for k in ("cases", "o1", "r1"))
     named = csc[_has_text(csc["complainant"])]
     add(
         "complainant_groups", [_f(None, "count", "complainants", named, group=named["complainant"])]
@@ -505,8 +507,8 @@ def tables_from_cases(
     add("complaint_outcomes", [_f(v, "percent", "stage 1 outcomes", o1c, o1c["outcome"].eq(k))
                                for k, v in _OUTCOMES.items()], "outcome", share_of=[])  # fmt: skip
     cic = csc[csc["child_in_care"].to_numpy(dtype=bool)]
-    add("children_in_care_by_year", [_f(f"Children in Care {year}", "count", "cases", cic)],
-        "label")  # fmt: skip
+    by_year = _f(f"Children in Care {year}", "count", "cases", cic)
+    add("children_in_care_by_year", [by_year], "label")
     quarterly = [_f(q, "count", "cases", cic, cic["period"].eq(q)) for q in cards.QUARTERS[:4]]
     add("children_in_care_by_quarter", quarterly, "period")
     over = r1c["days"].to_numpy() > 20
@@ -530,33 +532,31 @@ def tables_from_cases(
     # Equality monitoring (a separate survey: a year without forms has no equality tables).
     eq = data.equality
     if len(eq):
-        add("equality_monitoring", [_f(None, "percent", "forms", eq, ref=False,
+        add("equality_monitoring", [_f(None, "percent", "forms", eq,
                                        characteristic=eq["characteristic"], group=eq["answer"])],
             share_of=["characteristic"])  # fmt: skip
 
-    # Key facts the cases support.
+    # Key facts the cases support (most are figures of the tables above, under another name).
+    om_nsc, stage2 = split[NSC]["om"], split[SC]["s2"]
     remedied = everything.iloc[np.unique(stage2["_ref"].to_numpy())]
-    om_nsc, nsc = split[NSC]["om"], split[NSC]["cases"]
-    nsc_upheld = om_nsc["upheld"]
-    facts = [
-        _f("stage2_cases_accepted", "count", "stage 2 requests", stage2),
-        _f("stage2_remedy_paid", "sum", "stage 2 cases", remedied, amount=remedied["remedy"]),
-        _f("ombudsman_social_care_investigated", "count", "Ombudsman enquiries", om_sc),
-        _f("ombudsman_social_care_maladministration", "count", "enquiries upheld", om_sc,
-           om_sc["upheld"]),
-        _f("ombudsman_non_social_care_heard", "count", "Ombudsman enquiries", om_nsc),
-        _f("ombudsman_non_social_care_upheld", "count", "enquiries upheld", om_nsc, nsc_upheld),
-        _f("ombudsman_non_social_care_penalties", "sum", "enquiries upheld", om_nsc, nsc_upheld,
-           amount=om_nsc["remedy"]),
-        _f("social_care_fully_justified_pct", "percent", "stage 1 outcomes fully justified", o1c,
-           o1c["outcome"].eq("fully_justified")),
-        _f("children_in_care_cases", "count", "cases", cic),
-        _f("social_care_learnings", "count", "cases with a learning", csc, csc["learned"]),
-        _f("non_social_care_learnings", "count", "cases with a learning", nsc, nsc["learned"]),
-    ]  # fmt: skip
+    facts = {
+        "stage2_cases_accepted": statutory_of[SC]["stage_2"],
+        "stage2_remedy_paid": _f(None, "sum", "stage 2 cases", remedied,
+                                 amount=remedied["remedy"]),
+        "ombudsman_social_care_investigated": statutory_of[SC]["lgsco_approaches"],
+        "ombudsman_social_care_maladministration": statutory_of[SC]["lgsco_upheld"],
+        "ombudsman_non_social_care_heard": statutory_of[NSC]["lgsco_approaches"],
+        "ombudsman_non_social_care_upheld": statutory_of[NSC]["lgsco_upheld"],
+        "ombudsman_non_social_care_penalties": _f(None, "sum", "enquiries upheld", om_nsc,
+                                                  om_nsc["upheld"], amount=om_nsc["remedy"]),
+        "social_care_fully_justified_pct": total_of[SC]["fully_justified_pct"],
+        "children_in_care_cases": by_year,
+        "social_care_learnings": total_of[SC]["learnings"],
+        "non_social_care_learnings": total_of[NSC]["learnings"],
+    }  # fmt: skip
     if len(eq):
-        facts.append(_f("equality_records", "count", "forms", eq.drop_duplicates("form_id"),
-                        ref=False))  # fmt: skip
+        facts["equality_records"] = _f(None, "count", "forms", eq.drop_duplicates("form_id"))
+    facts = [m._replace(keys={**m.keys, "figure": k}) for k, m in facts.items()]
     add("key_facts", facts, "fact", labels=_FACT_LABELS)
 
     # The tables other councils publish.
