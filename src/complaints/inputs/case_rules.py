@@ -244,12 +244,15 @@ def _aggregate(i: int, m: _Members) -> tuple[pd.DataFrame, np.ndarray]:
 
 def _figures(
     members: list[_Members],
-    keys: list[str],
-    index: pd.DataFrame | None = None,
+    column: str | None = None,
     share_of: list[str] | None = None,
+    labels: Mapping[str, str] | None = None,
+    drop: tuple = (),
+    **cross: list[str],
 ) -> tuple[pd.DataFrame, list]:
-    """One figure per row of ``index`` (its keys, ``how`` and ``what``; none: one per group
-    held), from ``members``.
+    """One figure per id (named ``column``, in order) and combination of ``cross`` (less the
+    keys in ``drop``), or with no ``column`` one per group of the members' keys held; its
+    ``label`` from ``labels``.
 
     ``how``: ``count`` (records counted), ``percent`` (records counted of all the group's
     records, or of all counted records sharing ``share_of`` when given), ``sum``, ``mean`` or
@@ -258,7 +261,16 @@ def _figures(
     """
     aggregated = [_aggregate(i, m) for i, m in enumerate(members)]
     stats = pd.concat([s for s, _ in aggregated], ignore_index=True)
-    full = stats if index is None else index.merge(stats, on=[*keys, "how", "what"], how="left")
+    if column is None:
+        keys, full = [k for k, v in members[0].keys.items() if not isinstance(v, str)], stats
+    else:
+        keys, stats = [column, *cross], stats.rename(columns={"figure": column})
+        ids = dict.fromkeys((m.keys["figure"], m.keys["how"], m.keys["what"]) for m in members)
+        index = pd.DataFrame(list(ids), columns=[column, "how", "what"])
+        for name, values in cross.items():
+            index = index.merge(pd.DataFrame({name: values}), how="cross")
+        index = index[~index[keys].apply(tuple, axis=1).isin(drop)]
+        full = index.merge(stats, on=[*keys, "how", "what"], how="left")
     file = members[0].frame["source_file"].cat.categories[0]  # of a figure of no records
     full = full.fillna({"n": 0, "whole": 0, "source_line": 1, "source_file": file})
     full["source_line"] = full["source_line"].astype("int64")
@@ -278,6 +290,8 @@ def _figures(
     if (full["value"] % 1 == 0).all():  # whole numbers print as such (9, not 9.0)
         full["value"] = full["value"].astype("int64")
     full["unit"] = full["how"].map(_UNITS)
+    if labels is not None:
+        full["label"] = full[column].map(labels)
     full["source_text"] = [
         _TEXTS[h].format(n=int(k), whole=int(t), what=w, money=format_value(v, "GBP"))
         for h, v, k, t, w in full[["how", "value", "n", "whole", "what"]].itertuples(index=False)
@@ -428,26 +442,8 @@ def tables_from_cases(
     out: dict[str, pd.DataFrame] = {}
     drills: list[tuple[str, tuple]] = []
 
-    def add(table, members, column=None, share_of=None, labels=None, drop=(), **cross):
-        """One table: a figure per id (``column``; in order) and combination of ``cross``, or
-        with no ``column`` one per group of the members' keys held."""
-        rename = {"figure": column}
-        members = [
-            m._replace(keys={rename.get(k, k): v for k, v in m.keys.items()}) for m in members
-        ]
-        keys, index = [k for k, v in members[0].keys.items() if not isinstance(v, str)], None
-        if column is not None:
-            keys = [column, *cross]
-            figures = dict.fromkeys(
-                (m.keys[column], m.keys["how"], m.keys["what"]) for m in members
-            )
-            index = pd.DataFrame(list(figures), columns=[column, "how", "what"])
-            for name, values in cross.items():
-                index = index.merge(pd.DataFrame({name: values}), how="cross")
-            index = index[~index[keys].apply(tuple, axis=1).isin(drop)] if drop else index
-        full, drill = _figures(members, keys, index, share_of)
-        if labels is not None:
-            full["label"] = full[column].map(labels)
+    def add(table: str, members: list[_Members], *args, **options) -> None:
+        full, drill = _figures(members, *args, **options)
         out[table] = _finish(table, full, year)
         drills.extend((table, d) for d in drill)
 
