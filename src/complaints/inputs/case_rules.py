@@ -259,6 +259,11 @@ def _figures(
     ``median`` of the amounts counted. Provenance: the first row counted (1, the header, when
     none) and how the figure was computed. Also returns the drill-down (rows, record's row, ref).
     """
+    # a key of ``cross`` a member does not give is its frame's column of that name
+    members = [
+        m._replace(keys={**{k: m.frame[k] for k in cross if k not in m.keys}, **m.keys})
+        for m in members
+    ]
     aggregated = [_aggregate(i, m) for i, m in enumerate(members)]
     stats = pd.concat([s for s, _ in aggregated], ignore_index=True)
     if column is None:
@@ -427,9 +432,10 @@ def tables_from_cases(
         days=days,
         on_time=days <= statutory_deadline(s["stage"], s["extension_agreed"]),
         late=days > council_deadline(s["extension_agreed"], settings),
+        stage=pd.Categorical.from_codes(stage - 1, list(_STAGES)),
     ))  # fmt: skip
     answered = st[st["days"].notna().to_numpy()]
-    s1, s2, s3 = (st[st["stage"].to_numpy() == n] for n in (1, 2, 3))
+    s1, s2, s3 = (st[(st["stage"] == k).to_numpy()] for k in _STAGES)
     r1 = s1[s1["days"].notna().to_numpy()]
     o1 = s1[(s1["outcome"].notna() & s1["outcome"].ne("withdrawn")).to_numpy()]
     # Each service's records.
@@ -558,48 +564,40 @@ def tables_from_cases(
     # The tables other councils publish.
     services = {"service": list(_SERVICES)}
 
-    def stages_of(frame: pd.DataFrame) -> dict[str, object]:
-        ids = pd.Categorical.from_codes(frame["stage"] - 1, list(_STAGES))
-        return {"service": frame["service"], "stage": ids}
-
-    keys, on_time = stages_of(answered), answered["on_time"]
-    end = year_end(year)
+    on_time, end = answered["on_time"], year_end(year)
     # no response by the year's end, and not withdrawn
     still_open = (~(st["date_responded"] <= end) & st["outcome"].ne("withdrawn")).to_numpy()
     add("stage_timeliness", [
-        _f("responses", "count", "responses", answered, **keys),
-        _f("on_time", "count", "responses on time", answered, on_time, **keys),
-        _f("on_time_pct", "percent", "responses on time", answered, on_time, **keys),
-        _f("open", "count", "stages open at the year's end", st, still_open, **stages_of(st)),
+        _f("responses", "count", "responses", answered),
+        _f("on_time", "count", "responses on time", answered, on_time),
+        _f("on_time_pct", "percent", "responses on time", answered, on_time),
+        _f("open", "count", "stages open at the year's end", st, still_open),
     ], "measure", **services, stage=list(_STAGES))  # fmt: skip
     # Escalation follows the year's stage 1 complaints: how many went on to stage 2, then 3.
     has2, has3 = reached[2, s1["_ref"]], reached[3, s1["_ref"]]
-    s2, key1 = s1[has2], {"service": s1["service"]}
     add("escalation", [
-        _f("stage_1", "count", "stage 1 complaints", s1, **key1),
-        _f("stage_2", "count", "stage 1 complaints taken to stage 2", s1, has2, **key1),
-        _f("stage_3", "count", "stage 1 complaints taken to stage 3", s1, has3, **key1),
-        _f("stage_2_of_stage_1_pct", "percent", "stage 1 complaints taken to stage 2", s1, has2,
-           **key1),
-        _f("stage_3_of_stage_2_pct", "percent", "stage 2 complaints taken to stage 3", s2,
-           has3[has2], service=s2["service"]),
+        _f("stage_1", "count", "stage 1 complaints", s1),
+        _f("stage_2", "count", "stage 1 complaints taken to stage 2", s1, has2),
+        _f("stage_3", "count", "stage 1 complaints taken to stage 3", s1, has3),
+        _f("stage_2_of_stage_1_pct", "percent", "stage 1 complaints taken to stage 2", s1, has2),
+        _f("stage_3_of_stage_2_pct", "percent", "stage 2 complaints taken to stage 3", s1[has2],
+           has3[has2]),
     ], "measure", **services)  # fmt: skip
     team = cases["team"].where(_has_text(cases["team"])).astype("category")
     team = team.cat.add_categories("Not recorded").fillna("Not recorded")
     add("complaints_by_team", [_f(None, "count", "complaints received", cases,
                                   service=cases["service"], team=team)])  # fmt: skip
     add("stage1_response_days", [
-        _f(m, how, "stage 1 responses", r1, amount=r1["days"], service=r1["service"])
+        _f(m, how, "stage 1 responses", r1, amount=r1["days"])
         for m, how in (("responses", "count"), ("mean_working_days", "mean"),
                        ("median_working_days", "median"))
     ], "measure", **services)  # fmt: skip
     child = cases["complainant"].isin(settings.child_complainants).to_numpy()
-    advocate, key = cases["via_advocate"].to_numpy(dtype=bool), {"service": cases["service"]}
+    advocate = cases["via_advocate"].to_numpy(dtype=bool)
     add("children_complaints", [
-        _f("directly", "count", "complaints made by a child", cases, child & ~advocate, **key),
-        _f("via_advocate", "count", "complaints made through an advocate", cases, advocate,
-           **key),
-        _f("total", "count", "complaints made by or for a child", cases, child | advocate, **key),
+        _f("directly", "count", "complaints made by a child", cases, child & ~advocate),
+        _f("via_advocate", "count", "complaints made through an advocate", cases, advocate),
+        _f("total", "count", "complaints made by or for a child", cases, child | advocate),
     ], "measure", **services)  # fmt: skip
 
     out["case_refs"] = _case_refs(drills, data, year)
