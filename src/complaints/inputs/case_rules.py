@@ -56,7 +56,7 @@ import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import date
-from typing import NamedTuple
+from typing import NamedTuple, NoReturn
 
 import holidays
 import numpy as np
@@ -73,12 +73,9 @@ from complaints.years import ReportingYear
 
 @dataclass(frozen=True)
 class Settings:
-    """The council's choices, from the mapping file's ``[rules]``.
-
-    ``stage1_deadline_working_days`` is the council's own stage 1 deadline (its policy, not the
-    regulations): 20 (Dorset's default) applies 20 working days to every complaint; 10 applies
-    the statutory 10, or 20 where an extension was agreed (reg. 14). ``child_complainants`` are
-    the complainant labels that mean a child or young person complained (council's labels)."""
+    """The council's choices, from the mapping file's ``[rules]`` (the module's docstring says
+    what each decides): its own stage 1 deadline, and the complainant labels (its own) that
+    mean a child or young person complained."""
 
     stage1_deadline_working_days: int = 20
     child_complainants: tuple[str, ...] = ("Young Person",)
@@ -87,27 +84,24 @@ class Settings:
     def from_mapping(cls, rules: Mapping[str, object], file: str | None = None) -> Settings:
         """Settings from ``[rules]`` of the mapping ``file``; an unknown key or a bad value is an
         :class:`InputError` naming it."""
+
+        def refuse(what: str, hint: str) -> NoReturn:
+            raise InputError(what, file=file, hint=hint)
+
         known = [f.name for f in fields(cls)]
-        for key in rules:
-            if key not in known:
-                raise InputError(
-                    f"unknown setting {key!r} in [rules]",
-                    file=file,
-                    hint=f"known: {join_words(known)}",
-                )
+        if unknown := [key for key in rules if key not in known]:
+            refuse(f"unknown setting {unknown[0]!r} in [rules]", f"known: {join_words(known)}")
         days = rules.get("stage1_deadline_working_days", cls.stage1_deadline_working_days)
         if isinstance(days, bool) or not isinstance(days, int) or days < 1:
-            raise InputError(
+            refuse(
                 f"[rules] stage1_deadline_working_days = {days!r} is not a number of days",
-                file=file,
-                hint="write 20 (every complaint within 20 working days) or 10 (the statutory 10)",
+                "write 20 (every complaint within 20 working days) or 10 (the statutory 10)",
             )
         children = rules.get("child_complainants", cls.child_complainants)
         if isinstance(children, str) or not all(isinstance(c, str) for c in children):
-            raise InputError(
+            refuse(
                 f"[rules] child_complainants = {children!r} is not a list of labels",
-                file=file,
-                hint='write e.g. child_complainants = ["Young Person"]',
+                'write e.g. child_complainants = ["Young Person"]',
             )
         return cls(days, tuple(c.strip() for c in children))
 
@@ -373,8 +367,6 @@ def _label(table: str, frame: pd.DataFrame) -> pd.Series:
 def _finish(table: str, frame: pd.DataFrame, year: ReportingYear) -> pd.DataFrame:
     """The table with its year columns (and label), through its card."""
     frame = frame.assign(year=str(year), report_year=str(year))
-    if table == "complaints_by_team":
-        frame = frame.assign(measure="complaints")
     if "label" in cards.CARDS[table].column_names and "label" not in frame:
         frame = frame.assign(label=_label(table, frame))
     return cards.conform(table, frame.loc[:, cards.CARDS[table].column_names])
@@ -478,23 +470,21 @@ def tables_from_cases(
         ]
         quarters = [("total_complaints", q) for q in cards.QUARTERS[:4]]
         add(table, members, "measure", labels=_LABELS, drop=quarters, period=list(cards.QUARTERS))
-        total_of[service] = {
-            m.keys["figure"]: m for m in members if isinstance(m.keys["period"], str)
-        }
+        total_of[service] = {m.keys["figure"]: m for m in members[1::2]}  # the Totals
 
         # Statutory reporting, this year only (earlier years come from the store).
-        figures = {
-            "representations": _f("representations", "count", "informal cases", sc, ~formal),
-            "stage_1": _f("stage_1", "count", "formal cases received", sc, formal),
-            "formal_complaints": _f("formal_complaints", "count", "formal cases", sc, formal),
-            **{f"stage_{n}": _f(f"stage_{n}", "count", f"stage {n} requests",
-                                split[service][f"s{n}"]) for n in (2, 3)},
-            "lgsco_approaches": _f("lgsco_approaches", "count", "Ombudsman enquiries", so),
-            "lgsco_upheld": _f("lgsco_upheld", "count", "enquiries upheld", so, so["upheld"]),
-        }  # fmt: skip
-        measures = cards.CARDS[statutory].measures
-        add(statutory, [figures[k] for k in measures], "measure", labels=_STATUTORY)
-        statutory_of[service] = figures
+        counts = {  # measure: what, records, which count
+            "representations": ("informal cases", sc, ~formal),
+            "stage_1": ("formal cases received", sc, formal),
+            "formal_complaints": ("formal cases", sc, formal),
+            "stage_2": ("stage 2 requests", split[service]["s2"], True),
+            "stage_3": ("stage 3 requests", split[service]["s3"], True),
+            "lgsco_approaches": ("Ombudsman enquiries", so, True),
+            "lgsco_upheld": ("enquiries upheld", so, so["upheld"]),
+        }
+        figures = statutory_of[service] = {k: _f(k, "count", *v) for k, v in counts.items()}
+        members = [figures[k] for k in cards.CARDS[statutory].measures]
+        add(statutory, members, "measure", labels=_STATUTORY)
 
     # Children's Social Care: every case received, formal and informal.
     csc, o1c, r1c = (split[SC][k] for k in ("cases", "o1", "r1"))
@@ -585,8 +575,8 @@ def tables_from_cases(
     ], "measure", **services)  # fmt: skip
     team = cases["team"].where(_has_text(cases["team"])).astype("category")
     team = team.cat.add_categories("Not recorded").fillna("Not recorded")
-    add("complaints_by_team", [_f(None, "count", "complaints received", cases,
-                                  service=cases["service"], team=team)])  # fmt: skip
+    by_team = _f(None, "count", "complaints received", cases, service=cases["service"], team=team)
+    add("complaints_by_team", [by_team._replace(keys={**by_team.keys, "measure": "complaints"})])
     add("stage1_response_days", [
         _f(m, how, "stage 1 responses", r1, amount=r1["days"])
         for m, how in (("responses", "count"), ("mean_working_days", "mean"),
