@@ -301,8 +301,7 @@ def _figures(
     if share_of is not None:
         full["whole"] = full.groupby(share_of)["n"].transform("sum") if share_of else n.sum()
     whole, how = full["whole"].astype(int), full["how"]
-    nothing = pd.Series(np.nan, index=full.index)
-    amount = {k: full.get(k, nothing) for k in ("sum", "mean", "median")}
+    amount = full.reindex(columns=["sum", "mean", "median"])
     full["value"] = np.select(
         [how == "count", how == "percent", how == "sum", how == "mean"],
         [n, round_half_up(100 * n, whole), amount["sum"].fillna(0),
@@ -377,23 +376,16 @@ _SERVICES = {
 }
 
 
-def _label(table: str, frame: pd.DataFrame) -> pd.Series:
-    """The row label of a table only the case extract gives: the team, the stage, or the
-    measure in words (from its card)."""
-    if "team" in frame:
-        return frame["team"]
-    if "stage" in frame:
-        return frame["stage"].map(_STAGES)
-    words = cards.CARDS[table].measures
-    return frame["measure"].map(lambda m: words[m][:1].upper() + words[m][1:])
-
-
 def _finish(table: str, frame: pd.DataFrame, year: ReportingYear) -> pd.DataFrame:
-    """The table with its year columns (and label), through its card."""
+    """The table with its year columns, through its card; a table only the case extract gives
+    is labelled by its team, its stage, or its measure in words (from its card)."""
+    card = cards.CARDS[table]
     frame = frame.assign(year=str(year), report_year=str(year))
-    if "label" in cards.CARDS[table].column_names and "label" not in frame:
-        frame = frame.assign(label=_label(table, frame))
-    return cards.conform(table, frame.loc[:, cards.CARDS[table].column_names])
+    if "label" in card.column_names and "label" not in frame:
+        words = {m: w[:1].upper() + w[1:] for m, w in card.measures.items()}
+        label = frame["stage"].map(_STAGES) if "stage" in frame else frame["measure"].map(words)
+        frame = frame.assign(label=frame.get("team", label))
+    return cards.conform(table, frame.loc[:, card.column_names])
 
 
 def _has_text(values: pd.Series) -> np.ndarray:
@@ -437,8 +429,6 @@ def tables_from_cases(
     s = data.stages
     at = refs.get_indexer(s["case_ref"])
     stage = s["stage"].to_numpy()
-    reached = np.zeros((4, number + 1), bool)  # reached[n, case]: the case has a stage n
-    reached[stage, at] = True
     case = {c: everything[c].array.take(at, allow_fill=True) for c in ("service", "period")}
     days = count_working_days(s["date_requested"], s["date_responded"])
     st = _inside(s.assign(
@@ -462,12 +452,12 @@ def tables_from_cases(
     }
 
     out: dict[str, pd.DataFrame] = {}
-    drills: list[tuple[str, tuple]] = []
+    drills: list[tuple] = []  # (table, rows, each record's row, its reference)
 
     def add(table: str, members: list[_Members], *args, **options) -> None:
         full, drill = _figures(members, *args, **options)
         out[table] = _finish(table, full, year)
-        drills.extend((table, d) for d in drill)
+        drills.extend((table, *d) for d in drill)
 
     total_of, statutory_of = {}, {}  # each service's figures, by id (the year's totals)
     for service, (table, statutory) in _SERVICES.items():
@@ -588,7 +578,7 @@ def tables_from_cases(
         _f("open", "count", "stages open at the year's end", st, still_open),
     ], "measure", **services, stage=list(_STAGES))  # fmt: skip
     # Escalation follows the year's stage 1 complaints: how many went on to stage 2, then 3.
-    has2, has3 = reached[2, s1["_ref"]], reached[3, s1["_ref"]]
+    has2, has3 = (s1["case_ref"].isin(s["case_ref"][stage == n]).to_numpy() for n in (2, 3))
     add("escalation", [
         _f("stage_1", "count", "stage 1 complaints", s1),
         _f("stage_2", "count", "stage 1 complaints taken to stage 2", s1, has2),
@@ -618,27 +608,19 @@ def tables_from_cases(
     return out
 
 
-def _case_refs(drills: list[tuple[str, tuple]], data: CaseData, year: ReportingYear):
+def _case_refs(drills: list[tuple], data: CaseData, year: ReportingYear) -> pd.DataFrame:
     """The drill-down (card ``case_refs``): one row per record counted in each figure, with the
     record's row in the export. Categorical columns (a million cases make millions of rows):
     :func:`complaints.inputs.clean.write_tables` gives them their card's types."""
     columns = ["case_ref", "source_file", "source_row"]
     enquiries = data.ombudsman.drop(columns="case_ref").rename(columns={"lgsco_ref": "case_ref"})
     records = pd.concat([data.cases[columns], enquiries[columns]], ignore_index=True)
-    at = np.concatenate([refs for _, (_, _, refs) in drills])
-    return pd.DataFrame(
-        {
-            "year": str(year),
-            "report_year": str(year),
-            "table": union_categoricals(
-                [pd.Categorical.from_codes(np.zeros(len(c), int), [t]) for t, (_, c, _) in drills]
-            ),
-            "figure": union_categoricals(
-                [pd.Categorical.from_codes(c, rows) for _, (rows, c, _) in drills]
-            ),
-            **{
-                c: records[c].astype("category").array.take(at) for c in ("case_ref", "source_file")
-            },
-            "source_line": records["source_row"].to_numpy()[at],
-        }
-    )
+    at = np.concatenate([refs for *_, refs in drills])
+    tables = [pd.Categorical.from_codes(np.zeros(len(c), int), [t]) for t, _, c, _ in drills]
+    figures = [pd.Categorical.from_codes(c, rows) for _, rows, c, _ in drills]
+    return pd.DataFrame({
+        "year": str(year), "report_year": str(year),
+        "table": union_categoricals(tables), "figure": union_categoricals(figures),
+        **{c: records[c].astype("category").array.take(at) for c in ("case_ref", "source_file")},
+        "source_line": records["source_row"].to_numpy()[at],
+    })  # fmt: skip
