@@ -477,14 +477,11 @@ def tables_from_cases(
             ("learnings", "count", "cases with a learning", sc, sc["learned"]),
             ("total_complaints", "count", "complaints received", sc, True),
         ]  # fmt: skip
-        members = [
-            _f(k, how, what, f, part, period=p)
-            for k, how, what, f, part in by_quarter
-            for p in (f["period"], "Total")
-        ]
+        members = [_f(k, how, what, f, part, period=p) for k, how, what, f, part in by_quarter
+                   for p in (f["period"], "Total")]  # fmt: skip
         quarters = [("total_complaints", q) for q in cards.QUARTERS[:4]]
         add(table, members, "measure", labels=_LABELS, drop=quarters, period=list(cards.QUARTERS))
-        total_of[service] = {m.keys["figure"]: m for m in members[1::2]}  # the Totals
+        total_of[service] = {m.keys["figure"]: m for m in members[1::2]}  # the year's
 
         # Statutory reporting, this year only (earlier years come from the store).
         counts = {  # measure: what, records, which count
@@ -503,9 +500,8 @@ def tables_from_cases(
     # Children's Social Care: every case received, formal and informal.
     csc, o1c, r1c = (split[SC][k] for k in ("cases", "o1", "r1"))
     named = csc[_has_text(csc["complainant"])]
-    add(
-        "complainant_groups", [_f(None, "count", "complainants", named, group=named["complainant"])]
-    )
+    add("complainant_groups", [_f(None, "count", "complainants", named,
+                                  group=named["complainant"])])  # fmt: skip
     themes = data.themes.assign(_ref=refs.get_indexer(data.themes["case_ref"]))
     themes = themes[themes["case_ref"].isin(csc["case_ref"]).to_numpy()]
     add("complaint_themes", [_f(None, "percent", "theme entries", themes, theme=themes["theme"])],
@@ -567,7 +563,6 @@ def tables_from_cases(
 
     # The tables other councils publish.
     services = {"service": list(_SERVICES)}
-
     on_time, end = answered["on_time"], year_end(year)
     # no response by the year's end, and not withdrawn
     still_open = (~(st["date_responded"] <= end) & st["outcome"].ne("withdrawn")).to_numpy()
