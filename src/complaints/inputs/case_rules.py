@@ -56,11 +56,12 @@ import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import date
-from typing import NamedTuple
+from typing import NamedTuple, NoReturn
 
 import holidays
 import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 
 from complaints import cards
 from complaints.errors import InputError
@@ -72,12 +73,9 @@ from complaints.years import ReportingYear
 
 @dataclass(frozen=True)
 class Settings:
-    """The council's choices, from the mapping file's ``[rules]``.
-
-    ``stage1_deadline_working_days`` is the council's own stage 1 deadline (its policy, not the
-    regulations): 20 (Dorset's default) applies 20 working days to every complaint; 10 applies
-    the statutory 10, or 20 where an extension was agreed (reg. 14). ``child_complainants`` are
-    the complainant labels that mean a child or young person complained (council's labels)."""
+    """The council's choices, from the mapping file's ``[rules]`` (the module's docstring says
+    what each decides): its own stage 1 deadline, and the complainant labels (its own) that
+    mean a child or young person complained."""
 
     stage1_deadline_working_days: int = 20
     child_complainants: tuple[str, ...] = ("Young Person",)
@@ -86,27 +84,24 @@ class Settings:
     def from_mapping(cls, rules: Mapping[str, object], file: str | None = None) -> Settings:
         """Settings from ``[rules]`` of the mapping ``file``; an unknown key or a bad value is an
         :class:`InputError` naming it."""
+
+        def refuse(what: str, hint: str) -> NoReturn:
+            raise InputError(what, file=file, hint=hint)
+
         known = [f.name for f in fields(cls)]
-        for key in rules:
-            if key not in known:
-                raise InputError(
-                    f"unknown setting {key!r} in [rules]",
-                    file=file,
-                    hint=f"known: {join_words(known)}",
-                )
+        if unknown := [key for key in rules if key not in known]:
+            refuse(f"unknown setting {unknown[0]!r} in [rules]", f"known: {join_words(known)}")
         days = rules.get("stage1_deadline_working_days", cls.stage1_deadline_working_days)
         if isinstance(days, bool) or not isinstance(days, int) or days < 1:
-            raise InputError(
+            refuse(
                 f"[rules] stage1_deadline_working_days = {days!r} is not a number of days",
-                file=file,
-                hint="write 20 (every complaint within 20 working days) or 10 (the statutory 10)",
+                "write 20 (every complaint within 20 working days) or 10 (the statutory 10)",
             )
         children = rules.get("child_complainants", cls.child_complainants)
         if isinstance(children, str) or not all(isinstance(c, str) for c in children):
-            raise InputError(
+            refuse(
                 f"[rules] child_complainants = {children!r} is not a list of labels",
-                file=file,
-                hint='write e.g. child_complainants = ["Young Person"]',
+                'write e.g. child_complainants = ["Young Person"]',
             )
         return cls(days, tuple(c.strip() for c in children))
 
@@ -121,30 +116,22 @@ def _calendar(first_year: int, last_year: int) -> np.busdaycalendar:
     return np.busdaycalendar(holidays=np.array(sorted(days), dtype="datetime64[D]"))
 
 
-def _calendar_for(*dates: np.ndarray) -> np.busdaycalendar:
-    """The calendar of every year the dates fall in (and the next)."""
-    years = np.concatenate([d[~np.isnat(d)].astype("datetime64[Y]").astype(int) for d in dates])
-    first, last = (int(years.min()), int(years.max())) if years.size else (30, 30)
-    return _calendar(first + 1970, last + 1971)
-
-
 def count_working_days(start: pd.Series, end: pd.Series) -> pd.Series:
     """Working days after each ``start`` up to and including its ``end`` (reg. 2; the day of
     receipt is day 0), as floats; NaN where either date is missing."""
-    s = start.to_numpy("datetime64[D]")
-    e = end.to_numpy("datetime64[D]")
+    s, e = start.to_numpy("datetime64[D]"), end.to_numpy("datetime64[D]")
     ok = ~(np.isnat(s) | np.isnat(e))
     out = np.full(len(s), np.nan)
     if ok.any():
-        days = np.busday_count(s[ok] + 1, e[ok] + 1, busdaycal=_calendar_for(s[ok], e[ok]))
-        out[ok] = days
+        years = np.concatenate([s[ok], e[ok]]).astype("datetime64[Y]").astype(int) + 1970
+        calendar = _calendar(int(years.min()), int(years.max()) + 1)  # and the next year's
+        out[ok] = np.busday_count(s[ok] + 1, e[ok] + 1, busdaycal=calendar)
     return pd.Series(out, index=start.index)
 
 
 def working_days_between(start: date, end: date) -> int:
     """Working days after ``start`` up to and including ``end`` (reg. 2; receipt is day 0)."""
-    s, e = np.datetime64(start, "D"), np.datetime64(end, "D")
-    return int(np.busday_count(s + 1, e + 1, busdaycal=_calendar_for(np.array([s, e]))))
+    return int(count_working_days(pd.Series([start]), pd.Series([end])).iloc[0])
 
 
 def deadline(start: date, working_days: int) -> date:
@@ -194,21 +181,23 @@ def round_half_up(numerator, denominator=1):
 
 
 class _Members(NamedTuple):
-    """Records behind figures: which count (``part``), whether they have a reference, an
-    amount, and the keys of their figure: a label (the same for every record) or a column."""
+    """Records behind figures: which count (``part``), their amounts, and the keys of their
+    figures: a label (the same for every record, as the id, ``how`` and ``what``) or a column.
+    The drill-down lists them by ``frame["_ref"]`` (compliments and forms have none)."""
 
     frame: pd.DataFrame
     part: np.ndarray
-    ref: bool  # listed in the drill-down by ``frame["_ref"]`` (compliments and forms: not)
     amount: np.ndarray | None
     keys: dict[str, object]
 
 
-def _members(frame, part=True, ref=True, amount=None, **keys) -> _Members:
-    """The records of ``frame`` behind a figure (``part``: all, or which of them count)."""
+def _f(figure, how, what, frame, part=True, amount=None, **keys) -> _Members:
+    """The records of ``frame`` (``part``: all, or which of them count) behind a figure: its id
+    (``None``: one figure per group of ``keys`` held), how it is computed, what it counts."""
     counted = np.broadcast_to(np.asarray(part, dtype=bool), (len(frame),))
     money = None if amount is None else np.asarray(amount, dtype=float)
-    return _Members(frame, counted, ref, money, keys)
+    ids = {} if figure is None else {"figure": figure}
+    return _Members(frame, counted, money, {**ids, "how": how, "what": what, **keys})
 
 
 #: How a figure is computed -> its unit, and its ``source_text``.
@@ -272,24 +261,39 @@ def _aggregate(i: int, m: _Members) -> tuple[pd.DataFrame, np.ndarray]:
 
 
 def _figures(
-    index: pd.DataFrame | tuple[str, str],
     members: list[_Members],
-    keys: list[str],
+    column: str | None = None,
     share_of: list[str] | None = None,
+    labels: Mapping[str, str] | None = None,
+    drop: tuple = (),
+    **cross: list[str],
 ) -> tuple[pd.DataFrame, list]:
-    """One figure per row of ``index`` (its keys, ``how`` and ``what``; a pair ``(how, what)``:
-    one per group held), from ``members``.
+    """One figure per id (named ``column``, in order) and combination of ``cross`` (less the
+    keys in ``drop``), or with no ``column`` one per group of the members' keys held; its
+    ``label`` from ``labels``.
 
     ``how``: ``count`` (records counted), ``percent`` (records counted of all the group's
     records, or of all counted records sharing ``share_of`` when given), ``sum``, ``mean`` or
     ``median`` of the amounts counted. Provenance: the first row counted (1, the header, when
-    none) and how the figure was computed. Also returns the drill-down (row key, value, ref).
+    none) and how the figure was computed. Also returns the drill-down (rows, record's row, ref).
     """
+    # a key of ``cross`` a member does not give is its frame's column of that name
+    members = [
+        m._replace(keys={**{k: m.frame[k] for k in cross if k not in m.keys}, **m.keys})
+        for m in members
+    ]
     aggregated = [_aggregate(i, m) for i, m in enumerate(members)]
     stats = pd.concat([s for s, _ in aggregated], ignore_index=True)
-    if isinstance(index, tuple):  # every group held, in order
-        index = stats[keys].assign(how=index[0], what=index[1])
-    full = index.merge(stats, on=keys, how="left")
+    if column is None:
+        keys, full = [k for k, v in members[0].keys.items() if not isinstance(v, str)], stats
+    else:
+        keys, stats = [column, *cross], stats.rename(columns={"figure": column})
+        ids = dict.fromkeys((m.keys["figure"], m.keys["how"], m.keys["what"]) for m in members)
+        index = pd.DataFrame(list(ids), columns=[column, "how", "what"])
+        for name, values in cross.items():
+            index = index.merge(pd.DataFrame({name: values}), how="cross")
+        index = index[~index[keys].apply(tuple, axis=1).isin(drop)]
+        full = index.merge(stats, on=[*keys, "how", "what"], how="left")
     file = members[0].frame["source_file"].cat.categories[0]  # of a figure of no records
     full = full.fillna({"n": 0, "whole": 0, "source_line": 1, "source_file": file})
     full["source_line"] = full["source_line"].astype("int64")
@@ -297,8 +301,7 @@ def _figures(
     if share_of is not None:
         full["whole"] = full.groupby(share_of)["n"].transform("sum") if share_of else n.sum()
     whole, how = full["whole"].astype(int), full["how"]
-    nothing = pd.Series(np.nan, index=full.index)
-    amount = {k: full.get(k, nothing) for k in ("sum", "mean", "median")}
+    amount = full.reindex(columns=["sum", "mean", "median"])
     full["value"] = np.select(
         [how == "count", how == "percent", how == "sum", how == "mean"],
         [n, round_half_up(100 * n, whole), amount["sum"].fillna(0),
@@ -309,6 +312,8 @@ def _figures(
     if (full["value"] % 1 == 0).all():  # whole numbers print as such (9, not 9.0)
         full["value"] = full["value"].astype("int64")
     full["unit"] = full["how"].map(_UNITS)
+    if labels is not None:
+        full["label"] = full[column].map(labels)
     full["source_text"] = [
         _TEXTS[h].format(n=int(k), whole=int(t), what=w, money=format_value(v, "GBP"))
         for h, v, k, t, w in full[["how", "value", "n", "whole", "what"]].itertuples(index=False)
@@ -320,40 +325,26 @@ def _figures(
     drill = []
     for i, (m, (stats_i, groups)) in enumerate(zip(members, aggregated, strict=True)):
         mine = full[full["_members"] == i]
-        if not m.ref or mine.empty:
+        if "_ref" not in m.frame or mine.empty:
             continue
         where = np.full(len(stats_i) + 1, -1)  # where[-1]: a record in no group
         where[mine["_group"].astype(int)] = np.arange(len(mine))
         refs = m.frame["_ref"].to_numpy()
         codes = where[groups]
         pick = m.part & (codes >= 0) & (refs >= 0)
-        values = mine["value"].to_numpy(dtype=float)
-        drill.append((mine["row"].to_numpy(), codes[pick], values[codes[pick]], refs[pick]))
+        drill.append((mine["row"].to_numpy(), codes[pick], refs[pick]))
     return full, drill
-
-
-def _index(rows: list[tuple[str, str, str]], column: str, **cross) -> pd.DataFrame:
-    """One figure per row (id, how, what) and combination of ``cross`` (inner)."""
-    index = pd.DataFrame(rows, columns=[column, "how", "what"])
-    for name, values in cross.items():
-        index = index.merge(pd.DataFrame({name: values}), how="cross")
-    return index
-
-
-def _f(figure: str, how: str, what: str, frame: pd.DataFrame, part=True, **more):
-    """A figure (its id, how it is computed, what its records are) and its records."""
-    return (figure, how, what), [_members(frame, part, **more)]
 
 
 # Labels the report prints (as in the 2022-23 report) ------------------------------------------
 
-#: Labels as the report prints them.
-_OMBUDSMAN = "Upheld approaches to the LGSCO Ombudsman compared to total received"
 _LABELS = {
     "formal_complaints": "Number of FORMAL complaints",
     "informal_complaints": "Number of INFORMAL complaints",
-    "ombudsman_upheld": _OMBUDSMAN,
-    "ombudsman_received": _OMBUDSMAN,
+    **dict.fromkeys(
+        ("ombudsman_upheld", "ombudsman_received"),
+        "Upheld approaches to the LGSCO Ombudsman compared to total received",
+    ),
     "overdue_pct": "Timescales (overdue)",
     "fully_justified_pct": "% fully justified complaints",
     "part_justified_pct": "% part justified complaints",
@@ -361,14 +352,12 @@ _LABELS = {
     "learnings": "Learnings",
     "total_complaints": "Total Complaints",
 }
+_STAGES = {f"stage_{n}": f"Stage {n}" for n in (1, 2, 3)}
 _STATUTORY = {
+    **_STAGES,
     "representations": "Representations",
-    "stage_1": "Stage 1",
     "formal_complaints": "Formal Complaint",
-    "stage_2": "Stage 2",
-    "stage_3": "Stage 3",
-    "lgsco_approaches": "LGSCO approaches",
-    "lgsco_upheld": "LGSCO approaches",
+    **dict.fromkeys(("lgsco_approaches", "lgsco_upheld"), "LGSCO approaches"),
 }
 _OUTCOMES = {
     "fully_justified": "Fully Justified",
@@ -385,45 +374,34 @@ _SERVICES = {
     SC: ("social_care_quarterly", "statutory_social_care"),
     NSC: ("non_social_care_quarterly", "statutory_whole_authority"),
 }
-_STAGES = {f"stage_{n}": f"Stage {n}" for n in (1, 2, 3)}
-
-
-def _label(table: str, frame: pd.DataFrame) -> pd.Series:
-    """The row label of a table only the case extract gives: the team, the stage, or the
-    measure in words (from its card)."""
-    if "team" in frame:
-        return frame["team"]
-    if "stage" in frame:
-        return frame["stage"].map(_STAGES)
-    words = cards.CARDS[table].measures
-    return frame["measure"].map(lambda m: words[m][:1].upper() + words[m][1:])
 
 
 def _finish(table: str, frame: pd.DataFrame, year: ReportingYear) -> pd.DataFrame:
-    """The table with its year columns (and label), through its card."""
+    """The table with its year columns, through its card; a table only the case extract gives
+    is labelled by its team, its stage, or its measure in words (from its card)."""
+    card = cards.CARDS[table]
     frame = frame.assign(year=str(year), report_year=str(year))
-    if table == "complaints_by_team":
-        frame = frame.assign(measure="complaints")
-    if "label" in cards.CARDS[table].column_names and "label" not in frame:
-        frame = frame.assign(label=_label(table, frame))
-    return cards.conform(table, frame.loc[:, cards.CARDS[table].column_names])
+    if "label" in card.column_names and "label" not in frame:
+        words = {m: w[:1].upper() + w[1:] for m, w in card.measures.items()}
+        label = frame["stage"].map(_STAGES) if "stage" in frame else frame["measure"].map(words)
+        frame = frame.assign(label=frame.get("team", label))
+    return cards.conform(table, frame.loc[:, card.column_names])
 
 
 def _has_text(values: pd.Series) -> np.ndarray:
     return (values.notna() & values.ne("")).to_numpy()
 
 
-def _in_year(frame: pd.DataFrame, column: str, year: ReportingYear, **more) -> pd.DataFrame:
-    """The records dated in the year, with their quarter (``period``), ``service`` as a
-    category and ``more`` columns."""
-    period = quarter_of(frame[column], year)
-    kept = frame.assign(period=period, **more)[period.notna().to_numpy()]
-    return kept.assign(service=_service(kept["service"]))
+def _dated(frame: pd.DataFrame, column: str, year: ReportingYear, **more) -> pd.DataFrame:
+    """The records with their quarter (``period``, missing outside the year), ``service`` as
+    tables print it (a category) and ``more`` columns."""
+    service = frame["service"].map(_NAMES).astype(pd.CategoricalDtype(_NAMES.values()))
+    return frame.assign(period=quarter_of(frame[column], year), service=service, **more)
 
 
-def _service(ids: pd.Series) -> pd.Series:
-    """The services as tables print them, a category."""
-    return ids.map(_NAMES).astype(pd.CategoricalDtype(list(_NAMES.values())))
+def _inside(frame: pd.DataFrame) -> pd.DataFrame:
+    """The records of the year."""
+    return frame[frame["period"].notna().to_numpy()]
 
 
 # The tables ----------------------------------------------------------------------------------
@@ -432,141 +410,109 @@ def _service(ids: pd.Series) -> pd.Series:
 def tables_from_cases(
     data: CaseData, year: ReportingYear, settings: Settings | None = None
 ) -> dict[str, pd.DataFrame]:
-    """Every clean table the year's cases support (each through its card), plus ``case_refs``
-    (each record counted in each figure; an Ombudsman enquiry by its LGSCO reference;
-    compliments and equality forms are anonymous).
-
-    Cases count in the quarter they were received; stage 2 and 3 in the quarter requested
-    (a case received before the year may have a stage in it); totals are counted over the year
-    from the cases, not averaged over the quarters as the published 2022-23 totals were.
-    Tables the inputs cannot support (no equality forms, no learning recorded) are left out.
-    """
+    """Every clean table the year's cases support, each through its card (those the inputs
+    cannot support, such as equality without forms, are left out), plus ``case_refs``: each
+    record counted in each figure (an Ombudsman enquiry by its LGSCO reference; compliments and
+    equality forms are anonymous). The module's docstring says what each figure counts."""
     settings = settings or Settings()
     # Every record's reference is its position among the cases, then the enquiries.
     refs = pd.Index(data.cases["case_ref"])
     number = len(data.cases)
-    everything = data.cases.assign(
-        _ref=np.arange(number),
-        period=quarter_of(data.cases["date_received"], year),
-        service=_service(data.cases["service"]),
-    )
-    cases = everything[everything["period"].notna().to_numpy()]
-    cases = cases.assign(learned=_has_text(cases["learning"]))
+    learned = _has_text(data.cases["learning"])
+    everything = _dated(data.cases, "date_received", year, _ref=np.arange(number), learned=learned)
+    cases = _inside(everything)
+    om = data.ombudsman
+    om = _inside(_dated(om, "date_notified", year, _ref=number + np.arange(len(om)),
+                        upheld=om["decision"].eq("upheld").to_numpy()))  # fmt: skip
+    comp = _inside(_dated(data.compliments, "date", year))
     # Stage 1 belongs to the quarter its case was received, stages 2 and 3 to their request.
     s = data.stages
     at = refs.get_indexer(s["case_ref"])
     stage = s["stage"].to_numpy()
-    reached = np.zeros((4, number + 1), bool)  # reached[n, case]: the case has a stage n
-    reached[stage, at] = True
-    requested = quarter_of(s["date_requested"], year)
-    st = s.assign(
+    case = {c: everything[c].array.take(at, allow_fill=True) for c in ("service", "period")}
+    days = count_working_days(s["date_requested"], s["date_responded"])
+    st = _inside(s.assign(
         _ref=at,
-        service=everything["service"].array.take(at, allow_fill=True),
-        period=requested.where(stage != 1, everything["period"].array.take(at, allow_fill=True)),
-        days=count_working_days(s["date_requested"], s["date_responded"]),
-    )
-    st = st[st["period"].notna().to_numpy()]
+        service=case["service"],
+        period=quarter_of(s["date_requested"], year).where(stage != 1, case["period"]),
+        days=days,
+        on_time=days <= statutory_deadline(s["stage"], s["extension_agreed"]),
+        late=days > council_deadline(s["extension_agreed"], settings),
+        stage=pd.Categorical.from_codes(stage - 1, list(_STAGES)),
+    ))  # fmt: skip
     answered = st[st["days"].notna().to_numpy()]
-    allowed = statutory_deadline(answered["stage"], answered["extension_agreed"])
-    answered = answered.assign(on_time=(answered["days"] <= allowed).to_numpy())
-    r1 = answered[answered["stage"].to_numpy() == 1]
-    r1 = r1.assign(late=(r1["days"] > council_deadline(r1["extension_agreed"], settings)))
-    decided = st["outcome"].notna() & st["outcome"].ne("withdrawn")
-    o1 = st[(st["stage"].to_numpy() == 1) & decided.to_numpy()]
-    om = _in_year(
-        data.ombudsman, "date_notified", year, _ref=number + np.arange(len(data.ombudsman))
-    )
-    om = om.assign(upheld=om["decision"].eq("upheld").to_numpy())
-    comp = _in_year(data.compliments, "date", year)
-    later = {n: st[st["stage"].to_numpy() == n] for n in (2, 3)}
+    s1, s2, s3 = (st[(st["stage"] == k).to_numpy()] for k in _STAGES)
+    r1 = s1[s1["days"].notna().to_numpy()]
+    o1 = s1[(s1["outcome"].notna() & s1["outcome"].ne("withdrawn")).to_numpy()]
+    # Each service's records.
+    frames = {"cases": cases, "om": om, "comp": comp, "r1": r1, "o1": o1, "s2": s2, "s3": s3}
+    split = {
+        service: {k: f[(f["service"] == service).to_numpy()] for k, f in frames.items()}
+        for service in _SERVICES
+    }
 
     out: dict[str, pd.DataFrame] = {}
-    drills: list[tuple[str, tuple]] = []
+    drills: list[tuple] = []  # (table, rows, each record's row, its reference)
 
-    def add(table, figures, column="measure", share_of=None, labels=None, drop=(), **cross):
-        """One table from its figures (each: its id, how, what, and records)."""
-        index = _index([spec for spec, _ in figures], column, **cross)
-        index = index[~index[[column, *cross]].apply(tuple, axis=1).isin(drop)] if drop else index
-        members = [m._replace(keys={column: spec[0], **m.keys}) for spec, ms in figures for m in ms]
-        full, drill = _figures(index, members, [column, *cross], share_of)
-        if labels is not None:
-            full["label"] = full[column].map(labels)
+    def add(table: str, members: list[_Members], *args, **options) -> None:
+        full, drill = _figures(members, *args, **options)
         out[table] = _finish(table, full, year)
-        drills.extend((table, d) for d in drill)
+        drills.extend((table, *d) for d in drill)
 
-    def groups(table, how, what, frame, column, values, share_of=None, ref=True):
-        """One figure per group held (sorted)."""
-        full, drill = _figures((how, what), [_members(frame, ref=ref, **values)], column, share_of)
-        out[table] = _finish(table, full, year)
-        drills.extend((table, d) for d in drill)
-
-    split: dict[tuple[int, str], pd.DataFrame] = {}
-
-    def of(frame: pd.DataFrame, service: str) -> pd.DataFrame:
-        """The frame's records of one service (each split made once)."""
-        if (id(frame), service) not in split:
-            split[id(frame), service] = frame[(frame["service"] == service).to_numpy()]
-        return split[id(frame), service]
-
-    quarters = [(k, q) for k in _LABELS for q in cards.QUARTERS[:4] if k == "total_complaints"]
+    total_of, statutory_of = {}, {}  # each service's figures, by id (the year's totals)
     for service, (table, statutory) in _SERVICES.items():
-        sc, so, s1r, s1o, sm = (of(f, service) for f in (cases, om, r1, o1, comp))
+        sc, so, s1r, s1o = (split[service][k] for k in ("cases", "om", "r1", "o1"))
         formal = sc["formality"].eq("formal").to_numpy()
         fully, partly = (s1o["outcome"].eq(k) for k in ("fully_justified", "partly_justified"))
-        by_quarter = [  # measure, how, what, records, which count, with a reference
-            ("formal_complaints", "count", "formal complaints received", sc, formal, True),
-            ("informal_complaints", "count", "informal complaints received", sc, ~formal, True),
-            ("ombudsman_upheld", "count", "Ombudsman enquiries upheld", so, so["upheld"], True),
-            ("ombudsman_received", "count", "Ombudsman enquiries notified", so, True, True),
+        by_quarter = [  # measure, how, what, records, which count
+            ("formal_complaints", "count", "formal complaints received", sc, formal),
+            ("informal_complaints", "count", "informal complaints received", sc, ~formal),
+            ("ombudsman_upheld", "count", "Ombudsman enquiries upheld", so, so["upheld"]),
+            ("ombudsman_received", "count", "Ombudsman enquiries notified", so, True),
             ("overdue_pct", "percent", "stage 1 responses after the council's deadline", s1r,
-             s1r["late"], True),
-            ("fully_justified_pct", "percent", "stage 1 outcomes fully justified", s1o, fully,
-             True),
-            ("part_justified_pct", "percent", "stage 1 outcomes partly justified", s1o, partly,
-             True),
-            ("compliments", "count", "compliments", sm, True, False),
-            ("learnings", "count", "cases with a learning", sc, sc["learned"], True),
-            ("total_complaints", "count", "complaints received", sc, True, True),
+             s1r["late"]),
+            ("fully_justified_pct", "percent", "stage 1 outcomes fully justified", s1o, fully),
+            ("part_justified_pct", "percent", "stage 1 outcomes partly justified", s1o, partly),
+            ("compliments", "count", "compliments", split[service]["comp"], True),
+            ("learnings", "count", "cases with a learning", sc, sc["learned"]),
+            ("total_complaints", "count", "complaints received", sc, True),
         ]  # fmt: skip
-        figures = [
-            ((k, how, what), [_members(f, part, ref, period=p) for p in (f["period"], "Total")])
-            for k, how, what, f, part, ref in by_quarter
-        ]
-        add(table, figures, labels=_LABELS, drop=quarters, period=list(cards.QUARTERS))
+        members = [_f(k, how, what, f, part, period=p) for k, how, what, f, part in by_quarter
+                   for p in (f["period"], "Total")]  # fmt: skip
+        quarters = [("total_complaints", q) for q in cards.QUARTERS[:4]]
+        add(table, members, "measure", labels=_LABELS, drop=quarters, period=list(cards.QUARTERS))
+        total_of[service] = {m.keys["figure"]: m for m in members[1::2]}  # the year's
 
         # Statutory reporting, this year only (earlier years come from the store).
-        figures = {
-            "representations": _f("representations", "count", "informal cases", sc, ~formal),
-            "stage_1": _f("stage_1", "count", "formal cases received", sc, formal),
-            "formal_complaints": _f("formal_complaints", "count", "formal cases", sc, formal),
-            **{f"stage_{n}": _f(f"stage_{n}", "count", f"stage {n} requests",
-                                of(later[n], service)) for n in (2, 3)},
-            "lgsco_approaches": _f("lgsco_approaches", "count", "Ombudsman enquiries", so),
-            "lgsco_upheld": _f("lgsco_upheld", "count", "enquiries upheld", so, so["upheld"]),
-        }  # fmt: skip
-        measures = cards.CARDS[statutory].measures
-        add(statutory, [figures[k] for k in measures], labels=_STATUTORY)
+        counts = {  # measure: what, records, which count
+            "representations": ("informal cases", sc, ~formal),
+            "stage_1": ("formal cases received", sc, formal),
+            "formal_complaints": ("formal cases", sc, formal),
+            "stage_2": ("stage 2 requests", split[service]["s2"], True),
+            "stage_3": ("stage 3 requests", split[service]["s3"], True),
+            "lgsco_approaches": ("Ombudsman enquiries", so, True),
+            "lgsco_upheld": ("enquiries upheld", so, so["upheld"]),
+        }
+        figures = statutory_of[service] = {k: _f(k, "count", *v) for k, v in counts.items()}
+        members = [figures[k] for k in cards.CARDS[statutory].measures]
+        add(statutory, members, "measure", labels=_STATUTORY)
 
     # Children's Social Care: every case received, formal and informal.
-    csc = of(cases, SC)
+    csc, o1c, r1c = (split[SC][k] for k in ("cases", "o1", "r1"))
     named = csc[_has_text(csc["complainant"])]
-    groups("complainant_groups", "count", "complainants", named, ["group"],
-           {"group": named["complainant"]})  # fmt: skip
-    theme_at = refs.get_indexer(data.themes["case_ref"])
-    in_csc = np.zeros(number + 1, bool)
-    in_csc[csc["_ref"].to_numpy()] = True
-    themes = data.themes.assign(_ref=theme_at)[in_csc[theme_at]]
-    groups("complaint_themes", "percent", "theme entries", themes, ["theme"],
-           {"theme": themes["theme"]}, share_of=[])  # fmt: skip
-    o1c = of(o1, SC)
+    add("complainant_groups", [_f(None, "count", "complainants", named,
+                                  group=named["complainant"])])  # fmt: skip
+    themes = data.themes.assign(_ref=refs.get_indexer(data.themes["case_ref"]))
+    themes = themes[themes["case_ref"].isin(csc["case_ref"]).to_numpy()]
+    add("complaint_themes", [_f(None, "percent", "theme entries", themes, theme=themes["theme"])],
+        share_of=[])  # fmt: skip
     add("complaint_outcomes", [_f(v, "percent", "stage 1 outcomes", o1c, o1c["outcome"].eq(k))
                                for k, v in _OUTCOMES.items()], "outcome", share_of=[])  # fmt: skip
     cic = csc[csc["child_in_care"].to_numpy(dtype=bool)]
-    add("children_in_care_by_year", [_f(f"Children in Care {year}", "count", "cases", cic)],
-        "label")  # fmt: skip
+    by_year = _f(f"Children in Care {year}", "count", "cases", cic)
+    add("children_in_care_by_year", [by_year], "label")
     quarterly = [_f(q, "count", "cases", cic, cic["period"].eq(q)) for q in cards.QUARTERS[:4]]
     add("children_in_care_by_quarter", quarterly, "period")
-    r1c = of(r1, SC)
     over = r1c["days"].to_numpy() > 20
     add("stage1_timescales", [_f("0_20_working_days", "percent", "stage 1 responses", r1c, ~over),
                               _f("over_20_days", "percent", "stage 1 responses", r1c, over)],
@@ -574,133 +520,102 @@ def tables_from_cases(
 
     # Free text: the learning recorded on every case (as the published table), and every case of a
     # child in care (as the report lists them under each quarter) with its learning.
-    def text(frame: pd.DataFrame) -> pd.DataFrame:
-        summary = frame["learning"].where(frame["learned"], "No learning recorded.")
-        return pd.DataFrame({
-            "learned": frame["learning"], "action": frame["learning_action"], "summary": summary,
-            "case_id": frame["case_ref"], "case_ref": frame["case_ref"],
-            "period": frame["period"].astype(str), "source_file": frame["source_file"],
-            "source_line": frame["source_row"], "source_line_end": frame["source_row"],
-        })  # fmt: skip
-
-    for table, frame in (
-        ("learning_from_complaints", cases[cases["learned"].to_numpy()]),
-        ("children_in_care_cases", csc[csc["child_in_care"].to_numpy(bool)]),
-    ):
+    for table, frame in (("learning_from_complaints", cases[cases["learned"].to_numpy()]),
+                         ("children_in_care_cases", cic)):  # fmt: skip
         if len(frame):
-            out[table] = _finish(table, text(frame), year)
+            summary = frame["learning"].where(frame["learned"], "No learning recorded.")
+            out[table] = _finish(table, pd.DataFrame({
+                "learned": frame["learning"], "action": frame["learning_action"],
+                "summary": summary, "case_id": frame["case_ref"], "case_ref": frame["case_ref"],
+                "period": frame["period"].astype(str), "source_file": frame["source_file"],
+                "source_line": frame["source_row"], "source_line_end": frame["source_row"],
+            }), year)  # fmt: skip
 
     # Equality monitoring (a separate survey: a year without forms has no equality tables).
     eq = data.equality
     if len(eq):
-        groups("equality_monitoring", "percent", "forms", eq, ["characteristic", "group"],
-               {"characteristic": eq["characteristic"], "group": eq["answer"]},
-               share_of=["characteristic"], ref=False)  # fmt: skip
+        add("equality_monitoring", [_f(None, "percent", "forms", eq,
+                                       characteristic=eq["characteristic"], group=eq["answer"])],
+            share_of=["characteristic"])  # fmt: skip
 
-    # Key facts the cases support.
-    stage2 = of(later[2], SC)
+    # Key facts the cases support (most are figures of the tables above, under another name).
+    om_nsc, stage2 = split[NSC]["om"], split[SC]["s2"]
     remedied = everything.iloc[np.unique(stage2["_ref"].to_numpy())]
-    om_sc, om_nsc = of(om, SC), of(om, NSC)
-    nsc, nsc_upheld = of(cases, NSC), om_nsc["upheld"]
-    facts = [
-        _f("stage2_cases_accepted", "count", "stage 2 requests", stage2),
-        _f("stage2_remedy_paid", "sum", "stage 2 cases", remedied, amount=remedied["remedy"]),
-        _f("ombudsman_social_care_investigated", "count", "Ombudsman enquiries", om_sc),
-        _f("ombudsman_social_care_maladministration", "count", "enquiries upheld", om_sc,
-           om_sc["upheld"]),
-        _f("ombudsman_non_social_care_heard", "count", "Ombudsman enquiries", om_nsc),
-        _f("ombudsman_non_social_care_upheld", "count", "enquiries upheld", om_nsc, nsc_upheld),
-        _f("ombudsman_non_social_care_penalties", "sum", "enquiries upheld", om_nsc, nsc_upheld,
-           amount=om_nsc["remedy"]),
-        _f("social_care_fully_justified_pct", "percent", "stage 1 outcomes fully justified", o1c,
-           o1c["outcome"].eq("fully_justified")),
-        _f("children_in_care_cases", "count", "cases", cic),
-        _f("social_care_learnings", "count", "cases with a learning", csc, csc["learned"]),
-        _f("non_social_care_learnings", "count", "cases with a learning", nsc, nsc["learned"]),
-    ]  # fmt: skip
+    facts = {
+        "stage2_cases_accepted": statutory_of[SC]["stage_2"],
+        "stage2_remedy_paid": _f(None, "sum", "stage 2 cases", remedied,
+                                 amount=remedied["remedy"]),
+        "ombudsman_social_care_investigated": statutory_of[SC]["lgsco_approaches"],
+        "ombudsman_social_care_maladministration": statutory_of[SC]["lgsco_upheld"],
+        "ombudsman_non_social_care_heard": statutory_of[NSC]["lgsco_approaches"],
+        "ombudsman_non_social_care_upheld": statutory_of[NSC]["lgsco_upheld"],
+        "ombudsman_non_social_care_penalties": _f(None, "sum", "enquiries upheld", om_nsc,
+                                                  om_nsc["upheld"], amount=om_nsc["remedy"]),
+        "social_care_fully_justified_pct": total_of[SC]["fully_justified_pct"],
+        "children_in_care_cases": by_year,
+        "social_care_learnings": total_of[SC]["learnings"],
+        "non_social_care_learnings": total_of[NSC]["learnings"],
+    }  # fmt: skip
     if len(eq):
-        facts.append(_f("equality_records", "count", "forms", eq.drop_duplicates("form_id"),
-                        ref=False))  # fmt: skip
+        facts["equality_records"] = _f(None, "count", "forms", eq.drop_duplicates("form_id"))
+    facts = [m._replace(keys={**m.keys, "figure": k}) for k, m in facts.items()]
     add("key_facts", facts, "fact", labels=_FACT_LABELS)
 
     # The tables other councils publish.
     services = {"service": list(_SERVICES)}
-
-    def stages_of(frame: pd.DataFrame) -> dict[str, object]:
-        ids = pd.Categorical.from_codes(frame["stage"] - 1, list(_STAGES))
-        return {"service": frame["service"], "stage": ids}
-
-    keys, on_time = stages_of(answered), answered["on_time"]
-    end = year_end(year)
+    on_time, end = answered["on_time"], year_end(year)
     # no response by the year's end, and not withdrawn
     still_open = (~(st["date_responded"] <= end) & st["outcome"].ne("withdrawn")).to_numpy()
     add("stage_timeliness", [
-        _f("responses", "count", "responses", answered, **keys),
-        _f("on_time", "count", "responses on time", answered, on_time, **keys),
-        _f("on_time_pct", "percent", "responses on time", answered, on_time, **keys),
-        _f("open", "count", "stages open at the year's end", st, still_open, **stages_of(st)),
-    ], **services, stage=list(_STAGES))  # fmt: skip
+        _f("responses", "count", "responses", answered),
+        _f("on_time", "count", "responses on time", answered, on_time),
+        _f("on_time_pct", "percent", "responses on time", answered, on_time),
+        _f("open", "count", "stages open at the year's end", st, still_open),
+    ], "measure", **services, stage=list(_STAGES))  # fmt: skip
     # Escalation follows the year's stage 1 complaints: how many went on to stage 2, then 3.
-    s1 = st[st["stage"].to_numpy() == 1]
-    has2, has3 = reached[2, s1["_ref"]], reached[3, s1["_ref"]]
-    s2, key1 = s1[has2], {"service": s1["service"]}
+    has2, has3 = (s1["case_ref"].isin(s["case_ref"][stage == n]).to_numpy() for n in (2, 3))
     add("escalation", [
-        _f("stage_1", "count", "stage 1 complaints", s1, **key1),
-        _f("stage_2", "count", "stage 1 complaints taken to stage 2", s1, has2, **key1),
-        _f("stage_3", "count", "stage 1 complaints taken to stage 3", s1, has3, **key1),
-        _f("stage_2_of_stage_1_pct", "percent", "stage 1 complaints taken to stage 2", s1, has2,
-           **key1),
-        _f("stage_3_of_stage_2_pct", "percent", "stage 2 complaints taken to stage 3", s2,
-           has3[has2], service=s2["service"]),
-    ], **services)  # fmt: skip
+        _f("stage_1", "count", "stage 1 complaints", s1),
+        _f("stage_2", "count", "stage 1 complaints taken to stage 2", s1, has2),
+        _f("stage_3", "count", "stage 1 complaints taken to stage 3", s1, has3),
+        _f("stage_2_of_stage_1_pct", "percent", "stage 1 complaints taken to stage 2", s1, has2),
+        _f("stage_3_of_stage_2_pct", "percent", "stage 2 complaints taken to stage 3", s1[has2],
+           has3[has2]),
+    ], "measure", **services)  # fmt: skip
     team = cases["team"].where(_has_text(cases["team"])).astype("category")
     team = team.cat.add_categories("Not recorded").fillna("Not recorded")
-    groups("complaints_by_team", "count", "complaints received", cases, ["service", "team"],
-           {"service": cases["service"], "team": team})  # fmt: skip
+    by_team = _f(None, "count", "complaints received", cases, service=cases["service"], team=team)
+    add("complaints_by_team", [by_team._replace(keys={**by_team.keys, "measure": "complaints"})])
     add("stage1_response_days", [
-        _f(m, how, "stage 1 responses", r1, amount=r1["days"], service=r1["service"])
+        _f(m, how, "stage 1 responses", r1, amount=r1["days"])
         for m, how in (("responses", "count"), ("mean_working_days", "mean"),
                        ("median_working_days", "median"))
-    ], **services)  # fmt: skip
+    ], "measure", **services)  # fmt: skip
     child = cases["complainant"].isin(settings.child_complainants).to_numpy()
-    advocate, key = cases["via_advocate"].to_numpy(dtype=bool), {"service": cases["service"]}
+    advocate = cases["via_advocate"].to_numpy(dtype=bool)
     add("children_complaints", [
-        _f("directly", "count", "complaints made by a child", cases, child & ~advocate, **key),
-        _f("via_advocate", "count", "complaints made through an advocate", cases, advocate,
-           **key),
-        _f("total", "count", "complaints made by or for a child", cases, child | advocate, **key),
-    ], **services)  # fmt: skip
+        _f("directly", "count", "complaints made by a child", cases, child & ~advocate),
+        _f("via_advocate", "count", "complaints made through an advocate", cases, advocate),
+        _f("total", "count", "complaints made by or for a child", cases, child | advocate),
+    ], "measure", **services)  # fmt: skip
 
     out["case_refs"] = _case_refs(drills, data, year)
     return out
 
 
-def _case_refs(drills: list[tuple[str, tuple]], data: CaseData, year: ReportingYear):
+def _case_refs(drills: list[tuple], data: CaseData, year: ReportingYear) -> pd.DataFrame:
     """The drill-down (card ``case_refs``): one row per record counted in each figure, with the
     record's row in the export. Categorical columns (a million cases make millions of rows):
     :func:`complaints.inputs.clean.write_tables` gives them their card's types."""
     columns = ["case_ref", "source_file", "source_row"]
     enquiries = data.ombudsman.drop(columns="case_ref").rename(columns={"lgsco_ref": "case_ref"})
     records = pd.concat([data.cases[columns], enquiries[columns]], ignore_index=True)
-    tables = list(dict.fromkeys(t for t, _ in drills))
-    rows: dict[str, int] = {}
-    table_codes, row_codes, refs = [], [], []
-    for table, (row_names, codes, _value, ref) in drills:
-        ids = np.array([rows.setdefault(r, len(rows)) for r in row_names], dtype=int)
-        table_codes.append(np.full(len(codes), tables.index(table)))
-        row_codes.append(ids[codes] if len(ids) else codes)
-        refs.append(ref)
-    joined = lambda parts: np.concatenate(parts) if parts else np.array([], int)  # noqa: E731
-    at = joined(refs)
-    return pd.DataFrame(
-        {
-            "year": str(year),
-            "report_year": str(year),
-            "table": pd.Categorical.from_codes(joined(table_codes), categories=tables),
-            "figure": pd.Categorical.from_codes(joined(row_codes), categories=list(rows)),
-            **{
-                c: records[c].astype("category").array.take(at) for c in ("case_ref", "source_file")
-            },
-            "source_line": records["source_row"].to_numpy()[at],
-        }
-    )
+    at = np.concatenate([refs for *_, refs in drills])
+    tables = [pd.Categorical.from_codes(np.zeros(len(c), int), [t]) for t, _, c, _ in drills]
+    figures = [pd.Categorical.from_codes(c, rows) for _, rows, c, _ in drills]
+    return pd.DataFrame({
+        "year": str(year), "report_year": str(year),
+        "table": union_categoricals(tables), "figure": union_categoricals(figures),
+        **{c: records[c].astype("category").array.take(at) for c in ("case_ref", "source_file")},
+        "source_line": records["source_row"].to_numpy()[at],
+    })  # fmt: skip
