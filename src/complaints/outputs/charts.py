@@ -666,21 +666,20 @@ def save_chart(draft: Draft, charts_dir: Path) -> Chart:
     return Chart(draft.id, draft.title, draft.alt_text, draft.source, png, svg, draft.colours)
 
 
-def _report_charts() -> dict[str, tuple[tuple[str, ...], cards.Chart]]:
-    """Every report chart by id, in the report's order, with the tables it is drawn from."""
-    return {c.id: (c.tables or (card.id,), c) for card in cards.CARDS.values() for c in card.charts}
+#: Every report chart by id, in the report's order, with the tables it is drawn from.
+_CHARTS = {c.id: (c.tables or (t.id,), c) for t in cards.CARDS.values() for c in t.charts}
 
 
 def chart_ids() -> list[str]:
     """The report charts' ids, in the report's order."""
-    return list(_report_charts())
+    return list(_CHARTS)
 
 
 def draw_chart(
     tables: Tables, chart_id: str, year: ReportingYear | str, charts_dir: Path | str
 ) -> Chart:
     """Draw one chart by the function its card names; write ``<charts_dir>/<chart_id>.png/.svg``."""
-    needed, chart = _report_charts()[chart_id]
+    needed, chart = _CHARTS[chart_id]
     charts_dir = Path(charts_dir)
     charts_dir.mkdir(parents=True, exist_ok=True)
     # Copies (the caller's frames stay unchanged), figures as floats, a suppressed one as NaN.
@@ -700,7 +699,7 @@ def draw_all_charts(
 ) -> list[Chart]:
     """Draw every chart whose tables are all given (a year held only through restated figures
     lacks some) into ``charts_dir``, listed (id, title, alt text, source, files) in charts.json."""
-    drawn = [i for i, (needed, _) in _report_charts().items() if set(needed) <= tables.keys()]
+    drawn = [i for i, (needed, _) in _CHARTS.items() if set(needed) <= tables.keys()]
     charts = [draw_chart(tables, chart_id, year, charts_dir) for chart_id in drawn]
     listing = [
         {k: v.name if isinstance(v, Path) else v for k, v in vars(c).items() if k != "colours"}
