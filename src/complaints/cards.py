@@ -1,30 +1,10 @@
 """One card per table: everything the project knows about a table, in one place.
 
-A card (:class:`Card`) declares a clean table's columns and types, the key that identifies a
-figure across reports, how many years the published table shows, the workbook sheet a
-complaints officer fills in, how sentences name the table and its figures, the report table's
-layout, its charts and its trend series. Code reads the card instead of keeping its own
-dictionary keyed by table id; functions are named on the card and found in the module that
-does the stage's work:
-
-=============  ======================================================================
-card field     read by
-=============  ======================================================================
-``extract``    :mod:`complaints.inputs.report_text` (the function reading the report text)
-``sheet_*``    :mod:`complaints.inputs.workbook` (the new-year workbook)
-``keys``       :mod:`complaints.inputs.store` (which figures are the same across reports)
-``suite``      :mod:`complaints.checks.validation` (``expectations/<suite>.json``)
-``subject``    :mod:`complaints.checks.reconcile` and the notes (the table in sentences)
-``measures``   :mod:`complaints.checks.identities` and reconcile (measure ids in words)
-``shares_of``  :mod:`complaints.checks.identities` (percentages that make 100)
-``layout``     :mod:`complaints.outputs.report_tables` (the published table's builder)
-``charts``     :mod:`complaints.outputs.charts` (each chart's drawing function)
-``series``     :mod:`complaints.outputs.trends` (the headline series over the years)
-=============  ======================================================================
-
-The data dictionary (``docs/data_dictionary.md``, ``make docs``) is generated from the cards;
-a test fails if the two drift apart. Adding a table is one card plus the functions it names
-(``docs/architecture.md``).
+A card (:class:`Card`) declares a clean table's columns and types and how each stage treats
+it. Code reads the card instead of keeping its own dictionary keyed by table id; a function
+named on a card is found in the module doing that stage's work. ``docs/architecture.md``
+lists each field and its reader, and how to add a table; ``docs/data_dictionary.md`` is
+generated from the cards (``make docs``; a test fails if the two drift apart).
 """
 
 from __future__ import annotations
@@ -97,8 +77,7 @@ class Card:
     keys: tuple[str, ...] = ()
     #: How many reporting years the published table shows, the report's own year first.
     years_shown: int = 1
-    #: The function of :mod:`complaints.inputs.report_text` that reads it from the report text.
-    extract: str = ""
+    extract: str = ""  # the function of inputs.report_text reading it from the report text
     #: The workbook sheet: columns pre-filled from the last year held, columns to fill in, and
     #: the unit of figures whose rows do not say it.
     sheet_labels: tuple[str, ...] = ()
@@ -121,11 +100,6 @@ class Card:
     @property
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
-
-    @property
-    def suite(self) -> str:
-        """The expectation suite: ``expectations/<suite>.json``."""
-        return self.id
 
 
 # Columns shared by many tables -------------------------------------------------------------
@@ -235,7 +209,7 @@ def _quarterly(part: str, source: str, *charts: Chart) -> Card:
         subject=part,
         phrase=f"the {part} quarterly table's total",
         measures=_QUARTERLY_MEASURES,
-        layout=Layout("quarterly"),
+        layout=Layout("grid", _frozen(column="period")),
         charts=(Chart(f"{slug}_complaints_by_quarter", "complaints_by_quarter"), *charts),
         series=(
             Series(f"{slug}_compliments", f"Children's {part} compliments", compliments, "count"),
@@ -274,7 +248,7 @@ def _statutory(
         subject=part,
         phrase="the statutory reporting table",
         measures=measures,
-        layout=Layout("statutory", _frozen(heading=service)),
+        layout=Layout("grid", _frozen(heading=service)),
         charts=(Chart(f"statutory_{slug}", "statutory", options=_frozen(service=service)),),
         series=tuple(
             Series(f"{slug}_{s}", f"{service} {label}", {"measure": measure}, "count")
@@ -395,7 +369,7 @@ CARDS: dict[str, Card] = {
             subject="Social Care complaint outcomes",
             phrase="the outcomes paragraph",
             shares_of=("year",),
-            layout=Layout("by_year", _frozen(heading="Outcome", key="outcome")),
+            layout=Layout("grid", _frozen(heading="Outcome", key="outcome")),
             charts=(Chart("complaint_outcomes", "outcomes"),),
         ),
         _figures(
@@ -460,7 +434,7 @@ CARDS: dict[str, Card] = {
             subject="Stage 1 response times",
             phrase="the timescales table",
             shares_of=("year",),
-            layout=Layout("by_year", _frozen(heading="Timescales", key="label")),
+            layout=Layout("grid", _frozen(heading="Timescales", key="label")),
             charts=(Chart("stage1_timescales", "stage1_timescales"),),
             series=(
                 Series("stage1_within_20_days",
@@ -511,7 +485,7 @@ CARDS: dict[str, Card] = {
             extract="extract_equality",
             subject="Equality monitoring",
             shares_of=("year", "characteristic"),
-            layout=Layout("equality"),
+            layout=Layout("grid", _frozen(key="group", section="characteristic")),
             charts=(Chart("equality_monitoring", "equality"),),
         ),
         _figures(
@@ -527,7 +501,7 @@ CARDS: dict[str, Card] = {
             extract="extract_key_facts",
             subject="Key facts",
             phrase="the prose",
-            layout=Layout("by_year", _frozen(heading="Fact", key="label")),
+            layout=Layout("grid", _frozen(heading="Fact", key="label")),
         ),
         _from_cases(
             "stage_timeliness",
@@ -631,12 +605,8 @@ def conform(table_id: str, frame: pd.DataFrame) -> pd.DataFrame:
         raise ValueError(f"{table_id}: missing columns {missing}, unexpected columns {extra}")
     out = frame.loc[:, table.column_names].copy()
     for column in table.columns:
-        if column.dtype == "integer":
-            out[column.name] = out[column.name].astype("Int64")
-        elif column.dtype == "string":
-            out[column.name] = out[column.name].astype("string")
-        else:
-            out[column.name] = pd.to_numeric(out[column.name])
+        kind, values = {"integer": "Int64", "string": "string"}.get(column.dtype), out[column.name]
+        out[column.name] = values.astype(kind) if kind else pd.to_numeric(values)
     return out.reset_index(drop=True)
 
 

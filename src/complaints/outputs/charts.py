@@ -159,6 +159,15 @@ def _compared(values: Mapping[str, Mapping[str, float]], before: str | None, now
     return {i: pair for i, pair in pairs.items() if not any(is_missing(x) for x in pair)}
 
 
+def _nested(frame: pd.DataFrame, outer: str, inner: str) -> dict[str, dict[str, float]]:
+    """``outer`` -> ``inner`` -> figure (``value``), in the frame's order, keyed by text."""
+    values: dict[str, dict[str, float]] = {}
+    pairs = zip(frame[outer].astype(str), frame[inner].astype(str), frame["value"], strict=True)
+    for o, i, v in pairs:
+        values.setdefault(o, {})[i] = v
+    return values
+
+
 def _series_text(name: str, values: Mapping[str, float], fmt=_n) -> str:
     return f"{name}: " + ", ".join(f"{label} {fmt(v)}" for label, v in values.items()) + "."
 
@@ -282,13 +291,11 @@ def _quarters(frame: pd.DataFrame) -> list[str]:
 
 def _quarterly(clean: pd.DataFrame, names: Mapping[str, str]) -> tuple[list[str], dict]:
     """The quarters and each series' (``names``: measure -> name) figures in them."""
-    quarters = _quarters(clean)
-    values = {}
-    for measure, name in names.items():
-        rows = clean[clean["measure"].astype(str) == measure]
-        by_period = dict(zip(rows["period"].astype(str), rows["value"], strict=True))
-        values[name] = {q: float(by_period.get(q, float("nan"))) for q in quarters}
-    return quarters, values
+    quarters, by_period = _quarters(clean), _nested(clean, "measure", "period")
+    nan = float("nan")
+    return quarters, {
+        n: {q: by_period.get(m, {}).get(q, nan) for q in quarters} for m, n in names.items()
+    }
 
 
 def complaints_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
@@ -323,14 +330,12 @@ def ombudsman_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
     phrases, alt_parts, used, withheld, colours = [], [], [], [], tuple(palette(2))
     for ax, (table_id, clean) in zip(axes, tables.items(), strict=True):
         service = f"Children's {cards.CARDS[table_id].subject}"
-        rows = clean[clean["measure"].astype(str).isin(_OMBUDSMAN)]
-        used.append(rows)
+        used.append(clean[clean["measure"].astype(str).isin(_OMBUDSMAN)])
         quarters, values = _quarterly(clean, _OMBUDSMAN)
         _bars(ax, values, colours)
-        year_rows = rows[rows["period"].map(lambda p: period_key(p)[0]) == 99]
-        stated = dict(zip(year_rows["measure"].astype(str), year_rows["value"], strict=True))
+        stated = _nested(clean, "measure", "period")  # the year's total, else the quarters' sum
         received, upheld = (
-            float(stated.get(m, sum(values[n].values()))) for m, n in _OMBUDSMAN.items()
+            stated.get(m, {}).get("Total", sum(values[n].values())) for m, n in _OMBUDSMAN.items()
         )
         if is_missing(received) or is_missing(upheld):
             withheld.append(service)
@@ -361,9 +366,7 @@ def _by_year(clean: pd.DataFrame, year: ReportingYear, items: str) -> tuple:
     years = years_newest_first(clean)[::-1]
     this = str(year) if str(year) in years else years[-1]
     earlier = [y for y in years if ReportingYear.from_label(y) < ReportingYear.from_label(this)]
-    values: dict[str, dict[str, float]] = {}
-    for item, y, value in zip(clean[items], clean["year"], clean["value"], strict=True):
-        values.setdefault(str(item), {})[str(y)] = float(value)
+    values = _nested(clean, items, "year")
     return clean, this, (earlier[-1] if earlier else None), years, values
 
 
@@ -559,9 +562,8 @@ def equality(tables: Tables, year: ReportingYear) -> Draft:
     clean, this, previous, _, _ = _by_year(*tables.values(), year, "group")
     years = [y for y in (previous, this) if y is not None]
     data = clean.astype({"characteristic": str, "year": str})
-    values: dict[str, dict[str, dict[str, float]]] = {}  # characteristic -> group -> year -> %
-    for row in data[data["year"].isin(years)].itertuples():
-        values.setdefault(row.characteristic, {}).setdefault(row.item, {})[row.year] = row.value
+    shown = data[data["year"].isin(years)].groupby("characteristic", sort=False)
+    values = {s: _nested(rows, "item", "year") for s, rows in shown}  # section -> group -> year
     changes = [
         (s, g, *pair) for s, v in values.items() for g, pair in _compared(v, previous, this).items()
     ]
@@ -607,15 +609,12 @@ def by_service(tables: Tables, year: ReportingYear, *, measure: str | tuple, wha
     ]
     unit = str(used["unit"].iloc[0]) if len(used) else "count"
     fmt = functools.partial(format_value, unit=unit, missing=SUPPRESSED)
-    values: dict[str, dict[str, float]] = {}
-    for service, label, value in used[["service", "label", "value"]].itertuples(index=False):
-        values.setdefault(str(service), {})[str(label)] = value
+    values = _nested(used, "service", "label")
     title = f"{cards.CARDS[table_id].title}, {year}"
-    if len(
-        top := used.dropna(subset=["value"]).sort_values("value", ascending=False, kind="stable")
-    ):
-        title += f": highest {top['label'].iloc[0]} ({top['service'].iloc[0]}), "
-        title += fmt(top["value"].iloc[0])
+    top = used.dropna(subset=["value"]).sort_values("value", ascending=False, kind="stable")
+    if len(top):
+        first = top.iloc[0]
+        title += f": highest {first['label']} ({first['service']}), {fmt(first['value'])}"
     figures = "; ".join(
         f"{s}: " + ", ".join(f"{k} {fmt(v)}" for k, v in by.items()) for s, by in values.items()
     )

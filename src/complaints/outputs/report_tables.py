@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import partial
 from itertools import pairwise
 from pathlib import Path
 
@@ -163,8 +162,9 @@ def grid(
     column: str = "year",
 ) -> pd.DataFrame:
     """One row per ``key`` (label, outcome...) under ``heading``, in the order printed; one
-    column per year, newest first, or per ``period`` (Q1-Q4, then Totals); with ``section``,
-    each section's name is a heading row above its rows."""
+    column per year, newest first, or per ``period`` (Q1-Q4, then Totals); with ``section``
+    (equality's characteristic, a case table's service), each section's name is a heading row
+    above its rows."""
     if column == "year":
         columns = {y: y for y in years_newest_first(clean)}
     else:
@@ -178,15 +178,6 @@ def grid(
             cells = {h: cell(_match(group, **{column: c})) for c, h in columns.items()}
             rows.append({heading: str(label), **cells})
     return _text_frame(rows, [heading, *columns.values()])
-
-
-#: A table by year; the statutory tables' LGSCO row prints approaches and upheld as one phrase.
-by_year = statutory = grid
-#: Sections (Gender, Sexuality...) as heading rows, then their groups; years as columns.
-equality = partial(grid, key="group", section="characteristic")
-#: Quarterly performance: one row per published label, Q1-Q4 and Totals as columns; the figure
-#: stated under the table ("Total Complaints = N", printed last) is the last row, in Totals.
-quarterly = partial(grid, column="period")
 
 
 def two_columns(clean: pd.DataFrame, *, key: str, headings: tuple[str, str]) -> pd.DataFrame:
