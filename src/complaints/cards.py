@@ -266,7 +266,7 @@ def _ranked(id: str, key: str, unit: str, xlabel: str, ylabel: str, what: str) -
 
 def _from_cases(
     id: str, title: str, grain: str, by: tuple[Column, ...], measures: Mapping[str, str],
-    heading: str, chart: tuple[str | tuple[str, ...], str], **card
+    heading: str, chart: tuple[tuple[str, ...], str], **card
 ) -> Card:  # fmt: skip
     """A table only a case extract gives (:mod:`complaints.inputs.case_rules` computes it):
     one row per service, ``by`` and measure, printed with a section per service; its chart
@@ -284,7 +284,7 @@ def _from_cases(
         subject=title,
         measures=measures,
         layout=Layout("grid", _frozen(heading=heading, section="service")),
-        charts=(Chart(id, "by_service", options=_frozen(measure=chart[0], what=chart[1])),),
+        charts=(Chart(id, "by_service", options=_frozen(measures=chart[0], what=chart[1])),),
         routes=("case extract",),
         **card,
     )
@@ -512,7 +512,7 @@ CARDS: dict[str, Card] = {
                     on_time_pct="% of responses on time",
                     open="stages still open at the year's end"),
             "Stage",
-            ("on_time_pct", "responses on time"),
+            (("on_time_pct",), "responses on time"),
             notes=(
                 "On time: stage 1 within 10 working days (20 with an extension agreed), stage 2 "
                 "within 25 (65), stage 3 panel within 30 of the request (Children Act 1989 "
@@ -538,7 +538,7 @@ CARDS: dict[str, Card] = {
             (Column("team", "string", "The team or locality complained about."),),
             _frozen(complaints="complaints received"),
             "Team or locality",
-            ("complaints", "complaints by team"),
+            (("complaints",), "complaints by team"),
         ),
         _from_cases(
             "stage1_response_days",

@@ -600,13 +600,11 @@ def equality(tables: Tables, year: ReportingYear) -> Draft:
     return _finish(Draft("", title, alt, source_note(clean, year), figure, colours), key, years, 80)
 
 
-def by_service(tables: Tables, year: ReportingYear, *, measure: str | tuple, what: str) -> Draft:
-    """Horizontal bars of a case-extract table's ``measure`` (one or several), a bar per row
-    label and service; the title names the largest figure."""
+def by_service(tables: Tables, year: ReportingYear, *, measures: tuple, what: str) -> Draft:
+    """Horizontal bars of a case-extract table's ``measures``, a bar per row label and service;
+    the title names the largest figure."""
     ((table_id, clean),) = tables.items()
-    used = clean[
-        clean["measure"].astype(str).isin([measure] if isinstance(measure, str) else measure)
-    ]
+    used = clean[clean["measure"].astype(str).isin(measures)]
     unit = str(used["unit"].iloc[0]) if len(used) else "count"
     fmt = functools.partial(format_value, unit=unit, missing=SUPPRESSED)
     values = _nested(used, "service", "label")
