@@ -18,7 +18,7 @@ import json
 import re
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from itertools import pairwise, product
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
@@ -78,29 +78,22 @@ RC_OVERRIDES: dict[str, object] = {
 Tables = Mapping[str, pd.DataFrame]
 
 
-@dataclass(frozen=True)
-class Chart:
-    """A chart as written: its id, title (the finding), text alternative, files and source."""
-
-    id: str
-    title: str
-    alt_text: str
-    source: str
-    png: Path
-    svg: Path
-    colours: tuple[str, ...] = ()
-
-
 @dataclass
-class Draft:
-    """A drawn chart and what :func:`save_chart` writes with it (:func:`draw_chart` sets ``id``)."""
+class Chart:
+    """A chart: its id, title (the finding), text alternative and source; drawn, its figure
+    and colours (:func:`draw_chart` sets ``id``); written (:func:`save_chart`), its files."""
 
     id: str
     title: str
     alt_text: str
     source: str
-    figure: Figure
-    colours: tuple[str, ...]
+    figure: Figure | None = field(default=None, repr=False, compare=False)
+    colours: tuple[str, ...] = ()
+    png: Path | None = None
+    svg: Path | None = None
+
+
+Draft = Chart  # a chart drawn, not yet written (as :mod:`complaints.outputs.trends` names it)
 
 
 # Colour and contrast ----------------------------------------------------------------------------
@@ -250,7 +243,7 @@ def add_title(figure: Figure, title: str, width: int = 70) -> None:
     figure.suptitle(text, x=0.01, ha="left", fontsize=14, fontweight="bold", color=TEXT_COLOUR)
 
 
-def _finish(draft: Draft, key: Axes, legend: Sequence[str], width: int = 70) -> Draft:
+def _finish(draft: Chart, key: Axes, legend: Sequence[str], width: int = 70) -> Chart:
     """Give a drawn chart its title and a key of ``legend`` (colours and hatches) on ``key``."""
     if legend:
         handles = [
@@ -274,7 +267,7 @@ def _chart(used: pd.DataFrame, year: ReportingYear, title: str, what: str, figur
     ax.set(xlabel=xlabel, ylabel=ylabel)
     kind = "Horizontal bar chart" if bars.get("horizontal") else "Bar chart"
     alt = f"{kind} of {what}. {title}. {figures}"
-    draft = Draft("", title, alt, source_note(used, year), figure, tuple(bars["colours"]))
+    draft = Chart("", title, alt, source_note(used, year), figure, tuple(bars["colours"]))
     return _finish(draft, ax, legend)
 
 
@@ -298,7 +291,7 @@ def _quarterly(clean: pd.DataFrame, names: Mapping[str, str]) -> tuple[list[str]
     }
 
 
-def complaints_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
+def complaints_by_quarter(tables: Tables, year: ReportingYear) -> Chart:
     """Formal and informal complaints to a service in each quarter of the year."""
     ((table_id, clean),) = tables.items()
     service = f"Children's {cards.CARDS[table_id].subject}"
@@ -324,7 +317,7 @@ def complaints_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
     return _chart(used, year, title, what, figures, values=values, labels=labels, legend=values)
 
 
-def ombudsman_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
+def ombudsman_by_quarter(tables: Tables, year: ReportingYear) -> Chart:
     """Approaches to the Ombudsman received and upheld in each quarter, a panel per service."""
     figure, key, axes = _panels(11, 6, [1.0], ncols=len(tables))
     phrases, alt_parts, used, withheld, colours = [], [], [], [], tuple(palette(2))
@@ -355,7 +348,7 @@ def ombudsman_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
         "Two bar charts, side by side, of approaches to the Local Government and Social Care "
         f"Ombudsman {what}. {title}. " + " ".join(alt_parts)
     )
-    draft = Draft("", title, alt, source_note(pd.concat(used), year), figure, colours)
+    draft = Chart("", title, alt, source_note(pd.concat(used), year), figure, colours)
     return _finish(draft, key, [f"{n} approaches" for n in _OMBUDSMAN.values()], 90)
 
 
@@ -370,7 +363,7 @@ def _by_year(clean: pd.DataFrame, year: ReportingYear, items: str) -> tuple:
     return clean, this, (earlier[-1] if earlier else None), years, values
 
 
-def _by_year_chart(shown: tuple, year: ReportingYear, title: str, what: str, **chart) -> Draft:
+def _by_year_chart(shown: tuple, year: ReportingYear, title: str, what: str, **chart) -> Chart:
     """Each item's figures in the years ``shown`` (:func:`_by_year`) or ``years``: side by side
     for each item, newest darkest, or (``category="year"``) the items side by side each year."""
     clean, _, _, years, values = shown
@@ -385,7 +378,7 @@ def _by_year_chart(shown: tuple, year: ReportingYear, title: str, what: str, **c
     return _chart(clean, year, title, what, figures, legend=list(chart["values"]), **chart)
 
 
-def statutory(tables: Tables, year: ReportingYear, *, service: str) -> Draft:
+def statutory(tables: Tables, year: ReportingYear, *, service: str) -> Chart:
     """A service's statutory figures (stages, Ombudsman approaches) over the years shown."""
     (table,) = tables.values()
     label = table["label"].astype(str)
@@ -416,7 +409,7 @@ def statutory(tables: Tables, year: ReportingYear, *, service: str) -> Draft:
     return _by_year_chart(shown, year, title, what, size=(10, 5.5), wrap=14, labels=labels)
 
 
-def stage1_timescales(tables: Tables, year: ReportingYear) -> Draft:
+def stage1_timescales(tables: Tables, year: ReportingYear) -> Chart:
     """Stage 1 complaints by response time over the years shown."""
     shown = _by_year(*tables.values(), year, "label")
     _, this, previous, years, values = shown
@@ -438,7 +431,7 @@ def stage1_timescales(tables: Tables, year: ReportingYear) -> Draft:
     return draft
 
 
-def outcomes(tables: Tables, year: ReportingYear) -> Draft:
+def outcomes(tables: Tables, year: ReportingYear) -> Chart:
     """Complaint outcomes, this year against last."""
     shown = _by_year(*tables.values(), year, "outcome")
     _, this, previous, _, values = shown
@@ -469,7 +462,7 @@ def outcomes(tables: Tables, year: ReportingYear) -> Draft:
     return _by_year_chart(shown, year, title, what, years=years, **options)
 
 
-def ranked(tables: Tables, year: ReportingYear, *, key: str, unit: str, **words: str) -> Draft:
+def ranked(tables: Tables, year: ReportingYear, *, key: str, unit: str, **words: str) -> Chart:
     """A horizontal bar chart, largest first, of one value per ``key`` (figures in ``unit``);
     ``words``: ``what`` it shows, ``xlabel``, ``ylabel`` and ``title`` (e.g. "groups_title")."""
     (clean,) = tables.values()
@@ -485,17 +478,12 @@ def ranked(tables: Tables, year: ReportingYear, *, key: str, unit: str, **words:
     return _chart(clean, year, heading, what, figures, labels=labels, **bars)
 
 
-def _largest(ranked: list[tuple[str, float]]) -> tuple[list[tuple[str, float]], list[str]]:
-    """The published figures of a ranking, and the items sharing the largest."""
-    shown = [(i, v) for i, v in ranked if not is_missing(v)]
-    return shown, [i for i, v in shown if v == shown[0][1]]
-
-
 def groups_title(ranked: list[tuple[str, float]], year: ReportingYear) -> str:
     """The complainant groups' finding: the largest group (and its share, when all are shown)."""
-    shown, top = _largest(ranked)
+    shown = [(i, v) for i, v in ranked if not is_missing(v)]  # largest first
     if not shown:
         return f"Complainants to Children's Social Care in {year}, by group"
+    top = [i for i, v in shown if v == shown[0][1]]
     verb = "was the largest group" if len(top) == 1 else "were the largest groups"
     lead = f"{join_words(top)} {verb} of complainants to Children's Social Care in {year}"
     if len(shown) < len(ranked):
@@ -507,9 +495,10 @@ def groups_title(ranked: list[tuple[str, float]], year: ReportingYear) -> str:
 
 def themes_title(ranked: list[tuple[str, float]], year: ReportingYear) -> str:
     """The complaint themes' finding: the theme (or themes) of the largest share."""
-    shown, top = _largest(ranked)
+    shown = [(i, v) for i, v in ranked if not is_missing(v)]  # largest first
     if not shown:
         return f"Children's Social Care complaints by theme, {year}"
+    top = [i for i, v in shown if v == shown[0][1]]
     noun = "theme" if len(top) == 1 else "themes"
     return (
         f"{join_words(top)} {'was the' if len(top) == 1 else 'were each the'} {noun} of "
@@ -517,7 +506,7 @@ def themes_title(ranked: list[tuple[str, float]], year: ReportingYear) -> str:
     )
 
 
-def children_in_care_by_year(tables: Tables, year: ReportingYear) -> Draft:
+def children_in_care_by_year(tables: Tables, year: ReportingYear) -> Chart:
     """Complaints from children in care over the years shown."""
     clean, this, previous, years, by_year = _by_year(*tables.values(), year, "year")
     values = {y: by_year[y][y] for y in years}
@@ -540,7 +529,7 @@ def children_in_care_by_year(tables: Tables, year: ReportingYear) -> Draft:
     return _chart(clean, year, title, what, figures, values=values, size=(9, 5), labels=labels)
 
 
-def children_in_care_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
+def children_in_care_by_quarter(tables: Tables, year: ReportingYear) -> Chart:
     """Complaints and contacts from children in care in each quarter of the year."""
     (clean,) = tables.values()
     by_period = dict(zip(clean["period"].astype(str), clean["value"], strict=True))
@@ -557,7 +546,7 @@ def children_in_care_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
     return _chart(clean, year, title, what, figures, values=values, size=(9, 5), labels=labels)
 
 
-def equality(tables: Tables, year: ReportingYear) -> Draft:
+def equality(tables: Tables, year: ReportingYear) -> Chart:
     """Equality monitoring of complainants, a panel per characteristic, this year and last."""
     clean, this, previous, _, _ = _by_year(*tables.values(), year, "group")
     years = [y for y in (previous, this) if y is not None]
@@ -597,10 +586,10 @@ def equality(tables: Tables, year: ReportingYear) -> Draft:
         f"the equality monitoring of complainants in {join_words(years)}. {title}. "
         + " ".join(parts)
     )
-    return _finish(Draft("", title, alt, source_note(clean, year), figure, colours), key, years, 80)
+    return _finish(Chart("", title, alt, source_note(clean, year), figure, colours), key, years, 80)
 
 
-def by_service(tables: Tables, year: ReportingYear, *, measures: tuple, what: str) -> Draft:
+def by_service(tables: Tables, year: ReportingYear, *, measures: tuple, what: str) -> Chart:
     """Horizontal bars of a case-extract table's ``measures``, a bar per row label and service;
     the title names the largest figure."""
     ((table_id, clean),) = tables.items()
@@ -632,7 +621,7 @@ _SVG_REF = re.compile(r'(?P<lead>id="|#)(?P<name>[^"#)\s]+)(?=[")])')
 _C_TOKEN = re.compile(r"(?<![\w'’])c(?![\w'’])")
 
 
-def save_chart(draft: Draft, charts_dir: Path) -> Chart:
+def save_chart(draft: Chart, charts_dir: Path) -> Chart:
     """Write ``<charts_dir>/<id>.png`` and ``.svg`` of a drawn chart, reproducibly (no dates or
     software versions): the source line in a band at the bottom, the title and text alternative
     in the PNG's metadata and as the SVG's ``<title>``/``<desc>``. Raises ``ValueError`` for a
@@ -660,7 +649,7 @@ def save_chart(draft: Draft, charts_dir: Path) -> Chart:
         f"\n <desc id={quoteattr(desc_id)}>{xml_escape(draft.alt_text)}</desc>"
     )
     svg.write_text(re.sub(r"(<svg\b[^>]*)>", lambda m: m[1] + tag, text, count=1), "utf-8")
-    return Chart(draft.id, draft.title, draft.alt_text, draft.source, png, svg, draft.colours)
+    return replace(draft, figure=None, png=png, svg=svg)
 
 
 #: Every report chart by id, in the report's order, with the tables it is drawn from.
@@ -699,7 +688,11 @@ def draw_all_charts(
     drawn = [i for i, (needed, _) in _CHARTS.items() if set(needed) <= tables.keys()]
     charts = [draw_chart(tables, chart_id, year, charts_dir) for chart_id in drawn]
     listing = [
-        {k: v.name if isinstance(v, Path) else v for k, v in vars(c).items() if k != "colours"}
+        {
+            k: v.name if isinstance(v, Path) else v
+            for k, v in vars(c).items()
+            if k not in ("figure", "colours")
+        }
         for c in charts
     ]
     target = Path(charts_dir) / "charts.json"
