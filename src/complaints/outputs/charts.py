@@ -124,7 +124,6 @@ def palette(n: int) -> list[str]:
 
 
 # Words from numbers: a suppressed figure (no value) is c ---------------------------------------
-
 _n = functools.partial(format_value, unit="count", missing=SUPPRESSED)
 _pct = functools.partial(format_value, unit="percent", missing=SUPPRESSED)
 
@@ -272,7 +271,6 @@ def _chart(used: pd.DataFrame, year: ReportingYear, title: str, what: str, figur
 
 
 # The charts: each named by a card's Chart.draw, called with (tables, year, **options) ----------
-
 _COMPLAINT_TYPES = {f"{k}_complaints": f"{k.title()} complaints" for k in ("formal", "informal")}
 _OMBUDSMAN = {"ombudsman_received": "Received", "ombudsman_upheld": "Upheld"}
 
@@ -614,7 +612,6 @@ def by_service(tables: Tables, year: ReportingYear, *, measures: tuple, what: st
 
 
 # Saving -----------------------------------------------------------------------------------------
-
 _SVG_ID = re.compile(r'\bid="([^"]+)"')
 _SVG_REF = re.compile(r'(?P<lead>id="|#)(?P<name>[^"#)\s]+)(?=[")])')
 #: ``c`` standing alone: a suppressed figure in a text alternative.
@@ -674,10 +671,8 @@ def draw_chart(
     }
     with matplotlib.style.context([AF_STYLE, RC_OVERRIDES]):
         draft = globals()[chart.draw](copies, ReportingYear.parse(str(year)), **chart.options)
-        draft.id = chart.id
-        if _C_TOKEN.search(draft.alt_text):
-            draft.alt_text = f"{draft.alt_text} {LEGEND}"
-        return save_chart(draft, charts_dir)
+        legend = f" {LEGEND}" if _C_TOKEN.search(draft.alt_text) else ""
+        return save_chart(replace(draft, id=chart.id, alt_text=draft.alt_text + legend), charts_dir)
 
 
 def draw_all_charts(

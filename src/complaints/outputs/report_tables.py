@@ -88,8 +88,6 @@ def source_note(frame: pd.DataFrame, year: ReportingYear | str) -> str:
 
 
 # Builders ---------------------------------------------------------------------------------------
-
-
 def _match(group: pd.DataFrame, **match: str) -> pd.DataFrame:
     """The rows whose columns, as text, equal ``match`` (a missing value matches nothing);
     value by value in Python, cheaper than pandas' string conversion for a few rows."""
@@ -246,8 +244,6 @@ def write_report_tables(
 
 
 # Data-quality notes and HTML --------------------------------------------------------------------
-
-
 def style_table(table: ReportTable, notes: pd.DataFrame | None = None) -> Styler:
     """The table as HTML: caption, source, its data-quality notes (``severity: message``);
     every text from the data escaped."""
