@@ -1,30 +1,10 @@
 """One card per table: everything the project knows about a table, in one place.
 
-A card (:class:`Card`) declares a clean table's columns and types, the key that identifies a
-figure across reports, how many years the published table shows, the workbook sheet a
-complaints officer fills in, how sentences name the table and its figures, the report table's
-layout, its charts and its trend series. Code reads the card instead of keeping its own
-dictionary keyed by table id; functions are named on the card and found in the module that
-does the stage's work:
-
-=============  ======================================================================
-card field     read by
-=============  ======================================================================
-``extract``    :mod:`complaints.inputs.report_text` (the function reading the report text)
-``sheet_*``    :mod:`complaints.inputs.workbook` (the new-year workbook)
-``keys``       :mod:`complaints.inputs.store` (which figures are the same across reports)
-``suite``      :mod:`complaints.checks.validation` (``expectations/<suite>.json``)
-``subject``    :mod:`complaints.checks.reconcile` and the notes (the table in sentences)
-``measures``   :mod:`complaints.checks.identities` and reconcile (measure ids in words)
-``shares_of``  :mod:`complaints.checks.identities` (percentages that make 100)
-``layout``     :mod:`complaints.outputs.report_tables` (the published table's builder)
-``charts``     :mod:`complaints.outputs.charts` (each chart's drawing function)
-``series``     :mod:`complaints.outputs.trends` (the headline series over the years)
-=============  ======================================================================
-
-The data dictionary (``docs/data_dictionary.md``, ``make docs``) is generated from the cards;
-a test fails if the two drift apart. Adding a table is one card plus the functions it names
-(``docs/architecture.md``).
+A card (:class:`Card`) declares a clean table's columns and types and how each stage treats
+it. Code reads the card instead of keeping its own dictionary keyed by table id; a function
+named on a card is found in the module doing that stage's work. ``docs/architecture.md``
+lists each field and its reader, and how to add a table; ``docs/data_dictionary.md`` is
+generated from the cards (``make docs``; a test fails if the two drift apart).
 """
 
 from __future__ import annotations
@@ -97,8 +77,7 @@ class Card:
     keys: tuple[str, ...] = ()
     #: How many reporting years the published table shows, the report's own year first.
     years_shown: int = 1
-    #: The function of :mod:`complaints.inputs.report_text` that reads it from the report text.
-    extract: str = ""
+    extract: str = ""  # the function of inputs.report_text reading it from the report text
     #: The workbook sheet: columns pre-filled from the last year held, columns to fill in, and
     #: the unit of figures whose rows do not say it.
     sheet_labels: tuple[str, ...] = ()
@@ -122,13 +101,9 @@ class Card:
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
 
-    @property
-    def suite(self) -> str:
-        """The expectation suite: ``expectations/<suite>.json``."""
-        return self.id
-
 
 # Columns shared by many tables -------------------------------------------------------------
+# fmt: off
 YEAR = Column("year", "string", "Reporting year the figure describes (April to March), YYYY-YY.")
 REPORT_YEAR = Column(
     "report_year", "string", "Reporting year of the report the figure was published in, YYYY-YY."
@@ -138,8 +113,7 @@ VALUE_PERCENT = Column("value", "number", "The figure as published.", unit="perc
 VALUE_ANY = Column("value", "number", "The figure as published; see `unit`.")
 UNIT = Column("unit", "string", "Unit of `value`: `count`, `percent` or `GBP`.")
 SOURCE_TEXT = Column(
-    "source_text",
-    "string",
+    "source_text", "string",
     "The cell or phrase exactly as printed on the source line (e.g. `0/1`, `18%`, "
     "`5 with 1 upheld`, `£43,230`); from a case extract, what was counted (`3 of 20 ...`).",
 )
@@ -147,49 +121,39 @@ SOURCE_FILE = Column(
     "source_file", "string", "Raw file the row was read from, relative to the project."
 )
 SOURCE_LINE = Column(
-    "source_line",
-    "integer",
+    "source_line", "integer",
     "1-based line number in `source_file` of the figure (a case "
     "extract: the spreadsheet row of the first record counted; 1, the header, if none).",
 )
 SOURCE_LINE_END = Column(
-    "source_line_end",
-    "integer",
+    "source_line_end", "integer",
     "Last raw line the row's text came from (differs from `source_line` when a page break split "
     "the row).",
 )
-PROVENANCE = (SOURCE_TEXT, SOURCE_FILE, SOURCE_LINE)
 PERIOD = Column("period", "string", "Quarter of the reporting year (`Q1`-`Q4`) or `Total`.")
-
 QUARTERS = ("Q1", "Q2", "Q3", "Q4", "Total")
 SERVICE = Column("service", "string", "The service: `Children's Social Care` or `Non Social Care`.")
+LABEL = Column("label", "string", "Row label as published.")
 
 _QUARTERLY_MEASURES = _frozen(
-    formal_complaints="formal complaints",
-    informal_complaints="informal complaints",
+    formal_complaints="formal complaints", informal_complaints="informal complaints",
     ombudsman_upheld="Ombudsman complaints upheld",
     ombudsman_received="Ombudsman complaints received",
-    overdue_pct="% overdue (timescales)",
-    fully_justified_pct="% fully justified",
-    part_justified_pct="% part justified",
-    compliments="compliments",
-    learnings="learnings",
+    overdue_pct="% overdue (timescales)", fully_justified_pct="% fully justified",
+    part_justified_pct="% part justified", compliments="compliments", learnings="learnings",
     total_complaints="total complaints",
 )
 _STATUTORY_MEASURES = _frozen(
-    representations="representations",
-    stage_1="stage 1 complaints",
-    stage_2="stage 2 complaints",
-    stage_3="stage 3 complaints",
+    representations="representations", stage_1="stage 1 complaints",
+    stage_2="stage 2 complaints", stage_3="stage 3 complaints",
     lgsco_approaches="Ombudsman (LGSCO) approaches",
     lgsco_upheld="Ombudsman (LGSCO) approaches upheld",
 )
-_WHOLE_AUTHORITY_MEASURES = _frozen(
-    representations="representations",
-    formal_complaints="formal complaints",
-    lgsco_approaches="Ombudsman (LGSCO) approaches",
-    lgsco_upheld="Ombudsman (LGSCO) approaches upheld",
-)
+_WHOLE_AUTHORITY_MEASURES = _frozen(**{
+    m: {**_QUARTERLY_MEASURES, **_STATUTORY_MEASURES}[m]
+    for m in ("representations", "formal_complaints", "lgsco_approaches", "lgsco_upheld")
+})
+# fmt: on
 
 
 def _measure_column(measures: Mapping[str, str]) -> Column:
@@ -197,18 +161,24 @@ def _measure_column(measures: Mapping[str, str]) -> Column:
     return Column("measure", "string", f"Measure id: {ids}.")
 
 
-LABEL = Column("label", "string", "Row label as published.")
-
-
-def _figures(*which: Column, value: Column = VALUE_COUNT) -> tuple[Column, ...]:
-    """The columns of a table of figures: the year, the columns saying which figure, the
-    figure, its unit and where it was printed."""
-    return (YEAR, REPORT_YEAR, *which, value, UNIT, *PROVENANCE)
-
-
 def _texts(*which: Column) -> tuple[Column, ...]:
     """The columns of a table of text: the year, the text columns and the lines they span."""
     return (YEAR, REPORT_YEAR, *which, SOURCE_FILE, SOURCE_LINE, SOURCE_LINE_END)
+
+
+def _figures(
+    id: str, title: str, grain: str, source: str, which: tuple[Column, ...], notes=(), **card
+) -> Card:
+    """A table of figures: the year, the columns saying ``which`` figure, the figure (``value``,
+    a count unless given), its unit and where it was printed. The figure's key is the year and
+    ``which`` but ``label``; the workbook sheet pre-fills ``which``, and ``unit`` too where
+    ``value`` has none (``percent (0-100)`` is in ``percent``)."""
+    value, names = card.pop("value", VALUE_COUNT), tuple(c.name for c in which)
+    columns = (YEAR, REPORT_YEAR, *which, value, UNIT, SOURCE_TEXT, SOURCE_FILE, SOURCE_LINE)
+    unit = value.unit.split(" ")[0] or None
+    sheet = {"sheet_labels": names + (() if unit else ("unit",)), "sheet_unit": unit}
+    card = {"keys": ("year", *(n for n in names if n != "label")), **sheet} | card
+    return Card(id, title, grain, source, columns, notes, **card)
 
 
 _QUARTERLY_NOTES = (
@@ -224,29 +194,25 @@ _QUARTERLY_NOTES = (
 def _quarterly(part: str, source: str, *charts: Chart) -> Card:
     """A quarterly performance table: ``part`` of the service ("Social Care")."""
     slug = part.lower().replace(" ", "_")
-    return Card(
+    compliments = {"measure": "compliments", "period": "Total"}
+    return _figures(
         f"{slug}_quarterly",
         f"Children's {part}: performance by quarter",
         "one measure in one quarter (or the year's total)",
         source,
-        _figures(_measure_column(_QUARTERLY_MEASURES), LABEL, PERIOD, value=VALUE_ANY),
+        (_measure_column(_QUARTERLY_MEASURES), LABEL, PERIOD),
         _QUARTERLY_NOTES,
-        keys=("year", "measure", "period"),
+        value=VALUE_ANY,
         extract="extract_quarterly",
         sheet_labels=("measure", "label", "unit"),
         sheet_figures=QUARTERS,
         subject=part,
         phrase=f"the {part} quarterly table's total",
         measures=_QUARTERLY_MEASURES,
-        layout=Layout("quarterly"),
+        layout=Layout("grid", _frozen(column="period")),
         charts=(Chart(f"{slug}_complaints_by_quarter", "complaints_by_quarter"), *charts),
         series=(
-            Series(
-                f"{slug}_compliments",
-                f"Children's {part} compliments",
-                {"measure": "compliments", "period": "Total"},
-                "count",
-            ),
+            Series(f"{slug}_compliments", f"Children's {part} compliments", compliments, "count"),
         ),
     )
 
@@ -268,21 +234,21 @@ def _statutory(
         "ombudsman": ("lgsco_approaches", "approaches to the Ombudsman"),
         "ombudsman_upheld": ("lgsco_upheld", "Ombudsman cases upheld"),
     }
-    return Card(
+    return _figures(
         f"statutory_{slug}",
         f"{service}: statutory reporting, three years",
         "one measure in one year",
         f"The '{service}' part of the statutory reporting requirements table.",
-        _figures(_measure_column(measures), LABEL),
+        (_measure_column(measures), LABEL),
         notes,
-        keys=("year", "measure"),
         years_shown=3,
         extract="extract_statutory",
         sheet_labels=("measure", "label", "unit"),
+        sheet_unit=None,
         subject=part,
         phrase="the statutory reporting table",
         measures=measures,
-        layout=Layout("statutory", _frozen(heading=service)),
+        layout=Layout("grid", _frozen(heading=service)),
         charts=(Chart(f"statutory_{slug}", "statutory", options=_frozen(service=service)),),
         series=tuple(
             Series(f"{slug}_{s}", f"{service} {label}", {"measure": measure}, "count")
@@ -290,6 +256,41 @@ def _statutory(
         ),
     )
 
+
+def _ranked(id: str, key: str, unit: str, xlabel: str, ylabel: str, what: str) -> Chart:
+    """A ``ranked`` chart of one figure per ``key``; its title by ``<id's last word>_title``."""
+    title = f"{id.split('_')[-1]}_title"
+    words = _frozen(key=key, unit=unit, title=title, xlabel=xlabel, ylabel=ylabel, what=what)
+    return Chart(id, "ranked", options=words)
+
+
+def _from_cases(
+    id: str, title: str, grain: str, by: tuple[Column, ...], measures: Mapping[str, str],
+    heading: str, chart: tuple[tuple[str, ...], str], **card
+) -> Card:  # fmt: skip
+    """A table only a case extract gives (:mod:`complaints.inputs.case_rules` computes it):
+    one row per service, ``by`` and measure, printed with a section per service; its chart
+    (``by_service``) shows the ``chart`` measure(s) and says what they are."""
+    label = Column("label", "string", "Row label: what the figure counts.")
+    return _figures(
+        id,
+        title,
+        grain,
+        "Computed from the year's case extract (not in the published 2022-23 report).",
+        (SERVICE, *by, _measure_column(measures), label),
+        value=VALUE_ANY,
+        sheet_labels=(),
+        sheet_figures=(),
+        subject=title,
+        measures=measures,
+        layout=Layout("grid", _frozen(heading=heading, section="service")),
+        charts=(Chart(id, "by_service", options=_frozen(measures=chart[0], what=chart[1])),),
+        routes=("case extract",),
+        **card,
+    )
+
+
+_STAGE = Column("stage", "string", "The stage: `stage_1`, `stage_2` or `stage_3`.")
 
 #: Every table, in the report's order (the order of the clean files, report tables and charts).
 # fmt: off
@@ -323,108 +324,80 @@ CARDS: dict[str, Card] = {
             formal=("formal_complaints", "formal complaints"),
             informal=("representations", "representations"),
         ),
-        Card(
+        _figures(
             "complainant_groups",
             "Who complained to Children's Social Care",
             "one complainant group",
             "The untitled two-column table after 'Which customer groups made the complaints'.",
-            _figures(Column("group", "string", "Complainant group as published.")),
+            (Column("group", "string", "Complainant group as published."),),
             ("Only complainants who categorised themselves are counted, as the report says.",),
-            keys=("year", "group"),
             extract="extract_complainant_groups",
-            sheet_labels=("group",),
-            sheet_unit="count",
             subject="Social Care complainant groups",
-            layout=Layout(
-                "two_columns", _frozen(key="group", headings=("Complainant group", "Complaints"))
-            ),
-            charts=(
-                Chart("complainant_groups", "ranked",
-                      options=_frozen(key="group", unit="count", title="groups_title",
-                                      xlabel="Number of complainants",
-                                      ylabel="Complainant group",
-                                      what="complainants to Children's Social Care by group")),
-            ),
+            layout=Layout("two_columns",
+                          _frozen(key="group", headings=("Complainant group", "Complaints"))),
+            charts=(_ranked("complainant_groups", "group", "count", "Number of complainants",
+                            "Complainant group",
+                            "complainants to Children's Social Care by group"),),
         ),
-        Card(
+        _figures(
             "complaint_themes",
             "Children's Social Care complaints by theme",
             "one theme",
             "The 'Themes' table.",
-            _figures(
-                Column("theme", "string", "Complaint theme as published."), value=VALUE_PERCENT
-            ),
+            (Column("theme", "string", "Complaint theme as published."),),
             ("As published, the themes' percentages do not sum to 100; they are kept as printed.",),
-            keys=("year", "theme"),
+            value=VALUE_PERCENT,
             extract="extract_themes",
-            sheet_labels=("theme",),
-            sheet_unit="percent",
             subject="Social Care complaint themes",
             shares_of=("year",),
-            layout=Layout(
-                "two_columns", _frozen(key="theme", headings=("Themes", "Children's Social Care"))
-            ),
-            charts=(
-                Chart("complaint_themes", "ranked",
-                      options=_frozen(key="theme", unit="percent", title="themes_title",
-                                      xlabel="Percentage of Children's Social Care complaints",
-                                      ylabel="Theme",
-                                      what="Children's Social Care complaints by theme")),
-            ),
+            layout=Layout("two_columns",
+                          _frozen(key="theme", headings=("Themes", "Children's Social Care"))),
+            charts=(_ranked("complaint_themes", "theme", "percent",
+                            "Percentage of Children's Social Care complaints", "Theme",
+                            "Children's Social Care complaints by theme"),),
         ),
-        Card(
+        _figures(
             "complaint_outcomes",
             "Children's Social Care complaint outcomes, this year and last",
             "one outcome in one year",
             "Prose only: 'Fully Justified 7% up from 6% last year' and the two sentences after it.",
-            _figures(
-                Column("outcome", "string", "Outcome as published (e.g. 'Fully Justified')."),
-                value=VALUE_PERCENT,
-            ),
+            (Column("outcome", "string", "Outcome as published (e.g. 'Fully Justified')."),),
             ("The prior year's value is the 'from N%' figure of the same sentence.",),
-            keys=("year", "outcome"),
+            value=VALUE_PERCENT,
             years_shown=2,
             extract="extract_outcomes",
-            sheet_labels=("outcome",),
-            sheet_unit="percent",
             subject="Social Care complaint outcomes",
             phrase="the outcomes paragraph",
             shares_of=("year",),
-            layout=Layout("by_year", _frozen(heading="Outcome", key="outcome")),
+            layout=Layout("grid", _frozen(heading="Outcome", key="outcome")),
             charts=(Chart("complaint_outcomes", "outcomes"),),
         ),
-        Card(
+        _figures(
             "children_in_care_by_year",
             "Complaints from children in care, by year",
             "one year",
             "The 'Year / Number of Complaints' table.",
-            _figures(LABEL),
-            keys=("year",),
+            (LABEL,),
             years_shown=5,
             extract="extract_children_in_care_by_year",
-            sheet_labels=("label",),
-            sheet_unit="count",
             subject="Complaints from children in care",
             phrase="the children in care table by year",
-            layout=Layout(
-                "two_columns", _frozen(key="label", headings=("Year", "Number of Complaints"))
-            ),
+            layout=Layout("two_columns",
+                          _frozen(key="label", headings=("Year", "Number of Complaints"))),
             charts=(Chart("children_in_care_by_year", "children_in_care_by_year"),),
             series=(Series("children_in_care", "Complaints from children in care", {}, "count"),),
         ),
-        Card(
+        _figures(
             "children_in_care_by_quarter",
             "Complaints from children in care, by quarter",
             "one quarter",
             "Prose only: 'In Q1 we identified 3 complaint/contacts ...' and the like.",
-            _figures(PERIOD),
-            keys=("year", "period"),
+            (PERIOD,),
             extract="extract_children_in_care_quarters",
-            sheet_labels=("period",),
-            sheet_unit="count",
             subject="Complaints from children in care",
             phrase="the quarter's sentence",
-            layout=Layout("children_in_care_by_quarter"),
+            layout=Layout("two_columns", _frozen(key="period", headings=(
+                "Quarter", "Complaints or contacts from children in care"))),
             charts=(Chart("children_in_care_by_quarter", "children_in_care_by_quarter"),),
         ),
         Card(
@@ -434,18 +407,10 @@ CARDS: dict[str, Card] = {
             "Prose only: the cases described under each quarter of 'Focus on Children in Care'.",
             _texts(
                 PERIOD,
-                Column(
-                    "case_ref",
-                    "string",
-                    "Reference printed above the case (e.g. 'B (CIC)'); empty when none is "
-                    "printed.",
-                    nullable=True,
-                ),
-                Column(
-                    "summary",
-                    "string",
-                    "The case as described, clean text; paragraphs separated by a newline.",
-                ),
+                Column("case_ref", "string", "Reference printed above the case (e.g. 'B (CIC)'); "
+                       "empty when none is printed.", nullable=True),
+                Column("summary", "string",
+                       "The case as described, clean text; paragraphs separated by a newline."),
             ),
             (
                 "Where no case is listed under a quarter, the quarter's own sentence describes it "
@@ -457,25 +422,19 @@ CARDS: dict[str, Card] = {
             sheet_figures=("period", "case_ref", "summary"),
             subject="Children in care cases",
         ),
-        Card(
+        _figures(
             "stage1_timescales",
             "Children's Social Care stage 1 complaints by response time, three years",
             "one time band in one year",
             "The 'Timescales' table.",
-            _figures(
-                Column("band", "string", "Band id: `0_20_working_days` or `over_20_days`."),
-                LABEL,
-                value=VALUE_PERCENT,
-            ),
-            keys=("year", "band"),
+            (Column("band", "string", "Band id: `0_20_working_days` or `over_20_days`."), LABEL),
+            value=VALUE_PERCENT,
             years_shown=3,
             extract="extract_stage1_timescales",
-            sheet_labels=("band", "label"),
-            sheet_unit="percent",
             subject="Stage 1 response times",
             phrase="the timescales table",
             shares_of=("year",),
-            layout=Layout("by_year", _frozen(heading="Timescales", key="label")),
+            layout=Layout("grid", _frozen(heading="Timescales", key="label")),
             charts=(Chart("stage1_timescales", "stage1_timescales"),),
             series=(
                 Series("stage1_within_20_days",
@@ -491,9 +450,8 @@ CARDS: dict[str, Card] = {
             _texts(
                 Column("case_id", "string", "Case identifier as published (e.g. COM/00001269)."),
                 Column("learned", "string", "What we have learned, clean text.", nullable=True),
-                Column(
-                    "action", "string", "What we have done as a result, clean text.", nullable=True
-                ),
+                Column("action", "string", "What we have done as a result, clean text.",
+                       nullable=True),
             ),
             (
                 "A case id can appear more than once (as published, one does, with different "
@@ -507,87 +465,44 @@ CARDS: dict[str, Card] = {
             subject="Learning from complaints",
             layout=Layout("learning"),
         ),
-        Card(
+        _figures(
             "equality_monitoring",
             "Equality monitoring of complainants (all council complaints)",
             "one group of one characteristic in one year",
             "The equality table after 'A summary of statistical data about the age, gender, ...'.",
-            _figures(
-                Column(
-                    "characteristic",
-                    "string",
-                    "Section of the table as published (Gender, Sexuality, Age, Religion, ...).",
-                ),
+            (
+                Column("characteristic", "string", "Section of the table as published (Gender, "
+                       "Sexuality, Age, Religion, ...)."),
                 Column("group", "string", "Group as published."),
-                value=VALUE_PERCENT,
             ),
             (
                 "The table is cut off at the end of the source file: the Disability section is "
                 "incomplete as published, and is kept as printed.",
                 "The header prints '2022- 23'; it is read as 2022-23 (a parsing artefact).",
             ),
-            keys=("year", "characteristic", "group"),
+            value=VALUE_PERCENT,
             years_shown=2,
             extract="extract_equality",
-            sheet_labels=("characteristic", "group"),
-            sheet_unit="percent",
             subject="Equality monitoring",
             shares_of=("year", "characteristic"),
-            layout=Layout("equality"),
+            layout=Layout("grid", _frozen(key="group", section="characteristic")),
             charts=(Chart("equality_monitoring", "equality"),),
         ),
-        Card(
+        _figures(
             "key_facts",
             "Key facts stated in the prose",
             "one fact in one year",
             "Prose sentences: money amounts, Ombudsman counts, equality records, learnings counts, "
             "the Stage 2 case.",
-            _figures(
-                Column("fact", "string", "Fact id, e.g. `stage2_remedy_paid`."),
-                Column("label", "string", "What the fact is, in words."),
-                value=VALUE_ANY,
-            ),
-            keys=("year", "fact"),
+            (Column("fact", "string", "Fact id, e.g. `stage2_remedy_paid`."),
+             Column("label", "string", "What the fact is, in words.")),
+            value=VALUE_ANY,
             years_shown=2,
             extract="extract_key_facts",
-            sheet_labels=("fact", "label", "unit"),
             subject="Key facts",
             phrase="the prose",
-            layout=Layout("by_year", _frozen(heading="Fact", key="label")),
+            layout=Layout("grid", _frozen(heading="Fact", key="label")),
         ),
-    )
-}
-
-
-def _from_cases(
-    id: str, title: str, grain: str, by: tuple[Column, ...], measures: Mapping[str, str],
-    heading: str, chart: tuple[str | tuple[str, ...], str], **card
-) -> Card:
-    """A table only a case extract gives (:mod:`complaints.inputs.case_rules` computes it):
-    one row per service, ``by`` and measure, printed with a section per service; its chart
-    (``by_service``) shows the ``chart`` measure(s) and says what they are."""
-    return Card(
-        id,
-        title,
-        grain,
-        "Computed from the year's case extract (not in the published 2022-23 report).",
-        _figures(SERVICE, *by, _measure_column(measures),
-                 Column("label", "string", "Row label: what the figure counts."), value=VALUE_ANY),
-        keys=("year", "service", *(c.name for c in by), "measure"),
-        sheet_figures=(),
-        subject=title,
-        measures=measures,
-        layout=Layout("grid", _frozen(heading=heading, section="service")),
-        charts=(Chart(id, "by_service", options=_frozen(measure=chart[0], what=chart[1])),),
-        routes=("case extract",),
-        **card,
-    )
-
-
-_STAGE = Column("stage", "string", "The stage: `stage_1`, `stage_2` or `stage_3`.")
-CARDS.update(
-    (t.id, t)
-    for t in (
         _from_cases(
             "stage_timeliness",
             "Responses within the statutory timescales, by stage",
@@ -597,7 +512,7 @@ CARDS.update(
                     on_time_pct="% of responses on time",
                     open="stages still open at the year's end"),
             "Stage",
-            ("on_time_pct", "responses on time"),
+            (("on_time_pct",), "responses on time"),
             notes=(
                 "On time: stage 1 within 10 working days (20 with an extension agreed), stage 2 "
                 "within 25 (65), stage 3 panel within 30 of the request (Children Act 1989 "
@@ -623,7 +538,7 @@ CARDS.update(
             (Column("team", "string", "The team or locality complained about."),),
             _frozen(complaints="complaints received"),
             "Team or locality",
-            ("complaints", "complaints by team"),
+            (("complaints",), "complaints by team"),
         ),
         _from_cases(
             "stage1_response_days",
@@ -667,7 +582,7 @@ CARDS.update(
             routes=("case extract",),
         ),
     )
-)
+}
 # fmt: on
 
 
@@ -690,12 +605,8 @@ def conform(table_id: str, frame: pd.DataFrame) -> pd.DataFrame:
         raise ValueError(f"{table_id}: missing columns {missing}, unexpected columns {extra}")
     out = frame.loc[:, table.column_names].copy()
     for column in table.columns:
-        if column.dtype == "integer":
-            out[column.name] = out[column.name].astype("Int64")
-        elif column.dtype == "string":
-            out[column.name] = out[column.name].astype("string")
-        else:
-            out[column.name] = pd.to_numeric(out[column.name])
+        kind, values = {"integer": "Int64", "string": "string"}.get(column.dtype), out[column.name]
+        out[column.name] = values.astype(kind) if kind else pd.to_numeric(values)
     return out.reset_index(drop=True)
 
 

@@ -18,7 +18,7 @@ import json
 import re
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from itertools import pairwise, product
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
@@ -78,29 +78,22 @@ RC_OVERRIDES: dict[str, object] = {
 Tables = Mapping[str, pd.DataFrame]
 
 
-@dataclass(frozen=True)
-class Chart:
-    """A chart as written: its id, title (the finding), text alternative, files and source."""
-
-    id: str
-    title: str
-    alt_text: str
-    source: str
-    png: Path
-    svg: Path
-    colours: tuple[str, ...] = ()
-
-
 @dataclass
-class Draft:
-    """A drawn chart and what :func:`save_chart` writes with it (:func:`draw_chart` sets ``id``)."""
+class Chart:
+    """A chart: its id, title (the finding), text alternative and source; drawn, its figure
+    and colours (:func:`draw_chart` sets ``id``); written (:func:`save_chart`), its files."""
 
     id: str
     title: str
     alt_text: str
     source: str
-    figure: Figure
-    colours: tuple[str, ...]
+    figure: Figure | None = field(default=None, repr=False, compare=False)
+    colours: tuple[str, ...] = ()
+    png: Path | None = None
+    svg: Path | None = None
+
+
+Draft = Chart  # a chart drawn, not yet written (as :mod:`complaints.outputs.trends` names it)
 
 
 # Colour and contrast ----------------------------------------------------------------------------
@@ -131,7 +124,6 @@ def palette(n: int) -> list[str]:
 
 
 # Words from numbers: a suppressed figure (no value) is c ---------------------------------------
-
 _n = functools.partial(format_value, unit="count", missing=SUPPRESSED)
 _pct = functools.partial(format_value, unit="percent", missing=SUPPRESSED)
 
@@ -157,6 +149,15 @@ def _compared(values: Mapping[str, Mapping[str, float]], before: str | None, now
     """Each item published in both years: item -> (its figure ``before``, its figure ``now``)."""
     pairs = {item: (v.get(before), v.get(now)) for item, v in values.items()}
     return {i: pair for i, pair in pairs.items() if not any(is_missing(x) for x in pair)}
+
+
+def _nested(frame: pd.DataFrame, outer: str, inner: str) -> dict[str, dict[str, float]]:
+    """``outer`` -> ``inner`` -> figure (``value``), in the frame's order, keyed by text."""
+    values: dict[str, dict[str, float]] = {}
+    pairs = zip(frame[outer].astype(str), frame[inner].astype(str), frame["value"], strict=True)
+    for o, i, v in pairs:
+        values.setdefault(o, {})[i] = v
+    return values
 
 
 def _series_text(name: str, values: Mapping[str, float], fmt=_n) -> str:
@@ -241,7 +242,7 @@ def add_title(figure: Figure, title: str, width: int = 70) -> None:
     figure.suptitle(text, x=0.01, ha="left", fontsize=14, fontweight="bold", color=TEXT_COLOUR)
 
 
-def _finish(draft: Draft, key: Axes, legend: Sequence[str], width: int = 70) -> Draft:
+def _finish(draft: Chart, key: Axes, legend: Sequence[str], width: int = 70) -> Chart:
     """Give a drawn chart its title and a key of ``legend`` (colours and hatches) on ``key``."""
     if legend:
         handles = [
@@ -265,12 +266,11 @@ def _chart(used: pd.DataFrame, year: ReportingYear, title: str, what: str, figur
     ax.set(xlabel=xlabel, ylabel=ylabel)
     kind = "Horizontal bar chart" if bars.get("horizontal") else "Bar chart"
     alt = f"{kind} of {what}. {title}. {figures}"
-    draft = Draft("", title, alt, source_note(used, year), figure, tuple(bars["colours"]))
+    draft = Chart("", title, alt, source_note(used, year), figure, tuple(bars["colours"]))
     return _finish(draft, ax, legend)
 
 
 # The charts: each named by a card's Chart.draw, called with (tables, year, **options) ----------
-
 _COMPLAINT_TYPES = {f"{k}_complaints": f"{k.title()} complaints" for k in ("formal", "informal")}
 _OMBUDSMAN = {"ombudsman_received": "Received", "ombudsman_upheld": "Upheld"}
 
@@ -282,16 +282,14 @@ def _quarters(frame: pd.DataFrame) -> list[str]:
 
 def _quarterly(clean: pd.DataFrame, names: Mapping[str, str]) -> tuple[list[str], dict]:
     """The quarters and each series' (``names``: measure -> name) figures in them."""
-    quarters = _quarters(clean)
-    values = {}
-    for measure, name in names.items():
-        rows = clean[clean["measure"].astype(str) == measure]
-        by_period = dict(zip(rows["period"].astype(str), rows["value"], strict=True))
-        values[name] = {q: float(by_period.get(q, float("nan"))) for q in quarters}
-    return quarters, values
+    quarters, by_period = _quarters(clean), _nested(clean, "measure", "period")
+    nan = float("nan")
+    return quarters, {
+        n: {q: by_period.get(m, {}).get(q, nan) for q in quarters} for m, n in names.items()
+    }
 
 
-def complaints_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
+def complaints_by_quarter(tables: Tables, year: ReportingYear) -> Chart:
     """Formal and informal complaints to a service in each quarter of the year."""
     ((table_id, clean),) = tables.items()
     service = f"Children's {cards.CARDS[table_id].subject}"
@@ -317,20 +315,18 @@ def complaints_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
     return _chart(used, year, title, what, figures, values=values, labels=labels, legend=values)
 
 
-def ombudsman_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
+def ombudsman_by_quarter(tables: Tables, year: ReportingYear) -> Chart:
     """Approaches to the Ombudsman received and upheld in each quarter, a panel per service."""
     figure, key, axes = _panels(11, 6, [1.0], ncols=len(tables))
     phrases, alt_parts, used, withheld, colours = [], [], [], [], tuple(palette(2))
     for ax, (table_id, clean) in zip(axes, tables.items(), strict=True):
         service = f"Children's {cards.CARDS[table_id].subject}"
-        rows = clean[clean["measure"].astype(str).isin(_OMBUDSMAN)]
-        used.append(rows)
+        used.append(clean[clean["measure"].astype(str).isin(_OMBUDSMAN)])
         quarters, values = _quarterly(clean, _OMBUDSMAN)
         _bars(ax, values, colours)
-        year_rows = rows[rows["period"].map(lambda p: period_key(p)[0]) == 99]
-        stated = dict(zip(year_rows["measure"].astype(str), year_rows["value"], strict=True))
+        stated = _nested(clean, "measure", "period")  # the year's total, else the quarters' sum
         received, upheld = (
-            float(stated.get(m, sum(values[n].values()))) for m, n in _OMBUDSMAN.items()
+            stated.get(m, {}).get("Total", sum(values[n].values())) for m, n in _OMBUDSMAN.items()
         )
         if is_missing(received) or is_missing(upheld):
             withheld.append(service)
@@ -350,7 +346,7 @@ def ombudsman_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
         "Two bar charts, side by side, of approaches to the Local Government and Social Care "
         f"Ombudsman {what}. {title}. " + " ".join(alt_parts)
     )
-    draft = Draft("", title, alt, source_note(pd.concat(used), year), figure, colours)
+    draft = Chart("", title, alt, source_note(pd.concat(used), year), figure, colours)
     return _finish(draft, key, [f"{n} approaches" for n in _OMBUDSMAN.values()], 90)
 
 
@@ -361,13 +357,11 @@ def _by_year(clean: pd.DataFrame, year: ReportingYear, items: str) -> tuple:
     years = years_newest_first(clean)[::-1]
     this = str(year) if str(year) in years else years[-1]
     earlier = [y for y in years if ReportingYear.from_label(y) < ReportingYear.from_label(this)]
-    values: dict[str, dict[str, float]] = {}
-    for item, y, value in zip(clean[items], clean["year"], clean["value"], strict=True):
-        values.setdefault(str(item), {})[str(y)] = float(value)
+    values = _nested(clean, items, "year")
     return clean, this, (earlier[-1] if earlier else None), years, values
 
 
-def _by_year_chart(shown: tuple, year: ReportingYear, title: str, what: str, **chart) -> Draft:
+def _by_year_chart(shown: tuple, year: ReportingYear, title: str, what: str, **chart) -> Chart:
     """Each item's figures in the years ``shown`` (:func:`_by_year`) or ``years``: side by side
     for each item, newest darkest, or (``category="year"``) the items side by side each year."""
     clean, _, _, years, values = shown
@@ -382,7 +376,7 @@ def _by_year_chart(shown: tuple, year: ReportingYear, title: str, what: str, **c
     return _chart(clean, year, title, what, figures, legend=list(chart["values"]), **chart)
 
 
-def statutory(tables: Tables, year: ReportingYear, *, service: str) -> Draft:
+def statutory(tables: Tables, year: ReportingYear, *, service: str) -> Chart:
     """A service's statutory figures (stages, Ombudsman approaches) over the years shown."""
     (table,) = tables.values()
     label = table["label"].astype(str)
@@ -413,7 +407,7 @@ def statutory(tables: Tables, year: ReportingYear, *, service: str) -> Draft:
     return _by_year_chart(shown, year, title, what, size=(10, 5.5), wrap=14, labels=labels)
 
 
-def stage1_timescales(tables: Tables, year: ReportingYear) -> Draft:
+def stage1_timescales(tables: Tables, year: ReportingYear) -> Chart:
     """Stage 1 complaints by response time over the years shown."""
     shown = _by_year(*tables.values(), year, "label")
     _, this, previous, years, values = shown
@@ -435,7 +429,7 @@ def stage1_timescales(tables: Tables, year: ReportingYear) -> Draft:
     return draft
 
 
-def outcomes(tables: Tables, year: ReportingYear) -> Draft:
+def outcomes(tables: Tables, year: ReportingYear) -> Chart:
     """Complaint outcomes, this year against last."""
     shown = _by_year(*tables.values(), year, "outcome")
     _, this, previous, _, values = shown
@@ -466,7 +460,7 @@ def outcomes(tables: Tables, year: ReportingYear) -> Draft:
     return _by_year_chart(shown, year, title, what, years=years, **options)
 
 
-def ranked(tables: Tables, year: ReportingYear, *, key: str, unit: str, **words: str) -> Draft:
+def ranked(tables: Tables, year: ReportingYear, *, key: str, unit: str, **words: str) -> Chart:
     """A horizontal bar chart, largest first, of one value per ``key`` (figures in ``unit``);
     ``words``: ``what`` it shows, ``xlabel``, ``ylabel`` and ``title`` (e.g. "groups_title")."""
     (clean,) = tables.values()
@@ -482,17 +476,12 @@ def ranked(tables: Tables, year: ReportingYear, *, key: str, unit: str, **words:
     return _chart(clean, year, heading, what, figures, labels=labels, **bars)
 
 
-def _largest(ranked: list[tuple[str, float]]) -> tuple[list[tuple[str, float]], list[str]]:
-    """The published figures of a ranking, and the items sharing the largest."""
-    shown = [(i, v) for i, v in ranked if not is_missing(v)]
-    return shown, [i for i, v in shown if v == shown[0][1]]
-
-
 def groups_title(ranked: list[tuple[str, float]], year: ReportingYear) -> str:
     """The complainant groups' finding: the largest group (and its share, when all are shown)."""
-    shown, top = _largest(ranked)
+    shown = [(i, v) for i, v in ranked if not is_missing(v)]  # largest first
     if not shown:
         return f"Complainants to Children's Social Care in {year}, by group"
+    top = [i for i, v in shown if v == shown[0][1]]
     verb = "was the largest group" if len(top) == 1 else "were the largest groups"
     lead = f"{join_words(top)} {verb} of complainants to Children's Social Care in {year}"
     if len(shown) < len(ranked):
@@ -504,9 +493,10 @@ def groups_title(ranked: list[tuple[str, float]], year: ReportingYear) -> str:
 
 def themes_title(ranked: list[tuple[str, float]], year: ReportingYear) -> str:
     """The complaint themes' finding: the theme (or themes) of the largest share."""
-    shown, top = _largest(ranked)
+    shown = [(i, v) for i, v in ranked if not is_missing(v)]  # largest first
     if not shown:
         return f"Children's Social Care complaints by theme, {year}"
+    top = [i for i, v in shown if v == shown[0][1]]
     noun = "theme" if len(top) == 1 else "themes"
     return (
         f"{join_words(top)} {'was the' if len(top) == 1 else 'were each the'} {noun} of "
@@ -514,7 +504,7 @@ def themes_title(ranked: list[tuple[str, float]], year: ReportingYear) -> str:
     )
 
 
-def children_in_care_by_year(tables: Tables, year: ReportingYear) -> Draft:
+def children_in_care_by_year(tables: Tables, year: ReportingYear) -> Chart:
     """Complaints from children in care over the years shown."""
     clean, this, previous, years, by_year = _by_year(*tables.values(), year, "year")
     values = {y: by_year[y][y] for y in years}
@@ -537,7 +527,7 @@ def children_in_care_by_year(tables: Tables, year: ReportingYear) -> Draft:
     return _chart(clean, year, title, what, figures, values=values, size=(9, 5), labels=labels)
 
 
-def children_in_care_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
+def children_in_care_by_quarter(tables: Tables, year: ReportingYear) -> Chart:
     """Complaints and contacts from children in care in each quarter of the year."""
     (clean,) = tables.values()
     by_period = dict(zip(clean["period"].astype(str), clean["value"], strict=True))
@@ -554,14 +544,13 @@ def children_in_care_by_quarter(tables: Tables, year: ReportingYear) -> Draft:
     return _chart(clean, year, title, what, figures, values=values, size=(9, 5), labels=labels)
 
 
-def equality(tables: Tables, year: ReportingYear) -> Draft:
+def equality(tables: Tables, year: ReportingYear) -> Chart:
     """Equality monitoring of complainants, a panel per characteristic, this year and last."""
     clean, this, previous, _, _ = _by_year(*tables.values(), year, "group")
     years = [y for y in (previous, this) if y is not None]
     data = clean.astype({"characteristic": str, "year": str})
-    values: dict[str, dict[str, dict[str, float]]] = {}  # characteristic -> group -> year -> %
-    for row in data[data["year"].isin(years)].itertuples():
-        values.setdefault(row.characteristic, {}).setdefault(row.item, {})[row.year] = row.value
+    shown = data[data["year"].isin(years)].groupby("characteristic", sort=False)
+    values = {s: _nested(rows, "item", "year") for s, rows in shown}  # section -> group -> year
     changes = [
         (s, g, *pair) for s, v in values.items() for g, pair in _compared(v, previous, this).items()
     ]
@@ -595,27 +584,22 @@ def equality(tables: Tables, year: ReportingYear) -> Draft:
         f"the equality monitoring of complainants in {join_words(years)}. {title}. "
         + " ".join(parts)
     )
-    return _finish(Draft("", title, alt, source_note(clean, year), figure, colours), key, years, 80)
+    return _finish(Chart("", title, alt, source_note(clean, year), figure, colours), key, years, 80)
 
 
-def by_service(tables: Tables, year: ReportingYear, *, measure: str | tuple, what: str) -> Draft:
-    """Horizontal bars of a case-extract table's ``measure`` (one or several), a bar per row
-    label and service; the title names the largest figure."""
+def by_service(tables: Tables, year: ReportingYear, *, measures: tuple, what: str) -> Chart:
+    """Horizontal bars of a case-extract table's ``measures``, a bar per row label and service;
+    the title names the largest figure."""
     ((table_id, clean),) = tables.items()
-    used = clean[
-        clean["measure"].astype(str).isin([measure] if isinstance(measure, str) else measure)
-    ]
+    used = clean[clean["measure"].astype(str).isin(measures)]
     unit = str(used["unit"].iloc[0]) if len(used) else "count"
     fmt = functools.partial(format_value, unit=unit, missing=SUPPRESSED)
-    values: dict[str, dict[str, float]] = {}
-    for service, label, value in used[["service", "label", "value"]].itertuples(index=False):
-        values.setdefault(str(service), {})[str(label)] = value
+    values = _nested(used, "service", "label")
     title = f"{cards.CARDS[table_id].title}, {year}"
-    if len(
-        top := used.dropna(subset=["value"]).sort_values("value", ascending=False, kind="stable")
-    ):
-        title += f": highest {top['label'].iloc[0]} ({top['service'].iloc[0]}), "
-        title += fmt(top["value"].iloc[0])
+    top = used.dropna(subset=["value"]).sort_values("value", ascending=False, kind="stable")
+    if len(top):
+        first = top.iloc[0]
+        title += f": highest {first['label']} ({first['service']}), {fmt(first['value'])}"
     figures = "; ".join(
         f"{s}: " + ", ".join(f"{k} {fmt(v)}" for k, v in by.items()) for s, by in values.items()
     )
@@ -628,14 +612,13 @@ def by_service(tables: Tables, year: ReportingYear, *, measure: str | tuple, wha
 
 
 # Saving -----------------------------------------------------------------------------------------
-
 _SVG_ID = re.compile(r'\bid="([^"]+)"')
 _SVG_REF = re.compile(r'(?P<lead>id="|#)(?P<name>[^"#)\s]+)(?=[")])')
 #: ``c`` standing alone: a suppressed figure in a text alternative.
 _C_TOKEN = re.compile(r"(?<![\w'’])c(?![\w'’])")
 
 
-def save_chart(draft: Draft, charts_dir: Path) -> Chart:
+def save_chart(draft: Chart, charts_dir: Path) -> Chart:
     """Write ``<charts_dir>/<id>.png`` and ``.svg`` of a drawn chart, reproducibly (no dates or
     software versions): the source line in a band at the bottom, the title and text alternative
     in the PNG's metadata and as the SVG's ``<title>``/``<desc>``. Raises ``ValueError`` for a
@@ -663,24 +646,23 @@ def save_chart(draft: Draft, charts_dir: Path) -> Chart:
         f"\n <desc id={quoteattr(desc_id)}>{xml_escape(draft.alt_text)}</desc>"
     )
     svg.write_text(re.sub(r"(<svg\b[^>]*)>", lambda m: m[1] + tag, text, count=1), "utf-8")
-    return Chart(draft.id, draft.title, draft.alt_text, draft.source, png, svg, draft.colours)
+    return replace(draft, figure=None, png=png, svg=svg)
 
 
-def _report_charts() -> dict[str, tuple[tuple[str, ...], cards.Chart]]:
-    """Every report chart by id, in the report's order, with the tables it is drawn from."""
-    return {c.id: (c.tables or (card.id,), c) for card in cards.CARDS.values() for c in card.charts}
+#: Every report chart by id, in the report's order, with the tables it is drawn from.
+_CHARTS = {c.id: (c.tables or (t.id,), c) for t in cards.CARDS.values() for c in t.charts}
 
 
 def chart_ids() -> list[str]:
     """The report charts' ids, in the report's order."""
-    return list(_report_charts())
+    return list(_CHARTS)
 
 
 def draw_chart(
     tables: Tables, chart_id: str, year: ReportingYear | str, charts_dir: Path | str
 ) -> Chart:
     """Draw one chart by the function its card names; write ``<charts_dir>/<chart_id>.png/.svg``."""
-    needed, chart = _report_charts()[chart_id]
+    needed, chart = _CHARTS[chart_id]
     charts_dir = Path(charts_dir)
     charts_dir.mkdir(parents=True, exist_ok=True)
     # Copies (the caller's frames stay unchanged), figures as floats, a suppressed one as NaN.
@@ -689,10 +671,8 @@ def draw_chart(
     }
     with matplotlib.style.context([AF_STYLE, RC_OVERRIDES]):
         draft = globals()[chart.draw](copies, ReportingYear.parse(str(year)), **chart.options)
-        draft.id = chart.id
-        if _C_TOKEN.search(draft.alt_text):
-            draft.alt_text = f"{draft.alt_text} {LEGEND}"
-        return save_chart(draft, charts_dir)
+        legend = f" {LEGEND}" if _C_TOKEN.search(draft.alt_text) else ""
+        return save_chart(replace(draft, id=chart.id, alt_text=draft.alt_text + legend), charts_dir)
 
 
 def draw_all_charts(
@@ -700,10 +680,14 @@ def draw_all_charts(
 ) -> list[Chart]:
     """Draw every chart whose tables are all given (a year held only through restated figures
     lacks some) into ``charts_dir``, listed (id, title, alt text, source, files) in charts.json."""
-    drawn = [i for i, (needed, _) in _report_charts().items() if set(needed) <= tables.keys()]
+    drawn = [i for i, (needed, _) in _CHARTS.items() if set(needed) <= tables.keys()]
     charts = [draw_chart(tables, chart_id, year, charts_dir) for chart_id in drawn]
     listing = [
-        {k: v.name if isinstance(v, Path) else v for k, v in vars(c).items() if k != "colours"}
+        {
+            k: v.name if isinstance(v, Path) else v
+            for k, v in vars(c).items()
+            if k not in ("figure", "colours")
+        }
         for c in charts
     ]
     target = Path(charts_dir) / "charts.json"

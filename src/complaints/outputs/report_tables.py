@@ -1,14 +1,8 @@
 """Every table of the annual report, rebuilt from the clean tables as the report shows it.
 
-Each table's card names its layout (``cards.Layout``): the function of this module, called with
-the clean table and the layout's options, that turns the tidy clean table into the published
-layout: row labels from the clean data's label columns, year or quarter columns from its data,
-figures rendered as printed (``9``, ``0/1``, ``18%``, ``5 with 1 upheld``, ``£43,230``). No
-figure is typed here: every cell is computed from the clean data.
-
-``write_report_tables`` writes one CSV per table (byte-identical for the same input) and
-``style_table`` renders a table as an HTML-safe pandas Styler with its caption, source and
-data-quality notes.
+Each table's card names its layout (``cards.Layout``): the function of this module that turns
+the tidy clean table into the published layout, figures rendered as printed (``9``, ``0/1``,
+``18%``, ``5 with 1 upheld``, ``£43,230``); every cell is computed from the clean data.
 """
 
 from __future__ import annotations
@@ -16,7 +10,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import partial
 from itertools import pairwise
 from pathlib import Path
 
@@ -95,17 +88,6 @@ def source_note(frame: pd.DataFrame, year: ReportingYear | str) -> str:
 
 
 # Builders ---------------------------------------------------------------------------------------
-
-
-def _in_order(frame: pd.DataFrame, by: str = "") -> pd.DataFrame:
-    """Rows in the clean table's order (as printed, or as the case route makes them), or of
-    ``by`` (``period``: Q1-Q4, then the year; stable: ties keep their clean order)."""
-    if not by:
-        return frame
-    key = (lambda s: s.map(period_key)) if by == "period" else None
-    return frame.sort_values(by, kind="stable", key=key)
-
-
 def _match(group: pd.DataFrame, **match: str) -> pd.DataFrame:
     """The rows whose columns, as text, equal ``match`` (a missing value matches nothing);
     value by value in Python, cheaper than pandas' string conversion for a few rows."""
@@ -178,16 +160,16 @@ def grid(
     column: str = "year",
 ) -> pd.DataFrame:
     """One row per ``key`` (label, outcome...) under ``heading``, in the order printed; one
-    column per year, newest first, or per ``period`` (Q1-Q4, then Totals); with ``section``,
-    each section's name is a heading row above its rows."""
-    ordered = _in_order(clean)
+    column per year, newest first, or per ``period`` (Q1-Q4, then Totals); with ``section``
+    (equality's characteristic, a case table's service), each section's name is a heading row
+    above its rows."""
     if column == "year":
-        columns = {y: y for y in years_newest_first(ordered)}
+        columns = {y: y for y in years_newest_first(clean)}
     else:
-        periods = sorted({str(p) for p in ordered[column].dropna()}, key=period_key)
+        periods = sorted({str(p) for p in clean[column].dropna()}, key=period_key)
         columns = {p: TOTALS_HEADING if period_key(p)[0] == 99 else p for p in periods}
     rows = []
-    for name, part in ordered.groupby(section, sort=False) if section else [(None, ordered)]:
+    for name, part in clean.groupby(section, sort=False) if section else [(None, clean)]:
         rows += [{heading: str(name)}] if section else []
         for label, group in part.groupby(key, sort=False):
             cell = _printer(group)
@@ -196,48 +178,29 @@ def grid(
     return _text_frame(rows, [heading, *columns.values()])
 
 
-#: A table by year; the statutory tables' LGSCO row prints approaches and upheld as one phrase.
-by_year = statutory = grid
-#: Sections (Gender, Sexuality...) as heading rows, then their groups; years as columns.
-equality = partial(grid, key="group", section="characteristic")
-#: Quarterly performance: one row per published label, Q1-Q4 and Totals as columns; the figure
-#: stated under the table ("Total Complaints = N", printed last) is the last row, in Totals.
-quarterly = partial(grid, column="period")
-
-
-def two_columns(
-    clean: pd.DataFrame, *, key: str, headings: tuple[str, str], by: str = ""
-) -> pd.DataFrame:
+def two_columns(clean: pd.DataFrame, *, key: str, headings: tuple[str, str]) -> pd.DataFrame:
     """A label column (``key``) and a value column, headed ``headings``, in the order printed
-    (or of ``by``)."""
+    (periods: Q1-Q4, then the year; ties keep their clean order)."""
+    if key == "period":
+        clean = clean.sort_values("period", kind="stable", key=lambda s: s.map(period_key))
     rows = [
         {headings[0]: str(r[key]), headings[1]: format_value(_shown(r), r["unit"])}
-        for _, r in _in_order(clean, by).iterrows()
+        for _, r in clean.iterrows()
     ]
     return _text_frame(rows, list(headings))
-
-
-#: Complaints or contacts from children in care, one row per quarter in quarter order.
-children_in_care_by_quarter = partial(
-    two_columns,
-    key="period",
-    headings=("Quarter", "Complaints or contacts from children in care"),
-    by="period",
-)
 
 
 def learning(clean: pd.DataFrame) -> pd.DataFrame:
     """The learning table; without its Case ID column when no row has one (the public edition
     removes them)."""
-    ordered = _in_order(clean)
     columns = {
         "case_id": "Case ID",
         "learned": "What we have learned from Complaints",
         "action": "What we have done as a result to improve practice",
     }
-    if len(ordered) and ordered["case_id"].isna().all():
+    if len(clean) and clean["case_id"].isna().all():
         del columns["case_id"]
-    records = ordered[list(columns)].rename(columns=columns).to_dict("records")
+    records = clean[list(columns)].rename(columns=columns).to_dict("records")
     return _text_frame(records, list(columns.values()))
 
 
@@ -246,28 +209,18 @@ def report_table_ids() -> list[str]:
     return [card.id for card in cards.CARDS.values() if card.layout is not None]
 
 
-def build_report_table(
-    tables: Mapping[str, pd.DataFrame], table_id: str, year: ReportingYear | str
-) -> ReportTable:
-    """One published table from the clean table of the same id, laid out by the function its
-    card's layout names (the input is not modified)."""
-    card = cards.CARDS[table_id]
-    clean = tables[table_id].copy()
-    return ReportTable(
-        id=table_id,
-        caption=card.title,
-        frame=globals()[card.layout.builder](clean, **card.layout.options),
-        source=source_note(clean, year),
-        suppressed=int(suppressed_mask(clean).sum()),
-    )
-
-
 def build_report_tables(
     tables: Mapping[str, pd.DataFrame], year: ReportingYear | str
 ) -> dict[str, ReportTable]:
-    """Every published table ``tables`` supports, keyed by id, in the report's order."""
-    year = ReportingYear.parse(str(year))
-    return {t: build_report_table(tables, t, year) for t in report_table_ids() if t in tables}
+    """Every published table ``tables`` supports, keyed by id, in the report's order, each laid
+    out by the function its card's layout names (the inputs are not modified)."""
+    year, built = ReportingYear.parse(str(year)), {}
+    for t in (t for t in report_table_ids() if t in tables):
+        card, clean = cards.CARDS[t], tables[t].copy()
+        frame = globals()[card.layout.builder](clean, **card.layout.options)
+        suppressed = int(suppressed_mask(clean).sum())
+        built[t] = ReportTable(t, card.title, frame, source_note(clean, year), suppressed)
+    return built
 
 
 def write_report_tables(
@@ -291,8 +244,6 @@ def write_report_tables(
 
 
 # Data-quality notes and HTML --------------------------------------------------------------------
-
-
 def style_table(table: ReportTable, notes: pd.DataFrame | None = None) -> Styler:
     """The table as HTML: caption, source, its data-quality notes (``severity: message``);
     every text from the data escaped."""
