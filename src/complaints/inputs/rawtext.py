@@ -10,7 +10,6 @@ from __future__ import annotations
 import bisect
 import html
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -147,9 +146,7 @@ def clean_cell(text: str) -> str:
     return "\n".join(p for p in parts if p)
 
 
-# ---------------------------------------------------------------------------------------------
-# Figures as printed
-# ---------------------------------------------------------------------------------------------
+# --- Figures as printed --------------------------------------------------------------------------
 
 
 def parse_count(cell: str) -> int:
@@ -202,9 +199,7 @@ def parse_money(cell: str) -> int | float:
     return pounds + float(match.group(2)) if match.group(2) else pounds
 
 
-# ---------------------------------------------------------------------------------------------
-# Tables and prose
-# ---------------------------------------------------------------------------------------------
+# --- Tables and prose ----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -270,9 +265,6 @@ class Prose:
     def line_at(self, position: int) -> int:
         """Raw line number of a character position in :attr:`text`."""
         return self._numbers[bisect.bisect_right(self._offsets, position) - 1]
-
-    def finditer(self, pattern: str, flags: int = 0) -> Iterator[re.Match[str]]:
-        return re.finditer(pattern, self.text, flags)
 
     def search(self, pattern: str, *, table: str, what: str, flags: int = 0) -> re.Match[str]:
         match = re.search(pattern, self.text, flags)

@@ -28,7 +28,7 @@ import pandas as pd
 
 from complaints import cards, paths
 from complaints.errors import InputError
-from complaints.inputs.clean import read_table
+from complaints.inputs.clean import build_clean, find_raw_input, read_table, read_tables
 from complaints.words import join_words
 from complaints.years import ReportingYear
 
@@ -48,9 +48,7 @@ def load_store(clean_root: Path = paths.CLEAN_DIR) -> dict[str, pd.DataFrame]:
 
 def years_described(store: dict[str, pd.DataFrame]) -> list[ReportingYear]:
     """Every reporting year any held report gives a figure for, oldest first."""
-    years: set[str] = set()
-    for frame in store.values():
-        years.update(frame["year"].dropna().unique())
+    years = {y for frame in store.values() for y in frame["year"].dropna().unique()}
     return sorted(ReportingYear.parse(y) for y in years)
 
 
@@ -111,13 +109,8 @@ def tables_for_report(
             continue
         absent = [str(y) for y in years if not (selected["year"] == str(y)).any()]
         if absent:
-            missing.append(
-                Unavailable(
-                    table_id,
-                    f"partial: no figures held for {', '.join(absent)}, so those years are "
-                    "left out of the comparison",
-                )
-            )
+            why = f"partial: no figures held for {', '.join(absent)}, so those years are left out"
+            missing.append(Unavailable(table_id, f"{why} of the comparison"))
         tables[table_id] = selected
     return tables, missing
 
@@ -181,8 +174,6 @@ def prepare_year(
 ) -> tuple[dict[str, pd.DataFrame], str]:
     """Clean the year's own input into the store, or, for a year held only as figures restated
     in later reports, gather those. Returns the year's tables and a sentence saying which."""
-    from complaints.inputs.clean import build_clean, find_raw_input, read_tables
-
     if paths.raw_dir(year, raw_root).is_dir():
         build_clean(year, raw_root, clean_root)
         source = paths.relative_to_project(find_raw_input(year, raw_root))
