@@ -133,14 +133,13 @@ def summarise(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """One line per clean table: its title, rows, and the raw lines it was read from."""
     records = []
     for table_id, frame in tables.items():
-        lines = frame["source_line"]
-        end = frame.get("source_line_end", lines)
+        end = frame.get("source_line_end", frame["source_line"])
         records.append(
             {
                 "table": table_id,
                 "title": cards.CARDS[table_id].title,
                 "rows": len(frame),
-                "raw lines": f"{lines.min()}-{end.max()}",
+                "raw lines": f"{frame['source_line'].min()}-{end.max()}",
                 "years described": ", ".join(sorted(frame["year"].unique(), reverse=True)),
             }
         )

@@ -57,14 +57,7 @@ class RawDocument:
 
 def read_raw_text(path: Path, label: str | None = None) -> RawDocument:
     """Read a raw text file as UTF-8, failing with the file and line of any undecodable byte."""
-    path = Path(path)
     label = label or path.as_posix()
-    if not path.is_file():
-        raise InputError(
-            "raw file not found",
-            file=label,
-            hint="copy the year's source file into data/raw/<year>/",
-        )
     data = path.read_bytes()
     if not data.strip():
         raise InputError("raw file is empty", file=label, hint="check the file was copied whole")

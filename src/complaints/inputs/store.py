@@ -131,13 +131,10 @@ def conflicts(
     With ``concerning``, only the disagreements that matter to that year's report: figures for
     that year, or figures that year's report gives.
     """
-    store = load_store(clean_root)
     records = []
-    for table_id, frame in store.items():
+    for table_id, frame in load_store(clean_root).items():
         key = list(cards.CARDS[table_id].keys)
-        if not key or frame.empty:
-            continue
-        for _, group in frame.groupby(key, sort=True, dropna=False):
+        for _, group in frame.groupby(key, sort=True, dropna=False) if key else ():
             if group["report_year"].nunique() < 2:
                 continue
             rows = group.sort_values("report_year").to_dict("records")
@@ -149,8 +146,7 @@ def conflicts(
                     continue
                 figure = ", ".join(f"{left[k]}" for k in key if k != "year")
                 sides = [row[column] for row in (left, right) for column in _SIDES.values()]
-                unit = left.get("unit") or "count"
-                records.append([table_id, figure, left["year"], unit, *sides])
+                records.append([table_id, figure, left["year"], left["unit"], *sides])
     return pd.DataFrame(records, columns=list(CONFLICT_COLUMNS))
 
 
@@ -158,9 +154,7 @@ def year_is_held(
     year: ReportingYear, raw_root: Path = paths.RAW_DIR, clean_root: Path = paths.CLEAN_DIR
 ) -> bool:
     """True when the year has its own input, or a held report gives figures for it."""
-    if paths.raw_dir(year, raw_root).is_dir():
-        return True
-    return year in years_described(load_store(clean_root))
+    return str(year) in held_years(raw_root, clean_root)
 
 
 def held_years(raw_root: Path = paths.RAW_DIR, clean_root: Path = paths.CLEAN_DIR) -> list[str]:

@@ -105,16 +105,13 @@ def scaffold(
     return target
 
 
-# ---------------------------------------------------------------------------------------------
-# Reading a filled-in workbook
-# ---------------------------------------------------------------------------------------------
+# --- Reading a filled-in workbook ----------------------------------------------------------------
 
 
 def _number(raw: object, fmt: str, where: str, label: str, sheet: str) -> int | float:
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        raise InputError(
-            f"cell {where} is empty", file=label, table=sheet, hint="enter the figure (0 if none)"
-        )
+    if _text(raw) is None:
+        hint = "enter the figure (0 if none)"
+        raise InputError(f"cell {where} is empty", file=label, table=sheet, hint=hint)
     if isinstance(raw, bool):
         raise InputError(f"cell {where} holds {raw!r}, not a number", file=label, table=sheet)
     if isinstance(raw, int | float):
