@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import html
+import itertools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -241,19 +242,11 @@ class Prose:
 
     def __init__(self, doc: RawDocument, start: int = 1, end: int | None = None) -> None:
         self.doc = doc
-        pieces: list[str] = []
-        self._offsets: list[int] = []
-        self._numbers: list[int] = []
-        offset = 0
-        for raw in doc.lines[start - 1 : end]:
-            if is_furniture(raw.text):
-                continue
-            text = clean_cell(raw.text.replace("\t", " "))
-            self._offsets.append(offset)
-            self._numbers.append(raw.number)
-            pieces.append(text)
-            offset += len(text) + 1
-        self.text = "\n".join(pieces)
+        kept = [raw for raw in doc.lines[start - 1 : end] if not is_furniture(raw.text)]
+        texts = [clean_cell(raw.text.replace("\t", " ")) for raw in kept]
+        self._numbers = [raw.number for raw in kept]
+        self._offsets = list(itertools.accumulate((len(t) + 1 for t in texts[:-1]), initial=0))
+        self.text = "\n".join(texts)
 
     def line_at(self, position: int) -> int:
         """Raw line number of a character position in :attr:`text`."""

@@ -46,13 +46,8 @@ class Context:
 
     def row(self, raw_line: int, **values: object) -> dict[str, object]:
         """A clean row with its provenance columns filled in."""
-        values.setdefault("year", str(self.year))
-        return {
-            **values,
-            "report_year": str(self.year),
-            "source_file": self.doc.label,
-            "source_line": raw_line,
-        }
+        provenance = {"report_year": str(self.year), "source_file": self.doc.label}
+        return {"year": str(self.year), **values, **provenance, "source_line": raw_line}
 
 
 @dataclass(frozen=True)
@@ -118,12 +113,8 @@ def _years_in(ctx: Context, table: str, header: TableRow, cells: Iterable[str]) 
     try:
         return [str(ReportingYear.from_label(c)) for c in cells]
     except ValueError as exc:
-        raise ctx.doc.error(
-            str(exc),
-            table=table,
-            line=header.line.number,
-            hint="correct the year in the table's header row",
-        ) from None
+        hint = "correct the year in the table's header row"
+        raise ctx.doc.error(str(exc), table=table, line=header.line.number, hint=hint) from None
 
 
 def _frame(table_id: str, rows: list[dict[str, object]], ctx: Context) -> pd.DataFrame:
