@@ -177,10 +177,9 @@ def read_workbook(
         rows = []
         source = f"{label}#{table_id}"
         for cells in sheet.iter_rows(min_row=2, max_col=len(expected)):
-            values = {name: cell for name, cell in zip(expected, cells, strict=True)}
-            if all(_text(c.value) is None for c in cells):
-                continue
-            rows.extend(_rows_from_sheet_row(table_id, values, year, source, label))
+            if any(_text(c.value) is not None for c in cells):
+                named = dict(zip(expected, cells, strict=True))
+                rows.extend(_rows_from_sheet_row(table_id, named, year, source, label))
         # A row typed (or pasted) twice is refused, naming both rows of the sheet; free text has
         # no key: a repeated case id is reported by the validation step.
         key = [k for k in card.keys if k != "year"]
