@@ -63,8 +63,7 @@ def read_raw_text(path: Path, label: str | None = None) -> RawDocument:
     if not data.strip():
         raise InputError("raw file is empty", file=label, hint="check the file was copied whole")
     _refuse_binary(data, label)
-    if data.startswith(_UTF8_BOM):  # Notepad's "UTF-8 with BOM": the mark is not content
-        data = data[len(_UTF8_BOM) :]
+    data = data.removeprefix(b"\xef\xbb\xbf")  # Notepad's "UTF-8 with BOM": not content
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -79,7 +78,6 @@ def read_raw_text(path: Path, label: str | None = None) -> RawDocument:
     return RawDocument(path=path, label=label, lines=lines)
 
 
-_UTF8_BOM = b"\xef\xbb\xbf"
 # Leading bytes of the files most often saved or copied by mistake in place of the report text.
 _BINARY_SIGNATURES = {
     b"PK\x03\x04": "a zip archive (an .xlsx or .docx file is one)",

@@ -88,14 +88,14 @@ def tables_for_report(
     figures for ``year`` itself; earlier comparison years that no held report gives are simply
     absent (and named in the reason list as partial).
     """
-    store = load_store(clean_root)
     tables: dict[str, pd.DataFrame] = {}
     missing: list[Unavailable] = []
-    for table_id, frame in store.items():
-        shown = cards.CARDS[table_id].years_shown
-        years = [year.previous(n) for n in range(shown)]
+    for table_id, frame in load_store(clean_root).items():
+        years = [year.previous(n) for n in range(cards.CARDS[table_id].years_shown)]
         selected = select_figures(frame, table_id, years, year)
-        if not (selected["year"] == str(year)).any():
+        given = set(selected["year"])
+        absent = [str(y) for y in years if str(y) not in given]
+        if str(year) in absent:
             held = ", ".join(sorted(frame["year"].dropna().unique())) or "no year"
             routes = cards.CARDS[table_id].routes
             why = (
@@ -107,7 +107,6 @@ def tables_for_report(
             )
             missing.append(Unavailable(table_id, why))
             continue
-        absent = [str(y) for y in years if not (selected["year"] == str(y)).any()]
         if absent:
             why = f"partial: no figures held for {', '.join(absent)}, so those years are left out"
             missing.append(Unavailable(table_id, f"{why} of the comparison"))
