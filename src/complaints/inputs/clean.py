@@ -11,9 +11,10 @@ import pandas as pd
 
 from complaints import cards, paths
 from complaints.errors import InputError
-from complaints.inputs.cases import MAPPING_FILE
+from complaints.inputs.cases import MAPPING_FILE, check_cases, read_cases
 from complaints.inputs.rawtext import read_raw_text
 from complaints.inputs.report_text import extract_tables
+from complaints.inputs.workbook import read_workbook
 from complaints.years import ReportingYear
 
 
@@ -45,16 +46,12 @@ def extract_year(year: ReportingYear, raw_root: Path = paths.RAW_DIR) -> dict[st
     raw_file = find_raw_input(year, raw_root)
     label = paths.relative_to_project(raw_file)
     if raw_file.name == MAPPING_FILE:
-        from complaints.inputs.cases import check_cases, read_cases
+        from complaints.inputs import case_rules  # loaded only for a case extract
 
         data, rules = read_cases(raw_file.parent, year)
         check_cases(data, year)  # refuses bad cases; logs the warnings
-        from complaints.inputs import case_rules
-
         return case_rules.tables_from_cases(data, year, case_rules.Settings.from_mapping(rules))
     if raw_file.suffix == ".xlsx":
-        from complaints.inputs.workbook import read_workbook
-
         return read_workbook(raw_file, year, label=label)
     return extract_tables(read_raw_text(raw_file, label=label), year)
 
@@ -136,14 +133,13 @@ def summarise(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """One line per clean table: its title, rows, and the raw lines it was read from."""
     records = []
     for table_id, frame in tables.items():
-        lines = frame["source_line"]
-        end = frame.get("source_line_end", lines)
+        end = frame.get("source_line_end", frame["source_line"])
         records.append(
             {
                 "table": table_id,
                 "title": cards.CARDS[table_id].title,
                 "rows": len(frame),
-                "raw lines": f"{lines.min()}-{end.max()}",
+                "raw lines": f"{frame['source_line'].min()}-{end.max()}",
                 "years described": ", ".join(sorted(frame["year"].unique(), reverse=True)),
             }
         )

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import bisect
 import html
+import itertools
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,20 +58,12 @@ class RawDocument:
 
 def read_raw_text(path: Path, label: str | None = None) -> RawDocument:
     """Read a raw text file as UTF-8, failing with the file and line of any undecodable byte."""
-    path = Path(path)
     label = label or path.as_posix()
-    if not path.is_file():
-        raise InputError(
-            "raw file not found",
-            file=label,
-            hint="copy the year's source file into data/raw/<year>/",
-        )
     data = path.read_bytes()
     if not data.strip():
         raise InputError("raw file is empty", file=label, hint="check the file was copied whole")
     _refuse_binary(data, label)
-    if data.startswith(_UTF8_BOM):  # Notepad's "UTF-8 with BOM": the mark is not content
-        data = data[len(_UTF8_BOM) :]
+    data = data.removeprefix(b"\xef\xbb\xbf")  # Notepad's "UTF-8 with BOM": not content
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -86,7 +78,6 @@ def read_raw_text(path: Path, label: str | None = None) -> RawDocument:
     return RawDocument(path=path, label=label, lines=lines)
 
 
-_UTF8_BOM = b"\xef\xbb\xbf"
 # Leading bytes of the files most often saved or copied by mistake in place of the report text.
 _BINARY_SIGNATURES = {
     b"PK\x03\x04": "a zip archive (an .xlsx or .docx file is one)",
@@ -147,9 +138,7 @@ def clean_cell(text: str) -> str:
     return "\n".join(p for p in parts if p)
 
 
-# ---------------------------------------------------------------------------------------------
-# Figures as printed
-# ---------------------------------------------------------------------------------------------
+# --- Figures as printed --------------------------------------------------------------------------
 
 
 def parse_count(cell: str) -> int:
@@ -202,9 +191,7 @@ def parse_money(cell: str) -> int | float:
     return pounds + float(match.group(2)) if match.group(2) else pounds
 
 
-# ---------------------------------------------------------------------------------------------
-# Tables and prose
-# ---------------------------------------------------------------------------------------------
+# --- Tables and prose ----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -253,26 +240,15 @@ class Prose:
 
     def __init__(self, doc: RawDocument, start: int = 1, end: int | None = None) -> None:
         self.doc = doc
-        pieces: list[str] = []
-        self._offsets: list[int] = []
-        self._numbers: list[int] = []
-        offset = 0
-        for raw in doc.lines[start - 1 : end]:
-            if is_furniture(raw.text):
-                continue
-            text = clean_cell(raw.text.replace("\t", " "))
-            self._offsets.append(offset)
-            self._numbers.append(raw.number)
-            pieces.append(text)
-            offset += len(text) + 1
-        self.text = "\n".join(pieces)
+        kept = [raw for raw in doc.lines[start - 1 : end] if not is_furniture(raw.text)]
+        texts = [clean_cell(raw.text.replace("\t", " ")) for raw in kept]
+        self._numbers = [raw.number for raw in kept]
+        self._offsets = list(itertools.accumulate((len(t) + 1 for t in texts[:-1]), initial=0))
+        self.text = "\n".join(texts)
 
     def line_at(self, position: int) -> int:
         """Raw line number of a character position in :attr:`text`."""
         return self._numbers[bisect.bisect_right(self._offsets, position) - 1]
-
-    def finditer(self, pattern: str, flags: int = 0) -> Iterator[re.Match[str]]:
-        return re.finditer(pattern, self.text, flags)
 
     def search(self, pattern: str, *, table: str, what: str, flags: int = 0) -> re.Match[str]:
         match = re.search(pattern, self.text, flags)

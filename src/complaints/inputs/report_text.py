@@ -1,10 +1,9 @@
 """Extract every table of the annual report's text (the 2022-23 input) into tidy frames.
 
-Each ``extract_*`` function reads the table (or the tables) of the report that a card names as
-its ``extract``, found by its header or by the prose around it, and returns a frame in the
-card's schema (a function shared by several cards returns a dict keyed by table id): values as
-printed, each row carrying its raw file and line. Problems raise
-:class:`~complaints.errors.InputError` naming the file, the table and the line.
+Each ``extract_*`` function is a card's ``extract``: it finds its table (or tables, then keyed by
+table id) by its header or the prose around it and returns it in the card's schema, values as
+printed, each row with its raw file and line. Problems raise :class:`~complaints.errors.InputError`
+naming the file, the table and the line.
 """
 
 from __future__ import annotations
@@ -35,6 +34,7 @@ from complaints.inputs.rawtext import (
 from complaints.years import ReportingYear
 
 _YEAR_LABEL = r"\d{4}\s*-\s*\d{2}"
+_PARSE = {"count": parse_count, "percent": parse_percent}
 
 
 @dataclass(frozen=True)
@@ -46,13 +46,8 @@ class Context:
 
     def row(self, raw_line: int, **values: object) -> dict[str, object]:
         """A clean row with its provenance columns filled in."""
-        values.setdefault("year", str(self.year))
-        return {
-            **values,
-            "report_year": str(self.year),
-            "source_file": self.doc.label,
-            "source_line": raw_line,
-        }
+        provenance = {"report_year": str(self.year), "source_file": self.doc.label}
+        return {"year": str(self.year), **values, **provenance, "source_line": raw_line}
 
 
 @dataclass(frozen=True)
@@ -118,12 +113,8 @@ def _years_in(ctx: Context, table: str, header: TableRow, cells: Iterable[str]) 
     try:
         return [str(ReportingYear.from_label(c)) for c in cells]
     except ValueError as exc:
-        raise ctx.doc.error(
-            str(exc),
-            table=table,
-            line=header.line.number,
-            hint="correct the year in the table's header row",
-        ) from None
+        hint = "correct the year in the table's header row"
+        raise ctx.doc.error(str(exc), table=table, line=header.line.number, hint=hint) from None
 
 
 def _frame(table_id: str, rows: list[dict[str, object]], ctx: Context) -> pd.DataFrame:
@@ -155,16 +146,14 @@ def check_report_year(ctx: Context, *, require: bool = True) -> None:
     """
     header = re.compile(r"Annual Complaints Report (\d{4}-\d{2})")
     printed = {m.group(1) for r in ctx.doc.lines if (m := header.fullmatch(r.text.strip()))}
-    if not printed:
-        if not require:
-            return
+    if not printed and require:
         raise ctx.doc.error(
             "no 'Annual Complaints Report YYYY-YY' running header found "
             f"in the file's {len(ctx.doc.lines)} lines",
             table=None,
             hint="is this the text of an annual complaints report, and is it complete?",
         )
-    if printed != {str(ctx.year)}:
+    if printed and printed != {str(ctx.year)}:
         raise ctx.doc.error(
             f"the file is the report for {', '.join(sorted(printed))}, "
             f"but it is being processed as {ctx.year}",
@@ -173,9 +162,7 @@ def check_report_year(ctx: Context, *, require: bool = True) -> None:
         )
 
 
-# -------------------------------------------------------------------------------------------
-# Quarterly performance tables
-# -------------------------------------------------------------------------------------------
+# --- Quarterly performance tables ----------------------------------------------------------------
 
 #: Row label (case-insensitive regex) -> its measure ids (two for a ``1/5`` ratio cell).
 _QUARTERLY_ROWS = {
@@ -233,7 +220,7 @@ def _quarterly_caption(ctx: Context, after: int) -> tuple[str, int, int, str]:
     )
 
 
-def extract_quarterly(ctx: Context) -> dict[str, pd.DataFrame]:
+def extract_quarterly(ctx: Context, table: str) -> dict[str, pd.DataFrame]:
     """Both quarterly performance tables, keyed by table id."""
     hint = (
         "expected one of the published rows (formal, informal, Ombudsman, timescales, "
@@ -249,9 +236,7 @@ def extract_quarterly(ctx: Context) -> dict[str, pd.DataFrame]:
         block = read_tab_block(ctx.doc, header_line.number)
         header, body = block[0], block[1:]
         service, total, total_line, total_text = _quarterly_caption(ctx, body[-1].line.number)
-        table_id = (
-            "non_social_care_quarterly" if service.startswith("Non") else "social_care_quarterly"
-        )
+        table_id = f"{service.lower().replace(' ', '_')}_quarterly"
         if table_id in out:
             raise ctx.doc.error(
                 "a second table for the same service", table=table_id, line=header_line.number
@@ -265,12 +250,11 @@ def extract_quarterly(ctx: Context) -> dict[str, pd.DataFrame]:
             label = row.cells[first - 1]
             pattern, measures = _identify(ctx, table_id, row, label, _QUARTERLY_ROWS, hint=hint)
             seen.add(pattern)
-            pct = measures[0].endswith("_pct")
-            parse = parse_ratio if len(measures) == 2 else parse_percent if pct else parse_count
-            figures = _Figures(
-                ctx, table_id, periods, parse, "percent" if pct else "count", "period"
+            unit = "percent" if measures[0].endswith("_pct") else "count"
+            parse = parse_ratio if len(measures) == 2 else _PARSE[unit]
+            rows += _Figures(ctx, table_id, periods, parse, unit, "period").of(
+                row, measures, label=label
             )
-            rows += figures.of(row, measures, label=label)
         missing = [p for p in _QUARTERLY_ROWS if p not in seen]
         if missing:
             raise ctx.doc.error(
@@ -292,9 +276,7 @@ def extract_quarterly(ctx: Context) -> dict[str, pd.DataFrame]:
     return out
 
 
-# -------------------------------------------------------------------------------------------
-# Tables printed as tables
-# -------------------------------------------------------------------------------------------
+# --- Tables printed as tables --------------------------------------------------------------------
 
 _STATUTORY_ROWS = {
     "representations": ("representations",),
@@ -311,39 +293,51 @@ _STATUTORY_SECTIONS = {
 }
 
 
-def _by_year(ctx: Context, table: str, pattern: str, what: str, parse, unit: str, start=1):
-    """The rows of the table whose header (matching ``pattern``) names the years of its figure
-    columns, and how its figures are read."""
+def _by_year(ctx: Context, table: str, pattern: str, what: str, start: int = 1):
+    """The rows under the header (matching ``pattern``) that names the years of the figure
+    columns, and how the card's figures are read."""
     block = _table(ctx, table, pattern, what, start=start)
     years = _years_in(ctx, table, block[0], block[0].cells[1:])
-    return block, _Figures(ctx, table, years, parse, unit, "year")
+    unit = cards.CARDS[table].sheet_unit or "count"
+    return block[1:], _Figures(ctx, table, years, _PARSE[unit], unit, "year")
 
 
-def extract_statutory(ctx: Context) -> dict[str, pd.DataFrame]:
+def _labelled(ctx: Context, table: str, block: list[TableRow], heading="count", years=None):
+    """The frame of a table of one figure a row, named by its first cell (the card's first
+    sheet label), in the card's unit; ``years``: each row's (by default the report's)."""
+    card = cards.CARDS[table]
+    figures = _Figures(ctx, table, [heading], _PARSE[card.sheet_unit], card.sheet_unit)
+    years = years or [str(ctx.year)] * len(block)
+    rows = [
+        f
+        for r, year in zip(block, years, strict=True)
+        for f in figures.of(r, year=year, **{card.sheet_labels[0]: r.cells[0]})
+    ]
+    return _frame(table, rows, ctx)
+
+
+def extract_statutory(ctx: Context, table: str) -> dict[str, pd.DataFrame]:
     """The statutory three-year comparison: Children's Social Care and Whole Authority."""
-    table_id = "statutory_social_care"
     header = rf"^Children's Social Care\t{_YEAR_LABEL}\t"
     what = "the statutory table header 'Children's Social Care <years>'"
-    block, counts = _by_year(ctx, table_id, header, what, parse_count, "count")
+    block, counts = _by_year(ctx, table, header, what)
     hint = f"expected one of: {', '.join(sorted(set(_STATUTORY_ROWS)))}"
     rows: dict[str, list[dict[str, object]]] = {t: [] for t in _STATUTORY_SECTIONS.values()}
     for row in block:
         label = row.cells[0]
         if not any(row.cells[1:]):  # a section heading row
-            _, table_id = _identify(ctx, table_id, row, label, _STATUTORY_SECTIONS, kind="section")
-        elif row is not block[0]:
-            _, measures = _identify(ctx, table_id, row, label, _STATUTORY_ROWS, hint=hint)
+            _, table = _identify(ctx, table, row, label, _STATUTORY_SECTIONS, kind="section")
+        else:
+            _, measures = _identify(ctx, table, row, label, _STATUTORY_ROWS, hint=hint)
             parse = parse_upheld_phrase if len(measures) == 2 else parse_count
-            figures = replace(counts, table=table_id, parse=parse)
-            rows[table_id] += figures.of(row, measures, label=label)
+            rows[table] += replace(counts, table=table, parse=parse).of(row, measures, label=label)
     return {t: _frame(t, r, ctx) for t, r in rows.items()}
 
 
 _GROUPS_END = r"The types of complaints made|Themes\t"
 
 
-def extract_complainant_groups(ctx: Context) -> pd.DataFrame:
-    table = "complainant_groups"
+def extract_complainant_groups(ctx: Context, table: str) -> pd.DataFrame:
     heading = "Which customer groups made the complaints"
     intro = find_line(ctx.doc, heading, table=table, what=f"the heading '{heading}'")
     # The table lies between its heading and the next section ('The types of complaints made',
@@ -362,53 +356,43 @@ def extract_complainant_groups(ctx: Context) -> pd.DataFrame:
         )
     block = read_tab_block(ctx.doc, first.number)
     _check_width(ctx, table, block, 2)
-    figures = _Figures(ctx, table, ["count"], parse_count, "count")
-    rows = [f for r in block for f in figures.of(r, group=r.cells[0])]
-    return _frame(table, rows, ctx)
+    return _labelled(ctx, table, block)
 
 
-def extract_themes(ctx: Context) -> pd.DataFrame:
-    table = "complaint_themes"
+def extract_themes(ctx: Context, table: str) -> pd.DataFrame:
     block = _table(ctx, table, r"^Themes\t", "the 'Themes' table header")
-    figures = _Figures(ctx, table, [block[0].cells[1]], parse_percent, "percent")
-    rows = [f for r in block[1:] for f in figures.of(r, theme=r.cells[0])]
-    return _frame(table, rows, ctx)
+    return _labelled(ctx, table, block[1:], block[0].cells[1])
 
 
-def extract_children_in_care_by_year(ctx: Context) -> pd.DataFrame:
-    table = "children_in_care_by_year"
+def extract_children_in_care_by_year(ctx: Context, table: str) -> pd.DataFrame:
     header, what = r"^Year\tNumber of Complaints", "the 'Year / Number of Complaints' table header"
     block = _table(ctx, table, header, what, width=2)
-    figures = _Figures(ctx, table, ["Number of Complaints"], parse_count, "count")
-    rows = []
+    years = []
     for r in block[1:]:
         if not (m := re.search(_YEAR_LABEL, r.cells[0])):
             what = f"no reporting year in row label {r.cells[0]!r}"
             raise ctx.doc.error(what, table=table, line=r.line.number)
-        year = _years_in(ctx, table, r, [m.group(0)])[0]
-        rows += figures.of(r, year=year, label=r.cells[0])
-    return _frame(table, rows, ctx)
+        years += _years_in(ctx, table, r, [m.group(0)])
+    return _labelled(ctx, table, block[1:], "Number of Complaints", years)
 
 
 _BANDS = {r"0\s*-\s*20\b.*": "0_20_working_days", r"20\s*\+.*": "over_20_days"}
 
 
-def extract_stage1_timescales(ctx: Context) -> pd.DataFrame:
-    table = "stage1_timescales"
+def extract_stage1_timescales(ctx: Context, table: str) -> pd.DataFrame:
     header, what = rf"^Timescales\t{_YEAR_LABEL}", "the 'Timescales <years>' table header"
-    block, figures = _by_year(ctx, table, header, what, parse_percent, "percent")
+    block, figures = _by_year(ctx, table, header, what)
     hint = "expected '0-20 Working Days' or '20+ days'"
     rows = []
-    for r in block[1:]:
+    for r in block:
         _, band = _identify(ctx, table, r, r.cells[0], _BANDS, kind="time band", hint=hint)
         rows += figures.of(r, band=band, label=r.cells[0])
     return _frame(table, rows, ctx)
 
 
-def extract_learning(ctx: Context) -> pd.DataFrame:
+def extract_learning(ctx: Context, table: str) -> pd.DataFrame:
     """The learning table. A row whose case id cell is empty continues the row before it (a
     page break split it): its cells are appended to that row's."""
-    table = "learning_from_complaints"
     block = _table(ctx, table, r"^Case ID\t", "the 'Case ID' table header", width=3)
     rows: list[dict[str, object]] = []
     for r in block[1:]:
@@ -427,15 +411,13 @@ def extract_learning(ctx: Context) -> pd.DataFrame:
     return _frame(table, rows, ctx)
 
 
-def extract_equality(ctx: Context) -> pd.DataFrame:
-    table = "equality_monitoring"
+def extract_equality(ctx: Context, table: str) -> pd.DataFrame:
     what = "the equality monitoring heading"
     intro = find_line(ctx.doc, r"statistical data about the age, gender", table=table, what=what)
     header, what = rf"^\t{_YEAR_LABEL}\t{_YEAR_LABEL}", "the equality table's year header"
-    block, figures = _by_year(ctx, table, header, what, parse_percent, "percent", intro.number)
-    rows = []
-    characteristic = None
-    for r in block[1:]:
+    block, figures = _by_year(ctx, table, header, what, intro.number)
+    rows, characteristic = [], None
+    for r in block:
         if not any(r.cells[1:]):
             characteristic = r.cells[0]
         elif characteristic is None:
@@ -446,9 +428,7 @@ def extract_equality(ctx: Context) -> pd.DataFrame:
     return _frame(table, rows, ctx)
 
 
-# -------------------------------------------------------------------------------------------
-# Tables that exist only in the prose
-# -------------------------------------------------------------------------------------------
+# --- Tables that exist only in the prose ---------------------------------------------------------
 
 
 def _found(ctx: Context, prose: Prose, m: re.Match[str], group: int, **values: object):
@@ -465,13 +445,16 @@ def _found(ctx: Context, prose: Prose, m: re.Match[str], group: int, **values: o
     return ctx.row(prose.line_at(m.start(group)), **values, **figure)
 
 
-def extract_outcomes(ctx: Context) -> pd.DataFrame:
+def _section(ctx: Context, table: str, title: str, after: str) -> tuple[int, int]:
+    """The lines where the section headed ``title`` starts and where the next, ``after``, does."""
+    start = find_line(ctx.doc, f"^{title}", table=table, what=f"the section '{title}'").number
+    what = f"the section after '{title}'"
+    return start, find_line(ctx.doc, f"^{after}", table=table, start=start, what=what).number
+
+
+def extract_outcomes(ctx: Context, table: str) -> pd.DataFrame:
     """'Fully Justified 7% up from 6% last year' and its siblings: this year and last."""
-    table = "complaint_outcomes"
-    starts, ends = r"^The outcome of complaints", r"^Focus on Children in Care"
-    start = find_line(ctx.doc, starts, table=table, what=f"the section '{starts}'").number
-    what = f"the end of the section ('{ends}')"
-    end = find_line(ctx.doc, ends, table=table, start=start, what=what).number
+    start, end = _section(ctx, table, "The outcome of complaints", "Focus on Children in Care")
     prose = Prose(ctx.doc, start, end - 1)
     pattern = (
         r"(Fully Justified|Partially Justified|Not justified)\s+(\d+(?:\.\d+)?%)\s+"
@@ -479,7 +462,7 @@ def extract_outcomes(ctx: Context) -> pd.DataFrame:
     )
     rows = [
         _found(ctx, prose, m, group, year=str(year), outcome=m.group(1))
-        for m in prose.finditer(pattern, re.IGNORECASE)
+        for m in re.finditer(pattern, prose.text, re.IGNORECASE)
         for group, year in ((2, ctx.year), (3, ctx.year.previous()))
     ]
     if len(rows) != 6:
@@ -497,14 +480,9 @@ _QUARTER_SENTENCE = r"^In (Q[1-4]) we [^\d\n]*?(\d+) "
 _CASE_REF = re.compile(r"^[A-Z][A-Za-z() ]{0,14}$")
 
 
-def extract_children_in_care_quarters(ctx: Context) -> dict[str, pd.DataFrame]:
+def extract_children_in_care_quarters(ctx: Context, table: str) -> dict[str, pd.DataFrame]:
     """Children in care complaints by quarter, and the cases listed under each quarter."""
-    table = "children_in_care_by_quarter"
-    what = "the section 'Focus on Children in Care'"
-    start = find_line(ctx.doc, r"^Focus on Children in Care", table=table, what=what).number
-    what = "the section after 'Focus on Children in Care'"
-    end = find_line(ctx.doc, r"^Compliance with timescales", table=table, start=start, what=what)
-    end = end.number
+    start, end = _section(ctx, table, "Focus on Children in Care", "Compliance with timescales")
     quarter_lines = [
         (raw, m)
         for raw in ctx.doc.lines[start : end - 1]
@@ -603,8 +581,7 @@ KEY_FACTS: list[tuple[str, tuple[tuple[str, str], ...]]] = [
 # fmt: on
 
 
-def extract_key_facts(ctx: Context) -> pd.DataFrame:
-    table = "key_facts"
+def extract_key_facts(ctx: Context, table: str) -> pd.DataFrame:
     prose = Prose(ctx.doc)
     rows = []
     for pattern, facts in KEY_FACTS:
@@ -616,21 +593,16 @@ def extract_key_facts(ctx: Context) -> pd.DataFrame:
     return _frame(table, rows, ctx)
 
 
-# -------------------------------------------------------------------------------------------
-
-
 def extract_tables(doc: RawDocument, year: ReportingYear) -> dict[str, pd.DataFrame]:
-    """Every table the report text gives, keyed by table id, in the order of
-    :data:`cards.CARDS`: each card's ``extract`` function is called once, in card order."""
+    """Every table the report text gives, keyed by table id, in card order: each card's
+    ``extract`` function is called once, with the first table id it reads."""
     ctx = Context(doc, year)
     check_report_year(ctx, require=False)  # a report of another year is refused at once
     ids = cards.for_route("report text")
-    reads: dict[str, list[str]] = {}
-    for table_id in ids:
-        reads.setdefault(cards.CARDS[table_id].extract, []).append(table_id)
     tables: dict[str, pd.DataFrame] = {}
-    for function, table_ids in reads.items():
-        found = globals()[function](ctx)
-        tables.update(found if isinstance(found, dict) else {table_ids[0]: found})
+    for table_id in ids:
+        if table_id not in tables:
+            found = globals()[cards.CARDS[table_id].extract](ctx, table_id)
+            tables.update(found if isinstance(found, dict) else {table_id: found})
     check_report_year(ctx)  # every table is there: the header must be too
     return {t: tables[t] for t in ids}

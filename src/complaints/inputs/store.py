@@ -28,7 +28,7 @@ import pandas as pd
 
 from complaints import cards, paths
 from complaints.errors import InputError
-from complaints.inputs.clean import read_table
+from complaints.inputs.clean import build_clean, find_raw_input, read_table, read_tables
 from complaints.words import join_words
 from complaints.years import ReportingYear
 
@@ -48,9 +48,7 @@ def load_store(clean_root: Path = paths.CLEAN_DIR) -> dict[str, pd.DataFrame]:
 
 def years_described(store: dict[str, pd.DataFrame]) -> list[ReportingYear]:
     """Every reporting year any held report gives a figure for, oldest first."""
-    years: set[str] = set()
-    for frame in store.values():
-        years.update(frame["year"].dropna().unique())
+    years = {y for frame in store.values() for y in frame["year"].dropna().unique()}
     return sorted(ReportingYear.parse(y) for y in years)
 
 
@@ -90,14 +88,14 @@ def tables_for_report(
     figures for ``year`` itself; earlier comparison years that no held report gives are simply
     absent (and named in the reason list as partial).
     """
-    store = load_store(clean_root)
     tables: dict[str, pd.DataFrame] = {}
     missing: list[Unavailable] = []
-    for table_id, frame in store.items():
-        shown = cards.CARDS[table_id].years_shown
-        years = [year.previous(n) for n in range(shown)]
+    for table_id, frame in load_store(clean_root).items():
+        years = [year.previous(n) for n in range(cards.CARDS[table_id].years_shown)]
         selected = select_figures(frame, table_id, years, year)
-        if not (selected["year"] == str(year)).any():
+        given = set(selected["year"])
+        absent = [str(y) for y in years if str(y) not in given]
+        if str(year) in absent:
             held = ", ".join(sorted(frame["year"].dropna().unique())) or "no year"
             routes = cards.CARDS[table_id].routes
             why = (
@@ -109,15 +107,9 @@ def tables_for_report(
             )
             missing.append(Unavailable(table_id, why))
             continue
-        absent = [str(y) for y in years if not (selected["year"] == str(y)).any()]
         if absent:
-            missing.append(
-                Unavailable(
-                    table_id,
-                    f"partial: no figures held for {', '.join(absent)}, so those years are "
-                    "left out of the comparison",
-                )
-            )
+            why = f"partial: no figures held for {', '.join(absent)}, so those years are left out"
+            missing.append(Unavailable(table_id, f"{why} of the comparison"))
         tables[table_id] = selected
     return tables, missing
 
@@ -138,13 +130,10 @@ def conflicts(
     With ``concerning``, only the disagreements that matter to that year's report: figures for
     that year, or figures that year's report gives.
     """
-    store = load_store(clean_root)
     records = []
-    for table_id, frame in store.items():
+    for table_id, frame in load_store(clean_root).items():
         key = list(cards.CARDS[table_id].keys)
-        if not key or frame.empty:
-            continue
-        for _, group in frame.groupby(key, sort=True, dropna=False):
+        for _, group in frame.groupby(key, sort=True, dropna=False) if key else ():
             if group["report_year"].nunique() < 2:
                 continue
             rows = group.sort_values("report_year").to_dict("records")
@@ -156,8 +145,7 @@ def conflicts(
                     continue
                 figure = ", ".join(f"{left[k]}" for k in key if k != "year")
                 sides = [row[column] for row in (left, right) for column in _SIDES.values()]
-                unit = left.get("unit") or "count"
-                records.append([table_id, figure, left["year"], unit, *sides])
+                records.append([table_id, figure, left["year"], left["unit"], *sides])
     return pd.DataFrame(records, columns=list(CONFLICT_COLUMNS))
 
 
@@ -165,9 +153,7 @@ def year_is_held(
     year: ReportingYear, raw_root: Path = paths.RAW_DIR, clean_root: Path = paths.CLEAN_DIR
 ) -> bool:
     """True when the year has its own input, or a held report gives figures for it."""
-    if paths.raw_dir(year, raw_root).is_dir():
-        return True
-    return year in years_described(load_store(clean_root))
+    return str(year) in held_years(raw_root, clean_root)
 
 
 def held_years(raw_root: Path = paths.RAW_DIR, clean_root: Path = paths.CLEAN_DIR) -> list[str]:
@@ -181,8 +167,6 @@ def prepare_year(
 ) -> tuple[dict[str, pd.DataFrame], str]:
     """Clean the year's own input into the store, or, for a year held only as figures restated
     in later reports, gather those. Returns the year's tables and a sentence saying which."""
-    from complaints.inputs.clean import build_clean, find_raw_input, read_tables
-
     if paths.raw_dir(year, raw_root).is_dir():
         build_clean(year, raw_root, clean_root)
         source = paths.relative_to_project(find_raw_input(year, raw_root))

@@ -18,20 +18,9 @@ from complaints import cards, paths
 from complaints.errors import InputError
 from complaints.years import ReportingYear
 
-README_SHEET = "README"
-INSTRUCTIONS = """\
-How to fill in this workbook
-
-One sheet per table of the annual report. The grey columns are the row labels of the last year
-held: keep them, add rows where a new group or theme appears, delete rows that no longer apply.
-Type each figure in the white columns:
-- counts as whole numbers (0 if none);
-- percentages as numbers from 0 to 100 (18 for 18%; a cell formatted as a percentage also works);
-- money in pounds, without the £ sign (43230).
-Sheets children_in_care_cases and learning_from_complaints are free text: one row per case.
-Do not rename sheets or header cells: the pipeline checks them and names the sheet and cell of
-any mistake. Earlier years are not asked for: the comparisons come from the years already held.
-"""
+#: The README of a new year's folder, and the instructions it shares with the workbook.
+_TEMPLATES = Path(__file__).parents[1] / "templates" / "new-year"
+INSTRUCTIONS = (_TEMPLATES / "instructions.txt").read_text(encoding="utf-8")
 
 
 _WIDE = ("label", "learned", "action", "summary", "group", "theme")  # columns of text
@@ -82,7 +71,7 @@ def scaffold(
     grey = PatternFill("solid", fgColor="DDDDDD")
     book = Workbook()
     readme = book.active
-    readme.title = README_SHEET
+    readme.title = "README"
     for row, line in enumerate(INSTRUCTIONS.splitlines(), start=1):
         readme.cell(row=row, column=1, value=line)
     readme.cell(row=1, column=1).font = Font(bold=True)
@@ -110,32 +99,19 @@ def scaffold(
     staging = target.with_suffix(".xlsx.partial")
     book.save(staging)
     staging.rename(target)
-    (folder / "README.md").write_text(_folder_readme(year), encoding="utf-8")
+    readme = (_TEMPLATES / "README.md").read_text(encoding="utf-8")
+    text = readme.format(year=year, workbook=target.name, instructions=INSTRUCTIONS)
+    (folder / "README.md").write_text(text, encoding="utf-8")
     return target
 
 
-def _folder_readme(year: ReportingYear) -> str:
-    return f"""# Inputs for {year}
-
-`{workbook_name(year)}` holds the figures for the {year} annual complaints report, one sheet per
-table. It was created by `complaints new-year {year}` with the previous year's row labels.
-
-{INSTRUCTIONS}
-When it is filled in, run `make report YEAR={year}` from the project folder. Nothing in the
-pipeline writes to this folder again.
-"""
-
-
-# ---------------------------------------------------------------------------------------------
-# Reading a filled-in workbook
-# ---------------------------------------------------------------------------------------------
+# --- Reading a filled-in workbook ----------------------------------------------------------------
 
 
 def _number(raw: object, fmt: str, where: str, label: str, sheet: str) -> int | float:
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        raise InputError(
-            f"cell {where} is empty", file=label, table=sheet, hint="enter the figure (0 if none)"
-        )
+    if _text(raw) is None:
+        hint = "enter the figure (0 if none)"
+        raise InputError(f"cell {where} is empty", file=label, table=sheet, hint=hint)
     if isinstance(raw, bool):
         raise InputError(f"cell {where} holds {raw!r}, not a number", file=label, table=sheet)
     if isinstance(raw, int | float):
@@ -201,10 +177,9 @@ def read_workbook(
         rows = []
         source = f"{label}#{table_id}"
         for cells in sheet.iter_rows(min_row=2, max_col=len(expected)):
-            values = {name: cell for name, cell in zip(expected, cells, strict=True)}
-            if all(_text(c.value) is None for c in cells):
-                continue
-            rows.extend(_rows_from_sheet_row(table_id, values, year, source, label))
+            if any(_text(c.value) is not None for c in cells):
+                named = dict(zip(expected, cells, strict=True))
+                rows.extend(_rows_from_sheet_row(table_id, named, year, source, label))
         # A row typed (or pasted) twice is refused, naming both rows of the sheet; free text has
         # no key: a repeated case id is reported by the validation step.
         key = [k for k in card.keys if k != "year"]
