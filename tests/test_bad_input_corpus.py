@@ -213,6 +213,17 @@ def repeat(line: int, starts: str) -> Callable[[Path], None]:
     return apply
 
 
+def untab(line: int) -> Callable[[Path], None]:
+    """The tabs of line ``line`` turned into spaces (as some copy-pastes do)."""
+
+    def apply(raw_root: Path) -> None:
+        lines = lines_of(raw_root)
+        lines[line - 1] = lines[line - 1].replace("\t", " ")
+        write_lines(raw_root, lines)
+
+    return apply
+
+
 def rewrite_bytes(change: Callable[[bytes], bytes]) -> Callable[[Path], None]:
     def apply(raw_root: Path) -> None:
         path = text_of(raw_root)
@@ -339,6 +350,15 @@ CASES = [
         cut_within(262, "<p>Complaint upheld regarding lack"),
         (
             f"{TXT}, table learning_from_complaints, line 262: row has 2 cells, expected 3",
+            "each row needs one cell per column of the header, separated by tabs",
+        ),
+    ),
+    Case(
+        "quarterly-row-without-tabs",
+        untab(18),
+        (
+            f"{TXT}, table quarterly performance, line 18: the quarterly table has no rows after "
+            "its header",
             "each row needs one cell per column of the header, separated by tabs",
         ),
     ),

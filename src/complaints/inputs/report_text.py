@@ -235,6 +235,14 @@ def extract_quarterly(ctx: Context, table: str) -> dict[str, pd.DataFrame]:
             break
         block = read_tab_block(ctx.doc, header_line.number)
         header, body = block[0], block[1:]
+        if not body:
+            raise ctx.doc.error(
+                "the quarterly table has no rows after its header: the next line's cells are "
+                "not separated by tabs",
+                table="quarterly performance",
+                line=next(r.number for r in ctx.doc.lines[header_line.number :] if r.text.strip()),
+                hint="each row needs one cell per column of the header, separated by tabs",
+            )
         service, total, total_line, total_text = _quarterly_caption(ctx, body[-1].line.number)
         table_id = f"{service.lower().replace(' ', '_')}_quarterly"
         if table_id in out:
