@@ -653,11 +653,6 @@ def save_chart(draft: Chart, charts_dir: Path) -> Chart:
 _CHARTS = {c.id: (c.tables or (t.id,), c) for t in cards.CARDS.values() for c in t.charts}
 
 
-def chart_ids() -> list[str]:
-    """The report charts' ids, in the report's order."""
-    return list(_CHARTS)
-
-
 def draw_chart(
     tables: Tables, chart_id: str, year: ReportingYear | str, charts_dir: Path | str
 ) -> Chart:
