@@ -146,7 +146,6 @@ def build_data_docs(result: validation.ValidationResult, target_dir: Path | str)
                     "class_name": "TupleFilesystemStoreBackend",
                     "base_directory": str(building),
                 },
-                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
             },
         )
         _store_results(context, result)
@@ -163,7 +162,6 @@ def build_data_docs(result: validation.ValidationResult, target_dir: Path | str)
         if target.exists():
             shutil.rmtree(target)
         building.rename(target)
-    finally:
-        if building.exists():
-            shutil.rmtree(building, ignore_errors=True)
+    finally:  # nothing left of a failed build (after a good one, nothing to remove)
+        shutil.rmtree(building, ignore_errors=True)
     return Path(target_dir) / "index.html"

@@ -57,8 +57,9 @@ NOT_CHECKED = "not checked"
 class ValidationFailed(InputError):
     """An error-severity expectation failed: the clean data cannot be right."""
 
-    def __init__(self, result: ValidationResult, *, where: str | None = None) -> None:
+    def __init__(self, result: ValidationResult) -> None:
         self.result = result
+        where = result.saved_to and paths.relative_to_project(result.saved_to)
         errors = result.errors
         skipped = errors["observed"].str.startswith(NOT_CHECKED)
         shown = [_error_line(row) for _, row in errors[~skipped].iterrows()]
@@ -182,11 +183,9 @@ class ValidationResult:
             "warnings": len(self.warnings),
         }
 
-    def raise_for_errors(self, where: str | None = None) -> None:
-        if where is None and self.saved_to is not None:
-            where = paths.relative_to_project(self.saved_to)
+    def raise_for_errors(self) -> None:
         if not self.success:
-            raise ValidationFailed(self, where=where)
+            raise ValidationFailed(self)  # naming where the results are saved, if they are
 
     def save(self, validation_dir: Path | str) -> dict[str, Path]:
         """Write the summary, reconciliation, notes and all results (no times or run ids)."""
@@ -363,7 +362,7 @@ def _table_row(
     )
     if r.success:
         return row
-    title = cards.CARDS[table_id].title if table_id in cards.CARDS else table_id
+    title = cards.CARDS[table_id].title
     if cfg.type == "expect_column_values_to_be_unique" and values:
         row["note"] = _duplicates_note(title, kwargs["column"], frame, values, index)
     else:
@@ -399,20 +398,15 @@ def _reconciliation_rows(rec: pd.DataFrame, r) -> list[dict[str, object]]:
         if not r.success:
             row["note"] = f"Reconciliation: '{row['expectation']}' fails."
         return [row]
-    rows = []
+    rows, sides = [], ("left", "right")
     for i in index:
         identity = rec.iloc[int(i)]
-        left = _figure(identity["left_value"], identity["unit"])
-        right = _figure(identity["right_value"], identity["unit"])
+        left, right = (_figure(identity[f"{s}_value"], identity["unit"]) for s in sides)
         one_table = identity["right_table"] == identity["left_table"]
+        sources = "; ".join(f"{identity[f'{s}_table']} {identity[f'{s}_lines']}" for s in sides)
         if one_table or not identity["right_lines"]:
             lines = words.parse_lines(f"{identity['left_lines']}, {identity['right_lines']}")
             sources = f"{identity['left_table']} {words.format_lines(lines)}".strip()
-        else:
-            sources = (
-                f"{identity['left_table']} {identity['left_lines']}; "
-                f"{identity['right_table']} {identity['right_lines']}"
-            )
         rows.append(
             _row(
                 identity["left_table"],
