@@ -26,25 +26,14 @@ from complaints.years import ReportingYear
 DATA_DOCS_DIR = "data_docs"
 ASSETS_DIR = Path(__file__).with_name("data_docs_assets")
 #: The local copy in ASSETS_DIR of every address GX 1.24's templates load from the internet.
-_COPIES = """
-bootstrap-4.3.1/bootstrap.min.css https://maxcdn.bootstrapcdn.com/bootstrap/4.3.1/css/bootstrap.min.css
-bootstrap-4.3.1/bootstrap.min.js https://stackpath.bootstrapcdn.com/bootstrap/4.3.1/js/bootstrap.min.js
-bootstrap-table-1.19.1/bootstrap-table.min.css https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.css
-bootstrap-table-1.19.1/bootstrap-table.min.js https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.js
-bootstrap-table-1.19.1/bootstrap-table-filter-control.min.js https://unpkg.com/bootstrap-table@1.19.1/dist/extensions/filter-control/bootstrap-table-filter-control.min.js
-bootstrap-table-1.19.0/bootstrap-table-filter-control.css https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.css
-bootstrap-table-1.19.0/bootstrap-table-filter-control.min.css https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.min.css
-bootstrap-datepicker-1.9.0/bootstrap-datepicker.min.css https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/css/bootstrap-datepicker.min.css
-bootstrap-datepicker-1.9.0/bootstrap-datepicker.min.js https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/js/bootstrap-datepicker.min.js
-bootstrap-dark-1.1.0/bootstrap-prefers-dark.min.css https://cdn.jsdelivr.net/npm/@forevolve/bootstrap-dark@1.1.0/dist/css/bootstrap-prefers-dark.css
-fontawesome-free-6.6.0/css/all.min.css https://cdnjs.cloudflare.com/ajax/libs/font-awesome/6.6.0/css/all.min.css
-jquery-3.7.1/jquery.min.js https://code.jquery.com/jquery-3.7.1.min.js
-popper.js-1.12.9/popper.min.js https://cdnjs.cloudflare.com/ajax/libs/popper.js/1.12.9/umd/popper.min.js
-vega-5.33.1/vega.min.js https://cdn.jsdelivr.net/npm/vega@5
-vega-lite-5.23.0/vega-lite.min.js https://cdn.jsdelivr.net/npm/vega-lite@5
-vega-embed-6.29.0/vega-embed.min.js https://cdn.jsdelivr.net/npm/vega-embed@6
-""".split()  # noqa: SIM905 (a local copy, then its address, a line each)
-LOCAL_COPIES = dict(zip(_COPIES[1::2], _COPIES[::2], strict=True))
+LOCAL_COPIES = {
+    address: copy
+    for copy, address in re.findall(
+        r"^\| `([^`]+)` \| `(https://[^`]+)` \|",
+        (ASSETS_DIR / "README.md").read_text("utf-8"),
+        re.M,
+    )
+}
 _VENDOR = "static/vendor/"
 _GX_LOGO = re.compile(
     r"https://great-expectations-web-assets\.s3\.us-east-2\.amazonaws\.com/"
@@ -63,11 +52,6 @@ _REMOTE_RESOURCE = re.compile(
 )
 
 
-def data_docs_run_time(year: ReportingYear) -> dt.datetime:
-    """The run time Data Docs show: the year's last day, not the clock (same pages each build)."""
-    return dt.datetime(year.start + 1, 3, 31, tzinfo=dt.UTC)
-
-
 def escape_strings(value: object) -> object:
     """``value`` with every string in it HTML-escaped (through mappings, lists and tuples)."""
     if isinstance(value, str):
@@ -77,20 +61,6 @@ def escape_strings(value: object) -> object:
     if isinstance(value, (list, tuple)):
         return type(value)(escape_strings(v) for v in value)
     return value
-
-
-def escape_for_data_docs(suite_result):
-    """A copy of ``suite_result`` without times, its strings from the data HTML-escaped (GX's
-    renderer puts values and parameters into the page unescaped)."""
-    suite_result = copy.deepcopy(suite_result)
-    for item in suite_result.results:
-        item.result = escape_strings(item.result)
-        item.exception_info = escape_strings(item.exception_info)
-        config = item.expectation_config
-        for key, value in list(config.kwargs.items()):
-            config.kwargs[key] = escape_strings(value)
-    suite_result.meta = {k: v for k, v in suite_result.meta.items() if k not in validation.VOLATILE}
-    return suite_result
 
 
 def localise_page(text: str, to_root: str) -> str:
@@ -110,15 +80,22 @@ def _store_results(context, result: validation.ValidationResult) -> None:
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types import resource_identifiers as ids
 
-    run_id = RunIdentifier(
-        run_name=f"complaints-{result.year}",
-        run_time=data_docs_run_time(ReportingYear.parse(str(result.year))),
-    )
+    # the year's last day, not the clock: the same pages each build
+    end = dt.datetime(ReportingYear.parse(result.year).start + 1, 3, 31, tzinfo=dt.UTC)
+    run_id = RunIdentifier(run_name=f"complaints-{result.year}", run_time=end)
     for name in sorted(result.suite_results):
         suite_id = ids.ExpectationSuiteIdentifier(name=name)
         context.suites.add(validation.load_suite(name))  # GX's page of the suite
-        suite_result = escape_for_data_docs(result.suite_results[name])
-        suite_result.meta = {**suite_result.meta, "run_id": run_id}
+        # a copy without times, the strings from the data HTML-escaped (GX's renderer puts
+        # values and parameters into the page unescaped)
+        suite_result = copy.deepcopy(result.suite_results[name])
+        for item in suite_result.results:
+            item.result = escape_strings(item.result)
+            item.exception_info = escape_strings(item.exception_info)
+            kwargs = item.expectation_config.kwargs
+            kwargs.update({k: escape_strings(v) for k, v in kwargs.items()})
+        meta = {k: v for k, v in suite_result.meta.items() if k not in validation.VOLATILE}
+        suite_result.meta = {**meta, "run_id": run_id}
         context.validation_results_store.store_validation_results(
             suite_validation_result=suite_result,
             suite_validation_result_identifier=ids.ValidationResultIdentifier(
@@ -169,7 +146,6 @@ def build_data_docs(result: validation.ValidationResult, target_dir: Path | str)
                     "class_name": "TupleFilesystemStoreBackend",
                     "base_directory": str(building),
                 },
-                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
             },
         )
         _store_results(context, result)
@@ -186,7 +162,6 @@ def build_data_docs(result: validation.ValidationResult, target_dir: Path | str)
         if target.exists():
             shutil.rmtree(target)
         building.rename(target)
-    finally:
-        if building.exists():
-            shutil.rmtree(building, ignore_errors=True)
+    finally:  # nothing left of a failed build (after a good one, nothing to remove)
+        shutil.rmtree(building, ignore_errors=True)
     return Path(target_dir) / "index.html"

@@ -1,17 +1,13 @@
 """How the report's figures relate: every identity declared once, for every consumer.
 
-An identity says how figures of the clean tables relate; :func:`instantiate` finds, per year
-(or per year and quarter, measure ...), the rows each one involves. Two stages read the result:
-:mod:`complaints.checks.reconcile` turns each relation into a row of the reconciliation table
-(does the report agree with itself?), and :mod:`complaints.outputs.disclosure` uses the same
-relations to find which suppressed figures a reader could work out (sums, bounds, the same
-figure in two places, percentage groups and the counts percentages are shares of).
-
-Kinds: ``same`` (one figure stated in two places, ``parts`` and ``whole``), ``sum`` (the ``parts``
-add up to the ``whole``: a count adds, a percentage averages), ``bound`` (they add up to at most
-the ``whole``: no more upheld than received), ``shares`` (percentages that are shares of one
-whole make 100, from the cards' ``shares_of``) and ``base`` (the ``whole`` is the count the
-``parts``, percentages, are shares of).
+:func:`instantiate` finds, per year (or year and quarter, measure ...), the rows each identity
+involves: :mod:`complaints.checks.reconcile` makes each relation a row of the reconciliation
+table, :mod:`complaints.outputs.disclosure` finds from them the suppressed figures a reader could
+work out. Kinds: ``same`` (one figure stated in two places, ``parts`` and ``whole``), ``sum``
+(the ``parts`` add up to the ``whole``: a count adds, a percentage averages), ``bound`` (they add
+up to at most the ``whole``), ``shares`` (percentages that are shares of one whole make 100, from
+the cards' ``shares_of``) and ``base`` (the ``whole`` is the count the ``parts``, percentages,
+are shares of).
 """
 
 from __future__ import annotations
@@ -87,18 +83,16 @@ _BY_SERVICE, _BY_STAGE = ("year", "service"), ("year", "service", "stage")
 _CASE_SERVICES = (("Children's Social Care", SC), ("Non Social Care", NSC))
 _PARTS = "parts_add_up_to_whole"
 _INFORMAL = "representations (complaints resolved informally)"
+_OMBUDSMAN = (("Ombudsman approaches", "lgsco_approaches", "ombudsman_received"),
+              ("Ombudsman approaches upheld", "lgsco_upheld", "ombudsman_upheld"))  # fmt: skip
 
 #: Every identity, in the order the reconciliation lists its rows (within each check).
 IDENTITIES: tuple[Identity, ...] = (
     # No more Ombudsman complaints can be upheld than were received ...
-    *(
-        _upheld(_stat(t, "ombudsman_upheld"), _stat(t, "ombudsman_received"), ("year", "period"))
-        for t in QUARTERLY_TABLES
-    ),
-    *(
-        _upheld(_stat(t, "lgsco_upheld"), _stat(t, "lgsco_approaches"), ("year",))
-        for t in (STAT_SC, STAT_WA)
-    ),
+    *(_upheld(_stat(t, "ombudsman_upheld"), _stat(t, "ombudsman_received"), ("year", "period"))
+      for t in QUARTERLY_TABLES),
+    *(_upheld(_stat(t, "lgsco_upheld"), _stat(t, "lgsco_approaches"), ("year",))
+      for t in (STAT_SC, STAT_WA)),
     _upheld(_fact("ombudsman_social_care_maladministration"),
             _fact("ombudsman_social_care_investigated"), ("year",)),
     _upheld(_fact("ombudsman_non_social_care_upheld"),
@@ -110,40 +104,27 @@ IDENTITIES: tuple[Identity, ...] = (
     Identity("bound", Ref("complainant_groups"), _total(SC, "total_complaints"),
              check="groups_within_total"),
     # The quarters make the total: every measure of the quarterly tables ...
-    *(
-        Identity("sum", Ref(t, {"period": QUARTERS}), Ref(t, {"period": TOTAL}),
-                 ("year", "measure"))
-        for t in QUARTERLY_TABLES
-    ),
+    *(Identity("sum", Ref(t, {"period": QUARTERS}), Ref(t, {"period": TOTAL}), ("year", "measure"))
+      for t in QUARTERLY_TABLES),
     # ... and the children in care counted in each quarter's sentence make the year's figure.
     Identity("sum", Ref("children_in_care_by_quarter", {"period": QUARTERS}),
              Ref("children_in_care_by_year")),
     # The caption's 'Total Complaints = N' is formal plus informal complaints.
-    *(
-        Identity("sum", Ref(t, {"measure": ("formal_complaints", "informal_complaints"),
-                                "period": TOTAL}), _total(t, "total_complaints"))
-        for t in QUARTERLY_TABLES
-    ),
+    *(Identity("sum", Ref(t, {"measure": ("formal_complaints", "informal_complaints"),
+                              "period": TOTAL}), _total(t, "total_complaints"))
+      for t in QUARTERLY_TABLES),
     # Shares of one whole make 100 (declared on the cards).
     *(Identity("shares", Ref(c.id), by=c.shares_of) for c in cards.CARDS.values() if c.shares_of),
     # The statutory reporting table repeats the quarterly tables' totals ...
-    _same(f"{_SC_NAME} {_INFORMAL}", _stat(STAT_SC, "representations"),
-          _total(SC, "informal_complaints")),
-    _same(f"{_SC_NAME} stage 1 (formal) complaints", _stat(STAT_SC, "stage_1"),
-          _total(SC, "formal_complaints")),
-    _same(f"{_SC_NAME} Ombudsman approaches", _stat(STAT_SC, "lgsco_approaches"),
-          _total(SC, "ombudsman_received")),
-    _same(f"{_SC_NAME} Ombudsman approaches upheld", _stat(STAT_SC, "lgsco_upheld"),
-          _total(SC, "ombudsman_upheld")),
+    *(_same(f"{_SC_NAME} {name}", _stat(STAT_SC, measure), _total(SC, total))
+      for name, measure, total in ((_INFORMAL, "representations", "informal_complaints"),
+                                   ("stage 1 (formal) complaints", "stage_1", "formal_complaints"),
+                                   *_OMBUDSMAN)),
     # ... and its "Whole Authority" part those of the Non Social Care table.
-    _same(f"{_WA_NAME} formal complaints", _stat(STAT_WA, "formal_complaints"),
-          _total(NSC, "formal_complaints")),
-    _same(f"{_WA_NAME} {_INFORMAL}", _stat(STAT_WA, "representations"),
-          _total(NSC, "informal_complaints")),
-    _same(f"{_WA_NAME} Ombudsman approaches", _stat(STAT_WA, "lgsco_approaches"),
-          _total(NSC, "ombudsman_received")),
-    _same(f"{_WA_NAME} Ombudsman approaches upheld", _stat(STAT_WA, "lgsco_upheld"),
-          _total(NSC, "ombudsman_upheld")),
+    *(_same(f"{_WA_NAME} {name}", _stat(STAT_WA, measure), _total(NSC, total))
+      for name, measure, total in (("formal complaints", "formal_complaints", "formal_complaints"),
+                                   (_INFORMAL, "representations", "informal_complaints"),
+                                   *_OMBUDSMAN)),
     # The prose repeats the tables.
     _same("Social Care complaints investigated by the Ombudsman",
           _fact("ombudsman_social_care_investigated"), _stat(STAT_SC, "lgsco_approaches")),
@@ -198,9 +179,7 @@ def _norm(text: object) -> str:
     return " ".join(str(text).split()).casefold()
 
 
-def instantiate(
-    tables: Mapping[str, pd.DataFrame], identities: tuple[Identity, ...] = IDENTITIES
-) -> Iterator[Relation]:
+def instantiate(tables: Mapping[str, pd.DataFrame]) -> Iterator[Relation]:
     """Every identity over ``tables`` (missing tables are skipped), for each value of its
     ``by`` columns that the parts hold and the whole holds too (``shares`` have no whole)."""
     normalised: dict[tuple[str, str], pd.Series] = {}
@@ -217,7 +196,7 @@ def instantiate(
             mask &= normalised[ref.table, column].isin(accepted)
         return frame[mask]
 
-    for identity in identities:
+    for identity in IDENTITIES:
         parts = select(identity.parts, identity.by)
         whole = select(identity.whole, identity.by)
         if parts is None or parts.empty or (identity.whole is not None and whole is None):

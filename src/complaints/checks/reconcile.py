@@ -1,23 +1,13 @@
 """The reconciliation table: every figure the report states twice, or can be added up, side by side.
 
-A careful auditor checks that a published report agrees with itself: quarters add up to the
-printed total, percentage groups make 100, the statutory tables repeat the quarterly tables'
-totals, the prose repeats the tables. The identities are declared once in
-:mod:`complaints.checks.identities` (the disclosure audit reads the same model; the Stage 3 <=
-Stage 2 <= Stage 1 bounds and the percentages' bases are the audit's only); tables are named in
-sentences from their cards. :func:`build_reconciliation` turns every relation into one row of a
-tidy frame (plus each quarter's count of children in care against the cases listed under it):
-``check`` (kind of identity, one expectation of ``expectations/reconciliation.json`` each),
-``identity`` (what is compared, in words: "Non Social Care informal complaints, 2022-23"),
-``year``, ``relation`` (``==`` agree, ``<=`` left not above right, ``>=`` left not below right),
-``tolerance`` (how far apart the two may be, for rounding, in the ``unit``: ``count`` or
-``percent``), ``left_value``, ``left_table``, ``left_what`` (a phrase), ``left_lines`` and
-likewise ``right_*``, ``remark`` (context for the note) and ``discrepancy`` (how far the
-relation is broken, 0 when it holds).
-
-The table is then validated with Great Expectations (``tolerance >= discrepancy`` for every row of
-each check), so cross-table checks are expectations like any other. Nothing here knows which
-identities fail in a given year.
+:func:`build_reconciliation` turns every relation of :mod:`complaints.checks.identities` (but the
+stage bounds and the percentages' bases, the disclosure audit's only) into one row: ``check`` (one
+expectation of ``expectations/reconciliation.json`` each), ``identity`` (in words: "Non Social
+Care informal complaints, 2022-23"), ``year``, ``relation`` (``==``; ``<=``/``>=``: left not
+above/below right), ``tolerance`` (for rounding, in the ``unit``), ``left_value``,
+``left_table``, ``left_what`` (a phrase), ``left_lines``, likewise ``right_*``, ``remark`` (for
+the note) and ``discrepancy`` (0 when the relation holds). GX then checks ``tolerance >=
+discrepancy`` on every row, so cross-table checks are expectations like any other.
 """
 
 from __future__ import annotations
@@ -130,11 +120,8 @@ def _sum(rel: identities.Relation) -> list[Row]:
         left = _side(whole, table, "the caption says")
         right = _side(parts, table, "the formal and informal totals make")
         what = f"{_subject(table)} total complaints"
-        return (
-            [_row("total_is_formal_plus_informal", what, year, left, right)]
-            if len(parts) == 2
-            else []
-        )
+        rows = [_row("total_is_formal_plus_informal", what, year, left, right)]
+        return rows if len(parts) == 2 else []
     words = cards.CARDS[table].measures.get(measure, measure.replace("_", " "))
     what = f"{_subject(table)} {words}"
     printed = _side(whole, table, "the printed total is")
@@ -161,15 +148,10 @@ def _shares(rel: identities.Relation, last_line: object) -> list[Row]:
     adds_up = _row("percentages_add_up_to_100", what, year, *sides, unit="percent")
     remark = f"{n} groups, each rounded to a whole number"
     last = "it is the last section of the table" if last else ""
+    cut_off = {"check": "section_complete", "relation": ">=", "tolerance": TRUNCATION_SHORTFALL}
     return [
         {**adds_up, "tolerance": HALF_POINT * n, "remark": remark},
-        {
-            **adds_up,
-            "check": "section_complete",
-            "relation": ">=",
-            "remark": last,
-            "tolerance": TRUNCATION_SHORTFALL,
-        },
+        {**adds_up, **cut_off, "remark": last},
     ]
 
 
@@ -204,34 +186,22 @@ def _cases_listed(tables: Mapping[str, pd.DataFrame]) -> list[Row]:
 
 #: The checks in the order of the table (a group's ``section_complete`` row follows its
 #: ``percentages_add_up_to_100`` row).
-CHECK_ORDER = (
-    "upheld_not_above_received",
-    "quarters_add_up_to_total",
-    "total_is_formal_plus_informal",
-    "parts_add_up_to_whole",
-    "total_percent_within_quarters",
-    "percentages_add_up_to_100",
-    "same_figure_agrees",
-    "cases_listed_match_count",
-    "groups_within_total",
-)
+CHECK_ORDER = """upheld_not_above_received quarters_add_up_to_total total_is_formal_plus_informal
+parts_add_up_to_whole total_percent_within_quarters percentages_add_up_to_100 same_figure_agrees
+cases_listed_match_count groups_within_total""".split()  # noqa: SIM905 (a sentence of names)
+_POSITION = {c: i for i, c in enumerate(CHECK_ORDER)}
+_POSITION["section_complete"] = _POSITION["percentages_add_up_to_100"]
 
 
 def _identity_rows(tables: Mapping[str, pd.DataFrame]) -> list[Row]:
-    """A row for every relation of :mod:`complaints.checks.identities` that the reconciliation
-    checks (the stage bounds and the percentages' bases are the disclosure audit's only)."""
-    by_check: dict[str, list[Row]] = {c: [] for c in CHECK_ORDER}
+    """A row for every relation the reconciliation checks, in the order of the checks."""
+    rows = _cases_listed(tables)
     for rel in identities.instantiate(tables):
-        kind, table = rel.identity.kind, rel.identity.parts.table
-        if kind == "shares":
-            rows = _shares(rel, tables[table]["source_line"].max())
-        else:
-            rows = {"bound": _bound, "sum": _sum, "same": _same}.get(kind, lambda _: [])(rel)
-        shares = "percentages_add_up_to_100" if kind == "shares" else ""
-        for row in rows:  # a group's section_complete row follows its percentages row
-            by_check[shares or str(row["check"])].append(row)
-    by_check["cases_listed_match_count"] = _cases_listed(tables)
-    return [row for check in CHECK_ORDER for row in by_check[check]]
+        if rel.identity.kind == "shares":
+            rows += _shares(rel, tables[rel.identity.parts.table]["source_line"].max())
+        elif rel.identity.kind in ("bound", "sum", "same"):
+            rows += {"bound": _bound, "sum": _sum, "same": _same}[rel.identity.kind](rel)
+    return sorted(rows, key=lambda row: _POSITION[str(row["check"])])
 
 
 def discrepancy(relation: pd.Series, left: pd.Series, right: pd.Series) -> pd.Series:

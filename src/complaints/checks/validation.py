@@ -57,8 +57,9 @@ NOT_CHECKED = "not checked"
 class ValidationFailed(InputError):
     """An error-severity expectation failed: the clean data cannot be right."""
 
-    def __init__(self, result: ValidationResult, *, where: str | None = None) -> None:
+    def __init__(self, result: ValidationResult) -> None:
         self.result = result
+        where = result.saved_to and paths.relative_to_project(result.saved_to)
         errors = result.errors
         skipped = errors["observed"].str.startswith(NOT_CHECKED)
         shown = [_error_line(row) for _, row in errors[~skipped].iterrows()]
@@ -89,7 +90,7 @@ def gx_context() -> dict[str, Any]:
 
 
 def context_config():
-    """GX's configuration of a quiet context that keeps everything in memory."""
+    """A quiet GX context that keeps everything in memory."""
     from great_expectations.data_context.types import base
 
     return base.DataContextConfig(
@@ -101,30 +102,13 @@ def context_config():
 
 
 def load_suite_json(name: str, expectations_dir: Path = paths.EXPECTATIONS_DIR) -> dict:
-    path = Path(expectations_dir) / f"{name}.json"
-    if not path.is_file():
-        raise InputError(
-            "expectation suite not found", file=paths.relative_to_project(path), table=name
-        )
-    return json.loads(path.read_text(encoding="utf-8"))
+    return json.loads((Path(expectations_dir) / f"{name}.json").read_text(encoding="utf-8"))
 
 
 def load_suite(name: str, expectations_dir: Path = paths.EXPECTATIONS_DIR):
-    """The suite as a ``gx.ExpectationSuite``; refuses a suite GX would silently shorten."""
-    spec = load_suite_json(name, expectations_dir)
-    gx = gx_context()["gx"]
-    suite = gx.ExpectationSuite(**spec)
-    where = paths.relative_to_project(Path(expectations_dir) / f"{name}.json")
-    if len(suite.expectations) != len(spec.get("expectations", [])):
-        raise InputError("GX rejected some expectations of the suite (see the log)", file=where)
-    for expectation in suite.expectations:
-        if (expectation.meta or {}).get("severity") not in SEVERITIES:
-            raise InputError(
-                f"expectation {expectation.description or expectation.expectation_type!r} has no "
-                f"severity in its meta (one of {', '.join(SEVERITIES)})",
-                file=where,
-            )
-    return suite
+    """The suite as a ``gx.ExpectationSuite`` (a test checks that GX loads each one whole and
+    that each expectation has a severity)."""
+    return gx_context()["gx"].ExpectationSuite(**load_suite_json(name, expectations_dir))
 
 
 def load_clean_tables(
@@ -199,11 +183,9 @@ class ValidationResult:
             "warnings": len(self.warnings),
         }
 
-    def raise_for_errors(self, where: str | None = None) -> None:
-        if where is None and self.saved_to is not None:
-            where = paths.relative_to_project(self.saved_to)
+    def raise_for_errors(self) -> None:
         if not self.success:
-            raise ValidationFailed(self, where=where)
+            raise ValidationFailed(self)  # naming where the results are saved, if they are
 
     def save(self, validation_dir: Path | str) -> dict[str, Path]:
         """Write the summary, reconciliation, notes and all results (no times or run ids)."""
@@ -255,8 +237,7 @@ def _format(value: object) -> str:
     return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
 
 
-def _figure(value: object, unit: str = "count") -> str:
-    return words.format_value(value, unit, missing="missing")
+_figure = functools.partial(words.format_value, missing="missing")
 
 
 def _values_text(values: Iterable[object]) -> str:
@@ -270,13 +251,8 @@ def _values_text(values: Iterable[object]) -> str:
 def _source_lines(frame: pd.DataFrame, index: Iterable[object]) -> list[int]:
     if "source_line" not in frame.columns:
         return []
-    positions = [
-        int(i)
-        for i in index
-        if hasattr(i, "__index__") and not isinstance(i, bool) and 0 <= int(i) < len(frame)
-    ]
-    lines = pd.to_numeric(frame["source_line"].iloc[positions], errors="coerce").dropna()
-    return [int(n) for n in lines]
+    lines = pd.to_numeric(frame["source_line"].iloc[[int(i) for i in index]], errors="coerce")
+    return [int(n) for n in lines.dropna()]
 
 
 def _exception_message(info: object) -> str:
@@ -386,7 +362,7 @@ def _table_row(
     )
     if r.success:
         return row
-    title = cards.CARDS[table_id].title if table_id in cards.CARDS else table_id
+    title = cards.CARDS[table_id].title
     if cfg.type == "expect_column_values_to_be_unique" and values:
         row["note"] = _duplicates_note(title, kwargs["column"], frame, values, index)
     else:
@@ -400,10 +376,9 @@ def _duplicates_note(
     title: str, column: str, frame: pd.DataFrame, values: list, index: list
 ) -> str:
     sentences = []
-    for value in dict.fromkeys(_format(v) for v in values):
-        at = [i for i, v in zip(index, values, strict=False) if _format(v) == value]
-        lines = sorted(_source_lines(frame, at))
-        where = f" (lines {words.join_words(lines)})" if lines else ""
+    for value, at in pd.Series(index).groupby([_format(v) for v in values], sort=False):
+        lines = words.join_words(sorted(_source_lines(frame, at)))
+        where = f" (lines {lines})" if lines else ""
         sentences.append(
             f"{title}: {column.replace('_', ' ')} {value} appears {len(at)} times{where}."
         )
@@ -423,20 +398,15 @@ def _reconciliation_rows(rec: pd.DataFrame, r) -> list[dict[str, object]]:
         if not r.success:
             row["note"] = f"Reconciliation: '{row['expectation']}' fails."
         return [row]
-    rows = []
+    rows, sides = [], ("left", "right")
     for i in index:
         identity = rec.iloc[int(i)]
-        left = _figure(identity["left_value"], identity["unit"])
-        right = _figure(identity["right_value"], identity["unit"])
+        left, right = (_figure(identity[f"{s}_value"], identity["unit"]) for s in sides)
         one_table = identity["right_table"] == identity["left_table"]
+        sources = "; ".join(f"{identity[f'{s}_table']} {identity[f'{s}_lines']}" for s in sides)
         if one_table or not identity["right_lines"]:
             lines = words.parse_lines(f"{identity['left_lines']}, {identity['right_lines']}")
             sources = f"{identity['left_table']} {words.format_lines(lines)}".strip()
-        else:
-            sources = (
-                f"{identity['left_table']} {identity['left_lines']}; "
-                f"{identity['right_table']} {identity['right_lines']}"
-            )
         rows.append(
             _row(
                 identity["left_table"],
@@ -535,60 +505,55 @@ _RESULTS_CACHE: dict[tuple, tuple[list[dict], dict, Any]] = {}
 def _run_suite(
     name: str, frame: pd.DataFrame, parameters: Mapping, expectations_dir: Path
 ) -> tuple[list[dict], dict, Any]:
-    """Validate ``frame`` with suite ``name``: summary rows, stable JSON and GX's result."""
+    """Validate ``frame`` with suite ``name`` (or recall it): summary rows, stable JSON and
+    GX's result."""
     path = Path(expectations_dir) / f"{name}.json"
     try:
-        values = pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes()
-        dtypes = tuple((str(c), str(t)) for c, t in frame.dtypes.items())
-        key = (str(path), path.read_text(encoding="utf-8") if path.is_file() else "", dtypes)
-        key += (json.dumps(parameters, sort_keys=True), values)
+        key = (str(path), path.read_text(encoding="utf-8"))
+        key += (json.dumps(parameters, sort_keys=True), tuple(frame.dtypes.astype(str).items()))
+        key += (pd.util.hash_pandas_object(frame).to_numpy().tobytes(),)
     except TypeError:  # unhashable cells (lists, dicts): not cached
-        key = None
+        return _validate(name, frame, parameters, expectations_dir)
     if key not in _RESULTS_CACHE:
-        from great_expectations.util import convert_to_json_serializable
-
-        suite = load_suite(name, expectations_dir)
-        batch = gx_context()["batch"].get_batch(batch_parameters={"dataframe": frame})
-        with warnings.catch_warnings():  # the year regex's named group: pandas warns of groups
-            warnings.filterwarnings("ignore", message=".*has match groups.*", category=UserWarning)
-            result = batch.validate(
-                suite,
-                result_format={"result_format": "COMPLETE"},
-                expectation_parameters=dict(parameters),
-            )
-        ordered = _ordered(result, suite)
-        if name == RECONCILIATION_SUITE:
-            rows = [row for r in ordered for row in _reconciliation_rows(frame, r)]
-        else:
-            unsound = _unsound_columns(frame, ordered)
-            rows = [_table_row(name, frame, r, unsound) for r in ordered]
-        gx_json = {
-            "success": bool(result.success),
-            "statistics": dict(result.statistics),
-            "suite_name": result.suite_name,
-            "suite_parameters": dict(result.suite_parameters or {}),
-            "meta": convert_to_json_serializable(result.meta),
-            "results": [r.to_json_dict() for r in ordered],
-        }
-        if key is None:
-            return rows, gx_json, result
         if len(_RESULTS_CACHE) >= 128:  # forget the oldest
             del _RESULTS_CACHE[next(iter(_RESULTS_CACHE))]
-        _RESULTS_CACHE[key] = (rows, gx_json, result)
+        _RESULTS_CACHE[key] = _validate(name, frame, parameters, expectations_dir)
     rows, gx_json, result = _RESULTS_CACHE[key]
     return [dict(r) for r in rows], gx_json, result
 
 
-def _ordered(suite_result, suite) -> list:
-    """GX does not keep the suite's order; restore it (expectations are told apart by type and
-    description, which a test keeps unique within a suite)."""
+def _validate(
+    name: str, frame: pd.DataFrame, parameters: Mapping, expectations_dir: Path
+) -> tuple[list[dict], dict, Any]:
+    from great_expectations.util import convert_to_json_serializable
+
+    suite = load_suite(name, expectations_dir)
+    batch = gx_context()["batch"].get_batch(batch_parameters={"dataframe": frame})
+    with warnings.catch_warnings():  # the year regex's named group: pandas warns of groups
+        warnings.filterwarnings("ignore", message=".*has match groups.*", category=UserWarning)
+        result = batch.validate(
+            suite, result_format="COMPLETE", expectation_parameters=dict(parameters)
+        )
+    # GX does not keep the suite's order: restore it (a test keeps type and description unique)
     position = {(e.expectation_type, e.description): i for i, e in enumerate(suite.expectations)}
-    return sorted(
-        suite_result.results,
-        key=lambda r: position.get(
-            (r.expectation_config.type, r.expectation_config.description), len(position)
-        ),
+    ordered = sorted(
+        result.results,
+        key=lambda r: position[r.expectation_config.type, r.expectation_config.description],
     )
+    if name == RECONCILIATION_SUITE:
+        rows = [row for r in ordered for row in _reconciliation_rows(frame, r)]
+    else:
+        unsound = _unsound_columns(frame, ordered)
+        rows = [_table_row(name, frame, r, unsound) for r in ordered]
+    gx_json = {
+        "success": bool(result.success),
+        "statistics": dict(result.statistics),
+        "suite_name": result.suite_name,
+        "suite_parameters": dict(result.suite_parameters or {}),
+        "meta": convert_to_json_serializable(result.meta),
+        "results": [r.to_json_dict() for r in ordered],
+    }
+    return rows, gx_json, result
 
 
 def check_year(params: RunParams, *, raise_on_error: bool = True) -> ValidationResult:
@@ -616,16 +581,14 @@ def check_year(params: RunParams, *, raise_on_error: bool = True) -> ValidationR
 def quality_notes(result: ValidationResult) -> pd.DataFrame:
     """Each failed expectation as a sentence, under both tables if it concerns two (a group of
     percentages that looks cut off is noted as cut off only)."""
-    failed = result.failures
-    cut_off = set(failed.loc[failed["check"] == "section_complete", "column"])
-    notes = []
-    for _, row in failed.iterrows():
-        if row["check"] == "percentages_add_up_to_100" and row["column"] in cut_off:
-            continue
-        for table in filter(None, (row["table"], row["related_table"])):
-            notes.append({"table_id": table, "severity": row["severity"], "message": row["note"]})
-    frame = pd.DataFrame(notes, columns=list(NOTES_COLUMNS)).drop_duplicates()
-    frame = frame.sort_values("severity", key=lambda s: s.map(SEVERITIES.index), kind="stable")
+    failed = result.failures.reset_index(drop=True).rename(columns={"note": "message"})
+    cut_off = failed["column"].isin(failed.loc[failed["check"] == "section_complete", "column"])
+    failed = failed[~(cut_off & (failed["check"] == "percentages_add_up_to_100"))]
+    both = pd.concat([failed.assign(table_id=failed[c]) for c in ("table", "related_table")])
+    frame = both[both["table_id"] != ""].sort_index(kind="stable")[list(NOTES_COLUMNS)]
+    frame = frame.drop_duplicates().sort_values(
+        "severity", key=lambda s: s.map(SEVERITIES.index), kind="stable"
+    )
     return frame.reset_index(drop=True)
 
 
@@ -634,11 +597,7 @@ def read_quality_notes(validation_dir: Path | str) -> pd.DataFrame | None:
     path = Path(validation_dir) / NOTES_FILE
     if not path.is_file():
         return None
-    notes = pd.read_csv(path, dtype=str, keep_default_na=False)
-    missing = [c for c in NOTES_COLUMNS if c not in notes.columns]
-    if missing:
-        raise InputError(f"missing columns {missing}", file=paths.relative_to_project(path))
-    return notes.loc[:, list(NOTES_COLUMNS)]
+    return pd.read_csv(path, dtype=str, keep_default_na=False).loc[:, list(NOTES_COLUMNS)]
 
 
 def notes_text(result: ValidationResult) -> str:
