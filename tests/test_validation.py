@@ -105,6 +105,18 @@ def test_suite_is_hand_written_json_that_gx_loads_whole(path):
         assert e["severity"] == native, e["description"]
 
 
+def test_a_suite_edited_by_hand_is_refused_naming_its_file_when_an_expectation_lacks_a_severity(
+    tmp_path,
+):
+    spec = validation.load_suite_json("complaint_themes")
+    del spec["expectations"][1]["meta"]["severity"]
+    (tmp_path / "complaint_themes.json").write_text(json.dumps(spec), encoding="utf-8")
+    with pytest.raises(InputError, match=r"themes\.json.*has no severity in its meta"):
+        validation.load_suite("complaint_themes", tmp_path)
+    with pytest.raises(InputError, match=r"outcomes\.json.*expectation suite not found"):
+        validation.load_suite("complaint_outcomes", tmp_path)
+
+
 @pytest.mark.parametrize("table_id", list(cards.CARDS))
 def test_suite_follows_the_schema(table_id):
     table = cards.CARDS[table_id]

@@ -102,13 +102,29 @@ def context_config():
 
 
 def load_suite_json(name: str, expectations_dir: Path = paths.EXPECTATIONS_DIR) -> dict:
-    return json.loads((Path(expectations_dir) / f"{name}.json").read_text(encoding="utf-8"))
+    path = Path(expectations_dir) / f"{name}.json"
+    if not path.is_file():
+        where = paths.relative_to_project(path)
+        raise InputError("expectation suite not found", file=where, table=name)
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def load_suite(name: str, expectations_dir: Path = paths.EXPECTATIONS_DIR):
-    """The suite as a ``gx.ExpectationSuite`` (a test checks that GX loads each one whole and
-    that each expectation has a severity)."""
-    return gx_context()["gx"].ExpectationSuite(**load_suite_json(name, expectations_dir))
+    """The suite as a ``gx.ExpectationSuite``; refuses a suite GX would silently shorten or an
+    expectation without a severity (its failure would neither stop the run nor be noted)."""
+    spec = load_suite_json(name, expectations_dir)
+    suite = gx_context()["gx"].ExpectationSuite(**spec)
+    where = paths.relative_to_project(Path(expectations_dir) / f"{name}.json")
+    if len(suite.expectations) != len(spec.get("expectations", [])):
+        raise InputError("GX rejected some expectations of the suite (see the log)", file=where)
+    for e in suite.expectations:
+        if (e.meta or {}).get("severity") not in SEVERITIES:
+            raise InputError(
+                f"expectation {e.description or e.expectation_type!r} has no severity in its "
+                f"meta (one of {', '.join(SEVERITIES)})",
+                file=where,
+            )
+    return suite
 
 
 def load_clean_tables(
