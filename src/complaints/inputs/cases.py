@@ -586,94 +586,34 @@ def check_cases(data: CaseData, year: ReportingYear) -> list[str]:
 
 # --- a new year -----------------------------------------------------------------------------
 
-README = """\
-# {year}: the complaints system's export of cases
-
-The report for {year} is computed from the cases themselves. Each year:
-
-1. Export the year's cases from the complaints system as CSV (or one .xlsx workbook) into this
-   folder: the cases received from 1 April {start} to 31 March {end}, with every stage, and
-   cases received earlier that had a stage 2 or 3 in the year. Keep the system's own column
-   headings and labels.
-2. Export the Ombudsman (LGSCO) enquiries notified in the year, the compliments received and,
-   if you have them, the equality monitoring forms (one row per form and question).
-   The empty templates here (`cases.csv`, `stages.csv`, `ombudsman.csv`, `compliments.csv`,
-   `equality.csv`) show the columns the pipeline needs; you may fill them in instead.
-3. Open `cases-mapping.toml` (any text editor) and say, once, which file holds what
-   (`[files]`), which of the export's column headings is which (`[columns...]`) and which of
-   its labels means what (`[labels...]`). The comments in the file explain every line; if last
-   year's mapping still fits, copy it.
-4. Run `make report YEAR={year}` (or `complaints clean --year {year}`). A problem in the export
-   stops the run with one line naming the file, the row as numbered in the spreadsheet, the
-   column and the value, and what to do: correct the export or the mapping and run it again.
-   Cases still open at 31 March {end} are counted as received and listed as a warning.
-
-These files hold personal data: they stay in this folder (never committed, never published).
-"""
-
-
-def _toml(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False)
-
-
-def mapping_template() -> str:
-    """A commented ``cases-mapping.toml`` mapping every column and label to itself."""
-    lines = [
-        f"# {MAPPING_FILE}: how this folder's export of cases maps to the case model.",
-        "# Lines starting with # are comments. Text goes in double quotes.",
-        "",
-        "# Which file holds each part of the export, relative to this folder: a CSV file, or a",
-        '# sheet of a workbook written as { path = "export.xlsx", sheet = "Cases" }.',
-        "[files]",
-        *(f"{part} = {_toml(f'{part}.csv')}" for part in FILE_PARTS),
-        "# (equality is optional: delete its line if there are no equality monitoring forms)",
-    ]
-    for part in FILE_PARTS:
-        lines += [
-            "",
-            f'# The {part} file: name = "its heading in the export" (change the text in quotes).',
-            f"[columns.{part}]",
-        ]
-        if part == "cases":
-            lines.append('# ("" for a column the export does not have: read as empty, No, or 0)')
-        for column in export_columns(part):
-            what = MODEL[part].get(column, THEMES_TEXT).replace("`", "")
-            lines.append(f"{column} = {_toml(column)}".ljust(40) + f"# {what}")
-    lines += [
-        "",
-        '# What the export\'s labels mean: "the export\'s label" = "the canonical value"',
-        "# (capitals and spaces around it do not matter), e.g. under [labels.service]:",
-        '# "Children\'s Social Care" = "social_care"',
-    ]
-    for column, values in LABELS.items():
-        lines += [f"[labels.{column}]", *(f"{_toml(v)} = {_toml(v)}" for v in values), ""]
-    lines += [
-        "# The export's words for yes and no in the yes/no columns (capitals do not matter;",
-        '# "" is an empty cell).',
-        "[flags]",
-        *(f"{answer} = {_toml(words_)}" for answer, words_ in DEFAULT_FLAGS.items()),
-        "",
-        "[rules]",
-        "# The council's own stage 1 deadline in working days, which decides % overdue:",
-        "# 20 for every complaint (Dorset), or 10: the statutory 10 (20 with an extension).",
-        f"stage1_deadline_working_days = {DEFAULT_RULES['stage1_deadline_working_days']}",
-        "# The complainant labels that mean a child or young person complained directly.",
-        f"child_complainants = {_toml(DEFAULT_RULES['child_complainants'])}",
-    ]
-    return "\n".join(lines) + "\n"
-
 
 def scaffold_cases(year: ReportingYear, raw_root: Path = paths.RAW_DIR) -> Path:
-    """Create ``raw_root/<year>/`` with a commented mapping file, a README and empty templates
-    with the canonical headings; never overwrites. Returns the mapping file."""
+    """Create ``raw_root/<year>/`` with a README, a commented mapping file mapping every column
+    and label to itself (both from ``templates/cases/``) and empty templates with the canonical
+    headings; never overwrites. Returns the mapping file."""
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+
     from complaints.inputs.workbook import new_year_folder
 
     folder = new_year_folder(year, raw_root)
     folder.mkdir(parents=True, exist_ok=True)
-    readme = README.format(year=year, start=year.start, end=year.start + 1)
-    (folder / "README.md").write_text(readme, encoding="utf-8")
+    templates = Environment(
+        loader=PackageLoader("complaints", "templates/cases"),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    templates.filters["toml"] = lambda value: json.dumps(value, ensure_ascii=False)
+    columns = {
+        part: {c: MODEL[part].get(c, THEMES_TEXT).replace("`", "") for c in export_columns(part)}
+        for part in FILE_PARTS
+    }
+    context = {"year": year, "start": year.start, "end": year.start + 1, "columns": columns}
+    context |= {"labels": LABELS, "flags": DEFAULT_FLAGS, "rules": DEFAULT_RULES}
+    for name in ("README.md", MAPPING_FILE):
+        text = templates.get_template(f"{name}.j2").render(context, mapping_file=MAPPING_FILE)
+        (folder / name).write_text(text, encoding="utf-8")
     for part in FILE_PARTS:
-        header = ",".join(export_columns(part)) + "\n"
-        (folder / f"{part}.csv").write_text(header, encoding="utf-8")
-    (folder / MAPPING_FILE).write_text(mapping_template(), encoding="utf-8")
+        (folder / f"{part}.csv").write_text(",".join(columns[part]) + "\n", encoding="utf-8")
     return folder / MAPPING_FILE
