@@ -587,16 +587,16 @@ def check_cases(data: CaseData, year: ReportingYear) -> list[str]:
 # --- a new year -----------------------------------------------------------------------------
 
 
-def scaffold_cases(year: ReportingYear, raw_root: Path = paths.RAW_DIR) -> Path:
-    """Create ``raw_root/<year>/`` with a README, a commented mapping file mapping every column
-    and label to itself (both from ``templates/cases/``) and empty templates with the canonical
-    headings; never overwrites. Returns the mapping file."""
+def _toml(value: object) -> str:
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml(v)}" for k, v in value.items()) + " }"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _render(template: str, **context: object) -> str:
+    """A text template of ``templates/cases/`` rendered (nothing escaped: not HTML)."""
     from jinja2 import Environment, PackageLoader, StrictUndefined
 
-    from complaints.inputs.workbook import new_year_folder
-
-    folder = new_year_folder(year, raw_root)
-    folder.mkdir(parents=True, exist_ok=True)
     templates = Environment(
         loader=PackageLoader("complaints", "templates/cases"),
         undefined=StrictUndefined,
@@ -604,16 +604,43 @@ def scaffold_cases(year: ReportingYear, raw_root: Path = paths.RAW_DIR) -> Path:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    templates.filters["toml"] = lambda value: json.dumps(value, ensure_ascii=False)
-    columns = {
-        part: {c: MODEL[part].get(c, THEMES_TEXT).replace("`", "") for c in export_columns(part)}
-        for part in FILE_PARTS
+    templates.filters["toml"] = _toml
+    templates.globals |= {
+        "mapping_file": MAPPING_FILE,
+        "flags": DEFAULT_FLAGS,
+        "rules": DEFAULT_RULES,
     }
-    context = {"year": year, "start": year.start, "end": year.start + 1, "columns": columns}
-    context |= {"labels": LABELS, "flags": DEFAULT_FLAGS, "rules": DEFAULT_RULES}
-    for name in ("README.md", MAPPING_FILE):
-        text = templates.get_template(f"{name}.j2").render(context, mapping_file=MAPPING_FILE)
-        (folder / name).write_text(text, encoding="utf-8")
-    for part in FILE_PARTS:
-        (folder / f"{part}.csv").write_text(",".join(columns[part]) + "\n", encoding="utf-8")
+    return templates.get_template(template).render(context)
+
+
+def mapping_text(files: dict, headings: dict[str, dict], labels: dict[str, dict]) -> str:
+    """A commented ``cases-mapping.toml``: part -> its file (a name, or ``{path, sheet}``);
+    part -> canonical column -> the export's heading; column -> the export's label -> the
+    canonical value. Flags and rules are the defaults."""
+    columns = {
+        part: {c: (h, MODEL[part].get(c, THEMES_TEXT).replace("`", "")) for c, h in given.items()}
+        for part, given in headings.items()
+    }
+    return _render("cases-mapping.toml.j2", files=files, columns=columns, labels=labels)
+
+
+def scaffold_cases(year: ReportingYear, raw_root: Path = paths.RAW_DIR) -> Path:
+    """Create ``raw_root/<year>/`` with a README, a commented mapping file mapping every column
+    and label to itself and empty templates with the canonical headings; never overwrites.
+    Returns the mapping file."""
+    from complaints.inputs.workbook import new_year_folder
+
+    folder = new_year_folder(year, raw_root)
+    folder.mkdir(parents=True, exist_ok=True)
+    readme = _render("README.md.j2", year=year, start=year.start, end=year.start + 1)
+    (folder / "README.md").write_text(readme, encoding="utf-8")
+    columns = {part: export_columns(part) for part in FILE_PARTS}
+    for part, names in columns.items():
+        (folder / f"{part}.csv").write_text(",".join(names) + "\n", encoding="utf-8")
+    mapping = mapping_text(
+        {part: f"{part}.csv" for part in FILE_PARTS},
+        {part: dict(zip(names, names, strict=True)) for part, names in columns.items()},
+        {column: dict(zip(values, values, strict=True)) for column, values in LABELS.items()},
+    )
+    (folder / MAPPING_FILE).write_text(mapping, encoding="utf-8")
     return folder / MAPPING_FILE

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 import zipfile
 from pathlib import Path
@@ -84,6 +83,9 @@ _HEADINGS = {"case_ref": "Case Reference", "service": "Service Area", "formality
 _OUTCOMES = ("Upheld", "Partially Upheld", "Not Upheld", "Withdrawn")
 _DECISIONS = ("Upheld", "Not Upheld", "Closed after initial enquiries",
               "Referred back for local resolution")  # fmt: skip
+#: How each CSV file writes its dates (the cases' and compliments' day first).
+_DATES = {"cases": "%d/%m/%Y", "stages": "%Y-%m-%d", "ombudsman": "%Y-%m-%d",
+          "compliments": "%d/%m/%Y", "equality": ""}  # fmt: skip
 _NAT = np.datetime64("NaT", "D")
 
 
@@ -218,16 +220,8 @@ def write_case_export(folder: Path, year: ReportingYear, seed: int = 12, scale: 
         dates = first + days(0, 364, k)
         compliments.append(pd.DataFrame({"date": dates, "service": rng.choice(spec["labels"], k)}))
         offset += n
-    return _write_export(
-        Path(folder),
-        rng,
-        pd.concat(parts),
-        pd.concat(stages),
-        pd.concat(lgsco, ignore_index=True),
-        pd.concat(compliments),
-        year,
-        scale,
-    )
+    frames = (pd.concat(frames) for frames in (parts, stages, lgsco, compliments))
+    return _write_export(Path(folder), rng, year, scale, *frames)
 
 
 def _weights(weights) -> np.ndarray:
@@ -280,7 +274,7 @@ def _money(amounts) -> np.ndarray:
     return _lookup(amounts, lambda v: f"£{v:,.2f}" if v else "")
 
 
-def _write_export(folder, rng, cases, stages, lgsco, compliments, year, scale) -> Path:
+def _write_export(folder, rng, year, scale, cases, stages, lgsco, compliments) -> Path:
     """Write the parts (canonical columns, case references as numbers) and their mapping."""
     folder.mkdir(parents=True, exist_ok=True)
     cases = cases.sort_values("date_received", kind="stable")
@@ -293,75 +287,55 @@ def _write_export(folder, rng, cases, stages, lgsco, compliments, year, scale) -
         np.array(list(weights))[rng.choice(len(weights), forms, p=_weights(list(weights.values())))]
         for weights in EQUALITY.values()
     ]
+    frames = {
+        "cases": cases.assign(case_ref=refs),
+        "stages": stages.assign(case_ref=refs.loc[stages["case_ref"]].to_numpy()),
+        "ombudsman": lgsco.assign(
+            lgsco_ref=[
+                f"{year.start % 100:02d} {i // 1000 + 1:03d} {i % 1000:03d}" for i in numbers
+            ],
+            case_ref=refs.reindex(lgsco["case_ref"]).fillna("").to_numpy(),
+        ),
+        "compliments": compliments.sort_values("date", kind="stable"),
+        "equality": pd.DataFrame(
+            {
+                "form_id": np.repeat(np.char.mod("EQ%06d", np.arange(1, forms + 1)), len(EQUALITY)),
+                "characteristic": np.tile(list(EQUALITY), forms),
+                "answer": np.column_stack(answers).ravel(),
+            }
+        ),
+    }
+    headings = {
+        part: {c: _HEADINGS.get(f"{part}.{c}", _HEADINGS.get(c, c.replace("_", " ").title()))
+               for c in model.export_columns(part)}
+        for part in frames
+    }  # fmt: skip
+    sheets = {"ombudsman": "LGSCO"} if scale == 1 else {}  # a workbook; a million rows: CSV
     files = {
-        "cases": _write(folder, "cases", cases.assign(case_ref=refs)),
-        "stages": _write(
-            folder,
-            "stages",
-            stages.assign(case_ref=refs.loc[stages["case_ref"]].to_numpy()),
-            iso=True,
-        ),
-        "ombudsman": _write(
-            folder,
-            "ombudsman",
-            lgsco.assign(
-                lgsco_ref=[
-                    f"{year.start % 100:02d} {i // 1000 + 1:03d} {i % 1000:03d}" for i in numbers
-                ],
-                case_ref=refs.reindex(lgsco["case_ref"]).fillna("").to_numpy(),
-            ),
-            iso=True,
-            sheet="LGSCO" if scale == 1 else None,
-        ),
-        "compliments": _write(
-            folder, "compliments", compliments.sort_values("date", kind="stable")
-        ),
-        "equality": _write(
-            folder,
-            "equality",
-            pd.DataFrame(
-                {
-                    "form_id": np.repeat(
-                        np.char.mod("EQ%06d", np.arange(1, forms + 1)), len(EQUALITY)
-                    ),
-                    "characteristic": np.tile(list(EQUALITY), forms),
-                    "answer": np.column_stack(answers).ravel(),
-                }
-            ),
-        ),
+        part: _write(folder, part, f, headings[part], sheets.get(part))
+        for part, f in frames.items()
     }
     labels = {
-        "service": {
-            label: service for service, spec in _SERVICES.items() for label in spec["labels"]
-        },
-        "outcome": dict(zip(_OUTCOMES, model.LABELS["outcome"], strict=True)),
-        "decision": dict(zip(_DECISIONS, model.LABELS["decision"], strict=True)),
+        column: dict(zip(values, values, strict=True)) for column, values in model.LABELS.items()
     }
+    labels["service"] = {label: key for key, spec in _SERVICES.items() for label in spec["labels"]}
+    labels["outcome"] = dict(zip(_OUTCOMES, model.LABELS["outcome"], strict=True))
+    labels["decision"] = dict(zip(_DECISIONS, model.LABELS["decision"], strict=True))
     mapping = folder / model.MAPPING_FILE
-    mapping.write_text(_mapping(files, labels), encoding="utf-8")
+    mapping.write_text(model.mapping_text(files, headings, labels), encoding="utf-8")
     return mapping
 
 
-def _heading(part: str, column: str) -> str:
-    return _HEADINGS.get(
-        f"{part}.{column}", _HEADINGS.get(column, column.replace("_", " ").title())
-    )
-
-
-def _write(
-    folder: Path, part: str, frame: pd.DataFrame, iso: bool = False, sheet: str | None = None
-):
-    """Write a part under the export's headings, in the order of the case model's columns: as
-    CSV (dates day first, or ISO), or as a workbook's one sheet with Excel dates whose bytes
-    depend on the data only (openpyxl stamps the time of saving; it is fixed here). Returns
-    its entry in the mapping's ``[files]``."""
-    frame = frame[model.export_columns(part)].rename(columns=lambda c: _heading(part, c))
-    if sheet is None:  # csv.writer: quicker than DataFrame.to_csv for a million rows
-        dates = "%Y-%m-%d" if iso else "%d/%m/%Y"
+def _write(folder: Path, part: str, frame: pd.DataFrame, headings: dict, sheet: str | None):
+    """Write a part under its headings: as CSV (dates as ``_DATES`` says), or (the Ombudsman's,
+    given a ``sheet``) as a workbook's one sheet with Excel dates whose bytes depend on the data
+    only (openpyxl stamps the time of saving; it is fixed here). Returns its ``[files]`` entry."""
+    frame = frame[list(headings)].set_axis(list(headings.values()), axis=1)
+    if sheet is None:  # csv.writer: quicker than to_csv for a million
         with (folder / f"{part}.csv").open("w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle, lineterminator="\n")
             writer.writerow(frame.columns)
-            writer.writerows(zip(*(_text(frame[c], dates) for c in frame), strict=True))
+            writer.writerows(zip(*(_text(frame[c], _DATES[part]) for c in frame), strict=True))
         return f"{part}.csv"
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl", datetime_format="DD/MM/YYYY") as writer:
@@ -375,29 +349,6 @@ def _write(
                 zipfile.ZipInfo(item.filename, (2000, 1, 1, 0, 0, 0)), data, zipfile.ZIP_DEFLATED
             )
     return {"path": f"{part}.xlsx", "sheet": sheet}
-
-
-def _mapping(files: dict[str, object], labels: dict[str, dict[str, str]]) -> str:
-    """The ``cases-mapping.toml`` of the export: its files, headings, labels and flags."""
-
-    def toml(value: object) -> str:
-        if isinstance(value, dict):
-            return "{ " + ", ".join(f"{k} = {toml(v)}" for k, v in value.items()) + " }"
-        return json.dumps(value, ensure_ascii=False)
-
-    lines = [
-        "# How this council's case system export maps to the pipeline's case model",
-        "# (a synthetic year written by complaints.inputs.synthetic.write_case_export).",
-        "[files]",
-        *(f"{part} = {toml(where)}" for part, where in files.items()),
-    ]
-    for part in files:
-        headings = (f"{c} = {toml(_heading(part, c))}" for c in model.export_columns(part))
-        lines += ["", f"[columns.{part}]", *headings]
-    for column, given in labels.items():
-        lines += ["", f"[labels.{column}]", *(f"{toml(k)} = {toml(v)}" for k, v in given.items())]
-    lines += ["", "[flags]", 'yes = ["Yes", "Y"]', 'no = ["No", "N", ""]']
-    return "\n".join([*lines, "", "[rules]", "stage1_deadline_working_days = 20", ""])
 
 
 def main(argv: list[str] | None = None) -> None:
