@@ -429,70 +429,62 @@ def _refuse_at(frame: pd.DataFrame, row: int, column: str, message: str) -> Inpu
     return InputError(message, file=where, row=row, column=_heading(frame, column))
 
 
-def _expectations(gx, year: ReportingYear) -> dict[str, list]:
-    """The GX expectations on each part; each one's ``meta`` says how a failure is told."""
-    exp, end = gx.expectations, year_end(year)
-    after = f"is after the end of {year} ({_day(end)}) — leave it for next year's export"
+#: What GX checks in each part: the key each row has its own of (and what the row is), the date
+#: not after the year's end, and a date not before another.
+GX_CHECKS = {
+    "cases": (["case_ref"], "case", "date_received", ()),
+    "stages": (["case_ref", "stage"], "stage", "date_requested",
+               ("date_responded", "date_requested")),
+    "ombudsman": (["lgsco_ref"], "enquiry", "date_notified", ("date_decided", "date_notified")),
+    "compliments": ([], "", "date", ()),
+}  # fmt: skip
 
-    def unique(column: str, what: str):
-        return exp.ExpectColumnValuesToBeUnique(
-            column=column, meta={"kind": "repeated", "what": what}
+
+def _expectations(gx, part: str, end: pd.Timestamp) -> list:
+    """The GX expectations on a part; ``meta["at"]``: the order their failures are told in."""
+    key, what, dated, pair = GX_CHECKS[part]
+    exp = gx.expectations
+    found = [exp.ExpectColumnValuesToBeBetween(column=dated, max_value=end, meta={"at": 1})]
+    meta = {"at": 0, "what": what}
+    if len(key) == 1:
+        found.append(exp.ExpectColumnValuesToBeUnique(column=key[0], meta=meta))
+    elif key:
+        found.append(exp.ExpectCompoundColumnsToBeUnique(column_list=key, meta=meta))
+    if pair:
+        found.append(
+            exp.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A=pair[0],
+                column_B=pair[1],
+                or_equal=True,
+                ignore_row_if="either_value_is_missing",
+                meta={"at": 2},
+            )
         )
-
-    def not_after(column: str):
-        return exp.ExpectColumnValuesToBeBetween(
-            column=column, max_value=end, meta={"kind": "after", "problem": after}
-        )
-
-    def in_order(later: str, earlier: str):
-        return exp.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A=later,
-            column_B=earlier,
-            or_equal=True,
-            ignore_row_if="either_value_is_missing",
-            meta={"kind": "before"},
-        )
-
-    checks = {
-        "cases": [unique("case_ref", "case"), not_after("date_received")],
-        "stages": [
-            exp.ExpectCompoundColumnsToBeUnique(
-                column_list=["case_ref", "stage"], meta={"kind": "repeated", "what": "stage"}
-            ),
-            not_after("date_requested"),
-            in_order("date_responded", "date_requested"),
-        ],
-        "ombudsman": [
-            unique("lgsco_ref", "enquiry"),
-            not_after("date_notified"),
-            in_order("date_decided", "date_notified"),
-        ],
-        "compliments": [not_after("date")],
-    }
-    for expectations in checks.values():
-        for at, expectation in enumerate(expectations):
-            expectation.meta["at"] = at
-    return checks
+    return found
 
 
-def _gx_failure(frame: pd.DataFrame, result) -> InputError:
+def _gx_failure(frame: pd.DataFrame, result, year: ReportingYear) -> InputError:
     """The first row a failed expectation names, told in one line."""
-    meta, kwargs = result.expectation_config.meta, result.expectation_config.kwargs
+    config = result.expectation_config
     rows = sorted(int(i["source_row"]) for i in result.result["unexpected_index_list"])
     at = frame.set_index("source_row")
-    if meta["kind"] == "repeated":
-        columns = kwargs.get("column_list") or [kwargs["column"]]
+    if "what" in config.meta:  # a repeated key
+        columns = config.kwargs.get("column_list") or [config.kwargs["column"]]
         key = at.loc[rows[0], columns]
         first, again = at.index[(at[columns] == key).all(axis=1)][:2]
         value = (
             f"stage {key.iloc[-1]} of case {key.iloc[0]!r}" if len(key) > 1 else repr(key.iloc[0])
         )
-        problem = f"{value} is repeated (also row {first}) — give each {meta['what']} one row"
+        problem = (
+            f"{value} is repeated (also row {first}) — give each {config.meta['what']} one row"
+        )
         return _refuse_at(frame, again, columns[-1], problem)
-    if meta["kind"] == "after":
-        value = at.loc[rows[0], kwargs["column"]]
-        return _refuse_at(frame, rows[0], kwargs["column"], f"{_day(value)} {meta['problem']}")
-    later, earlier = kwargs["column_A"], kwargs["column_B"]
+    if "max_value" in config.kwargs:  # a date after the year
+        column = config.kwargs["column"]
+        problem = f"{_day(at.loc[rows[0], column])} is after the end of {year} "
+        problem += f"({_day(year_end(year))}) — leave it for next year's export"
+        return _refuse_at(frame, rows[0], column, problem)
+    later, earlier = config.kwargs["column_A"], config.kwargs["column_B"]
     problem = f"{_day(at.loc[rows[0], later])} is before {_day(at.loc[rows[0], earlier])}, the "
     problem += f'"{_heading(frame, earlier)}" — correct whichever date is wrong'
     return _refuse_at(frame, rows[0], later, problem)
@@ -500,24 +492,25 @@ def _gx_failure(frame: pd.DataFrame, result) -> InputError:
 
 def _check_with_gx(data: CaseData, year: ReportingYear) -> None:
     """Run the GX expectations on each part (GX's ephemeral context of the validation stage)."""
-    from complaints.checks.validation import columns_of, gx_context
+    from complaints.checks.validation import gx_context
 
     context = gx_context()
     fmt = {"result_format": "COMPLETE", "unexpected_index_column_names": ["source_row"]}
-    for part, expectations in _expectations(context["gx"], year).items():
+    for part, (key, _, dated, pair) in GX_CHECKS.items():
         frame = getattr(data, part)
         if frame.empty:
             continue
+        expectations = _expectations(context["gx"], part, year_end(year))
         suite = context["gx"].ExpectationSuite(name=f"cases_{part}", expectations=expectations)
-        checked = {c for e in expectations for c in columns_of(e.configuration.kwargs)}
-        checked = frame.loc[:, [c for c in frame.columns if c in checked or c == "source_row"]]
+        checked = frame.loc[:, list(dict.fromkeys([*key, dated, *pair, "source_row"]))]
         for column in checked.select_dtypes("str"):  # references as numbers: quicker for GX
             checked[column] = pd.factorize(checked[column])[0]
         batch = context["batch"].get_batch(batch_parameters={"dataframe": checked})
         result = batch.validate(suite, result_format=fmt)
         failed = [r for r in result.results if not r.success]
         if failed:  # the first in the list's order (GX does not keep it)
-            raise _gx_failure(frame, min(failed, key=lambda r: r.expectation_config.meta["at"]))
+            first = min(failed, key=lambda r: r.expectation_config.meta["at"])
+            raise _gx_failure(frame, first, year)
 
 
 def _check_stages(data: CaseData) -> None:
