@@ -46,18 +46,17 @@ _SERVICES = {
         "lgsco": 35, "upheld": 0.45, "prior": 3, "holiday_pairs": 1,
     },
 }  # fmt: skip
-_LEARNED = (  # (before, after) the team's name
-    ("We should have kept the family informed of progress by ", ""),
-    ("Records held by ", " were incomplete, so the decision was delayed"),
-    ("", " did not explain the policy clearly; letters now say why"),
-    ('The "assessment" by ', " was not shared with the parent in time"),
-)
-_DONE = (
-    "Manager has reminded staff to update families every two weeks.",
-    "Case recording guidance re-issued, and audited monthly.",
-    "Template letters rewritten, with the right to escalate stated.",
-    "Assessments are now shared 5 working days before meetings.",
-)
+#: The learnings a case may have: the text (before, after) the team's name, the action taken.
+_LEARNED = (
+    ("We should have kept the family informed of progress by ", "",
+     "Manager has reminded staff to update families every two weeks."),
+    ("Records held by ", " were incomplete, so the decision was delayed",
+     "Case recording guidance re-issued, and audited monthly."),
+    ("", " did not explain the policy clearly; letters now say why",
+     "Template letters rewritten, with the right to escalate stated."),
+    ('The "assessment" by ', " was not shared with the parent in time",
+     "Assessments are now shared 5 working days before meetings."),
+)  # fmt: skip
 EQUALITY = {  # characteristic -> answer -> weight; every form answers every characteristic
     "Gender": {"Female": 50, "Male": 33, "Self described or non binary": 1,
                "Prefer not to say": 16},
@@ -78,14 +77,15 @@ _HEADINGS = {"case_ref": "Case Reference", "service": "Service Area", "formality
              "ombudsman.remedy": "Remedy", "form_id": "Form ID", "characteristic": "Question",
              "answer": "Response"}  # fmt: skip
 #: The export's labels of outcomes and decisions, in the order of ``cases.LABELS`` (the
-#: generator draws their positions). Its procedures and formalities are the canonical values
-#: capitalised, which the mapping need not name.
+#: generator draws their positions).
 _OUTCOMES = ("Upheld", "Partially Upheld", "Not Upheld", "Withdrawn")
 _DECISIONS = ("Upheld", "Not Upheld", "Closed after initial enquiries",
               "Referred back for local resolution")  # fmt: skip
-#: How each CSV file writes its dates (the cases' and compliments' day first).
-_DATES = {"cases": "%d/%m/%Y", "stages": "%Y-%m-%d", "ombudsman": "%Y-%m-%d",
-          "compliments": "%d/%m/%Y", "equality": ""}  # fmt: skip
+#: The learnings' texts by a case's learning (-1, none, is the last: "").
+_BEFORE, _AFTER, _ACTION = (
+    np.array([*texts, ""], dtype=object) for texts in zip(*_LEARNED, strict=True)
+)
+_ISO_DATES = ("stages", "ombudsman")  # the other files write dates day first
 _NAT = np.datetime64("NaT", "D")
 
 
@@ -103,6 +103,7 @@ def write_case_export(folder: Path, year: ReportingYear, seed: int = 12, scale: 
     arguments, same bytes."""
     rng = np.random.default_rng(seed)
     first, last = np.datetime64(f"{year.start}-04-01"), np.datetime64(f"{year.start + 1}-03-31")
+    span = int((last - first).astype(int))  # days in the year after the first
     calendar = holidays.country_holidays(
         "GB", subdiv="ENG", years=range(year.start - 1, year.start + 3)
     )
@@ -124,7 +125,7 @@ def write_case_export(folder: Path, year: ReportingYear, seed: int = 12, scale: 
         n = n_formal + n_informal + n_prior
         prior = np.arange(n) >= n_formal + n_informal
         formal = (np.arange(n) < n_formal) | prior
-        received = first + days(0, int((last - first).astype(int)), n)
+        received = first + days(0, span, n)
         near = rng.random(n) < 0.35
         received[near] = rng.choice(in_year, near.sum()) - days(1, 14, near.sum())
         received = np.clip(received, first, last)
@@ -155,14 +156,13 @@ def write_case_export(folder: Path, year: ReportingYear, seed: int = 12, scale: 
         done = responded <= last
         stages.append(_stage(offset, go, 3, asked, responded, done, np.zeros(n, bool), outcome))
         group = rng.choice(len(GROUPS), n, p=_weights(spec["groups"]))
-        in_care = (rng.random(n) < spec["in_care"]) | (
-            (group == 2) & (rng.random(n) < 6 * spec["in_care"])
-        )
+        care = spec["in_care"]
+        in_care = (rng.random(n) < care) | ((group == 2) & (rng.random(n) < 6 * care))
+        advocate = (group == 4) | ((group == 3) & (rng.random(n) < 0.3))
         team = rng.choice(np.array(spec["teams"], dtype=object), n)
         learning = np.where(rng.random(n) < spec["learning"], rng.integers(0, 4, n), -1)
-        before, behind = (
-            np.array([*parts_, ""], dtype=object) for parts_ in zip(*_LEARNED, strict=True)
-        )
+        learned = np.where(learning < 0, "", _BEFORE[learning] + team + _AFTER[learning])
+        remedy = np.where(formal & (rng.random(n) < 0.05), rng.integers(1, 60, n) * 50, 0)
         parts.append(
             pd.DataFrame(
                 {
@@ -172,18 +172,12 @@ def write_case_export(folder: Path, year: ReportingYear, seed: int = 12, scale: 
                     "formality": np.where(formal, "Formal", "Informal"),
                     "complainant": np.array(GROUPS)[group],
                     "child_in_care": np.where(in_care, "Yes", "No"),
-                    "via_advocate": np.where(
-                        (group == 4) | ((group == 3) & (rng.random(n) < 0.3)), "Yes", "No"
-                    ),
+                    "via_advocate": np.where(advocate, "Yes", "No"),
                     "team": team,
                     "themes": _themes(rng, n),
-                    "learning": np.where(
-                        learning < 0, "", before[learning] + team + behind[learning]
-                    ),
-                    "learning_action": np.array(["", *_DONE], dtype=object)[learning + 1],
-                    "remedy": _money(
-                        np.where(formal & (rng.random(n) < 0.05), rng.integers(1, 60, n) * 50, 0)
-                    ),
+                    "learning": learned,
+                    "learning_action": _ACTION[learning],
+                    "remedy": _money(remedy),
                 },
                 index=offset + np.arange(n),
             )
@@ -194,11 +188,7 @@ def write_case_export(folder: Path, year: ReportingYear, seed: int = 12, scale: 
             np.flatnonzero(~prior & (received <= last - np.timedelta64(150, "D"))), k
         )
         linked = rng.random(k) < 0.6
-        notified = np.where(
-            linked,
-            received[about] + days(30, 150, k),
-            first + days(0, int((last - first).astype(int)), k),
-        )
+        notified = np.where(linked, received[about] + days(30, 150, k), first + days(0, span, k))
         decided = notified + days(20, 150, k)
         upheld = spec["upheld"]
         decision = rng.choice(4, k, p=(upheld, *(np.array([0.4, 0.4, 0.2]) * (1 - upheld))))
@@ -217,8 +207,8 @@ def write_case_export(folder: Path, year: ReportingYear, seed: int = 12, scale: 
             )
         )
         k = spec["compliments"] * scale
-        dates = first + days(0, 364, k)
-        compliments.append(pd.DataFrame({"date": dates, "service": rng.choice(spec["labels"], k)}))
+        dates, service = first + days(0, span, k), rng.choice(spec["labels"], k)
+        compliments.append(pd.DataFrame({"date": dates, "service": service}))
         offset += n
     frames = (pd.concat(frames) for frames in (parts, stages, lgsco, compliments))
     return _write_export(Path(folder), rng, year, scale, *frames)
@@ -327,15 +317,16 @@ def _write_export(folder, rng, year, scale, cases, stages, lgsco, compliments) -
 
 
 def _write(folder: Path, part: str, frame: pd.DataFrame, headings: dict, sheet: str | None):
-    """Write a part under its headings: as CSV (dates as ``_DATES`` says), or (the Ombudsman's,
-    given a ``sheet``) as a workbook's one sheet with Excel dates whose bytes depend on the data
-    only (openpyxl stamps the time of saving; it is fixed here). Returns its ``[files]`` entry."""
+    """Write a part under its headings: as CSV, or (given a ``sheet``) as a workbook's one sheet
+    with Excel dates whose bytes depend on the data only (openpyxl stamps the time of saving; it
+    is fixed here). Returns its entry in the mapping's ``[files]``."""
     frame = frame[list(headings)].set_axis(list(headings.values()), axis=1)
     if sheet is None:  # csv.writer: quicker than to_csv for a million
         with (folder / f"{part}.csv").open("w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle, lineterminator="\n")
             writer.writerow(frame.columns)
-            writer.writerows(zip(*(_text(frame[c], _DATES[part]) for c in frame), strict=True))
+            dates = "%Y-%m-%d" if part in _ISO_DATES else "%d/%m/%Y"
+            writer.writerows(zip(*(_text(frame[c], dates) for c in frame), strict=True))
         return f"{part}.csv"
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl", datetime_format="DD/MM/YYYY") as writer:
