@@ -1,14 +1,10 @@
-"""The case route: a complaints system's export of cases, mapped to one case model.
+"""The case route: a complaints system's export of cases (CSV or ``.xlsx``, its own headings
+and labels, in ``data/raw/<year>/``) mapped to one case model by ``cases-mapping.toml``.
 
-A complaints team exports its cases (CSV or ``.xlsx``, its own column names and labels) into
-``data/raw/<year>/`` and writes ``cases-mapping.toml`` once, saying which column is which and
-which label means what (``complaints new-year YEAR --cases`` scaffolds it). :func:`read_cases`
-reads the export into :class:`CaseData`, the canonical case model below, parsing each column at
-once (vectorised) and refusing a bad cell in one line naming the file, the row as numbered in the
-spreadsheet, the export's column heading and the value. :func:`check_cases` then checks the
-relations between rows: with GX (unique references, dates not after the year, responses not
-before requests) and in pandas where a check relates two rows (stages in order, stages of known
-cases). :mod:`complaints.inputs.case_rules` computes the report's tables from the cases.
+:func:`read_cases` reads the export into :class:`CaseData`, each column at once, refusing a bad
+cell in one line naming the file, the row as numbered in the spreadsheet, the export's heading
+and the value; :func:`check_cases` checks the relations between rows (GX, and pandas where a
+check relates two rows); :mod:`complaints.inputs.case_rules` computes the report's tables.
 """
 
 from __future__ import annotations
@@ -124,8 +120,6 @@ DEFAULT_FLAGS = {"yes": ["Yes", "Y", "True"], "no": ["No", "N", "False", ""]}
 DEFAULT_RULES = {"stage1_deadline_working_days": 20, "child_complainants": ["Young Person"]}
 #: Excel serial numbers read as dates: 1 January 1990 to 31 December 2099.
 SERIALS = (32874, 73050)
-EXCEL_EPOCH = pd.Timestamp("1899-12-30")
-DATE_HINT = "write dates as 03/04/2023 (day first), 2023-04-03 or an Excel date"
 #: How many case references the warning about open cases lists.
 MAX_LISTED = 50
 
@@ -176,12 +170,9 @@ def load_mapping(folder: Path) -> Mapping:
     except tomllib.TOMLDecodeError as exc:
         found = re.search(r" \(at line (\d+), column \d+\)$", str(exc))
         reason = str(exc)[: found.start()] if found else str(exc)
-        raise InputError(
-            f"not valid TOML: {reason}",
-            file=where,
-            line=int(found.group(1)) if found else None,
-            hint='write key = "text" (double quotes), one per line; see the comments in the file',
-        ) from None
+        line = int(found.group(1)) if found else None
+        hint = 'write key = "text" (double quotes), one per line; see the comments in the file'
+        raise InputError(f"not valid TOML: {reason}", file=where, line=line, hint=hint) from None
 
     def refuse(message: str, key: str, section: str = "") -> InputError:
         return InputError(message, file=where, line=_line_of(text, key, section))
@@ -244,11 +235,8 @@ def _read_sheet(file: Path, sheet: str | None, mapping: Mapping) -> tuple[pd.Dat
         with pd.ExcelFile(file, engine="openpyxl") as book:
             sheet = sheet or book.sheet_names[0]
             if sheet not in book.sheet_names:
-                raise InputError(
-                    f"no sheet {sheet!r} (sheets: {', '.join(book.sheet_names)})",
-                    file=where,
-                    hint=fix,
-                )
+                problem = f"no sheet {sheet!r} (sheets: {', '.join(book.sheet_names)})"
+                raise InputError(problem, file=where, hint=fix)
             # as text: a date cell reads as 2023-04-03 00:00:00 (ISO), a number as 45019
             raw = pd.read_excel(book, sheet_name=sheet, dtype=str, na_filter=False)
             where += f"#{sheet}"
@@ -275,7 +263,7 @@ def _to_dates(text: pd.Series) -> pd.Series:
     if rest.any():
         serial = pd.to_numeric(text[rest], errors="coerce")
         serial = serial.where(serial.between(*SERIALS)) // 1
-        dates = dates.fillna(EXCEL_EPOCH + pd.to_timedelta(serial, unit="D"))
+        dates = dates.fillna(pd.Timestamp("1899-12-30") + pd.to_timedelta(serial, unit="D"))
     return dates.dt.normalize().astype("datetime64[ns]")
 
 
@@ -298,7 +286,8 @@ def _parse(text: pd.Series, kind: str, column: str, refuse, mapping: Mapping) ->
     kind = kind.rstrip("?")
     if kind == "date":
         dates = _to_dates(text)
-        refuse(dates.isna() & ~empty, f"is not a date — {DATE_HINT}")
+        hint = "write dates as 03/04/2023 (day first), 2023-04-03 or an Excel date"
+        refuse(dates.isna() & ~empty, f"is not a date — {hint}")
         return dates
     if kind == "flag":
         answers = text.str.lower().map(mapping.flags)
@@ -359,13 +348,10 @@ def _frame(
     out = {}
     for column, heading in headings.items():
         if heading and heading.lower() not in found:
-            raise InputError(
-                f'no column "{heading}" (the {part} {column.replace("_", " ")}) — the '
-                f"columns are {', '.join(repr(c) for c in raw.columns) or 'none'}; give its "
-                f'heading as {column} = "…" in [columns.{part}] of {mapping.where}',
-                file=where,
-                row=1,
-            )
+            problem = f'no column "{heading}" (the {part} {column.replace("_", " ")}) — the '
+            problem += f"columns are {', '.join(repr(c) for c in raw.columns) or 'none'}; give "
+            problem += f'its heading as {column} = "…" in [columns.{part}] of {mapping.where}'
+            raise InputError(problem, file=where, row=1)
         cells = raw[found[heading.lower()]] if heading else pd.Series("", index=raw.index)
         out[column] = _column(cells, _kind(part, column), column, heading or column, where, mapping)
     frame = pd.DataFrame(out, index=raw.index)
@@ -378,7 +364,7 @@ def _frame(
 
 def _read_part(mapping: Mapping, part: str) -> pd.DataFrame:
     if part not in mapping.files:  # an optional part the year does not have: no rows
-        empty = pd.DataFrame({c: pd.Series([], dtype="str") for c in export_columns(part)})
+        empty = pd.DataFrame(columns=export_columns(part), dtype="str")
         return _frame(empty, part, "", mapping, {c: c for c in export_columns(part)})
     raw, where = _read_sheet(*mapping.files[part], mapping)
     return _frame(raw, part, where, mapping, mapping.columns[part])
@@ -440,29 +426,6 @@ GX_CHECKS = {
 }  # fmt: skip
 
 
-def _expectations(gx, part: str, end: pd.Timestamp) -> list:
-    """The GX expectations on a part; ``meta["at"]``: the order their failures are told in."""
-    key, what, dated, pair = GX_CHECKS[part]
-    exp = gx.expectations
-    found = [exp.ExpectColumnValuesToBeBetween(column=dated, max_value=end, meta={"at": 1})]
-    meta = {"at": 0, "what": what}
-    if len(key) == 1:
-        found.append(exp.ExpectColumnValuesToBeUnique(column=key[0], meta=meta))
-    elif key:
-        found.append(exp.ExpectCompoundColumnsToBeUnique(column_list=key, meta=meta))
-    if pair:
-        found.append(
-            exp.ExpectColumnPairValuesAToBeGreaterThanB(
-                column_A=pair[0],
-                column_B=pair[1],
-                or_equal=True,
-                ignore_row_if="either_value_is_missing",
-                meta={"at": 2},
-            )
-        )
-    return found
-
-
 def _gx_failure(frame: pd.DataFrame, result, year: ReportingYear) -> InputError:
     """The first row a failed expectation names, told in one line."""
     config = result.expectation_config
@@ -472,9 +435,8 @@ def _gx_failure(frame: pd.DataFrame, result, year: ReportingYear) -> InputError:
         columns = config.kwargs.get("column_list") or [config.kwargs["column"]]
         key = at.loc[rows[0], columns]
         first, again = at.index[(at[columns] == key).all(axis=1)][:2]
-        value = (
-            f"stage {key.iloc[-1]} of case {key.iloc[0]!r}" if len(key) > 1 else repr(key.iloc[0])
-        )
+        ref = repr(key.iloc[0])
+        value = ref if len(key) == 1 else f"stage {key.iloc[1]} of case {ref}"
         problem = (
             f"{value} is repeated (also row {first}) — give each {config.meta['what']} one row"
         )
@@ -495,20 +457,34 @@ def _check_with_gx(data: CaseData, year: ReportingYear) -> None:
     from complaints.checks.validation import gx_context
 
     context = gx_context()
+    exp, end = context["gx"].expectations, year_end(year)
     fmt = {"result_format": "COMPLETE", "unexpected_index_column_names": ["source_row"]}
-    for part, (key, _, dated, pair) in GX_CHECKS.items():
+    for part, (key, what, dated, pair) in GX_CHECKS.items():
         frame = getattr(data, part)
         if frame.empty:
             continue
-        expectations = _expectations(context["gx"], part, year_end(year))
+        # meta["at"]: the order failures are told in (GX does not keep the suite's)
+        expectations = [
+            exp.ExpectColumnValuesToBeBetween(column=dated, max_value=end, meta={"at": 1})
+        ]
+        meta = {"at": 0, "what": what}
+        if len(key) == 1:
+            expectations.append(exp.ExpectColumnValuesToBeUnique(column=key[0], meta=meta))
+        elif key:
+            expectations.append(exp.ExpectCompoundColumnsToBeUnique(column_list=key, meta=meta))
+        if pair:
+            ordered = {"or_equal": True, "ignore_row_if": "either_value_is_missing"}
+            pairing = exp.ExpectColumnPairValuesAToBeGreaterThanB
+            expectations.append(
+                pairing(column_A=pair[0], column_B=pair[1], meta={"at": 2}, **ordered)
+            )
         suite = context["gx"].ExpectationSuite(name=f"cases_{part}", expectations=expectations)
         checked = frame.loc[:, list(dict.fromkeys([*key, dated, *pair, "source_row"]))]
         for column in checked.select_dtypes("str"):  # references as numbers: quicker for GX
             checked[column] = pd.factorize(checked[column])[0]
         batch = context["batch"].get_batch(batch_parameters={"dataframe": checked})
-        result = batch.validate(suite, result_format=fmt)
-        failed = [r for r in result.results if not r.success]
-        if failed:  # the first in the list's order (GX does not keep it)
+        failed = [r for r in batch.validate(suite, result_format=fmt).results if not r.success]
+        if failed:
             first = min(failed, key=lambda r: r.expectation_config.meta["at"])
             raise _gx_failure(frame, first, year)
 
@@ -551,20 +527,13 @@ def _check_stages(data: CaseData) -> None:
 
 
 def check_cases(data: CaseData, year: ReportingYear) -> list[str]:
-    """Check the cases against each other and the year; return (and log) the warnings.
-
-    Raise :class:`InputError` naming the file, row and column of the first problem: with GX,
-    a repeated reference, a case, stage, enquiry or compliment dated after the year's end, a
-    response before its request, a decision before its notification; in pandas (relations of
-    two rows), a stage of a case not in the cases file and a stage requested before the one
-    before it was answered. Each cell (labels, dates, flags) was checked while reading it.
-    """
+    """Check the cases against each other and the year (:data:`GX_CHECKS`, then the stages'
+    order in pandas), raising :class:`InputError` on the first problem; return (and log) the
+    warning about cases still open at the year's end."""
     _check_with_gx(data, year)
     _check_stages(data)
-    end = year_end(year)
-    stages = data.stages
-    responded = stages["date_responded"] <= end
-    still_open = ~responded & stages["outcome"].ne("withdrawn")
+    end, stages = year_end(year), data.stages
+    still_open = ~(stages["date_responded"] <= end) & stages["outcome"].ne("withdrawn")
     refs = list(dict.fromkeys(stages.loc[still_open, "case_ref"]))
     if not refs:
         return []

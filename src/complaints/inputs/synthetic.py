@@ -90,17 +90,15 @@ _NAT = np.datetime64("NaT", "D")
 
 
 def write_case_export(folder: Path, year: ReportingYear, seed: int = 12, scale: int = 1) -> Path:
-    """Write a synthetic year of cases into ``folder`` as a case system exports them, with the
-    ``cases-mapping.toml`` that maps it; returns the mapping file.
+    """Write a synthetic year of cases into ``folder`` with its ``cases-mapping.toml``; returns
+    the mapping file. Same arguments, same bytes.
 
     Dorset-like volumes x ``scale`` (1: about 140 Children's Social Care and 220 Non Social Care
-    cases; 3000: about a million case rows), receipts clustered in the fortnight before each of
-    the year's bank holidays (two formal cases per holiday answered on the 20th and the 21st
-    working day), every stage, outcome, theme and Ombudsman decision, cases still open at the
-    year's end and cases of the year before with a stage 2 in this year. The export's own
-    headings and labels; day-first dates in cases.csv and compliments.csv, ISO dates in
-    stages.csv, Excel dates in ombudsman.xlsx (ombudsman.csv when ``scale`` > 1). Same
-    arguments, same bytes."""
+    cases; 3000: about a million case rows), receipts clustered before each bank holiday (two
+    formal cases per holiday answered on the 20th and the 21st working day), every stage,
+    outcome, theme and Ombudsman decision, cases open at the year's end, cases of the year before
+    with a stage 2 in it. Day-first dates in cases.csv and compliments.csv, ISO dates in
+    stages.csv, Excel dates in ombudsman.xlsx (ombudsman.csv when ``scale`` > 1)."""
     rng = np.random.default_rng(seed)
     first, last = np.datetime64(f"{year.start}-04-01"), np.datetime64(f"{year.start + 1}-03-31")
     span = int((last - first).astype(int))  # days in the year after the first
@@ -222,6 +220,7 @@ def _weights(weights) -> np.ndarray:
 def _stage(offset, mask, stage, asked, answered, done, extension, outcome) -> pd.DataFrame:
     """The stage rows of the cases ``mask`` picks: no response or outcome where not ``done``
     (still open at the year's end), except a withdrawal's outcome."""
+    told = np.where(done | (outcome == 3), outcome, -1)
     return pd.DataFrame(
         {
             "case_ref": offset + np.flatnonzero(mask),
@@ -229,9 +228,7 @@ def _stage(offset, mask, stage, asked, answered, done, extension, outcome) -> pd
             "date_requested": asked[mask],
             "date_responded": np.where(done, answered, _NAT)[mask],
             "extension_agreed": np.where(extension, "Y", "N")[mask],
-            "outcome": np.array([*_OUTCOMES, ""])[np.where(done | (outcome == 3), outcome, -1)][
-                mask
-            ],
+            "outcome": np.array([*_OUTCOMES, ""])[told][mask],
         }
     )
 
@@ -239,11 +236,12 @@ def _stage(offset, mask, stage, asked, answered, done, extension, outcome) -> pd
 def _themes(rng: np.random.Generator, n: int) -> np.ndarray:
     """One to three distinct themes a case, weighted, joined by "; " as the export writes them."""
     keys = np.log(_weights(list(THEMES.values()))) + rng.gumbel(size=(n, len(THEMES)))
-    picked = np.argsort(-keys, axis=1)[:, :3]
+    names = np.array(list(THEMES), dtype=object)[np.argsort(-keys, axis=1)[:, :3]]
     count = rng.choice([1, 2, 3], n, p=(0.6, 0.3, 0.1))
-    code = ((count * 7 + picked[:, 0]) * 7 + picked[:, 1]) * 7 + picked[:, 2]
-    names = list(THEMES)
-    return _lookup(code, lambda c: "; ".join(names[(c // 7**k) % 7] for k in (2, 1, 0)[: c // 343]))
+    joined = names[:, 0]
+    for k in (1, 2):
+        joined = np.where(count > k, joined + "; " + names[:, k], joined)
+    return joined
 
 
 def _lookup(values, text) -> np.ndarray:
@@ -272,6 +270,7 @@ def _write_export(folder, rng, year, scale, cases, stages, lgsco, compliments) -
     stages = stages.sort_values(["date_requested", "stage"], kind="stable")
     lgsco = lgsco.sort_values("date_notified", kind="stable")
     numbers = range(3, 3 + 7 * len(lgsco), 7)
+    lgsco_refs = [f"{year.start % 100:02d} {i // 1000 + 1:03d} {i % 1000:03d}" for i in numbers]
     forms = 400 * min(scale, 25)
     answers = [
         np.array(list(weights))[rng.choice(len(weights), forms, p=_weights(list(weights.values())))]
@@ -281,9 +280,7 @@ def _write_export(folder, rng, year, scale, cases, stages, lgsco, compliments) -
         "cases": cases.assign(case_ref=refs),
         "stages": stages.assign(case_ref=refs.loc[stages["case_ref"]].to_numpy()),
         "ombudsman": lgsco.assign(
-            lgsco_ref=[
-                f"{year.start % 100:02d} {i // 1000 + 1:03d} {i % 1000:03d}" for i in numbers
-            ],
+            lgsco_ref=lgsco_refs,
             case_ref=refs.reindex(lgsco["case_ref"]).fillna("").to_numpy(),
         ),
         "compliments": compliments.sort_values("date", kind="stable"),
@@ -301,16 +298,12 @@ def _write_export(folder, rng, year, scale, cases, stages, lgsco, compliments) -
         for part in frames
     }  # fmt: skip
     sheets = {"ombudsman": "LGSCO"} if scale == 1 else {}  # a workbook; a million rows: CSV
-    files = {
-        part: _write(folder, part, f, headings[part], sheets.get(part))
-        for part, f in frames.items()
+    files = {p: _write(folder, p, f, headings[p], sheets.get(p)) for p, f in frames.items()}
+    labels = {  # the procedures and formalities are the canonical values: always understood
+        "service": {label: key for key, spec in _SERVICES.items() for label in spec["labels"]},
+        "outcome": dict(zip(_OUTCOMES, model.LABELS["outcome"], strict=True)),
+        "decision": dict(zip(_DECISIONS, model.LABELS["decision"], strict=True)),
     }
-    labels = {
-        column: dict(zip(values, values, strict=True)) for column, values in model.LABELS.items()
-    }
-    labels["service"] = {label: key for key, spec in _SERVICES.items() for label in spec["labels"]}
-    labels["outcome"] = dict(zip(_OUTCOMES, model.LABELS["outcome"], strict=True))
-    labels["decision"] = dict(zip(_DECISIONS, model.LABELS["decision"], strict=True))
     mapping = folder / model.MAPPING_FILE
     mapping.write_text(model.mapping_text(files, headings, labels), encoding="utf-8")
     return mapping
