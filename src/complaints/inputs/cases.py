@@ -187,15 +187,12 @@ def load_mapping(folder: Path) -> Mapping:
         return value
 
     section("the file", ("files", "columns", "labels", "flags", "rules"), {"the file": spec})
-    files = {}
+    files = {p: (path.parent / f"{p}.csv", None) for p in FILE_PARTS if p not in OPTIONAL_PARTS}
     for part, entry in section("files", FILE_PARTS).items():
         entry = {"path": entry} if isinstance(entry, str) else entry
         if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
             raise refuse(f'[files] {part}: write "file.csv" or {{ path = "…", sheet = "…" }}', part)
         files[part] = (path.parent / entry["path"], entry.get("sheet"))
-    for part in FILE_PARTS:
-        if part not in files and part not in OPTIONAL_PARTS:
-            files[part] = (path.parent / f"{part}.csv", None)
     columns = {}
     given_columns = section("columns", FILE_PARTS)
     for part in FILE_PARTS:
@@ -280,8 +277,7 @@ def _numbers(text: pd.Series, strip: str) -> pd.Series:
 def _parse(text: pd.Series, kind: str, column: str, refuse, mapping: Mapping) -> pd.Series:
     """One column of the export in its canonical type; ``refuse(bad, problem)`` on a bad cell."""
     empty = text.eq("")
-    required = kind in ("ref", "date", "label")
-    if required:
+    if kind in ("ref", "date", "label"):  # required
         refuse(empty, "— fill it in: every row needs one")
     kind = kind.rstrip("?")
     if kind == "date":
@@ -291,13 +287,10 @@ def _parse(text: pd.Series, kind: str, column: str, refuse, mapping: Mapping) ->
         return dates
     if kind == "flag":
         answers = text.str.lower().map(mapping.flags)
-        yes = [w for w, a in mapping.flags.items() if a and w]
-        no = [w for w, a in mapping.flags.items() if not a and w]
-        refuse(
-            answers.isna(),
-            f"is not a yes or no — write {'/'.join(yes)} or {'/'.join(no)}, or add the word "
-            f"to yes or no in [flags] of {mapping.where}",
-        )
+        said = mapping.flags.items()
+        yes, no = ("/".join(w for w, a in said if a == b and w) for b in (True, False))
+        problem = f"is not a yes or no — write {yes} or {no}, or add the word to yes or no in "
+        refuse(answers.isna(), f"{problem}[flags] of {mapping.where}")
         return answers.astype(bool)
     if kind == "money":
         money = _numbers(text, r"[£,\s]").mask(empty, 0.0)
@@ -310,12 +303,9 @@ def _parse(text: pd.Series, kind: str, column: str, refuse, mapping: Mapping) ->
     if kind == "label":
         known = mapping.labels[column]
         values = text.str.lower().map({k.strip().lower(): v for k, v in known.items()})
-        refuse(
-            values.isna() & ~empty,
-            f"is not a known {column.replace('_', ' ')} (known: "
-            f"{', '.join(repr(k) for k in known)}) — add it to [labels.{column}] in "
-            f"{mapping.where}",
-        )
+        listed = ", ".join(repr(k) for k in known)
+        problem = f"is not a known {column.replace('_', ' ')} (known: {listed}) — add it to "
+        refuse(values.isna() & ~empty, f"{problem}[labels.{column}] in {mapping.where}")
         return values.astype("str")
     return text.mask(empty).astype("str")
 
