@@ -208,7 +208,7 @@ def write_case_export(folder: Path, year: ReportingYear, seed: int = 12, scale: 
         dates, service = first + days(0, span, k), rng.choice(spec["labels"], k)
         compliments.append(pd.DataFrame({"date": dates, "service": service}))
         offset += n
-    frames = (pd.concat(frames) for frames in (parts, stages, lgsco, compliments))
+    frames = (pd.concat(pieces) for pieces in (parts, stages, lgsco, compliments))
     return _write_export(Path(folder), rng, year, scale, *frames)
 
 
