@@ -19,7 +19,7 @@ temporary copy of the project (code, notebooks, expectations, raw input), so tha
 data/ and reports/ are never touched and edits made to the working tree meanwhile do not
 disturb the measurements. The synthetic years are scaffolded with
 ``complaints.inputs.workbook.scaffold`` from the 2022-23 clean tables and filled with
-``complaints.inputs.synthetic.fill_workbook``; the store they are compared with holds 2022-23.
+``fill_workbook`` of tests/support.py; the store they are compared with holds 2022-23.
 
 Writes ``benchmarks/results.json`` and the table between the markers in
 ``docs/performance.md``.
@@ -151,9 +151,10 @@ class Bench:
 
     def synthetic_years(self, count: int) -> list[str]:
         """raw/ holds 2022-23 and ``count`` synthetic years; clean/ holds 2022-23."""
-        sys.path.insert(0, str(self.project / "src"))
+        sys.path[:0] = [str(self.project / "src"), str(PROJECT / "tests")]
+        from support import fill_workbook
+
         from complaints.inputs.clean import build_clean, extract_year
-        from complaints.inputs.synthetic import fill_workbook
         from complaints.inputs.workbook import scaffold
         from complaints.years import ReportingYear
 

@@ -35,12 +35,12 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from support import fill_workbook
 
 from complaints import cli, paths
 from complaints.inputs.clean import extract_year
 from complaints.inputs.rawtext import read_raw_text
 from complaints.inputs.report_text import extract_tables
-from complaints.inputs.synthetic import fill_workbook
 from complaints.inputs.workbook import scaffold, workbook_name
 from complaints.run.runner import run_years
 from complaints.years import ReportingYear

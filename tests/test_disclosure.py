@@ -20,9 +20,9 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy.optimize import linprog
+from support import fill_workbook
 
 from complaints import cards
-from complaints.inputs.synthetic import fill_workbook
 from complaints.inputs.workbook import read_workbook, scaffold
 from complaints.outputs import disclosure
 from complaints.outputs.charts import draw_all_charts

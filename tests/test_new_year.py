@@ -8,12 +8,12 @@ import hashlib
 from pathlib import Path
 
 import pytest
+from support import fill_workbook
 
 from complaints import cards, cli
 from complaints.errors import InputError
 from complaints.inputs.clean import extract_year
 from complaints.inputs.store import prepare_year
-from complaints.inputs.synthetic import fill_workbook
 from complaints.inputs.workbook import scaffold
 from complaints.run.runner import run_year
 from complaints.years import ReportingYear

@@ -14,11 +14,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from support import make_notebook, tree_hashes
+from support import fill_workbook, make_notebook, tree_hashes
 
 from complaints import cli, paths
 from complaints.inputs.clean import extract_year
-from complaints.inputs.synthetic import fill_workbook
 from complaints.inputs.workbook import scaffold
 from complaints.run import runner
 from complaints.run.runner import run_years

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from support import fill_workbook
 
 from complaints import cards
 from complaints.checks.validation import check_year
 from complaints.inputs import store
 from complaints.inputs.clean import build_clean, read_tables
-from complaints.inputs.synthetic import fill_workbook
 from complaints.inputs.workbook import scaffold
 from complaints.params import resolve
 from complaints.years import ReportingYear

@@ -7,9 +7,9 @@ import nbformat
 import pandas as pd
 import papermill
 import pytest
+from support import fill_workbook
 
 from complaints.inputs.clean import build_clean
-from complaints.inputs.synthetic import fill_workbook
 from complaints.inputs.workbook import scaffold
 from complaints.outputs.trends import draw_trend_charts, headline_series, wide
 from complaints.years import ReportingYear

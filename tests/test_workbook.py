@@ -5,11 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
+from support import fill_workbook
 
 from complaints import cards
 from complaints.errors import InputError
 from complaints.inputs.clean import extract_year
-from complaints.inputs.synthetic import fill_workbook
 from complaints.inputs.workbook import read_workbook, scaffold
 from complaints.years import ReportingYear
 

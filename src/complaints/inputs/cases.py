@@ -1,14 +1,10 @@
-"""The case route: a complaints system's export of cases, mapped to one case model.
+"""The case route: a complaints system's export of cases (CSV or ``.xlsx``, its own headings
+and labels, in ``data/raw/<year>/``) mapped to one case model by ``cases-mapping.toml``.
 
-A complaints team exports its cases (CSV or ``.xlsx``, its own column names and labels) into
-``data/raw/<year>/`` and writes ``cases-mapping.toml`` once, saying which column is which and
-which label means what (``complaints new-year YEAR --cases`` scaffolds it). :func:`read_cases`
-reads the export into :class:`CaseData`, the canonical case model below, parsing each column at
-once (vectorised) and refusing a bad cell in one line naming the file, the row as numbered in the
-spreadsheet, the export's column heading and the value. :func:`check_cases` then checks the
-relations between rows: with GX (unique references, dates not after the year, responses not
-before requests) and in pandas where a check relates two rows (stages in order, stages of known
-cases). :mod:`complaints.inputs.case_rules` computes the report's tables from the cases.
+:func:`read_cases` reads the export into :class:`CaseData`, each column at once, refusing a bad
+cell in one line naming the file, the row as numbered in the spreadsheet, the export's heading
+and the value; :func:`check_cases` checks the relations between rows (GX, and pandas where a
+check relates two rows); :mod:`complaints.inputs.case_rules` computes the report's tables.
 """
 
 from __future__ import annotations
@@ -124,8 +120,6 @@ DEFAULT_FLAGS = {"yes": ["Yes", "Y", "True"], "no": ["No", "N", "False", ""]}
 DEFAULT_RULES = {"stage1_deadline_working_days": 20, "child_complainants": ["Young Person"]}
 #: Excel serial numbers read as dates: 1 January 1990 to 31 December 2099.
 SERIALS = (32874, 73050)
-EXCEL_EPOCH = pd.Timestamp("1899-12-30")
-DATE_HINT = "write dates as 03/04/2023 (day first), 2023-04-03 or an Excel date"
 #: How many case references the warning about open cases lists.
 MAX_LISTED = 50
 
@@ -176,12 +170,9 @@ def load_mapping(folder: Path) -> Mapping:
     except tomllib.TOMLDecodeError as exc:
         found = re.search(r" \(at line (\d+), column \d+\)$", str(exc))
         reason = str(exc)[: found.start()] if found else str(exc)
-        raise InputError(
-            f"not valid TOML: {reason}",
-            file=where,
-            line=int(found.group(1)) if found else None,
-            hint='write key = "text" (double quotes), one per line; see the comments in the file',
-        ) from None
+        line = int(found.group(1)) if found else None
+        hint = 'write key = "text" (double quotes), one per line; see the comments in the file'
+        raise InputError(f"not valid TOML: {reason}", file=where, line=line, hint=hint) from None
 
     def refuse(message: str, key: str, section: str = "") -> InputError:
         return InputError(message, file=where, line=_line_of(text, key, section))
@@ -196,15 +187,12 @@ def load_mapping(folder: Path) -> Mapping:
         return value
 
     section("the file", ("files", "columns", "labels", "flags", "rules"), {"the file": spec})
-    files = {}
+    files = {p: (path.parent / f"{p}.csv", None) for p in FILE_PARTS if p not in OPTIONAL_PARTS}
     for part, entry in section("files", FILE_PARTS).items():
         entry = {"path": entry} if isinstance(entry, str) else entry
         if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
             raise refuse(f'[files] {part}: write "file.csv" or {{ path = "…", sheet = "…" }}', part)
         files[part] = (path.parent / entry["path"], entry.get("sheet"))
-    for part in FILE_PARTS:
-        if part not in files and part not in OPTIONAL_PARTS:
-            files[part] = (path.parent / f"{part}.csv", None)
     columns = {}
     given_columns = section("columns", FILE_PARTS)
     for part in FILE_PARTS:
@@ -244,11 +232,8 @@ def _read_sheet(file: Path, sheet: str | None, mapping: Mapping) -> tuple[pd.Dat
         with pd.ExcelFile(file, engine="openpyxl") as book:
             sheet = sheet or book.sheet_names[0]
             if sheet not in book.sheet_names:
-                raise InputError(
-                    f"no sheet {sheet!r} (sheets: {', '.join(book.sheet_names)})",
-                    file=where,
-                    hint=fix,
-                )
+                problem = f"no sheet {sheet!r} (sheets: {', '.join(book.sheet_names)})"
+                raise InputError(problem, file=where, hint=fix)
             # as text: a date cell reads as 2023-04-03 00:00:00 (ISO), a number as 45019
             raw = pd.read_excel(book, sheet_name=sheet, dtype=str, na_filter=False)
             where += f"#{sheet}"
@@ -275,7 +260,7 @@ def _to_dates(text: pd.Series) -> pd.Series:
     if rest.any():
         serial = pd.to_numeric(text[rest], errors="coerce")
         serial = serial.where(serial.between(*SERIALS)) // 1
-        dates = dates.fillna(EXCEL_EPOCH + pd.to_timedelta(serial, unit="D"))
+        dates = dates.fillna(pd.Timestamp("1899-12-30") + pd.to_timedelta(serial, unit="D"))
     return dates.dt.normalize().astype("datetime64[ns]")
 
 
@@ -292,23 +277,20 @@ def _numbers(text: pd.Series, strip: str) -> pd.Series:
 def _parse(text: pd.Series, kind: str, column: str, refuse, mapping: Mapping) -> pd.Series:
     """One column of the export in its canonical type; ``refuse(bad, problem)`` on a bad cell."""
     empty = text.eq("")
-    required = kind in ("ref", "date", "label")
-    if required:
+    if kind in ("ref", "date", "label"):  # required
         refuse(empty, "— fill it in: every row needs one")
     kind = kind.rstrip("?")
     if kind == "date":
         dates = _to_dates(text)
-        refuse(dates.isna() & ~empty, f"is not a date — {DATE_HINT}")
+        hint = "write dates as 03/04/2023 (day first), 2023-04-03 or an Excel date"
+        refuse(dates.isna() & ~empty, f"is not a date — {hint}")
         return dates
     if kind == "flag":
         answers = text.str.lower().map(mapping.flags)
-        yes = [w for w, a in mapping.flags.items() if a and w]
-        no = [w for w, a in mapping.flags.items() if not a and w]
-        refuse(
-            answers.isna(),
-            f"is not a yes or no — write {'/'.join(yes)} or {'/'.join(no)}, or add the word "
-            f"to yes or no in [flags] of {mapping.where}",
-        )
+        said = mapping.flags.items()
+        yes, no = ("/".join(w for w, a in said if a == b and w) for b in (True, False))
+        problem = f"is not a yes or no — write {yes} or {no}, or add the word to yes or no in "
+        refuse(answers.isna(), f"{problem}[flags] of {mapping.where}")
         return answers.astype(bool)
     if kind == "money":
         money = _numbers(text, r"[£,\s]").mask(empty, 0.0)
@@ -321,12 +303,9 @@ def _parse(text: pd.Series, kind: str, column: str, refuse, mapping: Mapping) ->
     if kind == "label":
         known = mapping.labels[column]
         values = text.str.lower().map({k.strip().lower(): v for k, v in known.items()})
-        refuse(
-            values.isna() & ~empty,
-            f"is not a known {column.replace('_', ' ')} (known: "
-            f"{', '.join(repr(k) for k in known)}) — add it to [labels.{column}] in "
-            f"{mapping.where}",
-        )
+        listed = ", ".join(repr(k) for k in known)
+        problem = f"is not a known {column.replace('_', ' ')} (known: {listed}) — add it to "
+        refuse(values.isna() & ~empty, f"{problem}[labels.{column}] in {mapping.where}")
         return values.astype("str")
     return text.mask(empty).astype("str")
 
@@ -359,13 +338,10 @@ def _frame(
     out = {}
     for column, heading in headings.items():
         if heading and heading.lower() not in found:
-            raise InputError(
-                f'no column "{heading}" (the {part} {column.replace("_", " ")}) — the '
-                f"columns are {', '.join(repr(c) for c in raw.columns) or 'none'}; give its "
-                f'heading as {column} = "…" in [columns.{part}] of {mapping.where}',
-                file=where,
-                row=1,
-            )
+            problem = f'no column "{heading}" (the {part} {column.replace("_", " ")}) — the '
+            problem += f"columns are {', '.join(repr(c) for c in raw.columns) or 'none'}; give "
+            problem += f'its heading as {column} = "…" in [columns.{part}] of {mapping.where}'
+            raise InputError(problem, file=where, row=1)
         cells = raw[found[heading.lower()]] if heading else pd.Series("", index=raw.index)
         out[column] = _column(cells, _kind(part, column), column, heading or column, where, mapping)
     frame = pd.DataFrame(out, index=raw.index)
@@ -378,7 +354,7 @@ def _frame(
 
 def _read_part(mapping: Mapping, part: str) -> pd.DataFrame:
     if part not in mapping.files:  # an optional part the year does not have: no rows
-        empty = pd.DataFrame({c: pd.Series([], dtype="str") for c in export_columns(part)})
+        empty = pd.DataFrame(columns=export_columns(part), dtype="str")
         return _frame(empty, part, "", mapping, {c: c for c in export_columns(part)})
     raw, where = _read_sheet(*mapping.files[part], mapping)
     return _frame(raw, part, where, mapping, mapping.columns[part])
@@ -429,70 +405,38 @@ def _refuse_at(frame: pd.DataFrame, row: int, column: str, message: str) -> Inpu
     return InputError(message, file=where, row=row, column=_heading(frame, column))
 
 
-def _expectations(gx, year: ReportingYear) -> dict[str, list]:
-    """The GX expectations on each part; each one's ``meta`` says how a failure is told."""
-    exp, end = gx.expectations, year_end(year)
-    after = f"is after the end of {year} ({_day(end)}) — leave it for next year's export"
-
-    def unique(column: str, what: str):
-        return exp.ExpectColumnValuesToBeUnique(
-            column=column, meta={"kind": "repeated", "what": what}
-        )
-
-    def not_after(column: str):
-        return exp.ExpectColumnValuesToBeBetween(
-            column=column, max_value=end, meta={"kind": "after", "problem": after}
-        )
-
-    def in_order(later: str, earlier: str):
-        return exp.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A=later,
-            column_B=earlier,
-            or_equal=True,
-            ignore_row_if="either_value_is_missing",
-            meta={"kind": "before"},
-        )
-
-    checks = {
-        "cases": [unique("case_ref", "case"), not_after("date_received")],
-        "stages": [
-            exp.ExpectCompoundColumnsToBeUnique(
-                column_list=["case_ref", "stage"], meta={"kind": "repeated", "what": "stage"}
-            ),
-            not_after("date_requested"),
-            in_order("date_responded", "date_requested"),
-        ],
-        "ombudsman": [
-            unique("lgsco_ref", "enquiry"),
-            not_after("date_notified"),
-            in_order("date_decided", "date_notified"),
-        ],
-        "compliments": [not_after("date")],
-    }
-    for expectations in checks.values():
-        for at, expectation in enumerate(expectations):
-            expectation.meta["at"] = at
-    return checks
+#: What GX checks in each part: the key each row has its own of (and what the row is), the date
+#: not after the year's end, and a date not before another.
+GX_CHECKS = {
+    "cases": (["case_ref"], "case", "date_received", ()),
+    "stages": (["case_ref", "stage"], "stage", "date_requested",
+               ("date_responded", "date_requested")),
+    "ombudsman": (["lgsco_ref"], "enquiry", "date_notified", ("date_decided", "date_notified")),
+    "compliments": ([], "", "date", ()),
+}  # fmt: skip
 
 
-def _gx_failure(frame: pd.DataFrame, result) -> InputError:
+def _gx_failure(frame: pd.DataFrame, result, year: ReportingYear) -> InputError:
     """The first row a failed expectation names, told in one line."""
-    meta, kwargs = result.expectation_config.meta, result.expectation_config.kwargs
+    config = result.expectation_config
     rows = sorted(int(i["source_row"]) for i in result.result["unexpected_index_list"])
     at = frame.set_index("source_row")
-    if meta["kind"] == "repeated":
-        columns = kwargs.get("column_list") or [kwargs["column"]]
+    if "what" in config.meta:  # a repeated key
+        columns = config.kwargs.get("column_list") or [config.kwargs["column"]]
         key = at.loc[rows[0], columns]
         first, again = at.index[(at[columns] == key).all(axis=1)][:2]
-        value = (
-            f"stage {key.iloc[-1]} of case {key.iloc[0]!r}" if len(key) > 1 else repr(key.iloc[0])
+        ref = repr(key.iloc[0])
+        value = ref if len(key) == 1 else f"stage {key.iloc[1]} of case {ref}"
+        problem = (
+            f"{value} is repeated (also row {first}) — give each {config.meta['what']} one row"
         )
-        problem = f"{value} is repeated (also row {first}) — give each {meta['what']} one row"
         return _refuse_at(frame, again, columns[-1], problem)
-    if meta["kind"] == "after":
-        value = at.loc[rows[0], kwargs["column"]]
-        return _refuse_at(frame, rows[0], kwargs["column"], f"{_day(value)} {meta['problem']}")
-    later, earlier = kwargs["column_A"], kwargs["column_B"]
+    if "max_value" in config.kwargs:  # a date after the year
+        column = config.kwargs["column"]
+        problem = f"{_day(at.loc[rows[0], column])} is after the end of {year} "
+        problem += f"({_day(year_end(year))}) — leave it for next year's export"
+        return _refuse_at(frame, rows[0], column, problem)
+    later, earlier = config.kwargs["column_A"], config.kwargs["column_B"]
     problem = f"{_day(at.loc[rows[0], later])} is before {_day(at.loc[rows[0], earlier])}, the "
     problem += f'"{_heading(frame, earlier)}" — correct whichever date is wrong'
     return _refuse_at(frame, rows[0], later, problem)
@@ -500,24 +444,39 @@ def _gx_failure(frame: pd.DataFrame, result) -> InputError:
 
 def _check_with_gx(data: CaseData, year: ReportingYear) -> None:
     """Run the GX expectations on each part (GX's ephemeral context of the validation stage)."""
-    from complaints.checks.validation import columns_of, gx_context
+    from complaints.checks.validation import gx_context
 
     context = gx_context()
+    exp, end = context["gx"].expectations, year_end(year)
     fmt = {"result_format": "COMPLETE", "unexpected_index_column_names": ["source_row"]}
-    for part, expectations in _expectations(context["gx"], year).items():
+    for part, (key, what, dated, pair) in GX_CHECKS.items():
         frame = getattr(data, part)
         if frame.empty:
             continue
+        # meta["at"]: the order failures are told in (GX does not keep the suite's)
+        expectations = [
+            exp.ExpectColumnValuesToBeBetween(column=dated, max_value=end, meta={"at": 1})
+        ]
+        meta = {"at": 0, "what": what}
+        if len(key) == 1:
+            expectations.append(exp.ExpectColumnValuesToBeUnique(column=key[0], meta=meta))
+        elif key:
+            expectations.append(exp.ExpectCompoundColumnsToBeUnique(column_list=key, meta=meta))
+        if pair:
+            ordered = {"or_equal": True, "ignore_row_if": "either_value_is_missing"}
+            pairing = exp.ExpectColumnPairValuesAToBeGreaterThanB
+            expectations.append(
+                pairing(column_A=pair[0], column_B=pair[1], meta={"at": 2}, **ordered)
+            )
         suite = context["gx"].ExpectationSuite(name=f"cases_{part}", expectations=expectations)
-        checked = {c for e in expectations for c in columns_of(e.configuration.kwargs)}
-        checked = frame.loc[:, [c for c in frame.columns if c in checked or c == "source_row"]]
+        checked = frame.loc[:, list(dict.fromkeys([*key, dated, *pair, "source_row"]))]
         for column in checked.select_dtypes("str"):  # references as numbers: quicker for GX
             checked[column] = pd.factorize(checked[column])[0]
         batch = context["batch"].get_batch(batch_parameters={"dataframe": checked})
-        result = batch.validate(suite, result_format=fmt)
-        failed = [r for r in result.results if not r.success]
-        if failed:  # the first in the list's order (GX does not keep it)
-            raise _gx_failure(frame, min(failed, key=lambda r: r.expectation_config.meta["at"]))
+        failed = [r for r in batch.validate(suite, result_format=fmt).results if not r.success]
+        if failed:
+            first = min(failed, key=lambda r: r.expectation_config.meta["at"])
+            raise _gx_failure(frame, first, year)
 
 
 def _check_stages(data: CaseData) -> None:
@@ -558,20 +517,13 @@ def _check_stages(data: CaseData) -> None:
 
 
 def check_cases(data: CaseData, year: ReportingYear) -> list[str]:
-    """Check the cases against each other and the year; return (and log) the warnings.
-
-    Raise :class:`InputError` naming the file, row and column of the first problem: with GX,
-    a repeated reference, a case, stage, enquiry or compliment dated after the year's end, a
-    response before its request, a decision before its notification; in pandas (relations of
-    two rows), a stage of a case not in the cases file and a stage requested before the one
-    before it was answered. Each cell (labels, dates, flags) was checked while reading it.
-    """
+    """Check the cases against each other and the year (:data:`GX_CHECKS`, then the stages'
+    order in pandas), raising :class:`InputError` on the first problem; return (and log) the
+    warning about cases still open at the year's end."""
     _check_with_gx(data, year)
     _check_stages(data)
-    end = year_end(year)
-    stages = data.stages
-    responded = stages["date_responded"] <= end
-    still_open = ~responded & stages["outcome"].ne("withdrawn")
+    end, stages = year_end(year), data.stages
+    still_open = ~(stages["date_responded"] <= end) & stages["outcome"].ne("withdrawn")
     refs = list(dict.fromkeys(stages.loc[still_open, "case_ref"]))
     if not refs:
         return []
@@ -586,94 +538,61 @@ def check_cases(data: CaseData, year: ReportingYear) -> list[str]:
 
 # --- a new year -----------------------------------------------------------------------------
 
-README = """\
-# {year}: the complaints system's export of cases
-
-The report for {year} is computed from the cases themselves. Each year:
-
-1. Export the year's cases from the complaints system as CSV (or one .xlsx workbook) into this
-   folder: the cases received from 1 April {start} to 31 March {end}, with every stage, and
-   cases received earlier that had a stage 2 or 3 in the year. Keep the system's own column
-   headings and labels.
-2. Export the Ombudsman (LGSCO) enquiries notified in the year, the compliments received and,
-   if you have them, the equality monitoring forms (one row per form and question).
-   The empty templates here (`cases.csv`, `stages.csv`, `ombudsman.csv`, `compliments.csv`,
-   `equality.csv`) show the columns the pipeline needs; you may fill them in instead.
-3. Open `cases-mapping.toml` (any text editor) and say, once, which file holds what
-   (`[files]`), which of the export's column headings is which (`[columns...]`) and which of
-   its labels means what (`[labels...]`). The comments in the file explain every line; if last
-   year's mapping still fits, copy it.
-4. Run `make report YEAR={year}` (or `complaints clean --year {year}`). A problem in the export
-   stops the run with one line naming the file, the row as numbered in the spreadsheet, the
-   column and the value, and what to do: correct the export or the mapping and run it again.
-   Cases still open at 31 March {end} are counted as received and listed as a warning.
-
-These files hold personal data: they stay in this folder (never committed, never published).
-"""
-
 
 def _toml(value: object) -> str:
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml(v)}" for k, v in value.items()) + " }"
     return json.dumps(value, ensure_ascii=False)
 
 
-def mapping_template() -> str:
-    """A commented ``cases-mapping.toml`` mapping every column and label to itself."""
-    lines = [
-        f"# {MAPPING_FILE}: how this folder's export of cases maps to the case model.",
-        "# Lines starting with # are comments. Text goes in double quotes.",
-        "",
-        "# Which file holds each part of the export, relative to this folder: a CSV file, or a",
-        '# sheet of a workbook written as { path = "export.xlsx", sheet = "Cases" }.',
-        "[files]",
-        *(f"{part} = {_toml(f'{part}.csv')}" for part in FILE_PARTS),
-        "# (equality is optional: delete its line if there are no equality monitoring forms)",
-    ]
-    for part in FILE_PARTS:
-        lines += [
-            "",
-            f'# The {part} file: name = "its heading in the export" (change the text in quotes).',
-            f"[columns.{part}]",
-        ]
-        if part == "cases":
-            lines.append('# ("" for a column the export does not have: read as empty, No, or 0)')
-        for column in export_columns(part):
-            what = MODEL[part].get(column, THEMES_TEXT).replace("`", "")
-            lines.append(f"{column} = {_toml(column)}".ljust(40) + f"# {what}")
-    lines += [
-        "",
-        '# What the export\'s labels mean: "the export\'s label" = "the canonical value"',
-        "# (capitals and spaces around it do not matter), e.g. under [labels.service]:",
-        '# "Children\'s Social Care" = "social_care"',
-    ]
-    for column, values in LABELS.items():
-        lines += [f"[labels.{column}]", *(f"{_toml(v)} = {_toml(v)}" for v in values), ""]
-    lines += [
-        "# The export's words for yes and no in the yes/no columns (capitals do not matter;",
-        '# "" is an empty cell).',
-        "[flags]",
-        *(f"{answer} = {_toml(words_)}" for answer, words_ in DEFAULT_FLAGS.items()),
-        "",
-        "[rules]",
-        "# The council's own stage 1 deadline in working days, which decides % overdue:",
-        "# 20 for every complaint (Dorset), or 10: the statutory 10 (20 with an extension).",
-        f"stage1_deadline_working_days = {DEFAULT_RULES['stage1_deadline_working_days']}",
-        "# The complainant labels that mean a child or young person complained directly.",
-        f"child_complainants = {_toml(DEFAULT_RULES['child_complainants'])}",
-    ]
-    return "\n".join(lines) + "\n"
+def _render(template: str, **context: object) -> str:
+    """A text template of ``templates/cases/`` rendered (nothing escaped: not HTML)."""
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+
+    templates = Environment(
+        loader=PackageLoader("complaints", "templates/cases"),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    templates.filters["toml"] = _toml
+    templates.globals |= {
+        "mapping_file": MAPPING_FILE,
+        "flags": DEFAULT_FLAGS,
+        "rules": DEFAULT_RULES,
+    }
+    return templates.get_template(template).render(context)
+
+
+def mapping_text(files: dict, headings: dict[str, dict], labels: dict[str, dict]) -> str:
+    """A commented ``cases-mapping.toml``: part -> its file (a name, or ``{path, sheet}``);
+    part -> canonical column -> the export's heading; column -> the export's label -> the
+    canonical value. Flags and rules are the defaults."""
+    columns = {
+        part: {c: (h, MODEL[part].get(c, THEMES_TEXT).replace("`", "")) for c, h in given.items()}
+        for part, given in headings.items()
+    }
+    return _render("cases-mapping.toml.j2", files=files, columns=columns, labels=labels)
 
 
 def scaffold_cases(year: ReportingYear, raw_root: Path = paths.RAW_DIR) -> Path:
-    """Create ``raw_root/<year>/`` with a commented mapping file, a README and empty templates
-    with the canonical headings; never overwrites. Returns the mapping file."""
+    """Create ``raw_root/<year>/`` with a README, a commented mapping file mapping every column
+    and label to itself and empty templates with the canonical headings; never overwrites.
+    Returns the mapping file."""
     from complaints.inputs.workbook import new_year_folder
 
     folder = new_year_folder(year, raw_root)
     folder.mkdir(parents=True, exist_ok=True)
-    readme = README.format(year=year, start=year.start, end=year.start + 1)
+    readme = _render("README.md.j2", year=year, start=year.start, end=year.start + 1)
     (folder / "README.md").write_text(readme, encoding="utf-8")
-    for part in FILE_PARTS:
-        header = ",".join(export_columns(part)) + "\n"
-        (folder / f"{part}.csv").write_text(header, encoding="utf-8")
-    (folder / MAPPING_FILE).write_text(mapping_template(), encoding="utf-8")
+    columns = {part: export_columns(part) for part in FILE_PARTS}
+    for part, names in columns.items():
+        (folder / f"{part}.csv").write_text(",".join(names) + "\n", encoding="utf-8")
+    mapping = mapping_text(
+        {part: f"{part}.csv" for part in FILE_PARTS},
+        {part: dict(zip(names, names, strict=True)) for part, names in columns.items()},
+        {column: dict(zip(values, values, strict=True)) for column, values in LABELS.items()},
+    )
+    (folder / MAPPING_FILE).write_text(mapping, encoding="utf-8")
     return folder / MAPPING_FILE
