@@ -70,7 +70,7 @@ from complaints.checks import identities
 from complaints.outputs.publish import CASE_COLUMNS
 from complaints.outputs.publish import PUBLIC_LEGEND as LEGEND  # noqa: F401 (re-exported)
 from complaints.params import EDITIONS
-from complaints.words import SUPPRESSED, format_number
+from complaints.words import SUPPRESSED, format_number, is_missing
 
 #: Counts from ``PRIMARY_MIN`` to ``PRIMARY_MAX`` are suppressed.
 PRIMARY_MIN, PRIMARY_MAX = 1, 5
@@ -150,9 +150,8 @@ def suppressed_mask(frame: pd.DataFrame) -> pd.Series:
 
 def is_suppressed_row(row: Mapping[str, object]) -> bool:
     """True when one clean row (a mapping of column to value) holds a suppressed figure."""
-    value, text = row.get("value"), row.get("source_text")
-    missing = value is None or (not isinstance(value, str) and pd.isna(value))
-    return bool(missing and isinstance(text, str) and _C.search(text) is not None)
+    text = row.get("source_text")
+    return is_missing(row.get("value")) and isinstance(text, str) and _C.search(text) is not None
 
 
 def suppression_plan(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
@@ -188,18 +187,15 @@ def public_notes(
     ids = {str(v) for values in found for v in values if str(v).strip()}
     names_case = notes["message"].astype(str).map(lambda m: any(i in m for i in ids))
     keep = ~(notes["table_id"].astype(str).isin(hidden_tables) | names_case)
+    withheld = notes[~keep].groupby("table_id", sort=False).size()
     message = (
-        "{} data-quality note(s) withheld from the public edition: they concern figures "
+        " data-quality note(s) withheld from the public edition: they concern figures "
         "suppressed in it, or name a case."
     )
     extra = pd.DataFrame(
-        [
-            (t, "info", message.format(n))
-            for t, n in notes[~keep].groupby("table_id", sort=False).size().items()
-        ],
-        columns=["table_id", "severity", "message"],
-    ).reindex(columns=notes.columns)
-    return pd.concat([notes[keep], extra], ignore_index=True)
+        {"table_id": withheld.index, "severity": "info", "message": withheld.astype(str) + message}
+    )
+    return pd.concat([notes[keep], extra.reindex(columns=notes.columns)], ignore_index=True)
 
 
 # The data: cells, keys and relationships --------------------------------------------------------
@@ -241,11 +237,9 @@ class _Data:
                 for pos, values in enumerate(frame.loc[:, key].astype(str).itertuples()):
                     by_key.setdefault(tuple(values[1:]), []).append(pos)
             if {"value", "unit"} <= set(frame.columns):
-                cells = frame[["value", "unit"]].itertuples(index=False)
-                for pos, (value, unit) in enumerate(cells):
-                    if value is not None and not pd.isna(value):
-                        self.values[(table_id, pos)] = float(value)
-                        self.units[(table_id, pos)] = str(unit)
+                held = frame[frame["value"].notna()]
+                self.values.update({(table_id, p): float(v) for p, v in held["value"].items()})
+                self.units.update({(table_id, p): str(u) for p, u in held["unit"].items()})
         self._relations()
         # Count cells grouped into figures: linked cells with the same value are one figure.
         parent: dict[Cell, Cell] = {c: c for c in self.values if self.is_count(c)}
@@ -456,16 +450,14 @@ def _protector(data: _Data, plan: Mapping[Cell, str], cell: Cell) -> Cell:
     its relationships, else in the relationships of the cells those share."""
     reach = {c for c, f in data.figures.items() if f == data.figures[cell]}
     relations = [*data.sums, *data.bounds]
-    for _ in range(len(relations) + 1):
+    while True:  # the reach grows until it holds every cell it touches
         touching = [r for r in relations if reach & set(r.cells)]
         choice = _smallest(data, {c for r in touching for c in r.cells if c not in plan})
         if choice is not None:
             return choice
-        wider = reach | {c for r in touching for c in r.cells}
-        if wider == reach:
-            break
+        if reach >= (wider := reach | {c for r in touching for c in r.cells}):
+            raise RuntimeError(f"cannot protect {cell}: no published count left around it")
         reach = wider
-    raise RuntimeError(f"cannot protect {cell}: no published count left around it")
 
 
 # Public text of cells that print two figures ----------------------------------------------------

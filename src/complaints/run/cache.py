@@ -130,6 +130,11 @@ def unclaimed_outputs(manifest: dict) -> list[str]:
     return sorted(set(manifest.get("outputs") or {}) - claimed)
 
 
+def differing(recorded: dict[str, str], found: dict[str, str]) -> list[str]:
+    """The names whose digest differs between two ``{name: sha256}`` (or is in one only)."""
+    return sorted(k for k in {*recorded, *found} if recorded.get(k) != found.get(k))
+
+
 def json_digest(value: object) -> str:
     """The sha256 of a JSON value, keys sorted: what cache keys are made of."""
     text = json.dumps(value, sort_keys=True, ensure_ascii=True, default=str)
@@ -146,9 +151,7 @@ def verify_report(report_dir: Path) -> tuple[dict | None, str]:
         return None, "no previous report"
     except (ValueError, KeyError, TypeError):
         return None, "the previous report's manifest cannot be read"
-    found = report_hashes(report_dir)
-    changed = sorted(k for k in {*found, *recorded} if found.get(k) != recorded.get(k))
-    if changed:
+    if changed := differing(recorded, report_hashes(report_dir)):
         more = f" and {len(changed) - 1} more" if len(changed) > 1 else ""
         return None, f"the previous report no longer matches its manifest ({changed[0]}{more})"
     return manifest, "previous report intact"
@@ -194,9 +197,7 @@ def write_manifest(out_dir: Path, fields: dict, raw_folder: Path, notebooks: lis
     code = [*notebooks, *sorted(paths.EXPECTATIONS_DIR.glob("*.json"))]
     manifest = {
         **fields,
-        "inputs": {
-            relative(p): file_sha256(p) for p in sorted(raw_folder.rglob("*")) if p.is_file()
-        },
+        "inputs": {relative(raw_folder / k): v for k, v in folder_hashes(raw_folder).items()},
         "code": {relative(p): file_sha256(p) for p in code},
         "outputs": outputs,
     }
