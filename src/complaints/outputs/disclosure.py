@@ -17,31 +17,27 @@ Counts (unit ``count``)
   relationship below, are declared once in :mod:`complaints.checks.identities`, which the
   reconciliation checks too; the places of one figure are joined into one link). Rows of
   different reports with the same key are the same figure too.
-* **Secondary**, in every additive relationship of the identities (sums: quarters make the
-  total, formal + informal = Total Complaints, children in care by quarter make the year;
-  bounds: upheld <= received, Stage 3 <= Stage 2 <= Stage 1, complainant groups at most the
-  Social Care total). First the DfE rule: where exactly one cell of a sum is suppressed, its
-  smallest non-zero published cell is suppressed too (sums in table and year order). Then an
-  audit: integer linear programs (``scipy.optimize.linprog``, HiGHS) find the smallest and
-  largest value each suppressed figure can take given every published count, every
-  relationship that holds in the data and every ``c`` at least 1; a figure pinned to one value
-  gets the smallest non-zero published cell of its relationships suppressed, until none is.
-  (Relationships the published figures break, such as Non Social Care informal complaints, get
-  the DfE rule but cannot pin a value, so the audit leaves them out.)
+* **Secondary**, in every additive relationship of the identities (sums, such as the quarters
+  making the total; bounds, such as upheld <= received). First the DfE rule: where exactly one
+  cell of a sum is suppressed, its smallest non-zero published cell is suppressed too (sums in
+  table and year order). Then an audit: integer linear programs (``scipy.optimize.linprog``,
+  HiGHS) find the smallest and largest value each suppressed figure can take given every
+  published count, every relationship that holds in the data and every ``c`` at least 1; a
+  figure pinned to one value gets the smallest non-zero published cell of its relationships
+  suppressed, until none is. (Relationships the published figures break, such as Non Social
+  Care informal complaints, get the DfE rule but cannot pin a value, so the audit leaves them
+  out.)
 
 Percentages (unit ``percent``)
 ------------------------------
 A percentage of a small number re-discloses it (14% of 7 is one complaint). A percentage is
 suppressed when its base (the count it is a share of, an identity of kind ``base``) is
 suppressed, not published or below 10, or when the count it stands for (``percentage x base /
-100`` rounded, at least 1 unless the percentage is 0) is from 1 to 5; 0% is shown. The bases:
-formal complaints of the quarter for the quarterly percentages; Stage 1 complaints of the year
-for timescales, outcomes, themes (the report does not say; Stage 1 is the smallest count they
-could be a share of, so the rule errs towards suppressing) and the fully justified key fact; the
-equality monitoring records for equality monitoring. A percentage printed twice is suppressed in
-both, and a group that adds up (a quarterly row; shares of one whole, as the cards declare)
-never has exactly one suppressed: the smallest non-zero other one is too (a 0% only if nothing
-else is left). The counts behind percentages are not published, so they are not audited.
+100`` rounded, at least 1 unless the percentage is 0) is from 1 to 5; 0% is shown. A
+percentage printed twice is suppressed in both, and a group that adds up (a quarterly row;
+shares of one whole, as the cards declare) never has exactly one suppressed: the smallest
+non-zero other one is too (a 0% only if nothing else is left). The counts behind percentages
+are not published, so they are not audited.
 
 Money (unit ``GBP``) and text
 -----------------------------
@@ -332,8 +328,7 @@ def _plan(data: _Data) -> dict[Cell, str]:
     counts = filter(data.is_count, data.values)
     plan = {c: "primary" for c in counts if PRIMARY_MIN <= data.values[c] <= PRIMARY_MAX}
     while True:
-        while _propagate(data, plan, data.links, data.sums, zeros=False):
-            pass
+        _propagate(data, plan, data.links, data.sums, zeros=False)
         if (exposed := _exposed(data, plan)) is None:
             break
         plan[_protector(data, plan, exposed)] = "secondary"
@@ -341,8 +336,7 @@ def _plan(data: _Data) -> dict[Cell, str]:
         if unit == "percent" and cell not in plan and _percentage_discloses(data, plan, cell):
             plan[cell] = "percentage"
     groups = [_Relation(g[:-1], g[-1]) for g in data.percent_groups]
-    while _propagate(data, plan, data.percent_links, groups, zeros=True):
-        pass
+    _propagate(data, plan, data.percent_links, groups, zeros=True)
     for (year, fact), positions in data.index.get("key_facts", {}).items():
         found = data.index["key_facts"].get((year, _MONEY_FOLLOWS.get(fact, "")), [])
         count = next((("key_facts", p) for p in found if ("key_facts", p) in data.values), None)
@@ -358,23 +352,20 @@ def _propagate(
     links: list[tuple[Cell, ...]],
     relations: list[_Relation],
     zeros: bool,
-) -> bool:
-    """Apply the same-figure links and the DfE rule once; True if anything was added."""
-    changed = False
-    for group in links:
-        if any(c in plan for c in group):
-            for cell in group:
-                if cell not in plan and data.values[cell] != 0:
-                    plan[cell] = "same figure"
-                    changed = True
-    for relation in relations:
-        if sum(c in plan for c in relation.cells) != 1:
-            continue
-        choice = _smallest(data, [c for c in relation.cells if c not in plan], zeros=zeros)
-        if choice is not None:
-            plan[choice] = "secondary"
-            changed = True
-    return changed
+) -> None:
+    """Apply the same-figure links and the DfE rule until they suppress nothing more."""
+    while True:
+        size = len(plan)
+        for group in links:
+            if any(c in plan for c in group):
+                plan.update({c: "same figure" for c in group if c not in plan and data.values[c]})
+        for relation in relations:
+            if sum(c in plan for c in relation.cells) == 1:
+                choice = _smallest(data, [c for c in relation.cells if c not in plan], zeros=zeros)
+                if choice is not None:
+                    plan[choice] = "secondary"
+        if len(plan) == size:
+            return
 
 
 def _smallest(data: _Data, cells: Iterable[Cell], zeros: bool = False) -> Cell | None:

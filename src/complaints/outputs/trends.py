@@ -50,8 +50,7 @@ def headline_series(up_to: ReportingYear, clean_root: Path = paths.CLEAN_DIR) ->
         frame = frame[frame["report_year"].map(lambda y: ReportingYear.parse(y) <= up_to)]
         for column, wanted in series.match.items():
             frame = frame[frame[column] == wanted]
-        years = sorted({ReportingYear.parse(y) for y in frame["year"]})
-        years = [y for y in years if y <= up_to]
+        years = sorted(y for y in map(ReportingYear.parse, set(frame["year"])) if y <= up_to)
         chosen = store.select_figures(frame, table_id, years, up_to)
         for record in chosen.to_dict("records"):
             rows.append(

@@ -176,10 +176,7 @@ def git_state() -> dict[str, object]:
 
 def package_versions() -> dict[str, str]:
     """Python's version, the package's, and those of its runtime dependencies."""
-    try:
-        requires = [r for r in metadata.requires("complaints") or [] if "extra ==" not in r]
-    except metadata.PackageNotFoundError:
-        requires = []
+    requires = [r for r in metadata.requires("complaints") or [] if "extra ==" not in r]
     versions = {"python": sys.version.split()[0]}
     for name in ["complaints", *(re.split(r"[\s=<>!~;\[]", r, maxsplit=1)[0] for r in requires)]:
         try:
