@@ -61,11 +61,7 @@ def format_lines(lines: Iterable[object]) -> str:
 def parse_lines(text: object) -> list[int]:
     """The inverse of :func:`format_lines`."""
     out: list[int] = []
-    for part in str(text or "").split(","):
-        part = part.strip()
-        if "-" in part:
-            start, end = part.split("-")
-            out.extend(range(int(start), int(end) + 1))
-        elif part:
-            out.append(int(part))
+    for part in filter(None, (p.strip() for p in str(text or "").split(","))):
+        start, _, end = part.partition("-")
+        out.extend(range(int(start), int(end or start) + 1))
     return out

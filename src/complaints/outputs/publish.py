@@ -132,12 +132,8 @@ def public_files(out_dir: Path, report: str) -> list[Path]:
 
 def build_public_edition(source: Path, target: Path, year: ReportingYear, report: str) -> Path:
     """Copy from a complete public-edition run (``source``, laid out as ``reports/<year>/``)
-    what may be published into ``target`` (created), and write its ``index.html``.
-
-    Nothing else is copied: not the executed notebooks, the validation results, the audit HTML,
-    the other notebooks' pages, the trends or the clean tables, which show every figure; nor the
-    complete run's own index and manifest (the edition's are written for it).
-    """
+    what may be published (:data:`PUBLIC_FILES`) into ``target`` (created), and write its
+    ``index.html``; not the run's own index and manifest (the edition's are written for it)."""
     if not (source / "html" / f"{report}.html").is_file():
         raise ValueError(f"the run produced no html/{report}.html to publish")
     target.mkdir(parents=True)

@@ -150,7 +150,6 @@ def draw_trend_charts(series: pd.DataFrame, charts_dir: Path) -> list:
     point), in the report charts' accessible style; returns the charts written."""
     from complaints.outputs import charts as style
 
-    charts_dir = Path(charts_dir)
     charts_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for chart_id, ids, ylabel in TREND_CHARTS:
@@ -196,7 +195,6 @@ def draw_trend_charts(series: pd.DataFrame, charts_dir: Path) -> list:
 
 
 def write_trends(series: pd.DataFrame, out_dir: Path) -> Path:
-    out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / "headline_series.csv"
     series.to_csv(target, index=False, lineterminator="\n", float_format="%g")
