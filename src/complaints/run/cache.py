@@ -141,14 +141,24 @@ def json_digest(value: object) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def read_manifest(report_dir: Path) -> dict:
+    """The report's ``manifest.json``; a missing or unreadable one raises ``ValueError``."""
+    path = report_dir / "manifest.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ValueError(f"{paths.relative_to_project(path)} does not exist") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{paths.relative_to_project(path)} cannot be read: {exc}") from None
+
+
 def verify_report(report_dir: Path) -> tuple[dict | None, str]:
     """The manifest of a published report if every file still matches it (and no file was
     added), else ``None``, with a sentence saying why."""
-    try:
-        manifest = json.loads((report_dir / "manifest.json").read_text(encoding="utf-8"))
-        recorded = dict(manifest["outputs"])
-    except FileNotFoundError:
+    if not (report_dir / "manifest.json").is_file():
         return None, "no previous report"
+    try:
+        recorded = dict((manifest := read_manifest(report_dir))["outputs"])
     except (ValueError, KeyError, TypeError):
         return None, "the previous report's manifest cannot be read"
     if changed := differing(recorded, report_hashes(report_dir)):

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import json
 import os
 import queue
 import shutil
@@ -571,8 +570,7 @@ def _input_already_read(runner: _Runner, run: _Year) -> bool:
     if runner.force or not run.writes_clean(0):
         return False
     try:
-        manifest = json.loads((run.final_dir / "manifest.json").read_text(encoding="utf-8"))
-        record = manifest["notebooks"][run.notebooks[0].name]
+        record = cache.read_manifest(run.final_dir)["notebooks"][run.notebooks[0].name]
     except (OSError, ValueError, KeyError, TypeError):
         return False
     return record.get("cache_key") == runner.cache_key(run, 0)[0]

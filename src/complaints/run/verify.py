@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -17,7 +16,7 @@ from pathlib import Path
 from complaints import paths
 from complaints.params import project_path
 from complaints.run import cache
-from complaints.run.cache import differing, file_sha256, folder_hashes, report_hashes
+from complaints.run.cache import differing, file_sha256, folder_hashes, read_manifest, report_hashes
 from complaints.years import ReportingYear
 
 #: What a rebuild must reproduce byte for byte (folders of the report). Executed notebooks,
@@ -25,17 +24,6 @@ from complaints.years import ReportingYear
 REPRODUCIBLE = ("tables", "charts", "validation", "trends")
 #: How many differing cells of one CSV are named.
 MAX_CELLS = 5
-
-
-def read_manifest(report_dir: Path) -> dict:
-    """The report's ``manifest.json``; a missing or unreadable one raises ``ValueError``."""
-    path = report_dir / "manifest.json"
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ValueError(f"{paths.relative_to_project(path)} does not exist") from None
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{paths.relative_to_project(path)} cannot be read: {exc}") from None
 
 
 def _compare(recorded: dict[str, str], found: dict[str, str], where: str) -> list[str]:
