@@ -38,6 +38,7 @@ def _cmd_clean(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from complaints.inputs.store import held_years, year_is_held
     from complaints.params import project_path
     from complaints.run.runner import run_years
 
@@ -56,11 +57,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     clean_root = project_path(params.get("clean_root"), paths.CLEAN_DIR)
     years = args.year or [_latest_year()]
     for year in years:
-        if paths.raw_dir(year, raw_root).is_dir():
-            continue  # its own input (asking the store would read every clean table)
-        from complaints.inputs.store import held_years, year_is_held
-
-        if not year_is_held(year, raw_root, clean_root):
+        # Its own input, else figures a held report gives (asking the store reads every table).
+        if not (paths.raw_dir(year, raw_root).is_dir() or year_is_held(year, raw_root, clean_root)):
             raise InputError(
                 f"no data held for {year}: no input in data/raw/{year}/ and no held report "
                 "gives figures for it",
@@ -146,25 +144,22 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="complaints", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    def command(name: str, func, help: str) -> argparse.ArgumentParser:
+    def command(name: str, func, help: str):
+        """Add subcommand ``name`` running ``func``; returns its ``add_argument``."""
         command = sub.add_parser(name, help=help)
         command.set_defaults(func=func)
-        return command
+        return command.add_argument
 
-    clean = command("clean", _cmd_clean, "extract a year's raw input into clean tables")
-    clean.add_argument("--year", type=_year, help="reporting year, e.g. 2022-23 (default: latest)")
+    year = "reporting year, e.g. 2022-23"
+    add = command("clean", _cmd_clean, "extract a year's raw input into clean tables")
+    add("--year", type=_year, help=f"{year} (default: latest)")
     add = command(
         "run",
         _cmd_run,
         "run the notebooks for one or more years and publish reports/<year>/, or "
         "reports/<year>-public/ with --edition public (unchanged notebooks are reused)",
-    ).add_argument
-    add(
-        "--year",
-        type=_year,
-        action="append",
-        help="reporting year, e.g. 2022-23 (repeatable; default: the latest year held)",
     )
+    add("--year", type=_year, action="append", help=f"{year} (repeatable; default: latest held)")
     add("-p", "--param", action="append", default=[], metavar="KEY=VALUE", help="raw_root=DIR...")
     add(
         "--edition",
@@ -176,32 +171,25 @@ def build_parser() -> argparse.ArgumentParser:
     add("-j", "--jobs", type=_jobs, help="notebooks run at once, across years (default: 1/core)")
     add("--force", action="store_true", help="execute every notebook, even unchanged ones")
     add("--kernel", default=KERNEL, help=f"Jupyter kernel (default: {KERNEL})")
+    reports = paths.REPORTS_DIR
+    add("--reports-root", type=Path, default=reports, metavar="DIR", help="default: reports/")
+    add = command("new-year", _cmd_new_year, "scaffold data/raw/<year>/ with a workbook to fill in")
+    add("year", type=_year, help="the new reporting year, e.g. 2023-24")
     add(
-        "--reports-root",
-        type=Path,
-        default=paths.REPORTS_DIR,
-        metavar="DIR",
-        help="default: reports/",
-    )
-    new_year = command(
-        "new-year", _cmd_new_year, "scaffold data/raw/<year>/ with a workbook to fill in"
-    )
-    new_year.add_argument("year", type=_year, help="the new reporting year, e.g. 2023-24")
-    new_year.add_argument(
         "--cases",
         action="store_true",
         help="scaffold for the case system's export instead: cases-mapping.toml, a README and "
         "empty templates with the case model's columns",
     )
     command("docs", _cmd_docs, "regenerate docs/data_dictionary.md from the schema")
-    verify = command(
+    add = command(
         "verify",
         _cmd_verify,
         "check a published report against its manifest; --rerun also rebuilds it from its "
         "recorded inputs in a temporary folder and compares it byte for byte",
     )
-    verify.add_argument("report", type=Path, help="the report's folder, e.g. reports/2022-23")
-    verify.add_argument("--rerun", action="store_true", help="rebuild the report and compare")
+    add("report", type=Path, help="the report's folder, e.g. reports/2022-23")
+    add("--rerun", action="store_true", help="rebuild the report and compare")
     command("latest-year", lambda args: print(_latest_year()) or 0, "print the latest year held")
     return parser
 

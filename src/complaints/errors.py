@@ -17,28 +17,19 @@ class InputError(Exception):
         column: str | None = None,
         hint: str | None = None,
     ) -> None:
-        self.file = file
-        self.table = table
-        self.line = line
-        self.row = row  # a spreadsheet's row (the header is row 1) and column heading
-        self.column = column
-        self.reason = message
-        self.hint = hint
-        super().__init__(self._render())
-
-    def _render(self) -> str:
-        where = []
-        if self.file:
-            where.append(str(self.file))
-        if self.table:
-            where.append(f"table {self.table}")
-        if self.line is not None:
-            where.append(f"line {self.line}")
-        if self.row is not None:
-            where.append(f"row {self.row}")
-        if self.column:
-            where.append(f'column "{self.column}"')
-        text = (", ".join(where) + ": " if where else "") + self.reason
-        if self.hint:
-            text += f" ({self.hint})"
-        return text
+        # ``row`` and ``column``: a spreadsheet's row (the header is row 1) and column heading.
+        self.file, self.table, self.line, self.row, self.column = file, table, line, row, column
+        self.reason, self.hint = message, hint
+        where = ", ".join(
+            text
+            for text, given in (
+                (str(file), file),
+                (f"table {table}", table),
+                (f"line {line}", line is not None),
+                (f"row {row}", row is not None),
+                (f'column "{column}"', column),
+            )
+            if given
+        )
+        text = f"{where}: {message}" if where else message
+        super().__init__(f"{text} ({hint})" if hint else text)

@@ -1,15 +1,5 @@
-"""Notebook parameters: the plain literals of a notebook's ``parameters`` cell, resolved once.
-
-Every notebook's parameters cell holds the same typed literals::
-
-    year: str = "2022-23"  # reporting year, April to March
-    raw_root: str = ""  # raw inputs, one folder a year; empty means data/raw
-    clean_root: str = ""  # clean tables, one folder a year; empty means a scratch copy
-    output_dir: str = ""  # this year's outputs; empty means a scratch folder
-    edition: str = "internal"  # internal (as published) or public (disclosure control)
-
-and the next cell derives everything else with ``run = resolve(year, raw_root, clean_root,
-output_dir)``.
+"""Notebook parameters: the typed literals of every notebook's ``parameters`` cell (those of
+:func:`resolve`), resolved once by the next cell, ``run = resolve(year, raw_root, ...)``.
 
 Exploring is safe: ``complaints run`` names every folder, and a notebook left to its defaults
 writes to ``reports/.scratch/<year>/`` and a scratch copy of the store,

@@ -5,6 +5,7 @@ join a list through :func:`join_words`."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import groupby
 
 import pandas as pd
 
@@ -51,24 +52,16 @@ def join_words(items: Iterable[object], conjunction: str = "and") -> str:
 
 def format_lines(lines: Iterable[object]) -> str:
     """Line numbers as ranges: ``[359, 360, 361]`` is ``"359-361"``, ``[18, 76]`` ``"18, 76"``."""
-    ordered = sorted({int(n) for n in lines if not is_missing(n)})
-    runs: list[list[int]] = []
-    for n in ordered:
-        if runs and n == runs[-1][-1] + 1:
-            runs[-1].append(n)
-        else:
-            runs.append([n])
+    ordered = enumerate(sorted({int(n) for n in lines if not is_missing(n)}))
+    # Consecutive numbers keep the same difference from their position.
+    runs = [[n for _, n in run] for _, run in groupby(ordered, lambda item: item[1] - item[0])]
     return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
 
 
 def parse_lines(text: object) -> list[int]:
     """The inverse of :func:`format_lines`."""
     out: list[int] = []
-    for part in str(text or "").split(","):
-        part = part.strip()
-        if "-" in part:
-            start, end = part.split("-")
-            out.extend(range(int(start), int(end) + 1))
-        elif part:
-            out.append(int(part))
+    for part in filter(None, (p.strip() for p in str(text or "").split(","))):
+        start, _, end = part.partition("-")
+        out.extend(range(int(start), int(end or start) + 1))
     return out

@@ -17,31 +17,27 @@ Counts (unit ``count``)
   relationship below, are declared once in :mod:`complaints.checks.identities`, which the
   reconciliation checks too; the places of one figure are joined into one link). Rows of
   different reports with the same key are the same figure too.
-* **Secondary**, in every additive relationship of the identities (sums: quarters make the
-  total, formal + informal = Total Complaints, children in care by quarter make the year;
-  bounds: upheld <= received, Stage 3 <= Stage 2 <= Stage 1, complainant groups at most the
-  Social Care total). First the DfE rule: where exactly one cell of a sum is suppressed, its
-  smallest non-zero published cell is suppressed too (sums in table and year order). Then an
-  audit: integer linear programs (``scipy.optimize.linprog``, HiGHS) find the smallest and
-  largest value each suppressed figure can take given every published count, every
-  relationship that holds in the data and every ``c`` at least 1; a figure pinned to one value
-  gets the smallest non-zero published cell of its relationships suppressed, until none is.
-  (Relationships the published figures break, such as Non Social Care informal complaints, get
-  the DfE rule but cannot pin a value, so the audit leaves them out.)
+* **Secondary**, in every additive relationship of the identities (sums, such as the quarters
+  making the total; bounds, such as upheld <= received). First the DfE rule: where exactly one
+  cell of a sum is suppressed, its smallest non-zero published cell is suppressed too (sums in
+  table and year order). Then an audit: integer linear programs (``scipy.optimize.linprog``,
+  HiGHS) find the smallest and largest value each suppressed figure can take given every
+  published count, every relationship that holds in the data and every ``c`` at least 1; a
+  figure pinned to one value gets the smallest non-zero published cell of its relationships
+  suppressed, until none is. (Relationships the published figures break, such as Non Social
+  Care informal complaints, get the DfE rule but cannot pin a value, so the audit leaves them
+  out.)
 
 Percentages (unit ``percent``)
 ------------------------------
 A percentage of a small number re-discloses it (14% of 7 is one complaint). A percentage is
 suppressed when its base (the count it is a share of, an identity of kind ``base``) is
 suppressed, not published or below 10, or when the count it stands for (``percentage x base /
-100`` rounded, at least 1 unless the percentage is 0) is from 1 to 5; 0% is shown. The bases:
-formal complaints of the quarter for the quarterly percentages; Stage 1 complaints of the year
-for timescales, outcomes, themes (the report does not say; Stage 1 is the smallest count they
-could be a share of, so the rule errs towards suppressing) and the fully justified key fact; the
-equality monitoring records for equality monitoring. A percentage printed twice is suppressed in
-both, and a group that adds up (a quarterly row; shares of one whole, as the cards declare)
-never has exactly one suppressed: the smallest non-zero other one is too (a 0% only if nothing
-else is left). The counts behind percentages are not published, so they are not audited.
+100`` rounded, at least 1 unless the percentage is 0) is from 1 to 5; 0% is shown. A
+percentage printed twice is suppressed in both, and a group that adds up (a quarterly row;
+shares of one whole, as the cards declare) never has exactly one suppressed: the smallest
+non-zero other one is too (a 0% only if nothing else is left). The counts behind percentages
+are not published, so they are not audited.
 
 Money (unit ``GBP``) and text
 -----------------------------
@@ -70,7 +66,7 @@ from complaints.checks import identities
 from complaints.outputs.publish import CASE_COLUMNS
 from complaints.outputs.publish import PUBLIC_LEGEND as LEGEND  # noqa: F401 (re-exported)
 from complaints.params import EDITIONS
-from complaints.words import SUPPRESSED, format_number
+from complaints.words import SUPPRESSED, format_number, is_missing
 
 #: Counts from ``PRIMARY_MIN`` to ``PRIMARY_MAX`` are suppressed.
 PRIMARY_MIN, PRIMARY_MAX = 1, 5
@@ -150,9 +146,8 @@ def suppressed_mask(frame: pd.DataFrame) -> pd.Series:
 
 def is_suppressed_row(row: Mapping[str, object]) -> bool:
     """True when one clean row (a mapping of column to value) holds a suppressed figure."""
-    value, text = row.get("value"), row.get("source_text")
-    missing = value is None or (not isinstance(value, str) and pd.isna(value))
-    return bool(missing and isinstance(text, str) and _C.search(text) is not None)
+    text = row.get("source_text")
+    return is_missing(row.get("value")) and isinstance(text, str) and _C.search(text) is not None
 
 
 def suppression_plan(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
@@ -188,18 +183,15 @@ def public_notes(
     ids = {str(v) for values in found for v in values if str(v).strip()}
     names_case = notes["message"].astype(str).map(lambda m: any(i in m for i in ids))
     keep = ~(notes["table_id"].astype(str).isin(hidden_tables) | names_case)
+    withheld = notes[~keep].groupby("table_id", sort=False).size()
     message = (
-        "{} data-quality note(s) withheld from the public edition: they concern figures "
+        " data-quality note(s) withheld from the public edition: they concern figures "
         "suppressed in it, or name a case."
     )
     extra = pd.DataFrame(
-        [
-            (t, "info", message.format(n))
-            for t, n in notes[~keep].groupby("table_id", sort=False).size().items()
-        ],
-        columns=["table_id", "severity", "message"],
-    ).reindex(columns=notes.columns)
-    return pd.concat([notes[keep], extra], ignore_index=True)
+        {"table_id": withheld.index, "severity": "info", "message": withheld.astype(str) + message}
+    )
+    return pd.concat([notes[keep], extra.reindex(columns=notes.columns)], ignore_index=True)
 
 
 # The data: cells, keys and relationships --------------------------------------------------------
@@ -241,11 +233,9 @@ class _Data:
                 for pos, values in enumerate(frame.loc[:, key].astype(str).itertuples()):
                     by_key.setdefault(tuple(values[1:]), []).append(pos)
             if {"value", "unit"} <= set(frame.columns):
-                cells = frame[["value", "unit"]].itertuples(index=False)
-                for pos, (value, unit) in enumerate(cells):
-                    if value is not None and not pd.isna(value):
-                        self.values[(table_id, pos)] = float(value)
-                        self.units[(table_id, pos)] = str(unit)
+                held = frame[frame["value"].notna()]
+                self.values.update({(table_id, p): float(v) for p, v in held["value"].items()})
+                self.units.update({(table_id, p): str(u) for p, u in held["unit"].items()})
         self._relations()
         # Count cells grouped into figures: linked cells with the same value are one figure.
         parent: dict[Cell, Cell] = {c: c for c in self.values if self.is_count(c)}
@@ -338,8 +328,7 @@ def _plan(data: _Data) -> dict[Cell, str]:
     counts = filter(data.is_count, data.values)
     plan = {c: "primary" for c in counts if PRIMARY_MIN <= data.values[c] <= PRIMARY_MAX}
     while True:
-        while _propagate(data, plan, data.links, data.sums, zeros=False):
-            pass
+        _propagate(data, plan, data.links, data.sums, zeros=False)
         if (exposed := _exposed(data, plan)) is None:
             break
         plan[_protector(data, plan, exposed)] = "secondary"
@@ -347,8 +336,7 @@ def _plan(data: _Data) -> dict[Cell, str]:
         if unit == "percent" and cell not in plan and _percentage_discloses(data, plan, cell):
             plan[cell] = "percentage"
     groups = [_Relation(g[:-1], g[-1]) for g in data.percent_groups]
-    while _propagate(data, plan, data.percent_links, groups, zeros=True):
-        pass
+    _propagate(data, plan, data.percent_links, groups, zeros=True)
     for (year, fact), positions in data.index.get("key_facts", {}).items():
         found = data.index["key_facts"].get((year, _MONEY_FOLLOWS.get(fact, "")), [])
         count = next((("key_facts", p) for p in found if ("key_facts", p) in data.values), None)
@@ -364,23 +352,20 @@ def _propagate(
     links: list[tuple[Cell, ...]],
     relations: list[_Relation],
     zeros: bool,
-) -> bool:
-    """Apply the same-figure links and the DfE rule once; True if anything was added."""
-    changed = False
-    for group in links:
-        if any(c in plan for c in group):
-            for cell in group:
-                if cell not in plan and data.values[cell] != 0:
-                    plan[cell] = "same figure"
-                    changed = True
-    for relation in relations:
-        if sum(c in plan for c in relation.cells) != 1:
-            continue
-        choice = _smallest(data, [c for c in relation.cells if c not in plan], zeros=zeros)
-        if choice is not None:
-            plan[choice] = "secondary"
-            changed = True
-    return changed
+) -> None:
+    """Apply the same-figure links and the DfE rule until they suppress nothing more."""
+    while True:
+        size = len(plan)
+        for group in links:
+            if any(c in plan for c in group):
+                plan.update({c: "same figure" for c in group if c not in plan and data.values[c]})
+        for relation in relations:
+            if sum(c in plan for c in relation.cells) == 1:
+                choice = _smallest(data, [c for c in relation.cells if c not in plan], zeros=zeros)
+                if choice is not None:
+                    plan[choice] = "secondary"
+        if len(plan) == size:
+            return
 
 
 def _smallest(data: _Data, cells: Iterable[Cell], zeros: bool = False) -> Cell | None:
@@ -456,16 +441,14 @@ def _protector(data: _Data, plan: Mapping[Cell, str], cell: Cell) -> Cell:
     its relationships, else in the relationships of the cells those share."""
     reach = {c for c, f in data.figures.items() if f == data.figures[cell]}
     relations = [*data.sums, *data.bounds]
-    for _ in range(len(relations) + 1):
+    while True:  # the reach grows until it holds every cell it touches
         touching = [r for r in relations if reach & set(r.cells)]
         choice = _smallest(data, {c for r in touching for c in r.cells if c not in plan})
         if choice is not None:
             return choice
-        wider = reach | {c for r in touching for c in r.cells}
-        if wider == reach:
-            break
+        if reach >= (wider := reach | {c for r in touching for c in r.cells}):
+            raise RuntimeError(f"cannot protect {cell}: no published count left around it")
         reach = wider
-    raise RuntimeError(f"cannot protect {cell}: no published count left around it")
 
 
 # Public text of cells that print two figures ----------------------------------------------------

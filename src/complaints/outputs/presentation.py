@@ -43,12 +43,11 @@ class ReportView:
 
     def status(self) -> str:
         """What this run could produce, in a few plain sentences (markdown)."""
-        notes = self.notes
         said = (
             rt.NOT_VALIDATED
-            if notes is None
-            else f"validation reported {len(notes)} note(s); each is shown with its table"
-            if len(notes)
+            if self.notes is None
+            else f"validation reported {len(self.notes)} note(s); each is shown with its table"
+            if len(self.notes)
             else "validation ran and reported nothing"
         )
         lines = [f"Data-quality notes: {said}."]

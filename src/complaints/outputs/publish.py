@@ -20,7 +20,9 @@ CASE_REFS = "case_refs.csv"
 
 def _write_page(out_dir: Path, template: str, title: str, **context: object) -> Path:
     """Write ``out_dir/index.html`` from ``template`` with the run's tables (those
-    ``tables/tables.json`` lists, then any other CSV) and charts (``charts/charts.json``)."""
+    ``tables/tables.json`` lists, then any other CSV) and charts (``charts/charts.json``), and
+    the caveats beside it."""
+    write_caveats(out_dir)
     tables = out_dir / "tables"
     listed = _read_json(tables / "tables.json")
     files = {t["file"] for t in listed}
@@ -63,7 +65,6 @@ def write_index(
     trends, linked."""
     trends = _files(out_dir / "trends")
     charts = (".png", ".svg")
-    write_caveats(out_dir)
     return _write_page(
         out_dir,
         "index.html.j2",
@@ -131,12 +132,8 @@ def public_files(out_dir: Path, report: str) -> list[Path]:
 
 def build_public_edition(source: Path, target: Path, year: ReportingYear, report: str) -> Path:
     """Copy from a complete public-edition run (``source``, laid out as ``reports/<year>/``)
-    what may be published into ``target`` (created), and write its ``index.html``.
-
-    Nothing else is copied: not the executed notebooks, the validation results, the audit HTML,
-    the other notebooks' pages, the trends or the clean tables, which show every figure; nor the
-    complete run's own index and manifest (the edition's are written for it).
-    """
+    what may be published (:data:`PUBLIC_FILES`) into ``target`` (created), and write its
+    ``index.html``; not the run's own index and manifest (the edition's are written for it)."""
     if not (source / "html" / f"{report}.html").is_file():
         raise ValueError(f"the run produced no html/{report}.html to publish")
     target.mkdir(parents=True)
@@ -146,7 +143,6 @@ def build_public_edition(source: Path, target: Path, year: ReportingYear, report
             (target / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, target / rel)
     title = f"Children's services complaints report {year}: public edition"
-    write_caveats(target)
     _write_page(target, "public_index.html.j2", title, report=report, legend=PUBLIC_LEGEND)
     return target
 

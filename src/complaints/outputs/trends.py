@@ -50,8 +50,7 @@ def headline_series(up_to: ReportingYear, clean_root: Path = paths.CLEAN_DIR) ->
         frame = frame[frame["report_year"].map(lambda y: ReportingYear.parse(y) <= up_to)]
         for column, wanted in series.match.items():
             frame = frame[frame[column] == wanted]
-        years = sorted({ReportingYear.parse(y) for y in frame["year"]})
-        years = [y for y in years if y <= up_to]
+        years = sorted(y for y in map(ReportingYear.parse, set(frame["year"])) if y <= up_to)
         chosen = store.select_figures(frame, table_id, years, up_to)
         for record in chosen.to_dict("records"):
             rows.append(
@@ -151,7 +150,6 @@ def draw_trend_charts(series: pd.DataFrame, charts_dir: Path) -> list:
     point), in the report charts' accessible style; returns the charts written."""
     from complaints.outputs import charts as style
 
-    charts_dir = Path(charts_dir)
     charts_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for chart_id, ids, ylabel in TREND_CHARTS:
@@ -197,7 +195,6 @@ def draw_trend_charts(series: pd.DataFrame, charts_dir: Path) -> list:
 
 
 def write_trends(series: pd.DataFrame, out_dir: Path) -> Path:
-    out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / "headline_series.csv"
     series.to_csv(target, index=False, lineterminator="\n", float_format="%g")

@@ -130,25 +130,38 @@ def unclaimed_outputs(manifest: dict) -> list[str]:
     return sorted(set(manifest.get("outputs") or {}) - claimed)
 
 
+def differing(recorded: dict[str, str], found: dict[str, str]) -> list[str]:
+    """The names whose digest differs between two ``{name: sha256}`` (or is in one only)."""
+    return sorted(k for k in {*recorded, *found} if recorded.get(k) != found.get(k))
+
+
 def json_digest(value: object) -> str:
     """The sha256 of a JSON value, keys sorted: what cache keys are made of."""
     text = json.dumps(value, sort_keys=True, ensure_ascii=True, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def read_manifest(report_dir: Path) -> dict:
+    """The report's ``manifest.json``; a missing or unreadable one raises ``ValueError``."""
+    path = report_dir / "manifest.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ValueError(f"{paths.relative_to_project(path)} does not exist") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{paths.relative_to_project(path)} cannot be read: {exc}") from None
+
+
 def verify_report(report_dir: Path) -> tuple[dict | None, str]:
     """The manifest of a published report if every file still matches it (and no file was
     added), else ``None``, with a sentence saying why."""
-    try:
-        manifest = json.loads((report_dir / "manifest.json").read_text(encoding="utf-8"))
-        recorded = dict(manifest["outputs"])
-    except FileNotFoundError:
+    if not (report_dir / "manifest.json").is_file():
         return None, "no previous report"
+    try:
+        recorded = dict((manifest := read_manifest(report_dir))["outputs"])
     except (ValueError, KeyError, TypeError):
         return None, "the previous report's manifest cannot be read"
-    found = report_hashes(report_dir)
-    changed = sorted(k for k in {*found, *recorded} if found.get(k) != recorded.get(k))
-    if changed:
+    if changed := differing(recorded, report_hashes(report_dir)):
         more = f" and {len(changed) - 1} more" if len(changed) > 1 else ""
         return None, f"the previous report no longer matches its manifest ({changed[0]}{more})"
     return manifest, "previous report intact"
@@ -173,10 +186,7 @@ def git_state() -> dict[str, object]:
 
 def package_versions() -> dict[str, str]:
     """Python's version, the package's, and those of its runtime dependencies."""
-    try:
-        requires = [r for r in metadata.requires("complaints") or [] if "extra ==" not in r]
-    except metadata.PackageNotFoundError:
-        requires = []
+    requires = [r for r in metadata.requires("complaints") or [] if "extra ==" not in r]
     versions = {"python": sys.version.split()[0]}
     for name in ["complaints", *(re.split(r"[\s=<>!~;\[]", r, maxsplit=1)[0] for r in requires)]:
         try:
@@ -194,9 +204,7 @@ def write_manifest(out_dir: Path, fields: dict, raw_folder: Path, notebooks: lis
     code = [*notebooks, *sorted(paths.EXPECTATIONS_DIR.glob("*.json"))]
     manifest = {
         **fields,
-        "inputs": {
-            relative(p): file_sha256(p) for p in sorted(raw_folder.rglob("*")) if p.is_file()
-        },
+        "inputs": {relative(raw_folder / k): v for k, v in folder_hashes(raw_folder).items()},
         "code": {relative(p): file_sha256(p) for p in code},
         "outputs": outputs,
     }

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import json
 import os
 import queue
 import shutil
@@ -186,20 +185,16 @@ class _Runner:
     def start_ahead(self) -> None:
         """Start the kernels of the notebooks next in line that will likely be executed (every
         notebook they wait for has started), at most ``jobs`` ahead."""
+        likely = self.force or self.executing
         for run in self.runs:
-            if run.failure or not (
-                self.force or self.executing or not (run.final_dir / "manifest.json").is_file()
-            ):
+            if run.failure or not (likely or not (run.final_dir / "manifest.json").is_file()):
                 continue
             for index in range(len(run.notebooks)):
-                key = (run.staging.name, index)
                 if len(self.spares) >= self.jobs:
                     return
-                if (
-                    index not in run.started
-                    and key not in self.spares
-                    and (run.predecessors(index) <= run.started)
-                ):
+                key = (run.staging.name, index)
+                new = index not in run.started and key not in self.spares
+                if new and run.predecessors(index) <= run.started:
                     self.spares[key] = self.start_kernel(run, index)
 
     def cache_key(self, run: _Year, index: int) -> tuple[str, dict[str, str]]:
@@ -237,8 +232,7 @@ class _Runner:
         if not isinstance(record, dict) or "cache_key" not in record:
             return None, "not in the previous report's cache"
         if record["cache_key"] != key:
-            before = record.get("depends") or {}
-            changed = sorted(k for k in {*digests, *before} if digests.get(k) != before.get(k))
+            changed = cache.differing(record.get("depends") or {}, digests)
             return None, f"{', '.join(changed) or 'cache key'} changed"
         outputs = record.get("outputs") or []
         if not outputs or any(o not in previous["outputs"] for o in outputs):
@@ -310,9 +304,8 @@ class _Runner:
             if before.get(rel) != digest and (declared is None or rel.split("/")[0] in declared)
         ]
         html = [f"html/{notebook.stem}.html", f"html/{notebook.stem}.audit.html"]
-        outputs = [f"notebooks/{notebook.name}", *html, *written]
         record = {"status": "executed", "reason": reason, "cache_key": key, "depends": digests}
-        record["outputs"] = outputs
+        record["outputs"] = [f"notebooks/{notebook.name}", *html, *written]
         if run.writes_clean(index):
             record["clean"] = folder_hashes(run.clean)
         run.records[notebook.name] = record
@@ -330,9 +323,9 @@ class _Runner:
         log = self.kernels.log(f"{run.staging.name}-{notebook.stem}")
         if log.is_file():  # the kernel's own log, in case the kernel died
             shutil.copyfile(log, target.with_suffix(".kernel.log"))
-        self.progress(f"{run.label(index)}: failed in {_failed_cell(exc)}")
+        self.progress(f"{run.label(index)}: failed in {(where := _failed_cell(exc))}")
         return RunError(
-            f"{run.year}: notebook {notebook.name} failed in {_failed_cell(exc)}\n"
+            f"{run.year}: notebook {notebook.name} failed in {where}\n"
             f"  the executed notebook is kept at {_relative(run.failed_dir / target.parent.name)}"
             f"/{notebook.name} (and its HTML next to it);\n"
             f"  the previous outputs in {_relative(run.public_dir or run.final_dir)}/ were not "
@@ -548,21 +541,16 @@ def run_years(
     # directory), so the executed notebooks record the same parameters on every machine. The
     # runner names the store too: a notebook left to its defaults explores in scratch.
     store = os.path.relpath(paths.CLEAN_DIR, paths.PROJECT_ROOT)
+    declared = [cache.reads_of(nb, reads) for nb in notebooks]
     runs = []
     for year in years:
         name = f"{year}-public" if public else str(year)
         output = os.path.relpath(reports_root / STAGING / name, paths.PROJECT_ROOT)
         params = {"year": str(year), "clean_root": store, **parameters, "output_dir": output}
-        runs.append(
-            _Year(
-                year=year,
-                params=check_parameters(params, notebooks),
-                notebooks=list(notebooks),
-                reads=[cache.reads_of(nb, reads) for nb in notebooks],
-                final_dir=reports_root / ".cache" / name if public else reports_root / name,
-                public_dir=reports_root / name if public else None,
-            )
-        )
+        final = reports_root / ".cache" / name if public else reports_root / name
+        public_dir = reports_root / name if public else None
+        params = check_parameters(params, notebooks)
+        runs.append(_Year(year, params, list(notebooks), declared, final, public_dir))
     with tempfile.TemporaryDirectory(prefix="complaints-run-") as log_dir:
         runner = _Runner(runs, Kernels(kernel_name, Path(log_dir)), jobs, force, progress)
         try:
@@ -585,8 +573,7 @@ def _input_already_read(runner: _Runner, run: _Year) -> bool:
     if runner.force or not run.writes_clean(0):
         return False
     try:
-        manifest = json.loads((run.final_dir / "manifest.json").read_text(encoding="utf-8"))
-        record = manifest["notebooks"][run.notebooks[0].name]
+        record = cache.read_manifest(run.final_dir)["notebooks"][run.notebooks[0].name]
     except (OSError, ValueError, KeyError, TypeError):
         return False
     return record.get("cache_key") == runner.cache_key(run, 0)[0]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -17,7 +16,7 @@ from pathlib import Path
 from complaints import paths
 from complaints.params import project_path
 from complaints.run import cache
-from complaints.run.cache import file_sha256, folder_hashes, package_versions, report_hashes
+from complaints.run.cache import differing, file_sha256, folder_hashes, read_manifest, report_hashes
 from complaints.years import ReportingYear
 
 #: What a rebuild must reproduce byte for byte (folders of the report). Executed notebooks,
@@ -27,27 +26,15 @@ REPRODUCIBLE = ("tables", "charts", "validation", "trends")
 MAX_CELLS = 5
 
 
-def read_manifest(report_dir: Path) -> dict:
-    """The report's ``manifest.json``; a missing or unreadable one raises ``ValueError``."""
-    path = report_dir / "manifest.json"
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ValueError(f"{paths.relative_to_project(path)} does not exist") from None
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{paths.relative_to_project(path)} cannot be read: {exc}") from None
-
-
 def _compare(recorded: dict[str, str], found: dict[str, str], where: str) -> list[str]:
-    problems = []
-    for name in sorted(set(recorded) | set(found)):
-        if name not in found:
-            problems.append(f"missing: {where}{name} (in the manifest, not on disk)")
-        elif name not in recorded:
-            problems.append(f"extra: {where}{name} (not in the manifest)")
-        elif found[name] != recorded[name]:
-            problems.append(f"changed: {where}{name} (its sha256 is not the manifest's)")
-    return problems
+    return [
+        f"missing: {where}{name} (in the manifest, not on disk)"
+        if name not in found
+        else f"extra: {where}{name} (not in the manifest)"
+        if name not in recorded
+        else f"changed: {where}{name} (its sha256 is not the manifest's)"
+        for name in differing(recorded, found)
+    ]
 
 
 def check_report(report_dir: Path) -> list[str]:
@@ -63,7 +50,7 @@ def check_report(report_dir: Path) -> list[str]:
     recorded_code = manifest.get("cache", {}).get("package_code")
     if recorded_code and recorded_code != cache.package_code_hash():
         problems.append("code changed: the package (src/complaints) differs from the run's")
-    now = package_versions()
+    now = cache.package_versions()
     for name, version in manifest.get("versions", {}).items():
         if now.get(name) != version:
             problems.append(f"version changed: {name} {version} at the run, {now.get(name)} now")
@@ -82,11 +69,12 @@ def _recorded_store(manifest: dict) -> tuple[ReportingYear, Path, dict[str, str]
     return ReportingYear.parse(manifest["year"]), clean_root, clean
 
 
-def _csv_cells(name: str, recorded: bytes, rebuilt: bytes) -> list[str]:
+def _csv_cells(name: str, recorded_dir: Path, rebuilt_dir: Path) -> list[str]:
     """The cells in which two versions of a CSV differ, named by row and column."""
-    old = list(csv.reader(io.StringIO(recorded.decode("utf-8"))))
-    new = list(csv.reader(io.StringIO(rebuilt.decode("utf-8"))))
-    header = old[0] if old else []
+    old, new = (
+        list(csv.reader(io.StringIO((d / name).read_bytes().decode("utf-8"))))
+        for d in (recorded_dir, rebuilt_dir)
+    )
     if not old or not new or old[0] != new[0]:
         return [f"differs on rerun: {name}: the columns are not the same"]
     if len(old) != len(new):
@@ -94,7 +82,7 @@ def _csv_cells(name: str, recorded: bytes, rebuilt: bytes) -> list[str]:
             f"differs on rerun: {name}: {len(old) - 1} rows in the report, {len(new) - 1} rebuilt"
         ]
     cells = [
-        f"differs on rerun: {name}: row {r}, column {header[c]!r}: {a!r} in the report, "
+        f"differs on rerun: {name}: row {r}, column {old[0][c]!r}: {a!r} in the report, "
         f"{b!r} rebuilt"
         for r, (row_a, row_b) in enumerate(zip(old[1:], new[1:], strict=True), start=1)
         for c, (a, b) in enumerate(zip(row_a, row_b, strict=False))
@@ -113,15 +101,14 @@ def _differences(recorded_dir: Path, rebuilt_dir: Path) -> list[str]:
         for d in (recorded_dir, rebuilt_dir)
     )
     problems: list[str] = []
-    for name in sorted(set(recorded) | set(rebuilt)):
+    for name in differing(recorded, rebuilt):
         if name not in rebuilt:
             problems.append(f"differs on rerun: {name} is not rebuilt")
         elif name not in recorded:
             problems.append(f"differs on rerun: {name} is rebuilt but not in the report")
-        elif rebuilt[name] != recorded[name] and name.endswith(".csv"):
-            old, new = (recorded_dir / name).read_bytes(), (rebuilt_dir / name).read_bytes()
-            problems += _csv_cells(name, old, new)
-        elif rebuilt[name] != recorded[name]:
+        elif name.endswith(".csv"):
+            problems += _csv_cells(name, recorded_dir, rebuilt_dir)
+        else:
             problems.append(f"differs on rerun: {name} (its bytes differ)")
     return problems
 
@@ -158,7 +145,6 @@ def rerun_report(report_dir: Path, progress: Callable[[str], None] = print) -> l
             folder = paths.relative_to_project(paths.clean_dir(year, clean_root))
             problems += [
                 f"differs on rerun: {folder}/{name} (the clean table does not come out the same)"
-                for name in sorted(set(clean) | set(rebuilt))
-                if clean.get(name) != rebuilt.get(name)
+                for name in differing(clean, rebuilt)
             ]
     return problems
