@@ -42,7 +42,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 PROJECT = HERE.parent
-SNAPSHOT = ("src", "notebooks", "expectations", "data/raw", "pyproject.toml")
+SNAPSHOT = ("src", "notebooks", "expectations", "data/raw", "pyproject.toml", "docs/caveats.md")
 YEAR = "2022-23"
 FIRST_SYNTHETIC = 2023
 CASE_SCALE = 3000  # x the Dorset-like year: about 1,000,000 case rows
