@@ -15,10 +15,12 @@ import json
 import shutil
 from pathlib import Path
 
+import nbformat
 import pytest
 from support import make_notebook, tree_hashes
 
 from complaints import paths
+from complaints.errors import InputError
 from complaints.run import cache
 from complaints.run.runner import run_year, unclaimed_outputs
 from complaints.years import ReportingYear
@@ -194,6 +196,22 @@ def test_a_notebook_source_change_executes_that_notebook_only(project):
         "02_validate.ipynb"
     ]["reason"]
     assert reason == "notebook changed"
+
+
+@pytest.mark.slow
+def test_a_notebook_that_no_longer_declares_a_parameter_is_refused_on_rerun(project):
+    # An unchanged notebook's parameters are not read again; a changed one's are.
+    report = project.notebooks[2]
+    nb = nbformat.read(report, as_version=4)
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    cell.source = "\n".join(s for s in cell.source.splitlines() if "clean_root" not in s)
+    nbformat.write(nb, report)
+    before = tree_hashes(project.report)
+    with pytest.raises(
+        InputError, match=r"notebook 03_report.ipynb does not declare parameter\(s\) clean_root"
+    ):
+        project.run()
+    assert tree_hashes(project.report) == before
 
 
 @pytest.mark.slow

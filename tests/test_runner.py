@@ -69,6 +69,19 @@ def test_bad_parameters_are_refused_before_any_notebook_runs(
     assert not reports.exists(), "nothing may be written when parameters are refused"
 
 
+def test_a_parameter_a_notebook_does_not_declare_is_refused_before_it_runs(tmp_path):
+    notebook = make_notebook(tmp_path / "01_write.ipynb", "print(year)")
+    nb = nbformat.read(notebook, as_version=4)
+    nb.cells[1].source = 'year: str = "2022-23"\noutput_dir: str = ""'
+    nbformat.write(nb, notebook)
+    reports = tmp_path / "reports"
+    with pytest.raises(
+        InputError, match=r"01_write.ipynb does not declare parameter\(s\) clean_root"
+    ):
+        run_year(YEAR, reports_root=reports, notebooks=[notebook])
+    assert not reports.exists()
+
+
 def test_cli_refuses_malformed_year_and_unknown_year(capsys):
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["run", "--year", "22-23"])

@@ -38,7 +38,6 @@ def _cmd_clean(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from complaints.inputs.store import held_years, year_is_held
     from complaints.params import project_path
     from complaints.run.runner import run_years
 
@@ -58,7 +57,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     years = args.year or [_latest_year()]
     for year in years:
         # Its own input, else figures a held report gives (asking the store reads every table).
-        if not (paths.raw_dir(year, raw_root).is_dir() or year_is_held(year, raw_root, clean_root)):
+        if paths.raw_dir(year, raw_root).is_dir():
+            continue
+        from complaints.inputs.store import held_years, year_is_held  # imports pandas
+
+        if not year_is_held(year, raw_root, clean_root):
             raise InputError(
                 f"no data held for {year}: no input in data/raw/{year}/ and no held report "
                 "gives figures for it",

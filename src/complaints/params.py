@@ -130,9 +130,8 @@ NOTEBOOK_PARAMETERS: dict[str, type] = {
 }
 
 
-def check_parameters(parameters: dict[str, object], notebooks: list[Path]) -> dict[str, object]:
-    """Reject unknown or malformed parameters, and any a notebook does not declare (papermill
-    only warns), before anything runs."""
+def check_parameters(parameters: dict[str, object]) -> dict[str, object]:
+    """Reject unknown or malformed parameters before anything runs."""
     unknown = sorted(set(parameters) - set(NOTEBOOK_PARAMETERS))
     if unknown:
         raise InputError(
@@ -150,6 +149,13 @@ def check_parameters(parameters: dict[str, object], notebooks: list[Path]) -> di
             f"edition={parameters['edition']!r} is unknown",
             hint=f"the editions are: {', '.join(EDITIONS)}",
         )
+    return parameters
+
+
+def check_declared(parameters: dict[str, object], notebooks: list[Path]) -> None:
+    """Reject parameters a notebook does not declare (papermill only warns)."""
+    if not notebooks:
+        return  # papermill takes seconds to import
     import papermill
 
     for notebook in notebooks:
@@ -159,4 +165,3 @@ def check_parameters(parameters: dict[str, object], notebooks: list[Path]) -> di
                 f"notebook {notebook.name} does not declare parameter(s) {', '.join(missing)}",
                 hint="add them to its cell tagged 'parameters'",
             )
-    return parameters

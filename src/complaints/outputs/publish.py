@@ -40,11 +40,15 @@ def _write_page(out_dir: Path, template: str, title: str, **context: object) -> 
 def write_caveats(out_dir: Path) -> Path:
     """``caveats.html``: the assumptions-and-caveats log (``docs/caveats.md``) beside the index,
     so that the folder carries it wherever it is shared."""
+    import mistune  # not nbconvert's filter: importing nbconvert takes seconds
     from markupsafe import Markup
-    from nbconvert.filters.markdown import markdown2html
+
+    class Renderer(mistune.HTMLRenderer):  # headings get ids, to link to a section
+        def heading(self, text: str, level: int, **attrs) -> str:
+            return super().heading(text, level, id=re.sub(r"\W+", "-", text).strip("-"))
 
     text = (paths.DOCS_DIR / "caveats.md").read_text(encoding="utf-8")
-    body = Markup(markdown2html(text.split("\n", 1)[1]))  # our own document, not data
+    body = Markup(mistune.create_markdown(renderer=Renderer())(text.split("\n", 1)[1]))
     html = render_html("caveats.html.j2", title="Assumptions and caveats", body=body)
     (out_dir / "caveats.html").write_text(html, encoding="utf-8")
     return out_dir / "caveats.html"

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from complaints import paths
 from complaints.errors import InputError
-from complaints.params import EDITIONS, STAGING, check_parameters, project_path  # noqa: F401
+from complaints.params import EDITIONS, STAGING, check_declared, check_parameters, project_path  # noqa: F401
 from complaints.run import cache
 from complaints.run.cache import file_sha256, folder_hashes, unclaimed_outputs
 from complaints.run.export import export_html, strip_volatile_metadata
@@ -125,6 +125,16 @@ class _Year:
     def previous(self) -> tuple[dict | None, str]:
         """The previous report's manifest if the report still matches it, else why not."""
         return cache.verify_report(self.final_dir)
+
+    def ran_with(self, index: int) -> bool:
+        """The previous report executed this very notebook with these very parameters."""
+        record = ((self.previous[0] or {}).get("notebooks") or {}).get(self.notebooks[index].name)
+        depends = record.get("depends") if isinstance(record, dict) else None
+        return (
+            isinstance(depends, dict)
+            and depends.get("parameters") == cache.json_digest(self.params)
+            and depends.get("notebook") == cache.json_digest(file_sha256(self.notebooks[index]))
+        )
 
     def writes_clean(self, index: int) -> bool:
         return self.reads[index].writes_clean and self.has_raw
@@ -549,8 +559,9 @@ def run_years(
         params = {"year": str(year), "clean_root": store, **parameters, "output_dir": output}
         final = reports_root / ".cache" / name if public else reports_root / name
         public_dir = reports_root / name if public else None
-        params = check_parameters(params, notebooks)
-        runs.append(_Year(year, params, list(notebooks), declared, final, public_dir))
+        run = _Year(year, check_parameters(params), list(notebooks), declared, final, public_dir)
+        check_declared(params, [nb for i, nb in enumerate(notebooks) if not run.ran_with(i)])
+        runs.append(run)
     with tempfile.TemporaryDirectory(prefix="complaints-run-") as log_dir:
         runner = _Runner(runs, Kernels(kernel_name, Path(log_dir)), jobs, force, progress)
         try:
