@@ -218,22 +218,16 @@ def _quarterly(part: str, source: str, *charts: Chart) -> Card:
 
 
 def _statutory(
-    part: str,
-    measures: Mapping[str, str],
-    formal: tuple[str, str],
-    informal: tuple[str, str],
+    part: str, measures: Mapping[str, str], formal: tuple[str, str], informal: tuple[str, str],
     notes: tuple[str, ...] = (),
-) -> Card:
+) -> Card:  # fmt: skip
     """``part`` of the statutory reporting requirements table ("Social Care"). Its headline
     series: ``formal`` and ``informal`` complaints (measure, in words), approaches to the
     Ombudsman and those upheld."""
     slug, service = part.lower().replace(" ", "_"), f"Children's {part}"
-    series = {
-        "formal": formal,
-        "informal": informal,
-        "ombudsman": ("lgsco_approaches", "approaches to the Ombudsman"),
-        "ombudsman_upheld": ("lgsco_upheld", "Ombudsman cases upheld"),
-    }
+    ombudsman = ("lgsco_approaches", "approaches to the Ombudsman")
+    series = dict(formal=formal, informal=informal, ombudsman=ombudsman,
+                  ombudsman_upheld=("lgsco_upheld", "Ombudsman cases upheld"))  # fmt: skip
     return _figures(
         f"statutory_{slug}",
         f"{service}: statutory reporting, three years",
@@ -258,9 +252,8 @@ def _statutory(
 
 
 def _ranked(id: str, key: str, unit: str, xlabel: str, ylabel: str, what: str) -> Chart:
-    """A ``ranked`` chart of one figure per ``key``; its title by ``<id's last word>_title``."""
-    title = f"{id.split('_')[-1]}_title"
-    words = _frozen(key=key, unit=unit, title=title, xlabel=xlabel, ylabel=ylabel, what=what)
+    """A ``ranked`` chart of one figure per ``key``."""
+    words = _frozen(key=key, unit=unit, xlabel=xlabel, ylabel=ylabel, what=what)
     return Chart(id, "ranked", options=words)
 
 
@@ -615,8 +608,7 @@ def repeated_row(
 ) -> tuple[dict[str, object], int, int] | None:
     """The first row that gives again a figure an earlier row gave (same values of ``key``, on
     another line), as ``(its key values, first line, repeat line)``; ``None`` when every figure
-    is given once. Both the raw-text extraction and the new-year
-    workbook refuse such a row, each naming it in its own terms (line or sheet row)."""
+    is given once (the raw text and the workbook refuse such a row, each in its own terms)."""
     first: dict[tuple[object, ...], int] = {}
     for row in rows:
         values = tuple(row[k] for k in key)

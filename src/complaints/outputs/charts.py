@@ -93,9 +93,6 @@ class Chart:
     svg: Path | None = None
 
 
-Draft = Chart  # a chart drawn, not yet written (as :mod:`complaints.outputs.trends` names it)
-
-
 # Colour and contrast ----------------------------------------------------------------------------
 def contrast_ratio(first: str, second: str = BACKGROUND) -> float:
     """WCAG 2.2 contrast ratio of two ``#RRGGBB`` colours (1 to 21)."""
@@ -462,46 +459,41 @@ def outcomes(tables: Tables, year: ReportingYear) -> Chart:
 
 def ranked(tables: Tables, year: ReportingYear, *, key: str, unit: str, **words: str) -> Chart:
     """A horizontal bar chart, largest first, of one value per ``key`` (figures in ``unit``);
-    ``words``: ``what`` it shows, ``xlabel``, ``ylabel`` and ``title`` (e.g. "groups_title")."""
+    ``words``: ``what`` it shows, ``xlabel`` and ``ylabel``."""
     (clean,) = tables.values()
     fmt = functools.partial(format_value, unit=unit, missing=SUPPRESSED)
     data = clean.sort_values("value", ascending=False, kind="stable")
     pairs = list(zip(data[key].astype(str), data["value"], strict=True))
-    heading = globals()[words["title"]](pairs, year)
     suppressed = ", suppressed figures last" if data["value"].isna().any() else ""
     figures = "; ".join(f"{i} {fmt(v)}" for i, v in pairs) + "."
     what = f"{words['what']} in {year}, largest first{suppressed}"
     size, labels = (9, 1.6 + 0.5 * len(pairs)), (words["xlabel"], words["ylabel"])
     bars = dict(values={"": dict(pairs)}, horizontal=True, fmt=fmt, wrap=28, size=size)
-    return _chart(clean, year, heading, what, figures, labels=labels, **bars)
+    return _chart(
+        clean, year, _ranked_title(key, pairs, year), what, figures, labels=labels, **bars
+    )
 
 
-def groups_title(ranked: list[tuple[str, float]], year: ReportingYear) -> str:
-    """The complainant groups' finding: the largest group (and its share, when all are shown)."""
+def _ranked_title(key: str, ranked: list[tuple[str, float]], year: ReportingYear) -> str:
+    """The finding: the theme(s) of the largest share, or the largest complainant group (and
+    its share, when all are shown)."""
     shown = [(i, v) for i, v in ranked if not is_missing(v)]  # largest first
+    top, subject = [i for i, v in shown if v == shown[0][1]], "Children's Social Care"
+    one = len(top) == 1
+    if key == "theme" and not shown:
+        return f"{subject} complaints by theme, {year}"
+    if key == "theme":
+        noun = "was the theme" if one else "were each the themes"
+        return f"{join_words(top)} {noun} of {_pct(shown[0][1])} of {subject} complaints in {year}"
     if not shown:
-        return f"Complainants to Children's Social Care in {year}, by group"
-    top = [i for i, v in shown if v == shown[0][1]]
-    verb = "was the largest group" if len(top) == 1 else "were the largest groups"
-    lead = f"{join_words(top)} {verb} of complainants to Children's Social Care in {year}"
+        return f"Complainants to {subject} in {year}, by group"
+    verb = "was the largest group" if one else "were the largest groups"
+    lead = f"{join_words(top)} {verb} of complainants to {subject} in {year}"
     if len(shown) < len(ranked):
         return f"{lead} among the groups that can be published: {_n(shown[0][1])}"
     total = sum(v for _, v in ranked)
-    share = " – more than half" if ranked[0][1] * 2 > total and len(top) == 1 else ""
+    share = " – more than half" if ranked[0][1] * 2 > total and one else ""
     return f"{lead}: {_n(ranked[0][1])} of {_n(total)}{share}"
-
-
-def themes_title(ranked: list[tuple[str, float]], year: ReportingYear) -> str:
-    """The complaint themes' finding: the theme (or themes) of the largest share."""
-    shown = [(i, v) for i, v in ranked if not is_missing(v)]  # largest first
-    if not shown:
-        return f"Children's Social Care complaints by theme, {year}"
-    top = [i for i, v in shown if v == shown[0][1]]
-    noun = "theme" if len(top) == 1 else "themes"
-    return (
-        f"{join_words(top)} {'was the' if len(top) == 1 else 'were each the'} {noun} of "
-        f"{_pct(shown[0][1])} of Children's Social Care complaints in {year}"
-    )
 
 
 def children_in_care_by_year(tables: Tables, year: ReportingYear) -> Chart:
@@ -677,13 +669,9 @@ def draw_all_charts(
     lacks some) into ``charts_dir``, listed (id, title, alt text, source, files) in charts.json."""
     drawn = [i for i, (needed, _) in _CHARTS.items() if set(needed) <= tables.keys()]
     charts = [draw_chart(tables, chart_id, year, charts_dir) for chart_id in drawn]
+    texts = ("id", "title", "alt_text", "source")
     listing = [
-        {
-            k: v.name if isinstance(v, Path) else v
-            for k, v in vars(c).items()
-            if k not in ("figure", "colours")
-        }
-        for c in charts
+        {**{k: getattr(c, k) for k in texts}, "png": c.png.name, "svg": c.svg.name} for c in charts
     ]
     target = Path(charts_dir) / "charts.json"
     target.write_text(json.dumps(listing, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

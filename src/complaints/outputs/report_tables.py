@@ -13,12 +13,11 @@ from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from pandas.io.formats.style import Styler
 
 from complaints import cards
-from complaints.outputs.disclosure import LEGEND, is_suppressed_row, suppressed_mask
+from complaints.outputs.disclosure import LEGEND, suppressed_mask
 from complaints.outputs.html import html_table, render_html
 from complaints.words import SUPPRESSED, format_number, format_value, is_missing
 from complaints.years import ReportingYear
@@ -88,24 +87,11 @@ def source_note(frame: pd.DataFrame, year: ReportingYear | str) -> str:
 
 
 # Builders ---------------------------------------------------------------------------------------
-def _match(group: pd.DataFrame, **match: str) -> pd.DataFrame:
-    """The rows whose columns, as text, equal ``match`` (a missing value matches nothing);
-    value by value in Python, cheaper than pandas' string conversion for a few rows."""
-    keep = np.ones(len(group), dtype=bool)
-    for column, value in match.items():
-        keep &= [not is_missing(v) and str(v) == value for v in group[column].to_numpy()]
-    return group[keep]
-
-
-def _shown(row: pd.Series) -> object:
-    """A clean row's figure, or ``c`` where the public edition suppressed it."""
-    return SUPPRESSED if is_suppressed_row(row) else row["value"]
-
-
 def _figure(cells: pd.DataFrame, measure: str | None = None) -> object:
-    """The figure of the first of ``cells`` (of ``measure``, if given); ``None`` if none."""
-    rows = cells if measure is None else _match(cells, measure=measure)
-    return _shown(rows.iloc[0]) if len(rows) else None
+    """The figure as shown (``c`` where suppressed) of the first of ``cells`` (of ``measure``,
+    if given); ``None`` if none."""
+    rows = cells if measure is None else cells[cells["measure"].astype(str) == measure]
+    return rows["shown"].iloc[0] if len(rows) else None
 
 
 def _printed(cells: pd.DataFrame) -> str:
@@ -172,8 +158,8 @@ def grid(
     for name, part in clean.groupby(section, sort=False) if section else [(None, clean)]:
         rows += [{heading: str(name)}] if section else []
         for label, group in part.groupby(key, sort=False):
-            cell = _printer(group)
-            cells = {h: cell(_match(group, **{column: c})) for c, h in columns.items()}
+            cell, by = _printer(group), dict(list(group.groupby(column)))
+            cells = {h: cell(by.get(c, group.iloc[:0])) for c, h in columns.items()}
             rows.append({heading: str(label), **cells})
     return _text_frame(rows, [heading, *columns.values()])
 
@@ -183,10 +169,8 @@ def two_columns(clean: pd.DataFrame, *, key: str, headings: tuple[str, str]) -> 
     (periods: Q1-Q4, then the year; ties keep their clean order)."""
     if key == "period":
         clean = clean.sort_values("period", kind="stable", key=lambda s: s.map(period_key))
-    rows = [
-        {headings[0]: str(r[key]), headings[1]: format_value(_shown(r), r["unit"])}
-        for _, r in clean.iterrows()
-    ]
+    pairs = zip(clean[key].astype(str), clean["shown"], clean["unit"], strict=True)
+    rows = [{headings[0]: k, headings[1]: format_value(v, unit)} for k, v, unit in pairs]
     return _text_frame(rows, list(headings))
 
 
@@ -216,9 +200,13 @@ def build_report_tables(
     out by the function its card's layout names (the inputs are not modified)."""
     year, built = ReportingYear.parse(str(year)), {}
     for t in (t for t in report_table_ids() if t in tables):
-        card, clean = cards.CARDS[t], tables[t].copy()
-        frame = globals()[card.layout.builder](clean, **card.layout.options)
-        suppressed = int(suppressed_mask(clean).sum())
+        card, clean, hidden = cards.CARDS[t], tables[t], suppressed_mask(tables[t])
+        values = (
+            clean["value"].astype(object).mask(hidden, SUPPRESSED) if "value" in clean else None
+        )
+        shown = clean.assign(shown=values)  # each figure as shown: c where suppressed
+        frame = globals()[card.layout.builder](shown, **card.layout.options)
+        suppressed = int(hidden.sum())
         built[t] = ReportTable(t, card.title, frame, source_note(clean, year), suppressed)
     return built
 

@@ -189,7 +189,7 @@ def draw_trend_charts(series: pd.DataFrame, charts_dir: Path) -> list:
                 "Source: Dorset Council Annual Complaints Reports "
                 f"{', '.join(reports)} (figures for each year from its own report where held)"
             )
-            draft = style.Draft(chart_id, title, alt, source, figure, tuple(colours))
+            draft = style.Chart(chart_id, title, alt, source, figure, tuple(colours))
             written.append(style.save_chart(draft, charts_dir))
     return written
 
