@@ -34,9 +34,8 @@ class Column:
 
 @dataclass(frozen=True)
 class Chart:
-    """A chart drawn from the card's table: ``draw`` names the function of
-    :mod:`complaints.outputs.charts` that draws it, called with ``options`` as keywords; it is
-    drawn only when every table of ``tables`` is held."""
+    """A chart: ``draw`` names the function of :mod:`complaints.outputs.charts` drawing it,
+    called with ``options``, when every table of ``tables`` is held."""
 
     id: str
     draw: str

@@ -150,11 +150,8 @@ def _compared(values: Mapping[str, Mapping[str, float]], before: str | None, now
 
 def _nested(frame: pd.DataFrame, outer: str, inner: str) -> dict[str, dict[str, float]]:
     """``outer`` -> ``inner`` -> figure (``value``), in the frame's order, keyed by text."""
-    values: dict[str, dict[str, float]] = {}
-    pairs = zip(frame[outer].astype(str), frame[inner].astype(str), frame["value"], strict=True)
-    for o, i, v in pairs:
-        values.setdefault(o, {})[i] = v
-    return values
+    groups = frame.groupby(frame[outer].astype(str), sort=False)
+    return {o: dict(zip(g[inner].astype(str), g["value"], strict=True)) for o, g in groups}
 
 
 def _series_text(name: str, values: Mapping[str, float], fmt=_n) -> str:

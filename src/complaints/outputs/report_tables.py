@@ -225,9 +225,8 @@ def write_report_tables(
         {"id": i, "caption": t.caption, "source": t.source, "file": f"{i}.csv"}
         for i, t in report_tables.items()
     ]
-    (tables_dir / "tables.json").write_text(
-        json.dumps(listing, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
+    text = json.dumps(listing, indent=2, ensure_ascii=False) + "\n"
+    (tables_dir / "tables.json").write_text(text, encoding="utf-8")
     return written
 
 
