@@ -282,8 +282,6 @@ def _from_cases(
     )
 
 
-_STAGE = Column("stage", "string", "The stage: `stage_1`, `stage_2` or `stage_3`.")
-
 #: Every table, in the report's order (the order of the clean files, report tables and charts).
 # fmt: off
 CARDS: dict[str, Card] = {
@@ -499,7 +497,7 @@ CARDS: dict[str, Card] = {
             "stage_timeliness",
             "Responses within the statutory timescales, by stage",
             "one measure of one stage of one service",
-            (_STAGE,),
+            (Column("stage", "string", "The stage: `stage_1`, `stage_2` or `stage_3`."),),
             _frozen(responses="responses", on_time="responses on time",
                     on_time_pct="% of responses on time",
                     open="stages still open at the year's end"),
