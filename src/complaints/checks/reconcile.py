@@ -55,8 +55,7 @@ def _side(rows: pd.DataFrame, table: str, what: str) -> Side:
 
 
 def _row(check: str, what: str, year: object, left: Side, right: Side, **extra: object) -> Row:
-    """One row of the table: ``what`` (and ``period``) ``, year``; ``extra`` sets ``relation``,
-    ``tolerance``, ``unit`` or ``remark``."""
+    """One row: ``what`` (and ``period``) ``, year``; ``extra`` sets the other columns."""
     period = str(extra.pop("period", "") or "")
     identity = f"{what}, {period} {year}" if period else f"{what}, {year}"
     row: Row = {"check": check, "identity": identity, "year": str(year), "relation": "=="}

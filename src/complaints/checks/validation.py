@@ -126,9 +126,8 @@ def load_suite(name: str, expectations_dir: Path = paths.EXPECTATIONS_DIR):
 def load_clean_tables(
     year: ReportingYear, clean_root: Path = paths.CLEAN_DIR
 ) -> dict[str, pd.DataFrame]:
-    """Every clean CSV of a year, typed as its card says where the values allow it (a column
-    that does not parse keeps its text, so that the expectations name the problem); which
-    tables, :func:`complaints.inputs.clean.table_ids` says."""
+    """Every clean CSV of a year (:func:`table_ids`), typed as its card says where the values
+    allow it (a column that does not parse keeps its text: the expectations name the problem)."""
     tables = {}
     for table_id in table_ids(year, clean_root):
         path = clean_table_path(year, table_id, clean_root)
@@ -365,25 +364,17 @@ def _table_row(
         return row
     title = cards.CARDS[table_id].title
     if cfg.type == "expect_column_values_to_be_unique" and values:
-        row["note"] = _duplicates_note(title, kwargs["column"], frame, values, index)
+        column, notes = kwargs["column"].replace("_", " "), []
+        for value, at in pd.Series(index).groupby([_format(v) for v in values], sort=False):
+            lines = words.join_words(sorted(_source_lines(frame, at)))
+            where = f" (lines {lines})" if lines else ""
+            notes.append(f"{title}: {column} {value} appears {len(at)} times{where}.")
+        row["note"] = "\n".join(notes)
     else:
         where = f" (source lines {row['source_lines']})" if row["source_lines"] else ""
         shown = row["unexpected_values"] or _format(observed)
         row["note"] = f"{title}: '{row['expectation']}' fails for {shown}{where}."
     return row
-
-
-def _duplicates_note(
-    title: str, column: str, frame: pd.DataFrame, values: list, index: list
-) -> str:
-    sentences = []
-    for value, at in pd.Series(index).groupby([_format(v) for v in values], sort=False):
-        lines = words.join_words(sorted(_source_lines(frame, at)))
-        where = f" (lines {lines})" if lines else ""
-        sentences.append(
-            f"{title}: {column.replace('_', ' ')} {value} appears {len(at)} times{where}."
-        )
-    return "\n".join(sentences)
 
 
 def _reconciliation_rows(rec: pd.DataFrame, r) -> list[dict[str, object]]:
@@ -457,32 +448,27 @@ def validate_tables(
     ``conflicts`` (:func:`complaints.inputs.store.conflicts`) adds an identity per disagreement.
     """
     year = year if isinstance(year, ReportingYear) else ReportingYear.parse(str(year))
-    if from_store:  # each row against its own report's year
-        held = [f["report_year"].dropna() for f in tables.values() if "report_year" in f]
-        parameters = expectation_parameters(y for column in held for y in column)
-    else:
-        parameters = expectation_parameters([year])
+    held = [y for f in tables.values() if "report_year" in f for y in f["report_year"].dropna()]
+    parameters = expectation_parameters(held if from_store else [year])
     rows: list[dict[str, object]] = []
     gx_results: dict[str, dict] = {}
     raw: dict[str, Any] = {}
     sound: dict[str, pd.DataFrame] = {}
+
+    def run(name: str, frame: pd.DataFrame) -> list[dict[str, object]]:
+        found, gx_results[name], raw[name] = _run_suite(name, frame, parameters, expectations_dir)
+        rows.extend(found)
+        return found
+
     for table_id, card in cards.CARDS.items():
         if table_id not in tables and (from_store or card.routes != cards.ROUTES):
             continue
         frame = tables.get(table_id, pd.DataFrame()).reset_index(drop=True)  # text: default storage
         frame = frame.astype(dict.fromkeys(frame.select_dtypes("string").columns, "string"))
-        table_rows, gx_results[table_id], raw[table_id] = _run_suite(
-            table_id, frame, parameters, expectations_dir
-        )
-        rows.extend(table_rows)
-        if not any(not r["success"] and r["severity"] == "error" for r in table_rows):
+        if not any(not r["success"] and r["severity"] == "error" for r in run(table_id, frame)):
             sound[table_id] = frame
-
     rec = reconcile.build_reconciliation(sound, conflicts)
-    rec_rows, gx_results[RECONCILIATION_SUITE], raw[RECONCILIATION_SUITE] = _run_suite(
-        RECONCILIATION_SUITE, rec, parameters, expectations_dir
-    )
-    rows.extend(rec_rows)
+    run(RECONCILIATION_SUITE, rec)
     summary = pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
     summary = summary.astype({"success": bool, "unexpected_count": int})
     return ValidationResult(str(year), summary, rec, gx_results, raw)
@@ -496,8 +482,7 @@ _RESULTS_CACHE: dict[tuple, tuple[list[dict], dict, Any]] = {}
 def _run_suite(
     name: str, frame: pd.DataFrame, parameters: Mapping, expectations_dir: Path
 ) -> tuple[list[dict], dict, Any]:
-    """Validate ``frame`` with suite ``name`` (or recall it): summary rows, stable JSON and
-    GX's result."""
+    """Validate ``frame`` with suite ``name`` (or recall it): rows, stable JSON, GX's result."""
     from great_expectations.util import convert_to_json_serializable
 
     path = Path(expectations_dir) / f"{name}.json"
@@ -627,10 +612,8 @@ def reconciliation_table(result: ValidationResult) -> Styler:
         ]
 
     holds = rec["discrepancy"] <= rec["tolerance"]
-    frame = rec.assign(
-        **{"left figure": side("left"), "right figure": side("right")},
-        holds=holds.map({True: "yes", False: "NO"}),
-    )
+    figures = {f"{s} figure": side(s) for s in reconcile.SIDES}
+    frame = rec.assign(**figures, holds=holds.map({True: "yes", False: "NO"}))
     columns = ["identity", "check", "left figure", "right figure", "tolerance", "discrepancy"]
     shades = (~holds).map({True: _SHADES["warning"], False: ""}).tolist()
     return html_table(frame[[*columns, "holds"]], "reconciliation", shades=shades, precision=1)
