@@ -241,8 +241,7 @@ def build_reconciliation(
 def _where(row: Mapping[str, object]) -> str:
     """Where the figures are printed: ``(line 50)``, ``(lines 125-131)``, ``(lines 82 and 50)``,
     ``(line 59 and lines 49-50)``."""
-    sides = [str(row[k] or "") for k in ("left_lines", "right_lines")]
-    sides = list(dict.fromkeys(s for s in sides if s))
+    sides = [s for s in dict.fromkeys(str(row[f"{k}_lines"] or "") for k in SIDES) if s]
     if not sides:
         return ""
     if len(sides) == 2 and all(s.isdigit() for s in sides):
