@@ -511,8 +511,8 @@ def test_check_year_on_the_real_report_writes_the_same_results_and_notes_every_t
     assert sorted(p.name for p in folder.iterdir()) == sorted(
         [
             validation.RESULTS_FILE,
-            validation.SUMMARY_FILE,
-            validation.RECONCILIATION_FILE,
+            "summary.csv",
+            "reconciliation.csv",
             validation.NOTES_FILE,
         ]
     )

@@ -26,13 +26,9 @@ from complaints.years import ReportingYear
 DATA_DOCS_DIR = "data_docs"
 ASSETS_DIR = Path(__file__).with_name("data_docs_assets")
 #: The local copy in ASSETS_DIR of every address GX 1.24's templates load from the internet.
+_README = (ASSETS_DIR / "README.md").read_text("utf-8")
 LOCAL_COPIES = {
-    address: copy
-    for copy, address in re.findall(
-        r"^\| `([^`]+)` \| `(https://[^`]+)` \|",
-        (ASSETS_DIR / "README.md").read_text("utf-8"),
-        re.M,
-    )
+    url: local for local, url in re.findall(r"^\| `([^`]+)` \| `(https://[^`]+)` \|", _README, re.M)
 }
 _VENDOR = "static/vendor/"
 _GX_LOGO = re.compile(
@@ -112,8 +108,7 @@ def _localise_site(site: Path) -> None:
     for page in pages:
         to_root = os.path.relpath(site, page.parent).replace(os.sep, "/") + "/"
         text = localise_page(page.read_text(encoding="utf-8"), "" if to_root == "./" else to_root)
-        remote = _REMOTE_RESOURCE.search(text)
-        if remote:
+        if remote := _REMOTE_RESOURCE.search(text):
             raise RuntimeError(
                 f"GX Data Docs page {page.relative_to(site)} would load {remote[0]!r} from the "
                 "internet: add a local copy to complaints/checks/data_docs_assets"
@@ -137,17 +132,9 @@ def build_data_docs(result: validation.ValidationResult, target_dir: Path | str)
     building = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
         context = gx.get_context(mode="ephemeral", project_config=validation.context_config())
-        context.add_data_docs_site(
-            site_name="validation",
-            site_config={
-                "class_name": "SiteBuilder",
-                "show_how_to_buttons": False,
-                "store_backend": {
-                    "class_name": "TupleFilesystemStoreBackend",
-                    "base_directory": str(building),
-                },
-            },
-        )
+        backend = {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(building)}
+        site = {"class_name": "SiteBuilder", "show_how_to_buttons": False, "store_backend": backend}
+        context.add_data_docs_site(site_name="validation", site_config=site)
         _store_results(context, result)
         context.build_data_docs(site_names=["validation"])
         # GX logs a page it fails to render and carries on: check every page is there.

@@ -182,7 +182,6 @@ def _norm(text: object) -> str:
 def instantiate(tables: Mapping[str, pd.DataFrame]) -> Iterator[Relation]:
     """Every identity over ``tables`` (missing tables are skipped), for each value of its
     ``by`` columns that the parts hold and the whole holds too (``shares`` have no whole)."""
-    normalised: dict[tuple[str, str], pd.Series] = {}
 
     def select(ref: Ref | None, by: tuple[str, ...]) -> pd.DataFrame | None:
         frame = tables.get(ref.table) if ref else None
@@ -190,10 +189,8 @@ def instantiate(tables: Mapping[str, pd.DataFrame]) -> Iterator[Relation]:
             return None
         mask = pd.Series(True, index=frame.index)
         for column, wanted in ref.where.items():
-            if (ref.table, column) not in normalised:
-                normalised[ref.table, column] = frame[column].map(_norm)
             accepted = {_norm(w) for w in (wanted if isinstance(wanted, tuple) else (wanted,))}
-            mask &= normalised[ref.table, column].isin(accepted)
+            mask &= frame[column].map(_norm).isin(accepted)
         return frame[mask]
 
     for identity in IDENTITIES:

@@ -29,13 +29,10 @@ TRUNCATION_SHORTFALL = 25.0
 #: quarters' range only by the rounding of the total and of the quarter (half a point each).
 AVERAGE_TOLERANCE = 2 * HALF_POINT
 
+SIDES = ("left", "right")
 RECONCILIATION_COLUMNS = (
     *("check", "identity", "year", "relation", "tolerance", "unit"),
-    *(
-        f"{side}_{part}"
-        for side in ("left", "right")
-        for part in ("value", "table", "what", "lines")
-    ),
+    *(f"{s}_{part}" for s in SIDES for part in ("value", "table", "what", "lines")),
     *("remark", "discrepancy"),
 )
 
@@ -58,13 +55,12 @@ def _side(rows: pd.DataFrame, table: str, what: str) -> Side:
 
 
 def _row(check: str, what: str, year: object, left: Side, right: Side, **extra: object) -> Row:
-    """One row of the table: ``what`` (and ``period``) ``, year``; ``extra`` sets ``relation``,
-    ``tolerance``, ``unit`` or ``remark``."""
+    """One row: ``what`` (and ``period``) ``, year``; ``extra`` sets the other columns."""
     period = str(extra.pop("period", "") or "")
     identity = f"{what}, {period} {year}" if period else f"{what}, {year}"
     row: Row = {"check": check, "identity": identity, "year": str(year), "relation": "=="}
     row.update({"tolerance": 0.0, "unit": "count", "remark": "", **extra})
-    for name, side in (("left", left), ("right", right)):
+    for name, side in zip(SIDES, (left, right), strict=True):
         row.update({f"{name}_value": float(side.value), f"{name}_table": side.table})
         row.update({f"{name}_what": side.what, f"{name}_lines": format_lines(side.lines)})
     return row
@@ -218,19 +214,10 @@ def _report_conflicts(conflicts: pd.DataFrame | None) -> list[dict[str, object]]
     :func:`complaints.inputs.store.conflicts`."""
     rows = []
     for r in [] if conflicts is None else conflicts.to_dict("records"):
-        sides = [
-            Side(
-                float(r[f"{s}_value"]),
-                r["table"],
-                f"the {r[f'{s}_report']} report ({r[f'{s}_file']}) gives",
-                (int(r[f"{s}_line"]),),
-            )
-            for s in ("left", "right")
-        ]
-        what = f"{_subject(r['table'])} {r['figure']}"
-        rows.append(
-            _row("same_figure_in_two_reports", what, r["year"], *sides, unit=str(r["unit"]))
-        )
+        says = {s: f"the {r[f'{s}_report']} report ({r[f'{s}_file']}) gives" for s in SIDES}
+        sides = [Side(r[f"{s}_value"], r["table"], says[s], (int(r[f"{s}_line"]),)) for s in says]
+        what, unit = f"{_subject(r['table'])} {r['figure']}", str(r["unit"])
+        rows.append(_row("same_figure_in_two_reports", what, r["year"], *sides, unit=unit))
     return rows
 
 
@@ -241,8 +228,7 @@ def build_reconciliation(
     and one for each figure two held reports disagree on (``conflicts``, from the store)."""
     rows = _identity_rows({t: f for t, f in tables.items() if t in cards.CARDS})
     frame = pd.DataFrame([*rows, *_report_conflicts(conflicts)], columns=RECONCILIATION_COLUMNS)
-    for column in ("tolerance", "left_value", "right_value"):
-        frame[column] = frame[column].astype(float)
+    frame = frame.astype(dict.fromkeys(("tolerance", "left_value", "right_value"), float))
     frame["discrepancy"] = discrepancy(frame["relation"], frame["left_value"], frame["right_value"])
     text = [c for c in RECONCILIATION_COLUMNS if frame[c].dtype == object]
     frame[text] = frame[text].astype("string")
@@ -255,8 +241,7 @@ def build_reconciliation(
 def _where(row: Mapping[str, object]) -> str:
     """Where the figures are printed: ``(line 50)``, ``(lines 125-131)``, ``(lines 82 and 50)``,
     ``(line 59 and lines 49-50)``."""
-    sides = [str(row[k] or "") for k in ("left_lines", "right_lines")]
-    sides = list(dict.fromkeys(s for s in sides if s))
+    sides = [s for s in dict.fromkeys(str(row[f"{k}_lines"] or "") for k in SIDES) if s]
     if not sides:
         return ""
     if len(sides) == 2 and all(s.isdigit() for s in sides):

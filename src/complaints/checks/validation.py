@@ -37,8 +37,6 @@ if TYPE_CHECKING:
 SEVERITIES = ("error", "warning")
 RECONCILIATION_SUITE = "reconciliation"
 RESULTS_FILE = "validation_results.json"
-SUMMARY_FILE = "summary.csv"
-RECONCILIATION_FILE = "reconciliation.csv"
 NOTES_FILE = "notes.csv"
 NOTES_COLUMNS = ("table_id", "severity", "message")
 SUMMARY_COLUMNS = (
@@ -63,19 +61,17 @@ class ValidationFailed(InputError):
         errors = result.errors
         skipped = errors["observed"].str.startswith(NOT_CHECKED)
         shown = [_error_line(row) for _, row in errors[~skipped].iterrows()]
-        for table, count in errors[skipped].groupby("table", sort=False).size().items():
-            shown.append(
-                f"table {table}: {count} more expectation(s) could not run on its missing or "
-                "mistyped columns"
-            )
+        shown += [
+            f"table {t}: {n} more expectation(s) could not run on its missing or mistyped columns"
+            for t, n in errors[skipped].groupby("table", sort=False).size().items()
+        ]
         first = f"{result.year}: {shown[0]}"
         if len(shown) > 1:
             first += f" (and {len(errors) - 1} more error(s), below)"
         lines = [first, *[f"  - {line}" for line in shown[1:]]]
         lines.append("Errors mean the clean data cannot be right: the run stops here.")
         super().__init__("\n".join(lines), hint=f"full results in {where}" if where else None)
-        tables = list(dict.fromkeys(errors["table"]))
-        self.table = tables[0] if len(tables) == 1 else None
+        self.table = errors["table"].iloc[0] if errors["table"].nunique() == 1 else None
 
 
 @functools.cache
@@ -130,17 +126,15 @@ def load_suite(name: str, expectations_dir: Path = paths.EXPECTATIONS_DIR):
 def load_clean_tables(
     year: ReportingYear, clean_root: Path = paths.CLEAN_DIR
 ) -> dict[str, pd.DataFrame]:
-    """Every clean CSV of a year, typed as its card says where the values allow it (a column
-    that does not parse keeps its text, so that the expectations name the problem); which
-    tables, :func:`complaints.inputs.clean.table_ids` says."""
+    """Every clean CSV of a year (:func:`table_ids`), typed as its card says where the values
+    allow it (a column that does not parse keeps its text: the expectations name the problem)."""
     tables = {}
     for table_id in table_ids(year, clean_root):
-        table = cards.CARDS[table_id]
         path = clean_table_path(year, table_id, clean_root)
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-        dtypes = {c.name: c.dtype for c in table.columns}
+        frame = pd.read_csv(path, dtype="string", keep_default_na=False, na_values=[""])
+        dtypes = {c.name: c.dtype for c in cards.CARDS[table_id].columns}
         for column in frame.columns:
-            frame[column] = _typed(frame[column].astype("string"), dtypes.get(column, "string"))
+            frame[column] = _typed(frame[column], dtypes.get(column, "string"))
         tables[table_id] = frame
     return tables
 
@@ -154,12 +148,6 @@ def _typed(text: pd.Series, dtype: str) -> pd.Series:
         return numbers.astype("Int64") if whole else text
     # as ``complaints.inputs.clean.read_table`` reads a number column: int64, or float64 if needed
     return numbers.astype("int64" if whole and numbers.notna().all() else "float64")
-
-
-def _normalise(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy indexed from 0, its text columns in the default string storage."""
-    strings = frame.select_dtypes("string").columns
-    return frame.reset_index(drop=True).astype(dict.fromkeys(strings, "string"))
 
 
 @dataclass
@@ -368,37 +356,25 @@ def _table_row(
         observed, count = f"dtype {series.dtype}", None
     elif cfg.type == "expect_table_row_count_to_be_between":
         observed = f"{observed} rows"
-    row = _row(
-        table_id,
-        r,
-        values,
-        observed=_format(observed) if observed is not None else "",
-        unexpected_count=int((len(values) if count is None and not r.success else count) or 0),
-        source_lines=words.format_lines(_source_lines(frame, index)),
-    )
+    seen = _format(observed) if observed is not None else ""
+    count = int((len(values) if count is None and not r.success else count) or 0)
+    lines = words.format_lines(_source_lines(frame, index))
+    row = _row(table_id, r, values, observed=seen, unexpected_count=count, source_lines=lines)
     if r.success:
         return row
     title = cards.CARDS[table_id].title
     if cfg.type == "expect_column_values_to_be_unique" and values:
-        row["note"] = _duplicates_note(title, kwargs["column"], frame, values, index)
+        column, notes = kwargs["column"].replace("_", " "), []
+        for value, at in pd.Series(index).groupby([_format(v) for v in values], sort=False):
+            lines = words.join_words(sorted(_source_lines(frame, at)))
+            where = f" (lines {lines})" if lines else ""
+            notes.append(f"{title}: {column} {value} appears {len(at)} times{where}.")
+        row["note"] = "\n".join(notes)
     else:
         where = f" (source lines {row['source_lines']})" if row["source_lines"] else ""
         shown = row["unexpected_values"] or _format(observed)
         row["note"] = f"{title}: '{row['expectation']}' fails for {shown}{where}."
     return row
-
-
-def _duplicates_note(
-    title: str, column: str, frame: pd.DataFrame, values: list, index: list
-) -> str:
-    sentences = []
-    for value, at in pd.Series(index).groupby([_format(v) for v in values], sort=False):
-        lines = words.join_words(sorted(_source_lines(frame, at)))
-        where = f" (lines {lines})" if lines else ""
-        sentences.append(
-            f"{title}: {column.replace('_', ' ')} {value} appears {len(at)} times{where}."
-        )
-    return "\n".join(sentences)
 
 
 def _reconciliation_rows(rec: pd.DataFrame, r) -> list[dict[str, object]]:
@@ -414,32 +390,21 @@ def _reconciliation_rows(rec: pd.DataFrame, r) -> list[dict[str, object]]:
         if not r.success:
             row["note"] = f"Reconciliation: '{row['expectation']}' fails."
         return [row]
-    rows, sides = [], ("left", "right")
+    rows, sides = [], reconcile.SIDES
     for i in index:
-        identity = rec.iloc[int(i)]
-        left, right = (_figure(identity[f"{s}_value"], identity["unit"]) for s in sides)
-        one_table = identity["right_table"] == identity["left_table"]
-        sources = "; ".join(f"{identity[f'{s}_table']} {identity[f'{s}_lines']}" for s in sides)
-        if one_table or not identity["right_lines"]:
-            lines = words.parse_lines(f"{identity['left_lines']}, {identity['right_lines']}")
-            sources = f"{identity['left_table']} {words.format_lines(lines)}".strip()
-        rows.append(
-            _row(
-                identity["left_table"],
-                r,
-                [],
-                suite=RECONCILIATION_SUITE,
-                related_table="" if one_table else identity["right_table"],
-                column=identity["identity"],
-                check=check,
-                observed=f"{left} {identity['relation']} {right}",
-                unexpected_count=1,
-                unexpected_values=f"{left} vs {right} (discrepancy "
-                f"{_figure(identity['discrepancy'])}, tolerance {_figure(identity['tolerance'])})",
-                source_lines=sources,
-                note=reconcile.describe(identity),
-            )
-        )
+        ident = rec.iloc[int(i)]
+        left, right = (_figure(ident[f"{s}_value"], ident["unit"]) for s in sides)
+        one_table = ident["right_table"] == ident["left_table"]
+        sources = "; ".join(f"{ident[f'{s}_table']} {ident[f'{s}_lines']}" for s in sides)
+        if one_table or not ident["right_lines"]:
+            lines = words.parse_lines(f"{ident['left_lines']}, {ident['right_lines']}")
+            sources = f"{ident['left_table']} {words.format_lines(lines)}".strip()
+        gap = ", ".join(f"{k} {_figure(ident[k])}" for k in ("discrepancy", "tolerance"))
+        row = _row(ident["left_table"], r, [], suite=RECONCILIATION_SUITE, check=check)
+        row.update(related_table="" if one_table else ident["right_table"], unexpected_count=1)
+        row.update(column=ident["identity"], observed=f"{left} {ident['relation']} {right}")
+        row.update(unexpected_values=f"{left} vs {right} ({gap})", source_lines=sources)
+        rows.append({**row, "note": reconcile.describe(ident)})
     return rows
 
 
@@ -483,31 +448,27 @@ def validate_tables(
     ``conflicts`` (:func:`complaints.inputs.store.conflicts`) adds an identity per disagreement.
     """
     year = year if isinstance(year, ReportingYear) else ReportingYear.parse(str(year))
-    if from_store:  # each row against its own report's year
-        held = [f["report_year"].dropna() for f in tables.values() if "report_year" in f]
-        parameters = expectation_parameters(y for column in held for y in column)
-    else:
-        parameters = expectation_parameters([year])
+    held = [y for f in tables.values() if "report_year" in f for y in f["report_year"].dropna()]
+    parameters = expectation_parameters(held if from_store else [year])
     rows: list[dict[str, object]] = []
     gx_results: dict[str, dict] = {}
     raw: dict[str, Any] = {}
     sound: dict[str, pd.DataFrame] = {}
+
+    def run(name: str, frame: pd.DataFrame) -> list[dict[str, object]]:
+        found, gx_results[name], raw[name] = _run_suite(name, frame, parameters, expectations_dir)
+        rows.extend(found)
+        return found
+
     for table_id, card in cards.CARDS.items():
         if table_id not in tables and (from_store or card.routes != cards.ROUTES):
             continue
-        frame = _normalise(tables.get(table_id, pd.DataFrame()))
-        table_rows, gx_results[table_id], raw[table_id] = _run_suite(
-            table_id, frame, parameters, expectations_dir
-        )
-        rows.extend(table_rows)
-        if not any(not r["success"] and r["severity"] == "error" for r in table_rows):
+        frame = tables.get(table_id, pd.DataFrame()).reset_index(drop=True)  # text: default storage
+        frame = frame.astype(dict.fromkeys(frame.select_dtypes("string").columns, "string"))
+        if not any(not r["success"] and r["severity"] == "error" for r in run(table_id, frame)):
             sound[table_id] = frame
-
     rec = reconcile.build_reconciliation(sound, conflicts)
-    rec_rows, gx_results[RECONCILIATION_SUITE], raw[RECONCILIATION_SUITE] = _run_suite(
-        RECONCILIATION_SUITE, rec, parameters, expectations_dir
-    )
-    rows.extend(rec_rows)
+    run(RECONCILIATION_SUITE, rec)
     summary = pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
     summary = summary.astype({"success": bool, "unexpected_count": int})
     return ValidationResult(str(year), summary, rec, gx_results, raw)
@@ -521,28 +482,16 @@ _RESULTS_CACHE: dict[tuple, tuple[list[dict], dict, Any]] = {}
 def _run_suite(
     name: str, frame: pd.DataFrame, parameters: Mapping, expectations_dir: Path
 ) -> tuple[list[dict], dict, Any]:
-    """Validate ``frame`` with suite ``name`` (or recall it): summary rows, stable JSON and
-    GX's result."""
-    path = Path(expectations_dir) / f"{name}.json"
-    try:
-        key = (str(path), path.read_text(encoding="utf-8"))
-        key += (json.dumps(parameters, sort_keys=True), tuple(frame.dtypes.astype(str).items()))
-        key += (pd.util.hash_pandas_object(frame).to_numpy().tobytes(),)
-    except TypeError:  # unhashable cells (lists, dicts): not cached
-        return _validate(name, frame, parameters, expectations_dir)
-    if key not in _RESULTS_CACHE:
-        if len(_RESULTS_CACHE) >= 128:  # forget the oldest
-            del _RESULTS_CACHE[next(iter(_RESULTS_CACHE))]
-        _RESULTS_CACHE[key] = _validate(name, frame, parameters, expectations_dir)
-    rows, gx_json, result = _RESULTS_CACHE[key]
-    return [dict(r) for r in rows], gx_json, result
-
-
-def _validate(
-    name: str, frame: pd.DataFrame, parameters: Mapping, expectations_dir: Path
-) -> tuple[list[dict], dict, Any]:
+    """Validate ``frame`` with suite ``name`` (or recall it): rows, stable JSON, GX's result."""
     from great_expectations.util import convert_to_json_serializable
 
+    path = Path(expectations_dir) / f"{name}.json"
+    key = (str(path), path.read_text(encoding="utf-8"), json.dumps(parameters, sort_keys=True))
+    key += (tuple(frame.dtypes.astype(str).items()),)
+    key += (pd.util.hash_pandas_object(frame).to_numpy().tobytes(),)
+    if key in _RESULTS_CACHE:
+        rows, gx_json, result = _RESULTS_CACHE[key]
+        return [dict(r) for r in rows], gx_json, result
     suite = load_suite(name, expectations_dir)
     batch = gx_context()["batch"].get_batch(batch_parameters={"dataframe": frame})
     with warnings.catch_warnings():  # the year regex's named group: pandas warns of groups
@@ -569,7 +518,10 @@ def _validate(
         "meta": convert_to_json_serializable(result.meta),
         "results": [r.to_json_dict() for r in ordered],
     }
-    return rows, gx_json, result
+    if len(_RESULTS_CACHE) >= 128:  # forget the oldest
+        del _RESULTS_CACHE[next(iter(_RESULTS_CACHE))]
+    _RESULTS_CACHE[key] = rows, gx_json, result
+    return [dict(r) for r in rows], gx_json, result
 
 
 def check_year(params: RunParams, *, raise_on_error: bool = True) -> ValidationResult:
@@ -660,10 +612,8 @@ def reconciliation_table(result: ValidationResult) -> Styler:
         ]
 
     holds = rec["discrepancy"] <= rec["tolerance"]
-    frame = rec.assign(
-        **{"left figure": side("left"), "right figure": side("right")},
-        holds=holds.map({True: "yes", False: "NO"}),
-    )
+    figures = {f"{s} figure": side(s) for s in reconcile.SIDES}
+    frame = rec.assign(**figures, holds=holds.map({True: "yes", False: "NO"}))
     columns = ["identity", "check", "left figure", "right figure", "tolerance", "discrepancy"]
     shades = (~holds).map({True: _SHADES["warning"], False: ""}).tolist()
     return html_table(frame[[*columns, "holds"]], "reconciliation", shades=shades, precision=1)
