@@ -41,6 +41,21 @@ def tables() -> dict[str, pd.DataFrame]:
     return extract_tables(doc, YEAR)
 
 
+@pytest.fixture(scope="session")
+def report_project(tmp_path_factory) -> Path:
+    """One run of 2022-23 from a copy of the raw input into a project of its own (``raw/``,
+    ``clean/``, ``reports/2022-23/``), shared by the tests that only read it: a test that changes
+    a file copies the report first, or puts the file back."""
+    from complaints.run.runner import run_year
+
+    root = tmp_path_factory.mktemp("report-2022-23")
+    (root / "raw" / str(YEAR)).mkdir(parents=True)
+    shutil.copy2(RAW_FILE, root / "raw" / str(YEAR) / RAW_FILE.name)
+    params = {"raw_root": str(root / "raw"), "clean_root": str(root / "clean")}
+    run_year(YEAR, parameters=params, reports_root=root / "reports", progress=lambda m: None)
+    return root
+
+
 @pytest.fixture
 def raw_copy(tmp_path: Path) -> Path:
     """A raw root in tmp_path holding a copy of the 2022-23 input, safe to corrupt."""

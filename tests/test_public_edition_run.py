@@ -38,6 +38,7 @@ from complaints.run.runner import (
     public_edition_notebooks,
     run_year,
 )
+from complaints.run.verify import check_report
 from complaints.years import ReportingYear
 
 YEAR = ReportingYear.parse("2022-23")
@@ -610,6 +611,17 @@ def test_validation_errors_stop_a_public_run_and_keep_the_published_folder(publi
     assert not (failed / "html" / "03_report.html").exists()
     assert not (public_run.reports / ".staging").exists()
     shutil.rmtree(failed)
+
+
+@pytest.mark.slow
+def test_the_public_edition_verifies_and_a_changed_table_is_named(public_run, tmp_path):
+    assert check_report(public_run.public) == []
+    copy = tmp_path / public_run.public.name
+    shutil.copytree(public_run.public, copy)
+    (copy / "tables" / "key_facts.csv").write_text("edited\n", encoding="utf-8")
+    assert check_report(copy) == [
+        "changed: tables/key_facts.csv (its sha256 is not the manifest's)"
+    ]
 
 
 @pytest.mark.slow
