@@ -100,8 +100,7 @@ _MONEY_FOLLOWS = {
 def apply_edition(
     tables: Mapping[str, pd.DataFrame], edition: str = "internal"
 ) -> dict[str, pd.DataFrame]:
-    """The clean tables of ``edition``: copies for ``internal``, disclosure-controlled for
-    ``public``. The input is never modified."""
+    """The clean tables of ``edition``: copies, disclosure-controlled for ``public``."""
     if edition not in EDITIONS:
         raise ValueError(f"unknown edition {edition!r}; expected one of {', '.join(EDITIONS)}")
     if edition == "internal":
@@ -110,10 +109,8 @@ def apply_edition(
 
 
 def apply_public_edition(tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """The public edition of a report's clean tables (the rules are in the module docstring).
-
-    Returns new frames with the same keys, columns and types; the input is never modified.
-    """
+    """The public edition of a report's clean tables (rules: the module docstring), as new
+    frames with the same keys, columns and types."""
     data = _Data(tables)
     plan = _plan(data)
     out: dict[str, pd.DataFrame] = {}
@@ -152,10 +149,8 @@ def is_suppressed_row(row: Mapping[str, object]) -> bool:
 
 def suppression_plan(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """Every figure the public edition suppresses, with its true value and the reason
-    (``primary``, ``same figure``, ``secondary``, ``percentage``, ``money``).
-
-    For auditors of the internal edition only: it holds the suppressed values.
-    """
+    (``primary``, ``same figure``, ``secondary``, ``percentage``, ``money``): for auditors of
+    the internal edition only."""
     data = _Data(tables)
     records = []
     for (table_id, pos), reason in sorted(_plan(data).items(), key=lambda kv: data.order(kv[0])):
@@ -168,14 +163,9 @@ def suppression_plan(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
 def public_notes(
     notes: pd.DataFrame | None, tables: Mapping[str, pd.DataFrame]
 ) -> pd.DataFrame | None:
-    """The data-quality notes (``table_id, severity, message``) fit for the public edition.
-
-    ``tables`` are the internal clean tables the notes were written about. Notes are worked out
-    from the true figures (sums of quarters, differences between tables), so any note about a
-    table with a suppressed figure may give one away: such notes are withheld, and so is any
-    note naming a case id. One ``info`` note per table says how many were withheld. ``None``
-    (validation not run) stays ``None``.
-    """
+    """The data-quality notes (``table_id, severity, message``) about the internal ``tables``
+    fit for the public edition (rules: the module docstring), with one ``info`` note per table
+    saying how many were withheld; ``None`` (validation not run) stays ``None``."""
     if notes is None:
         return None
     hidden_tables = {table_id for table_id, _ in _plan(_Data(tables))}

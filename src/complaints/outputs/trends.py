@@ -24,17 +24,15 @@ SERIES: tuple[tuple[str, cards.Series], ...] = tuple(
     (card.id, series) for card in cards.CARDS.values() for series in card.series
 )
 
-#: Derived series: (id, label, first, second) — the sum of two series.
-TOTALS: tuple[tuple[str, str, str, str], ...] = (
+#: Derived series: (id, label, first, second, unit): ``first`` plus ``second`` (``count``), or
+#: ``first`` (upheld) as a percentage of ``second`` (approaches; ``percent``).
+DERIVED: tuple[tuple[str, str, str, str, str], ...] = (
     ("social_care_total", "Children's Social Care complaints (formal and informal together)",
-     "social_care_formal", "social_care_informal"),
-)  # fmt: skip
-#: Derived series: (id, label, upheld, approaches) — upheld as a percentage of approaches.
-UPHELD_RATES: tuple[tuple[str, str, str, str], ...] = (
+     "social_care_formal", "social_care_informal", "count"),
     ("social_care_ombudsman_upheld_rate", "Children's Social Care Ombudsman upheld rate",
-     "social_care_ombudsman_upheld", "social_care_ombudsman"),
+     "social_care_ombudsman_upheld", "social_care_ombudsman", "percent"),
     ("whole_authority_ombudsman_upheld_rate", "Children's Whole Authority Ombudsman upheld rate",
-     "whole_authority_ombudsman_upheld", "whole_authority_ombudsman"),
+     "whole_authority_ombudsman_upheld", "whole_authority_ombudsman", "percent"),
 )  # fmt: skip
 COLUMNS = ["year", "series", "label", "value", "unit", "report_year", "source"]
 
@@ -44,7 +42,7 @@ def headline_series(up_to: ReportingYear, clean_root: Path = paths.CLEAN_DIR) ->
     with the report each figure came from (``source`` is file:line; derived series name their
     parts)."""
     held = store.load_store(clean_root)
-    rows = []
+    found = []
     for table_id, series in SERIES:
         frame = held[table_id]
         frame = frame[frame["report_year"].map(lambda y: ReportingYear.parse(y) <= up_to)]
@@ -52,22 +50,18 @@ def headline_series(up_to: ReportingYear, clean_root: Path = paths.CLEAN_DIR) ->
             frame = frame[frame[column] == wanted]
         years = sorted(y for y in map(ReportingYear.parse, set(frame["year"])) if y <= up_to)
         chosen = store.select_figures(frame, table_id, years, up_to)
-        for record in chosen.to_dict("records"):
-            rows.append(
-                {
-                    "year": record["year"],
-                    "series": series.id,
-                    "label": series.label,
-                    "value": float(record["value"]),
-                    "unit": series.unit,
-                    "report_year": record["report_year"],
-                    "source": f"{record['source_file']}:{record['source_line']}",
-                }
-            )
-    out = pd.DataFrame(rows, columns=COLUMNS)
-    derived = [_derived(out, *spec, "count") for spec in TOTALS]
-    derived += [_derived(out, *spec, "percent") for spec in UPHELD_RATES]
-    out = pd.concat([out, *derived], ignore_index=True)
+        found.append(
+            chosen.assign(
+                series=series.id,
+                label=series.label,
+                value=chosen["value"].astype(float),
+                unit=series.unit,
+                source=chosen["source_file"] + ":" + chosen["source_line"].astype(str),
+            ).reindex(columns=COLUMNS)
+        )
+    # Plain columns (not the store's nullable ones), as the derived series have.
+    out = pd.concat(found, ignore_index=True).astype(object).infer_objects()
+    out = pd.concat([out, *(_derived(out, *spec) for spec in DERIVED)], ignore_index=True)
     order = {s: i for i, s in enumerate(out["series"].drop_duplicates())}
     out = out.sort_values(
         ["series", "year"], key=lambda c: c.map(order) if c.name == "series" else c
@@ -156,8 +150,10 @@ def draw_trend_charts(series: pd.DataFrame, charts_dir: Path) -> list:
         data = series[series["series"].isin(ids)]
         if data.empty:
             continue
-        data = data.assign(_order=data["series"].map({s: i for i, s in enumerate(ids)}))
-        data = data.sort_values(["_order", "year"]).drop(columns="_order")
+        order = {s: i for i, s in enumerate(ids)}
+        data = data.sort_values(
+            ["series", "year"], key=lambda c: c.map(order) if c.name == "series" else c
+        )
         years = sorted(data["year"].unique())
         present = [s for s in ids if s in set(data["series"])]
         colours = style.palette(len(present))

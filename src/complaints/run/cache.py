@@ -3,6 +3,7 @@ manifest that proves a published report (:func:`write_manifest`, :func:`verify_r
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -169,17 +170,12 @@ def verify_report(report_dir: Path) -> tuple[dict | None, str]:
 
 def git_state() -> dict[str, object]:
     """The project's commit and whether tracked files differ from it (``None`` without git)."""
-
-    def git(*args: str) -> str:
-        return subprocess.run(
-            ["git", *args], cwd=paths.PROJECT_ROOT, capture_output=True, text=True, check=True
-        ).stdout.strip()
-
+    run = functools.partial(
+        subprocess.check_output, cwd=paths.PROJECT_ROOT, text=True, stderr=subprocess.DEVNULL
+    )
     try:
-        return {
-            "commit": git("rev-parse", "HEAD"),
-            "dirty": bool(git("status", "--porcelain", "-uno")),
-        }
+        commit = run(["git", "rev-parse", "HEAD"]).strip()
+        return {"commit": commit, "dirty": bool(run(["git", "status", "--porcelain", "-uno"]))}
     except (OSError, subprocess.CalledProcessError):
         return {"commit": None, "dirty": None}
 
