@@ -584,8 +584,6 @@ def run_years(
 def _input_already_read(runner: _Runner, run: _Year) -> bool:
     """True when the previous run read this very input with this very code (its cleaning
     notebook will be reused): it was good then, so it is not read again."""
-    return (
-        not runner.force
-        and run.writes_clean(0)
-        and (run.recorded(0).get("cache_key") == runner.cache_key(run, 0)[0])
-    )
+    if runner.force or not run.writes_clean(0):
+        return False
+    return run.recorded(0).get("cache_key") == runner.cache_key(run, 0)[0]
