@@ -7,12 +7,10 @@ run, so adding a later year never changes an earlier year's outputs.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib.style
 import pandas as pd
-from matplotlib.axes import Axes
 
 from complaints import cards, paths
 from complaints.inputs import store
@@ -128,17 +126,6 @@ def _finding(frame: pd.DataFrame) -> str:
     return f"{label} {verb} from {a} in {start['year']} to {b} in {end['year']}"
 
 
-def _line(ax: Axes, data: pd.DataFrame, years: Sequence[str], colour, marker, style) -> None:
-    xs = [years.index(y) for y in data["year"]]
-    ax.plot(xs, data["value"], color=colour, marker=marker, linestyle=style, linewidth=2.5,
-            markersize=8, label=data["label"].iloc[0])  # fmt: skip
-    unit = data["unit"].iloc[0]
-    # Every point lies inside the axes' limits: matplotlib need not check it at every draw.
-    for x, v in zip(xs, data["value"], strict=True):
-        ax.annotate(format_value(v, unit), (x, v), textcoords="offset points", xytext=(0, 8),
-                    ha="center", fontsize=10, annotation_clip=False)  # fmt: skip
-
-
 def draw_trend_charts(series: pd.DataFrame, charts_dir: Path) -> list:
     """Line charts of the headline series (a series held for one year only is still shown as a
     point), in the report charts' accessible style; returns the charts written."""
@@ -159,9 +146,20 @@ def draw_trend_charts(series: pd.DataFrame, charts_dir: Path) -> list:
         colours = style.palette(len(present))
         with matplotlib.style.context([style.AF_STYLE, style.RC_OVERRIDES]):
             figure, ax = style.new_figure(9, 5)
+            described = []  # each series' points, for the text alternative
             for i, sid in enumerate(present):
-                _line(ax, data[data["series"] == sid], years, colours[i], _MARKERS[i],
-                      _LINESTYLES[i])  # fmt: skip
+                line = data[data["series"] == sid]
+                xs = [years.index(y) for y in line["year"]]
+                shown = [format_value(v, line["unit"].iloc[0]) for v in line["value"]]
+                ax.plot(xs, line["value"], color=colours[i], marker=_MARKERS[i],
+                        linestyle=_LINESTYLES[i], linewidth=2.5, markersize=8,
+                        label=line["label"].iloc[0])  # fmt: skip
+                # Every point lies inside the axes' limits: matplotlib need not check it at draw.
+                for x, v, text in zip(xs, line["value"], shown, strict=True):
+                    ax.annotate(text, (x, v), textcoords="offset points", xytext=(0, 8),
+                                ha="center", fontsize=10, annotation_clip=False)  # fmt: skip
+                points = ", ".join(f"{y} {t}" for y, t in zip(line["year"], shown, strict=True))
+                described.append(f"{line['label'].iloc[0]}: {points}")
             ax.set_xticks(range(len(years)), years)
             ax.set_xlim(-0.5, len(years) - 0.5)
             ax.set_ylim(bottom=0, top=max(data["value"]) * 1.2 or 1)
@@ -171,15 +169,7 @@ def draw_trend_charts(series: pd.DataFrame, charts_dir: Path) -> list:
                 ax.legend(loc="upper left", bbox_to_anchor=(0, -0.15), frameon=False)
             title = _finding(data)
             style.add_title(figure, title)
-            described = "; ".join(
-                f"{g['label'].iloc[0]}: "
-                + ", ".join(
-                    f"{y} {format_value(v, g['unit'].iloc[0])}"
-                    for y, v in zip(g["year"], g["value"], strict=True)
-                )
-                for _, g in data.groupby("series", sort=False)
-            )
-            alt = f"Line chart, {years[0]} to {years[-1]}. {title}. {described}."
+            alt = f"Line chart, {years[0]} to {years[-1]}. {title}. {'; '.join(described)}."
             reports = sorted(data["report_year"].unique())
             source = (
                 "Source: Dorset Council Annual Complaints Reports "
