@@ -5,28 +5,26 @@ disclosure control of the Department for Education's children's social care stat
 clean tables, so the report tables and charts drawn from them show only what may be released.
 :func:`apply_edition` gives either, never modifying its input and keeping every table's columns
 and types. A suppressed figure keeps its row (and provenance): ``value`` missing, ``source_text``
-``c``, the symbol the public tables print (:func:`suppressed_mask` finds such rows). Where one
-printed cell holds two figures (``upheld/received``, ``5 with 1 upheld``) both rows get the
-public cell's text (``c/2``, ``c with c upheld``), so no row's text states a suppressed figure.
+``c``, the symbol the public tables print (:func:`suppressed_mask`). Where one printed cell holds
+two figures (``upheld/received``, ``5 with 1 upheld``) both rows get the public cell's text
+(``c/2``, ``c with c upheld``), so no row's text states a suppressed figure.
 
 Counts (unit ``count``)
 -----------------------
 * **Primary**: every count from 1 to 5. Zeros are shown and never chosen for secondary
   suppression, so a reader knows every ``c`` is at least 1.
-* **Same figure**: a figure printed in two places is suppressed in both (the places, like every
-  relationship below, are declared once in :mod:`complaints.checks.identities`, which the
-  reconciliation checks too; the places of one figure are joined into one link). Rows of
-  different reports with the same key are the same figure too.
+* **Same figure**: a figure printed in two places (declared, like every relationship below, once
+  in :mod:`complaints.checks.identities`, which reconciliation checks too), or in rows of
+  different reports with the same key, is suppressed in all of them.
 * **Secondary**, in every additive relationship of the identities (sums, such as the quarters
   making the total; bounds, such as upheld <= received). First the DfE rule: where exactly one
-  cell of a sum is suppressed, its smallest non-zero published cell is suppressed too (sums in
-  table and year order). Then an audit: integer linear programs (``scipy.optimize.linprog``,
-  HiGHS) find the smallest and largest value each suppressed figure can take given every
-  published count, every relationship that holds in the data and every ``c`` at least 1; a
-  figure pinned to one value gets the smallest non-zero published cell of its relationships
-  suppressed, until none is. (Relationships the published figures break, such as Non Social
-  Care informal complaints, get the DfE rule but cannot pin a value, so the audit leaves them
-  out.)
+  cell of a sum is suppressed, its smallest non-zero published cell is too (sums in table and
+  year order). Then an audit: integer linear programs (``scipy.optimize.linprog``, HiGHS) find
+  the smallest and largest value each suppressed figure can take given every published count,
+  every relationship that holds in the data and every ``c`` at least 1; a figure pinned to one
+  value gets the smallest non-zero published cell of its relationships suppressed, until none
+  is. (Relationships the data break, such as Non Social Care informal complaints, get the DfE
+  rule but cannot pin a value, so the audit leaves them out.)
 
 Percentages (unit ``percent``)
 ------------------------------
@@ -44,12 +42,12 @@ Money (unit ``GBP``) and text
 Money is not suppressed for being small, but an amount paid on a suppressed number of cases
 follows its count (the Stage 2 remedy follows 'Cases accepted at Stage 2', the Ombudsman
 penalties the upheld Non Social Care complaints). A label stating a suppressed count in words
-is reworded. Case ids are removed from the learning table. The children-in-care case
-descriptions are withheld (no rows): they number each quarter's suppressed complaints, restate
-its count and describe individual children; nor are the case references behind each figure
-of a case extract (``case_refs``). :func:`public_notes` withholds every data-quality
-note (worked out from the true figures) about a table with a suppressed figure, and every note
-naming a case id. Not covered: free text beyond case ids (names in the learning table's text).
+is reworded. Case ids are removed from the learning table. Withheld (no rows): the
+children-in-care case descriptions (they number each quarter's suppressed complaints, restate
+its count and describe individual children) and a case extract's references behind each
+figure (``case_refs``). :func:`public_notes` withholds every data-quality note (worked out from
+the true figures) about a table with a suppressed figure, and every note naming a case id.
+Not covered: free text beyond case ids (names in the learning table's text).
 """
 
 from __future__ import annotations
@@ -100,8 +98,7 @@ _MONEY_FOLLOWS = {
 def apply_edition(
     tables: Mapping[str, pd.DataFrame], edition: str = "internal"
 ) -> dict[str, pd.DataFrame]:
-    """The clean tables of ``edition``: copies for ``internal``, disclosure-controlled for
-    ``public``. The input is never modified."""
+    """The clean tables of ``edition``: copies, disclosure-controlled for ``public``."""
     if edition not in EDITIONS:
         raise ValueError(f"unknown edition {edition!r}; expected one of {', '.join(EDITIONS)}")
     if edition == "internal":
@@ -110,10 +107,8 @@ def apply_edition(
 
 
 def apply_public_edition(tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """The public edition of a report's clean tables (the rules are in the module docstring).
-
-    Returns new frames with the same keys, columns and types; the input is never modified.
-    """
+    """The public edition of a report's clean tables (rules: the module docstring), as new
+    frames with the same keys, columns and types."""
     data = _Data(tables)
     plan = _plan(data)
     out: dict[str, pd.DataFrame] = {}
@@ -152,10 +147,8 @@ def is_suppressed_row(row: Mapping[str, object]) -> bool:
 
 def suppression_plan(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """Every figure the public edition suppresses, with its true value and the reason
-    (``primary``, ``same figure``, ``secondary``, ``percentage``, ``money``).
-
-    For auditors of the internal edition only: it holds the suppressed values.
-    """
+    (``primary``, ``same figure``, ``secondary``, ``percentage``, ``money``): for auditors of
+    the internal edition only."""
     data = _Data(tables)
     records = []
     for (table_id, pos), reason in sorted(_plan(data).items(), key=lambda kv: data.order(kv[0])):
@@ -168,14 +161,9 @@ def suppression_plan(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
 def public_notes(
     notes: pd.DataFrame | None, tables: Mapping[str, pd.DataFrame]
 ) -> pd.DataFrame | None:
-    """The data-quality notes (``table_id, severity, message``) fit for the public edition.
-
-    ``tables`` are the internal clean tables the notes were written about. Notes are worked out
-    from the true figures (sums of quarters, differences between tables), so any note about a
-    table with a suppressed figure may give one away: such notes are withheld, and so is any
-    note naming a case id. One ``info`` note per table says how many were withheld. ``None``
-    (validation not run) stays ``None``.
-    """
+    """The data-quality notes (``table_id, severity, message``) about the internal ``tables``
+    fit for the public edition (rules: the module docstring), with one ``info`` note per table
+    saying how many were withheld; ``None`` (validation not run) stays ``None``."""
     if notes is None:
         return None
     hidden_tables = {table_id for table_id, _ in _plan(_Data(tables))}

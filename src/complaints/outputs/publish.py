@@ -19,9 +19,8 @@ CASE_REFS = "case_refs.csv"
 
 
 def _write_page(out_dir: Path, template: str, title: str, **context: object) -> Path:
-    """Write ``out_dir/index.html`` from ``template`` with the run's tables (those
-    ``tables/tables.json`` lists, then any other CSV) and charts (``charts/charts.json``), and
-    the caveats beside it."""
+    """Write ``out_dir/index.html`` from ``template`` with the run's tables (``tables.json``'s,
+    then any other CSV) and charts (``charts.json``'s), and the caveats beside it."""
     write_caveats(out_dir)
     tables = out_dir / "tables"
     listed = _read_json(tables / "tables.json")
@@ -91,19 +90,16 @@ def write_index(
 
 # The public edition ------------------------------------------------------------------------------
 
-#: What the public edition publishes from a complete run: the report's HTML for readers
-#: (exported without code), ``index.html`` and the manifest (written for the edition), and the
-#: report's tables (CSV, with ``tables.json`` listing captions and sources) and charts (PNG and
-#: SVG, with ``charts.json`` listing titles and text descriptions), all built from the suppressed
-#: figures: paths relative to the folder, as one regular expression (``{report}``: the report
-#: notebook's name).
+#: What the public edition publishes from a complete run, as paths relative to the folder
+#: (``{report}``: the report notebook): the report's HTML for readers (without code), the index
+#: and manifest written for the edition, and the tables and charts (with their listings), all
+#: built from the suppressed figures.
 PUBLIC_FILES = (
     r"index\.html|caveats\.html|manifest\.json|manifest\.sha256|html/{report}\.html"
     r"|tables/[^/]*\.csv|tables/tables\.json|charts/[^/]*\.(?:png|svg)|charts/charts\.json"
 )
-#: What a public table prints for a suppressed figure, ``c``, explained, for captions, text
-#: alternatives and the index (``complaints.outputs.disclosure.LEGEND``; declared here, so that
-#: publishing does not import pandas).
+#: ``c`` explained, for captions, text alternatives and the index (``disclosure.LEGEND``;
+#: declared here, so that publishing does not import pandas).
 PUBLIC_LEGEND = (
     "c: suppressed to protect confidentiality (a small number, or a figure that would reveal one)."
 )

@@ -7,12 +7,10 @@ run, so adding a later year never changes an earlier year's outputs.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib.style
 import pandas as pd
-from matplotlib.axes import Axes
 
 from complaints import cards, paths
 from complaints.inputs import store
@@ -24,17 +22,15 @@ SERIES: tuple[tuple[str, cards.Series], ...] = tuple(
     (card.id, series) for card in cards.CARDS.values() for series in card.series
 )
 
-#: Derived series: (id, label, first, second) — the sum of two series.
-TOTALS: tuple[tuple[str, str, str, str], ...] = (
+#: Derived series: (id, label, first, second, unit): ``first`` plus ``second`` (``count``), or
+#: ``first`` (upheld) as a percentage of ``second`` (approaches; ``percent``).
+DERIVED: tuple[tuple[str, str, str, str, str], ...] = (
     ("social_care_total", "Children's Social Care complaints (formal and informal together)",
-     "social_care_formal", "social_care_informal"),
-)  # fmt: skip
-#: Derived series: (id, label, upheld, approaches) — upheld as a percentage of approaches.
-UPHELD_RATES: tuple[tuple[str, str, str, str], ...] = (
+     "social_care_formal", "social_care_informal", "count"),
     ("social_care_ombudsman_upheld_rate", "Children's Social Care Ombudsman upheld rate",
-     "social_care_ombudsman_upheld", "social_care_ombudsman"),
+     "social_care_ombudsman_upheld", "social_care_ombudsman", "percent"),
     ("whole_authority_ombudsman_upheld_rate", "Children's Whole Authority Ombudsman upheld rate",
-     "whole_authority_ombudsman_upheld", "whole_authority_ombudsman"),
+     "whole_authority_ombudsman_upheld", "whole_authority_ombudsman", "percent"),
 )  # fmt: skip
 COLUMNS = ["year", "series", "label", "value", "unit", "report_year", "source"]
 
@@ -44,7 +40,7 @@ def headline_series(up_to: ReportingYear, clean_root: Path = paths.CLEAN_DIR) ->
     with the report each figure came from (``source`` is file:line; derived series name their
     parts)."""
     held = store.load_store(clean_root)
-    rows = []
+    found = []
     for table_id, series in SERIES:
         frame = held[table_id]
         frame = frame[frame["report_year"].map(lambda y: ReportingYear.parse(y) <= up_to)]
@@ -52,22 +48,18 @@ def headline_series(up_to: ReportingYear, clean_root: Path = paths.CLEAN_DIR) ->
             frame = frame[frame[column] == wanted]
         years = sorted(y for y in map(ReportingYear.parse, set(frame["year"])) if y <= up_to)
         chosen = store.select_figures(frame, table_id, years, up_to)
-        for record in chosen.to_dict("records"):
-            rows.append(
-                {
-                    "year": record["year"],
-                    "series": series.id,
-                    "label": series.label,
-                    "value": float(record["value"]),
-                    "unit": series.unit,
-                    "report_year": record["report_year"],
-                    "source": f"{record['source_file']}:{record['source_line']}",
-                }
-            )
-    out = pd.DataFrame(rows, columns=COLUMNS)
-    derived = [_derived(out, *spec, "count") for spec in TOTALS]
-    derived += [_derived(out, *spec, "percent") for spec in UPHELD_RATES]
-    out = pd.concat([out, *derived], ignore_index=True)
+        found.append(
+            chosen.assign(
+                series=series.id,
+                label=series.label,
+                value=chosen["value"].astype(float),
+                unit=series.unit,
+                source=chosen["source_file"] + ":" + chosen["source_line"].astype(str),
+            ).reindex(columns=COLUMNS)
+        )
+    # Plain columns (not the store's nullable ones), as the derived series have.
+    out = pd.concat(found, ignore_index=True).astype(object).infer_objects()
+    out = pd.concat([out, *(_derived(out, *spec) for spec in DERIVED)], ignore_index=True)
     order = {s: i for i, s in enumerate(out["series"].drop_duplicates())}
     out = out.sort_values(
         ["series", "year"], key=lambda c: c.map(order) if c.name == "series" else c
@@ -134,17 +126,6 @@ def _finding(frame: pd.DataFrame) -> str:
     return f"{label} {verb} from {a} in {start['year']} to {b} in {end['year']}"
 
 
-def _line(ax: Axes, data: pd.DataFrame, years: Sequence[str], colour, marker, style) -> None:
-    xs = [years.index(y) for y in data["year"]]
-    ax.plot(xs, data["value"], color=colour, marker=marker, linestyle=style, linewidth=2.5,
-            markersize=8, label=data["label"].iloc[0])  # fmt: skip
-    unit = data["unit"].iloc[0]
-    # Every point lies inside the axes' limits: matplotlib need not check it at every draw.
-    for x, v in zip(xs, data["value"], strict=True):
-        ax.annotate(format_value(v, unit), (x, v), textcoords="offset points", xytext=(0, 8),
-                    ha="center", fontsize=10, annotation_clip=False)  # fmt: skip
-
-
 def draw_trend_charts(series: pd.DataFrame, charts_dir: Path) -> list:
     """Line charts of the headline series (a series held for one year only is still shown as a
     point), in the report charts' accessible style; returns the charts written."""
@@ -156,16 +137,29 @@ def draw_trend_charts(series: pd.DataFrame, charts_dir: Path) -> list:
         data = series[series["series"].isin(ids)]
         if data.empty:
             continue
-        data = data.assign(_order=data["series"].map({s: i for i, s in enumerate(ids)}))
-        data = data.sort_values(["_order", "year"]).drop(columns="_order")
+        order = {s: i for i, s in enumerate(ids)}
+        data = data.sort_values(
+            ["series", "year"], key=lambda c: c.map(order) if c.name == "series" else c
+        )
         years = sorted(data["year"].unique())
         present = [s for s in ids if s in set(data["series"])]
         colours = style.palette(len(present))
         with matplotlib.style.context([style.AF_STYLE, style.RC_OVERRIDES]):
             figure, ax = style.new_figure(9, 5)
+            described = []  # each series' points, for the text alternative
             for i, sid in enumerate(present):
-                _line(ax, data[data["series"] == sid], years, colours[i], _MARKERS[i],
-                      _LINESTYLES[i])  # fmt: skip
+                line = data[data["series"] == sid]
+                xs = [years.index(y) for y in line["year"]]
+                shown = [format_value(v, line["unit"].iloc[0]) for v in line["value"]]
+                ax.plot(xs, line["value"], color=colours[i], marker=_MARKERS[i],
+                        linestyle=_LINESTYLES[i], linewidth=2.5, markersize=8,
+                        label=line["label"].iloc[0])  # fmt: skip
+                # Every point lies inside the axes' limits: matplotlib need not check it at draw.
+                for x, v, text in zip(xs, line["value"], shown, strict=True):
+                    ax.annotate(text, (x, v), textcoords="offset points", xytext=(0, 8),
+                                ha="center", fontsize=10, annotation_clip=False)  # fmt: skip
+                points = ", ".join(f"{y} {t}" for y, t in zip(line["year"], shown, strict=True))
+                described.append(f"{line['label'].iloc[0]}: {points}")
             ax.set_xticks(range(len(years)), years)
             ax.set_xlim(-0.5, len(years) - 0.5)
             ax.set_ylim(bottom=0, top=max(data["value"]) * 1.2 or 1)
@@ -175,15 +169,7 @@ def draw_trend_charts(series: pd.DataFrame, charts_dir: Path) -> list:
                 ax.legend(loc="upper left", bbox_to_anchor=(0, -0.15), frameon=False)
             title = _finding(data)
             style.add_title(figure, title)
-            described = "; ".join(
-                f"{g['label'].iloc[0]}: "
-                + ", ".join(
-                    f"{y} {format_value(v, g['unit'].iloc[0])}"
-                    for y, v in zip(g["year"], g["value"], strict=True)
-                )
-                for _, g in data.groupby("series", sort=False)
-            )
-            alt = f"Line chart, {years[0]} to {years[-1]}. {title}. {described}."
+            alt = f"Line chart, {years[0]} to {years[-1]}. {title}. {'; '.join(described)}."
             reports = sorted(data["report_year"].unique())
             source = (
                 "Source: Dorset Council Annual Complaints Reports "

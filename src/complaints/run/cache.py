@@ -3,6 +3,7 @@ manifest that proves a published report (:func:`write_manifest`, :func:`verify_r
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -23,24 +24,19 @@ MANIFEST_FILES = ("manifest.json", "manifest.sha256")
 @dataclass(frozen=True)
 class Reads:
     """What a notebook reads besides its source, parameters, kernel, the package code and
-    versions (which every cache key holds); notebooks of a year that do not read what the
-    other writes may run at the same time.
-
-    ``outputs_of``: earlier notebooks of the year whose outputs it reads (``"*"``: all).
-    ``writes``: the folders of the output folder it writes (``None``: unknown, so it runs
-    alone). ``writes_clean``: it writes ``clean_root/<year>/``; store readers wait for it, and
-    when it is reused those files must still be the ones it wrote. ``preload``: modules its
-    kernel imports as it starts, if the notebook imports the package.
-    """
+    versions (which every cache key holds), and what it writes: notebooks of a year that do not
+    read what the other writes may run at the same time."""
 
     raw: bool = False  # raw_root/<year>/, every file
     store: bool = False  # clean_root/<every year>/ (complaints.inputs.store.load_store)
     store_without_raw: bool = False  # the store, when the year has no raw input of its own
     expectations: bool = False  # expectations/*.json
-    outputs_of: tuple[str, ...] = ()
-    writes: tuple[str, ...] | None = None
+    outputs_of: tuple[str, ...] = ()  # earlier notebooks whose outputs it reads ("*": all)
+    writes: tuple[str, ...] | None = None  # its folders of the output folder (None: runs alone)
+    # It writes clean_root/<year>/: store readers wait for it, and when it is reused those
+    # files must still be the ones it wrote.
     writes_clean: bool = False
-    preload: tuple[str, ...] = ()
+    preload: tuple[str, ...] = ()  # what its kernel imports first, if it imports the package
 
 
 #: The one place the notebooks' inputs are declared (by notebook stem).
@@ -169,17 +165,12 @@ def verify_report(report_dir: Path) -> tuple[dict | None, str]:
 
 def git_state() -> dict[str, object]:
     """The project's commit and whether tracked files differ from it (``None`` without git)."""
-
-    def git(*args: str) -> str:
-        return subprocess.run(
-            ["git", *args], cwd=paths.PROJECT_ROOT, capture_output=True, text=True, check=True
-        ).stdout.strip()
-
+    run = functools.partial(
+        subprocess.check_output, cwd=paths.PROJECT_ROOT, text=True, stderr=subprocess.DEVNULL
+    )
     try:
-        return {
-            "commit": git("rev-parse", "HEAD"),
-            "dirty": bool(git("status", "--porcelain", "-uno")),
-        }
+        commit = run(["git", "rev-parse", "HEAD"]).strip()
+        return {"commit": commit, "dirty": bool(run(["git", "status", "--porcelain", "-uno"]))}
     except (OSError, subprocess.CalledProcessError):
         return {"commit": None, "dirty": None}
 

@@ -126,10 +126,14 @@ class _Year:
         """The previous report's manifest if the report still matches it, else why not."""
         return cache.verify_report(self.final_dir)
 
+    def recorded(self, index: int) -> dict:
+        """The previous report's record of this notebook (``{}`` if none, or not intact)."""
+        record = ((self.previous[0] or {}).get("notebooks") or {}).get(self.notebooks[index].name)
+        return record if isinstance(record, dict) else {}
+
     def ran_with(self, index: int) -> bool:
         """The previous report executed this very notebook with these very parameters."""
-        record = ((self.previous[0] or {}).get("notebooks") or {}).get(self.notebooks[index].name)
-        depends = record.get("depends") if isinstance(record, dict) else None
+        depends = self.recorded(index).get("depends")
         return (
             isinstance(depends, dict)
             and depends.get("parameters") == cache.json_digest(self.params)
@@ -149,9 +153,8 @@ class _Year:
 
     def label(self, index: int) -> str:
         edition = " public" if self.public_dir is not None else ""
-        return (
-            f"{self.year}{edition} [{index + 1}/{len(self.notebooks)}] {self.notebooks[index].name}"
-        )
+        place = f"[{index + 1}/{len(self.notebooks)}]"
+        return f"{self.year}{edition} {place} {self.notebooks[index].name}"
 
     def predecessors(self, index: int) -> set[int]:
         """The earlier notebooks this one waits for: those whose outputs it reads, that write
@@ -238,8 +241,8 @@ class _Runner:
         previous, why = run.previous
         if self.force or previous is None:
             return None, "forced" if self.force else why
-        record = (previous.get("notebooks") or {}).get(run.notebooks[index].name)
-        if not isinstance(record, dict) or "cache_key" not in record:
+        record = run.recorded(index)
+        if "cache_key" not in record:
             return None, "not in the previous report's cache"
         if record["cache_key"] != key:
             changed = cache.differing(record.get("depends") or {}, digests)
@@ -583,8 +586,4 @@ def _input_already_read(runner: _Runner, run: _Year) -> bool:
     notebook will be reused): it was good then, so it is not read again."""
     if runner.force or not run.writes_clean(0):
         return False
-    try:
-        record = cache.read_manifest(run.final_dir)["notebooks"][run.notebooks[0].name]
-    except (OSError, ValueError, KeyError, TypeError):
-        return False
-    return record.get("cache_key") == runner.cache_key(run, 0)[0]
+    return run.recorded(0).get("cache_key") == runner.cache_key(run, 0)[0]

@@ -120,10 +120,8 @@ def rerun_report(report_dir: Path, progress: Callable[[str], None] = print) -> l
 
     manifest = read_manifest(report_dir)
     year, clean_root, clean = _recorded_store(manifest)
-    recorded = manifest.get("parameters", {})
+    recorded = manifest.get("parameters", {})  # the edition among them
     parameters = {k: v for k, v in recorded.items() if k not in ("year", "output_dir")}
-    if manifest.get("edition"):
-        parameters["edition"] = manifest["edition"]
     with tempfile.TemporaryDirectory(prefix="complaints-verify-") as tmp:
         store = Path(tmp) / "clean"
         if clean_root.is_dir():
