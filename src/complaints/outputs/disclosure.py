@@ -64,7 +64,7 @@ from complaints.checks import identities
 from complaints.outputs.publish import CASE_COLUMNS
 from complaints.outputs.publish import PUBLIC_LEGEND as LEGEND  # noqa: F401 (re-exported)
 from complaints.params import EDITIONS
-from complaints.words import SUPPRESSED, format_number, is_missing
+from complaints.words import SUPPRESSED, format_number
 
 #: Counts from ``PRIMARY_MIN`` to ``PRIMARY_MAX`` are suppressed.
 PRIMARY_MIN, PRIMARY_MAX = 1, 5
@@ -137,12 +137,6 @@ def suppressed_mask(frame: pd.DataFrame) -> pd.Series:
         return pd.Series(False, index=frame.index)
     text = frame["source_text"].astype("string").fillna("")
     return (frame["value"].isna() & text.str.contains(_C.pattern, regex=True)).astype(bool)
-
-
-def is_suppressed_row(row: Mapping[str, object]) -> bool:
-    """True when one clean row (a mapping of column to value) holds a suppressed figure."""
-    text = row.get("source_text")
-    return is_missing(row.get("value")) and isinstance(text, str) and _C.search(text) is not None
 
 
 def suppression_plan(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
