@@ -78,7 +78,7 @@ lab: setup ## Install JupyterLab (analysts' extra) and open it on the notebooks
 	$(BIN)/python -m pip install --quiet -e ".[lab]"
 	$(BIN)/jupyter lab notebooks/
 
-benchmark: setup ## Time cold, cached and multi-year runs and a million-row case extract (~17 min); writes docs/performance.md
+benchmark: setup ## Time cold, cached and multi-year runs and a million-row case extract (~25 min); writes docs/performance.md
 	$(BIN)/python benchmarks/benchmark.py
 
 clean: ## Remove generated data and reports (never data/raw)

@@ -317,12 +317,18 @@ def main() -> None:
     parser.add_argument(
         "--only-cases", action="store_true", help="only f (the case extract), keep the rest"
     )
+    parser.add_argument(
+        "--only-breakdown", action="store_true", help="only the cost breakdown, keep the rest"
+    )
     args = parser.parse_args()
-    if args.only_cases:
+    if args.only_cases or args.only_breakdown:
         results = json.loads(args.output.read_text(encoding="utf-8"))
         with tempfile.TemporaryDirectory(prefix="complaints-bench-") as tmp:
             bench = Bench(Path(tmp))
-            results["case_extract"] = case_extract(bench.project, Path(tmp), args.repeat)
+            if args.only_cases:
+                results["case_extract"] = case_extract(bench.project, Path(tmp), args.repeat)
+            else:
+                results["breakdown"] = bench.breakdown(args.repeat)
         args.output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
         write_doc(args.doc, results)
         print(render_table(results))

@@ -82,7 +82,7 @@ def main() -> None:
             build_clean, year, Path(os.environ["BENCH_RAW_ROOT"]), tmp_clean
         )[0]
         run = resolve(str(year), "", str(clean_root), str(Path(tmp) / "out"))
-        work["02 validate: GX import and context"] = timed(validation._gx)[0]
+        work["02 validate: GX import and context"] = timed(validation.gx_context)[0]
         work["02 validate: every suite (check_year)"] = timed(
             validation.check_year, run, raise_on_error=False
         )[0]
