@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -115,6 +116,14 @@ def test_a_suite_edited_by_hand_is_refused_naming_its_file_when_an_expectation_l
         validation.load_suite("complaint_themes", tmp_path)
     with pytest.raises(InputError, match=r"outcomes\.json.*expectation suite not found"):
         validation.load_suite("complaint_outcomes", tmp_path)
+
+
+def test_a_run_without_one_of_its_suites_names_the_missing_file(tables, tmp_path):
+    for suite in paths.EXPECTATIONS_DIR.glob("*.json"):
+        if suite.name != "complaint_outcomes.json":
+            shutil.copy(suite, tmp_path / suite.name)
+    with pytest.raises(InputError, match=r"outcomes\.json.*expectation suite not found"):
+        validation.validate_tables(tables, "2022-23", expectations_dir=tmp_path)
 
 
 @pytest.mark.parametrize("table_id", list(cards.CARDS))

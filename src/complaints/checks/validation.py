@@ -485,8 +485,8 @@ def _run_suite(
     """Validate ``frame`` with suite ``name`` (or recall it): rows, stable JSON, GX's result."""
     from great_expectations.util import convert_to_json_serializable
 
-    path = Path(expectations_dir) / f"{name}.json"
-    key = (str(path), path.read_text(encoding="utf-8"), json.dumps(parameters, sort_keys=True))
+    spec = json.dumps(load_suite_json(name, expectations_dir), sort_keys=True)
+    key = (str(expectations_dir), name, spec, json.dumps(parameters, sort_keys=True))
     key += (tuple(frame.dtypes.astype(str).items()),)
     key += (pd.util.hash_pandas_object(frame).to_numpy().tobytes(),)
     if key in _RESULTS_CACHE:
