@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 from pathlib import Path
 
 import nbformat
@@ -276,6 +277,43 @@ def test_clean_files_changed_since_they_were_written_execute_the_clean_notebook(
     # 01 writes the same tables again, so the notebooks reading them are reused.
     assert executed(project.report) == ["01_clean.ipynb"]
     assert "edited by hand" not in target.read_text()
+
+
+@pytest.mark.slow
+def test_a_run_that_waited_for_another_decides_from_what_that_one_left(project):
+    """The previous report is read again once the lock is held: here the report is removed
+    while the run waits, so every notebook is executed (none is copied from a stale manifest)."""
+    from filelock import FileLock
+
+    before = comparable(project.report)
+    waiting, outcome = threading.Event(), {}
+
+    def progress(message: str) -> None:
+        if message.startswith("waiting for another run"):
+            waiting.set()
+
+    def run() -> None:
+        params = {"raw_root": str(project.raw), "clean_root": str(project.clean)}
+        try:
+            run_year(
+                YEAR,
+                parameters=params,
+                reports_root=project.reports,
+                notebooks=project.notebooks,
+                progress=progress,
+            )
+        except Exception as exc:  # reported by the assertion below
+            outcome["error"] = exc
+
+    with FileLock(project.reports / ".lock"):
+        thread = threading.Thread(target=run)
+        thread.start()
+        assert waiting.wait(timeout=300), "the run did not wait for the lock"
+        shutil.rmtree(project.report)
+    thread.join(timeout=600)
+    assert not thread.is_alive() and "error" not in outcome, outcome
+    assert executed(project.report) == sorted(NAMES)
+    assert comparable(project.report) == before
 
 
 @pytest.mark.slow

@@ -576,6 +576,9 @@ def run_years(
 
                     extract_year(run.year, run.raw_root)
             with _exclusive(reports_root, runner.progress):
+                for run in runs:  # read again: another run may have published while this waited
+                    vars(run).pop("previous", None)
+                    run.previous  # noqa: B018 - here, before any notebook writes
                 return runner.run()
         finally:
             runner.kernels.stop_all()
