@@ -11,19 +11,22 @@ the store and those notes and writes a table. The last test runs the real notebo
 
 from __future__ import annotations
 
+import gc
 import json
 import shutil
+import sys
 import threading
 from pathlib import Path
 
 import nbformat
+import psutil
 import pytest
 from support import make_notebook, tree_hashes
 
 from complaints import paths
 from complaints.errors import InputError
 from complaints.run import cache
-from complaints.run.runner import run_year, unclaimed_outputs
+from complaints.run.runner import RunError, run_year, unclaimed_outputs
 from complaints.years import ReportingYear
 
 YEAR = ReportingYear.parse("2022-23")
@@ -322,6 +325,44 @@ def test_a_previous_report_that_no_longer_matches_its_manifest_is_not_reused(pro
     project.run()
     assert executed(project.report) == sorted(NAMES)
     assert "tampered" not in (project.report / "tables" / "report.csv").read_text()
+
+
+@pytest.mark.slow
+def test_a_run_leaves_nothing_of_its_kernels_behind(project):
+    """A stopped kernel's client, left running, kept a thread and its sockets, which went on
+    reconnecting to the stopped kernel's ports (and reached a later kernel given them)."""
+    me = psutil.Process()
+    gc.collect()
+    threads, kernels = me.num_threads(), me.children()
+    project.run(force=True)
+    gc.collect()
+    assert executed(project.report) == sorted(NAMES)
+    assert (me.num_threads(), me.children()) == (threads, kernels)
+
+
+@pytest.mark.slow
+def test_a_kernel_that_dies_as_it_starts_is_reported_with_what_its_log_says(
+    project, tmp_path, monkeypatch
+):
+    spec = tmp_path / "kernels" / "dying"
+    spec.mkdir(parents=True)
+    argv = [
+        sys.executable,
+        "-c",
+        "import sys; sys.exit('cannot start: ' + sys.argv[1][-5:])",
+        "{connection_file}",
+    ]
+    (spec / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": "dying"}))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path))
+    before = tree_hashes(project.report)
+    with pytest.raises(RunError) as failure:
+        project.run(force=True, kernel_name="dying")
+    assert "notebook 01_clean.ipynb failed in its kernel: RuntimeError" in str(failure.value)
+    assert "kernel's log (01_clean.kernel.log, kept) ends: cannot start: .json" in str(
+        failure.value
+    )
+    assert (project.reports / "2022-23.failed" / "notebooks" / "01_clean.kernel.log").is_file()
+    assert tree_hashes(project.report) == before
 
 
 @pytest.mark.slow

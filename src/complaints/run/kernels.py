@@ -3,6 +3,11 @@
 its notebook's heavy libraries (ipykernel's ``IPKernelApp.exec_lines``) while the notebook
 before it still runs. Each kernel logs to a file, not to the terminal, where parallel runs
 would interleave it with the progress lines.
+
+nbclient leaves running the client of a kernel it was handed (it may be reused, by its
+design); left running, that client's sockets go on reconnecting to the stopped kernel's ports,
+and reach whichever later kernel the system gives those ports. So the manager remembers the
+clients it makes and stopping the kernel stops them.
 """
 
 from __future__ import annotations
@@ -32,6 +37,21 @@ def imports_package(notebook: Path) -> bool:
     )
 
 
+@functools.cache
+def _manager_class():
+    """jupyter_client's ``KernelManager``, remembering the clients it makes (imported only when
+    a kernel starts: a run that reuses every notebook never pays for it)."""
+    from jupyter_client.manager import KernelManager
+
+    class Manager(KernelManager):
+        def client(self, **kwargs):
+            kc = super().client(**kwargs)
+            self.clients = [*getattr(self, "clients", ()), kc]
+            return kc
+
+    return Manager
+
+
 class Kernels:
     """The kernels of one run, each with its log in ``log_dir``."""
 
@@ -46,9 +66,7 @@ class Kernels:
     def start(self, name: str, preload: Iterable[str] = ()):
         """Start a kernel in the project root that imports ``preload`` as it starts; returns its
         ``KernelManager``, whose clients are asynchronous, as nbclient's are."""
-        from jupyter_client.manager import KernelManager
-
-        km = KernelManager(
+        km = _manager_class()(
             kernel_name=self.kernel_name,
             client_class="jupyter_client.asynchronous.AsyncKernelClient",
         )
@@ -70,11 +88,15 @@ class Kernels:
         return km
 
     def stop(self, km) -> None:
-        """Stop a kernel at once (its notebook is done); nothing if it is already stopped."""
+        """Stop a kernel at once (its notebook is done), and its clients; nothing if it is
+        already stopped."""
         with self.lock:
             if km not in self.running:
                 return
             self.running.discard(km)
+        for client in getattr(km, "clients", ()):
+            with contextlib.suppress(Exception):
+                client.stop_channels()
         with contextlib.suppress(Exception):
             km.shutdown_kernel(now=True)
 

@@ -85,9 +85,16 @@ def public_edition_notebooks(notebooks: list[Path]) -> list[Path]:
 
 
 def _failed_cell(exc: Exception) -> str:
+    """Where it failed: a cell (nbclient's error names it), or else the kernel."""
     count = getattr(exc, "exec_count", None)
     evalue = str(getattr(exc, "evalue", exc)).strip().splitlines()
-    cell = f"cell [{count}]" if count is not None else "a cell"
+    cell = (
+        f"cell [{count}]"
+        if count is not None
+        else "a cell"
+        if hasattr(exc, "ename")
+        else "its kernel"
+    )
     return f"{cell}: {getattr(exc, 'ename', type(exc).__name__)}: {evalue[0] if evalue else ''}"
 
 
@@ -333,10 +340,13 @@ class _Runner:
         if target.exists():
             strip_volatile_metadata(target)
             export_html(target, run.staging / "html")
-        log = self.kernels.log(f"{run.staging.name}-{notebook.stem}")
+        log, where = self.kernels.log(f"{run.staging.name}-{notebook.stem}"), _failed_cell(exc)
         if log.is_file():  # the kernel's own log, in case the kernel died
             shutil.copyfile(log, target.with_suffix(".kernel.log"))
-        self.progress(f"{run.label(index)}: failed in {(where := _failed_cell(exc))}")
+            said = log.read_text(encoding="utf-8", errors="replace").split("\n")
+            if where.startswith("its kernel") and (said := [line for line in said if line.strip()]):
+                where += f"\n  the kernel's log ({notebook.stem}.kernel.log, kept) ends: {said[-1]}"
+        self.progress(f"{run.label(index)}: failed in {where}")
         return RunError(
             f"{run.year}: notebook {notebook.name} failed in {where}\n"
             f"  the executed notebook is kept at {_relative(run.failed_dir / target.parent.name)}"
