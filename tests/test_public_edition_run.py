@@ -31,7 +31,6 @@ from support import assert_sha256sum_verifies
 from complaints import cards, cli, paths
 from complaints.errors import InputError
 from complaints.run.runner import (
-    EDITIONS,
     RunError,
     RunResult,
     list_notebooks,
@@ -80,15 +79,6 @@ def case_ids_of(tables) -> set[str]:
 
 
 # Fast: no notebook of the pipeline runs ------------------------------------------------------
-
-
-def test_the_runner_knows_the_editions_disclosure_knows():
-    from complaints.outputs.disclosure import EDITIONS as DISCLOSURE_EDITIONS
-    from complaints.outputs.disclosure import LEGEND
-    from complaints.outputs.publish import PUBLIC_LEGEND
-
-    assert EDITIONS == DISCLOSURE_EDITIONS
-    assert PUBLIC_LEGEND == LEGEND
 
 
 def test_the_public_edition_runs_the_notebooks_up_to_the_report():

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from complaints import paths
 from complaints.errors import InputError
-from complaints.params import EDITIONS, STAGING, check_declared, check_parameters, project_path  # noqa: F401
+from complaints.params import STAGING, check_declared, check_parameters, project_path
 from complaints.run import cache
 from complaints.run.cache import file_sha256, folder_hashes, unclaimed_outputs
 from complaints.run.export import export_html, strip_volatile_metadata
