@@ -31,19 +31,17 @@ def workbook_name(year: ReportingYear) -> str:
 
 
 def _template_rows(previous: dict[str, pd.DataFrame], table_id: str, year: ReportingYear):
-    card = cards.CARDS[table_id]
-    prefill = card.sheet_labels
+    """A sheet's label cells: those of the rows the latest report gives for its own year."""
+    prefill = list(cards.CARDS[table_id].sheet_labels)
     if not prefill:
         return []
-    frame = previous.get(table_id, cards.empty_frame(table_id))
-    own = frame[frame["year"] == frame["report_year"]]
     if table_id == "children_in_care_by_year":
         return [{"label": f"Children in Care {year}"}]
-    if card.sheet_figures == cards.QUARTERS:
-        own = own.drop_duplicates("measure")
+    frame = previous.get(table_id, cards.empty_frame(table_id))
+    own = frame.loc[frame["year"] == frame["report_year"], prefill].drop_duplicates()
     if table_id == "children_in_care_by_quarter" and own.empty:
         return [{"period": q} for q in cards.QUARTERS[:4]]
-    return own.loc[:, list(prefill)].drop_duplicates().to_dict("records")
+    return own.to_dict("records")
 
 
 def new_year_folder(year: ReportingYear, raw_root: Path = paths.RAW_DIR) -> Path:
@@ -72,25 +70,24 @@ def scaffold(
     book = Workbook()
     readme = book.active
     readme.title = "README"
-    for row, line in enumerate(INSTRUCTIONS.splitlines(), start=1):
-        readme.cell(row=row, column=1, value=line)
-    readme.cell(row=1, column=1).font = Font(bold=True)
+    for line in INSTRUCTIONS.splitlines():
+        readme.append([line])
+    readme["A1"].font = Font(bold=True)
     readme.column_dimensions["A"].width = 100
     for table_id in cards.for_route("workbook"):
         card = cards.CARDS[table_id]
         prefill, inputs = card.sheet_labels, card.sheet_figures
-        sheet = book.create_sheet(table_id)
-        header = [*prefill, *inputs]
-        for col, name in enumerate(header, start=1):
-            cell = sheet.cell(row=1, column=col, value=name)
+        sheet, header = book.create_sheet(table_id), [*prefill, *inputs]
+        sheet.append(header)
+        for cell in sheet[1]:
             cell.font = Font(bold=True)
-            sheet.column_dimensions[cell.column_letter].width = 60 if name in _WIDE else 14
-        for r, record in enumerate(_template_rows(previous, table_id, year), start=2):
-            for c, name in enumerate(prefill, start=1):
-                sheet.cell(row=r, column=c, value=record[name]).fill = grey
-            if record.get("measure") == "total_complaints":
-                for c in range(len(prefill) + 1, len(header)):
-                    sheet.cell(row=r, column=c, value="n/a").fill = grey
+            sheet.column_dimensions[cell.column_letter].width = 60 if cell.value in _WIDE else 14
+        for record in _template_rows(previous, table_id, year):
+            # The total complaints row has a total only: its quarters are marked n/a.
+            na = ["n/a"] * (len(inputs) - 1) if record.get("measure") == "total_complaints" else []
+            sheet.append([*(record[name] for name in prefill), *na])
+            for cell in sheet[sheet.max_row][: len(prefill) + len(na)]:
+                cell.fill = grey
         if card.sheet_unit:
             sheet.cell(row=1, column=len(header) + 2, value=f"unit: {card.sheet_unit}")
         sheet.freeze_panes = "A2"
