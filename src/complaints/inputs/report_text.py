@@ -313,9 +313,8 @@ def extract_statutory(ctx: Context) -> dict[str, pd.DataFrame]:
     for row in block:
         label = row.cells[0]
         if not any(row.cells[1:]):  # a section heading row
-            ctx = replace(
-                ctx, table=_identify(ctx, row, label, _STATUTORY_SECTIONS, kind="section")
-            )
+            section = _identify(ctx, row, label, _STATUTORY_SECTIONS, kind="section")
+            ctx = replace(ctx, table=section)
         else:
             measures = _identify(ctx, row, label, _STATUTORY_ROWS, hint)
             parse = parse_upheld_phrase if len(measures) == 2 else parse_count
