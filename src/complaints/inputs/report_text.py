@@ -34,7 +34,7 @@ from complaints.inputs.rawtext import (
 from complaints.years import ReportingYear
 
 _YEAR_LABEL = r"\d{4}\s*-\s*\d{2}"
-_PARSE = {"count": parse_count, "percent": parse_percent}
+_PARSE = {"count": parse_count, "percent": parse_percent, "GBP": parse_money}
 _TABS = "each row needs one cell per column of the header, separated by tabs"
 
 
@@ -193,12 +193,13 @@ _CAPTION = re.compile(
 _TOTAL_ROW = {"measure": "total_complaints", "label": "Total Complaints", "period": "Total"}
 
 
-def _quarterly_caption(ctx: Context, after: int) -> tuple[str, int, int, str]:
-    """The caption printed after a quarterly table (captions follow their tables):
-    returns (service, total complaints, its line number, its text as printed)."""
+def _quarterly_caption(ctx: Context, after: int) -> tuple[str, dict[str, object]]:
+    """The caption printed after a quarterly table (captions follow their tables): returns
+    its service and the row of its total complaints."""
     prose = Prose(ctx.doc, after + 1, after + 8)
     if m := _CAPTION.search(prose.text):
-        return m.group(1), parse_count(m.group(2)), prose.line_at(m.start(2)), m.group(2)
+        total = {"value": parse_count(m.group(2)), "unit": "count", "source_text": m.group(2)}
+        return m.group(1), ctx.row(prose.line_at(m.start(2)), **_TOTAL_ROW, **total)
     if all(r.is_blank for r in ctx.doc.lines[after:]):
         raise ctx.error(
             f"the file ends (line {len(ctx.doc.lines)}) in the quarterly table, before its "
@@ -231,7 +232,7 @@ def extract_quarterly(ctx: Context) -> dict[str, pd.DataFrame]:
                 next(r.number for r in ctx.doc.lines[header_line.number :] if r.text.strip()),
                 _TABS,
             )
-        service, total, total_line, total_text = _quarterly_caption(quarterly, body[-1].line.number)
+        service, total = _quarterly_caption(quarterly, body[-1].line.number)
         table_id = f"{service.lower().replace(' ', '_')}_quarterly"
         ctx = replace(ctx, table=table_id)
         if table_id in out:
@@ -250,9 +251,7 @@ def extract_quarterly(ctx: Context) -> dict[str, pd.DataFrame]:
         missing = [p.replace("\\", "") for p, m in _QUARTERLY_ROWS.items() if m not in seen]
         if missing:
             raise ctx.error(f"rows missing: {', '.join(missing)}", header_line.number)
-        figure = {"unit": "count", "value": total, "source_text": total_text}
-        rows.append(ctx.row(total_line, **_TOTAL_ROW, **figure))
-        out[table_id] = _frame(ctx, rows)
+        out[table_id] = _frame(ctx, [*rows, total])
     for table_id in ("social_care_quarterly", "non_social_care_quarterly"):
         if table_id not in out:
             raise replace(ctx, table=table_id).error(
@@ -382,17 +381,17 @@ def extract_learning(ctx: Context) -> pd.DataFrame:
     block = _table(ctx, r"^Case ID\t", "the 'Case ID' table header", width=3)
     rows: list[dict[str, object]] = []
     for r in block[1:]:
-        case_id, learned, action = r.cells
+        (case_id, learned, action), line = r.cells, r.line.number
         if case_id:
             texts = {"case_id": case_id, "learned": learned, "action": action}
-            rows.append(ctx.row(r.line.number, **texts, source_line_end=r.line.number))
-            continue
-        if not rows:
-            raise ctx.error("first row has no case id", r.line.number)
-        previous = rows[-1]
-        previous["learned"] = f"{previous['learned']} {learned}".strip()
-        previous["action"] = f"{previous['action']} {action}".strip()
-        previous["source_line_end"] = r.line.number
+            rows.append(ctx.row(line, **texts, source_line_end=line))
+        elif not rows:
+            raise ctx.error("first row has no case id", line)
+        else:
+            previous = rows[-1]
+            previous["learned"] = f"{previous['learned']} {learned}".strip()
+            previous["action"] = f"{previous['action']} {action}".strip()
+            previous["source_line_end"] = line
     return _frame(ctx, rows)
 
 
@@ -418,13 +417,8 @@ def _found(ctx: Context, prose: Prose, m: re.Match[str], group: int, **values: o
     """A clean row for the figure found in the prose as ``group`` of the match ``m``: an amount
     of money, a percentage or a count."""
     text = m.group(group)
-    if text.startswith("£"):
-        value, unit = parse_money(text), "GBP"
-    elif text.endswith("%"):
-        value, unit = parse_percent(text), "percent"
-    else:
-        value, unit = parse_count(text), "count"
-    figure = {"value": value, "unit": unit, "source_text": text}
+    unit = "GBP" if text.startswith("£") else "percent" if text.endswith("%") else "count"
+    figure = {"value": _PARSE[unit](text), "unit": unit, "source_text": text}
     return ctx.row(prose.line_at(m.start(group)), **values, **figure)
 
 
