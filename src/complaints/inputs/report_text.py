@@ -458,18 +458,13 @@ _CASE_REF = re.compile(r"^[A-Z][A-Za-z() ]{0,14}$")
 def extract_children_in_care_quarters(ctx: Context) -> dict[str, pd.DataFrame]:
     """Children in care complaints by quarter, and the cases listed under each quarter."""
     start, end = _section(ctx, "Focus on Children in Care", "Compliance with timescales")
-    quarter_lines = [
-        (raw, m)
-        for raw in ctx.doc.lines[start : end - 1]
-        if (m := re.match(_QUARTER_SENTENCE, raw.text))
-    ]
-    if not quarter_lines:
+    quarters = [r for r in ctx.doc.lines[start : end - 1] if re.match(_QUARTER_SENTENCE, r.text)]
+    if not quarters:
         raise ctx.error("no 'In Q1 we identified N ...' sentences found", start)
     cases_ctx = replace(ctx, table="children_in_care_cases")
     counts, cases = [], []
-    bounds = [q[0].number for q in quarter_lines] + [end]
-    for (raw, m), stop in zip(quarter_lines, bounds[1:], strict=True):
-        period, n = m.groups()
+    for raw, stop in zip(quarters, [*(q.number for q in quarters[1:]), end], strict=True):
+        period, n = re.match(_QUARTER_SENTENCE, raw.text).groups()
         counts.append(ctx.row(raw.number, period=period, value=int(n), unit="count", source_text=n))
         lines = ctx.doc.lines[raw.number : stop - 1]
         body = [r for r in lines if not r.is_blank and not is_furniture(r.text)]
