@@ -59,13 +59,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
         # Its own input, else figures a held report gives (asking the store reads every table).
         if paths.raw_dir(year, raw_root).is_dir():
             continue
-        from complaints.inputs.store import held_years, year_is_held  # imports pandas
+        from complaints.inputs.store import held_years  # imports pandas
 
-        if not year_is_held(year, raw_root, clean_root):
+        held = held_years(raw_root, clean_root)
+        if str(year) not in held:
             raise InputError(
                 f"no data held for {year}: no input in data/raw/{year}/ and no held report "
                 "gives figures for it",
-                hint=f"years held: {', '.join(held_years(raw_root, clean_root)) or 'none'}; "
+                hint=f"years held: {', '.join(held) or 'none'}; "
                 f"start a new year with `complaints new-year {year}`",
             )
     summary = run_years(

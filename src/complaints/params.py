@@ -32,11 +32,9 @@ SCRATCH_NOTE = (
 
 
 def project_path(value: object, default: Path) -> Path:
-    """A folder parameter as the notebooks see it (relative paths are from the project)."""
-    if not value:
-        return default
-    path = Path(str(value))
-    return path if path.is_absolute() else paths.PROJECT_ROOT / path
+    """A folder parameter as the notebooks see it (relative paths are from the project; joined
+    to it, an absolute path stays as it is)."""
+    return paths.PROJECT_ROOT / str(value) if value else default
 
 
 @dataclass(frozen=True)

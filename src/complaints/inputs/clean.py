@@ -67,14 +67,13 @@ def write_tables(tables: dict[str, pd.DataFrame], out_dir: Path) -> dict[str, Pa
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
     try:
         for table_id, frame in tables.items():
-            frame = cards.conform(table_id, frame)
-            frame.to_csv(staging / f"{table_id}.csv", index=False, lineterminator="\n")
-        old = None
+            path = staging / f"{table_id}.csv"
+            cards.conform(table_id, frame).to_csv(path, index=False, lineterminator="\n")
+        old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
         if out_dir.exists():
-            old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
             out_dir.rename(old)
         staging.rename(out_dir)
-        if old is not None:
+        if old.exists():
             shutil.rmtree(old)
     finally:
         if staging.exists():
@@ -131,16 +130,14 @@ def table_ids(year: ReportingYear, clean_root: Path = paths.CLEAN_DIR) -> list[s
 
 def summarise(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """One line per clean table: its title, rows, and the raw lines it was read from."""
-    records = []
-    for table_id, frame in tables.items():
-        end = frame.get("source_line_end", frame["source_line"])
-        records.append(
-            {
-                "table": table_id,
-                "title": cards.CARDS[table_id].title,
-                "rows": len(frame),
-                "raw lines": f"{frame['source_line'].min()}-{end.max()}",
-                "years described": ", ".join(sorted(frame["year"].unique(), reverse=True)),
-            }
-        )
-    return pd.DataFrame(records)
+    return pd.DataFrame(
+        {
+            "table": table_id,
+            "title": cards.CARDS[table_id].title,
+            "rows": len(frame),
+            "raw lines": f"{frame['source_line'].min()}-"
+            f"{frame.get('source_line_end', frame['source_line']).max()}",
+            "years described": ", ".join(sorted(frame["year"].unique(), reverse=True)),
+        }
+        for table_id, frame in tables.items()
+    )

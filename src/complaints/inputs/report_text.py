@@ -34,20 +34,29 @@ from complaints.inputs.rawtext import (
 from complaints.years import ReportingYear
 
 _YEAR_LABEL = r"\d{4}\s*-\s*\d{2}"
-_PARSE = {"count": parse_count, "percent": parse_percent}
+_PARSE = {"count": parse_count, "percent": parse_percent, "GBP": parse_money}
+_TABS = "each row needs one cell per column of the header, separated by tabs"
 
 
 @dataclass(frozen=True)
 class Context:
-    """What every extractor needs: the document and the year of the report."""
+    """What every extractor needs: the document, the year of the report and the table being
+    read (the one its messages name)."""
 
     doc: RawDocument
     year: ReportingYear
+    table: str | None = None
 
     def row(self, raw_line: int, **values: object) -> dict[str, object]:
         """A clean row with its provenance columns filled in."""
         provenance = {"report_year": str(self.year), "source_file": self.doc.label}
         return {"year": str(self.year), **values, **provenance, "source_line": raw_line}
+
+    def error(self, message: str, line: int | None = None, hint: str | None = None) -> InputError:
+        return self.doc.error(message, table=self.table, line=line, hint=hint)
+
+    def find(self, pattern: str, what: str, start: int = 1) -> RawLine:
+        return find_line(self.doc, pattern, table=self.table, start=start, what=what)
 
 
 @dataclass(frozen=True)
@@ -57,7 +66,6 @@ class _Figures:
     for a table of one figure a row)."""
 
     ctx: Context
-    table: str
     heads: list[str]
     parse: Callable
     unit: str
@@ -67,16 +75,14 @@ class _Figures:
         """The clean rows of one table row; a cell holding several figures (``1/5``) gives one
         row per measure of ``measures``."""
         rows = []
-        cells = row.cells[len(row.cells) - len(self.heads) :]
-        for heading, cell in zip(self.heads, cells, strict=True):
+        for heading, cell in zip(self.heads, row.cells[-len(self.heads) :], strict=True):
             try:
                 parsed = self.parse(cell)
             except ValueError as exc:
-                raise self.ctx.doc.error(
+                raise self.ctx.error(
                     f"column {heading!r} of row {row.cells[0] or row.cells[1]!r}: {exc}",
-                    table=self.table,
-                    line=row.line.number,
-                    hint="correct the figure in the input file",
+                    row.line.number,
+                    "correct the figure in the input file",
                 ) from None
             parsed = parsed if isinstance(parsed, tuple) else (parsed,)
             for measure, value in zip(measures, parsed, strict=True):
@@ -87,40 +93,43 @@ class _Figures:
         return rows
 
 
-def _check_width(ctx: Context, table: str, rows: list[TableRow], width: int) -> None:
+def _check_width(ctx: Context, rows: list[TableRow], width: int) -> None:
     for row in rows:
         if len(row.cells) != width:
-            raise ctx.doc.error(
-                f"row has {len(row.cells)} cells, expected {width}",
-                table=table,
-                line=row.line.number,
-                hint="each row needs one cell per column of the header, separated by tabs",
+            raise ctx.error(
+                f"row has {len(row.cells)} cells, expected {width}", row.line.number, _TABS
             )
 
 
-def _table(
-    ctx: Context, table: str, pattern: str, what: str, *, start: int = 1, width: int = 0
-) -> list[TableRow]:
+def _table(ctx: Context, pattern: str, what: str, *, start=1, width=0) -> list[TableRow]:
     """The rows of the table whose header matches ``pattern``, each of ``width`` cells (by
     default, as many as the header)."""
-    header = find_line(ctx.doc, pattern, table=table, start=start, what=what)
-    block = read_tab_block(ctx.doc, header.number)
-    _check_width(ctx, table, block, width or len(block[0].cells))
+    block = read_tab_block(ctx.doc, ctx.find(pattern, what, start).number)
+    _check_width(ctx, block, width or len(block[0].cells))
     return block
 
 
-def _years_in(ctx: Context, table: str, header: TableRow, cells: Iterable[str]) -> list[str]:
+def _years_in(ctx: Context, header: TableRow, cells: Iterable[str]) -> list[str]:
     try:
         return [str(ReportingYear.from_label(c)) for c in cells]
     except ValueError as exc:
         hint = "correct the year in the table's header row"
-        raise ctx.doc.error(str(exc), table=table, line=header.line.number, hint=hint) from None
+        raise ctx.error(str(exc), header.line.number, hint) from None
 
 
-def _frame(table_id: str, rows: list[dict[str, object]], ctx: Context) -> pd.DataFrame:
+def _identify(ctx: Context, row: TableRow, label: str, choices: dict, hint=None, kind="row label"):
+    """The value of the pattern of ``choices`` that the whole of ``label`` matches (ignoring
+    case); an unknown label is an error (``kind`` and ``hint`` of the message)."""
+    found = next((k for k in choices if re.fullmatch(k, label, re.I | re.S)), None)
+    if found is None:
+        raise ctx.error(f"unknown {kind} {label!r}", row.line.number, hint)
+    return choices[found]
+
+
+def _frame(ctx: Context, rows: list[dict[str, object]]) -> pd.DataFrame:
     if not rows:
-        raise ctx.doc.error("no rows found", table=table_id, hint="is the table missing?")
-    key = cards.CARDS[table_id].keys
+        raise ctx.error("no rows found", hint="is the table missing?")
+    key = cards.CARDS[ctx.table].keys
     # Each figure may be printed once: a repeated row (pasted twice, or two rows with labels
     # that mean the same) is refused. Free-text tables have no key: a repeated case id is
     # reported by the validation step.
@@ -128,14 +137,13 @@ def _frame(table_id: str, rows: list[dict[str, object]], ctx: Context) -> pd.Dat
     if repeat is not None:
         values, first, line = repeat
         what = ", ".join(f"{k} {v}" for k, v in values.items())
-        raise ctx.doc.error(
+        raise ctx.error(
             f"duplicate row: the figure for {what} is given on line {first} and again on "
             f"line {line}",
-            table=table_id,
-            line=line,
-            hint="remove the repeated row: each figure is printed once",
+            line,
+            "remove the repeated row: each figure is printed once",
         )
-    return cards.conform(table_id, pd.DataFrame(rows))
+    return cards.conform(ctx.table, pd.DataFrame(rows))
 
 
 def check_report_year(ctx: Context, *, require: bool = True) -> None:
@@ -147,17 +155,15 @@ def check_report_year(ctx: Context, *, require: bool = True) -> None:
     header = re.compile(r"Annual Complaints Report (\d{4}-\d{2})")
     printed = {m.group(1) for r in ctx.doc.lines if (m := header.fullmatch(r.text.strip()))}
     if not printed and require:
-        raise ctx.doc.error(
+        raise ctx.error(
             "no 'Annual Complaints Report YYYY-YY' running header found "
             f"in the file's {len(ctx.doc.lines)} lines",
-            table=None,
             hint="is this the text of an annual complaints report, and is it complete?",
         )
     if printed and printed != {str(ctx.year)}:
-        raise ctx.doc.error(
+        raise ctx.error(
             f"the file is the report for {', '.join(sorted(printed))}, "
             f"but it is being processed as {ctx.year}",
-            table=None,
             hint=f"put it under data/raw/{min(printed)}/ or pass the right --year",
         )
 
@@ -179,107 +185,78 @@ _QUARTERLY_ROWS = {
     r"learnings": ("learnings",),
 }
 _QUARTERLY_HEADER = r"^\s*Q1\tQ2\tQ3\tQ4\tTotals?\s*$"
-_CAPTION = re.compile(r"People - Children's - (Non Social Care|Social Care)")
-_TOTAL = re.compile(r"Total Complaints\s*=\s*(\d[\d,]*)")
+#: The caption under a quarterly table: its service, then its total on a later line.
+_CAPTION = re.compile(
+    r"People - Children's - (Non Social Care|Social Care).*?\n.*?Total Complaints\s*=\s*(\d[\d,]*)",
+    re.S,
+)
 _TOTAL_ROW = {"measure": "total_complaints", "label": "Total Complaints", "period": "Total"}
 
 
-def _identify(ctx: Context, table: str, row: TableRow, label: str, choices: dict, **error):
-    """The pattern of ``choices`` that the whole of ``label`` matches (ignoring case), and its
-    value; an unknown label is an error (``kind`` and ``hint`` of the message)."""
-    found = next((k for k in choices if re.fullmatch(k, label, re.I | re.S)), None)
-    if found is None:
-        kind = error.pop("kind", "row label")
-        raise ctx.doc.error(f"unknown {kind} {label!r}", table=table, line=row.line.number, **error)
-    return found, choices[found]
-
-
-def _quarterly_caption(ctx: Context, after: int) -> tuple[str, int, int, str]:
-    """The caption printed after a quarterly table (captions follow their tables):
-    returns (service, total complaints, its line number, its text as printed)."""
-    service = None
-    for raw in ctx.doc.lines[after : after + 8]:
-        text = strip_markup(raw.text).strip()
-        if m := _CAPTION.search(text):
-            service = m.group(1)
-        elif (m := _TOTAL.search(text)) and service:
-            return service, parse_count(m.group(1)), raw.number, m.group(1)
+def _quarterly_caption(ctx: Context, after: int) -> tuple[str, dict[str, object]]:
+    """The caption printed after a quarterly table (captions follow their tables): returns
+    its service and the row of its total complaints."""
+    prose = Prose(ctx.doc, after + 1, after + 8)
+    if m := _CAPTION.search(prose.text):
+        total = {"value": parse_count(m.group(2)), "unit": "count", "source_text": m.group(2)}
+        return m.group(1), ctx.row(prose.line_at(m.start(2)), **_TOTAL_ROW, **total)
     if all(r.is_blank for r in ctx.doc.lines[after:]):
-        raise ctx.doc.error(
+        raise ctx.error(
             f"the file ends (line {len(ctx.doc.lines)}) in the quarterly table, before its "
             "caption 'People - Children's - ... / Total Complaints = N'",
-            table="quarterly performance",
-            line=after,
-            hint="the file was cut short: copy the whole report text again",
+            after,
+            "the file was cut short: copy the whole report text again",
         )
-    raise ctx.doc.error(
+    raise ctx.error(
         "no caption 'People - Children's - ... / Total Complaints = N' after the quarterly table",
-        table="quarterly performance",
-        line=after,
-        hint="the caption follows the table in the source",
+        after,
+        "the caption follows the table in the source",
     )
 
 
-def extract_quarterly(ctx: Context, table: str) -> dict[str, pd.DataFrame]:
+def extract_quarterly(ctx: Context) -> dict[str, pd.DataFrame]:
     """Both quarterly performance tables, keyed by table id."""
     hint = (
         "expected one of the published rows (formal, informal, Ombudsman, timescales, "
         "% justified, compliments, learnings)"
     )
-    out: dict[str, pd.DataFrame] = {}
-    start = 1
-    while True:
-        try:
-            header_line = find_line(ctx.doc, _QUARTERLY_HEADER, table="quarterly", start=start)
-        except InputError:  # no further quarterly table
-            break
+    quarterly, out = replace(ctx, table="quarterly performance"), {}
+    headers = [r for r in ctx.doc.lines if re.search(_QUARTERLY_HEADER, strip_markup(r.text))]
+    for header_line in headers:
         block = read_tab_block(ctx.doc, header_line.number)
         header, body = block[0], block[1:]
         if not body:
-            raise ctx.doc.error(
+            raise quarterly.error(
                 "the quarterly table has no rows after its header: the next line's cells are "
                 "not separated by tabs",
-                table="quarterly performance",
-                line=next(r.number for r in ctx.doc.lines[header_line.number :] if r.text.strip()),
-                hint="each row needs one cell per column of the header, separated by tabs",
+                next(r.number for r in ctx.doc.lines[header_line.number :] if r.text.strip()),
+                _TABS,
             )
-        service, total, total_line, total_text = _quarterly_caption(ctx, body[-1].line.number)
+        service, total = _quarterly_caption(quarterly, body[-1].line.number)
         table_id = f"{service.lower().replace(' ', '_')}_quarterly"
+        ctx = replace(ctx, table=table_id)
         if table_id in out:
-            raise ctx.doc.error(
-                "a second table for the same service", table=table_id, line=header_line.number
-            )
-        _check_width(ctx, table_id, body, len(header.cells))
+            raise ctx.error("a second table for the same service", header_line.number)
+        _check_width(ctx, body, len(header.cells))
         first = header.cells.index("Q1")
         periods = ["Total" if p.startswith("Total") else p for p in header.cells[first:]]
-        seen: set[str] = set()
-        rows: list[dict[str, object]] = []
+        seen, rows = set(), []
         for row in body:
             label = row.cells[first - 1]
-            pattern, measures = _identify(ctx, table_id, row, label, _QUARTERLY_ROWS, hint=hint)
-            seen.add(pattern)
+            measures = _identify(ctx, row, label, _QUARTERLY_ROWS, hint)
+            seen.add(measures)
             unit = "percent" if measures[0].endswith("_pct") else "count"
             parse = parse_ratio if len(measures) == 2 else _PARSE[unit]
-            rows += _Figures(ctx, table_id, periods, parse, unit, "period").of(
-                row, measures, label=label
-            )
-        missing = [p for p in _QUARTERLY_ROWS if p not in seen]
+            rows += _Figures(ctx, periods, parse, unit, "period").of(row, measures, label=label)
+        missing = [p.replace("\\", "") for p, m in _QUARTERLY_ROWS.items() if m not in seen]
         if missing:
-            raise ctx.doc.error(
-                f"rows missing: {', '.join(m.replace(chr(92), '') for m in missing)}",
-                table=table_id,
-                line=header_line.number,
-            )
-        figure = {"unit": "count", "value": total, "source_text": total_text}
-        rows.append(ctx.row(total_line, **_TOTAL_ROW, **figure))
-        out[table_id] = _frame(table_id, rows, ctx)
-        start = total_line + 1
+            raise ctx.error(f"rows missing: {', '.join(missing)}", header_line.number)
+        out[table_id] = _frame(ctx, [*rows, total])
     for table_id in ("social_care_quarterly", "non_social_care_quarterly"):
         if table_id not in out:
-            raise ctx.doc.error(
+            raise replace(ctx, table=table_id).error(
                 "table not found (looked for a 'Q1 Q2 Q3 Q4 Totals' header followed by a "
-                "'People - Children's - ...' caption)",
-                table=table_id,
+                "'People - Children's - ...' caption)"
             )
     return out
 
@@ -301,139 +278,136 @@ _STATUTORY_SECTIONS = {
 }
 
 
-def _by_year(ctx: Context, table: str, pattern: str, what: str, start: int = 1):
+def _by_year(ctx: Context, pattern: str, what: str, start: int = 1):
     """The rows under the header (matching ``pattern``) that names the years of the figure
     columns, and how the card's figures are read."""
-    block = _table(ctx, table, pattern, what, start=start)
-    years = _years_in(ctx, table, block[0], block[0].cells[1:])
-    unit = cards.CARDS[table].sheet_unit or "count"
-    return block[1:], _Figures(ctx, table, years, _PARSE[unit], unit, "year")
+    block = _table(ctx, pattern, what, start=start)
+    years = _years_in(ctx, block[0], block[0].cells[1:])
+    unit = cards.CARDS[ctx.table].sheet_unit or "count"
+    return block[1:], _Figures(ctx, years, _PARSE[unit], unit, "year")
 
 
-def _labelled(ctx: Context, table: str, block: list[TableRow], heading="count", years=None):
+def _labelled(ctx: Context, block: list[TableRow], heading="count", years=None):
     """The frame of a table of one figure a row, named by its first cell (the card's first
     sheet label), in the card's unit; ``years``: each row's (by default the report's)."""
-    card = cards.CARDS[table]
-    figures = _Figures(ctx, table, [heading], _PARSE[card.sheet_unit], card.sheet_unit)
+    card = cards.CARDS[ctx.table]
+    figures = _Figures(ctx, [heading], _PARSE[card.sheet_unit], card.sheet_unit)
     years = years or [str(ctx.year)] * len(block)
     rows = [
         f
         for r, year in zip(block, years, strict=True)
         for f in figures.of(r, year=year, **{card.sheet_labels[0]: r.cells[0]})
     ]
-    return _frame(table, rows, ctx)
+    return _frame(ctx, rows)
 
 
-def extract_statutory(ctx: Context, table: str) -> dict[str, pd.DataFrame]:
-    """The statutory three-year comparison: Children's Social Care and Whole Authority."""
+def extract_statutory(ctx: Context) -> dict[str, pd.DataFrame]:
+    """The statutory three-year comparison: Children's Social Care (the header row's section)
+    and Whole Authority."""
     header = rf"^Children's Social Care\t{_YEAR_LABEL}\t"
     what = "the statutory table header 'Children's Social Care <years>'"
-    block, counts = _by_year(ctx, table, header, what)
-    hint = f"expected one of: {', '.join(sorted(set(_STATUTORY_ROWS)))}"
+    block, counts = _by_year(ctx, header, what)
+    hint = f"expected one of: {', '.join(sorted(_STATUTORY_ROWS))}"
     rows: dict[str, list[dict[str, object]]] = {t: [] for t in _STATUTORY_SECTIONS.values()}
     for row in block:
         label = row.cells[0]
         if not any(row.cells[1:]):  # a section heading row
-            _, table = _identify(ctx, table, row, label, _STATUTORY_SECTIONS, kind="section")
+            section = _identify(ctx, row, label, _STATUTORY_SECTIONS, kind="section")
+            ctx = replace(ctx, table=section)
         else:
-            _, measures = _identify(ctx, table, row, label, _STATUTORY_ROWS, hint=hint)
+            measures = _identify(ctx, row, label, _STATUTORY_ROWS, hint)
             parse = parse_upheld_phrase if len(measures) == 2 else parse_count
-            rows[table] += replace(counts, table=table, parse=parse).of(row, measures, label=label)
-    return {t: _frame(t, r, ctx) for t, r in rows.items()}
+            rows[ctx.table] += replace(counts, ctx=ctx, parse=parse).of(row, measures, label=label)
+    return {t: _frame(replace(ctx, table=t), r) for t, r in rows.items()}
 
 
 _GROUPS_END = r"The types of complaints made|Themes\t"
 
 
-def extract_complainant_groups(ctx: Context, table: str) -> pd.DataFrame:
+def extract_complainant_groups(ctx: Context) -> pd.DataFrame:
     heading = "Which customer groups made the complaints"
-    intro = find_line(ctx.doc, heading, table=table, what=f"the heading '{heading}'")
+    intro = ctx.find(heading, f"the heading '{heading}'")
     # The table lies between its heading and the next section ('The types of complaints made',
     # whose table is the 'Themes' table): a table found further on is not this one.
     after = ctx.doc.lines[intro.number :]
-    ends = [r.number for r in after if re.match(_GROUPS_END, strip_markup(r.text))]
-    end = ends[0] if ends else len(ctx.doc.lines) + 1
+    ends = (r.number for r in after if re.match(_GROUPS_END, strip_markup(r.text)))
+    end = next(ends, len(ctx.doc.lines) + 1)
     first = next((r for r in after if "\t" in r.text and r.number < end), None)
     if first is None:
-        raise ctx.doc.error(
+        raise ctx.error(
             f"table not found between its heading (line {intro.number}) and the next section "
             f"(line {min(end, len(ctx.doc.lines))})",
-            table=table,
-            line=intro.number,
-            hint=f"the rows 'group<TAB>count' follow the heading '{heading}'",
+            intro.number,
+            f"the rows 'group<TAB>count' follow the heading '{heading}'",
         )
     block = read_tab_block(ctx.doc, first.number)
-    _check_width(ctx, table, block, 2)
-    return _labelled(ctx, table, block)
+    _check_width(ctx, block, 2)
+    return _labelled(ctx, block)
 
 
-def extract_themes(ctx: Context, table: str) -> pd.DataFrame:
-    block = _table(ctx, table, r"^Themes\t", "the 'Themes' table header")
-    return _labelled(ctx, table, block[1:], block[0].cells[1])
+def extract_themes(ctx: Context) -> pd.DataFrame:
+    block = _table(ctx, r"^Themes\t", "the 'Themes' table header")
+    return _labelled(ctx, block[1:], block[0].cells[1])
 
 
-def extract_children_in_care_by_year(ctx: Context, table: str) -> pd.DataFrame:
+def extract_children_in_care_by_year(ctx: Context) -> pd.DataFrame:
     header, what = r"^Year\tNumber of Complaints", "the 'Year / Number of Complaints' table header"
-    block = _table(ctx, table, header, what, width=2)
+    block = _table(ctx, header, what, width=2)
     years = []
     for r in block[1:]:
         if not (m := re.search(_YEAR_LABEL, r.cells[0])):
-            what = f"no reporting year in row label {r.cells[0]!r}"
-            raise ctx.doc.error(what, table=table, line=r.line.number)
-        years += _years_in(ctx, table, r, [m.group(0)])
-    return _labelled(ctx, table, block[1:], "Number of Complaints", years)
+            raise ctx.error(f"no reporting year in row label {r.cells[0]!r}", r.line.number)
+        years += _years_in(ctx, r, [m.group(0)])
+    return _labelled(ctx, block[1:], "Number of Complaints", years)
 
 
 _BANDS = {r"0\s*-\s*20\b.*": "0_20_working_days", r"20\s*\+.*": "over_20_days"}
 
 
-def extract_stage1_timescales(ctx: Context, table: str) -> pd.DataFrame:
+def extract_stage1_timescales(ctx: Context) -> pd.DataFrame:
     header, what = rf"^Timescales\t{_YEAR_LABEL}", "the 'Timescales <years>' table header"
-    block, figures = _by_year(ctx, table, header, what)
+    block, figures = _by_year(ctx, header, what)
     hint = "expected '0-20 Working Days' or '20+ days'"
     rows = []
     for r in block:
-        _, band = _identify(ctx, table, r, r.cells[0], _BANDS, kind="time band", hint=hint)
+        band = _identify(ctx, r, r.cells[0], _BANDS, hint, kind="time band")
         rows += figures.of(r, band=band, label=r.cells[0])
-    return _frame(table, rows, ctx)
+    return _frame(ctx, rows)
 
 
-def extract_learning(ctx: Context, table: str) -> pd.DataFrame:
+def extract_learning(ctx: Context) -> pd.DataFrame:
     """The learning table. A row whose case id cell is empty continues the row before it (a
     page break split it): its cells are appended to that row's."""
-    block = _table(ctx, table, r"^Case ID\t", "the 'Case ID' table header", width=3)
+    block = _table(ctx, r"^Case ID\t", "the 'Case ID' table header", width=3)
     rows: list[dict[str, object]] = []
     for r in block[1:]:
-        case_id, learned, action = r.cells
+        (case_id, learned, action), line = r.cells, r.line.number
         if case_id:
             texts = {"case_id": case_id, "learned": learned, "action": action}
-            rows.append(ctx.row(r.line.number, **texts, source_line_end=r.line.number))
-            continue
-        if not rows:
-            raise ctx.doc.error("first row has no case id", table=table, line=r.line.number)
-        previous = rows[-1]
-        for key, extra in (("learned", learned), ("action", action)):
-            if extra:
-                previous[key] = f"{previous[key]} {extra}".strip()
-        previous["source_line_end"] = r.line.number
-    return _frame(table, rows, ctx)
+            rows.append(ctx.row(line, **texts, source_line_end=line))
+        elif not rows:
+            raise ctx.error("first row has no case id", line)
+        else:
+            previous = rows[-1]
+            previous["learned"] = f"{previous['learned']} {learned}".strip()
+            previous["action"] = f"{previous['action']} {action}".strip()
+            previous["source_line_end"] = line
+    return _frame(ctx, rows)
 
 
-def extract_equality(ctx: Context, table: str) -> pd.DataFrame:
-    what = "the equality monitoring heading"
-    intro = find_line(ctx.doc, r"statistical data about the age, gender", table=table, what=what)
+def extract_equality(ctx: Context) -> pd.DataFrame:
+    intro = ctx.find(r"statistical data about the age, gender", "the equality monitoring heading")
     header, what = rf"^\t{_YEAR_LABEL}\t{_YEAR_LABEL}", "the equality table's year header"
-    block, figures = _by_year(ctx, table, header, what, intro.number)
+    block, figures = _by_year(ctx, header, what, intro.number)
     rows, characteristic = [], None
     for r in block:
         if not any(r.cells[1:]):
             characteristic = r.cells[0]
         elif characteristic is None:
-            what = "a group row before any section heading (e.g. 'Gender')"
-            raise ctx.doc.error(what, table=table, line=r.line.number)
+            raise ctx.error("a group row before any section heading (e.g. 'Gender')", r.line.number)
         else:
             rows += figures.of(r, characteristic=characteristic, group=r.cells[0])
-    return _frame(table, rows, ctx)
+    return _frame(ctx, rows)
 
 
 # --- Tables that exist only in the prose ---------------------------------------------------------
@@ -443,75 +417,59 @@ def _found(ctx: Context, prose: Prose, m: re.Match[str], group: int, **values: o
     """A clean row for the figure found in the prose as ``group`` of the match ``m``: an amount
     of money, a percentage or a count."""
     text = m.group(group)
-    if text.startswith("£"):
-        value, unit = parse_money(text), "GBP"
-    elif text.endswith("%"):
-        value, unit = parse_percent(text), "percent"
-    else:
-        value, unit = parse_count(text), "count"
-    figure = {"value": value, "unit": unit, "source_text": text}
+    unit = "GBP" if text.startswith("£") else "percent" if text.endswith("%") else "count"
+    figure = {"value": _PARSE[unit](text), "unit": unit, "source_text": text}
     return ctx.row(prose.line_at(m.start(group)), **values, **figure)
 
 
-def _section(ctx: Context, table: str, title: str, after: str) -> tuple[int, int]:
+def _section(ctx: Context, title: str, after: str) -> tuple[int, int]:
     """The lines where the section headed ``title`` starts and where the next, ``after``, does."""
-    start = find_line(ctx.doc, f"^{title}", table=table, what=f"the section '{title}'").number
-    what = f"the section after '{title}'"
-    return start, find_line(ctx.doc, f"^{after}", table=table, start=start, what=what).number
+    start = ctx.find(f"^{title}", f"the section '{title}'").number
+    return start, ctx.find(f"^{after}", f"the section after '{title}'", start).number
 
 
-def extract_outcomes(ctx: Context, table: str) -> pd.DataFrame:
-    """'Fully Justified 7% up from 6% last year' and its siblings: this year and last."""
-    start, end = _section(ctx, table, "The outcome of complaints", "Focus on Children in Care")
+def extract_outcomes(ctx: Context) -> pd.DataFrame:
+    """'Fully Justified 7% up from 6% last year' and its siblings: this year's figures, then
+    last year's."""
+    start, end = _section(ctx, "The outcome of complaints", "Focus on Children in Care")
     prose = Prose(ctx.doc, start, end - 1)
     pattern = (
         r"(Fully Justified|Partially Justified|Not justified)\s+(\d+(?:\.\d+)?%)\s+"
         r"(?:up|down)\s+from\s+(\d+(?:\.\d+)?%)"
     )
+    matches = list(re.finditer(pattern, prose.text, re.IGNORECASE))
     rows = [
         _found(ctx, prose, m, group, year=str(year), outcome=m.group(1))
-        for m in re.finditer(pattern, prose.text, re.IGNORECASE)
         for group, year in ((2, ctx.year), (3, ctx.year.previous()))
+        for m in matches
     ]
     if len(rows) != 6:
-        raise ctx.doc.error(
+        raise ctx.error(
             f"found {len(rows) // 2} of the 3 outcome sentences ('Fully Justified N% up from M% "
-            "last year', 'Partially Justified ...', 'Not justified ...')",
-            table=table,
+            "last year', 'Partially Justified ...', 'Not justified ...')"
         )
-    return _frame(
-        table, sorted(rows, key=lambda r: (r["year"] != str(ctx.year), r["source_line"])), ctx
-    )
+    return _frame(ctx, rows)
 
 
 _QUARTER_SENTENCE = r"^In (Q[1-4]) we [^\d\n]*?(\d+) "
 _CASE_REF = re.compile(r"^[A-Z][A-Za-z() ]{0,14}$")
 
 
-def extract_children_in_care_quarters(ctx: Context, table: str) -> dict[str, pd.DataFrame]:
+def extract_children_in_care_quarters(ctx: Context) -> dict[str, pd.DataFrame]:
     """Children in care complaints by quarter, and the cases listed under each quarter."""
-    start, end = _section(ctx, table, "Focus on Children in Care", "Compliance with timescales")
-    quarter_lines = [
-        (raw, m)
-        for raw in ctx.doc.lines[start : end - 1]
-        if (m := re.match(_QUARTER_SENTENCE, raw.text))
-    ]
-    if not quarter_lines:
-        raise ctx.doc.error(
-            "no 'In Q1 we identified N ...' sentences found", table=table, line=start
-        )
+    start, end = _section(ctx, "Focus on Children in Care", "Compliance with timescales")
+    quarters = [r for r in ctx.doc.lines[start : end - 1] if re.match(_QUARTER_SENTENCE, r.text)]
+    if not quarters:
+        raise ctx.error("no 'In Q1 we identified N ...' sentences found", start)
+    cases_ctx = replace(ctx, table="children_in_care_cases")
     counts, cases = [], []
-    bounds = [q[0].number for q in quarter_lines] + [end]
-    for (raw, m), stop in zip(quarter_lines, bounds[1:], strict=True):
-        period, n = m.groups()
+    for raw, stop in zip(quarters, [*(q.number for q in quarters[1:]), end], strict=True):
+        period, n = re.match(_QUARTER_SENTENCE, raw.text).groups()
         counts.append(ctx.row(raw.number, period=period, value=int(n), unit="count", source_text=n))
         lines = ctx.doc.lines[raw.number : stop - 1]
         body = [r for r in lines if not r.is_blank and not is_furniture(r.text)]
-        cases.extend(_cases_in_quarter(ctx, period, raw, body))
-    return {
-        table: _frame(table, counts, ctx),
-        "children_in_care_cases": _frame("children_in_care_cases", cases, ctx),
-    }
+        cases.extend(_cases_in_quarter(cases_ctx, period, raw, body))
+    return {ctx.table: _frame(ctx, counts), cases_ctx.table: _frame(cases_ctx, cases)}
 
 
 def _cases_in_quarter(
@@ -539,11 +497,7 @@ def _cases_in_quarter(
             current["summary"] = f"{current['summary']}{joiner}{text}".strip()
             current["source_line_end"] = r.number
         else:
-            raise ctx.doc.error(
-                f"text before the first case reference: {text[:40]!r}",
-                table="children_in_care_cases",
-                line=r.number,
-            )
+            raise ctx.error(f"text before the first case reference: {text[:40]!r}", r.number)
     return cases
 
 
@@ -589,28 +543,28 @@ KEY_FACTS: list[tuple[str, tuple[tuple[str, str], ...]]] = [
 # fmt: on
 
 
-def extract_key_facts(ctx: Context, table: str) -> pd.DataFrame:
+def extract_key_facts(ctx: Context) -> pd.DataFrame:
     prose = Prose(ctx.doc)
     rows = []
     for pattern, facts in KEY_FACTS:
         what = f"the sentence stating {facts[0][1].lower()}"
-        m = prose.search(pattern, table=table, what=what, flags=re.IGNORECASE)
+        m = prose.search(pattern, table=ctx.table, what=what, flags=re.IGNORECASE)
         for i, (fact, label) in enumerate(facts):
             year = ctx.year.previous(facts[:i].count((fact, label)))
             rows.append(_found(ctx, prose, m, i + 1, year=str(year), fact=fact, label=label))
-    return _frame(table, rows, ctx)
+    return _frame(ctx, rows)
 
 
 def extract_tables(doc: RawDocument, year: ReportingYear) -> dict[str, pd.DataFrame]:
     """Every table the report text gives, keyed by table id, in card order: each card's
-    ``extract`` function is called once, with the first table id it reads."""
+    ``extract`` function is called once, with a context naming the first table it reads."""
     ctx = Context(doc, year)
     check_report_year(ctx, require=False)  # a report of another year is refused at once
     ids = cards.for_route("report text")
     tables: dict[str, pd.DataFrame] = {}
     for table_id in ids:
         if table_id not in tables:
-            found = globals()[cards.CARDS[table_id].extract](ctx, table_id)
+            found = globals()[cards.CARDS[table_id].extract](replace(ctx, table=table_id))
             tables.update(found if isinstance(found, dict) else {table_id: found})
     check_report_year(ctx)  # every table is there: the header must be too
     return {t: tables[t] for t in ids}

@@ -149,13 +149,6 @@ def conflicts(
     return pd.DataFrame(records, columns=list(CONFLICT_COLUMNS))
 
 
-def year_is_held(
-    year: ReportingYear, raw_root: Path = paths.RAW_DIR, clean_root: Path = paths.CLEAN_DIR
-) -> bool:
-    """True when the year has its own input, or a held report gives figures for it."""
-    return str(year) in held_years(raw_root, clean_root)
-
-
 def held_years(raw_root: Path = paths.RAW_DIR, clean_root: Path = paths.CLEAN_DIR) -> list[str]:
     """Every year that can be run, oldest first: years with an input or described in the store."""
     years = set(paths.years_held(raw_root)) | set(years_described(load_store(clean_root)))

@@ -10,6 +10,8 @@ the sheet and the cell.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -31,19 +33,17 @@ def workbook_name(year: ReportingYear) -> str:
 
 
 def _template_rows(previous: dict[str, pd.DataFrame], table_id: str, year: ReportingYear):
-    card = cards.CARDS[table_id]
-    prefill = card.sheet_labels
+    """A sheet's label cells: those of the rows the latest report gives for its own year."""
+    prefill = list(cards.CARDS[table_id].sheet_labels)
     if not prefill:
         return []
-    frame = previous.get(table_id, cards.empty_frame(table_id))
-    own = frame[frame["year"] == frame["report_year"]]
     if table_id == "children_in_care_by_year":
         return [{"label": f"Children in Care {year}"}]
-    if card.sheet_figures == cards.QUARTERS:
-        own = own.drop_duplicates("measure")
+    frame = previous.get(table_id, cards.empty_frame(table_id))
+    own = frame.loc[frame["year"] == frame["report_year"], prefill].drop_duplicates()
     if table_id == "children_in_care_by_quarter" and own.empty:
         return [{"period": q} for q in cards.QUARTERS[:4]]
-    return own.loc[:, list(prefill)].drop_duplicates().to_dict("records")
+    return own.to_dict("records")
 
 
 def new_year_folder(year: ReportingYear, raw_root: Path = paths.RAW_DIR) -> Path:
@@ -72,25 +72,24 @@ def scaffold(
     book = Workbook()
     readme = book.active
     readme.title = "README"
-    for row, line in enumerate(INSTRUCTIONS.splitlines(), start=1):
-        readme.cell(row=row, column=1, value=line)
-    readme.cell(row=1, column=1).font = Font(bold=True)
+    for line in INSTRUCTIONS.splitlines():
+        readme.append([line])
+    readme["A1"].font = Font(bold=True)
     readme.column_dimensions["A"].width = 100
     for table_id in cards.for_route("workbook"):
         card = cards.CARDS[table_id]
         prefill, inputs = card.sheet_labels, card.sheet_figures
-        sheet = book.create_sheet(table_id)
-        header = [*prefill, *inputs]
-        for col, name in enumerate(header, start=1):
-            cell = sheet.cell(row=1, column=col, value=name)
+        sheet, header = book.create_sheet(table_id), [*prefill, *inputs]
+        sheet.append(header)
+        for cell in sheet[1]:
             cell.font = Font(bold=True)
-            sheet.column_dimensions[cell.column_letter].width = 60 if name in _WIDE else 14
-        for r, record in enumerate(_template_rows(previous, table_id, year), start=2):
-            for c, name in enumerate(prefill, start=1):
-                sheet.cell(row=r, column=c, value=record[name]).fill = grey
-            if record.get("measure") == "total_complaints":
-                for c in range(len(prefill) + 1, len(header)):
-                    sheet.cell(row=r, column=c, value="n/a").fill = grey
+            sheet.column_dimensions[cell.column_letter].width = 60 if cell.value in _WIDE else 14
+        for record in _template_rows(previous, table_id, year):
+            # The total complaints row has a total only: its quarters are marked n/a.
+            na = ["n/a"] * (len(inputs) - 1) if record.get("measure") == "total_complaints" else []
+            sheet.append([*(record[name] for name in prefill), *na])
+            for cell in sheet[sheet.max_row][: len(prefill) + len(na)]:
+                cell.fill = grey
         if card.sheet_unit:
             sheet.cell(row=1, column=len(header) + 2, value=f"unit: {card.sheet_unit}")
         sheet.freeze_panes = "A2"
@@ -108,24 +107,19 @@ def scaffold(
 # --- Reading a filled-in workbook ----------------------------------------------------------------
 
 
-def _number(raw: object, fmt: str, where: str, label: str, sheet: str) -> int | float:
+def _number(raw: object, fmt: str, where: str, refuse: Callable[..., InputError]) -> int | float:
     if _text(raw) is None:
-        hint = "enter the figure (0 if none)"
-        raise InputError(f"cell {where} is empty", file=label, table=sheet, hint=hint)
+        raise refuse(f"cell {where} is empty", hint="enter the figure (0 if none)")
     if isinstance(raw, bool):
-        raise InputError(f"cell {where} holds {raw!r}, not a number", file=label, table=sheet)
+        raise refuse(f"cell {where} holds {raw!r}, not a number")
     if isinstance(raw, int | float):
         value = raw * 100 if "%" in (fmt or "") else raw
     else:
         text = str(raw).strip().replace(",", "").replace("£", "")
         match = re.fullmatch(r"(-?\d+(?:\.\d+)?)\s*%?", text)
         if not match:
-            raise InputError(
-                f"cell {where} holds {raw!r}, which is not a number",
-                file=label,
-                table=sheet,
-                hint="type the figure as a number, e.g. 12 or 18 for 18%",
-            )
+            hint = "type the figure as a number, e.g. 12 or 18 for 18%"
+            raise refuse(f"cell {where} holds {raw!r}, which is not a number", hint=hint)
         value = float(match.group(1))
     value = round(float(value), 6)
     return int(value) if value.is_integer() else value
@@ -154,24 +148,18 @@ def read_workbook(
     tables: dict[str, pd.DataFrame] = {}
     sheets = cards.for_route("workbook")
     for table_id in sheets:
-        card = cards.CARDS[table_id]
+        card, refuse = cards.CARDS[table_id], partial(InputError, file=label, table=table_id)
         if table_id not in book.sheetnames:
-            raise InputError(
-                f"sheet {table_id!r} is missing",
-                file=label,
-                table=table_id,
-                hint=f"the workbook needs one sheet per table: {', '.join(sheets)}",
-            )
+            hint = f"the workbook needs one sheet per table: {', '.join(sheets)}"
+            raise refuse(f"sheet {table_id!r} is missing", hint=hint)
         sheet = book[table_id]
         expected = [*card.sheet_labels, *card.sheet_figures]
         for col, name in enumerate(expected, start=1):
             cell = sheet.cell(row=1, column=col)
             if _text(cell.value) != name:
-                raise InputError(
+                raise refuse(
                     f"sheet {table_id!r}, cell {cell.coordinate}: header should be {name!r}, "
                     f"found {cell.value!r}",
-                    file=label,
-                    table=table_id,
                     hint="do not rename or move the header cells",
                 )
         rows = []
@@ -179,17 +167,15 @@ def read_workbook(
         for cells in sheet.iter_rows(min_row=2, max_col=len(expected)):
             if any(_text(c.value) is not None for c in cells):
                 named = dict(zip(expected, cells, strict=True))
-                rows.extend(_rows_from_sheet_row(table_id, named, year, source, label))
+                rows.extend(_rows_from_sheet_row(table_id, named, year, source, refuse))
         # A row typed (or pasted) twice is refused, naming both rows of the sheet; free text has
         # no key: a repeated case id is reported by the validation step.
         key = [k for k in card.keys if k != "year"]
         if key and (repeat := cards.repeated_row(rows, key)) is not None:
             values, first, line = repeat
             what = ", ".join(f"{k} {v!r}" for k, v in values.items())
-            raise InputError(
+            raise refuse(
                 f"sheet {table_id!r}, row {line} repeats row {first} ({what})",
-                file=label,
-                table=table_id,
                 hint="delete the repeated row: each figure is entered once",
             )
         tables[table_id] = (
@@ -198,7 +184,7 @@ def read_workbook(
     return tables
 
 
-def _rows_from_sheet_row(table_id, cells, year, source, label) -> list[dict[str, object]]:
+def _rows_from_sheet_row(table_id, cells, year, source, refuse) -> list[dict[str, object]]:
     line = next(iter(cells.values())).row
     base = {"year": str(year), "report_year": str(year), "source_file": source, "source_line": line}
     card = cards.CARDS[table_id]
@@ -209,7 +195,7 @@ def _rows_from_sheet_row(table_id, cells, year, source, label) -> list[dict[str,
     def figure(name: str) -> dict[str, object]:
         cell = cells[name]
         where = f"{table_id}!{cell.coordinate} ({name})"
-        value = _number(cell.value, cell.number_format, where, label, table_id)
+        value = _number(cell.value, cell.number_format, where, refuse)
         return {"value": value, "source_text": str(cell.value).strip()}
 
     if card.sheet_figures != cards.QUARTERS:
