@@ -129,11 +129,6 @@ def count_working_days(start: pd.Series, end: pd.Series) -> pd.Series:
     return pd.Series(out, index=start.index)
 
 
-def working_days_between(start: date, end: date) -> int:
-    """Working days after ``start`` up to and including ``end`` (reg. 2; receipt is day 0)."""
-    return int(count_working_days(pd.Series([start]), pd.Series([end])).iloc[0])
-
-
 def deadline(start: date, working_days: int) -> date:
     """The day ``working_days`` working days after ``start`` (reg. 2: receipt is day 0, the
     count starts the next working day, so a Saturday receipt makes Monday day 1)."""
@@ -563,8 +558,9 @@ def tables_from_cases(
     ], "measure", **services)  # fmt: skip
     team = cases["team"].where(_has_text(cases["team"])).astype("category")
     team = team.cat.add_categories("Not recorded").fillna("Not recorded")
-    by_team = _f(None, "count", "complaints received", cases, service=cases["service"], team=team)
-    add("complaints_by_team", [by_team._replace(keys={**by_team.keys, "measure": "complaints"})])
+    by_team = _f(None, "count", "complaints received", cases, service=cases["service"], team=team,
+                 measure="complaints")  # fmt: skip
+    add("complaints_by_team", [by_team])
     add("stage1_response_days", [
         _f(m, how, "stage 1 responses", r1, amount=r1["days"])
         for m, how in (("responses", "count"), ("mean_working_days", "mean"),
