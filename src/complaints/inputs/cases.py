@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -168,9 +167,8 @@ def load_mapping(folder: Path) -> Mapping:
     try:
         spec = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        found = re.search(r" \(at line (\d+), column \d+\)$", str(exc))
-        reason = str(exc)[: found.start()] if found else str(exc)
-        line = int(found.group(1)) if found else None
+        reason, _, at = str(exc).partition(" (at line ")  # "... (at line 9, column 12)"
+        line = int(at.split(",")[0]) if at else None
         hint = 'write key = "text" (double quotes), one per line; see the comments in the file'
         raise InputError(f"not valid TOML: {reason}", file=where, line=line, hint=hint) from None
 
@@ -253,25 +251,18 @@ def _read_sheet(file: Path, sheet: str | None, mapping: Mapping) -> tuple[pd.Dat
 def _to_dates(text: pd.Series) -> pd.Series:
     """UK day-first dates, else ISO dates, else Excel serial numbers (NaT: not a date)."""
     dates = pd.to_datetime(text, format="%d/%m/%Y", errors="coerce")
-    rest = dates.isna() & text.ne("")
-    if rest.any():
-        dates = dates.fillna(pd.to_datetime(text[rest], format="ISO8601", errors="coerce"))
-        rest = dates.isna() & text.ne("")
-    if rest.any():
-        serial = pd.to_numeric(text[rest], errors="coerce")
-        serial = serial.where(serial.between(*SERIALS)) // 1
-        dates = dates.fillna(pd.Timestamp("1899-12-30") + pd.to_timedelta(serial, unit="D"))
+    dates = dates.fillna(pd.to_datetime(text[dates.isna()], format="ISO8601", errors="coerce"))
+    serial = pd.to_numeric(text[dates.isna()], errors="coerce")
+    serial = serial.where(serial.between(*SERIALS)) // 1
+    dates = dates.fillna(pd.Timestamp("1899-12-30") + pd.to_timedelta(serial, unit="D"))
     return dates.dt.normalize().astype("datetime64[ns]")
 
 
 def _numbers(text: pd.Series, strip: str) -> pd.Series:
     """Numbers, parsed at once; only the cells that are not plain numbers lose ``strip``."""
     numbers = pd.to_numeric(text, errors="coerce")
-    rest = numbers.isna() & text.ne("")
-    if rest.any():
-        cleaned = text[rest].str.replace(strip, "", regex=True)
-        numbers = numbers.fillna(pd.to_numeric(cleaned, errors="coerce"))
-    return numbers
+    cleaned = text[numbers.isna()].str.replace(strip, "", regex=True)
+    return numbers.fillna(pd.to_numeric(cleaned, errors="coerce"))
 
 
 def _parse(text: pd.Series, kind: str, column: str, refuse, mapping: Mapping) -> pd.Series:
