@@ -223,7 +223,7 @@ def _aggregate(i: int, m: _Members) -> tuple[pd.DataFrame, np.ndarray]:
     stats = by["source_line"].agg(n="size", source_line="min")
     if m.amount is not None:
         stats = stats.join(by["amount"].agg(["sum", "mean", "median"]))
-    frame = frame.join(stats.reindex(range(len(frame))).fillna({"n": 0})).assign(
+    frame = frame.join(stats).assign(
         whole=np.bincount(groups[groups >= 0], minlength=len(frame)),
         **{k: v for k, v in m.keys.items() if isinstance(v, str)},
         # a category (cases.read_cases): a figure of no records still names the file it counts

@@ -110,9 +110,8 @@ KINDS: dict[str, str] = {
     "remedy": "money",
     "stage": "stage",
 }
-#: The parts read from files (themes come from one cell of the cases), and the optional one.
+#: The parts read from files (themes come from one cell of the cases); equality is optional.
 FILE_PARTS = ("cases", "stages", "ombudsman", "compliments", "equality")
-OPTIONAL_PARTS = ("equality",)
 THEMES = "themes"
 THEMES_TEXT = 'The case\'s themes in one cell, separated by ";" (e.g. "Communication; Delay").'
 DEFAULT_FLAGS = {"yes": ["Yes", "Y", "True"], "no": ["No", "N", "False", ""]}
@@ -185,7 +184,7 @@ def load_mapping(folder: Path) -> Mapping:
         return value
 
     section("the file", ("files", "columns", "labels", "flags", "rules"), {"the file": spec})
-    files = {p: (path.parent / f"{p}.csv", None) for p in FILE_PARTS if p not in OPTIONAL_PARTS}
+    files = {p: (path.parent / f"{p}.csv", None) for p in FILE_PARTS if p != "equality"}
     for part, entry in section("files", FILE_PARTS).items():
         entry = {"path": entry} if isinstance(entry, str) else entry
         if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
@@ -474,12 +473,12 @@ def _check_stages(data: CaseData) -> None:
     """Stages belong to cases of the cases file, are not requested before their case was
     received and follow each other (pandas: relations of two rows)."""
     stages, cases = data.stages, data.cases
-    refs = pd.factorize(pd.concat([cases["case_ref"], stages["case_ref"]], ignore_index=True))[0]
-    # the cases' references are unique (checked by GX): a stage's code is its case's row
-    case, stage, rows = refs[len(cases) :], stages["stage"].to_numpy(), stages["source_row"]
+    # the cases' references are unique (checked by GX): each stage's case's row, -1 if none
+    case = pd.Index(cases["case_ref"]).get_indexer(stages["case_ref"])
+    stage, rows = stages["stage"].to_numpy(), stages["source_row"]
     where = cases["source_file"].iloc[0] if len(cases) else "the cases file"
-    if (case >= len(cases)).any():
-        i = int((case >= len(cases)).argmax())
+    if (case < 0).any():
+        i = int((case < 0).argmax())
         problem = f"{stages['case_ref'].iloc[i]!r} is not a case in {where} — add the case there"
         raise _refuse_at(stages, rows.iloc[i], "case_ref", f"{problem} or correct the reference")
     received = cases["date_received"].to_numpy()[case]
