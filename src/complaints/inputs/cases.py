@@ -547,12 +547,8 @@ def _render(template: str, **context: object) -> str:
         keep_trailing_newline=True,
     )
     templates.filters["toml"] = _toml
-    templates.globals |= {
-        "mapping_file": MAPPING_FILE,
-        "flags": DEFAULT_FLAGS,
-        "rules": DEFAULT_RULES,
-    }
-    return templates.get_template(template).render(context)
+    defaults = {"mapping_file": MAPPING_FILE, "flags": DEFAULT_FLAGS, "rules": DEFAULT_RULES}
+    return templates.get_template(template).render(defaults | context)
 
 
 def mapping_text(files: dict, headings: dict[str, dict], labels: dict[str, dict]) -> str:
