@@ -129,11 +129,6 @@ def count_working_days(start: pd.Series, end: pd.Series) -> pd.Series:
     return pd.Series(out, index=start.index)
 
 
-def working_days_between(start: date, end: date) -> int:
-    """Working days after ``start`` up to and including ``end`` (reg. 2; receipt is day 0)."""
-    return int(count_working_days(pd.Series([start]), pd.Series([end])).iloc[0])
-
-
 def deadline(start: date, working_days: int) -> date:
     """The day ``working_days`` working days after ``start`` (reg. 2: receipt is day 0, the
     count starts the next working day, so a Saturday receipt makes Monday day 1)."""
@@ -209,53 +204,32 @@ _UNITS = {"count": "count", "percent": "percent", "sum": "GBP"} | dict.fromkeys(
 )
 
 
-def _codes(values: object) -> tuple[np.ndarray, np.ndarray]:
-    """Each value's code (-1: missing) and the labels, sorted (a category's codes as they are)."""
-    array = values.array if isinstance(values, pd.Series) else values
-    if isinstance(array, pd.Categorical):
-        return np.asarray(array.codes), np.asarray(array.categories)
-    codes, labels = pd.factorize(values, sort=True)
-    return codes, np.asarray(labels)
-
-
 def _aggregate(i: int, m: _Members) -> tuple[pd.DataFrame, np.ndarray]:
-    """Each group of one set of members (a combination of its varying keys): how many records
-    count, of how many, the first row counted, and the amounts; and each record's group
-    (-1: a record with a missing key, in no group)."""
-    varying = {k: _codes(v) for k, v in m.keys.items() if not isinstance(v, str)}
-    sizes = [len(labels) for _, labels in varying.values()] or [1]
-    codes = [c for c, _ in varying.values()] or [np.zeros(len(m.part), int)]
-    flat = np.ravel_multi_index(codes, sizes, mode="clip")
-    flat[np.logical_or.reduce([c < 0 for c in codes])] = -1
-    held = np.bincount(flat[flat >= 0], minlength=int(np.prod(sizes))) > 0
-    if not varying:
-        held[:] = True  # one figure, even of no records
-    combos = np.flatnonzero(held)
-    groups = np.where(flat >= 0, np.cumsum(held)[flat] - 1, -1)
+    """Each group of one set of members (a combination of its varying keys, in their order):
+    how many records count, of how many, the first row counted, and the amounts; and each
+    record's group (-1: a record with a missing key, in no group)."""
+    varying = [k for k, v in m.keys.items() if not isinstance(v, str)]
+    if varying:
+        by = pd.DataFrame({k: m.keys[k].array for k in varying}).groupby(varying, observed=True)
+        groups = by.ngroup().fillna(-1).to_numpy(int)
+        frame = by.size().index.to_frame(index=False).astype(str)
+    else:  # one figure, even of no records
+        groups, frame = np.zeros(len(m.part), int), pd.DataFrame(index=range(1))
     counted = m.part & (groups >= 0)
-    at = groups[counted]
-    line = np.full(len(combos), np.inf)
-    np.minimum.at(line, at, m.frame["source_row"].to_numpy(dtype=float)[counted])
-    labels = np.unravel_index(combos, sizes) if varying else ()
-    stats = {
-        k: held_labels[j].astype(str)
-        for (k, (_, held_labels)), j in zip(varying.items(), labels, strict=True)
-    }
-    stats |= {
-        "n": np.bincount(at, minlength=len(combos)),
-        "whole": np.bincount(groups[groups >= 0], minlength=len(combos)),
-        "source_line": np.where(np.isinf(line), np.nan, line),
-    }
+    records = pd.DataFrame({"source_line": m.frame["source_row"].to_numpy(dtype=float)})
     if m.amount is not None:
-        amount = pd.Series(m.amount[counted]).groupby(at)
-        for how in ("sum", "mean", "median"):
-            stats[how] = getattr(amount, how)().reindex(range(len(combos))).to_numpy()
-    frame = pd.DataFrame(stats).assign(
+        records["amount"] = m.amount
+    by = records[counted].groupby(groups[counted])
+    stats = by["source_line"].agg(n="size", source_line="min")
+    if m.amount is not None:
+        stats = stats.join(by["amount"].agg(["sum", "mean", "median"]))
+    frame = frame.join(stats).assign(
+        whole=np.bincount(groups[groups >= 0], minlength=len(frame)),
         **{k: v for k, v in m.keys.items() if isinstance(v, str)},
         # a category (cases.read_cases): a figure of no records still names the file it counts
         source_file=m.frame["source_file"].cat.categories[0],
         _members=i,
-        _group=np.arange(len(combos)),
+        _group=np.arange(len(frame)),
     )
     return frame, groups
 
@@ -584,8 +558,9 @@ def tables_from_cases(
     ], "measure", **services)  # fmt: skip
     team = cases["team"].where(_has_text(cases["team"])).astype("category")
     team = team.cat.add_categories("Not recorded").fillna("Not recorded")
-    by_team = _f(None, "count", "complaints received", cases, service=cases["service"], team=team)
-    add("complaints_by_team", [by_team._replace(keys={**by_team.keys, "measure": "complaints"})])
+    by_team = _f(None, "count", "complaints received", cases, service=cases["service"], team=team,
+                 measure="complaints")  # fmt: skip
+    add("complaints_by_team", [by_team])
     add("stage1_response_days", [
         _f(m, how, "stage 1 responses", r1, amount=r1["days"])
         for m, how in (("responses", "count"), ("mean_working_days", "mean"),

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,9 +110,8 @@ KINDS: dict[str, str] = {
     "remedy": "money",
     "stage": "stage",
 }
-#: The parts read from files (themes come from one cell of the cases), and the optional one.
+#: The parts read from files (themes come from one cell of the cases); equality is optional.
 FILE_PARTS = ("cases", "stages", "ombudsman", "compliments", "equality")
-OPTIONAL_PARTS = ("equality",)
 THEMES = "themes"
 THEMES_TEXT = 'The case\'s themes in one cell, separated by ";" (e.g. "Communication; Delay").'
 DEFAULT_FLAGS = {"yes": ["Yes", "Y", "True"], "no": ["No", "N", "False", ""]}
@@ -168,9 +166,8 @@ def load_mapping(folder: Path) -> Mapping:
     try:
         spec = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        found = re.search(r" \(at line (\d+), column \d+\)$", str(exc))
-        reason = str(exc)[: found.start()] if found else str(exc)
-        line = int(found.group(1)) if found else None
+        reason, _, at = str(exc).partition(" (at line ")  # "... (at line 9, column 12)"
+        line = int(at.split(",")[0]) if at else None
         hint = 'write key = "text" (double quotes), one per line; see the comments in the file'
         raise InputError(f"not valid TOML: {reason}", file=where, line=line, hint=hint) from None
 
@@ -187,7 +184,7 @@ def load_mapping(folder: Path) -> Mapping:
         return value
 
     section("the file", ("files", "columns", "labels", "flags", "rules"), {"the file": spec})
-    files = {p: (path.parent / f"{p}.csv", None) for p in FILE_PARTS if p not in OPTIONAL_PARTS}
+    files = {p: (path.parent / f"{p}.csv", None) for p in FILE_PARTS if p != "equality"}
     for part, entry in section("files", FILE_PARTS).items():
         entry = {"path": entry} if isinstance(entry, str) else entry
         if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
@@ -253,25 +250,18 @@ def _read_sheet(file: Path, sheet: str | None, mapping: Mapping) -> tuple[pd.Dat
 def _to_dates(text: pd.Series) -> pd.Series:
     """UK day-first dates, else ISO dates, else Excel serial numbers (NaT: not a date)."""
     dates = pd.to_datetime(text, format="%d/%m/%Y", errors="coerce")
-    rest = dates.isna() & text.ne("")
-    if rest.any():
-        dates = dates.fillna(pd.to_datetime(text[rest], format="ISO8601", errors="coerce"))
-        rest = dates.isna() & text.ne("")
-    if rest.any():
-        serial = pd.to_numeric(text[rest], errors="coerce")
-        serial = serial.where(serial.between(*SERIALS)) // 1
-        dates = dates.fillna(pd.Timestamp("1899-12-30") + pd.to_timedelta(serial, unit="D"))
+    dates = dates.fillna(pd.to_datetime(text[dates.isna()], format="ISO8601", errors="coerce"))
+    serial = pd.to_numeric(text[dates.isna()], errors="coerce")
+    serial = serial.where(serial.between(*SERIALS)) // 1
+    dates = dates.fillna(pd.Timestamp("1899-12-30") + pd.to_timedelta(serial, unit="D"))
     return dates.dt.normalize().astype("datetime64[ns]")
 
 
 def _numbers(text: pd.Series, strip: str) -> pd.Series:
     """Numbers, parsed at once; only the cells that are not plain numbers lose ``strip``."""
     numbers = pd.to_numeric(text, errors="coerce")
-    rest = numbers.isna() & text.ne("")
-    if rest.any():
-        cleaned = text[rest].str.replace(strip, "", regex=True)
-        numbers = numbers.fillna(pd.to_numeric(cleaned, errors="coerce"))
-    return numbers
+    cleaned = text[numbers.isna()].str.replace(strip, "", regex=True)
+    return numbers.fillna(pd.to_numeric(cleaned, errors="coerce"))
 
 
 def _parse(text: pd.Series, kind: str, column: str, refuse, mapping: Mapping) -> pd.Series:
@@ -483,12 +473,12 @@ def _check_stages(data: CaseData) -> None:
     """Stages belong to cases of the cases file, are not requested before their case was
     received and follow each other (pandas: relations of two rows)."""
     stages, cases = data.stages, data.cases
-    refs = pd.factorize(pd.concat([cases["case_ref"], stages["case_ref"]], ignore_index=True))[0]
-    # the cases' references are unique (checked by GX): a stage's code is its case's row
-    case, stage, rows = refs[len(cases) :], stages["stage"].to_numpy(), stages["source_row"]
+    # the cases' references are unique (checked by GX): each stage's case's row, -1 if none
+    case = pd.Index(cases["case_ref"]).get_indexer(stages["case_ref"])
+    stage, rows = stages["stage"].to_numpy(), stages["source_row"]
     where = cases["source_file"].iloc[0] if len(cases) else "the cases file"
-    if (case >= len(cases)).any():
-        i = int((case >= len(cases)).argmax())
+    if (case < 0).any():
+        i = int((case < 0).argmax())
         problem = f"{stages['case_ref'].iloc[i]!r} is not a case in {where} — add the case there"
         raise _refuse_at(stages, rows.iloc[i], "case_ref", f"{problem} or correct the reference")
     received = cases["date_received"].to_numpy()[case]
@@ -557,12 +547,8 @@ def _render(template: str, **context: object) -> str:
         keep_trailing_newline=True,
     )
     templates.filters["toml"] = _toml
-    templates.globals |= {
-        "mapping_file": MAPPING_FILE,
-        "flags": DEFAULT_FLAGS,
-        "rules": DEFAULT_RULES,
-    }
-    return templates.get_template(template).render(context)
+    defaults = {"mapping_file": MAPPING_FILE, "flags": DEFAULT_FLAGS, "rules": DEFAULT_RULES}
+    return templates.get_template(template).render(defaults | context)
 
 
 def mapping_text(files: dict, headings: dict[str, dict], labels: dict[str, dict]) -> str:
