@@ -94,20 +94,17 @@ class Chart:
 
 
 # Colour and contrast ----------------------------------------------------------------------------
-def contrast_ratio(first: str, second: str = BACKGROUND) -> float:
-    """WCAG 2.2 contrast ratio of two ``#RRGGBB`` colours (1 to 21)."""
-    luminances = []
-    for colour in (first, second):
-        channels = [int(colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
-        r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
-        luminances.append(0.2126 * r + 0.7152 * g + 0.0722 * b)
-    lighter, darker = sorted(luminances, reverse=True)
-    return (lighter + 0.05) / (darker + 0.05)
+def contrast_ratio(colour: str) -> float:
+    """WCAG 2.2 contrast ratio of a ``#RRGGBB`` colour against the white background (1 to 21):
+    white's relative luminance is 1."""
+    channels = [int(colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return (1 + 0.05) / (0.2126 * r + 0.7152 * g + 0.0722 * b + 0.05)
 
 
 def check_contrast(colours: Sequence[str], minimum: float = MIN_GRAPHIC_CONTRAST) -> None:
     """Raise ``ValueError`` naming any colour with less than ``minimum`` contrast on white."""
-    weak = {c: round(contrast_ratio(c), 2) for c in colours if contrast_ratio(c) < minimum}
+    weak = {c: round(ratio, 2) for c in colours if (ratio := contrast_ratio(c)) < minimum}
     if weak:
         raise ValueError(f"colours below {minimum}:1 contrast against white: {weak}")
 
@@ -167,11 +164,11 @@ def _by_year_text(values: Mapping[str, Mapping[str, float]], years: Sequence[str
 
 
 # Drawing helpers --------------------------------------------------------------------------------
-def new_figure(width: float, height: float, **subplots: object) -> tuple[Figure, object]:
-    """A ``width`` x ``height`` inch figure (constrained layout, no pyplot) and its ``subplots``
-    axes; draw it in ``matplotlib.style.context([AF_STYLE, RC_OVERRIDES])``."""
+def new_figure(width: float, height: float) -> tuple[Figure, Axes]:
+    """A ``width`` x ``height`` inch figure (constrained layout, no pyplot) and its axes; draw
+    it in ``matplotlib.style.context([AF_STYLE, RC_OVERRIDES])``."""
     figure = Figure(figsize=(width, height), layout="constrained")
-    return figure, figure.subplots(**subplots)
+    return figure, figure.subplots()
 
 
 def _bars(
@@ -288,19 +285,17 @@ def complaints_by_quarter(tables: Tables, year: ReportingYear) -> Chart:
     ((table_id, clean),) = tables.items()
     service = f"Children's {cards.CARDS[table_id].subject}"
     quarters, values = _quarterly(clean, _COMPLAINT_TYPES)
-    formal, informal = (list(values[n].values()) for n in _COMPLAINT_TYPES.values())
-    totals = {q: f + i for q, f, i in zip(quarters, formal, informal, strict=True)}
-    pairs = list(zip(formal, informal, strict=True))
-    if any(is_missing(v) for v in formal + informal):
+    pairs = list(zip(*(values[n].values() for n in _COMPLAINT_TYPES.values()), strict=True))
+    peaks = join_words(_peaks({q: f + i for q, (f, i) in zip(quarters, pairs, strict=True)}))
+    if any(is_missing(v) for pair in pairs for v in pair):  # pairs: (formal, informal)
         title = f"Formal and informal complaints to {service} in each quarter of {year}"
     elif all(i > f for f, i in pairs) or all(f > i for f, i in pairs):
-        more = "informal than formal" if informal[0] > formal[0] else "formal than informal"
+        more = "informal than formal" if pairs[0][1] > pairs[0][0] else "formal than informal"
         title = (
             f"{service} received more {more} complaints in every quarter of {year}, and the "
-            f"most in {join_words(_peaks(totals))}"
+            f"most in {peaks}"
         )
     else:
-        peaks = join_words(_peaks(totals))
         title = f"Complaints to {service}, formal and informal together, peaked in {peaks}"
     what = f"formal and informal complaints to {service} in each quarter of {year}"
     used = clean[clean["measure"].astype(str).isin(_COMPLAINT_TYPES)]
@@ -381,7 +376,7 @@ def statutory(tables: Tables, year: ReportingYear, *, service: str) -> Chart:
     largest = sorted((i for i in by_item if not is_missing(current[i])), key=lambda i: -current[i])
     series = [by_item[largest[0]].get(y) for y in years] if largest else []
     steps = list(pairwise(series))
-    trend = len(years) > 2 and bool(largest) and not any(is_missing(v) for v in series)
+    trend = len(years) > 2 and not any(is_missing(v) for v in series)
     pairs = _compared(by_item, previous, this)
     comparable = [i for i in largest if i in pairs]
     if not largest or (not comparable and previous is not None):
