@@ -341,13 +341,11 @@ def ombudsman_by_quarter(tables: Tables, year: ReportingYear) -> Chart:
 
 def _by_year(clean: pd.DataFrame, year: ReportingYear, items: str) -> tuple:
     """The table as printed, the year shown, the one before (or None), the years held (oldest
-    first) and each ``items`` item's figures by year."""
-    clean = clean.assign(item=clean[items].astype(str))  # in the clean table's order
+    first) and each ``items`` item's figures by year (in the clean table's order)."""
     years = years_newest_first(clean)[::-1]
     this = str(year) if str(year) in years else years[-1]
-    earlier = [y for y in years if ReportingYear.from_label(y) < ReportingYear.from_label(this)]
-    values = _nested(clean, items, "year")
-    return clean, this, (earlier[-1] if earlier else None), years, values
+    at = years.index(this)
+    return clean, this, (years[at - 1] if at else None), years, _nested(clean, items, "year")
 
 
 def _by_year_chart(shown: tuple, year: ReportingYear, title: str, what: str, **chart) -> Chart:
@@ -461,9 +459,8 @@ def ranked(tables: Tables, year: ReportingYear, *, key: str, unit: str, **words:
     what = f"{words['what']} in {year}, largest first{suppressed}"
     size, labels = (9, 1.6 + 0.5 * len(pairs)), (words["xlabel"], words["ylabel"])
     bars = dict(values={"": dict(pairs)}, horizontal=True, fmt=fmt, wrap=28, size=size)
-    return _chart(
-        clean, year, _ranked_title(key, pairs, year), what, figures, labels=labels, **bars
-    )
+    title = _ranked_title(key, pairs, year)
+    return _chart(clean, year, title, what, figures, labels=labels, **bars)
 
 
 def _ranked_title(key: str, ranked: list[tuple[str, float]], year: ReportingYear) -> str:
@@ -534,7 +531,7 @@ def equality(tables: Tables, year: ReportingYear) -> Chart:
     years = [y for y in (previous, this) if y is not None]
     data = clean.astype({"characteristic": str, "year": str})
     shown = data[data["year"].isin(years)].groupby("characteristic", sort=False)
-    values = {s: _nested(rows, "item", "year") for s, rows in shown}  # section -> group -> year
+    values = {s: _nested(rows, "group", "year") for s, rows in shown}  # section -> group -> year
     changes = [
         (s, g, *pair) for s, v in values.items() for g, pair in _compared(v, previous, this).items()
     ]
