@@ -47,16 +47,10 @@ def headline_series(up_to: ReportingYear, clean_root: Path = paths.CLEAN_DIR) ->
         for column, wanted in series.match.items():
             frame = frame[frame[column] == wanted]
         years = sorted(y for y in map(ReportingYear.parse, set(frame["year"])) if y <= up_to)
-        chosen = store.select_figures(frame, table_id, years, up_to).sort_values("year")
-        found.append(
-            chosen.assign(
-                series=series.id,
-                label=series.label,
-                value=chosen["value"].astype(float),
-                unit=series.unit,
-                source=chosen["source_file"] + ":" + chosen["source_line"].astype(str),
-            ).reindex(columns=COLUMNS)
-        )
+        rows = store.select_figures(frame, table_id, years, up_to).sort_values("year")
+        source = rows["source_file"] + ":" + rows["source_line"].astype(str)
+        rows = rows.assign(series=series.id, label=series.label, unit=series.unit, source=source)
+        found.append(rows.astype({"value": float})[COLUMNS])
     # Plain columns (not the store's nullable ones), as the derived series have; each series
     # by year, the derived ones last.
     out = pd.concat(found, ignore_index=True).astype(object).infer_objects()
