@@ -94,20 +94,17 @@ class Chart:
 
 
 # Colour and contrast ----------------------------------------------------------------------------
-def contrast_ratio(first: str, second: str = BACKGROUND) -> float:
-    """WCAG 2.2 contrast ratio of two ``#RRGGBB`` colours (1 to 21)."""
-    luminances = []
-    for colour in (first, second):
-        channels = [int(colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
-        r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
-        luminances.append(0.2126 * r + 0.7152 * g + 0.0722 * b)
-    lighter, darker = sorted(luminances, reverse=True)
-    return (lighter + 0.05) / (darker + 0.05)
+def contrast_ratio(colour: str) -> float:
+    """WCAG 2.2 contrast ratio of a ``#RRGGBB`` colour against the white background (1 to 21):
+    white's relative luminance is 1."""
+    channels = [int(colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return (1 + 0.05) / (0.2126 * r + 0.7152 * g + 0.0722 * b + 0.05)
 
 
 def check_contrast(colours: Sequence[str], minimum: float = MIN_GRAPHIC_CONTRAST) -> None:
     """Raise ``ValueError`` naming any colour with less than ``minimum`` contrast on white."""
-    weak = {c: round(contrast_ratio(c), 2) for c in colours if contrast_ratio(c) < minimum}
+    weak = {c: round(ratio, 2) for c in colours if (ratio := contrast_ratio(c)) < minimum}
     if weak:
         raise ValueError(f"colours below {minimum}:1 contrast against white: {weak}")
 
@@ -167,11 +164,11 @@ def _by_year_text(values: Mapping[str, Mapping[str, float]], years: Sequence[str
 
 
 # Drawing helpers --------------------------------------------------------------------------------
-def new_figure(width: float, height: float, **subplots: object) -> tuple[Figure, object]:
-    """A ``width`` x ``height`` inch figure (constrained layout, no pyplot) and its ``subplots``
-    axes; draw it in ``matplotlib.style.context([AF_STYLE, RC_OVERRIDES])``."""
+def new_figure(width: float, height: float) -> tuple[Figure, Axes]:
+    """A ``width`` x ``height`` inch figure (constrained layout, no pyplot) and its axes; draw
+    it in ``matplotlib.style.context([AF_STYLE, RC_OVERRIDES])``."""
     figure = Figure(figsize=(width, height), layout="constrained")
-    return figure, figure.subplots(**subplots)
+    return figure, figure.subplots()
 
 
 def _bars(
@@ -288,19 +285,17 @@ def complaints_by_quarter(tables: Tables, year: ReportingYear) -> Chart:
     ((table_id, clean),) = tables.items()
     service = f"Children's {cards.CARDS[table_id].subject}"
     quarters, values = _quarterly(clean, _COMPLAINT_TYPES)
-    formal, informal = (list(values[n].values()) for n in _COMPLAINT_TYPES.values())
-    totals = {q: f + i for q, f, i in zip(quarters, formal, informal, strict=True)}
-    pairs = list(zip(formal, informal, strict=True))
-    if any(is_missing(v) for v in formal + informal):
+    pairs = list(zip(*(values[n].values() for n in _COMPLAINT_TYPES.values()), strict=True))
+    peaks = join_words(_peaks({q: f + i for q, (f, i) in zip(quarters, pairs, strict=True)}))
+    if any(is_missing(v) for pair in pairs for v in pair):  # pairs: (formal, informal)
         title = f"Formal and informal complaints to {service} in each quarter of {year}"
     elif all(i > f for f, i in pairs) or all(f > i for f, i in pairs):
-        more = "informal than formal" if informal[0] > formal[0] else "formal than informal"
+        more = "informal than formal" if pairs[0][1] > pairs[0][0] else "formal than informal"
         title = (
             f"{service} received more {more} complaints in every quarter of {year}, and the "
-            f"most in {join_words(_peaks(totals))}"
+            f"most in {peaks}"
         )
     else:
-        peaks = join_words(_peaks(totals))
         title = f"Complaints to {service}, formal and informal together, peaked in {peaks}"
     what = f"formal and informal complaints to {service} in each quarter of {year}"
     used = clean[clean["measure"].astype(str).isin(_COMPLAINT_TYPES)]
@@ -346,13 +341,11 @@ def ombudsman_by_quarter(tables: Tables, year: ReportingYear) -> Chart:
 
 def _by_year(clean: pd.DataFrame, year: ReportingYear, items: str) -> tuple:
     """The table as printed, the year shown, the one before (or None), the years held (oldest
-    first) and each ``items`` item's figures by year."""
-    clean = clean.assign(item=clean[items].astype(str))  # in the clean table's order
+    first) and each ``items`` item's figures by year (in the clean table's order)."""
     years = years_newest_first(clean)[::-1]
     this = str(year) if str(year) in years else years[-1]
-    earlier = [y for y in years if ReportingYear.from_label(y) < ReportingYear.from_label(this)]
-    values = _nested(clean, items, "year")
-    return clean, this, (earlier[-1] if earlier else None), years, values
+    at = years.index(this)
+    return clean, this, (years[at - 1] if at else None), years, _nested(clean, items, "year")
 
 
 def _by_year_chart(shown: tuple, year: ReportingYear, title: str, what: str, **chart) -> Chart:
@@ -381,7 +374,7 @@ def statutory(tables: Tables, year: ReportingYear, *, service: str) -> Chart:
     largest = sorted((i for i in by_item if not is_missing(current[i])), key=lambda i: -current[i])
     series = [by_item[largest[0]].get(y) for y in years] if largest else []
     steps = list(pairwise(series))
-    trend = len(years) > 2 and bool(largest) and not any(is_missing(v) for v in series)
+    trend = len(years) > 2 and not any(is_missing(v) for v in series)
     pairs = _compared(by_item, previous, this)
     comparable = [i for i in largest if i in pairs]
     if not largest or (not comparable and previous is not None):
@@ -466,9 +459,8 @@ def ranked(tables: Tables, year: ReportingYear, *, key: str, unit: str, **words:
     what = f"{words['what']} in {year}, largest first{suppressed}"
     size, labels = (9, 1.6 + 0.5 * len(pairs)), (words["xlabel"], words["ylabel"])
     bars = dict(values={"": dict(pairs)}, horizontal=True, fmt=fmt, wrap=28, size=size)
-    return _chart(
-        clean, year, _ranked_title(key, pairs, year), what, figures, labels=labels, **bars
-    )
+    title = _ranked_title(key, pairs, year)
+    return _chart(clean, year, title, what, figures, labels=labels, **bars)
 
 
 def _ranked_title(key: str, ranked: list[tuple[str, float]], year: ReportingYear) -> str:
@@ -539,7 +531,7 @@ def equality(tables: Tables, year: ReportingYear) -> Chart:
     years = [y for y in (previous, this) if y is not None]
     data = clean.astype({"characteristic": str, "year": str})
     shown = data[data["year"].isin(years)].groupby("characteristic", sort=False)
-    values = {s: _nested(rows, "item", "year") for s, rows in shown}  # section -> group -> year
+    values = {s: _nested(rows, "group", "year") for s, rows in shown}  # section -> group -> year
     changes = [
         (s, g, *pair) for s, v in values.items() for g, pair in _compared(v, previous, this).items()
     ]

@@ -34,7 +34,6 @@ def html_table(
     """``frame`` as a pandas Styler with fixed ids (``uuid``) and every text from the data
     escaped: ``caption`` (markup) above it, each row shaded in its CSS colour of ``shades`` (an
     empty one: none), cells left-aligned keeping their line breaks."""
-    import pandas as pd
     from pandas.io.formats.style import Styler
 
     styler = (
@@ -53,4 +52,4 @@ def html_table(
     if not shades:
         return styler
     colours = [f"background-color: {c}" if c else "" for c in shades]
-    return styler.apply(lambda _: pd.DataFrame({c: colours for c in frame.columns}), axis=None)
+    return styler.apply(lambda _: colours, axis=0)  # each column: a row's shade in each row

@@ -13,7 +13,6 @@ every other table is named with the reason it cannot be produced: nothing is inv
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -43,13 +42,11 @@ class ReportView:
 
     def status(self) -> str:
         """What this run could produce, in a few plain sentences (markdown)."""
-        said = (
-            rt.NOT_VALIDATED
-            if self.notes is None
-            else f"validation reported {len(self.notes)} note(s); each is shown with its table"
-            if len(self.notes)
-            else "validation ran and reported nothing"
-        )
+        said = "validation ran and reported nothing"
+        if self.notes is None:
+            said = rt.NOT_VALIDATED
+        elif len(self.notes):
+            said = f"validation reported {len(self.notes)} note(s); each is shown with its table"
         lines = [f"Data-quality notes: {said}."]
         missing = [t for t in self.reasons if t not in self.report]
         partial = [t for t in self.reasons if t in self.report]
@@ -61,8 +58,8 @@ class ReportView:
                 lines += [f"\n**{title}:**\n", *(f"- `{t}`: {self.reasons[t]}" for t in ids)]
         return "\n".join(lines)
 
-    def show(self, table_id: str | None = None, charts: Iterable[str] | str = ()) -> None:
-        """Display one section: the styled table with its notes, then its charts."""
+    def show(self, table_id: str | None = None, charts: str | None = None) -> None:
+        """Display one section: the styled table with its notes, then the chart ``charts``."""
         from IPython.display import HTML, Markdown, display
 
         from complaints.outputs.charts import chart_html
@@ -70,15 +67,13 @@ class ReportView:
         if table_id is not None:
             if table_id in self.report:
                 display(rt.style_table(self.report[table_id], self.notes))
-                for said in (self.reasons.get(table_id), self.remarks.get(table_id)):
-                    if said:
-                        display(Markdown(f"*Note: {said}.*"))
+                for said in filter(None, (self.reasons.get(table_id), self.remarks.get(table_id))):
+                    display(Markdown(f"*Note: {said}.*"))
             else:
                 reason = self.reasons.get(table_id, "no figures are held")
                 display(Markdown(f"**Not produced for {self.year}:** {reason}."))
-        for chart_id in [charts] if isinstance(charts, str) else charts:
-            if chart_id in self.charts:
-                display(HTML(chart_html(self.charts[chart_id])))
+        if charts in self.charts:
+            display(HTML(chart_html(self.charts[charts])))
 
 
 def build_report(run: RunParams) -> ReportView:

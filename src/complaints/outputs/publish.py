@@ -18,7 +18,7 @@ from complaints.years import ReportingYear
 CASE_REFS = "case_refs.csv"
 
 
-def _write_page(out_dir: Path, template: str, title: str, **context: object) -> Path:
+def _write_page(out_dir: Path, template: str, title: str, **context: object) -> None:
     """Write ``out_dir/index.html`` from ``template`` with the run's tables (``tables.json``'s,
     then any other CSV) and charts (``charts.json``'s), and the caveats beside it."""
     write_caveats(out_dir)
@@ -33,10 +33,9 @@ def _write_page(out_dir: Path, template: str, title: str, **context: object) -> 
     charts = _read_json(out_dir / "charts" / "charts.json")
     html = render_html(template, title=title, tables=listed, charts=charts, **context)
     (out_dir / "index.html").write_text(html, encoding="utf-8")
-    return out_dir / "index.html"
 
 
-def write_caveats(out_dir: Path) -> Path:
+def write_caveats(out_dir: Path) -> None:
     """``caveats.html``: the assumptions-and-caveats log (``docs/caveats.md``) beside the index,
     so that the folder carries it wherever it is shared."""
     import mistune  # not nbconvert's filter: importing nbconvert takes seconds
@@ -50,25 +49,24 @@ def write_caveats(out_dir: Path) -> Path:
     body = Markup(mistune.create_markdown(renderer=Renderer())(text.split("\n", 1)[1]))
     html = render_html("caveats.html.j2", title="Assumptions and caveats", body=body)
     (out_dir / "caveats.html").write_text(html, encoding="utf-8")
-    return out_dir / "caveats.html"
 
 
 def _read_json(path: Path) -> list[dict[str, str]]:
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else []
 
 
-def _files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.glob("*") if p.is_file())
+def _files(folder: Path, pattern: str = "*") -> list[Path]:
+    return sorted(p for p in folder.glob(pattern) if p.is_file())
 
 
 def write_index(
     out_dir: Path, year: ReportingYear, parameters: dict[str, object], notebooks: list[Path]
-) -> Path:
+) -> None:
     """The year's ``index.html``: the run's parameters, notebooks, checks, tables, charts and
     trends, linked."""
     trends = _files(out_dir / "trends")
     charts = (".png", ".svg")
-    return _write_page(
+    _write_page(
         out_dir,
         "index.html.j2",
         f"Children's services complaints report {year}",
@@ -124,13 +122,11 @@ def public_files(out_dir: Path, report: str) -> list[Path]:
     """Every file under ``out_dir`` the public edition may publish, sorted."""
     allowed = re.compile(PUBLIC_FILES.format(report=re.escape(report)))
     return [
-        path
-        for path in sorted(out_dir.rglob("*"))
-        if path.is_file() and allowed.fullmatch(path.relative_to(out_dir).as_posix())
+        p for p in _files(out_dir, "**/*") if allowed.fullmatch(p.relative_to(out_dir).as_posix())
     ]
 
 
-def build_public_edition(source: Path, target: Path, year: ReportingYear, report: str) -> Path:
+def build_public_edition(source: Path, target: Path, year: ReportingYear, report: str) -> None:
     """Copy from a complete public-edition run (``source``, laid out as ``reports/<year>/``)
     what may be published (:data:`PUBLIC_FILES`) into ``target`` (created), and write its
     ``index.html``; not the run's own index and manifest (the edition's are written for it)."""
@@ -144,7 +140,6 @@ def build_public_edition(source: Path, target: Path, year: ReportingYear, report
             shutil.copyfile(path, target / rel)
     title = f"Children's services complaints report {year}: public edition"
     _write_page(target, "public_index.html.j2", title, report=report, legend=PUBLIC_LEGEND)
-    return target
 
 
 def case_ids(clean_root: Path) -> set[str]:
@@ -166,7 +161,7 @@ def check_public_edition(out_dir: Path, report: str, ids: set[str] = frozenset()
     a word of its own)."""
     problems = []
     allowed = set(public_files(out_dir, report))
-    for path in sorted(p for p in out_dir.rglob("*") if p.is_file()):
+    for path in _files(out_dir, "**/*"):
         rel = path.relative_to(out_dir).as_posix()
         if path not in allowed:
             problems.append(f"{rel} may not be published")

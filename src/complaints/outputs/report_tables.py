@@ -19,7 +19,7 @@ from pandas.io.formats.style import Styler
 from complaints import cards
 from complaints.outputs.disclosure import LEGEND, suppressed_mask
 from complaints.outputs.html import html_table, render_html
-from complaints.words import SUPPRESSED, format_number, format_value, is_missing
+from complaints.words import SUPPRESSED, format_lines, format_number, format_value, is_missing
 from complaints.years import ReportingYear
 
 #: Publisher named in every source line.
@@ -79,10 +79,8 @@ def source_note(frame: pd.DataFrame, year: ReportingYear | str) -> str:
         ends = rows.get("source_line_end", rows["source_line"]).fillna(rows["source_line"])
         pairs = zip(rows["source_line"], ends, strict=True)
         lines = sorted({n for a, b in pairs for n in range(int(a), int(b) + 1)})
-        cuts = [i for i in range(1, len(lines)) if lines[i] - lines[i - 1] > 5]
-        spans = [(lines[a], lines[b - 1]) for a, b in pairwise([0, *cuts, len(lines)])]
-        text = ", ".join(f"{a}" if a == b else f"{a}-{b}" for a, b in spans)
-        places.append(f"{source_file}:{text}")
+        gaps = {n for a, b in pairwise(lines) if b - a <= 5 for n in range(a, b)}
+        places.append(f"{source_file}:{format_lines(gaps.union(lines))}")
     return f"{note}, {'; '.join(places)}"
 
 
@@ -206,8 +204,7 @@ def build_report_tables(
         )
         shown = clean.assign(shown=values)  # each figure as shown: c where suppressed
         frame = globals()[card.layout.builder](shown, **card.layout.options)
-        suppressed = int(hidden.sum())
-        built[t] = ReportTable(t, card.title, frame, source_note(clean, year), suppressed)
+        built[t] = ReportTable(t, card.title, frame, source_note(clean, year), int(hidden.sum()))
     return built
 
 

@@ -47,49 +47,29 @@ def headline_series(up_to: ReportingYear, clean_root: Path = paths.CLEAN_DIR) ->
         for column, wanted in series.match.items():
             frame = frame[frame[column] == wanted]
         years = sorted(y for y in map(ReportingYear.parse, set(frame["year"])) if y <= up_to)
-        chosen = store.select_figures(frame, table_id, years, up_to)
-        found.append(
-            chosen.assign(
-                series=series.id,
-                label=series.label,
-                value=chosen["value"].astype(float),
-                unit=series.unit,
-                source=chosen["source_file"] + ":" + chosen["source_line"].astype(str),
-            ).reindex(columns=COLUMNS)
-        )
-    # Plain columns (not the store's nullable ones), as the derived series have.
+        rows = store.select_figures(frame, table_id, years, up_to).sort_values("year")
+        source = rows["source_file"] + ":" + rows["source_line"].astype(str)
+        rows = rows.assign(series=series.id, label=series.label, unit=series.unit, source=source)
+        found.append(rows.astype({"value": float})[COLUMNS])
+    # Plain columns (not the store's nullable ones), as the derived series have; each series
+    # by year, the derived ones last.
     out = pd.concat(found, ignore_index=True).astype(object).infer_objects()
-    out = pd.concat([out, *(_derived(out, *spec) for spec in DERIVED)], ignore_index=True)
-    order = {s: i for i, s in enumerate(out["series"].drop_duplicates())}
-    out = out.sort_values(
-        ["series", "year"], key=lambda c: c.map(order) if c.name == "series" else c
-    )
-    return out.reset_index(drop=True)
+    return pd.concat([out, *(_derived(out, *spec) for spec in DERIVED)], ignore_index=True)
 
 
 def _derived(frame, series_id, label, first, second, unit) -> pd.DataFrame:
     """Series ``first`` plus ``second`` (``unit`` count), or ``first`` as a percentage of
     ``second`` (``percent``: years where ``second`` is 0 left out), in the years both hold."""
-    a = frame[frame["series"] == first]
-    b = frame[frame["series"] == second]
-    joined = a.merge(b, on="year", how="inner", suffixes=("_a", "_b")).set_index("year")
+    a, b = (frame[frame["series"] == s] for s in (first, second))
+    joined = a.merge(b, on="year", suffixes=("", "_b"))  # in the years of ``first``
     if unit == "percent":
         joined = joined[joined["value_b"] > 0]
-        values = (100 * joined["value_a"] / joined["value_b"]).round(1)
+        value = (100 * joined["value"] / joined["value_b"]).round(1)
     else:
-        values = joined["value_a"] + joined["value_b"]
-    return pd.DataFrame(
-        {
-            "year": joined.index,
-            "series": series_id,
-            "label": label,
-            "value": values,
-            "unit": unit,
-            "report_year": joined["report_year_a"].values,
-            "source": (joined["source_a"] + " + " + joined["source_b"]).values,
-        },
-        columns=COLUMNS,
-    )
+        value = joined["value"] + joined["value_b"]
+    source = joined["source"] + " + " + joined["source_b"]
+    joined = joined.assign(series=series_id, label=label, value=value, unit=unit, source=source)
+    return joined[COLUMNS]
 
 
 # Charts -------------------------------------------------------------------------------------
@@ -112,9 +92,8 @@ _MARKERS = ("o", "s", "^", "D")
 _LINESTYLES = ("-", "--", ":", "-.")
 
 
-def _finding(frame: pd.DataFrame) -> str:
-    """The title: how the first series moved between its first and last year held."""
-    first = frame[frame["series"] == frame["series"].iloc[0]].sort_values("year")
+def _finding(first: pd.DataFrame) -> str:
+    """The title: how the ``first`` series moved between its first and last year held."""
     label, unit = first["label"].iloc[0], first["unit"].iloc[0]
     start, end = first.iloc[0], first.iloc[-1]
     a, b = (format_value(r["value"], unit) for r in (start, end))
@@ -134,21 +113,17 @@ def draw_trend_charts(series: pd.DataFrame, charts_dir: Path) -> list:
     charts_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for chart_id, ids, ylabel in TREND_CHARTS:
-        data = series[series["series"].isin(ids)]
-        if data.empty:
+        lines = [series[series["series"] == s].sort_values("year") for s in ids]
+        lines = [line for line in lines if len(line)]  # the series held, in the chart's order
+        if not lines:
             continue
-        order = {s: i for i, s in enumerate(ids)}
-        data = data.sort_values(
-            ["series", "year"], key=lambda c: c.map(order) if c.name == "series" else c
-        )
+        data = pd.concat(lines)
         years = sorted(data["year"].unique())
-        present = [s for s in ids if s in set(data["series"])]
-        colours = style.palette(len(present))
+        colours = style.palette(len(lines))
         with matplotlib.style.context([style.AF_STYLE, style.RC_OVERRIDES]):
             figure, ax = style.new_figure(9, 5)
             described = []  # each series' points, for the text alternative
-            for i, sid in enumerate(present):
-                line = data[data["series"] == sid]
+            for i, line in enumerate(lines):
                 xs = [years.index(y) for y in line["year"]]
                 shown = [format_value(v, line["unit"].iloc[0]) for v in line["value"]]
                 ax.plot(xs, line["value"], color=colours[i], marker=_MARKERS[i],
@@ -163,17 +138,16 @@ def draw_trend_charts(series: pd.DataFrame, charts_dir: Path) -> list:
             ax.set_xticks(range(len(years)), years)
             ax.set_xlim(-0.5, len(years) - 0.5)
             ax.set_ylim(bottom=0, top=max(data["value"]) * 1.2 or 1)
-            ax.set_xlabel("Reporting year")
-            ax.set_ylabel(ylabel)
-            if len(present) > 1:
+            ax.set(xlabel="Reporting year", ylabel=ylabel)
+            if len(lines) > 1:
                 ax.legend(loc="upper left", bbox_to_anchor=(0, -0.15), frameon=False)
-            title = _finding(data)
+            title = _finding(lines[0])
             style.add_title(figure, title)
             alt = f"Line chart, {years[0]} to {years[-1]}. {title}. {'; '.join(described)}."
-            reports = sorted(data["report_year"].unique())
             source = (
                 "Source: Dorset Council Annual Complaints Reports "
-                f"{', '.join(reports)} (figures for each year from its own report where held)"
+                f"{', '.join(sorted(data['report_year'].unique()))} (figures for each year from "
+                "its own report where held)"
             )
             draft = style.Chart(chart_id, title, alt, source, figure, tuple(colours))
             written.append(style.save_chart(draft, charts_dir))
