@@ -39,6 +39,12 @@ def _fails(year, raw_root: Path, clean_root: Path) -> InputError:
     return info.value
 
 
+def test_a_malformed_amount_in_a_sentence_names_its_line(raw_copy, tmp_path, year):
+    _edit_line(raw_copy, 86, "£43,230", "£43,23")
+    error = _fails(year, raw_copy, tmp_path / "clean")
+    assert "table key_facts, line 86: '£43,23' is not an amount of money" in str(error)
+
+
 # --- missing or unreadable files ----------------------------------------------------------------
 
 

@@ -418,8 +418,12 @@ def _found(ctx: Context, prose: Prose, m: re.Match[str], group: int, **values: o
     of money, a percentage or a count."""
     text = m.group(group)
     unit = "GBP" if text.startswith("£") else "percent" if text.endswith("%") else "count"
-    figure = {"value": _PARSE[unit](text), "unit": unit, "source_text": text}
-    return ctx.row(prose.line_at(m.start(group)), **values, **figure)
+    line = prose.line_at(m.start(group))
+    try:
+        figure = {"value": _PARSE[unit](text), "unit": unit, "source_text": text}
+    except ValueError as exc:  # e.g. '£43,23': the sentence matched, its figure is not one
+        raise ctx.error(str(exc), line) from None
+    return ctx.row(line, **values, **figure)
 
 
 def _section(ctx: Context, title: str, after: str) -> tuple[int, int]:
