@@ -202,11 +202,8 @@ def _identity_rows(tables: Mapping[str, pd.DataFrame]) -> list[Row]:
 
 def discrepancy(relation: pd.Series, left: pd.Series, right: pd.Series) -> pd.Series:
     """How far each relation is broken: 0 when it holds."""
-    gap = left - right
-    out = gap.abs()
-    out = out.where(relation != "<=", gap.clip(lower=0))
-    out = out.where(relation != ">=", (-gap).clip(lower=0))
-    return out.astype(float) + 0.0  # no negative zeros
+    gap = (left - right).where(relation != ">=", right - left)
+    return gap.abs().where(relation == "==", gap.clip(lower=0)).astype(float) + 0.0  # no -0.0
 
 
 def _report_conflicts(conflicts: pd.DataFrame | None) -> list[dict[str, object]]:
