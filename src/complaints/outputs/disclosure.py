@@ -380,10 +380,8 @@ def _exposed(data: _Data, plan: Mapping[Cell, str]) -> Cell | None:
     figure_of = data.figures
     known = {figure_of[c]: data.values[c] for c in figure_of if c not in plan}
     hidden = sorted((c for c in plan if c in figure_of), key=data.order)
-    columns: dict[int, int] = {}
-    for cell in hidden:
-        if figure_of[cell] not in known:
-            columns.setdefault(figure_of[cell], len(columns))
+    unknown = dict.fromkeys(figure_of[c] for c in hidden if figure_of[c] not in known)
+    columns = {figure: i for i, figure in enumerate(unknown)}
     n = len(columns)
     rows, limits = [], []  # a sum's equation, a bound's upper limit
     for relation in [*data.sums, *data.bounds]:
@@ -405,9 +403,8 @@ def _exposed(data: _Data, plan: Mapping[Cell, str]) -> Cell | None:
         if i is None:  # published elsewhere
             return cell
         if i in involved:
-            lower, upper = zip(*limits, strict=True)
-            problem = {"integrality": 1, "bounds": (1, np.inf)}
-            problem["constraints"] = LinearConstraint(np.array(rows), lower, upper)
+            constraints = LinearConstraint(np.array(rows), *zip(*limits, strict=True))
+            problem = {"integrality": 1, "bounds": (1, np.inf), "constraints": constraints}
             low, high = (milp(sign * np.eye(n)[i], **problem) for sign in (1, -1))
             lo = low.fun if low.status == 0 else -math.inf
             hi = -high.fun if high.status == 0 else math.inf
