@@ -249,8 +249,7 @@ def _where(row: Mapping[str, object]) -> str:
 def describe(row: Mapping[str, object]) -> str:
     """One plain-English sentence on a broken identity; every number comes from ``row``."""
     unit = str(row.get("unit") or "count")
-    left = format_value(row["left_value"], unit, "missing")
-    right = format_value(row["right_value"], unit, "missing")
+    left, right = (format_value(row[f"{s}_value"], unit, "missing") for s in SIDES)
     tolerance, check, remark = float(row["tolerance"]), row["check"], row.get("remark") or ""
     allowance = (
         f" (beyond the ±{format_value(tolerance)} allowed for rounding)" if tolerance else ""
