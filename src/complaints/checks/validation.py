@@ -545,10 +545,9 @@ def quality_notes(result: ValidationResult) -> pd.DataFrame:
     failed = failed[~(cut_off & (failed["check"] == "percentages_add_up_to_100"))]
     both = pd.concat([failed.assign(table_id=failed[c]) for c in ("table", "related_table")])
     frame = both[both["table_id"] != ""].sort_index(kind="stable")[list(NOTES_COLUMNS)]
-    frame = frame.drop_duplicates().sort_values(
-        "severity", key=lambda s: s.map(SEVERITIES.index), kind="stable"
+    return frame.drop_duplicates().sort_values(
+        "severity", key=lambda s: s.map(SEVERITIES.index), kind="stable", ignore_index=True
     )
-    return frame.reset_index(drop=True)
 
 
 def read_quality_notes(validation_dir: Path | str) -> pd.DataFrame | None:
