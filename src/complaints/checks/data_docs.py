@@ -103,9 +103,8 @@ def _store_results(context, result: validation.ValidationResult) -> None:
 
 def _localise_site(site: Path) -> None:
     shutil.copytree(ASSETS_DIR, site / _VENDOR, ignore=shutil.ignore_patterns("README.md"))
-    pages = sorted(site.rglob("*.html"))
     texts = []
-    for page in pages:
+    for page in sorted(site.rglob("*.html")):
         to_root = os.path.relpath(site, page.parent).replace(os.sep, "/") + "/"
         text = localise_page(page.read_text(encoding="utf-8"), "" if to_root == "./" else to_root)
         if remote := _REMOTE_RESOURCE.search(text):

@@ -199,7 +199,6 @@ def instantiate(tables: Mapping[str, pd.DataFrame]) -> Iterator[Relation]:
         if parts is None or parts.empty or (identity.whole is not None and whole is None):
             continue
         for values, group in parts.groupby(list(identity.by), sort=False):
-            values = values if isinstance(values, tuple) else (values,)
             key = {c: str(v) for c, v in zip(identity.by, values, strict=True)}
             if whole is None:
                 yield Relation(identity, key, group, group.iloc[0:0])

@@ -202,11 +202,8 @@ def _identity_rows(tables: Mapping[str, pd.DataFrame]) -> list[Row]:
 
 def discrepancy(relation: pd.Series, left: pd.Series, right: pd.Series) -> pd.Series:
     """How far each relation is broken: 0 when it holds."""
-    gap = left - right
-    out = gap.abs()
-    out = out.where(relation != "<=", gap.clip(lower=0))
-    out = out.where(relation != ">=", (-gap).clip(lower=0))
-    return out.astype(float) + 0.0  # no negative zeros
+    gap = (left - right).where(relation != ">=", right - left)
+    return gap.abs().where(relation == "==", gap.clip(lower=0)).astype(float) + 0.0  # no -0.0
 
 
 def _report_conflicts(conflicts: pd.DataFrame | None) -> list[dict[str, object]]:
@@ -252,8 +249,7 @@ def _where(row: Mapping[str, object]) -> str:
 def describe(row: Mapping[str, object]) -> str:
     """One plain-English sentence on a broken identity; every number comes from ``row``."""
     unit = str(row.get("unit") or "count")
-    left = format_value(row["left_value"], unit, "missing")
-    right = format_value(row["right_value"], unit, "missing")
+    left, right = (format_value(row[f"{s}_value"], unit, "missing") for s in SIDES)
     tolerance, check, remark = float(row["tolerance"]), row["check"], row.get("remark") or ""
     allowance = (
         f" (beyond the ±{format_value(tolerance)} allowed for rounding)" if tolerance else ""

@@ -483,8 +483,6 @@ def _run_suite(
     name: str, frame: pd.DataFrame, parameters: Mapping, expectations_dir: Path
 ) -> tuple[list[dict], dict, Any]:
     """Validate ``frame`` with suite ``name`` (or recall it): rows, stable JSON, GX's result."""
-    from great_expectations.util import convert_to_json_serializable
-
     spec = json.dumps(load_suite_json(name, expectations_dir), sort_keys=True)
     key = (str(expectations_dir), name, spec, json.dumps(parameters, sort_keys=True))
     key += (tuple(frame.dtypes.astype(str).items()),)
@@ -510,14 +508,7 @@ def _run_suite(
     else:
         unsound = _unsound_columns(frame, ordered)
         rows = [_table_row(name, frame, r, unsound) for r in ordered]
-    gx_json = {
-        "success": bool(result.success),
-        "statistics": dict(result.statistics),
-        "suite_name": result.suite_name,
-        "suite_parameters": dict(result.suite_parameters or {}),
-        "meta": convert_to_json_serializable(result.meta),
-        "results": [r.to_json_dict() for r in ordered],
-    }
+    gx_json = {**result.to_json_dict(), "results": [r.to_json_dict() for r in ordered]}
     if len(_RESULTS_CACHE) >= 128:  # forget the oldest
         del _RESULTS_CACHE[next(iter(_RESULTS_CACHE))]
     _RESULTS_CACHE[key] = rows, gx_json, result
@@ -554,10 +545,9 @@ def quality_notes(result: ValidationResult) -> pd.DataFrame:
     failed = failed[~(cut_off & (failed["check"] == "percentages_add_up_to_100"))]
     both = pd.concat([failed.assign(table_id=failed[c]) for c in ("table", "related_table")])
     frame = both[both["table_id"] != ""].sort_index(kind="stable")[list(NOTES_COLUMNS)]
-    frame = frame.drop_duplicates().sort_values(
-        "severity", key=lambda s: s.map(SEVERITIES.index), kind="stable"
+    return frame.drop_duplicates().sort_values(
+        "severity", key=lambda s: s.map(SEVERITIES.index), kind="stable", ignore_index=True
     )
-    return frame.reset_index(drop=True)
 
 
 def read_quality_notes(validation_dir: Path | str) -> pd.DataFrame | None:

@@ -19,7 +19,7 @@ Counts (unit ``count``)
 * **Secondary**, in every additive relationship of the identities (sums, such as the quarters
   making the total; bounds, such as upheld <= received). First the DfE rule: where exactly one
   cell of a sum is suppressed, its smallest non-zero published cell is too (sums in table and
-  year order). Then an audit: integer linear programs (``scipy.optimize.linprog``, HiGHS) find
+  year order). Then an audit: integer linear programs (``scipy.optimize.milp``, HiGHS) find
   the smallest and largest value each suppressed figure can take given every published count,
   every relationship that holds in the data and every ``c`` at least 1; a figure pinned to one
   value gets the smallest non-zero published cell of its relationships suppressed, until none
@@ -372,20 +372,18 @@ def _percentage_discloses(data: _Data, plan: dict[Cell, str], cell: Cell) -> boo
 
 def _exposed(data: _Data, plan: Mapping[Cell, str]) -> Cell | None:
     """The first suppressed count (in table order) a reader could work out exactly: published
-    elsewhere, or pinned to one whole value by integer programs (``linprog``, HiGHS) over the
+    elsewhere, or pinned to one whole value by integer programs (``milp``, HiGHS) over the
     published counts and the relationships that hold in the data, every ``c`` at least 1."""
     import numpy as np
-    from scipy.optimize import linprog
+    from scipy.optimize import LinearConstraint, milp
 
     figure_of = data.figures
     known = {figure_of[c]: data.values[c] for c in figure_of if c not in plan}
     hidden = sorted((c for c in plan if c in figure_of), key=data.order)
-    columns: dict[int, int] = {}
-    for cell in hidden:
-        if figure_of[cell] not in known:
-            columns.setdefault(figure_of[cell], len(columns))
+    unknown = dict.fromkeys(figure_of[c] for c in hidden if figure_of[c] not in known)
+    columns = {figure: i for i, figure in enumerate(unknown)}
     n = len(columns)
-    rows: dict[str, list] = {"eq": [], "ub": []}  # the sums' equations, the bounds' limits
+    rows, limits = [], []  # a sum's equation, a bound's upper limit
     for relation in [*data.sums, *data.bounds]:
         truth, total = sum(data.values[c] for c in relation.parts), data.values[relation.total]
         if (truth != total) if relation.kind == "sum" else (truth > total):
@@ -397,20 +395,17 @@ def _exposed(data: _Data, plan: Mapping[Cell, str]) -> Cell | None:
             else:
                 constant += sign * known[figure_of[cell]]
         if row.any():
-            rows["eq" if relation.kind == "sum" else "ub"].append((row, -constant))
-    involved = {int(i) for found in rows.values() for r, _ in found for i in np.flatnonzero(r)}
-    problem: dict[str, object] = {"bounds": [(1, None)] * n, "integrality": np.ones(n)}
-    for suffix, found in rows.items():
-        if found:
-            problem[f"A_{suffix}"] = np.array([r for r, _ in found])
-            problem[f"b_{suffix}"] = np.array([b for _, b in found])
+            rows.append(row)
+            limits.append((-constant if relation.kind == "sum" else -np.inf, -constant))
+    involved = {int(i) for row in rows for i in np.flatnonzero(row)}
     for cell in hidden:
         i = columns.get(figure_of[cell])
         if i is None:  # published elsewhere
             return cell
         if i in involved:
-            low = linprog(np.eye(n)[i], method="highs", **problem)
-            high = linprog(-np.eye(n)[i], method="highs", **problem)
+            constraints = LinearConstraint(np.array(rows), *zip(*limits, strict=True))
+            problem = {"integrality": 1, "bounds": (1, np.inf), "constraints": constraints}
+            low, high = (milp(sign * np.eye(n)[i], **problem) for sign in (1, -1))
             lo = low.fun if low.status == 0 else -math.inf
             hi = -high.fun if high.status == 0 else math.inf
             if hi - lo < 1 - 1e-6:
