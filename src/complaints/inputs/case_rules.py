@@ -65,7 +65,7 @@ from pandas.api.types import union_categoricals
 
 from complaints import cards
 from complaints.errors import InputError
-from complaints.inputs.cases import CaseData, year_end
+from complaints.inputs.cases import CaseData, still_open
 from complaints.inputs.report_text import KEY_FACTS
 from complaints.words import format_value, join_words
 from complaints.years import ReportingYear
@@ -537,14 +537,12 @@ def tables_from_cases(
 
     # The tables other councils publish.
     services = {"service": list(_SERVICES)}
-    on_time, end = answered["on_time"], year_end(year)
-    # no response by the year's end, and not withdrawn
-    still_open = (~(st["date_responded"] <= end) & st["outcome"].ne("withdrawn")).to_numpy()
+    on_time = answered["on_time"]
     add("stage_timeliness", [
         _f("responses", "count", "responses", answered),
         _f("on_time", "count", "responses on time", answered, on_time),
         _f("on_time_pct", "percent", "responses on time", answered, on_time),
-        _f("open", "count", "stages open at the year's end", st, still_open),
+        _f("open", "count", "stages open at the year's end", st, still_open(st, year)),
     ], "measure", **services, stage=list(_STAGES))  # fmt: skip
     # Escalation follows the year's stage 1 complaints: how many went on to stage 2, then 3.
     has2, has3 = (s1["case_ref"].isin(s["case_ref"][stage == n]).to_numpy() for n in (2, 3))
