@@ -161,25 +161,21 @@ def write_case_export(folder: Path, year: ReportingYear, seed: int = 12, scale: 
         learning = np.where(rng.random(n) < spec["learning"], rng.integers(0, 4, n), -1)
         learned = np.where(learning < 0, "", _BEFORE[learning] + team + _AFTER[learning])
         remedy = np.where(formal & (rng.random(n) < 0.05), rng.integers(1, 60, n) * 50, 0)
-        parts.append(
-            pd.DataFrame(
-                {
-                    "date_received": received,
-                    "service": rng.choice(spec["labels"], n),
-                    "procedure": spec["procedure"],
-                    "formality": np.where(formal, "Formal", "Informal"),
-                    "complainant": np.array(GROUPS)[group],
-                    "child_in_care": np.where(in_care, "Yes", "No"),
-                    "via_advocate": np.where(advocate, "Yes", "No"),
-                    "team": team,
-                    "themes": _themes(rng, n),
-                    "learning": learned,
-                    "learning_action": _ACTION[learning],
-                    "remedy": _money(remedy),
-                },
-                index=offset + np.arange(n),
-            )
-        )
+        columns = {
+            "date_received": received,
+            "service": rng.choice(spec["labels"], n),
+            "procedure": spec["procedure"],
+            "formality": np.where(formal, "Formal", "Informal"),
+            "complainant": np.array(GROUPS)[group],
+            "child_in_care": np.where(in_care, "Yes", "No"),
+            "via_advocate": np.where(advocate, "Yes", "No"),
+            "team": team,
+            "themes": _themes(rng, n),
+            "learning": learned,
+            "learning_action": _ACTION[learning],
+            "remedy": _money(remedy),
+        }
+        parts.append(pd.DataFrame(columns, index=offset + np.arange(n)))
         # Ombudsman: 60% about a case of the year (notified 30-150 days after it was received)
         k = spec["lgsco"] * scale
         about = rng.choice(
@@ -192,18 +188,15 @@ def write_case_export(folder: Path, year: ReportingYear, seed: int = 12, scale: 
         decision = rng.choice(4, k, p=(upheld, *(np.array([0.4, 0.4, 0.2]) * (1 - upheld))))
         decision[decided > last] = -1  # still open at the year's end
         paid = (decision == 0) & (rng.random(k) < 0.6)  # on upheld decisions
-        lgsco.append(
-            pd.DataFrame(
-                {
-                    "case_ref": np.where(linked, offset + about, -1),
-                    "service": rng.choice(spec["labels"], k),
-                    "date_notified": notified,
-                    "date_decided": np.where(decided <= last, decided, _NAT),
-                    "decision": np.array([*_DECISIONS, ""])[decision],
-                    "remedy": _money(np.where(paid, rng.integers(2, 100, k) * 50, 0)),
-                }
-            )
-        )
+        columns = {
+            "case_ref": np.where(linked, offset + about, -1),
+            "service": rng.choice(spec["labels"], k),
+            "date_notified": notified,
+            "date_decided": np.where(decided <= last, decided, _NAT),
+            "decision": np.array([*_DECISIONS, ""])[decision],
+            "remedy": _money(np.where(paid, rng.integers(2, 100, k) * 50, 0)),
+        }
+        lgsco.append(pd.DataFrame(columns))
         k = spec["compliments"] * scale
         dates, service = first + days(0, span, k), rng.choice(spec["labels"], k)
         compliments.append(pd.DataFrame({"date": dates, "service": service}))
@@ -221,16 +214,14 @@ def _stage(offset, mask, stage, asked, answered, done, extension, outcome) -> pd
     """The stage rows of the cases ``mask`` picks: no response or outcome where not ``done``
     (still open at the year's end), except a withdrawal's outcome."""
     told = np.where(done | (outcome == 3), outcome, -1)
-    return pd.DataFrame(
-        {
-            "case_ref": offset + np.flatnonzero(mask),
-            "stage": stage,
-            "date_requested": asked[mask],
-            "date_responded": np.where(done, answered, _NAT)[mask],
-            "extension_agreed": np.where(extension, "Y", "N")[mask],
-            "outcome": np.array([*_OUTCOMES, ""])[told][mask],
-        }
-    )
+    columns = {
+        "date_requested": asked,
+        "date_responded": np.where(done, answered, _NAT),
+        "extension_agreed": np.where(extension, "Y", "N"),
+        "outcome": np.array([*_OUTCOMES, ""])[told],
+    }
+    rows = {"case_ref": offset + np.flatnonzero(mask), "stage": stage}
+    return pd.DataFrame(rows | {c: v[mask] for c, v in columns.items()})
 
 
 def _themes(rng: np.random.Generator, n: int) -> np.ndarray:
