@@ -132,9 +132,9 @@ def count_working_days(start: pd.Series, end: pd.Series) -> pd.Series:
 def deadline(start: date, working_days: int) -> date:
     """The day ``working_days`` working days after ``start`` (reg. 2: receipt is day 0, the
     count starts the next working day, so a Saturday receipt makes Monday day 1)."""
-    s = np.datetime64(start, "D")
     cal = _calendar(start.year, start.year + 1 + working_days // 200)
-    return np.busday_offset(s, working_days, roll="backward", busdaycal=cal).astype(date)
+    day = np.busday_offset(np.datetime64(start, "D"), working_days, roll="backward", busdaycal=cal)
+    return day.astype(date)
 
 
 def statutory_deadline(stage: pd.Series, extended: pd.Series) -> np.ndarray:

@@ -102,9 +102,8 @@ def write_case_export(folder: Path, year: ReportingYear, seed: int = 12, scale: 
     rng = np.random.default_rng(seed)
     first, last = np.datetime64(f"{year.start}-04-01"), np.datetime64(f"{year.start + 1}-03-31")
     span = int((last - first).astype(int))  # days in the year after the first
-    calendar = holidays.country_holidays(
-        "GB", subdiv="ENG", years=range(year.start - 1, year.start + 3)
-    )
+    years = range(year.start - 1, year.start + 3)
+    calendar = holidays.country_holidays("GB", subdiv="ENG", years=years)
     days_off = np.array(sorted(calendar), dtype="datetime64[D]")
     in_year = days_off[(days_off >= first) & (days_off <= last) & np.is_busday(days_off)]
     eves = np.unique(np.busday_offset(in_year, -1, roll="forward", holidays=days_off))
@@ -178,9 +177,8 @@ def write_case_export(folder: Path, year: ReportingYear, seed: int = 12, scale: 
         parts.append(pd.DataFrame(columns, index=offset + np.arange(n)))
         # Ombudsman: 60% about a case of the year (notified 30-150 days after it was received)
         k = spec["lgsco"] * scale
-        about = rng.choice(
-            np.flatnonzero(~prior & (received <= last - np.timedelta64(150, "D"))), k
-        )
+        early = np.flatnonzero(~prior & (received <= last - np.timedelta64(150, "D")))
+        about = rng.choice(early, k)
         linked = rng.random(k) < 0.6
         notified = np.where(linked, received[about] + days(30, 150, k), first + days(0, span, k))
         decided = notified + days(20, 150, k)
@@ -320,9 +318,8 @@ def _write(folder: Path, part: str, frame: pd.DataFrame, headings: dict, sheet: 
             data = source.read(item.filename)
             if item.filename == "docProps/core.xml":
                 data = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", b"2000-01-01T00:00:00Z", data)
-            out.writestr(
-                zipfile.ZipInfo(item.filename, (2000, 1, 1, 0, 0, 0)), data, zipfile.ZIP_DEFLATED
-            )
+            info = zipfile.ZipInfo(item.filename, (2000, 1, 1, 0, 0, 0))
+            out.writestr(info, data, zipfile.ZIP_DEFLATED)
     return {"path": f"{part}.xlsx", "sheet": sheet}
 
 
