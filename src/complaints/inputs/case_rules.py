@@ -199,9 +199,8 @@ def _f(figure, how, what, frame, part=True, amount=None, **keys) -> _Members:
 _TEXTS = {"count": "{n} {what}", "percent": "{n} of {whole} {what}",
           "sum": "{money} over {n} {what}", "mean": "mean of {n} {what}",
           "median": "median of {n} {what}"}  # fmt: skip
-_UNITS = {"count": "count", "percent": "percent", "sum": "GBP"} | dict.fromkeys(
-    ("mean", "median"), "working days"
-)
+_UNITS = {"count": "count", "percent": "percent", "sum": "GBP"}
+_UNITS |= dict.fromkeys(("mean", "median"), "working days")
 
 
 def _aggregate(i: int, m: _Members) -> tuple[pd.DataFrame, np.ndarray]:

@@ -159,9 +159,8 @@ def load_mapping(folder: Path) -> Mapping:
     path = Path(folder) / MAPPING_FILE
     where = paths.relative_to_project(path)
     if not path.is_file():
-        raise InputError(
-            "mapping file not found", file=where, hint="scaffold one: complaints new-year --cases"
-        )
+        hint = "scaffold one: complaints new-year --cases"
+        raise InputError("mapping file not found", file=where, hint=hint)
     text = path.read_text(encoding="utf-8-sig")
     try:
         spec = tomllib.loads(text)
