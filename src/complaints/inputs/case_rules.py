@@ -65,7 +65,7 @@ from pandas.api.types import union_categoricals
 
 from complaints import cards
 from complaints.errors import InputError
-from complaints.inputs.cases import CaseData, year_end
+from complaints.inputs.cases import CaseData, still_open
 from complaints.inputs.report_text import KEY_FACTS
 from complaints.words import format_value, join_words
 from complaints.years import ReportingYear
@@ -132,9 +132,9 @@ def count_working_days(start: pd.Series, end: pd.Series) -> pd.Series:
 def deadline(start: date, working_days: int) -> date:
     """The day ``working_days`` working days after ``start`` (reg. 2: receipt is day 0, the
     count starts the next working day, so a Saturday receipt makes Monday day 1)."""
-    s = np.datetime64(start, "D")
     cal = _calendar(start.year, start.year + 1 + working_days // 200)
-    return np.busday_offset(s, working_days, roll="backward", busdaycal=cal).astype(date)
+    day = np.busday_offset(np.datetime64(start, "D"), working_days, roll="backward", busdaycal=cal)
+    return day.astype(date)
 
 
 def statutory_deadline(stage: pd.Series, extended: pd.Series) -> np.ndarray:
@@ -199,9 +199,8 @@ def _f(figure, how, what, frame, part=True, amount=None, **keys) -> _Members:
 _TEXTS = {"count": "{n} {what}", "percent": "{n} of {whole} {what}",
           "sum": "{money} over {n} {what}", "mean": "mean of {n} {what}",
           "median": "median of {n} {what}"}  # fmt: skip
-_UNITS = {"count": "count", "percent": "percent", "sum": "GBP"} | dict.fromkeys(
-    ("mean", "median"), "working days"
-)
+_UNITS = {"count": "count", "percent": "percent", "sum": "GBP"}
+_UNITS |= dict.fromkeys(("mean", "median"), "working days")
 
 
 def _aggregate(i: int, m: _Members) -> tuple[pd.DataFrame, np.ndarray]:
@@ -537,14 +536,12 @@ def tables_from_cases(
 
     # The tables other councils publish.
     services = {"service": list(_SERVICES)}
-    on_time, end = answered["on_time"], year_end(year)
-    # no response by the year's end, and not withdrawn
-    still_open = (~(st["date_responded"] <= end) & st["outcome"].ne("withdrawn")).to_numpy()
+    on_time = answered["on_time"]
     add("stage_timeliness", [
         _f("responses", "count", "responses", answered),
         _f("on_time", "count", "responses on time", answered, on_time),
         _f("on_time_pct", "percent", "responses on time", answered, on_time),
-        _f("open", "count", "stages open at the year's end", st, still_open),
+        _f("open", "count", "stages open at the year's end", st, still_open(st, year)),
     ], "measure", **services, stage=list(_STAGES))  # fmt: skip
     # Escalation follows the year's stage 1 complaints: how many went on to stage 2, then 3.
     has2, has3 = (s1["case_ref"].isin(s["case_ref"][stage == n]).to_numpy() for n in (2, 3))

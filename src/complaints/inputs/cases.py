@@ -9,6 +9,7 @@ check relates two rows); :mod:`complaints.inputs.case_rules` computes the report
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import tomllib
@@ -115,7 +116,6 @@ FILE_PARTS = ("cases", "stages", "ombudsman", "compliments", "equality")
 THEMES = "themes"
 THEMES_TEXT = 'The case\'s themes in one cell, separated by ";" (e.g. "Communication; Delay").'
 DEFAULT_FLAGS = {"yes": ["Yes", "Y", "True"], "no": ["No", "N", "False", ""]}
-DEFAULT_RULES = {"stage1_deadline_working_days": 20, "child_complainants": ["Young Person"]}
 #: Excel serial numbers read as dates: 1 January 1990 to 31 December 2099.
 SERIALS = (32874, 73050)
 #: How many case references the warning about open cases lists.
@@ -159,9 +159,8 @@ def load_mapping(folder: Path) -> Mapping:
     path = Path(folder) / MAPPING_FILE
     where = paths.relative_to_project(path)
     if not path.is_file():
-        raise InputError(
-            "mapping file not found", file=where, hint="scaffold one: complaints new-year --cases"
-        )
+        hint = "scaffold one: complaints new-year --cases"
+        raise InputError("mapping file not found", file=where, hint=hint)
     text = path.read_text(encoding="utf-8-sig")
     try:
         spec = tomllib.loads(text)
@@ -381,6 +380,11 @@ def year_end(year: ReportingYear) -> pd.Timestamp:
     return pd.Timestamp(year.start + 1, 3, 31)
 
 
+def still_open(stages: pd.DataFrame, year: ReportingYear) -> pd.Series:
+    """The stages open at the year's end: no response by then, and not withdrawn."""
+    return ~(stages["date_responded"] <= year_end(year)) & stages["outcome"].ne("withdrawn")
+
+
 def _day(value: object) -> str:
     return "empty" if words.is_missing(value) else f"{pd.Timestamp(value):%d/%m/%Y}"
 
@@ -417,9 +421,8 @@ def _gx_failure(frame: pd.DataFrame, result, year: ReportingYear) -> InputError:
         first, again = at.index[(at[columns] == key).all(axis=1)][:2]
         ref = repr(key.iloc[0])
         value = ref if len(key) == 1 else f"stage {key.iloc[1]} of case {ref}"
-        problem = (
-            f"{value} is repeated (also row {first}) — give each {config.meta['what']} one row"
-        )
+        what = config.meta["what"]
+        problem = f"{value} is repeated (also row {first}) — give each {what} one row"
         return _refuse_at(frame, again, columns[-1], problem)
     if "max_value" in config.kwargs:  # a date after the year
         column = config.kwargs["column"]
@@ -444,9 +447,8 @@ def _check_with_gx(data: CaseData, year: ReportingYear) -> None:
         if frame.empty:
             continue
         # meta["at"]: the order failures are told in (GX does not keep the suite's)
-        expectations = [
-            exp.ExpectColumnValuesToBeBetween(column=dated, max_value=end, meta={"at": 1})
-        ]
+        between = exp.ExpectColumnValuesToBeBetween
+        expectations = [between(column=dated, max_value=end, meta={"at": 1})]
         meta = {"at": 0, "what": what}
         if len(key) == 1:
             expectations.append(exp.ExpectColumnValuesToBeUnique(column=key[0], meta=meta))
@@ -481,9 +483,10 @@ def _check_stages(data: CaseData) -> None:
         i = int((case < 0).argmax())
         problem = f"{stages['case_ref'].iloc[i]!r} is not a case in {where} — add the case there"
         raise _refuse_at(stages, rows.iloc[i], "case_ref", f"{problem} or correct the reference")
+    requested = stages["date_requested"].to_numpy()
     received = cases["date_received"].to_numpy()[case]
-    if (stages["date_requested"].to_numpy() < received).any():
-        i = int((stages["date_requested"].to_numpy() < received).argmax())
+    if (requested < received).any():
+        i = int((requested < received).argmax())
         problem = f"{_day(stages['date_requested'].iloc[i])} is before case "
         problem += f"{stages['case_ref'].iloc[i]!r} was received ({_day(received[i])}, row "
         problem += f"{cases['source_row'].iloc[case[i]]} of {where}) — correct either date"
@@ -492,7 +495,7 @@ def _check_stages(data: CaseData) -> None:
     before = pd.Index(key).get_indexer(key - 1)  # the row of the stage before, -1 if none
     missing = (stage > 1) & (before < 0)
     answered = stages["date_responded"].to_numpy()[before]
-    early = (stage > 1) & ~missing & ~(stages["date_requested"].to_numpy() >= answered)
+    early = (stage > 1) & ~missing & ~(requested >= answered)
     if not (missing | early).any():
         return
     i = int((missing | early).argmax())
@@ -512,15 +515,14 @@ def check_cases(data: CaseData, year: ReportingYear) -> list[str]:
     warning about cases still open at the year's end."""
     _check_with_gx(data, year)
     _check_stages(data)
-    end, stages = year_end(year), data.stages
-    still_open = ~(stages["date_responded"] <= end) & stages["outcome"].ne("withdrawn")
-    refs = list(dict.fromkeys(stages.loc[still_open, "case_ref"]))
+    refs = list(dict.fromkeys(data.stages.loc[still_open(data.stages, year), "case_ref"]))
     if not refs:
         return []
     more = [f"{len(refs) - MAX_LISTED} more"] if len(refs) > MAX_LISTED else []
     warning = (
         f"{len(refs)} case(s) still open at the end of {year} (a stage without a response by "
-        f"{_day(end)}), counted as received: {words.join_words(refs[:MAX_LISTED] + more)}"
+        f"{_day(year_end(year))}), counted as received: "
+        f"{words.join_words(refs[:MAX_LISTED] + more)}"
     )
     log.warning(warning)
     return [warning]
@@ -539,6 +541,8 @@ def _render(template: str, **context: object) -> str:
     """A text template of ``templates/cases/`` rendered (nothing escaped: not HTML)."""
     from jinja2 import Environment, PackageLoader, StrictUndefined
 
+    from complaints.inputs.case_rules import Settings
+
     templates = Environment(
         loader=PackageLoader("complaints", "templates/cases"),
         undefined=StrictUndefined,
@@ -547,7 +551,8 @@ def _render(template: str, **context: object) -> str:
         keep_trailing_newline=True,
     )
     templates.filters["toml"] = _toml
-    defaults = {"mapping_file": MAPPING_FILE, "flags": DEFAULT_FLAGS, "rules": DEFAULT_RULES}
+    rules = dataclasses.asdict(Settings())  # the defaults of [rules]
+    defaults = {"mapping_file": MAPPING_FILE, "flags": DEFAULT_FLAGS, "rules": rules}
     return templates.get_template(template).render(defaults | context)
 
 

@@ -102,9 +102,8 @@ def write_case_export(folder: Path, year: ReportingYear, seed: int = 12, scale: 
     rng = np.random.default_rng(seed)
     first, last = np.datetime64(f"{year.start}-04-01"), np.datetime64(f"{year.start + 1}-03-31")
     span = int((last - first).astype(int))  # days in the year after the first
-    calendar = holidays.country_holidays(
-        "GB", subdiv="ENG", years=range(year.start - 1, year.start + 3)
-    )
+    years = range(year.start - 1, year.start + 3)
+    calendar = holidays.country_holidays("GB", subdiv="ENG", years=years)
     days_off = np.array(sorted(calendar), dtype="datetime64[D]")
     in_year = days_off[(days_off >= first) & (days_off <= last) & np.is_busday(days_off)]
     eves = np.unique(np.busday_offset(in_year, -1, roll="forward", holidays=days_off))
@@ -161,30 +160,25 @@ def write_case_export(folder: Path, year: ReportingYear, seed: int = 12, scale: 
         learning = np.where(rng.random(n) < spec["learning"], rng.integers(0, 4, n), -1)
         learned = np.where(learning < 0, "", _BEFORE[learning] + team + _AFTER[learning])
         remedy = np.where(formal & (rng.random(n) < 0.05), rng.integers(1, 60, n) * 50, 0)
-        parts.append(
-            pd.DataFrame(
-                {
-                    "date_received": received,
-                    "service": rng.choice(spec["labels"], n),
-                    "procedure": spec["procedure"],
-                    "formality": np.where(formal, "Formal", "Informal"),
-                    "complainant": np.array(GROUPS)[group],
-                    "child_in_care": np.where(in_care, "Yes", "No"),
-                    "via_advocate": np.where(advocate, "Yes", "No"),
-                    "team": team,
-                    "themes": _themes(rng, n),
-                    "learning": learned,
-                    "learning_action": _ACTION[learning],
-                    "remedy": _money(remedy),
-                },
-                index=offset + np.arange(n),
-            )
-        )
+        columns = {
+            "date_received": received,
+            "service": rng.choice(spec["labels"], n),
+            "procedure": spec["procedure"],
+            "formality": np.where(formal, "Formal", "Informal"),
+            "complainant": np.array(GROUPS)[group],
+            "child_in_care": np.where(in_care, "Yes", "No"),
+            "via_advocate": np.where(advocate, "Yes", "No"),
+            "team": team,
+            "themes": _themes(rng, n),
+            "learning": learned,
+            "learning_action": _ACTION[learning],
+            "remedy": _money(remedy),
+        }
+        parts.append(pd.DataFrame(columns, index=offset + np.arange(n)))
         # Ombudsman: 60% about a case of the year (notified 30-150 days after it was received)
         k = spec["lgsco"] * scale
-        about = rng.choice(
-            np.flatnonzero(~prior & (received <= last - np.timedelta64(150, "D"))), k
-        )
+        early = np.flatnonzero(~prior & (received <= last - np.timedelta64(150, "D")))
+        about = rng.choice(early, k)
         linked = rng.random(k) < 0.6
         notified = np.where(linked, received[about] + days(30, 150, k), first + days(0, span, k))
         decided = notified + days(20, 150, k)
@@ -192,18 +186,15 @@ def write_case_export(folder: Path, year: ReportingYear, seed: int = 12, scale: 
         decision = rng.choice(4, k, p=(upheld, *(np.array([0.4, 0.4, 0.2]) * (1 - upheld))))
         decision[decided > last] = -1  # still open at the year's end
         paid = (decision == 0) & (rng.random(k) < 0.6)  # on upheld decisions
-        lgsco.append(
-            pd.DataFrame(
-                {
-                    "case_ref": np.where(linked, offset + about, -1),
-                    "service": rng.choice(spec["labels"], k),
-                    "date_notified": notified,
-                    "date_decided": np.where(decided <= last, decided, _NAT),
-                    "decision": np.array([*_DECISIONS, ""])[decision],
-                    "remedy": _money(np.where(paid, rng.integers(2, 100, k) * 50, 0)),
-                }
-            )
-        )
+        columns = {
+            "case_ref": np.where(linked, offset + about, -1),
+            "service": rng.choice(spec["labels"], k),
+            "date_notified": notified,
+            "date_decided": np.where(decided <= last, decided, _NAT),
+            "decision": np.array([*_DECISIONS, ""])[decision],
+            "remedy": _money(np.where(paid, rng.integers(2, 100, k) * 50, 0)),
+        }
+        lgsco.append(pd.DataFrame(columns))
         k = spec["compliments"] * scale
         dates, service = first + days(0, span, k), rng.choice(spec["labels"], k)
         compliments.append(pd.DataFrame({"date": dates, "service": service}))
@@ -221,16 +212,14 @@ def _stage(offset, mask, stage, asked, answered, done, extension, outcome) -> pd
     """The stage rows of the cases ``mask`` picks: no response or outcome where not ``done``
     (still open at the year's end), except a withdrawal's outcome."""
     told = np.where(done | (outcome == 3), outcome, -1)
-    return pd.DataFrame(
-        {
-            "case_ref": offset + np.flatnonzero(mask),
-            "stage": stage,
-            "date_requested": asked[mask],
-            "date_responded": np.where(done, answered, _NAT)[mask],
-            "extension_agreed": np.where(extension, "Y", "N")[mask],
-            "outcome": np.array([*_OUTCOMES, ""])[told][mask],
-        }
-    )
+    columns = {
+        "date_requested": asked,
+        "date_responded": np.where(done, answered, _NAT),
+        "extension_agreed": np.where(extension, "Y", "N"),
+        "outcome": np.array([*_OUTCOMES, ""])[told],
+    }
+    rows = {"case_ref": offset + np.flatnonzero(mask), "stage": stage}
+    return pd.DataFrame(rows | {c: v[mask] for c, v in columns.items()})
 
 
 def _themes(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -329,9 +318,8 @@ def _write(folder: Path, part: str, frame: pd.DataFrame, headings: dict, sheet: 
             data = source.read(item.filename)
             if item.filename == "docProps/core.xml":
                 data = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", b"2000-01-01T00:00:00Z", data)
-            out.writestr(
-                zipfile.ZipInfo(item.filename, (2000, 1, 1, 0, 0, 0)), data, zipfile.ZIP_DEFLATED
-            )
+            info = zipfile.ZipInfo(item.filename, (2000, 1, 1, 0, 0, 0))
+            out.writestr(info, data, zipfile.ZIP_DEFLATED)
     return {"path": f"{part}.xlsx", "sheet": sheet}
 
 
