@@ -52,6 +52,10 @@ class RunResult:
     executed: list[str] = field(default_factory=list)
     reused: list[str] = field(default_factory=list)
 
+    @property
+    def manifest(self) -> Path:
+        return self.output_dir / "manifest.json"
+
 
 @dataclass
 class RunSummary:
