@@ -130,8 +130,7 @@ NOTEBOOK_PARAMETERS: dict[str, type] = {
 
 def check_parameters(parameters: dict[str, object]) -> dict[str, object]:
     """Reject unknown or malformed parameters before anything runs."""
-    unknown = sorted(set(parameters) - set(NOTEBOOK_PARAMETERS))
-    if unknown:
+    if unknown := sorted(set(parameters) - set(NOTEBOOK_PARAMETERS)):
         raise InputError(
             f"unknown parameter(s): {', '.join(unknown)}",
             hint=f"the notebooks accept: {', '.join(NOTEBOOK_PARAMETERS)}",
@@ -157,8 +156,7 @@ def check_declared(parameters: dict[str, object], notebooks: list[Path]) -> None
     import papermill
 
     for notebook in notebooks:
-        missing = sorted(set(parameters) - set(papermill.inspect_notebook(str(notebook))))
-        if missing:
+        if missing := sorted(set(parameters) - set(papermill.inspect_notebook(str(notebook)))):
             raise InputError(
                 f"notebook {notebook.name} does not declare parameter(s) {', '.join(missing)}",
                 hint="add them to its cell tagged 'parameters'",

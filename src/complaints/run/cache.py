@@ -108,8 +108,7 @@ def package_code_hash() -> str:
 
 
 def store_hashes(clean_root: Path) -> dict[str, str]:
-    """Every file of every year's clean folder: what :func:`complaints.inputs.store.load_store`
-    reads."""
+    """Every file of every year's clean folder (what ``inputs.store.load_store`` reads)."""
     return {
         f"{year}/{rel}": digest
         for year in paths.years_held(clean_root)

@@ -15,8 +15,7 @@ _TIMES = ("start_time", "end_time", "duration")
 
 
 def strip_volatile_metadata(notebook_path: Path) -> None:
-    """Make two runs on the same inputs give byte-identical notebooks (times are in the
-    manifest)."""
+    """Make two runs on the same inputs give byte-identical notebooks (times: the manifest)."""
     import nbformat
 
     nb = nbformat.read(notebook_path, as_version=4)

@@ -88,13 +88,10 @@ def _failed_cell(exc: Exception) -> str:
     """Where it failed: a cell (nbclient's error names it), or else the kernel."""
     count = getattr(exc, "exec_count", None)
     evalue = str(getattr(exc, "evalue", exc)).strip().splitlines()
-    cell = (
-        f"cell [{count}]"
-        if count is not None
-        else "a cell"
-        if hasattr(exc, "ename")
-        else "its kernel"
-    )
+    if count is not None:
+        cell = f"cell [{count}]"
+    else:
+        cell = "a cell" if hasattr(exc, "ename") else "its kernel"
     return f"{cell}: {getattr(exc, 'ename', type(exc).__name__)}: {evalue[0] if evalue else ''}"
 
 
@@ -579,9 +576,12 @@ def run_years(
         runner = _Runner(runs, Kernels(kernel_name, Path(log_dir)), jobs, force, progress)
         try:
             for run in runs:
-                if run.has_raw and not _input_already_read(runner, run):
-                    # Bad input is refused in one line naming the file, table and line or
-                    # cell, before anything is written.
+                # Bad input is refused in one line naming the file, table and line or cell,
+                # before anything is written; unless the previous run read this very input with
+                # this very code (its cleaning notebook will be reused): it was good then.
+                reused = not runner.force and run.writes_clean(0)
+                reused = reused and run.recorded(0).get("cache_key") == runner.cache_key(run, 0)[0]
+                if run.has_raw and not reused:
                     from complaints.inputs.clean import extract_year
 
                     extract_year(run.year, run.raw_root)
@@ -592,11 +592,3 @@ def run_years(
                 return runner.run()
         finally:
             runner.kernels.stop_all()
-
-
-def _input_already_read(runner: _Runner, run: _Year) -> bool:
-    """True when the previous run read this very input with this very code (its cleaning
-    notebook will be reused): it was good then, so it is not read again."""
-    if runner.force or not run.writes_clean(0):
-        return False
-    return run.recorded(0).get("cache_key") == runner.cache_key(run, 0)[0]

@@ -88,10 +88,9 @@ def _csv_cells(name: str, recorded_dir: Path, rebuilt_dir: Path) -> list[str]:
         for c, (a, b) in enumerate(zip(row_a, row_b, strict=False))
         if a != b
     ]
-    more = len(cells) - MAX_CELLS
-    return cells[:MAX_CELLS] + (
-        [f"differs on rerun: {name}: and {more} more cells"] if more > 0 else []
-    )
+    if (more := len(cells) - MAX_CELLS) > 0:
+        cells[MAX_CELLS:] = [f"differs on rerun: {name}: and {more} more cells"]
+    return cells
 
 
 def _differences(recorded_dir: Path, rebuilt_dir: Path) -> list[str]:
