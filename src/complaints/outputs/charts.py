@@ -95,8 +95,7 @@ class Chart:
 
 # Colour and contrast ----------------------------------------------------------------------------
 def contrast_ratio(colour: str) -> float:
-    """WCAG 2.2 contrast ratio of a ``#RRGGBB`` colour against the white background (1 to 21):
-    white's relative luminance is 1."""
+    """WCAG 2.2 contrast ratio (1 to 21) of a ``#RRGGBB`` colour on white (luminance 1)."""
     channels = [int(colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
     r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
     return (1 + 0.05) / (0.2126 * r + 0.7152 * g + 0.0722 * b + 0.05)
@@ -156,7 +155,6 @@ def _series_text(name: str, values: Mapping[str, float], fmt=_n) -> str:
 
 
 def _by_year_text(values: Mapping[str, Mapping[str, float]], years: Sequence[str], fmt=_n) -> str:
-    """Each item's figures in ``years`` (or quarters), one sentence per item."""
     return " ".join(
         _series_text(item, {y: by_year.get(y, float("nan")) for y in years}, fmt)
         for item, by_year in values.items()
@@ -165,8 +163,7 @@ def _by_year_text(values: Mapping[str, Mapping[str, float]], years: Sequence[str
 
 # Drawing helpers --------------------------------------------------------------------------------
 def new_figure(width: float, height: float) -> tuple[Figure, Axes]:
-    """A ``width`` x ``height`` inch figure (constrained layout, no pyplot) and its axes; draw
-    it in ``matplotlib.style.context([AF_STYLE, RC_OVERRIDES])``."""
+    """A figure (no pyplot) and its axes; draw it in the AF_STYLE and RC_OVERRIDES context."""
     figure = Figure(figsize=(width, height), layout="constrained")
     return figure, figure.subplots()
 
@@ -464,8 +461,7 @@ def ranked(tables: Tables, year: ReportingYear, *, key: str, unit: str, **words:
 
 
 def _ranked_title(key: str, ranked: list[tuple[str, float]], year: ReportingYear) -> str:
-    """The finding: the theme(s) of the largest share, or the largest complainant group (and
-    its share, when all are shown)."""
+    """The finding: the theme(s) of the largest share, or the largest complainant group."""
     shown = [(i, v) for i, v in ranked if not is_missing(v)]  # largest first
     top, subject = [i for i, v in shown if v == shown[0][1]], "Children's Social Care"
     one = len(top) == 1

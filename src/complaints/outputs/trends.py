@@ -58,8 +58,7 @@ def headline_series(up_to: ReportingYear, clean_root: Path = paths.CLEAN_DIR) ->
 
 
 def _derived(frame, series_id, label, first, second, unit) -> pd.DataFrame:
-    """Series ``first`` plus ``second`` (``unit`` count), or ``first`` as a percentage of
-    ``second`` (``percent``: years where ``second`` is 0 left out), in the years both hold."""
+    """A :data:`DERIVED` series in the years both parts hold (percent: where ``second`` > 0)."""
     a, b = (frame[frame["series"] == s] for s in (first, second))
     joined = a.merge(b, on="year", suffixes=("", "_b"))  # in the years of ``first``
     if unit == "percent":
