@@ -366,6 +366,24 @@ def test_a_kernel_that_dies_as_it_starts_is_reported_with_what_its_log_says(
 
 
 @pytest.mark.slow
+def test_a_kernel_stopped_by_an_exception_is_reported_with_where_it_was(
+    project, tmp_path, monkeypatch
+):
+    """A kernel stuck as it starts is interrupted: its log ends with a traceback, whose last
+    frame the message names (here, a kernel that raises as it starts)."""
+    spec = tmp_path / "kernels" / "raising"
+    spec.mkdir(parents=True)
+    code = "def preload():\n    raise KeyboardInterrupt\npreload()"
+    argv = [sys.executable, "-c", code, "{connection_file}"]
+    (spec / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": "raising"}))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path))
+    with pytest.raises(RunError) as failure:
+        project.run(force=True, kernel_name="raising")
+    said = str(failure.value)
+    assert 'ends: KeyboardInterrupt (at File "<string>", line 2, in preload)' in said
+
+
+@pytest.mark.slow
 def test_a_cached_run_publishes_the_same_bytes_as_a_fresh_run(project):
     """After a change, the run that reuses what it can equals the run that executes all."""
     (project.clean / "2021-22").mkdir()

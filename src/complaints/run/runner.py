@@ -342,7 +342,13 @@ class _Runner:
             shutil.copyfile(log, target.with_suffix(".kernel.log"))
             said = log.read_text(encoding="utf-8", errors="replace").split("\n")
             if where.startswith("its kernel") and (said := [line for line in said if line.strip()]):
-                where += f"\n  the kernel's log ({notebook.stem}.kernel.log, kept) ends: {said[-1]}"
+                # A kernel stuck as it started is interrupted as it is stopped: its traceback's
+                # last frame says where it was.
+                frames = [line.strip() for line in said if line.lstrip().startswith('File "')]
+                at = f" (at {frames[-1]})" if frames else ""
+                where += (
+                    f"\n  the kernel's log ({notebook.stem}.kernel.log, kept) ends: {said[-1]}{at}"
+                )
         self.progress(f"{run.label(index)}: failed in {where}")
         return RunError(
             f"{run.year}: notebook {notebook.name} failed in {where}\n"
