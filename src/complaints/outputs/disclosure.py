@@ -398,13 +398,14 @@ def _exposed(data: _Data, plan: Mapping[Cell, str]) -> Cell | None:
             rows.append(row)
             limits.append((-constant if relation.kind == "sum" else -np.inf, -constant))
     involved = {int(i) for row in rows for i in np.flatnonzero(row)}
+    if involved:  # one problem for every figure: only its objective changes
+        constraints = LinearConstraint(np.array(rows), *zip(*limits, strict=True))
+        problem = {"integrality": 1, "bounds": (1, np.inf), "constraints": constraints}
     for cell in hidden:
         i = columns.get(figure_of[cell])
         if i is None:  # published elsewhere
             return cell
         if i in involved:
-            constraints = LinearConstraint(np.array(rows), *zip(*limits, strict=True))
-            problem = {"integrality": 1, "bounds": (1, np.inf), "constraints": constraints}
             low, high = (milp(sign * np.eye(n)[i], **problem) for sign in (1, -1))
             lo = low.fun if low.status == 0 else -math.inf
             hi = -high.fun if high.status == 0 else math.inf
