@@ -14,10 +14,12 @@ from __future__ import annotations
 import gc
 import json
 import shutil
+import socket
 import sys
 import threading
 from pathlib import Path
 
+import jupyter_client.connect
 import nbformat
 import psutil
 import pytest
@@ -381,6 +383,30 @@ def test_a_kernel_stopped_by_an_exception_is_reported_with_where_it_was(
         project.run(force=True, kernel_name="raising")
     said = str(failure.value)
     assert 'ends: KeyboardInterrupt (at File "<string>", line 2, in preload)' in said
+
+
+@pytest.mark.slow
+def test_a_port_another_program_takes_as_the_kernel_starts_does_not_stop_it(project, monkeypatch):
+    """On a busy machine, a port jupyter_client chose could be taken by another process before
+    the kernel bound it, and the kernel died ("Address already in use"). Here every port it
+    writes to a connection file is taken at once."""
+    taken: list[socket.socket] = []
+    write = jupyter_client.connect.write_connection_file
+
+    def write_then_take(*args, **kwargs):
+        fname, info = write(*args, **kwargs)
+        for name in ("shell_port", "iopub_port", "stdin_port", "hb_port", "control_port"):
+            taken.append(socket.create_server((info["ip"], info[name])))
+        return fname, info
+
+    monkeypatch.setattr(jupyter_client.connect, "write_connection_file", write_then_take)
+    try:
+        project.run(force=True)
+    finally:
+        for sock in taken:
+            sock.close()
+    assert len(taken) == 5 * len(NAMES)
+    assert executed(project.report) == sorted(NAMES)
 
 
 @pytest.mark.slow

@@ -20,7 +20,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,7 +31,7 @@ from complaints.params import STAGING, check_declared, check_parameters, project
 from complaints.run import cache
 from complaints.run.cache import file_sha256, folder_hashes, unclaimed_outputs
 from complaints.run.export import export_html, strip_volatile_metadata
-from complaints.run.kernels import KERNEL, Kernels, imports_package
+from complaints.run.kernels import KERNEL, STARTUP_TIMEOUT, Kernels, imports_package
 from complaints.years import ReportingYear
 
 #: Folders of a report that hold every notebook's executed copy and HTML (not data outputs).
@@ -187,7 +187,8 @@ class _Runner:
     code_hash: str = field(default_factory=cache.package_code_hash)
     versions: dict[str, str] = field(default_factory=cache.package_versions)
     git: dict[str, object] = field(default_factory=cache.git_state)
-    spares: dict[tuple[str, int], object] = field(default_factory=dict)  # kernels started ahead
+    spares: dict[tuple[str, int], Future] = field(default_factory=dict)  # kernels started ahead
+    starting: ThreadPoolExecutor | None = None  # starts them, off the loop that schedules
     executing: bool = False  # a notebook has been executed: the next ones likely will be
 
     def progress(self, message: str) -> None:
@@ -212,7 +213,14 @@ class _Runner:
                 key = (run.staging.name, index)
                 new = index not in run.started and key not in self.spares
                 if new and run.predecessors(index) <= run.started:
-                    self.spares[key] = self.start_kernel(run, index)
+                    self.spares[key] = self.starting.submit(self.start_kernel, run, index)
+
+    def discard(self, spare: Future | None) -> None:
+        """Stop a kernel started ahead, once it has started (one that failed stopped itself)."""
+        if spare is not None:
+            spare.add_done_callback(
+                lambda f: f.cancelled() or f.exception() or self.kernels.stop(f.result())
+            )
 
     def cache_key(self, run: _Year, index: int) -> tuple[str, dict[str, str]]:
         """The notebook's cache key and the digest of each kind of thing it depends on."""
@@ -260,8 +268,9 @@ class _Runner:
             return None, f"{_relative(run.clean)}/ changed since it was written"
         return record, "unchanged"
 
-    def task(self, run: _Year, index: int, km) -> None:
-        """Reuse or execute one notebook (in a worker thread)."""
+    def task(self, run: _Year, index: int, spare: Future | None) -> None:
+        """Reuse or execute one notebook (in a worker thread), in the kernel started for it
+        ahead if there is one."""
         notebook, error, tick = run.notebooks[index], None, time.perf_counter()
         try:
             key, digests = self.cache_key(run, index)
@@ -269,8 +278,7 @@ class _Runner:
             if previous is None:
                 self.events.put(("executing", run, index, None))
                 self.progress(f"{run.label(index)}: running ({reason})")
-                km = km or self.start_kernel(run, index)
-                self.execute(run, index, km, key, digests, reason, tick)
+                self.execute(run, index, spare, key, digests, reason, tick)
             else:
                 for rel in previous["outputs"]:
                     (run.staging / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -284,27 +292,26 @@ class _Runner:
             error = RunError(f"{run.year}: {notebook.name}: {type(exc).__name__}: {exc}")
             error.__cause__ = exc
         finally:
-            self.kernels.stop(km)
+            self.discard(spare)
             if notebook.name in run.records:
                 run.records[notebook.name]["seconds"] = round(time.perf_counter() - tick, 2)
             self.events.put(("finished", run, index, error))
 
-    def execute(self, run: _Year, index: int, km, key, digests, reason, tick) -> None:
+    def execute(self, run: _Year, index: int, spare, key, digests, reason, tick) -> None:
         import papermill
 
-        notebook = run.notebooks[index]
+        notebook, km = run.notebooks[index], None
         target = run.staging / "notebooks" / notebook.name
         before = folder_hashes(run.staging, skip_top=_NOTEBOOK_FOLDERS)
         try:
+            km = spare.result() if spare else self.start_kernel(run, index)
             papermill.execute_notebook(
                 str(notebook),
                 str(target),
                 parameters=run.params,
                 kernel_name=self.kernels.kernel_name,
                 km=km,  # started in the project root, with its log in a file
-                # A kernel answers once its preloaded imports are done; on a busy machine that
-                # can take minutes (nbclient still reports a kernel that dies at once).
-                start_timeout=600,
+                start_timeout=STARTUP_TIMEOUT,  # it answers once its preloads are imported
                 progress_bar=False,
                 log_output=False,
             )
@@ -378,6 +385,7 @@ class _Runner:
                 shutil.copytree(run.clean, run.clean_before)
         active = 0
         pool = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="notebook")
+        self.starting = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="kernel")
         try:
             while True:
                 for run in self.runs:
@@ -403,6 +411,7 @@ class _Runner:
                     if done and run.finished == run.started:
                         self.finish(run)
         finally:
+            self.starting.shutdown(wait=True, cancel_futures=True)
             self.kernels.stop_all()  # interrupted, or started ahead and not needed
             pool.shutdown(wait=True, cancel_futures=True)
         return RunSummary(
@@ -419,7 +428,7 @@ class _Runner:
                 run.failure.__cause__ = exc
         if run.failure is not None:
             for key in [key for key in self.spares if key[0] == run.staging.name]:
-                self.kernels.stop(self.spares.pop(key))
+                self.discard(self.spares.pop(key))
             _replace(run.staging, run.failed_dir)
             shutil.rmtree(run.public_staging, ignore_errors=True)
             if run.has_raw:  # the store as the run found it
