@@ -58,8 +58,8 @@ class ReportView:
                 lines += [f"\n**{title}:**\n", *(f"- `{t}`: {self.reasons[t]}" for t in ids)]
         return "\n".join(lines)
 
-    def show(self, table_id: str | None = None, charts: str | None = None) -> None:
-        """Display one section: the styled table with its notes, then the chart ``charts``."""
+    def show(self, table_id: str | None = None, chart: str | None = None) -> None:
+        """Display one section: the styled table with its notes, then the chart ``chart``."""
         from IPython.display import HTML, Markdown, display
 
         from complaints.outputs.charts import chart_html
@@ -72,8 +72,8 @@ class ReportView:
             else:
                 reason = self.reasons.get(table_id, "no figures are held")
                 display(Markdown(f"**Not produced for {self.year}:** {reason}."))
-        if charts in self.charts:
-            display(HTML(chart_html(self.charts[charts])))
+        if chart in self.charts:
+            display(HTML(chart_html(self.charts[chart])))
 
 
 def build_report(run: RunParams) -> ReportView:
